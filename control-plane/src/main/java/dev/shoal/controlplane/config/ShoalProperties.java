@@ -1,0 +1,147 @@
+package dev.shoal.controlplane.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every {@code shoal.*} setting, with its default. Validated at start-up so that a bad value stops
+ * the control plane with a message naming the property, instead of failing later at run time.
+ *
+ * @param dataDir where the control plane keeps its state (the embedded PostgreSQL lives in {@code
+ *     postgres/} below it)
+ * @param publicBaseUrl the URL devices and people reach this control plane at; when unset, {@code
+ *     http://localhost:<port>/}
+ */
+@ConfigurationProperties("shoal")
+@Validated
+public record ShoalProperties(
+    @DefaultValue("./shoal-data") @NotNull Path dataDir,
+    @Pattern(regexp = "https?://\\S+", message = "must be an absolute http:// or https:// URL")
+        String publicBaseUrl,
+    @DefaultValue @Valid Bootstrap bootstrap,
+    @DefaultValue @Valid EmbeddedDatabase embeddedDatabase,
+    @DefaultValue @Valid Ops ops,
+    @Pattern(regexp = "[A-Za-z0-9+/]{43}=", message = "must be 32 bytes in standard base64")
+        String masterKey,
+    @DefaultValue @Valid Upload upload,
+    @DefaultValue @Valid Release release,
+    @DefaultValue @Valid Tracker tracker,
+    @DefaultValue @Valid Origin origin,
+    @DefaultValue @Valid Device device) {
+
+  /** The base URL to show people, ending in a slash. */
+  public String baseUrl(int localPort) {
+    String url = publicBaseUrl == null ? "http://localhost:" + localPort : publicBaseUrl;
+    return url.endsWith("/") ? url : url + "/";
+  }
+
+  /**
+   * The organisation and admin created on the first start (when no user exists yet).
+   *
+   * @param adminPassword empty means: generate one and print it once
+   */
+  public record Bootstrap(
+      @DefaultValue("default")
+          @NotBlank
+          @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}", message = "must be a lower-case slug")
+          String organisation,
+      @DefaultValue("admin") @NotBlank @Size(max = 254) String adminUsername,
+      @DefaultValue("")
+          @Pattern(
+              regexp = "|.{12,128}",
+              message = "must be empty (generate one) or 12 to 128 characters")
+          String adminPassword) {}
+
+  /**
+   * The PostgreSQL started in-process when {@code spring.datasource.url} is not set.
+   *
+   * @param port 0 picks a free port at each start
+   */
+  public record EmbeddedDatabase(@DefaultValue("0") @Min(0) @Max(65535) int port) {}
+
+  /**
+   * Operations endpoints.
+   *
+   * @param prometheusPublic whether {@code /actuator/prometheus} answers without authentication (a
+   *     scraper on the private network usually has no credentials); when false it needs an ADMIN
+   */
+  public record Ops(@DefaultValue("true") boolean prometheusPublic) {}
+
+  /**
+   * Build uploads.
+   *
+   * @param maxBytes the most one upload session may hold (all its files, or its archive)
+   */
+  public record Upload(@DefaultValue("64GB") @NotNull DataSize maxBytes) {
+    @AssertTrue(message = "upload.max-bytes must be positive")
+    boolean isPositive() {
+      return maxBytes != null && maxBytes.toBytes() > 0;
+    }
+  }
+
+  /**
+   * The release pipeline.
+   *
+   * @param deltaFrom delta packs are made from this many previous releases of the channel
+   * @param manifestTtl how long a signed manifest is valid; active releases are re-signed at half
+   * @param queueCapacity pipelines waiting for the (single) pipeline thread; more are refused (503)
+   */
+  public record Release(
+      @DefaultValue("3") @Min(0) @Max(16) int deltaFrom,
+      @DefaultValue("30d") @NotNull Duration manifestTtl,
+      @DefaultValue("16") @Min(1) @Max(1000) int queueCapacity) {
+    @AssertTrue(message = "release.manifest-ttl must be between 1 hour and 365 days")
+    boolean isTtlSane() {
+      return manifestTtl != null
+          && manifestTtl.compareTo(Duration.ofHours(1)) >= 0
+          && manifestTtl.compareTo(Duration.ofDays(365)) <= 0;
+    }
+  }
+
+  /**
+   * The BitTorrent tracker.
+   *
+   * @param interval re-announce interval sent to peers; peers silent for two intervals expire
+   * @param region the region of this control plane's origin seeder (peers prefer their region)
+   */
+  public record Tracker(
+      @DefaultValue("45s") @NotNull Duration interval, @DefaultValue("") String region) {
+    @AssertTrue(message = "tracker.interval must be between 30 and 60 seconds")
+    boolean isIntervalInRange() {
+      return interval != null && interval.toSeconds() >= 30 && interval.toSeconds() <= 60;
+    }
+  }
+
+  /**
+   * The origin: HTTP range downloads and the BitTorrent seeder of every published pack.
+   *
+   * @param uploadCap the seeder's total upload rate in bytes per second; 0 means no cap
+   * @param seederEnabled whether the control plane seeds published packs over BitTorrent
+   * @param seederPort the seeder's listening port; 0 picks a free one
+   * @param seederBindAddress the address the seeder listens on
+   */
+  public record Origin(
+      @DefaultValue("0") @NotNull DataSize uploadCap,
+      @DefaultValue("true") boolean seederEnabled,
+      @DefaultValue("0") @Min(0) @Max(65535) int seederPort,
+      @DefaultValue("0.0.0.0") @NotBlank String seederBindAddress) {}
+
+  /**
+   * Signed device requests.
+   *
+   * @param maxClockSkew how far a device's X-Shoal-Timestamp may be from the server's clock
+   */
+  public record Device(@DefaultValue("5m") @NotNull Duration maxClockSkew) {}
+}

@@ -1,0 +1,106 @@
+package dev.shoal.controlplane.device;
+
+import dev.shoal.controlplane.identity.Caller;
+import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Base64;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Device enrolment (signed by the key being enrolled) and the admins' device list. */
+@RestController
+class DeviceController {
+
+  private final Devices devices;
+  private final DeviceSignatures signatures;
+  private final JsonMapper json;
+
+  DeviceController(Devices devices, DeviceSignatures signatures, JsonMapper json) {
+    this.devices = devices;
+    this.signatures = signatures;
+    this.json = json;
+  }
+
+  @Operation(
+      summary =
+          "Enrol a device: {organisation, signingPublicKey, agreementPublicKey, region?} (raw 32"
+              + " byte keys, base64url), signed with X-Shoal-* headers by that signing key")
+  @PostMapping("/api/v1/device/enrol")
+  ResponseEntity<Devices.Enrolment> enrol(@RequestBody byte[] body, HttpServletRequest request) {
+    JsonNode node;
+    try {
+      node = json.readTree(body);
+    } catch (RuntimeException e) {
+      throw bad("The body is not JSON");
+    }
+    byte[] signingKey = key(node, "signingPublicKey");
+    byte[] agreementKey = key(node, "agreementPublicKey");
+    String organisation = text(node, "organisation", "[a-z0-9][a-z0-9-]{0,62}");
+    String region = node.has("region") ? text(node, "region", "[A-Za-z0-9._-]{0,64}") : "";
+    String deviceId = Devices.deviceId(signingKey);
+    if (!deviceId.equals(request.getHeader(DeviceSignatures.DEVICE))) {
+      throw new ResponseStatusException(
+          HttpStatus.UNAUTHORIZED, "X-Shoal-Device must be the id of the enrolled signing key");
+    }
+    try {
+      dev.shoal.protocol.signing.Ed25519.publicKey(signingKey);
+      dev.shoal.protocol.crypto.X25519.publicKey(agreementKey);
+      signatures.verify(
+          signingKey,
+          deviceId,
+          request.getMethod(),
+          SignedDeviceRequestFilter.pathAndQuery(request),
+          request.getHeader(DeviceSignatures.TIMESTAMP),
+          request.getHeader(DeviceSignatures.SIGNATURE),
+          body);
+    } catch (IllegalArgumentException e) {
+      throw bad("Invalid public key: " + e.getMessage());
+    } catch (DeviceSignatures.Refused e) {
+      throw new ResponseStatusException(HttpStatus.UNAUTHORIZED, e.getMessage());
+    }
+    return ResponseEntity.status(HttpStatus.CREATED)
+        .body(devices.enrol(organisation, signingKey, agreementKey, region));
+  }
+
+  @Operation(summary = "Devices enrolled in the caller's organisation (VIEWER)")
+  @GetMapping("/api/v1/devices")
+  List<Devices.DeviceSummary> list(Caller caller) {
+    return devices.list(caller.organisationId());
+  }
+
+  @Operation(summary = "Revoke a device: no more keys, peer lists or origin downloads (ADMIN)")
+  @DeleteMapping("/api/v1/devices/{id}")
+  ResponseEntity<Void> revoke(Caller caller, @PathVariable String id) {
+    if (!devices.revoke(caller.organisationId(), id)) {
+      throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No device " + id);
+    }
+    return ResponseEntity.noContent().build();
+  }
+
+  private static byte[] key(JsonNode node, String field) {
+    String text = text(node, field, "[A-Za-z0-9_-]{43}");
+    return Base64.getUrlDecoder().decode(text);
+  }
+
+  private static String text(JsonNode node, String field, String pattern) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isString() || !value.asString().matches(pattern)) {
+      throw bad("'" + field + "' is missing or malformed");
+    }
+    return value.asString();
+  }
+
+  private static ResponseStatusException bad(String detail) {
+    return new ResponseStatusException(HttpStatus.BAD_REQUEST, detail);
+  }
+}

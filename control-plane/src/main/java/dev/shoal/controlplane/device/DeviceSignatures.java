@@ -1,0 +1,95 @@
+package dev.shoal.controlplane.device;
+
+import dev.shoal.controlplane.config.ShoalProperties;
+import dev.shoal.protocol.signing.Ed25519;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+
+/**
+ * Checks the edge agent's request signatures (edge-agent README, "Request signing"): Ed25519 over
+ * {@code SHOAL-REQ-V1 \n device \n METHOD \n raw path[?raw query] \n timestamp \n sha256(body)}, a
+ * timestamp within the allowed clock skew, and each signature accepted once within that window.
+ */
+@Component
+class DeviceSignatures {
+
+  static final String DEVICE = "X-Shoal-Device";
+  static final String TIMESTAMP = "X-Shoal-Timestamp";
+  static final String SIGNATURE = "X-Shoal-Signature";
+  private static final int MAX_REMEMBERED = 200_000;
+
+  private final long skewSeconds;
+  private final Clock clock = Clock.systemUTC();
+  // Signature -> epoch second after which it is too old to be replayed anyway.
+  private final Map<String, Long> seen = new ConcurrentHashMap<>();
+
+  DeviceSignatures(ShoalProperties properties) {
+    this.skewSeconds = properties.device().maxClockSkew().toSeconds();
+  }
+
+  /** Why a signed request was refused. */
+  static final class Refused extends Exception {
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  void verify(
+      byte[] signingKey,
+      String deviceId,
+      String method,
+      String pathAndQuery,
+      String timestamp,
+      String signature,
+      byte[] body)
+      throws Refused {
+    if (timestamp == null || !timestamp.matches("\\d{1,12}") || signature == null) {
+      throw new Refused("Missing or malformed " + TIMESTAMP + " / " + SIGNATURE);
+    }
+    long now = clock.instant().getEpochSecond();
+    long at = Long.parseLong(timestamp);
+    if (Math.abs(now - at) > skewSeconds) {
+      throw new Refused("Stale or future " + TIMESTAMP + ": more than " + skewSeconds + " s off");
+    }
+    byte[] sig;
+    try {
+      sig = Base64.getUrlDecoder().decode(signature);
+    } catch (IllegalArgumentException e) {
+      throw new Refused("Malformed " + SIGNATURE);
+    }
+    String toSign =
+        String.join(
+            "\n",
+            "SHOAL-REQ-V1",
+            deviceId,
+            method.toUpperCase(Locale.ROOT),
+            pathAndQuery,
+            timestamp,
+            HexFormat.of().formatHex(Devices.sha256(body)));
+    if (sig.length != Ed25519.SIGNATURE_BYTES
+        || !Ed25519.verify(
+            Ed25519.publicKey(signingKey), toSign.getBytes(StandardCharsets.UTF_8), sig)) {
+      throw new Refused("Bad device signature");
+    }
+    // Safe methods only read what this device may read anyway, and an agent may repeat one within
+    // the same second (same timestamp, and Ed25519 signatures are deterministic): not replays.
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      remember(signature, at + skewSeconds, now);
+    }
+  }
+
+  private void remember(String signature, long keepUntil, long now) throws Refused {
+    if (seen.size() > MAX_REMEMBERED) {
+      seen.values().removeIf(until -> until < now);
+    }
+    if (seen.putIfAbsent(signature, keepUntil) != null) {
+      throw new Refused("Replayed request: this signature was already used");
+    }
+  }
+}

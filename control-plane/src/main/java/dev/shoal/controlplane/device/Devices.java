@@ -1,0 +1,196 @@
+package dev.shoal.controlplane.device;
+
+import dev.shoal.controlplane.keys.MasterKey;
+import dev.shoal.controlplane.organisation.Organisations;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.OffsetDateTime;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * Enrolled devices. The id is derived from the device's Ed25519 key (as the agent derives it); the
+ * passkey (for tracker and origin URLs) is random and stored only as its SHA-256.
+ */
+@Service
+public class Devices {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final JdbcClient jdbc;
+  private final Organisations organisations;
+  private final ApplicationEventPublisher events;
+
+  private final MasterKey masterKey;
+
+  Devices(
+      JdbcClient jdbc,
+      Organisations organisations,
+      ApplicationEventPublisher events,
+      MasterKey masterKey) {
+    this.jdbc = jdbc;
+    this.masterKey = masterKey;
+    this.organisations = organisations;
+    this.events = events;
+  }
+
+  /** A device as the rest of the control plane sees it. */
+  public record Device(
+      String id,
+      UUID organisationId,
+      byte[] signingKey,
+      byte[] agreementKey,
+      String region,
+      String player,
+      OffsetDateTime createdAt,
+      OffsetDateTime revokedAt) {}
+
+  /** What the admin API lists. */
+  public record DeviceSummary(
+      String id,
+      String region,
+      String player,
+      OffsetDateTime createdAt,
+      OffsetDateTime revokedAt) {}
+
+  /** Raised when a device is revoked, so that the tracker forgets it at once. */
+  public record DeviceRevoked(String deviceId) {}
+
+  public record Enrolment(String deviceId, String passkey) {}
+
+  private static final String COLUMNS =
+      "id, organisation_id, signing_key, agreement_key, region, player, created_at, revoked_at";
+
+  /** d- + hex of the first 16 bytes of SHA-256 of the raw Ed25519 key (edge-agent README). */
+  public static String deviceId(byte[] signingKey) {
+    return "d-" + HexFormat.of().formatHex(sha256(signingKey), 0, 16);
+  }
+
+  /**
+   * Enrols a device, or gives an enrolled one a new passkey (the old one stops working): the caller
+   * proved possession of the signing key, so this is the device itself re-enrolling.
+   */
+  Enrolment enrol(String organisation, byte[] signingKey, byte[] agreementKey, String region) {
+    UUID organisationId =
+        organisations
+            .findBySlug(organisation)
+            .orElseThrow(
+                () ->
+                    new ResponseStatusException(
+                        HttpStatus.NOT_FOUND, "No organisation '" + organisation + "'"))
+            .id();
+    String id = deviceId(signingKey);
+    Optional<Device> existing = find(id);
+    if (existing.isPresent()
+        && (existing.get().revokedAt() != null
+            || !existing.get().organisationId().equals(organisationId))) {
+      throw new ResponseStatusException(HttpStatus.FORBIDDEN, "This device may not enrol");
+    }
+    String passkey = HexFormat.of().formatHex(random(20));
+    jdbc.sql(
+            "insert into devices (id, organisation_id, signing_key, agreement_key, passkey_sha256,"
+                + " passkey_sealed, region) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do"
+                + " update set agreement_key = excluded.agreement_key, passkey_sha256 ="
+                + " excluded.passkey_sha256, passkey_sealed = excluded.passkey_sealed,"
+                + " region = excluded.region")
+        .params(
+            id,
+            organisationId,
+            signingKey,
+            agreementKey,
+            passkeyHash(passkey),
+            masterKey.seal(sealId(id), passkey.getBytes(StandardCharsets.US_ASCII)),
+            region)
+        .update();
+    return new Enrolment(id, passkey);
+  }
+
+  public Optional<Device> find(String id) {
+    return jdbc.sql("select " + COLUMNS + " from devices where id = ?")
+        .param(id)
+        .query(Device.class)
+        .optional();
+  }
+
+  /** The live device holding this passkey. */
+  public Optional<Device> byPasskey(String passkey) {
+    if (passkey == null || !passkey.matches("[0-9a-f]{40}")) {
+      return Optional.empty();
+    }
+    return jdbc.sql(
+            "select " + COLUMNS + " from devices where passkey_sha256 = ? and revoked_at is null")
+        .param(passkeyHash(passkey))
+        .query(Device.class)
+        .optional();
+  }
+
+  /** The device's passkey, for the announce URL in its torrents. */
+  public String passkey(String deviceId) {
+    byte[] sealed =
+        jdbc.sql("select passkey_sealed from devices where id = ?")
+            .param(deviceId)
+            .query(byte[].class)
+            .single();
+    return new String(masterKey.open(sealId(deviceId), sealed), StandardCharsets.US_ASCII);
+  }
+
+  // The master key's AAD is a row id; device ids are not UUIDs, so derive one.
+  private static UUID sealId(String deviceId) {
+    return UUID.nameUUIDFromBytes(deviceId.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** Links the device to the player an entitlement token named. */
+  public void linkPlayer(String deviceId, String player) {
+    jdbc.sql("update devices set player = ? where id = ?").params(player, deviceId).update();
+  }
+
+  List<DeviceSummary> list(UUID organisationId) {
+    return jdbc.sql(
+            "select id, region, player, created_at, revoked_at from devices"
+                + " where organisation_id = ? order by created_at, id")
+        .param(organisationId)
+        .query(DeviceSummary.class)
+        .list();
+  }
+
+  boolean revoke(UUID organisationId, String id) {
+    boolean found =
+        jdbc.sql(
+                    "update devices set revoked_at = coalesce(revoked_at, now())"
+                        + " where id = ? and organisation_id = ?")
+                .params(id, organisationId)
+                .update()
+            == 1;
+    if (found) {
+      events.publishEvent(new DeviceRevoked(id));
+    }
+    return found;
+  }
+
+  private static byte[] passkeyHash(String passkey) {
+    return sha256(passkey.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] random(int n) {
+    byte[] bytes = new byte[n];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+}

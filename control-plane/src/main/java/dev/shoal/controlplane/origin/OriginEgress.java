@@ -1,0 +1,47 @@
+package dev.shoal.controlplane.origin;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Counts origin bytes into {@code shoal_origin_egress_bytes_total}: the Content-Length of each
+ * successful GET (a single range or the whole pack). Multi-range responses have no length and are
+ * not counted; agents ask for one piece at a time.
+ */
+@Configuration(proxyBeanMethods = false)
+class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
+
+  private final Counter egress;
+
+  OriginEgress(MeterRegistry meters) {
+    this.egress =
+        Counter.builder("shoal.origin.egress")
+            .baseUnit("bytes")
+            .description("Pack bytes served over HTTP by the origin")
+            .register(meters);
+  }
+
+  @Override
+  public void addInterceptors(InterceptorRegistry registry) {
+    registry.addInterceptor(this).addPathPatterns("/origin/**");
+  }
+
+  @Override
+  public void afterCompletion(
+      HttpServletRequest request, HttpServletResponse response, Object handler, Exception ex) {
+    String length = response.getHeader("Content-Length");
+    int status = response.getStatus();
+    if ("GET".equals(request.getMethod())
+        && (status == 200 || status == 206)
+        && length != null
+        && length.matches("\\d{1,18}")) {
+      egress.increment(Long.parseLong(length));
+    }
+  }
+}

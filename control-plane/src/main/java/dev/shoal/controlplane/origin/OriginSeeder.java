@@ -1,0 +1,109 @@
+package dev.shoal.controlplane.origin;
+
+import dev.shoal.controlplane.config.PublicUrls;
+import dev.shoal.controlplane.config.ShoalProperties;
+import dev.shoal.controlplane.publish.Publishing;
+import dev.shoal.controlplane.release.Releases;
+import dev.shoal.controlplane.tracker.Tracker;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentJob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Seeds every published pack over BitTorrent with the swarm engine, under {@code
+ * shoal.origin.upload-cap}, announcing to our own tracker with the origin passkey: the tracker
+ * lists it first to every entitled device. Packs are rechecked from disk when added.
+ */
+@Component
+class OriginSeeder implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(OriginSeeder.class);
+
+  private final ShoalProperties properties;
+  private final Releases releases;
+  private final Tracker tracker;
+  private final PublicUrls urls;
+  private final Set<String> seeding = ConcurrentHashMap.newKeySet();
+  private volatile Swarm swarm;
+
+  OriginSeeder(ShoalProperties properties, Releases releases, Tracker tracker, PublicUrls urls) {
+    this.properties = properties;
+    this.releases = releases;
+    this.tracker = tracker;
+    this.urls = urls;
+  }
+
+  @Override
+  public void start() {
+    ShoalProperties.Origin origin = properties.origin();
+    if (!origin.seederEnabled()) {
+      return;
+    }
+    try {
+      swarm =
+          Swarm.start(
+              SwarmConfig.defaults()
+                  .withListenPort(origin.seederPort())
+                  .withBindAddress(origin.seederBindAddress()));
+      swarm.setGlobalCaps(origin.uploadCap().toBytes(), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start the origin seeder", e);
+    }
+    log.info("Origin seeder listening on port {}", swarm.listenPort());
+  }
+
+  /** The port peers reach the seeder on, or -1 when it is off. */
+  int listenPort() {
+    return swarm == null ? -1 : swarm.listenPort();
+  }
+
+  @EventListener
+  void seedPublished(ApplicationReadyEvent event) {
+    releases.publishedPacks().forEach(this::seed);
+  }
+
+  @EventListener
+  void published(Publishing.ReleasePublished event) {
+    releases.packs(event.releaseId()).forEach(this::seed);
+  }
+
+  private void seed(Releases.Pack pack) {
+    Swarm running = swarm;
+    if (running == null || !seeding.add(pack.infoHash())) {
+      return;
+    }
+    try {
+      running.add(
+          TorrentJob.of(pack.torrent(), Path.of(pack.path()))
+              .withAnnounceUrl(urls.announce(tracker.originPasskey())));
+    } catch (IOException | RuntimeException e) {
+      seeding.remove(pack.infoHash());
+      log.error("Cannot seed pack {}", pack.infoHash(), e);
+    }
+  }
+
+  @Override
+  public void stop() {
+    Swarm running = swarm;
+    swarm = null;
+    if (running != null) {
+      running.close();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return swarm != null;
+  }
+}

@@ -1,0 +1,2 @@
+/** Shoal control-plane. */
+package dev.shoal.controlplane;

@@ -1,0 +1,129 @@
+package dev.shoal.controlplane.tracker;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The tracker's swarm state: per info hash, the peers that announced recently. In memory on one
+ * node: a restart loses it, and peers rebuild it at their next announce (within one interval). To
+ * run several control planes, this moves to a shared store keyed the same way (e.g. a Redis hash
+ * per info hash with a per-peer expiry); nothing else in the tracker holds state.
+ */
+final class Swarms {
+
+  /** One announcing peer. */
+  record Peer(
+      String deviceId,
+      InetSocketAddress address,
+      String region,
+      boolean uploads,
+      boolean origin,
+      long lastSeenMillis) {}
+
+  private final Map<String, Map<String, Peer>> swarms = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final long expiryMillis;
+
+  Swarms(Clock clock, Duration interval) {
+    this.clock = clock;
+    this.expiryMillis = interval.multipliedBy(2).toMillis();
+  }
+
+  /** Records the announce (or removes the peer on "stopped") and returns peers for it. */
+  List<InetSocketAddress> announce(
+      String infoHash, String peerKey, Peer peer, boolean stopped, int numwant) {
+    Map<String, Peer> swarm = swarms.computeIfAbsent(infoHash, k -> new ConcurrentHashMap<>());
+    if (stopped) {
+      swarm.remove(peerKey);
+      return List.of();
+    }
+    swarm.put(peerKey, peer);
+    return select(swarm, peer, numwant);
+  }
+
+  long now() {
+    return clock.millis();
+  }
+
+  /**
+   * Origin seeders first (every entitled device may use them), then peers in the same /24, then the
+   * same region, then the rest, shuffled within each group. Never the asking device itself, never a
+   * peer that does not upload, never an expired one.
+   */
+  private List<InetSocketAddress> select(Map<String, Peer> swarm, Peer self, int numwant) {
+    long oldest = now() - expiryMillis;
+    List<Peer> candidates = new ArrayList<>();
+    for (Peer p : swarm.values()) {
+      if (p.lastSeenMillis() >= oldest
+          && p.uploads()
+          && !p.deviceId().equals(self.deviceId())
+          && !p.address().equals(self.address())) {
+        candidates.add(p);
+      }
+    }
+    Collections.shuffle(candidates, ThreadLocalRandom.current());
+    candidates.sort(Comparator.comparingInt(p -> rank(p, self)));
+    return candidates.stream().limit(numwant).map(Peer::address).toList();
+  }
+
+  private static int rank(Peer peer, Peer self) {
+    if (peer.origin()) {
+      return 0;
+    }
+    if (sameSlash24(peer.address().getAddress(), self.address().getAddress())) {
+      return 1;
+    }
+    if (!self.region().isEmpty() && self.region().equals(peer.region())) {
+      return 2;
+    }
+    return 3;
+  }
+
+  static boolean sameSlash24(InetAddress a, InetAddress b) {
+    if (!(a instanceof Inet4Address) || !(b instanceof Inet4Address)) {
+      return false;
+    }
+    byte[] x = a.getAddress();
+    byte[] y = b.getAddress();
+    return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+  }
+
+  /** Drops peers silent for two intervals; returns how many are left. */
+  int purge() {
+    long oldest = now() - expiryMillis;
+    int left = 0;
+    for (Map<String, Peer> swarm : swarms.values()) {
+      swarm.values().removeIf(p -> p.lastSeenMillis() < oldest);
+      left += swarm.size();
+    }
+    swarms.values().removeIf(Map::isEmpty);
+    return left;
+  }
+
+  int activePeers() {
+    long oldest = now() - expiryMillis;
+    int n = 0;
+    for (Map<String, Peer> swarm : swarms.values()) {
+      for (Peer p : swarm.values()) {
+        if (p.lastSeenMillis() >= oldest) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  void forgetDevice(String deviceId) {
+    swarms.values().forEach(s -> s.values().removeIf(p -> p.deviceId().equals(deviceId)));
+  }
+}

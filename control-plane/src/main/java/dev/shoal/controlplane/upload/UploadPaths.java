@@ -1,0 +1,50 @@
+package dev.shoal.controlplane.upload;
+
+import dev.shoal.protocol.manifest.FileEntry;
+import java.nio.file.Path;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * Turns a client-supplied relative path into a file under an upload's directory, or refuses it. The
+ * rule is protocol's manifest path rule (relative, '/'-separated, no '.' or '..' segments, no
+ * characters Windows refuses), so that whatever is accepted here can be published.
+ */
+final class UploadPaths {
+
+  private static final String ZERO_HASH = "0".repeat(64);
+
+  private UploadPaths() {}
+
+  /** The checked path, with a leading "./" (common in tar files) removed. */
+  static String check(String path) {
+    String p = path != null && path.startsWith("./") ? path.substring(2) : path;
+    try {
+      // protocol's SafePath is package-private; FileEntry applies it to its path.
+      new FileEntry(p, 0, 0, ZERO_HASH, List.of());
+    } catch (IllegalArgumentException e) {
+      throw new ResponseStatusException(
+          HttpStatus.BAD_REQUEST, "Refused path '" + printable(path) + "': " + e.getMessage());
+    }
+    return p;
+  }
+
+  /** The file for a checked path, proven to be inside {@code root}. */
+  static Path resolve(Path root, String checkedPath) {
+    Path file = root.resolve(checkedPath).normalize();
+    if (!file.startsWith(root) || file.equals(root)) {
+      throw new ResponseStatusException(
+          HttpStatus.BAD_REQUEST, "Refused path '" + printable(checkedPath) + "'");
+    }
+    return file;
+  }
+
+  private static String printable(String path) {
+    if (path == null) {
+      return "";
+    }
+    String cut = path.length() > 200 ? path.substring(0, 200) + "..." : path;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+}

@@ -1,0 +1,85 @@
+package dev.shoal.controlplane.tracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Peer selection and expiry, on a clock the test moves. */
+class SwarmsTest {
+
+  private static final String HASH = "ab".repeat(20);
+
+  private static final class TestClock extends Clock {
+    private Instant now = Instant.parse("2030-01-01T00:00:00Z");
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  private final TestClock clock = new TestClock();
+  private final Swarms swarms = new Swarms(clock, Duration.ofSeconds(30));
+
+  private List<InetSocketAddress> announce(
+      String device, String ip, String region, boolean uploads, boolean origin) {
+    InetSocketAddress address = new InetSocketAddress(ip, 6881);
+    return swarms.announce(
+        HASH,
+        device,
+        new Swarms.Peer(device, address, region, uploads, origin, swarms.now()),
+        false,
+        50);
+  }
+
+  @Test
+  void originThenSameSubnetThenSameRegionThenTheRest() {
+    announce("far", "10.9.9.9", "us", true, false);
+    announce("region", "10.8.8.8", "eu", true, false);
+    announce("subnet", "10.1.1.7", "us", true, false);
+    announce("origin", "10.5.5.5", "", true, true);
+    List<InetSocketAddress> peers = announce("me", "10.1.1.9", "eu", true, false);
+    assertThat(peers)
+        .extracting(p -> p.getAddress().getHostAddress())
+        .containsExactly("10.5.5.5", "10.1.1.7", "10.8.8.8", "10.9.9.9");
+  }
+
+  @Test
+  void peersWithoutUploadConsentAreNeverHandedOut() {
+    announce("shy", "10.1.1.2", "", false, false);
+    List<InetSocketAddress> peers = announce("me", "10.1.1.3", "", true, false);
+    assertThat(peers).isEmpty();
+    assertThat(announce("shy", "10.1.1.2", "", false, false))
+        .as("but they get peers themselves")
+        .extracting(p -> p.getAddress().getHostAddress())
+        .containsExactly("10.1.1.3");
+  }
+
+  @Test
+  void silentPeersExpireAfterTwoIntervalsAndRevokedDevicesAtOnce() {
+    announce("old", "10.1.1.2", "", true, false);
+    clock.now = clock.now.plusSeconds(61);
+    assertThat(announce("me", "10.1.1.3", "", true, false)).isEmpty();
+    assertThat(swarms.purge()).isEqualTo(1);
+    announce("gone", "10.1.1.4", "", true, false);
+    swarms.forgetDevice("gone");
+    assertThat(announce("me", "10.1.1.3", "", true, false)).isEmpty();
+    assertThat(swarms.activePeers()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,133 @@
+package dev.shoal.controlplane.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.support.ApiTest;
+import dev.shoal.controlplane.support.Http;
+import dev.shoal.controlplane.support.Http.Credentials;
+import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import tools.jackson.databind.JsonNode;
+
+/** Every kind of error is RFC 9457 application/problem+json, with nothing internal leaking. */
+@ExtendWith(OutputCaptureExtension.class)
+class ProblemDetailsTest extends ApiTest {
+
+  private Http http;
+  private Credentials admin;
+  private Credentials viewer;
+
+  @BeforeEach
+  void organisation() {
+    TestOrganisation org = organisations.create();
+    http = http();
+    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
+    viewer = Credentials.apiKey(org.keys().get(Role.VIEWER));
+  }
+
+  private static JsonNode assertProblem(Http.Response response, int status, String instance) {
+    assertThat(response.status()).as(response.body()).isEqualTo(status);
+    assertThat(response.contentType()).startsWith("application/problem+json");
+    JsonNode problem = response.json();
+    assertThat(problem.get("type").asString()).isNotBlank();
+    assertThat(problem.get("title").asString()).isNotBlank();
+    assertThat(problem.get("status").asInt()).isEqualTo(status);
+    assertThat(problem.get("detail").asString()).isNotBlank();
+    assertThat(problem.get("instance").asString()).isEqualTo(instance);
+    assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ");
+    return problem;
+  }
+
+  @Test
+  void unauthenticatedIs401() {
+    assertProblem(http.get("/api/v1/products", Credentials.NONE), 401, "/api/v1/products");
+  }
+
+  @Test
+  void anInsufficientRoleIs403() {
+    assertProblem(
+        http.post("/api/v1/products", viewer, Http.json("slug", "x", "name", "x")),
+        403,
+        "/api/v1/products");
+  }
+
+  @Test
+  void unknownThingsAndPathsAre404() {
+    assertProblem(http.get("/api/v1/products/nope", viewer), 404, "/api/v1/products/nope");
+    assertProblem(http.get("/api/v1/no-such-endpoint", viewer), 404, "/api/v1/no-such-endpoint");
+  }
+
+  @Test
+  void aWrongMethodIs405() {
+    assertProblem(
+        http.send("DELETE", "/api/v1/products", admin, null, null), 405, "/api/v1/products");
+  }
+
+  @Test
+  void aWrongContentTypeIs415() {
+    assertProblem(
+        http.send("POST", "/api/v1/products", admin, "slug=x", "text/plain"),
+        415,
+        "/api/v1/products");
+  }
+
+  @Test
+  void malformedJsonIs400AndLoggedAtWarnWithItsPath(CapturedOutput output) {
+    JsonNode problem =
+        assertProblem(
+            http.post("/api/v1/products", admin, "{\"slug\": \"x\", "), 400, "/api/v1/products");
+
+    assertThat(problem.get("detail").asString())
+        .isEqualTo("The request body is missing or not valid JSON");
+    assertThat(output).contains("WARN").contains("POST /api/v1/products -> 400");
+  }
+
+  @Test
+  void validationErrorsListTheFields() {
+    JsonNode problem =
+        assertProblem(
+            http.post("/api/v1/products", admin, Http.json("slug", "Not A Slug!", "name", "")),
+            400,
+            "/api/v1/products");
+
+    assertThat(problem.get("type").asString()).isEqualTo("urn:shoal:problem:validation");
+    assertThat(problem.get("errors").findValues("field").stream().map(JsonNode::asString))
+        .containsExactlyInAnyOrder("slug", "name");
+  }
+
+  @Test
+  void aValueOfTheWrongTypeNamesItsField() {
+    JsonNode problem =
+        assertProblem(
+            http.post("/api/v1/api-keys", admin, Http.json("name", "k", "role", "SUPERUSER")),
+            400,
+            "/api/v1/api-keys");
+
+    assertThat(problem.get("errors").findValues("field").stream().map(JsonNode::asString))
+        .containsExactly("role");
+  }
+
+  @Test
+  void anUnexpectedErrorIs500WithAReferenceAndNoInternals(CapturedOutput output) {
+    JsonNode problem =
+        assertProblem(
+            http.get("/api/v1/test-only/failure", viewer), 500, "/api/v1/test-only/failure");
+
+    assertThat(problem.toString()).doesNotContain(FailingTestController.SECRET_MESSAGE);
+    String reference = problem.get("detail").asString().replaceAll(".*reference ", "");
+    assertThat(output).contains(reference).contains(FailingTestController.SECRET_MESSAGE);
+  }
+
+  @Test
+  void requestsTheFirewallRejectsAreProblemsToo() {
+    Http.Response response = http.get("/api/v1/products/%2e%2e/secret", viewer);
+
+    assertThat(response.status()).isEqualTo(400);
+    assertThat(response.contentType()).startsWith("application/problem+json");
+  }
+}

@@ -1,0 +1,48 @@
+// Devices page (#devices): the organisation's enrolled devices; admins revoke one after confirming.
+import { api } from './api.js';
+import { allows, confirmAction, el, fillTable, say, when } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+
+export const devices = {
+  async show() {
+    say($('devices-error'), '');
+    let list;
+    try {
+      list = await api('/api/v1/devices');
+    } catch (e) {
+      fillTable($('devices'), [], null);
+      say($('devices-error'), `Could not load the devices: ${e.message}`);
+      return;
+    }
+    const admin = allows(document.body.dataset.role, 'ADMIN');
+    const rows = list.map((d) => [
+      el('code', {}, d.id),
+      d.region || '—',
+      d.player || '—',
+      when(d.createdAt),
+      d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active',
+      admin && !d.revokedAt
+        ? el('button', { type: 'button', className: 'danger small', onclick: () => this.revoke(d), 'aria-label': `Revoke device ${d.id}` }, 'Revoke')
+        : '',
+    ]);
+    fillTable($('devices'), rows, $('no-devices'));
+  },
+  async revoke(device) {
+    say($('devices-status'), '');
+    const sure = await confirmAction(
+      'Revoke this device?',
+      `Device ${device.id} gets no more content keys, peer lists or downloads, at once. It would have to enrol again.`,
+      'Revoke device',
+    );
+    if (!sure) return;
+    try {
+      await api(`/api/v1/devices/${encodeURIComponent(device.id)}`, { method: 'DELETE' });
+      say($('devices-status'), `Revoked device ${device.id}.`, 'ok');
+    } catch (e) {
+      say($('devices-status'), `Could not revoke device ${device.id}: ${e.message}`, 'error');
+    }
+    await this.show();
+    $('devices-heading').focus();
+  },
+};

@@ -1,0 +1,215 @@
+// A channel's releases (#channel/{product}/{channel}): list with pipeline state and rollout;
+// release managers publish a patch (resumable archive upload, then the release pipeline),
+// publish to a share of devices, widen, pause, resume and roll back.
+import { ApiError, api, putBytes } from './api.js';
+import { allows, askRollout, confirmAction, el, fillTable, say, when } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const enc = encodeURIComponent;
+const CHUNK = 8 * 1024 * 1024;
+const BUILDING = ['QUEUED', 'CHUNKING', 'ENCRYPTING', 'PACKING', 'SIGNING'];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let current = null; // { product, channel }
+let refreshTimer = null;
+
+const releasesPath = () => `/api/v1/products/${enc(current.product)}/channels/${enc(current.channel)}/releases`;
+const mayPublish = () => allows(document.body.dataset.role, 'RELEASE_MANAGER');
+
+const stateText = (r) => {
+  if (r.state === 'FAILED') return `failed: ${r.error || 'no reason given'}`;
+  if (BUILDING.includes(r.state)) return `building: ${r.state.toLowerCase()}, ${r.percent}%`;
+  if (r.rollbackOf) return `ready (roll-back to version ${r.rollbackOf})`;
+  return 'ready';
+};
+
+const rolloutText = (r) => {
+  if (!r.publishedAt) return r.state === 'READY' ? 'not published' : '—';
+  return `${r.rollout}% of devices${r.paused ? ', paused' : ''}`;
+};
+
+const button = (label, name, action, kind = 'small') =>
+  el('button', { type: 'button', className: kind, onclick: action, 'aria-label': `${label} ${name}` }, label);
+
+const status = (message, kind = 'ok') => say($('releases-status'), message, kind);
+
+/** Runs a release action; says what happened, or why not, then reloads the list. */
+const act = async (done, fn) => {
+  status('');
+  try {
+    await fn();
+    status(done);
+  } catch (e) {
+    status(e.message, 'error');
+  }
+  await channel.load();
+};
+
+const actions = (r, newestPublished) => {
+  if (!mayPublish() || r.state !== 'READY') return '';
+  const name = `version ${r.version}`;
+  const id = enc(r.id);
+  const cell = el('div', { className: 'actions' });
+  if (!r.publishedAt) {
+    cell.append(
+      button('Publish…', name, async () => {
+        const rollout = await askRollout(`Publish version ${r.version}`, `“${r.displayVersion}” goes to this share of devices first; you can widen it later.`, 'Publish', 10);
+        if (rollout === null) return;
+        await act(`Published version ${r.version} to ${rollout}% of devices.`, () =>
+          api(`/api/v1/releases/${id}/publish`, { method: 'POST', body: { rollout } }));
+      }),
+    );
+    return cell;
+  }
+  if (r.rollout < 100) {
+    cell.append(
+      button('Widen…', name, async () => {
+        const rollout = await askRollout(`Widen the rollout of version ${r.version}`, `It reaches ${r.rollout}% of devices now. A rollout only widens; to stop it, pause it.`, 'Widen rollout', Math.min(100, r.rollout * 2 || 10));
+        if (rollout === null) return;
+        await act(`Version ${r.version} now goes to ${rollout}% of devices.`, () =>
+          api(`/api/v1/releases/${id}/rollout`, { method: 'PATCH', body: { rollout } }));
+      }),
+    );
+  }
+  cell.append(
+    r.paused
+      ? button('Resume', name, () => act(`Resumed the rollout of version ${r.version}.`, () => api(`/api/v1/releases/${id}/resume`, { method: 'POST' })))
+      : button('Pause', name, () => act(`Paused the rollout of version ${r.version}: devices not on it yet are no longer offered it.`, () => api(`/api/v1/releases/${id}/pause`, { method: 'POST' }))),
+  );
+  if (newestPublished && r.version < newestPublished) {
+    cell.append(
+      button('Roll back to this…', name, async () => {
+        const sure = await confirmAction(`Roll back to version ${r.version}?`, `Shoal publishes a new version with the content of version ${r.version} (“${r.displayVersion}”) to every device at once.`, 'Roll back');
+        if (!sure) return;
+        await act(`Rolling back to version ${r.version}: a new version with its content goes to every device.`, () =>
+          api(`/api/v1/products/${enc(current.product)}/channels/${enc(current.channel)}/rollback`, { method: 'POST', body: { version: r.version } }));
+      }, 'small danger'),
+    );
+  }
+  return cell;
+};
+
+/** Sends the archive in Content-Range chunks; after a network failure, asks how much arrived and resumes. */
+const uploadArchive = async (uploadId, file, progress) => {
+  const total = file.size;
+  if (total === 0) throw new ApiError('The archive is empty.');
+  const path = `/api/v1/uploads/${enc(uploadId)}/archive`;
+  let offset = 0;
+  let retries = 3;
+  while (offset < total) {
+    const end = Math.min(offset + CHUNK, total);
+    try {
+      const received = await putBytes(path, file.slice(offset, end), { 'Content-Range': `bytes ${offset}-${end - 1}/${total}` });
+      offset = received.received;
+    } catch (e) {
+      if (e.status !== 0 || retries-- === 0) throw e;
+      progress(offset / total, 'The connection failed; resuming the upload…');
+      await sleep(2000);
+      offset = (await api(path)).received;
+    }
+    progress(offset / total);
+  }
+};
+
+const publishPatch = async (form) => {
+  const message = form.querySelector('.message');
+  const bar = $('release-progress');
+  const show = (fraction, text) => {
+    bar.hidden = false;
+    form.querySelector('.progress-label').hidden = false;
+    bar.value = Math.round(fraction * 100);
+    if (text) say(message, text, 'ok');
+  };
+  const data = new FormData(form);
+  const file = data.get('archive');
+  const displayVersion = data.get('displayVersion');
+  const target = { ...current };
+  const base = `/api/v1/products/${enc(target.product)}`;
+  show(0, `Uploading ${file.name}…`);
+  const upload = await api(`${base}/uploads`, { method: 'POST', body: {} });
+  await uploadArchive(upload.id, file, (f, text) => show(f, text || `Uploading ${file.name}: ${Math.round(f * 100)}%`));
+  show(1, 'Upload complete; checking the archive…');
+  await api(`/api/v1/uploads/${enc(upload.id)}/complete`, { method: 'POST' });
+  let release = await api(`${base}/channels/${enc(target.channel)}/releases`, {
+    method: 'POST',
+    body: { uploadId: upload.id, displayVersion },
+  });
+  if (current && current.product === target.product && current.channel === target.channel) await channel.load();
+  while (BUILDING.includes(release.state)) {
+    show(release.percent / 100, `Building the release: ${release.state.toLowerCase()}, ${release.percent}%`);
+    await sleep(1000);
+    release = await api(`/api/v1/releases/${enc(release.id)}`);
+  }
+  await channel.load();
+  if (release.state === 'FAILED') throw new ApiError(`The release could not be built: ${release.error || 'no reason given'}.`);
+  form.reset();
+  bar.hidden = true;
+  form.querySelector('.progress-label').hidden = true;
+  return `Version ${release.version} (“${release.displayVersion}”) is ready. Publish it from the list above.`;
+};
+
+export const channel = {
+  init() {
+    const form = $('new-release');
+    if (!form) return;
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const message = form.querySelector('.message');
+      const submit = form.querySelector('button[type=submit]');
+      submit.disabled = true;
+      say(message, '');
+      try {
+        say(message, await publishPatch(form), 'ok');
+      } catch (e) {
+        say(message, `Could not publish the patch: ${e.message}`, 'error');
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  },
+  async show(product, channelName) {
+    const changed = !current || current.product !== product || current.channel !== channelName;
+    current = { product, channel: channelName };
+    if (changed) {
+      status('');
+      fillTable($('releases'), [], null);
+      $('no-releases').hidden = true;
+    }
+    $('channel-back').href = `#product/${enc(product)}`;
+    $('channel-back').textContent = `← Product ${product}`;
+    $('channel-heading').textContent = `Releases of ${product} / ${channelName}`;
+    await this.load();
+  },
+  async load() {
+    clearTimeout(refreshTimer);
+    say($('channel-error'), '');
+    const shownFor = current;
+    let list;
+    try {
+      list = await api(releasesPath());
+    } catch (e) {
+      say($('channel-error'), `Could not load the releases: ${e.message}`);
+      return;
+    }
+    if (shownFor !== current) return;
+    const newestPublished = Math.max(0, ...list.filter((r) => r.publishedAt).map((r) => r.version));
+    const rows = list.map((r) => [
+      r.version ? String(r.version) : '—',
+      r.displayVersion || '—',
+      stateText(r),
+      rolloutText(r),
+      when(r.publishedAt),
+      actions(r, newestPublished),
+    ]);
+    fillTable($('releases'), rows, $('no-releases'));
+    // Runs still in the pipeline: look again shortly, while this page is shown.
+    if (list.some((r) => BUILDING.includes(r.state))) {
+      refreshTimer = setTimeout(() => {
+        if (!$('page-channel').hidden && shownFor === current) this.load();
+      }, 2000);
+    }
+  },
+  leave() {
+    clearTimeout(refreshTimer);
+  },
+};

@@ -1,0 +1,171 @@
+package dev.shoal.agent;
+
+import dev.shoal.agent.bandwidth.BandwidthSettings;
+import dev.shoal.agent.bandwidth.PowerProbe;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * How the agent runs. Immutable; build with {@link #defaults()} and the {@code with...} methods.
+ *
+ * @param dataDir where keys, consent log, counters and cache live (owner-only)
+ * @param controlPlaneUrl https, or http only on loopback (tests, local dev)
+ * @param localApiPort 0 picks a random free port (the normal case); the port is published in {@code
+ *     <dataDir>/local-api.json}
+ * @param zone the player's time zone, for upload hours and the monthly allowance reset
+ * @param defaultLimits bandwidth settings until the player changes them
+ * @param maxRequestBodyBytes local API bodies larger than this are refused with 413
+ * @param powerSupplyRoot Linux sysfs power-supply directory (tests point it elsewhere)
+ * @param tickInterval how often power, upload hours and counters are re-checked
+ */
+public record AgentConfig(
+    Path dataDir,
+    URI controlPlaneUrl,
+    int localApiPort,
+    ZoneId zone,
+    BandwidthSettings defaultLimits,
+    int maxRequestBodyBytes,
+    Path powerSupplyRoot,
+    Duration tickInterval) {
+
+  /** Reserved .invalid name: nothing is contacted until enrolment configures a real URL. */
+  public static final URI UNCONFIGURED_CONTROL_PLANE = URI.create("https://control-plane.invalid/");
+
+  public AgentConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(controlPlaneUrl, "controlPlaneUrl");
+    Objects.requireNonNull(zone, "zone");
+    Objects.requireNonNull(defaultLimits, "defaultLimits");
+    Objects.requireNonNull(powerSupplyRoot, "powerSupplyRoot");
+    Objects.requireNonNull(tickInterval, "tickInterval");
+    requireSafeControlPlane(controlPlaneUrl);
+    if (localApiPort < 0 || localApiPort > 65535) {
+      throw new IllegalArgumentException("localApiPort must be 0..65535, got " + localApiPort);
+    }
+    if (maxRequestBodyBytes < 1024 || maxRequestBodyBytes > 1024 * 1024) {
+      throw new IllegalArgumentException("maxRequestBodyBytes must be 1 KiB..1 MiB");
+    }
+    if (tickInterval.isNegative() || tickInterval.isZero() || tickInterval.toSeconds() > 60) {
+      throw new IllegalArgumentException("tickInterval must be in (0, 60 s]");
+    }
+  }
+
+  public static AgentConfig defaults() {
+    return new AgentConfig(
+        defaultDataDir(),
+        UNCONFIGURED_CONTROL_PLANE,
+        0,
+        ZoneId.systemDefault(),
+        BandwidthSettings.DEFAULTS,
+        64 * 1024,
+        PowerProbe.LINUX_POWER_SUPPLY,
+        Duration.ofSeconds(5));
+  }
+
+  public AgentConfig withDataDir(Path dir) {
+    return new AgentConfig(
+        dir,
+        controlPlaneUrl,
+        localApiPort,
+        zone,
+        defaultLimits,
+        maxRequestBodyBytes,
+        powerSupplyRoot,
+        tickInterval);
+  }
+
+  public AgentConfig withControlPlaneUrl(URI url) {
+    return new AgentConfig(
+        dataDir,
+        url,
+        localApiPort,
+        zone,
+        defaultLimits,
+        maxRequestBodyBytes,
+        powerSupplyRoot,
+        tickInterval);
+  }
+
+  public AgentConfig withLocalApiPort(int port) {
+    return new AgentConfig(
+        dataDir,
+        controlPlaneUrl,
+        port,
+        zone,
+        defaultLimits,
+        maxRequestBodyBytes,
+        powerSupplyRoot,
+        tickInterval);
+  }
+
+  public AgentConfig withZone(ZoneId z) {
+    return new AgentConfig(
+        dataDir,
+        controlPlaneUrl,
+        localApiPort,
+        z,
+        defaultLimits,
+        maxRequestBodyBytes,
+        powerSupplyRoot,
+        tickInterval);
+  }
+
+  public AgentConfig withPowerSupplyRoot(Path root) {
+    return new AgentConfig(
+        dataDir,
+        controlPlaneUrl,
+        localApiPort,
+        zone,
+        defaultLimits,
+        maxRequestBodyBytes,
+        root,
+        tickInterval);
+  }
+
+  public AgentConfig withTickInterval(Duration tick) {
+    return new AgentConfig(
+        dataDir,
+        controlPlaneUrl,
+        localApiPort,
+        zone,
+        defaultLimits,
+        maxRequestBodyBytes,
+        powerSupplyRoot,
+        tick);
+  }
+
+  /**
+   * Per-user data location: {@code %LOCALAPPDATA%\Shoal} on Windows, {@code ~/Library/Application
+   * Support/Shoal} on macOS, {@code $XDG_DATA_HOME/shoal} or {@code ~/.local/share/shoal}
+   * elsewhere.
+   */
+  public static Path defaultDataDir() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    String home = System.getProperty("user.home");
+    if (os.contains("win")) {
+      String local = System.getenv("LOCALAPPDATA");
+      return Path.of(local != null ? local : home, "Shoal");
+    }
+    if (os.contains("mac")) {
+      return Path.of(home, "Library", "Application Support", "Shoal");
+    }
+    String xdg = System.getenv("XDG_DATA_HOME");
+    return xdg != null && !xdg.isBlank()
+        ? Path.of(xdg, "shoal")
+        : Path.of(home, ".local", "share", "shoal");
+  }
+
+  private static void requireSafeControlPlane(URI url) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    String host = url.getHost() == null ? "" : url.getHost();
+    boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
+    if (!(scheme.equals("https") || (scheme.equals("http") && loopback))) {
+      throw new IllegalArgumentException(
+          "controlPlaneUrl must be https (http only on loopback), got " + url);
+    }
+  }
+}

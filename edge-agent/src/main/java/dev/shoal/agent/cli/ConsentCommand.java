@@ -1,0 +1,161 @@
+package dev.shoal.agent.cli;
+
+import dev.shoal.agent.consent.ConsentScope;
+import dev.shoal.agent.status.AgentStatus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+
+/** {@code consent show|grant|withdraw}. */
+@Command(
+    name = "consent",
+    description = "Show, give or withdraw your consent to peer-to-peer downloading and sharing.",
+    subcommands = {
+      ConsentCommand.Show.class,
+      ConsentCommand.Grant.class,
+      ConsentCommand.Withdraw.class
+    })
+final class ConsentCommand {
+  @ParentCommand ShoalAgent root;
+
+  @Command(name = "show", description = "Show your current answers.")
+  static final class Show implements Callable<Integer> {
+    @ParentCommand ConsentCommand parent;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      JsonNode node = parent.root.client().get("/v1/consent");
+      AgentStatus.Consent c = LocalApiClient.convert(node, AgentStatus.Consent.class);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("download: " + describe(c.downloadFromPeers()));
+      out.println("upload: " + describe(c.uploadToPeers()));
+      return 0;
+    }
+
+    private static String describe(AgentStatus.ScopeState s) {
+      if (s.at() == null) {
+        return "not asked yet (off)";
+      }
+      return (s.granted() ? "yes" : "no")
+          + ", "
+          + s.at()
+          + " via "
+          + s.askedWhere()
+          + (s.textId() == null
+              ? ""
+              : ", text " + s.textId() + " v" + s.textVersion() + " " + s.textLocale());
+    }
+  }
+
+  @Command(name = "grant", description = "Read the consent text and say yes.")
+  static final class Grant implements Callable<Integer> {
+    @ParentCommand ConsentCommand parent;
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--scope",
+        required = true,
+        description = "download or upload",
+        converter = ScopeConverter.class)
+    ConsentScope scope;
+
+    @Option(names = "--locale", description = "Language of the text (default: your system's).")
+    String locale = Locale.getDefault().toLanguageTag();
+
+    @Option(names = "--yes", description = "Answer yes after printing the text (no prompt).")
+    boolean yes;
+
+    @Override
+    public Integer call() throws IOException {
+      LocalApiClient client = parent.root.client();
+      JsonNode text =
+          client
+              .get(
+                  "/v1/consent/texts?scope="
+                      + scope.shortName()
+                      + "&locale="
+                      + URLEncoder.encode(locale, StandardCharsets.UTF_8))
+              .get(0);
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(text.path("text").asString());
+      if (!yes) {
+        out.print("Do you agree? Type yes to agree: ");
+        out.flush();
+        String answer = parent.root.in().readLine();
+        if (answer == null || !answer.trim().equalsIgnoreCase("yes")) {
+          out.println("Nothing changed: " + scope.shortName() + " stays as it was.");
+          return 0;
+        }
+      }
+      client.post(
+          "/v1/consent",
+          Map.of(
+              "scope",
+              scope.name(),
+              "decision",
+              "GRANTED",
+              "textSha256",
+              text.path("sha256").asString(),
+              "askedWhere",
+              "CLI"));
+      out.println(
+          "Recorded your yes to "
+              + scope.shortName()
+              + ". Withdraw any time with "
+              + "'shoal-agent consent withdraw --scope "
+              + scope.shortName()
+              + "'.");
+      return 0;
+    }
+  }
+
+  @Command(name = "withdraw", description = "Say no; takes effect within a second.")
+  static final class Withdraw implements Callable<Integer> {
+    @ParentCommand ConsentCommand parent;
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--scope",
+        required = true,
+        description = "download or upload",
+        converter = ScopeConverter.class)
+    ConsentScope scope;
+
+    @Override
+    public Integer call() {
+      parent
+          .root
+          .client()
+          .post(
+              "/v1/consent",
+              Map.of("scope", scope.name(), "decision", "WITHDRAWN", "askedWhere", "CLI"));
+      spec.commandLine()
+          .getOut()
+          .println("Withdrawn: " + scope.shortName() + " from other players is now off.");
+      return 0;
+    }
+  }
+
+  /** Lets picocli report a bad scope as a usage error (exit 2). */
+  static final class ScopeConverter implements picocli.CommandLine.ITypeConverter<ConsentScope> {
+    @Override
+    public ConsentScope convert(String value) {
+      try {
+        return ConsentScope.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}

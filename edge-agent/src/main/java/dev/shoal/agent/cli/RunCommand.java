@@ -1,0 +1,67 @@
+package dev.shoal.agent.cli;
+
+import dev.shoal.agent.Agent;
+import dev.shoal.agent.AgentConfig;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Runs the agent in the foreground until interrupted (Ctrl+C, service stop). */
+@Command(name = "run", description = "Run the agent: local API and status page on 127.0.0.1.")
+final class RunCommand implements Callable<Integer> {
+  @ParentCommand ShoalAgent root;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--port", description = "Local API port; 0 picks a free one (default).")
+  int port;
+
+  @Option(names = "--control-plane", description = "Control plane URL (https).")
+  URI controlPlane;
+
+  @Override
+  public Integer call() {
+    AgentConfig config = AgentConfig.defaults().withDataDir(root.dataDir).withLocalApiPort(port);
+    if (controlPlane != null) {
+      config = config.withControlPlaneUrl(controlPlane);
+    }
+    Agent agent;
+    try {
+      agent = Agent.start(config);
+    } catch (IllegalStateException e) {
+      throw new CliException(CliException.REFUSED, e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              agent.close();
+              stopped.countDown();
+            },
+            "shoal-agent-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    var out = spec.commandLine().getOut();
+    out.println("Shoal agent running (device " + agent.identity().deviceId() + ").");
+    out.println(
+        "Local API: http://127.0.0.1:"
+            + agent.localApiPort()
+            + " (token in "
+            + agent.dataDir().localApiFile()
+            + ")");
+    out.println("Status page: run 'shoal-agent status --open'. Stop with Ctrl+C.");
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // Stopped from inside the process (tests, an embedding launcher): clean up here.
+      Runtime.getRuntime().removeShutdownHook(hook);
+      agent.close();
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+}

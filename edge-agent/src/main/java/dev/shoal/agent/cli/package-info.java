@@ -1,0 +1,2 @@
+/** The {@code shoal-agent} command line (picocli). */
+package dev.shoal.agent.cli;

@@ -1,0 +1,2 @@
+/** Shared strict JSON mapping (Jackson 3). */
+package dev.shoal.agent.json;

@@ -1,0 +1,2 @@
+/** Shoal edge-agent. */
+package dev.shoal.agent;

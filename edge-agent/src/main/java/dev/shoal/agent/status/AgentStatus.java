@@ -1,0 +1,65 @@
+package dev.shoal.agent.status;
+
+import dev.shoal.agent.bandwidth.BandwidthSettings;
+import dev.shoal.agent.bandwidth.PowerSource;
+import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
+import dev.shoal.agent.consent.AskedWhere;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** Everything the status page, {@code shoal-agent status} and {@code GET /v1/status} show. */
+public record AgentStatus(
+    String deviceId,
+    Sharing sharing,
+    BandwidthSettings limits,
+    Allowance allowance,
+    boolean quietMode,
+    boolean paused,
+    PowerSource powerSource,
+    Consent consent,
+    Activity activity,
+    Rates rates,
+    List<CachedItem> cache) {
+
+  public AgentStatus {
+    cache = List.copyOf(cache);
+  }
+
+  /** Whether uploading and downloading from peers happen now, and why not. */
+  public record Sharing(
+      boolean uploading,
+      List<String> uploadOffReasons,
+      boolean downloadingFromPeers,
+      long uploadCapBytesPerSecond,
+      long downloadCapBytesPerSecond) {
+    public Sharing {
+      uploadOffReasons = List.copyOf(uploadOffReasons);
+    }
+  }
+
+  /** The monthly upload allowance; {@code remainingBytes} null means no monthly limit. */
+  public record Allowance(
+      long monthlyBytes, long usedBytes, Long remainingBytes, OffsetDateTime resetsAt) {}
+
+  /** The current answer per scope. */
+  public record Consent(ScopeState downloadFromPeers, ScopeState uploadToPeers) {}
+
+  /** One scope's answer; {@code at} null when the player was never asked. */
+  public record ScopeState(
+      boolean granted,
+      Instant at,
+      AskedWhere askedWhere,
+      String textId,
+      Integer textVersion,
+      String textLocale) {}
+
+  /** Bytes moved, per origin. */
+  public record Activity(Totals today, Totals thisMonth) {}
+
+  /** Live transfer rates (bytes/s, peers and origin for download) and connected peers. */
+  public record Rates(long downloadBytesPerSecond, long uploadBytesPerSecond, int peers) {}
+
+  /** One top-level entry of the cache directory. */
+  public record CachedItem(String name, long bytes) {}
+}

@@ -1,0 +1,244 @@
+package dev.shoal.agent.status;
+
+import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
+import java.util.Locale;
+
+/**
+ * The local status page: one self-contained HTML document, no external assets, plain English (other
+ * locales come with the launcher UI). Buttons call the local API with the session cookie; the
+ * inline script and style carry a per-response CSP nonce.
+ */
+public final class StatusPage {
+  private StatusPage() {}
+
+  /** The full page for a signed-in browser. */
+  public static String render(AgentStatus s, String nonce, String dataDir) {
+    StringBuilder b = new StringBuilder(8192);
+    head(b, nonce);
+    b.append("<h1>Shoal: game update sharing on this computer</h1>\n");
+    sharing(b, s);
+    b.append("<p id=\"msg\" role=\"status\"></p>\n");
+    buttons(b, s);
+    activity(b, s);
+    limits(b, s);
+    cache(b, s);
+    uninstall(b, dataDir);
+    script(b, nonce);
+    b.append("</body></html>\n");
+    return b.toString();
+  }
+
+  /** Shown without a valid session: explains how to open the page, shows nothing private. */
+  public static String signInNeeded(String nonce, String why) {
+    StringBuilder b = new StringBuilder();
+    head(b, nonce);
+    b.append("<h1>Shoal status page</h1>\n<p>")
+        .append(esc(why))
+        .append(
+            "</p>\n<p>To open this page, run <code>shoal-agent status --open</code>, or use the ")
+        .append(
+            "status link in your game launcher. Links work once and only on this computer.</p>\n")
+        .append("</body></html>\n");
+    return b.toString();
+  }
+
+  private static void head(StringBuilder b, String nonce) {
+    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>Shoal status</title>\n<style nonce=\"")
+        .append(nonce)
+        .append("\">body{font-family:system-ui,sans-serif;max-width:46em;margin:2em auto;")
+        .append(
+            "padding:0 1em;line-height:1.5}table{border-collapse:collapse}td,th{padding:.2em .8em;")
+        .append(
+            "text-align:left;border-bottom:1px solid #ddd}.on{color:#0a6b2d}.off{color:#9a3b00}")
+        .append("button{margin:.2em .4em .2em 0;padding:.4em 1em}</style>\n</head><body>\n");
+  }
+
+  private static void sharing(StringBuilder b, AgentStatus s) {
+    if (s.sharing().uploading()) {
+      b.append(
+              "<p class=\"on\" id=\"sharing\"><strong>Sharing is on.</strong> This computer sends ")
+          .append("encrypted pieces of game updates to other players of the same game.</p>\n");
+    } else {
+      b.append("<p class=\"off\" id=\"sharing\"><strong>Sharing is off</strong> because: ")
+          .append(esc(String.join("; ", s.sharing().uploadOffReasons())))
+          .append(".</p>\n");
+    }
+    b.append("<p>Downloading from other players is <strong>")
+        .append(s.sharing().downloadingFromPeers() ? "on" : "off")
+        .append("</strong>. Quiet mode (a game is running) is <strong>")
+        .append(s.quietMode() ? "on" : "off")
+        .append("</strong>.</p>\n");
+  }
+
+  private static void buttons(StringBuilder b, AgentStatus s) {
+    b.append("<div>");
+    if (s.paused()) {
+      button(b, "resume", "Resume sharing", "/v1/sharing", "{\"paused\":false}");
+    } else {
+      button(b, "pause", "Pause sharing", "/v1/sharing", "{\"paused\":true}");
+    }
+    if (s.consent().uploadToPeers().granted()) {
+      button(
+          b,
+          "withdraw-upload",
+          "Stop sharing (withdraw my yes)",
+          "/v1/consent",
+          "{\"scope\":\"UPLOAD_TO_PEERS\",\"decision\":\"WITHDRAWN\",\"askedWhere\":\"SETTINGS\"}");
+    }
+    if (s.consent().downloadFromPeers().granted()) {
+      button(
+          b,
+          "withdraw-download",
+          "Stop downloading from players",
+          "/v1/consent",
+          "{\"scope\":\"DOWNLOAD_FROM_PEERS\",\"decision\":\"WITHDRAWN\",\"askedWhere\":\"SETTINGS\"}");
+    }
+    b.append("</div>\n");
+  }
+
+  private static void button(StringBuilder b, String id, String label, String path, String body) {
+    b.append("<button type=\"button\" id=\"")
+        .append(id)
+        .append("\" data-path=\"")
+        .append(esc(path))
+        .append("\" data-body=\"")
+        .append(esc(body))
+        .append("\">")
+        .append(esc(label))
+        .append("</button>");
+  }
+
+  private static void activity(StringBuilder b, AgentStatus s) {
+    Totals d = s.activity().today();
+    Totals m = s.activity().thisMonth();
+    b.append("<h2>What moved</h2>\n<table><tr><th></th><th>Today</th><th>This month</th></tr>\n");
+    row(b, "Downloaded from other players", d.fromPeers(), m.fromPeers());
+    row(b, "Downloaded from the publisher's servers", d.fromOrigin(), m.fromOrigin());
+    row(b, "Uploaded to other players", d.uploaded(), m.uploaded());
+    b.append("</table>\n<p>Right now: downloading ")
+        .append(bytes(s.rates().downloadBytesPerSecond()))
+        .append("/s")
+        .append(", uploading ")
+        .append(bytes(s.rates().uploadBytesPerSecond()))
+        .append("/s")
+        .append(", connected to ")
+        .append(s.rates().peers())
+        .append(" players.</p>\n");
+  }
+
+  private static void row(StringBuilder b, String label, long today, long month) {
+    b.append("<tr><td>")
+        .append(esc(label))
+        .append("</td><td>")
+        .append(bytes(today))
+        .append("</td><td>")
+        .append(bytes(month))
+        .append("</td></tr>\n");
+  }
+
+  private static void limits(StringBuilder b, AgentStatus s) {
+    var l = s.limits();
+    var a = s.allowance();
+    b.append("<h2>Your limits</h2>\n<ul>\n<li>Upload speed: ")
+        .append(speed(l.uploadCapBytesPerSecond()))
+        .append("</li>\n<li>Download speed: ")
+        .append(speed(l.downloadCapBytesPerSecond()))
+        .append(" (")
+        .append(speed(l.quietModeDownloadCapBytesPerSecond()))
+        .append(" while a game runs)</li>\n<li>Monthly upload allowance: ");
+    if (a.remainingBytes() == null) {
+      b.append("no limit");
+    } else {
+      b.append(bytes(a.monthlyBytes()))
+          .append(", ")
+          .append(bytes(a.remainingBytes()))
+          .append(" left until ")
+          .append(esc(a.resetsAt().toLocalDate().toString()));
+    }
+    b.append("</li>\n<li>Upload hours: ")
+        .append(l.uploadHours() == null ? "any time" : esc(l.uploadHours().toString()))
+        .append("</li>\n<li>Metered connection: ")
+        .append(l.metered() ? "yes (no uploading)" : "no")
+        .append("</li>\n</ul>\n<p>Change them with <code>shoal-agent limits set</code> or in your ")
+        .append("launcher's settings.</p>\n");
+  }
+
+  private static void cache(StringBuilder b, AgentStatus s) {
+    b.append("<h2>What is cached and may be shared</h2>\n");
+    if (s.cache().isEmpty()) {
+      b.append("<p id=\"cache\">Nothing cached yet.</p>\n");
+      return;
+    }
+    b.append("<ul id=\"cache\">\n");
+    for (AgentStatus.CachedItem item : s.cache()) {
+      b.append("<li>")
+          .append(esc(item.name()))
+          .append(" (")
+          .append(bytes(item.bytes()))
+          .append(")</li>\n");
+    }
+    b.append("</ul>\n<p>Only encrypted pieces of these game files are ever shared.</p>\n");
+  }
+
+  private static void uninstall(StringBuilder b, String dataDir) {
+    b.append("<h2>How to uninstall</h2>\n<p>On Windows: Settings, Apps, Shoal, Uninstall. ")
+        .append("Elsewhere: stop the agent, remove the program, and delete its data folder <code>")
+        .append(esc(dataDir))
+        .append("</code>. Your games stay installed; only Shoal's cache is removed.</p>\n");
+  }
+
+  private static void script(StringBuilder b, String nonce) {
+    b.append("<script nonce=\"")
+        .append(nonce)
+        .append("\">\n")
+        .append("for (const btn of document.querySelectorAll('button[data-path]')) {\n")
+        .append("  btn.addEventListener('click', async () => {\n")
+        .append("    const r = await fetch(btn.dataset.path, {method: 'POST', credentials: ")
+        .append(
+            "'same-origin', headers: {'Content-Type': 'application/json'}, body: btn.dataset.body});\n")
+        .append("    if (r.ok) { location.reload(); return; }\n")
+        .append("    const p = await r.json().catch(() => ({}));\n")
+        .append(
+            "    document.getElementById('msg').textContent = 'Failed: ' + (p.detail || r.status);\n")
+        .append("  });\n}\n")
+        .append("const events = new EventSource('/v1/events');\n")
+        .append("let first = true;\n")
+        .append("events.addEventListener('status', () => { if (first) { first = false; return; } ")
+        .append("location.reload(); });\n")
+        .append("</script>\n");
+  }
+
+  static String bytes(long n) {
+    if (n >= 1_000_000_000L) {
+      return String.format(Locale.ROOT, "%.1f GB", n / 1e9);
+    }
+    if (n >= 1_000_000L) {
+      return String.format(Locale.ROOT, "%.1f MB", n / 1e6);
+    }
+    if (n >= 1_000L) {
+      return String.format(Locale.ROOT, "%.1f kB", n / 1e3);
+    }
+    return n + " B";
+  }
+
+  static String speed(long capBytesPerSecond) {
+    return capBytesPerSecond == 0 ? "no limit" : "at most " + bytes(capBytesPerSecond) + "/s";
+  }
+
+  static String esc(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '&' -> out.append("&amp;");
+        case '"' -> out.append("&quot;");
+        case '\'' -> out.append("&#39;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}

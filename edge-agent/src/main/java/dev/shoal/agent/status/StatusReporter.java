@@ -1,0 +1,120 @@
+package dev.shoal.agent.status;
+
+import dev.shoal.agent.bandwidth.BandwidthPolicy;
+import dev.shoal.agent.bandwidth.BandwidthSettings;
+import dev.shoal.agent.bandwidth.EffectiveLimits;
+import dev.shoal.agent.bandwidth.TrafficMeter;
+import dev.shoal.agent.consent.ConsentLedger;
+import dev.shoal.agent.consent.ConsentRecord;
+import dev.shoal.agent.consent.ConsentScope;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/** Assembles {@link AgentStatus} from the live parts. Cheap enough to call on every request. */
+public final class StatusReporter {
+  private static final int MAX_CACHE_ITEMS = 200;
+
+  private final String deviceId;
+  private final BandwidthPolicy policy;
+  private final TrafficMeter meter;
+  private final ConsentLedger consent;
+  private final Path cacheDir;
+  private volatile Supplier<AgentStatus.Rates> liveRates = () -> new AgentStatus.Rates(0, 0, 0);
+
+  public StatusReporter(
+      String deviceId,
+      BandwidthPolicy policy,
+      TrafficMeter meter,
+      ConsentLedger consent,
+      Path cacheDir) {
+    this.deviceId = deviceId;
+    this.policy = policy;
+    this.meter = meter;
+    this.consent = consent;
+    this.cacheDir = cacheDir;
+  }
+
+  /** Where the live rates and peer count come from (the agent's swarm engine). */
+  public void setLiveRates(Supplier<AgentStatus.Rates> source) {
+    liveRates = java.util.Objects.requireNonNull(source);
+  }
+
+  public AgentStatus status() {
+    EffectiveLimits eff = policy.evaluate();
+    BandwidthSettings s = policy.settings();
+    return new AgentStatus(
+        deviceId,
+        new AgentStatus.Sharing(
+            eff.uploadAllowed(),
+            eff.uploadOffReasons(),
+            eff.downloadFromPeersAllowed(),
+            eff.uploadCapBytesPerSecond(),
+            eff.downloadCapBytesPerSecond()),
+        s,
+        allowance(s),
+        policy.quietMode(),
+        policy.paused(),
+        policy.powerSource(),
+        new AgentStatus.Consent(
+            scope(ConsentScope.DOWNLOAD_FROM_PEERS), scope(ConsentScope.UPLOAD_TO_PEERS)),
+        new AgentStatus.Activity(meter.today(), meter.thisMonth()),
+        liveRates.get(),
+        cacheListing());
+  }
+
+  private AgentStatus.Allowance allowance(BandwidthSettings s) {
+    long remaining = policy.allowanceRemainingBytes();
+    return new AgentStatus.Allowance(
+        s.monthlyUploadAllowanceBytes(),
+        meter.thisMonth().uploaded(),
+        remaining < 0 ? null : remaining,
+        meter.monthResetsAt().toOffsetDateTime());
+  }
+
+  private AgentStatus.ScopeState scope(ConsentScope scope) {
+    return consent
+        .current(scope)
+        .map(StatusReporter::state)
+        .orElse(new AgentStatus.ScopeState(false, null, null, null, null, null));
+  }
+
+  private static AgentStatus.ScopeState state(ConsentRecord r) {
+    return new AgentStatus.ScopeState(
+        r.granted(), r.at(), r.askedWhere(), r.textId(), r.textVersion(), r.textLocale());
+  }
+
+  /** Placeholder until the chunk cache exists: the top-level entries of the cache directory. */
+  private List<AgentStatus.CachedItem> cacheListing() {
+    try (Stream<Path> entries = Files.list(cacheDir)) {
+      return entries
+          .sorted(Comparator.comparing(Path::getFileName))
+          .limit(MAX_CACHE_ITEMS)
+          .map(p -> new AgentStatus.CachedItem(p.getFileName().toString(), size(p)))
+          .toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static long size(Path p) {
+    try (Stream<Path> walk = Files.walk(p)) {
+      return walk.filter(Files::isRegularFile)
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,365 @@
+package dev.shoal.agent.transfer;
+
+import dev.shoal.agent.bandwidth.BandwidthPolicy;
+import dev.shoal.agent.bandwidth.EffectiveLimits;
+import dev.shoal.agent.bandwidth.TrafficMeter;
+import dev.shoal.agent.fs.DataDir;
+import dev.shoal.swarm.Progress;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentHandle;
+import dev.shoal.swarm.TorrentJob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's one swarm engine and the packs it moves.
+ *
+ * <ul>
+ *   <li><b>Sources follow download consent.</b> Without {@code DOWNLOAD_FROM_PEERS} a job gets no
+ *       tracker and no peers, only the origin web seed; with it, tracker + peers + origin fallback.
+ *       When the consent changes, running jobs are replaced by jobs with the new sources (verified
+ *       pieces are kept through the resume file / re-check).
+ *   <li><b>Upload follows the policy.</b> Every policy change calls {@code
+ *       swarm.setUploadEnabled(limits.uploadAllowed())} (the listening socket is opened or closed
+ *       before it returns, everyone is choked) and {@code setGlobalCaps(up, down)}. The policy
+ *       notifies synchronously, so a consent withdrawal through the local API has closed the socket
+ *       before the API answers.
+ *   <li><b>Counting.</b> Every {@code pollInterval} the handles' byte counts are read and the
+ *       deltas recorded into the {@link TrafficMeter} by source; after an upload delta the policy
+ *       is re-checked, so an exhausted monthly allowance stops uploads within one poll.
+ * </ul>
+ */
+public final class Transfers implements AutoCloseable {
+  /** Default interval at which byte counts are read from the engine. */
+  public static final Duration DEFAULT_POLL = Duration.ofMillis(250);
+
+  private final BandwidthPolicy policy;
+  private final TrafficMeter meter;
+  private final Path cacheDir;
+  private final Path resumeDir;
+  private final Swarm swarm;
+  private final ScheduledExecutorService poller;
+  private final List<Transfer> transfers = new CopyOnWriteArrayList<>();
+
+  /** Every engine job still to be counted, with the counts already recorded. */
+  private final Map<TorrentHandle, Counted> counted = new ConcurrentHashMap<>();
+
+  private volatile boolean peersAllowed;
+  private volatile EffectiveLimits applied;
+  private volatile boolean closed;
+
+  private static final class Counted {
+    final Transfer transfer;
+    long fromPeers;
+    long fromOrigin;
+    long uploaded;
+    boolean retired;
+
+    Counted(Transfer transfer) {
+      this.transfer = transfer;
+    }
+  }
+
+  private Transfers(
+      BandwidthPolicy policy,
+      TrafficMeter meter,
+      DataDir dataDir,
+      SwarmConfig base,
+      Duration pollInterval)
+      throws IOException {
+    this.policy = policy;
+    this.meter = meter;
+    this.cacheDir = dataDir.cacheDir();
+    this.resumeDir = dataDir.stateDir().resolve("resume");
+    dataDir.ensureDir(cacheDir);
+    dataDir.ensureDir(resumeDir);
+    EffectiveLimits limits = policy.evaluate();
+    this.peersAllowed = limits.downloadFromPeersAllowed();
+    this.swarm =
+        Swarm.start(
+            base.withUploadEnabled(limits.uploadAllowed())
+                .withCaps(limits.uploadCapBytesPerSecond(), limits.downloadCapBytesPerSecond()));
+    this.applied = limits;
+    this.poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "shoal-agent-transfers");
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = pollInterval.toMillis();
+    poller.scheduleWithFixedDelay(this::pollSafely, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Starts the engine with uploads and caps as the policy says now, and follows the policy from
+   * then on.
+   */
+  public static Transfers start(
+      BandwidthPolicy policy,
+      TrafficMeter meter,
+      DataDir dataDir,
+      SwarmConfig base,
+      Duration pollInterval) {
+    Transfers t;
+    try {
+      t = new Transfers(policy, meter, dataDir, base, pollInterval);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the swarm engine", e);
+    }
+    policy.addListener(t::apply);
+    // The policy evaluates and notifies while holding its own monitor; taking it here means no
+    // change can slip between the engine start above and the listener registration.
+    synchronized (policy) {
+      t.apply(policy.evaluate());
+    }
+    return t;
+  }
+
+  /** Applies the limits to the engine. Called by the policy, synchronously, on every change. */
+  private synchronized void apply(EffectiveLimits limits) {
+    if (closed) {
+      return;
+    }
+    swarm.setUploadEnabled(limits.uploadAllowed());
+    swarm.setGlobalCaps(limits.uploadCapBytesPerSecond(), limits.downloadCapBytesPerSecond());
+    applied = limits;
+    if (limits.downloadFromPeersAllowed() != peersAllowed) {
+      peersAllowed = limits.downloadFromPeersAllowed();
+      for (Transfer t : transfers) {
+        if (!t.isClosed() && t.sources() != sourcesNow()) {
+          swap(t);
+        }
+      }
+    }
+  }
+
+  private Sources sourcesNow() {
+    return peersAllowed ? Sources.PEERS_AND_ORIGIN : Sources.ORIGIN_ONLY;
+  }
+
+  /**
+   * Downloads a pack into the cache (and seeds it afterwards while uploads are allowed). The
+   * sources follow the download consent, now and while the download runs.
+   */
+  public synchronized Transfer download(PackSource pack) {
+    return add(pack, false);
+  }
+
+  /**
+   * Seeds a pack that is already complete in the cache. Its pieces are re-checked (or taken from
+   * the resume state) first; nothing outside the cache directory is ever shared. Like downloads,
+   * the tracker and suggested peers are used only with download consent (being announced to the
+   * swarm is taking part in it); without it, only peers that dial in can be served.
+   */
+  public synchronized Transfer seed(PackSource pack) {
+    if (!Files.isRegularFile(cacheDir.resolve(pack.fileName()))) {
+      throw new IllegalArgumentException("not in the cache: " + pack.fileName());
+    }
+    return add(pack, true);
+  }
+
+  private Transfer add(PackSource pack, boolean seedOnly) {
+    if (closed) {
+      throw new IllegalStateException("transfers are closed");
+    }
+    Transfer t = new Transfer(pack, cacheDir.resolve(pack.fileName()), seedOnly);
+    Sources s = sourcesNow();
+    t.attach(addJob(t, s), s);
+    transfers.add(t);
+    return t;
+  }
+
+  private TorrentHandle addJob(Transfer t, Sources s) {
+    PackSource p = t.source();
+    TorrentJob job =
+        TorrentJob.of(p.torrent(), t.dataFile())
+            .withResumeFile(resumeDir.resolve(p.fileName() + ".shoal-resume"))
+            .withPieceSha256(p.pieceSha256())
+            .withSeedAfterComplete(true)
+            .withWebSeeds(p.webSeed() == null ? List.of() : List.<URI>of(p.webSeed()));
+    if (s == Sources.PEERS_AND_ORIGIN) {
+      job =
+          job.withAnnounceUrl(p.announceUrl() == null ? "" : p.announceUrl()).withPeers(p.peers());
+    } else {
+      job = job.withAnnounceUrl("").withPeers(List.of());
+    }
+    TorrentHandle h;
+    IllegalStateException last = null;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try {
+        h = swarm.add(job);
+        counted.put(h, new Counted(t));
+        return h;
+      } catch (IllegalStateException e) {
+        // The previous job for the same torrent is still being removed by the engine thread.
+        last = e;
+        sleep(20);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open " + t.dataFile(), e);
+      }
+    }
+    throw last;
+  }
+
+  /** Replaces the engine job of a running transfer by one with the current sources. */
+  private void swap(Transfer t) {
+    t.setSwapping(true);
+    try {
+      TorrentHandle old = t.handle();
+      count(old, counted.get(old));
+      Counted c = counted.get(old);
+      if (c != null) {
+        c.retired = true;
+      }
+      old.close();
+      Sources s = sourcesNow();
+      t.attach(addJob(t, s), s);
+    } catch (RuntimeException e) {
+      t.markClosed();
+      System.err.println("shoal-agent: could not switch sources of " + t.fileName() + ": " + e);
+    } finally {
+      t.setSwapping(false);
+    }
+  }
+
+  /** Stops a transfer: peers disconnected, resume state saved; the data stays in the cache. */
+  public synchronized void close(Transfer t) {
+    t.markClosed();
+    TorrentHandle h = t.handle();
+    Counted c = counted.get(h);
+    if (c != null) {
+      c.retired = true;
+    }
+    h.close();
+    transfers.remove(t);
+  }
+
+  public List<Transfer> transfers() {
+    return List.copyOf(transfers);
+  }
+
+  /** Live rates and peers, summed over the current jobs. */
+  public LiveStats stats() {
+    long down = 0;
+    long up = 0;
+    int peers = 0;
+    for (Transfer t : transfers) {
+      Progress p = t.progress();
+      down += p.downRate();
+      up += p.upRate();
+      peers += p.peers();
+    }
+    return new LiveStats(down, up, peers, closed ? 0 : swarm.listenPort());
+  }
+
+  /** The port peers can reach this agent on; 0 while uploads are off (no listening socket). */
+  public int listenPort() {
+    return swarm.listenPort();
+  }
+
+  /** Whether the engine accepts peers and uploads right now. */
+  public boolean uploadEnabled() {
+    return swarm.isUploadEnabled();
+  }
+
+  /** The limits last applied to the engine. */
+  public EffectiveLimits appliedLimits() {
+    return applied;
+  }
+
+  private void pollSafely() {
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      System.err.println("shoal-agent: counting transfer bytes failed: " + e);
+    }
+  }
+
+  /** Records byte deltas by source; re-checks the policy when something was uploaded. */
+  void poll() {
+    long up = 0;
+    for (Map.Entry<TorrentHandle, Counted> e : counted.entrySet()) {
+      Counted c = e.getValue();
+      up += count(e.getKey(), c);
+      if (c.retired && e.getKey().progress().state() == Progress.State.CLOSED) {
+        count(e.getKey(), c);
+        counted.remove(e.getKey());
+      }
+    }
+    if (up > 0) {
+      policy.recheck(); // the monthly allowance may be used up now
+    }
+  }
+
+  /** Returns the upload delta recorded. */
+  private long count(TorrentHandle h, Counted c) {
+    if (c == null) {
+      return 0;
+    }
+    synchronized (c) {
+      Progress p = h.progress();
+      long dPeers = Math.max(0, p.fromPeers() - c.fromPeers);
+      long dOrigin = Math.max(0, p.fromOrigin() - c.fromOrigin);
+      long dUp = Math.max(0, p.uploaded() - c.uploaded);
+      c.fromPeers += dPeers;
+      c.fromOrigin += dOrigin;
+      c.uploaded += dUp;
+      if (dPeers > 0) {
+        meter.record(TrafficMeter.Kind.FROM_PEERS, dPeers);
+        c.transfer.fromPeers.addAndGet(dPeers);
+      }
+      if (dOrigin > 0) {
+        meter.record(TrafficMeter.Kind.FROM_ORIGIN, dOrigin);
+        c.transfer.fromOrigin.addAndGet(dOrigin);
+      }
+      if (dUp > 0) {
+        meter.record(TrafficMeter.Kind.UPLOADED, dUp);
+        c.transfer.uploaded.addAndGet(dUp);
+      }
+      return dUp;
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Stops counting, closes every job (resume state saved) and the engine. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    poller.shutdownNow();
+    try {
+      poller.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Map.Entry<TorrentHandle, Counted> e : counted.entrySet()) {
+      count(e.getKey(), e.getValue());
+    }
+    swarm.close();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.shoal.agent.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.shoal.agent.RunningAgent;
+import dev.shoal.agent.bandwidth.BandwidthSettings;
+import dev.shoal.swarm.Progress;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentJob;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Caps changed while a download runs are honoured: the player's download cap, then quiet mode's
+ * lower rate, each measured over 10 s on real sockets (slow: run with -Pslow).
+ */
+@Tag("slow")
+class TransferCapsTest {
+  static final long SIZE = 24L * 1024 * 1024;
+
+  @TempDir Path tmp;
+
+  @Test
+  void downloadCapsChangedWhileRunningAreHonouredWithinTenPercent() throws Exception {
+    Path original = Packs.randomFile(tmp.resolve("publisher"), "big.pak", SIZE, 7);
+    byte[] torrent = Packs.torrentFor(original);
+    Path seederCopy = tmp.resolve("seeder").resolve("big.pak");
+    Files.createDirectories(seederCopy.getParent());
+    Files.copy(original, seederCopy);
+    SwarmConfig loopback = SwarmConfig.defaults().withBindAddress("127.0.0.1");
+    try (Origin origin = new Origin(original);
+        Swarm seeder = Swarm.start(loopback);
+        RunningAgent a = new RunningAgent(tmp.resolve("agent"), loopback)) {
+      seeder
+          .add(TorrentJob.of(torrent, seederCopy).withAnnounceUrl(""))
+          .awaitCompletion(Duration.ofSeconds(60));
+      long cap = 1_000_000;
+      long quiet = 300_000;
+      a.agent.policy().setSettings(new BandwidthSettings(1_000_000, cap, 0, null, false, quiet));
+      Packs.grant(a, "DOWNLOAD_FROM_PEERS");
+      Transfer t =
+          a.agent
+              .transfers()
+              .download(
+                  new PackSource(
+                      "big.pak",
+                      torrent,
+                      null,
+                      null,
+                      List.of(new InetSocketAddress("127.0.0.1", seeder.listenPort())),
+                      origin.uri()));
+
+      double first = measure(t);
+      a.sendJson("POST", "/v1/quiet-mode", "{\"on\":true}");
+      double second = measure(t);
+      System.out.printf(
+          "download cap %d B/s measured %.0f B/s; quiet %d B/s measured %.0f B/s%n",
+          cap, first, quiet, second);
+      assertThat(first).isCloseTo(cap, within(cap * 0.10));
+      assertThat(second).isCloseTo(quiet, within(quiet * 0.10));
+
+      a.sendJson("POST", "/v1/quiet-mode", "{\"on\":false}");
+      a.agent.policy().setSettings(new BandwidthSettings(1_000_000, 0, 0, null, false, quiet));
+      t.awaitCompletion(Duration.ofSeconds(120));
+      assertThat(Packs.sha256(t.dataFile())).isEqualTo(Packs.sha256(original));
+    }
+  }
+
+  /** Bytes received (peers + origin) per second over 10 s, after 1 s to settle. */
+  private static double measure(Transfer t) throws InterruptedException {
+    Thread.sleep(1000);
+    long b0 = received(t.progress());
+    long t0 = System.nanoTime();
+    Thread.sleep(10_000);
+    long b1 = received(t.progress());
+    long t1 = System.nanoTime();
+    assertThat(t.progress().isComplete()).as("still downloading while measured").isFalse();
+    return (b1 - b0) * 1e9 / (t1 - t0);
+  }
+
+  private static long received(Progress p) {
+    return p.fromPeers() + p.fromOrigin();
+  }
+}

@@ -1,0 +1,2 @@
+/** Shoal protocol. */
+package dev.shoal.protocol;

@@ -1,0 +1,291 @@
+package dev.shoal.protocol.manifest;
+
+import static dev.shoal.protocol.Fixtures.NOW;
+import static dev.shoal.protocol.Fixtures.PUBLISHER;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shoal.protocol.Fixtures;
+import dev.shoal.protocol.manifest.ManifestRejectedException.Reason;
+import dev.shoal.protocol.signing.SignedEnvelope;
+import dev.shoal.protocol.signing.TrustRoot;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.List;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.junit.jupiter.api.Test;
+
+class ManifestVerifierTest {
+  static final TrustRoot ROOT = TrustRoot.of(1, 1, null, PUBLISHER.getPublic());
+  static final KeyPair STRANGER = Fixtures.ed25519(99);
+
+  @Test
+  void acceptsTheSampleSignedByTheTrustedKey() {
+    assertThat(verify(signed(sampleJson()), ROOT, 41)).isEqualTo(Fixtures.sample());
+  }
+
+  @Test
+  void acceptsTheSameVersionAgainForRepairAndAFreshInstall() {
+    assertThat(verify(signed(sampleJson()), ROOT, 42).version()).isEqualTo(42);
+    assertThat(verify(signed(sampleJson()), ROOT, 0).version()).isEqualTo(42);
+  }
+
+  @Test
+  void acceptsEnvelopeBytesFromTheWire() {
+    byte[] wire = signed(sampleJson()).encode();
+    assertThat(ManifestVerifier.verify(wire, ROOT, "starfall", "live", 0, NOW))
+        .isEqualTo(Fixtures.sample());
+  }
+
+  @Test
+  void forgedSignature() {
+    SignedEnvelope good = signed(sampleJson());
+    byte[] payload = good.payload();
+    payload[payload.length - 2] ^= 1; // the version digit: 42 becomes 43
+    SignedEnvelope forged = new SignedEnvelope(payload, good.signatures());
+    assertRejected(forged, ROOT, 0, Reason.BAD_SIGNATURE, "does not verify");
+  }
+
+  @Test
+  void reSignedByAnUntrustedKey() {
+    SignedEnvelope byStranger = SignedEnvelope.sign(bytes(sampleJson()), STRANGER);
+    assertRejected(byStranger, ROOT, 0, Reason.UNTRUSTED_KEY, "0 valid signatures");
+  }
+
+  @Test
+  void unsigned() {
+    SignedEnvelope none = new SignedEnvelope(bytes(sampleJson()), List.of());
+    assertRejected(none, ROOT, 0, Reason.UNTRUSTED_KEY, "threshold 1");
+  }
+
+  @Test
+  void thresholdCountsDistinctKeysOnly() {
+    KeyPair second = Fixtures.ed25519(2);
+    TrustRoot twoOfTwo = TrustRoot.of(1, 2, null, PUBLISHER.getPublic(), second.getPublic());
+    SignedEnvelope twiceByOne = SignedEnvelope.sign(bytes(sampleJson()), PUBLISHER, PUBLISHER);
+    assertRejected(twiceByOne, twoOfTwo, 0, Reason.UNTRUSTED_KEY, "1 valid signatures");
+    SignedEnvelope plusStranger = twiceByOne.withSignature(STRANGER);
+    assertRejected(plusStranger, twoOfTwo, 0, Reason.UNTRUSTED_KEY, "1 valid signatures");
+    SignedEnvelope both = SignedEnvelope.sign(bytes(sampleJson()), STRANGER, PUBLISHER, second);
+    assertThat(verify(both, twoOfTwo, 0)).isEqualTo(Fixtures.sample());
+  }
+
+  @Test
+  void signingKeyIdMustHaveSigned() {
+    KeyPair second = Fixtures.ed25519(2);
+    TrustRoot either = TrustRoot.of(1, 1, null, PUBLISHER.getPublic(), second.getPublic());
+    SignedEnvelope bySecond = SignedEnvelope.sign(bytes(sampleJson()), second);
+    assertRejected(bySecond, either, 0, Reason.UNTRUSTED_KEY, "signingKeyId");
+  }
+
+  @Test
+  void expired() {
+    SignedEnvelope env = signed(sampleJson());
+    assertThat(
+            ManifestVerifier.verify(
+                env, ROOT, "starfall", "live", 0, Fixtures.EXPIRES.minusSeconds(1)))
+        .isNotNull();
+    assertThatRejected(
+            () -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, Fixtures.EXPIRES))
+        .satisfies(
+            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.EXPIRED))
+        .hasMessageContaining("manifest.expiresAt");
+  }
+
+  @Test
+  void expiredTrustRoot() {
+    TrustRoot old =
+        TrustRoot.of(1, 1, Instant.parse("2026-11-01T00:00:00Z"), PUBLISHER.getPublic());
+    assertRejected(signed(sampleJson()), old, 0, Reason.EXPIRED, "trust root v1 expired");
+  }
+
+  @Test
+  void olderVersionThanInstalled() {
+    assertRejected(
+        signed(sampleJson()), ROOT, 43, Reason.ROLLBACK, "older than installed version 43");
+  }
+
+  @Test
+  void wrongProduct() {
+    assertThatRejected(
+            () -> ManifestVerifier.verify(signed(sampleJson()), ROOT, "moonrise", "live", 0, NOW))
+        .satisfies(
+            e ->
+                assertThat(((ManifestRejectedException) e).reason())
+                    .isEqualTo(Reason.WRONG_PRODUCT))
+        .hasMessageContaining("manifest.product is starfall");
+  }
+
+  @Test
+  void wrongChannel() {
+    assertThatRejected(
+            () -> ManifestVerifier.verify(signed(sampleJson()), ROOT, "starfall", "beta", 0, NOW))
+        .satisfies(
+            e ->
+                assertThat(((ManifestRejectedException) e).reason())
+                    .isEqualTo(Reason.WRONG_CHANNEL))
+        .hasMessageContaining("manifest.channel is live");
+  }
+
+  @Test
+  void fileSizeThatDoesNotAddUp() {
+    String json = sampleJson().replace("\"size\":1358576", "\"size\":1358577");
+    assertRejected(
+        signed(json),
+        ROOT,
+        0,
+        Reason.INCONSISTENT,
+        "manifest.files[0].size: 1358577 but its chunks add up to 1358576");
+  }
+
+  @Test
+  void encryptedSizeThatDoesNotAddUp() {
+    String json = sampleJson().replace("\"encryptedSize\":1250", "\"encryptedSize\":1251");
+    assertRejected(signed(json), ROOT, 0, Reason.INCONSISTENT, "manifest.chunks[4].encryptedSize");
+  }
+
+  @Test
+  void hashInTheWrongFormat() {
+    String json = sampleJson();
+    String id = Fixtures.sample().chunks().get(0).id();
+    String bad = json.replaceFirst("\"id\":\"" + id + "\"", "\"id\":\"" + id.substring(2) + "\"");
+    assertRejected(
+        signed(bad), ROOT, 0, Reason.MALFORMED, "manifest.chunks[0].id: expected 64 lowercase hex");
+  }
+
+  @Test
+  void unknownField() {
+    String json = sampleJson().replace("\"version\":42", "\"version\":42,\"x-extra\":true");
+    assertRejected(signed(json), ROOT, 0, Reason.MALFORMED, "unknown field \"x-extra\"");
+  }
+
+  @Test
+  void pathTraversal() {
+    String json = sampleJson().replace("\"readme.txt\"", "\"../../.ssh/authorized_keys\"");
+    assertRejected(signed(json), ROOT, 0, Reason.MALFORMED, "manifest.files[3].path: '..' segment");
+  }
+
+  @Test
+  void duplicatePath() {
+    String json = sampleJson().replace("\"readme.txt\"", "\"bin/game.exe\"");
+    assertRejected(
+        signed(json), ROOT, 0, Reason.MALFORMED, "manifest.files[3].path: duplicate path");
+  }
+
+  @Test
+  void oversized() {
+    ManifestLimits small = new ManifestLimits(4096, 10, 10, 4, 100);
+    SignedEnvelope env = signed(sampleJson());
+    assertThatRejected(() -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, NOW, small))
+        .satisfies(
+            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.TOO_LARGE))
+        .hasMessageContaining("limit 4096");
+    assertThatRejected(
+            () -> ManifestVerifier.verify(env.encode(), ROOT, "starfall", "live", 0, NOW, small))
+        .satisfies(
+            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.TOO_LARGE));
+  }
+
+  @Test
+  void oversizedWithDefaultLimits() {
+    byte[] huge = new byte[ManifestLimits.DEFAULT.maxPayloadBytes() + 1];
+    assertRejected(
+        new SignedEnvelope(huge, List.of()), ROOT, 0, Reason.TOO_LARGE, "limit " + (64 << 20));
+  }
+
+  @Test
+  void signedGarbageIsMalformed() {
+    assertRejected(signed("{\"a\":1}"), ROOT, 0, Reason.MALFORMED, "unknown field");
+    assertRejected(signed(sampleJson() + "\n"), ROOT, 0, Reason.MALFORMED, "manifest");
+  }
+
+  @Test
+  void signatureCheckComesBeforeParsing() {
+    SignedEnvelope garbageByStranger = SignedEnvelope.sign(bytes("{{{"), STRANGER);
+    assertRejected(garbageByStranger, ROOT, 0, Reason.UNTRUSTED_KEY, "valid signatures");
+  }
+
+  @Test
+  void consistencyRulesOnPacks() {
+    ReleaseManifest m = Fixtures.sample();
+    PackEntry full = m.packs().get(0);
+    PackEntry wrongTotal =
+        new PackEntry(
+            "full",
+            null,
+            full.infoHash(),
+            full.pieceLength(),
+            full.totalSize() + 1,
+            full.pieceSha256(),
+            full.chunkIds());
+    assertInconsistent(Fixtures.withPacks(m, List.of(wrongTotal)), "manifest.packs[0].totalSize");
+    PackEntry missingPiece =
+        new PackEntry(
+            "full",
+            null,
+            full.infoHash(),
+            full.pieceLength(),
+            full.totalSize(),
+            full.pieceSha256().subList(1, full.pieceSha256().size()),
+            full.chunkIds());
+    assertInconsistent(
+        Fixtures.withPacks(m, List.of(missingPiece)), "manifest.packs[0].pieceSha256");
+    assertInconsistent(
+        Fixtures.withPacks(m, List.of(m.packs().get(1))), "expected exactly one full pack, got 0");
+    PackEntry partial = Fixtures.pack("full", null, dev.shoal.protocol.pack.PackLayout.delta(m, m));
+    assertInconsistent(Fixtures.withPacks(m, List.of(partial)), "full pack lacks some chunks");
+  }
+
+  @Test
+  void consistencyRulesOnTimes() {
+    ReleaseManifest m = Fixtures.sample();
+    ReleaseManifest backwards =
+        new ReleaseManifest(
+            m.product(),
+            m.channel(),
+            m.version(),
+            m.displayVersion(),
+            m.expiresAt(),
+            m.createdAt(),
+            m.files(),
+            m.chunks(),
+            m.packs(),
+            m.contentKeyId(),
+            m.signingKeyId());
+    assertInconsistent(backwards, "manifest.expiresAt: must be after createdAt");
+  }
+
+  private static void assertInconsistent(ReleaseManifest m, String message) {
+    String json = new String(ManifestCodec.encode(m), StandardCharsets.UTF_8);
+    assertRejected(signed(json), ROOT, 0, Reason.INCONSISTENT, message);
+  }
+
+  private static ReleaseManifest verify(SignedEnvelope env, TrustRoot root, long installed) {
+    return ManifestVerifier.verify(env, root, "starfall", "live", installed, NOW);
+  }
+
+  private static void assertRejected(
+      SignedEnvelope env, TrustRoot root, long installed, Reason reason, String message) {
+    assertThatRejected(() -> verify(env, root, installed))
+        .satisfies(e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(reason))
+        .hasMessageContaining(message);
+  }
+
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertThatRejected(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    return assertThatThrownBy(call).isInstanceOf(ManifestRejectedException.class);
+  }
+
+  static SignedEnvelope signed(String json) {
+    return SignedEnvelope.sign(bytes(json), PUBLISHER);
+  }
+
+  static byte[] bytes(String json) {
+    return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static String sampleJson() {
+    return ManifestCodecTest.sampleJson();
+  }
+}

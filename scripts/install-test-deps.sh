@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real: a JDK and Maven if missing, Chromium and
+# ChromeDriver (dashboard browser tests), aria2 and python3-libtorrent (BitTorrent interop tests),
+# yamllint, promtool and systemd-analyze (checks of the deploy/ files).
+# Idempotent: does nothing when everything is already there.
+set -euo pipefail
+
+need=()
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v aria2c >/dev/null 2>&1 || need+=(aria2)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+/usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1 || need+=(python3-libtorrent)
+# deploy/ checks: YAML lint, Prometheus config and rules (promtool ships in "prometheus"), systemd unit
+command -v yamllint >/dev/null 2>&1 || need+=(yamllint)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "test dependencies: all present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "test dependencies: installing ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"

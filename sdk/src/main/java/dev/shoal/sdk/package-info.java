@@ -1,0 +1,2 @@
+/** Shoal sdk. */
+package dev.shoal.sdk;

@@ -1,0 +1,31 @@
+package dev.shoal.sdk;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The SDK is what a launcher embeds: it speaks HTTP to the agent and knows no other Shoal module. */
+class SdkBoundariesTest {
+
+  @Test
+  void sdkKnowsOnlyTheProtocol() {
+    JavaClasses sdk =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.shoal.sdk");
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.shoal.swarm..",
+            "dev.shoal.controlplane..",
+            "dev.shoal.agent..",
+            "dev.shoal.testkit..",
+            "org.springframework..")
+        .allowEmptyShould(true)
+        .check(sdk);
+  }
+}

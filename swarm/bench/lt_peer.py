@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""libtorrent peer for Shoal interop tests and benchmarks (loopback only, TCP only).
+
+usage: lt_peer.py seed|download TORRENT SAVE_DIR [--peer HOST:PORT ...] [--port N]
+                  [--up-cap BPS] [--down-cap BPS] [--timeout S]
+Prints "PORT <n>" once listening, "DONE <seconds>" when the download completes.
+"""
+import argparse, sys, time
+import libtorrent as lt
+
+ap = argparse.ArgumentParser()
+ap.add_argument("mode", choices=["seed", "download"])
+ap.add_argument("torrent")
+ap.add_argument("save")
+ap.add_argument("--peer", action="append", default=[])
+ap.add_argument("--port", type=int, default=0)
+ap.add_argument("--up-cap", type=int, default=0)
+ap.add_argument("--down-cap", type=int, default=0)
+ap.add_argument("--timeout", type=float, default=120)
+ap.add_argument("--stay", action="store_true", help="keep seeding after download")
+a = ap.parse_args()
+
+s = lt.session({
+    "listen_interfaces": "127.0.0.1:%d" % a.port,
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "allow_multiple_connections_per_ip": True,
+    "upload_rate_limit": a.up_cap, "download_rate_limit": a.down_cap,
+    "alert_mask": 0,
+})
+# Rate limits do not apply to local peers by default; put every peer in the global class.
+if a.up_cap or a.down_cap:
+    f = lt.ip_filter()
+    f.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+    s.set_peer_class_filter(f)
+atp = lt.add_torrent_params()
+atp.ti = lt.torrent_info(a.torrent)
+atp.save_path = a.save
+h = s.add_torrent(atp)
+# wait for the listen socket
+for _ in range(100):
+    if s.listen_port():
+        break
+    time.sleep(0.05)
+print("PORT %d" % s.listen_port(), flush=True)
+start = time.time()
+connected = False
+ready = False
+while True:
+    st = h.status()
+    if not connected and st.state not in (lt.torrent_status.checking_files,
+                                          lt.torrent_status.checking_resume_data):
+        for p in a.peer:
+            host, port = p.rsplit(":", 1)
+            h.connect_peer((host, int(port)))
+        connected = True
+    if not ready and st.is_seeding:
+        ready = True
+        print("READY", flush=True)
+    if a.mode == "download" and st.is_seeding:
+        end = time.time()
+        print("DONE %.3f %d %d" % (end - start, start * 1000, end * 1000), flush=True)
+        if not a.stay:
+            sys.exit(0)
+        a.mode = "seed"
+    if a.mode == "download" and time.time() - start > a.timeout:
+        print("TIMEOUT progress=%.3f" % st.progress, flush=True)
+        sys.exit(2)
+    time.sleep(0.02)

@@ -1,0 +1,231 @@
+package dev.shoal.swarm;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.LinkedHashSet;
+
+/**
+ * One peer connection: buffers, framing and the per-peer protocol state. All methods run on the
+ * engine thread. Semantics (what to request, whom to unchoke) live in {@link Torrent}.
+ */
+final class Peer {
+  /** A block request from the remote peer. */
+  record Request(int piece, int begin, int length) {}
+
+  final SocketChannel channel;
+  final InetSocketAddress address;
+
+  /** Where the peer listens (its "p" in the extension handshake); avoids dialling it twice. */
+  InetSocketAddress listenAddress;
+
+  final boolean outgoing;
+  SelectionKey key;
+  Torrent torrent;
+  byte[] remoteId;
+  boolean handshakeSent;
+  boolean handshakeReceived;
+  boolean connected;
+  boolean closed;
+
+  boolean fast;
+  boolean extended;
+  boolean amChoking = true;
+  boolean amInterested;
+  boolean peerChoking = true;
+  boolean peerInterested;
+  boolean optimistic;
+  int remoteReqq = 250;
+  BitSet has = new BitSet();
+  boolean hasAll;
+
+  /** Our outstanding requests to this peer: key = piece << 32 | begin. */
+  final LinkedHashSet<Long> requested = new LinkedHashSet<>();
+
+  int requestDepth = 32;
+  final ArrayDeque<Request> peerRequests = new ArrayDeque<>();
+
+  final ByteBuffer in;
+
+  /** Write buffer in fill mode; bytes before {@code outStart} are already sent. */
+  final ByteBuffer out = ByteBuffer.allocateDirect(256 * 1024);
+
+  int outStart;
+  ByteBuffer control = ByteBuffer.allocate(4096);
+
+  final Rate down = new Rate();
+  final Rate up = new Rate();
+  long lastReceiveNanos = System.nanoTime();
+  long lastBlockNanos;
+
+  /** Held requests for 20 s without sending data; gets no new requests until it delivers. */
+  boolean snubbed;
+
+  long lastRequestNanos;
+  long lastSendNanos = System.nanoTime();
+  final long createdNanos = System.nanoTime();
+
+  Peer(SocketChannel channel, InetSocketAddress address, boolean outgoing) {
+    this.channel = channel;
+    this.address = address;
+    this.outgoing = outgoing;
+    this.in = ByteBuffer.allocateDirect(128 * 1024);
+  }
+
+  boolean isSeed(int pieceCount) {
+    return hasAll || has.cardinality() == pieceCount;
+  }
+
+  boolean hasPiece(int index) {
+    return hasAll || has.get(index);
+  }
+
+  // ---- outgoing messages (queued in the control buffer, flushed by the engine) ----
+
+  void sendHandshake(byte[] infoHash, byte[] peerId) {
+    ByteBuffer b = reserve(Wire.HANDSHAKE_LEN);
+    b.put((byte) 19).put(Wire.PROTOCOL);
+    byte[] reserved = new byte[8];
+    reserved[5] = 0x10; // BEP 10 extension protocol
+    reserved[7] = 0x04; // BEP 6 fast extension
+    b.put(reserved).put(infoHash).put(peerId);
+    handshakeSent = true;
+  }
+
+  void sendSimple(int id) {
+    reserve(5).putInt(1).put((byte) id);
+  }
+
+  void sendHave(int index) {
+    reserve(9).putInt(5).put((byte) Wire.HAVE).putInt(index);
+  }
+
+  void sendBitfield(BitSet bits, int pieceCount) {
+    int len = (pieceCount + 7) / 8;
+    ByteBuffer b = reserve(5 + len);
+    b.putInt(1 + len).put((byte) Wire.BITFIELD);
+    byte[] raw = new byte[len];
+    for (int i = bits.nextSetBit(0); i >= 0 && i < pieceCount; i = bits.nextSetBit(i + 1)) {
+      raw[i >> 3] |= (byte) (0x80 >>> (i & 7));
+    }
+    b.put(raw);
+  }
+
+  void sendRequest(int id, int piece, int begin, int length) {
+    reserve(17).putInt(13).put((byte) id).putInt(piece).putInt(begin).putInt(length);
+  }
+
+  void sendExtended(int extId, byte[] payload) {
+    reserve(6 + payload.length)
+        .putInt(2 + payload.length)
+        .put((byte) Wire.EXTENDED)
+        .put((byte) extId)
+        .put(payload);
+  }
+
+  void sendKeepAlive() {
+    reserve(4).putInt(0);
+  }
+
+  void choke(boolean choke) {
+    if (amChoking != choke) {
+      amChoking = choke;
+      sendSimple(choke ? Wire.CHOKE : Wire.UNCHOKE);
+      if (choke) {
+        rejectAll();
+      }
+    }
+  }
+
+  void interested(boolean want) {
+    if (amInterested != want) {
+      amInterested = want;
+      sendSimple(want ? Wire.INTERESTED : Wire.NOT_INTERESTED);
+    }
+  }
+
+  /** Drops the peer's queued requests; with the fast extension each gets an explicit reject. */
+  void rejectAll() {
+    while (!peerRequests.isEmpty()) {
+      Request r = peerRequests.poll();
+      if (fast) {
+        sendRequest(Wire.REJECT, r.piece(), r.begin(), r.length());
+      }
+    }
+  }
+
+  private ByteBuffer reserve(int n) {
+    if (control.remaining() < n) {
+      ByteBuffer bigger =
+          ByteBuffer.allocate(Math.max(control.capacity() * 2, control.position() + n));
+      control.flip();
+      bigger.put(control);
+      control = bigger;
+    }
+    return control;
+  }
+
+  int controlBytes() {
+    return control.position();
+  }
+
+  /** Moves queued control messages into the socket buffer, as far as they fit. */
+  void drainControl() {
+    if (control.position() == 0) {
+      return;
+    }
+    makeRoom(control.position());
+    control.flip();
+    int n = Math.min(control.remaining(), out.remaining());
+    ByteBuffer slice = control.slice();
+    slice.limit(n);
+    out.put(slice);
+    control.position(control.position() + n);
+    control.compact();
+  }
+
+  /** Writes what is buffered; returns true if everything went out. */
+  boolean writeOut() throws IOException {
+    if (out.position() == outStart) {
+      return true;
+    }
+    ByteBuffer view = out.duplicate();
+    view.flip().position(outStart);
+    channel.write(view);
+    lastSendNanos = System.nanoTime();
+    outStart = view.position();
+    if (outStart == out.position()) {
+      out.clear();
+      outStart = 0;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Makes room at the tail of the write buffer. Compacting only when needed avoids moving up to 256
+   * KiB after every partial socket write.
+   */
+  void makeRoom(int needed) {
+    if (out.remaining() < needed && outStart > 0) {
+      ByteBuffer view = out.duplicate();
+      view.flip().position(outStart);
+      out.clear();
+      out.put(view);
+      outStart = 0;
+    }
+  }
+
+  boolean pendingOutput() {
+    return out.position() > outStart || control.position() > 0;
+  }
+
+  @Override
+  public String toString() {
+    return address.toString();
+  }
+}

@@ -1,0 +1,53 @@
+package dev.shoal.swarm;
+
+/**
+ * A token bucket in bytes. Rate 0 means unlimited. The balance may go negative (an origin fetch
+ * takes a whole piece up front); the debt is then paid off before anything else may pass, which
+ * keeps the long-run average honest.
+ */
+final class TokenBucket {
+  private volatile long rate;
+  private long tokens;
+  private long lastNanos = System.nanoTime();
+
+  TokenBucket(long rate) {
+    setRate(rate);
+  }
+
+  void setRate(long bytesPerSecond) {
+    if (bytesPerSecond < 0) {
+      throw new IllegalArgumentException("rate must be >= 0");
+    }
+    this.rate = bytesPerSecond;
+    this.tokens = Math.min(tokens, burst());
+  }
+
+  long rate() {
+    return rate;
+  }
+
+  /** Burst of 50 ms but at least one block, so slow caps still make progress. */
+  private long burst() {
+    return Math.max(rate / 20, 16 * 1024 + 13);
+  }
+
+  void refill(long nowNanos) {
+    long elapsed = nowNanos - lastNanos;
+    lastNanos = nowNanos;
+    if (rate == 0) {
+      return;
+    }
+    tokens = Math.min(burst(), tokens + rate * elapsed / 1_000_000_000L);
+  }
+
+  /** Bytes that may pass now; Long.MAX_VALUE when unlimited. */
+  long available() {
+    return rate == 0 ? Long.MAX_VALUE : Math.max(0, tokens);
+  }
+
+  void consume(long bytes) {
+    if (rate != 0) {
+      tokens -= bytes;
+    }
+  }
+}

@@ -1,0 +1,983 @@
+package dev.shoal.swarm;
+
+import dev.shoal.protocol.torrent.Metainfo;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Per-torrent state: piece picker (rarest first, random first pieces, end game), choker,
+ * verification, peer candidates. Runs on the engine thread; hashing and disk writes go to the
+ * engine's worker pool and come back as tasks.
+ */
+final class Torrent {
+  private static final Logger LOG = Logger.getLogger(Torrent.class.getName());
+  private static final byte NONE = 0;
+  private static final byte ACTIVE = 1;
+  private static final byte VERIFYING = 2;
+  private static final byte HAVE = 3;
+  private static final byte ORIGIN = 4;
+  private static final int RANDOM_FIRST_PIECES = 4;
+  private static final int BUDGET_EXHAUSTED = -2;
+  private static final long SECOND = 1_000_000_000L;
+
+  final Engine engine;
+  final Metainfo meta;
+  final TorrentJob job;
+  final byte[] infoHash;
+  final int pieceCount;
+  final Storage storage;
+  final TokenBucket upBucket;
+  final TokenBucket downBucket;
+  final List<Peer> peers = new ArrayList<>();
+  final Map<InetSocketAddress, Candidate> candidates = new LinkedHashMap<>();
+  final CompletableFuture<Progress> completion = new CompletableFuture<>();
+  final Tracker tracker;
+  final WebSeed webSeed;
+
+  private final byte[] pieceState;
+  private final int[] avail;
+  private int seedPeers;
+  private final BitSet have = new BitSet();
+  private final Map<Integer, PieceBuf> active = new LinkedHashMap<>();
+  private final Map<Integer, PieceBuf> suspects = new HashMap<>();
+  private final int maxPiecesInMemory;
+  private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
+  private int verifying;
+  private int verified;
+  private long bytesDone;
+  final Rate fromPeers = new Rate();
+  final Rate fromOrigin = new Rate();
+  final Rate uploaded = new Rate();
+  private Progress.State state = Progress.State.CHECKING;
+  private boolean paused;
+  private boolean resumeDirty;
+  private long lastResumeSave;
+  private long resumeSeq;
+  private final Object resumeLock = new Object();
+  private long resumeWritten;
+  private long lastUsefulPeerNanos = System.nanoTime();
+  private long startedNanos = System.nanoTime();
+  private long lastOptimisticNanos;
+  volatile Progress snapshot;
+
+  /** Where a peer address came from and when to try it again. */
+  static final class Candidate {
+    final boolean direct;
+    int failures;
+    long nextAttemptNanos;
+    boolean connected;
+
+    Candidate(boolean direct) {
+      this.direct = direct;
+    }
+  }
+
+  Torrent(Engine engine, Metainfo meta, TorrentJob job, Storage storage) {
+    this.engine = engine;
+    this.meta = meta;
+    this.job = job;
+    this.infoHash = meta.infoHash();
+    this.pieceCount = meta.pieceCount();
+    this.storage = storage;
+    this.pieceState = new byte[pieceCount];
+    this.avail = new int[pieceCount];
+    // 16 MiB of piece buffers (in flight + waiting for the hasher + spare), at least 4 pieces:
+    // ~80 ms of data at 200 MB/s, enough to keep the pipe full while bounding the heap.
+    this.maxPiecesInMemory = Math.max(4, (16 << 20) / meta.pieceLength());
+    this.upBucket = new TokenBucket(job.upCap());
+    this.downBucket = new TokenBucket(job.downCap());
+    for (InetSocketAddress a : job.peers()) {
+      candidates.put(a, new Candidate(true));
+    }
+    String announce = job.announceUrl() == null ? meta.announce() : job.announceUrl();
+    this.tracker = announce == null || announce.isEmpty() ? null : new Tracker(this, announce);
+    this.webSeed = job.webSeeds().isEmpty() ? null : new WebSeed(this, job.webSeeds());
+    publish();
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  /** Marks pieces known good (resume state or re-check) before the torrent goes live. */
+  void markVerifiedAtStart(BitSet good) {
+    for (int i = good.nextSetBit(0); i >= 0 && i < pieceCount; i = good.nextSetBit(i + 1)) {
+      pieceState[i] = HAVE;
+      have.set(i);
+      verified++;
+      bytesDone += meta.pieceSize(i);
+    }
+  }
+
+  void goLive() {
+    state = verified == pieceCount ? seedOrComplete() : Progress.State.DOWNLOADING;
+    startedNanos = System.nanoTime();
+    lastUsefulPeerNanos = startedNanos;
+    if (verified == pieceCount) {
+      completion.complete(snapshotNow());
+    }
+    if (tracker != null) {
+      tracker.announce(dev.shoal.protocol.torrent.AnnounceRequest.Event.STARTED);
+    }
+    publish();
+  }
+
+  private Progress.State seedOrComplete() {
+    return job.seedAfterComplete() ? Progress.State.SEEDING : Progress.State.COMPLETE;
+  }
+
+  boolean live() {
+    return !paused
+        && (state == Progress.State.DOWNLOADING
+            || state == Progress.State.SEEDING
+            || state == Progress.State.COMPLETE);
+  }
+
+  boolean isComplete() {
+    return verified == pieceCount;
+  }
+
+  boolean acceptsPeers() {
+    return live() && (!isComplete() || job.seedAfterComplete());
+  }
+
+  // ---------------------------------------------------------------- peer lifecycle
+
+  void onConnected(Peer p) {
+    peers.add(p);
+    Candidate c = candidates.get(p.address);
+    if (c != null) {
+      c.connected = true;
+      c.failures = 0;
+    }
+    if (p.extended) {
+      Map<String, Object> ext = new HashMap<>();
+      ext.put("m", Map.of());
+      ext.put("v", engine.config.userAgent());
+      ext.put("reqq", 1024L);
+      if (engine.listenPort() > 0) {
+        ext.put("p", (long) engine.listenPort());
+      }
+      byte[] hs = dev.shoal.protocol.torrent.Bencode.encode(ext);
+      p.sendExtended(0, hs);
+    }
+    if (p.fast && verified == pieceCount) {
+      p.sendSimple(Wire.HAVE_ALL);
+    } else if (p.fast && verified == 0) {
+      p.sendSimple(Wire.HAVE_NONE);
+    } else if (verified > 0) {
+      p.sendBitfield(have, pieceCount);
+    }
+  }
+
+  void onDisconnected(Peer p) {
+    if (!peers.remove(p)) {
+      return;
+    }
+    releaseAll(p);
+    if (p.hasAll) {
+      seedPeers--;
+    } else {
+      for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
+        avail[i]--;
+      }
+    }
+    Candidate c = candidates.get(p.address);
+    if (c != null) {
+      c.connected = false;
+      c.failures++;
+      long backoff = Math.min(c.direct ? 2 : 30, 1L << Math.min(c.failures, 5));
+      c.nextAttemptNanos = System.nanoTime() + backoff * SECOND / 2;
+    }
+    if (peers.isEmpty() && tracker != null && !isComplete()) {
+      tracker.peersGone(); // a restarted seeder is found again by announcing
+    }
+  }
+
+  void connectFailed(InetSocketAddress a) {
+    Candidate c = candidates.get(a);
+    if (c != null) {
+      c.connected = false;
+      c.failures++;
+      long halfSeconds = Math.min(c.direct ? 4 : 60, 1L << Math.min(c.failures, 6));
+      c.nextAttemptNanos = System.nanoTime() + halfSeconds * SECOND / 2;
+    }
+  }
+
+  void addTrackerPeers(List<InetSocketAddress> list) {
+    for (InetSocketAddress a : list) {
+      Candidate c = candidates.computeIfAbsent(a, k -> new Candidate(false));
+      if (!c.connected) {
+        c.nextAttemptNanos = 0;
+        c.failures = Math.min(c.failures, 1);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- incoming messages
+
+  void onHave(Peer p, int index) {
+    if (p.hasAll || p.has.get(index)) {
+      return;
+    }
+    p.has.set(index);
+    avail[index]++;
+    if (pieceState[index] != HAVE) {
+      p.interested(true);
+    }
+    if (p.has.cardinality() == pieceCount) {
+      promoteToSeed(p);
+    }
+  }
+
+  void onBitfield(Peer p, BitSet bits) {
+    if (p.hasAll) {
+      return;
+    }
+    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
+      avail[i]--;
+    }
+    p.has = bits;
+    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
+      avail[i]++;
+    }
+    if (bits.cardinality() == pieceCount) {
+      promoteToSeed(p);
+    }
+    updateInterest(p);
+  }
+
+  void onHaveAll(Peer p) {
+    if (p.hasAll) {
+      return;
+    }
+    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
+      avail[i]--;
+    }
+    p.has = new BitSet();
+    p.hasAll = true;
+    seedPeers++;
+    updateInterest(p);
+  }
+
+  /** Seeds are counted once instead of in every availability slot. */
+  private void promoteToSeed(Peer p) {
+    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
+      avail[i]--;
+    }
+    p.has = new BitSet();
+    p.hasAll = true;
+    seedPeers++;
+  }
+
+  void updateInterest(Peer p) {
+    if (isComplete()) {
+      p.interested(false);
+      return;
+    }
+    if (p.hasAll) {
+      p.interested(true);
+      return;
+    }
+    BitSet wanted = (BitSet) p.has.clone();
+    wanted.andNot(have);
+    p.interested(!wanted.isEmpty());
+  }
+
+  void onChoked(Peer p) {
+    releaseAll(p);
+  }
+
+  void onReject(Peer p, int piece, int begin) {
+    long key = (long) piece << 32 | begin;
+    if (p.requested.remove(key)) {
+      release(piece, begin);
+    }
+  }
+
+  void onInterestChanged(Peer p) {
+    if (p.peerInterested && p.amChoking && canUnchokeMore()) {
+      p.choke(false);
+    }
+  }
+
+  void onRequest(Peer p, int piece, int begin, int length) {
+    if (p.amChoking || !engine.uploadEnabled() || pieceState[piece] != HAVE) {
+      if (p.fast) {
+        p.sendRequest(Wire.REJECT, piece, begin, length);
+      }
+      return;
+    }
+    if (p.peerRequests.size() >= 2048) {
+      if (p.fast) {
+        p.sendRequest(Wire.REJECT, piece, begin, length);
+      }
+      return;
+    }
+    p.peerRequests.add(new Peer.Request(piece, begin, length));
+  }
+
+  void onCancel(Peer p, int piece, int begin, int length) {
+    p.peerRequests.remove(new Peer.Request(piece, begin, length));
+  }
+
+  /** A PIECE message. Data for blocks we did not ask for is still taken if it is useful. */
+  void onBlock(Peer p, int piece, int begin, ByteBuffer payload) {
+    int len = payload.remaining();
+    fromPeers.add(len);
+    p.down.add(len);
+    p.lastBlockNanos = System.nanoTime();
+    p.snubbed = false;
+    long key = (long) piece << 32 | begin;
+    boolean wasRequested = p.requested.remove(key);
+    PieceBuf buf = active.get(piece);
+    if (buf == null || begin % Wire.BLOCK != 0) {
+      return; // not wanted any more (completed, or taken by the origin)
+    }
+    int block = begin / Wire.BLOCK;
+    if (block >= buf.blocks() || buf.blockLength(block) != len) {
+      return;
+    }
+    if (buf.blockState[block] == PieceBuf.RECEIVED) {
+      return; // end-game duplicate
+    }
+    if (!wasRequested && buf.blockState[block] == PieceBuf.FREE) {
+      buf.free--;
+    }
+    payload.get(buf.data, begin, len);
+    buf.blockState[block] = PieceBuf.RECEIVED;
+    buf.received++;
+    buf.contributors.add(p);
+    buf.blockFrom[block] = p;
+    lastUsefulPeerNanos = System.nanoTime();
+    if (buf.requestCount[block] > 1) {
+      cancelOthers(p, key, piece, begin, len);
+    }
+    if (buf.complete()) {
+      active.remove(piece);
+      pieceState[piece] = VERIFYING;
+      verifying++;
+      verify(buf, new ArrayList<>(buf.contributors));
+    }
+  }
+
+  private void cancelOthers(Peer got, long key, int piece, int begin, int len) {
+    for (Peer o : peers) {
+      if (o != got && o.requested.remove(key)) {
+        o.sendRequest(Wire.CANCEL, piece, begin, len);
+        engine.flushLater(o);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- picker
+
+  /** Tops up the request pipeline of {@code p}. */
+  void fillRequests(Peer p) {
+    if (!p.amInterested || p.peerChoking || p.snubbed || !live() || isComplete()) {
+      return;
+    }
+    long rate = p.down.perSecond();
+    int depth =
+        (int) Math.min(engine.config.maxRequestsPerPeer(), Math.max(64, rate / Wire.BLOCK / 2));
+    p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
+    while (p.requested.size() < p.requestDepth) {
+      long key = pick(p);
+      if (key < 0) {
+        break;
+      }
+      int piece = (int) (key >>> 32);
+      int begin = (int) key;
+      if (p.requested.isEmpty()) {
+        p.lastRequestNanos = System.nanoTime(); // the snub clock starts with the first request
+      }
+      p.requested.add(key);
+      p.sendRequest(
+          Wire.REQUEST, piece, begin, Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin));
+    }
+  }
+
+  private long pick(Peer p) {
+    for (PieceBuf buf : active.values()) {
+      if (buf.free > 0 && p.hasPiece(buf.index)) {
+        int b = buf.claimFree();
+        if (b >= 0) {
+          return (long) buf.index << 32 | (long) b * Wire.BLOCK;
+        }
+      }
+    }
+    int piece = pickNewPiece(p);
+    if (piece == BUDGET_EXHAUSTED) {
+      return -1;
+    }
+    if (piece >= 0) {
+      int size = meta.pieceSize(piece);
+      byte[] data = size == meta.pieceLength() && !spare.isEmpty() ? spare.pop() : new byte[size];
+      PieceBuf buf = new PieceBuf(piece, size, data);
+      active.put(piece, buf);
+      pieceState[piece] = ACTIVE;
+      return (long) piece << 32 | (long) buf.claimFree() * Wire.BLOCK;
+    }
+    return endGamePick(p);
+  }
+
+  /** Rarest first among pieces the peer has; the first few pieces at random to start fast. */
+  private int pickNewPiece(Peer p) {
+    if (active.size() + verifying >= maxPiecesInMemory) {
+      return BUDGET_EXHAUSTED; // hashing or disk is behind: buffer no more pieces
+    }
+    int n = pieceCount;
+    int start = ThreadLocalRandom.current().nextInt(n);
+    boolean random = verified < RANDOM_FIRST_PIECES;
+    int best = -1;
+    int bestAvail = Integer.MAX_VALUE;
+    for (int k = 0; k < n; k++) {
+      int i = (start + k) % n;
+      if (pieceState[i] != NONE || !p.hasPiece(i)) {
+        continue;
+      }
+      if (random) {
+        return i;
+      }
+      int a = avail[i];
+      if (a < bestAvail) {
+        best = i;
+        bestAvail = a;
+        if (a <= 1) {
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** End game: duplicate a block already requested from someone else (at most twice). */
+  private long endGamePick(Peer p) {
+    for (PieceBuf buf : active.values()) {
+      if (!p.hasPiece(buf.index)) {
+        continue;
+      }
+      for (int b = 0; b < buf.blocks(); b++) {
+        long key = (long) buf.index << 32 | (long) b * Wire.BLOCK;
+        if (buf.blockState[b] == PieceBuf.REQUESTED
+            && buf.requestCount[b] < 2
+            && !p.requested.contains(key)) {
+          buf.requestCount[b]++;
+          return key;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private void release(int piece, int begin) {
+    PieceBuf buf = active.get(piece);
+    if (buf != null) {
+      buf.release(begin / Wire.BLOCK);
+    }
+  }
+
+  void releaseAll(Peer p) {
+    for (long key : p.requested) {
+      release((int) (key >>> 32), (int) key);
+    }
+    p.requested.clear();
+  }
+
+  // ---------------------------------------------------------------- verification
+
+  private void verify(PieceBuf buf, List<Peer> contributors) {
+    verify(buf.index, buf.data, buf.size, contributors, buf);
+  }
+
+  private void verify(int index, byte[] data, int size, List<Peer> contributors, PieceBuf buf) {
+    byte[] sha1 = meta.pieceSha1(index);
+    byte[] sha256 = job.pieceSha256() == null ? null : job.pieceSha256().get(index);
+    long position = (long) index * meta.pieceLength();
+    engine.workers.execute(
+        () -> {
+          boolean ok =
+              matches("SHA-1", data, size, sha1)
+                  && (sha256 == null || matches("SHA-256", data, size, sha256));
+          IOException failure = null;
+          if (ok) {
+            try {
+              storage.write(position, data, size);
+            } catch (IOException e) {
+              failure = e;
+            }
+          }
+          boolean good = ok;
+          IOException error = failure;
+          engine.execute(() -> onVerified(index, good, error, contributors, buf));
+        });
+  }
+
+  static boolean matches(String algorithm, byte[] data, int size, byte[] expected) {
+    try {
+      MessageDigest md = MessageDigest.getInstance(algorithm);
+      md.update(data, 0, size);
+      return MessageDigest.isEqual(md.digest(), expected);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void onVerified(
+      int index, boolean ok, IOException error, List<Peer> contributors, PieceBuf buf) {
+    verifying--;
+    if (state == Progress.State.CLOSED) {
+      return;
+    }
+    if (error != null) {
+      LOG.log(Level.WARNING, "cannot write piece " + index, error);
+      pieceState[index] = NONE;
+      return;
+    }
+    if (!ok) {
+      pieceState[index] = NONE;
+      punish(contributors, index, buf);
+      return;
+    }
+    PieceBuf failed = suspects.remove(index);
+    if (failed != null && buf != null) {
+      banLiars(failed, buf);
+    }
+    recycle(buf);
+    pieceState[index] = HAVE;
+    have.set(index);
+    verified++;
+    bytesDone += meta.pieceSize(index);
+    resumeDirty = true;
+    for (Peer p : peers) {
+      p.sendHave(index);
+      engine.flushLater(p);
+    }
+    if (job.onPieceVerified() != null) {
+      try {
+        job.onPieceVerified().accept(index);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "piece listener failed", e);
+      }
+    }
+    if (verified == pieceCount) {
+      onComplete();
+    }
+  }
+
+  /**
+   * Bad data: a sole contributor is banned at once. When several peers shared the piece, the failed
+   * copy is kept; once the piece verifies, the peers whose blocks differ from the good copy are
+   * banned. The web seed is never banned (it is ours); its piece just goes back.
+   */
+  private void punish(List<Peer> contributors, int index, PieceBuf buf) {
+    LOG.warning("piece " + index + " failed verification, from " + contributors);
+    if (contributors.contains(null) && webSeed != null) {
+      webSeed.backOff(); // the origin served bad data: do not hammer it
+    }
+    if (contributors.size() == 1 && contributors.get(0) != null) {
+      engine.ban(contributors.get(0), "sent bad data for piece " + index);
+    } else if (buf != null && suspects.size() < Math.max(2, (8 << 20) / meta.pieceLength())) {
+      suspects.put(index, buf);
+    }
+  }
+
+  /** Piece arrays are reused: at 150+ MB/s fresh 256 KiB arrays would keep the GC busy. */
+  private void recycle(PieceBuf buf) {
+    if (buf != null
+        && buf.data.length == meta.pieceLength()
+        && spare.size() + active.size() + verifying < maxPiecesInMemory) {
+      spare.push(buf.data);
+    }
+  }
+
+  private void banLiars(PieceBuf failed, PieceBuf good) {
+    for (int b = 0; b < failed.blocks(); b++) {
+      Peer p = failed.blockFrom[b];
+      int off = b * Wire.BLOCK;
+      int len = failed.blockLength(b);
+      if (p != null && !Arrays.equals(failed.data, off, off + len, good.data, off, off + len)) {
+        engine.ban(p, "sent bad block " + b + " of piece " + failed.index);
+      }
+    }
+  }
+
+  private void onComplete() {
+    state = seedOrComplete();
+    publish();
+    saveResume(true);
+    if (tracker != null) {
+      tracker.announce(dev.shoal.protocol.torrent.AnnounceRequest.Event.COMPLETED);
+    }
+    for (Peer p : new ArrayList<>(peers)) {
+      if (p.isSeed(pieceCount) || !job.seedAfterComplete()) {
+        engine.close(p, "both complete");
+      } else {
+        p.interested(false);
+      }
+    }
+    completion.complete(snapshotNow());
+  }
+
+  // ---------------------------------------------------------------- origin (web seed)
+
+  /** Picks a piece for the origin: one no connected peer has, else a random missing one. */
+  int pickForOrigin(boolean anyPiece) {
+    int start = ThreadLocalRandom.current().nextInt(pieceCount);
+    int fallback = -1;
+    for (int k = 0; k < pieceCount; k++) {
+      int i = (start + k) % pieceCount;
+      if (pieceState[i] != NONE) {
+        continue;
+      }
+      if (avail[i] + seedPeers == 0) {
+        return claimForOrigin(i);
+      }
+      if (fallback < 0) {
+        fallback = i;
+      }
+    }
+    return anyPiece && fallback >= 0 ? claimForOrigin(fallback) : -1;
+  }
+
+  private int claimForOrigin(int i) {
+    pieceState[i] = ORIGIN;
+    return i;
+  }
+
+  void onOriginPiece(int index, byte[] data) {
+    if (data == null) {
+      pieceState[index] = NONE;
+      return;
+    }
+    fromOrigin.add(data.length);
+    pieceState[index] = VERIFYING;
+    verifying++;
+    List<Peer> none = new ArrayList<>();
+    none.add(null);
+    verify(index, data, data.length, none, null);
+  }
+
+  boolean needsOrigin(long now) {
+    if (!live() || isComplete() || webSeed == null) {
+      return false;
+    }
+    boolean starved = now - lastUsefulPeerNanos > engine.config.originFallbackAfter().toNanos();
+    boolean slow =
+        now - startedNanos > 5 * SECOND
+            && fromPeers.perSecond() < engine.config.originMinPeerRate();
+    return starved || slow;
+  }
+
+  // ---------------------------------------------------------------- upload
+
+  /** Serves queued requests into the peer's socket buffer while caps and buffer allow. */
+  void fillUpload(Peer p) throws IOException {
+    while (!p.peerRequests.isEmpty() && !p.amChoking) {
+      Peer.Request r = p.peerRequests.peek();
+      int need = 13 + r.length();
+      p.makeRoom(need);
+      long tokens = Math.min(engine.upBucket.available(), upBucket.available());
+      if (p.out.remaining() < need || tokens < r.length()) {
+        if (tokens < r.length()) {
+          engine.uploadThrottled = true;
+        }
+        return;
+      }
+      p.peerRequests.poll();
+      p.out.putInt(9 + r.length()).put((byte) Wire.PIECE).putInt(r.piece()).putInt(r.begin());
+      int limit = p.out.limit();
+      p.out.limit(p.out.position() + r.length());
+      storage.read((long) r.piece() * meta.pieceLength() + r.begin(), p.out);
+      p.out.limit(limit);
+      engine.upBucket.consume(r.length());
+      upBucket.consume(r.length());
+      uploaded.add(r.length());
+      p.up.add(r.length());
+    }
+  }
+
+  // ---------------------------------------------------------------- periodic work
+
+  /** Every 100 ms: connect to candidates, keep pipelines full, use the origin when needed. */
+  void tick(long now) {
+    if (!live()) {
+      return;
+    }
+    if (!isComplete()) {
+      connectCandidates(now);
+      for (Peer p : peers) {
+        if (p.connected && p.handshakeReceived) {
+          updateInterest(p);
+          fillRequests(p);
+          engine.flushLater(p);
+        }
+      }
+      if (anyUsefulPeer()) {
+        lastUsefulPeerNanos = Math.max(lastUsefulPeerNanos, now - SECOND / 2);
+      }
+      if (webSeed != null) {
+        boolean any = needsOrigin(now);
+        // Pieces no connected peer has go to the origin at once, as soon as bitfields are in.
+        boolean missing = now - startedNanos > SECOND && anyHandshakenPeer();
+        if (any || missing) {
+          webSeed.fill(now, any);
+        }
+      }
+    }
+    if (tracker != null) {
+      tracker.tick(now);
+    }
+  }
+
+  private boolean anyHandshakenPeer() {
+    for (Peer p : peers) {
+      if (p.handshakeReceived) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean anyUsefulPeer() {
+    for (Peer p : peers) {
+      if (p.amInterested && !p.peerChoking && p.down.perSecond() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void connectCandidates(long now) {
+    java.util.Set<InetSocketAddress> reached = new java.util.HashSet<>();
+    for (Peer p : peers) {
+      if (p.listenAddress != null) {
+        reached.add(p.listenAddress);
+      }
+    }
+    for (Map.Entry<InetSocketAddress, Candidate> e : candidates.entrySet()) {
+      Candidate c = e.getValue();
+      if (!c.connected
+          && !reached.contains(e.getKey())
+          && c.nextAttemptNanos <= now
+          && engine.canConnect(e.getKey())) {
+        c.connected = true; // "connecting"; reset by connectFailed/onDisconnected
+        c.nextAttemptNanos = now + SECOND;
+        engine.connect(this, e.getKey());
+      }
+    }
+  }
+
+  /** Every second: rates, choking (10 s), optimistic unchoke (30 s), resume state. */
+  void secondTick(long now, double seconds) {
+    fromPeers.sample(seconds);
+    fromOrigin.sample(seconds);
+    uploaded.sample(seconds);
+    for (Peer p : peers) {
+      p.down.sample(seconds);
+      p.up.sample(seconds);
+      releaseIfSnubbed(p, now);
+    }
+    if (now - lastResumeSave > 5 * SECOND) {
+      saveResume(false);
+    }
+  }
+
+  /**
+   * A peer that holds our requests but sends nothing for 20 s (stalled, or a "slow loris") gives
+   * its blocks back to the pool so other peers or the origin can fetch them.
+   */
+  private void releaseIfSnubbed(Peer p, long now) {
+    long since = Math.max(p.lastBlockNanos, p.lastRequestNanos);
+    if (!p.requested.isEmpty() && now - since > 20 * SECOND) {
+      LOG.info("peer " + p + " sent nothing for 20 s: snubbed, its requests go elsewhere");
+      p.snubbed = true;
+      releaseAll(p);
+      dropUntouchedPieces();
+    }
+  }
+
+  /** Active pieces with no data and no requests go back to NONE, so the origin may take them. */
+  private void dropUntouchedPieces() {
+    Iterator<PieceBuf> it = active.values().iterator();
+    while (it.hasNext()) {
+      PieceBuf buf = it.next();
+      if (buf.received == 0 && buf.free == buf.blocks()) {
+        it.remove();
+        pieceState[buf.index] = NONE;
+        recycle(buf);
+      }
+    }
+  }
+
+  boolean canUnchokeMore() {
+    if (!engine.uploadEnabled()) {
+      return false;
+    }
+    int unchoked = 0;
+    for (Peer p : peers) {
+      if (!p.amChoking && !p.optimistic) {
+        unchoked++;
+      }
+    }
+    return unchoked < engine.config.uploadSlots();
+  }
+
+  /** Regular unchoke: best uploaders to us (or best downloaders from us once we seed). */
+  void rechoke(long now) {
+    if (!engine.uploadEnabled()) {
+      peers.forEach(p -> p.choke(true));
+      return;
+    }
+    List<Peer> interested = new ArrayList<>();
+    for (Peer p : peers) {
+      if (p.peerInterested && p.handshakeReceived) {
+        interested.add(p);
+      } else {
+        p.optimistic = false;
+      }
+    }
+    Comparator<Peer> byRate =
+        isComplete()
+            ? Comparator.comparingLong((Peer p) -> p.up.perSecond())
+            : Comparator.comparingLong((Peer p) -> p.down.perSecond());
+    interested.sort(byRate.reversed());
+    int slots = engine.config.uploadSlots();
+    boolean newOptimistic = now - lastOptimisticNanos >= 30 * SECOND;
+    for (int i = 0; i < interested.size(); i++) {
+      Peer p = interested.get(i);
+      if (i < slots) {
+        p.optimistic = false;
+        p.choke(false);
+      } else if (!p.optimistic || newOptimistic) {
+        p.optimistic = false;
+        p.choke(true);
+      }
+    }
+    if (newOptimistic && interested.size() > slots) {
+      lastOptimisticNanos = now;
+      List<Peer> rest = interested.subList(slots, interested.size());
+      Peer lucky = rest.get(ThreadLocalRandom.current().nextInt(rest.size()));
+      lucky.optimistic = true;
+      lucky.choke(false);
+    }
+    peers.forEach(engine::flushLater);
+  }
+
+  void saveResume(boolean force) {
+    if (job.resumeFile() == null || (!resumeDirty && !force)) {
+      return;
+    }
+    resumeDirty = false;
+    lastResumeSave = System.nanoTime();
+    BitSet copy = (BitSet) have.clone();
+    long seq = ++resumeSeq;
+    engine.resumeWriter.execute(() -> writeResume(copy, seq));
+  }
+
+  /** Two workers may race; the lock plus sequence number keep the newest state on disk. */
+  private void writeResume(BitSet copy, long seq) {
+    synchronized (resumeLock) {
+      if (seq <= resumeWritten) {
+        return;
+      }
+      try {
+        storage.force();
+        ResumeState.write(job.resumeFile(), infoHash, meta.length(), pieceCount, copy);
+        resumeWritten = seq;
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "cannot save resume state", e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- control
+
+  void setPaused(boolean pause) {
+    paused = pause;
+    if (pause) {
+      for (Peer p : new ArrayList<>(peers)) {
+        engine.close(p, "paused");
+      }
+      for (PieceBuf buf : active.values()) {
+        pieceState[buf.index] = NONE;
+      }
+      active.clear();
+    } else {
+      candidates.values().forEach(c -> c.nextAttemptNanos = 0);
+      lastUsefulPeerNanos = System.nanoTime();
+    }
+    publish();
+  }
+
+  void closeTorrent() {
+    for (Peer p : new ArrayList<>(peers)) {
+      engine.close(p, "torrent removed");
+    }
+    if (tracker != null) {
+      tracker.announce(dev.shoal.protocol.torrent.AnnounceRequest.Event.STOPPED);
+    }
+    saveResume(true);
+    state = Progress.State.CLOSED;
+    // Same single thread as the resume save queued just above, so the save sees an open file.
+    engine.resumeWriter.execute(
+        () -> {
+          try {
+            storage.close();
+          } catch (IOException e) {
+            LOG.log(Level.FINE, "close", e);
+          }
+        });
+    publish();
+    completion.completeExceptionally(new IllegalStateException("torrent closed"));
+  }
+
+  void fail(String why, Throwable t) {
+    LOG.log(Level.WARNING, why, t);
+    state = Progress.State.ERROR;
+    publish();
+    completion.completeExceptionally(new IllegalStateException(why, t));
+  }
+
+  long left() {
+    return meta.length() - bytesDone;
+  }
+
+  Progress snapshotNow() {
+    Progress.State s = paused ? Progress.State.PAUSED : state;
+    return new Progress(
+        s,
+        bytesDone,
+        meta.length(),
+        fromPeers.perSecond() + fromOrigin.perSecond(),
+        uploaded.perSecond(),
+        peers.size(),
+        fromPeers.total(),
+        fromOrigin.total(),
+        uploaded.total(),
+        verified,
+        pieceCount);
+  }
+
+  void publish() {
+    snapshot = snapshotNow();
+  }
+
+  static String hex(byte[] b) {
+    return java.util.HexFormat.of().formatHex(b);
+  }
+}

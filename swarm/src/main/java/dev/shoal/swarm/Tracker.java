@@ -1,0 +1,128 @@
+package dev.shoal.swarm;
+
+import dev.shoal.protocol.torrent.AnnounceException;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/**
+ * HTTP tracker client for one torrent. The passkey is part of the URL (path or query) and is kept
+ * as given; our parameters are appended. Requests are asynchronous; results come back to the engine
+ * thread.
+ */
+final class Tracker {
+  private static final Logger LOG = Logger.getLogger(Tracker.class.getName());
+  private static final long SECOND = 1_000_000_000L;
+
+  private final Torrent torrent;
+  private final String url;
+  private boolean inFlight;
+  private long lastAnnounceNanos;
+  private long nextAnnounceNanos = Long.MAX_VALUE;
+  private int intervalSeconds = 1800;
+  private int minIntervalSeconds;
+  private int failures;
+  private int emptyAnnounces;
+
+  Tracker(Torrent torrent, String url) {
+    this.torrent = torrent;
+    this.url = url;
+  }
+
+  void announce(AnnounceRequest.Event event) {
+    Engine engine = torrent.engine;
+    AnnounceRequest req =
+        new AnnounceRequest(
+            torrent.infoHash,
+            engine.peerId,
+            engine.announcePort(),
+            torrent.uploaded.total(),
+            torrent.fromPeers.total() + torrent.fromOrigin.total(),
+            torrent.left(),
+            event,
+            event == AnnounceRequest.Event.STOPPED ? 0 : 50,
+            true);
+    HttpRequest http;
+    try {
+      http =
+          HttpRequest.newBuilder(URI.create(req.toUrl(url)))
+              .timeout(Duration.ofSeconds(15))
+              .header("User-Agent", engine.config.userAgent())
+              .GET()
+              .build();
+    } catch (IllegalArgumentException e) {
+      LOG.warning("bad announce URL: " + e.getMessage());
+      return;
+    }
+    inFlight = true;
+    lastAnnounceNanos = System.nanoTime();
+    engine
+        .http()
+        .sendAsync(http, HttpResponse.BodyHandlers.ofByteArray())
+        .whenComplete((resp, err) -> engine.execute(() -> onResponse(event, resp, err)));
+  }
+
+  private void onResponse(AnnounceRequest.Event event, HttpResponse<byte[]> resp, Throwable err) {
+    inFlight = false;
+    if (event == AnnounceRequest.Event.STOPPED) {
+      return;
+    }
+    String problem = null;
+    if (err != null) {
+      problem = err.toString();
+    } else if (resp.statusCode() != 200) {
+      problem = "HTTP " + resp.statusCode();
+    } else {
+      try {
+        AnnounceResponse r = AnnounceResponse.decode(resp.body());
+        if (r.failureReason() != null) {
+          problem = "tracker: " + r.failureReason();
+        } else {
+          failures = 0;
+          intervalSeconds = Math.max(r.interval(), 5);
+          minIntervalSeconds = r.minInterval();
+          nextAnnounceNanos = System.nanoTime() + intervalSeconds * SECOND;
+          torrent.addTrackerPeers(r.peers());
+          return;
+        }
+      } catch (AnnounceException e) {
+        problem = e.getMessage();
+      }
+    }
+    failures++;
+    long backoff = Math.min(300, 5L << Math.min(failures, 6));
+    nextAnnounceNanos = System.nanoTime() + backoff * SECOND;
+    LOG.info("announce failed (" + problem + "), retry in " + backoff + " s");
+  }
+
+  /** All peers left: ask again soon (that is how a restarted seeder is found again). */
+  void peersGone() {
+    emptyAnnounces = 0;
+  }
+
+  void tick(long now) {
+    if (inFlight || !torrent.live()) {
+      return;
+    }
+    if (torrent.peers.isEmpty() && !torrent.isComplete()) {
+      // No peers while we still need data: 3 s, 6 s, 12 s ... up to a minute, never below the
+      // tracker's min interval (capped at 30 s so a restarted seeder is found quickly).
+      long gap = Math.min(60, 3L << Math.min(emptyAnnounces, 5));
+      gap = Math.max(gap, Math.min(minIntervalSeconds, 30));
+      if (now - lastAnnounceNanos >= gap * SECOND) {
+        emptyAnnounces++;
+        announce(AnnounceRequest.Event.NONE);
+        return;
+      }
+    } else if (!torrent.peers.isEmpty()) {
+      emptyAnnounces = 0;
+    }
+    if (now >= nextAnnounceNanos) {
+      announce(AnnounceRequest.Event.NONE);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package dev.shoal.swarm;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * BEP 19 style HTTP origin: whole pieces fetched with Range requests into the same verification
+ * path as peer data. Origin bytes are charged to the download caps before the request goes out.
+ */
+final class WebSeed {
+  private static final Logger LOG = Logger.getLogger(WebSeed.class.getName());
+  private static final int MAX_IN_FLIGHT = 2;
+
+  private final Torrent torrent;
+  private final List<URI> urls;
+  private int inFlight;
+  private int next;
+  private long backoffUntilNanos;
+  private int badPieces;
+
+  WebSeed(Torrent torrent, List<URI> urls) {
+    this.torrent = torrent;
+    this.urls =
+        urls.stream()
+            .map(
+                u ->
+                    u.toString().endsWith("/")
+                        ? URI.create(
+                            u
+                                + URLEncoder.encode(torrent.meta.name(), StandardCharsets.UTF_8)
+                                    .replace("+", "%20"))
+                        : u)
+            .toList();
+  }
+
+  /** Starts origin fetches: any missing piece when {@code anyPiece}, else only unavailable ones. */
+  void fill(long now, boolean anyPiece) {
+    if (now < backoffUntilNanos) {
+      return;
+    }
+    Engine engine = torrent.engine;
+    while (inFlight < MAX_IN_FLIGHT) {
+      long tokens = Math.min(engine.downBucket.available(), torrent.downBucket.available());
+      if (tokens <= 0) {
+        return;
+      }
+      int piece = torrent.pickForOrigin(anyPiece);
+      if (piece < 0) {
+        return;
+      }
+      fetch(piece);
+    }
+  }
+
+  private void fetch(int piece) {
+    Engine engine = torrent.engine;
+    int size = torrent.meta.pieceSize(piece);
+    long start = (long) piece * torrent.meta.pieceLength();
+    engine.downBucket.consume(size);
+    torrent.downBucket.consume(size);
+    URI uri = urls.get(next++ % urls.size());
+    HttpRequest req =
+        HttpRequest.newBuilder(uri)
+            .timeout(Duration.ofSeconds(30))
+            .header("Range", "bytes=" + start + "-" + (start + size - 1))
+            .header("User-Agent", engine.config.userAgent())
+            .GET()
+            .build();
+    inFlight++;
+    engine
+        .http()
+        .sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+        .whenComplete(
+            (resp, err) -> {
+              byte[] body = accept(resp, err, start, size);
+              engine.execute(() -> done(piece, body));
+            });
+  }
+
+  /** The piece bytes, or null. A 200 is only usable when the "range" is the whole file. */
+  private static byte[] accept(HttpResponse<byte[]> resp, Throwable err, long start, int size) {
+    if (err != null || resp == null) {
+      return null;
+    }
+    byte[] body = resp.body();
+    boolean partial = resp.statusCode() == 206 && body.length == size;
+    boolean whole = resp.statusCode() == 200 && start == 0 && body.length == size;
+    return partial || whole ? body : null;
+  }
+
+  /** Called when an origin piece failed verification: pause the origin, doubling up to 60 s. */
+  void backOff() {
+    badPieces++;
+    long seconds = Math.min(60, 1L << Math.min(badPieces, 6));
+    backoffUntilNanos = System.nanoTime() + seconds * 1_000_000_000L;
+  }
+
+  private void done(int piece, byte[] body) {
+    inFlight--;
+    if (body == null) {
+      LOG.info("web seed failed for piece " + piece);
+      backoffUntilNanos = System.nanoTime() + 2_000_000_000L;
+    }
+    torrent.onOriginPiece(piece, body);
+  }
+}

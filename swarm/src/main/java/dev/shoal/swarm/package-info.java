@@ -1,0 +1,2 @@
+/** Shoal swarm. */
+package dev.shoal.swarm;

@@ -1,0 +1,66 @@
+package dev.shoal.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.protocol.torrent.Metainfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bin/shoal-swarm as a real process: create, then download from an in-process seeder. */
+class CliTest {
+  static final Path SCRIPT = Path.of("bin/shoal-swarm").toAbsolutePath();
+  @TempDir Path dir;
+
+  @Test
+  void createAndDownloadPrintJsonProgressAndExitZero() throws Exception {
+    Path data = Fixtures.randomFile(dir, "cli.bin", 6L << 20, 13);
+    Path torrentFile = dir.resolve("cli.torrent");
+    try (ExternalPeer create =
+        new ExternalPeer(
+            List.of(
+                SCRIPT.toString(),
+                "create",
+                data.toString(),
+                torrentFile.toString(),
+                "--piece-length",
+                "65536"))) {
+      assertThat(create.exitCode(Duration.ofSeconds(60))).as(create.log.toString()).isZero();
+    }
+    byte[] torrent = Files.readAllBytes(torrentFile);
+    assertThat(Metainfo.parse(torrent).isPrivate()).isTrue();
+    try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
+      seeder
+          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .awaitCompletion(Duration.ofSeconds(30));
+      Path out = dir.resolve("out");
+      try (ExternalPeer dl =
+          new ExternalPeer(
+              List.of(
+                  SCRIPT.toString(),
+                  "download",
+                  torrentFile.toString(),
+                  out.toString(),
+                  "--peer",
+                  "127.0.0.1:" + seeder.listenPort(),
+                  "--bind",
+                  "127.0.0.1",
+                  "--no-upload",
+                  "--down-cap",
+                  "4000000"))) {
+        assertThat(dl.exitCode(Duration.ofSeconds(60))).as(dl.log.toString()).isZero();
+        String log = dl.log.toString();
+        assertThat(log).contains("\"event\":\"complete\"");
+        assertThat(log)
+            .containsPattern(
+                "\\{\"t\":[0-9.]+,\"state\":\"\\w+\",\"done\":\\d+,\"total\":6291456,\"down_rate\":\\d+,"
+                    + "\"up_rate\":\\d+,\"peers\":\\d+,\"from_peers\":\\d+,\"from_origin\":0,"
+                    + "\"uploaded\":0\\}");
+      }
+      assertThat(Fixtures.sha256(out.resolve("cli.bin"))).isEqualTo(Fixtures.sha256(data));
+    }
+  }
+}

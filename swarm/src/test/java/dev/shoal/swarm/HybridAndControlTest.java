@@ -1,0 +1,232 @@
+package dev.shoal.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Origin fallback, leech-only mode, resume, tracker re-announce after a seeder restart. */
+class HybridAndControlTest {
+  @TempDir Path dir;
+
+  @Test
+  void downloadsFromOriginAloneWhenNoPeerExists() throws Exception {
+    Path data = Fixtures.randomFile(dir, "pack.bin", (6L << 20) + 999, 7);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    try (OriginServer origin = new OriginServer(data);
+        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      Path out = dir.resolve("out/pack.bin");
+      TorrentHandle h =
+          swarm.add(
+              TorrentJob.of(torrent, out).withAnnounceUrl("").withWebSeeds(List.of(origin.uri())));
+      Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(p.fromPeers()).isZero();
+      assertThat(p.fromOrigin()).isEqualTo(Files.size(data));
+      assertThat(origin.rangeRequests.get()).isEqualTo(p.pieceCount());
+    }
+  }
+
+  @Test
+  void originFillsInThePiecesNoPeerHas() throws Exception {
+    Path data = Fixtures.randomFile(dir, "pack.bin", 4L << 20, 8);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    // A partial seeder: only the first half of the file is present and verified.
+    Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
+    byte[] all = Files.readAllBytes(data);
+    byte[] half = java.util.Arrays.copyOf(all, all.length / 2);
+    Files.write(partial, half);
+    try (OriginServer origin = new OriginServer(data);
+        Swarm peer = Swarm.start(Fixtures.loopback());
+        Swarm swarm =
+            Swarm.start(Fixtures.loopback().withOriginFallback(Duration.ofSeconds(30), 0))) {
+      TorrentHandle p1 = peer.add(TorrentJob.of(torrent, partial).withAnnounceUrl(""));
+      await().atMost(Duration.ofSeconds(20)).until(() -> p1.progress().piecesVerified() == 8);
+      Path out = dir.resolve("out/pack.bin");
+      TorrentHandle h =
+          swarm.add(
+              TorrentJob.of(torrent, out)
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(peer.listenPort())))
+                  .withWebSeeds(List.of(origin.uri())));
+      Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(p.fromOrigin()).isEqualTo(2L << 20); // exactly the pieces nobody had
+      assertThat(p.fromPeers()).isGreaterThanOrEqualTo(2L << 20);
+    }
+  }
+
+  @Test
+  void leechOnlySendsNoPayloadAndUploadCanBeSwitchedBackOn() throws Exception {
+    Path data = Fixtures.randomFile(dir, "p.bin", 4L << 20, 9);
+    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    try (Swarm seeder = Swarm.start(Fixtures.loopback());
+        Swarm leechOnly = Swarm.start(Fixtures.loopback().withUploadEnabled(false));
+        Swarm other = Swarm.start(Fixtures.loopback())) {
+      seeder
+          .add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(2 << 20, 0))
+          .awaitCompletion(Duration.ofSeconds(30));
+      // "other" wants the data too, and the leech-only node dials it: it must never serve it.
+      TorrentHandle otherHandle =
+          other.add(TorrentJob.of(torrent, dir.resolve("other/p.bin")).withAnnounceUrl(""));
+      assertThat(leechOnly.listenPort()).isZero();
+      TorrentHandle h =
+          leechOnly.add(
+              TorrentJob.of(torrent, dir.resolve("lo/p.bin"))
+                  .withAnnounceUrl("")
+                  .withPeers(
+                      List.of(
+                          Fixtures.local(seeder.listenPort()),
+                          Fixtures.local(other.listenPort()))));
+      h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(h.progress().uploaded()).isZero();
+      assertThat(otherHandle.progress().fromPeers()).isZero();
+      assertThat(otherHandle.progress().piecesVerified()).isZero();
+
+      leechOnly.setUploadEnabled(true);
+      int port = leechOnly.listenPort();
+      assertThat(port).isPositive();
+      try (Swarm late = Swarm.start(Fixtures.loopback())) {
+        late.add(
+                TorrentJob.of(torrent, dir.resolve("late/p.bin"))
+                    .withAnnounceUrl("")
+                    .withPeers(List.of(Fixtures.local(port))))
+            .awaitCompletion(Duration.ofSeconds(60));
+        assertThat(Fixtures.sha256(dir.resolve("late/p.bin"))).isEqualTo(Fixtures.sha256(data));
+      }
+      long size = Files.size(data);
+      await().atMost(Duration.ofSeconds(5)).until(() -> h.progress().uploaded() == size);
+    }
+  }
+
+  @Test
+  void resumeReusesVerifiedPiecesAfterRestart() throws Exception {
+    Path data = Fixtures.randomFile(dir, "r.bin", 8L << 20, 10);
+    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path out = dir.resolve("out/r.bin");
+    Path resume = dir.resolve("out/r.resume");
+    try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
+      TorrentHandle seed =
+          seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(4 << 20, 0));
+      seed.awaitCompletion(Duration.ofSeconds(30));
+      TorrentJob job =
+          TorrentJob.of(torrent, out)
+              .withAnnounceUrl("")
+              .withResumeFile(resume)
+              .withRecheckExisting(false)
+              .withPeers(List.of(Fixtures.local(seeder.listenPort())));
+      int before;
+      try (Swarm first = Swarm.start(Fixtures.loopback())) {
+        TorrentHandle h = first.add(job);
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() >= 20);
+        before = h.progress().piecesVerified();
+      } // close() saves the resume state
+      assertThat(Files.exists(resume)).isTrue();
+      seed.setCaps(0, 0);
+      try (Swarm second = Swarm.start(Fixtures.loopback())) {
+        TorrentHandle h = second.add(job);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> h.progress().state() != Progress.State.CHECKING);
+        Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+        long resumedBytes = (long) before * 128 * 1024;
+        assertThat(p.fromPeers()).isLessThanOrEqualTo(Files.size(data) - resumedBytes + (2 << 20));
+      }
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+    }
+  }
+
+  @Test
+  void restartedSeederIsFoundAgainThroughThePromptReannounce() throws Exception {
+    Path data = Fixtures.randomFile(dir, "s.bin", 12L << 20, 11);
+    try (TestTracker tracker = new TestTracker()) {
+      tracker.interval = 1800; // only the "all peers gone" re-announce can find the new seeder
+      byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("leecher"));
+      Swarm seeder = Swarm.start(Fixtures.loopback());
+      try (Swarm leecher = Swarm.start(Fixtures.loopback())) {
+        seeder
+            .add(
+                TorrentJob.of(torrent, data)
+                    .withAnnounceUrl(tracker.pathUrl("seeder1"))
+                    .withCaps(3 << 20, 0))
+            .awaitCompletion(Duration.ofSeconds(30));
+        TorrentHandle h = leecher.add(TorrentJob.of(torrent, dir.resolve("out/s.bin")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 20);
+        seeder.close(); // "crash": the leecher loses its only peer mid-transfer
+        assertThat(h.progress().isComplete()).isFalse();
+        seeder = Swarm.start(Fixtures.loopback()); // new process, new port
+        seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(tracker.pathUrl("seeder2")));
+        h.awaitCompletion(Duration.ofSeconds(60));
+        assertThat(Fixtures.sha256(dir.resolve("out/s.bin"))).isEqualTo(Fixtures.sha256(data));
+        assertThat(tracker.announces)
+            .filteredOn(a -> a.passkey().equals("leecher"))
+            .extracting(TestTracker.Seen::event)
+            .contains(
+                AnnounceRequest.Event.STARTED,
+                AnnounceRequest.Event.NONE,
+                AnnounceRequest.Event.COMPLETED);
+      } finally {
+        seeder.close();
+      }
+    }
+  }
+
+  @Test
+  void pauseStopsTransferAndResumeFinishesIt() throws Exception {
+    Path data = Fixtures.randomFile(dir, "pz.bin", 8L << 20, 15);
+    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    try (Swarm seeder = Swarm.start(Fixtures.loopback());
+        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+      seeder
+          .add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(2 << 20, 0))
+          .awaitCompletion(Duration.ofSeconds(30));
+      TorrentHandle h =
+          leecher.add(
+              TorrentJob.of(torrent, dir.resolve("out/pz.bin"))
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+      await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 4);
+      h.pause();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> h.progress().state() == Progress.State.PAUSED && h.progress().peers() == 0);
+      long received = h.progress().fromPeers();
+      Thread.sleep(1500);
+      assertThat(h.progress().fromPeers()).isEqualTo(received);
+      h.resume();
+      h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(dir.resolve("out/pz.bin"))).isEqualTo(Fixtures.sha256(data));
+    }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void stalledPeerHoldingRequestsIsSnubbedAndOriginFinishes() throws Exception {
+    Path data = Fixtures.randomFile(dir, "st.bin", 3L << 20, 16);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    var meta = dev.shoal.protocol.torrent.Metainfo.parse(torrent);
+    try (MaliciousSeeder staller = new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), true);
+        OriginServer origin = new OriginServer(data);
+        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      Path out = dir.resolve("out/st.bin");
+      TorrentHandle h =
+          swarm.add(
+              TorrentJob.of(torrent, out)
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(staller.port())))
+                  .withWebSeeds(List.of(origin.uri())));
+      Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(p.fromOrigin()).isEqualTo(Files.size(data));
+      // Without the snub the pieces the staller holds would never complete (no end game
+      // duplicates: it is the only peer), so completing at all is the proof.
+      assertThat(origin.rangeRequests.get()).isEqualTo(meta.pieceCount());
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package dev.shoal.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Our engine against real libtorrent 2.0 and aria2 1.36 processes on loopback, both ways. */
+class InteropTest {
+  private static final long SIZE = (16L << 20) + 7777;
+  @TempDir Path dir;
+
+  private Path seedDir() throws Exception {
+    Path s = Files.createDirectories(dir.resolve("seed"));
+    Fixtures.randomFile(s, "payload.bin", SIZE, 42);
+    return s;
+  }
+
+  @Test
+  void downloadsFromLibtorrentSeeder() throws Exception {
+    Path s = seedDir();
+    Path torrentFile = dir.resolve("t.torrent");
+    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    Files.write(torrentFile, torrent);
+    try (ExternalPeer lt = ExternalPeer.libtorrent("seed", torrentFile, s);
+        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      int port = Integer.parseInt(lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1]);
+      Path out = dir.resolve("out/payload.bin");
+      TorrentHandle h =
+          swarm.add(
+              TorrentJob.of(torrent, out)
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(port))));
+      h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+    }
+  }
+
+  @Test
+  void libtorrentDownloadsFromUs() throws Exception {
+    Path s = seedDir();
+    Path torrentFile = dir.resolve("t.torrent");
+    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    Files.write(torrentFile, torrent);
+    try (Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      TorrentHandle seed =
+          swarm.add(TorrentJob.of(torrent, s.resolve("payload.bin")).withAnnounceUrl(""));
+      seed.awaitCompletion(Duration.ofSeconds(30));
+      Path d = Files.createDirectories(dir.resolve("lt"));
+      try (ExternalPeer lt =
+          ExternalPeer.libtorrent(
+              "download", torrentFile, d, "--peer", "127.0.0.1:" + swarm.listenPort())) {
+        lt.await("DONE", Duration.ofSeconds(60));
+      }
+      assertThat(Fixtures.sha256(d.resolve("payload.bin")))
+          .isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      // progress() is a snapshot refreshed every 100 ms
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> seed.progress().uploaded() >= SIZE);
+    }
+  }
+
+  @Test
+  void downloadsFromAria2Seeder() throws Exception {
+    Path s = seedDir();
+    Path torrentFile = dir.resolve("t.torrent");
+    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    Files.write(torrentFile, torrent);
+    int ariaPort = Fixtures.freePort();
+    try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, s, ariaPort, true);
+        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      Path out = dir.resolve("out/payload.bin");
+      TorrentHandle h =
+          swarm.add(
+              TorrentJob.of(torrent, out)
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(ariaPort))));
+      h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+    }
+  }
+
+  @Test
+  void aria2DownloadsFromUsViaTracker() throws Exception {
+    Path s = seedDir();
+    try (TestTracker tracker = new TestTracker();
+        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      tracker.interval = 2;
+      Path torrentFile = dir.resolve("t.torrent");
+      byte[] torrent =
+          Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
+      Files.write(torrentFile, torrent);
+      TorrentHandle seed =
+          swarm.add(
+              TorrentJob.of(torrent, s.resolve("payload.bin"))
+                  .withAnnounceUrl(tracker.pathUrl("seederkey")));
+      seed.awaitCompletion(Duration.ofSeconds(30));
+      Path d = Files.createDirectories(dir.resolve("aria"));
+      try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, d, Fixtures.freePort(), false)) {
+        assertThat(aria.exitCode(Duration.ofSeconds(90))).as(aria.log.toString()).isZero();
+      }
+      assertThat(Fixtures.sha256(d.resolve("payload.bin")))
+          .isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(tracker.announces).anyMatch(a -> a.passkey().equals("seederkey"));
+    }
+  }
+}

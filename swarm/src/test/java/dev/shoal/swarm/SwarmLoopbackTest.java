@@ -1,0 +1,36 @@
+package dev.shoal.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two and more instances of our own engine over loopback. */
+class SwarmLoopbackTest {
+  @TempDir Path dir;
+
+  @Test
+  void downloadsFromOwnSeeder() throws Exception {
+    Path data = Fixtures.randomFile(dir, "payload.bin", 24L << 20 | 12345, 1);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    try (Swarm seeder = Swarm.start(Fixtures.loopback());
+        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+      TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      seed.awaitCompletion(Duration.ofSeconds(30));
+      Path out = dir.resolve("out/payload.bin");
+      TorrentHandle h =
+          leecher.add(
+              TorrentJob.of(torrent, out)
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+      Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(p.isComplete()).isTrue();
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(p.fromOrigin()).isZero();
+      assertThat(p.fromPeers()).isGreaterThanOrEqualTo(p.total());
+    }
+  }
+}

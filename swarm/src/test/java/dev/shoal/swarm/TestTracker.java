@@ -1,0 +1,98 @@
+package dev.shoal.swarm;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.shoal.protocol.torrent.AnnounceException;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A minimal real HTTP tracker for tests: {@code /{passkey}/announce} or {@code
+ * /announce?passkey=...}, compact responses, built on our own protocol classes.
+ */
+final class TestTracker implements AutoCloseable {
+  record Seen(String passkey, AnnounceRequest.Event event, long left) {}
+
+  private final HttpServer server;
+  private final Map<String, Map<String, InetSocketAddress>> swarms = new ConcurrentHashMap<>();
+  final List<Seen> announces = new CopyOnWriteArrayList<>();
+  volatile int interval = 30;
+
+  TestTracker() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  String url(String passkey) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/announce?passkey=" + passkey;
+  }
+
+  String pathUrl(String passkey) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + passkey + "/announce";
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getRawPath();
+    String query = ex.getRequestURI().getRawQuery();
+    String passkey = null;
+    if (path.equals("/announce") && query != null) {
+      for (String kv : query.split("&")) {
+        if (kv.startsWith("passkey=")) {
+          passkey = kv.substring(8);
+        }
+      }
+    } else if (path.matches("/[A-Za-z0-9]+/announce")) {
+      passkey = path.split("/")[1];
+    }
+    byte[] body;
+    if (passkey == null) {
+      body = AnnounceResponse.failure("missing passkey").encode();
+    } else {
+      body = announce(passkey, query, ex.getRemoteAddress()).encode();
+    }
+    ex.sendResponseHeaders(200, body.length);
+    ex.getResponseBody().write(body);
+    ex.close();
+  }
+
+  private AnnounceResponse announce(String passkey, String query, InetSocketAddress remote) {
+    AnnounceRequest r;
+    try {
+      r = AnnounceRequest.parse(query);
+    } catch (AnnounceException e) {
+      return AnnounceResponse.failure(e.getMessage());
+    }
+    announces.add(new Seen(passkey, r.event(), r.left()));
+    var swarm =
+        swarms.computeIfAbsent(
+            HexFormat.of().formatHex(r.infoHash()), k -> new ConcurrentHashMap<>());
+    String id = HexFormat.of().formatHex(r.peerId());
+    if (r.event() == AnnounceRequest.Event.STOPPED) {
+      swarm.remove(id);
+    } else {
+      swarm.put(id, new InetSocketAddress(remote.getAddress(), r.port()));
+    }
+    List<InetSocketAddress> others = new ArrayList<>();
+    swarm.forEach(
+        (k, v) -> {
+          if (!k.equals(id)) {
+            others.add(v);
+          }
+        });
+    return new AnnounceResponse(interval, 1, others, null);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

@@ -1,0 +1,2 @@
+/** Shoal testkit. */
+package dev.shoal.testkit;

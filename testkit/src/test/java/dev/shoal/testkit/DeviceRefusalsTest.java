@@ -1,0 +1,423 @@
+package dev.shoal.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.organisation.Organisation;
+import dev.shoal.protocol.manifest.ManifestCodec;
+import dev.shoal.protocol.manifest.ReleaseManifest;
+import dev.shoal.protocol.signing.Ed25519;
+import dev.shoal.protocol.signing.SignedEnvelope;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Every way a device, a passkey or a token can be wrong, against a real control plane: each is
+ * refused (401/403/404 problem, or a bencoded tracker failure) and what is right still works.
+ */
+class DeviceRefusalsTest {
+
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static ApiClient admin;
+  private static String gameFullPack;
+  private static String otherFullPack;
+  private static Path agents;
+  private static final Map<String, String> releaseIds = new HashMap<>();
+
+  @BeforeAll
+  static void publishTwoProducts() throws Exception {
+    Organisation org = controlPlane.createOrganisation("studio");
+    String apiKey = controlPlane.createApiKey(org, Role.ADMIN);
+    admin = controlPlane.client(apiKey);
+    agents = Files.createTempDirectory("shoal-agents");
+    gameFullPack = publish(apiKey, "game");
+    otherFullPack = publish(apiKey, "other");
+  }
+
+  private static String publish(String apiKey, String product) {
+    admin.post("/api/v1/products", Map.of("slug", product, "name", product)).assertSuccess();
+    admin
+        .post("/api/v1/products/" + product + "/channels", Map.of("name", "stable"))
+        .assertSuccess();
+    String upload =
+        Builds.upload(
+            admin,
+            controlPlane.baseUrl(),
+            apiKey,
+            product,
+            Map.of("a.bin", Builds.bytes(product.hashCode(), 70_000)));
+    String id = Builds.release(admin, product, "stable", upload, "1").get("id").asString();
+    releaseIds.put(product, id);
+    admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
+    byte[] envelope =
+        admin
+            .get("/api/v1/releases/" + id + "/manifest")
+            .assertSuccess()
+            .body()
+            .getBytes(StandardCharsets.ISO_8859_1);
+    ReleaseManifest manifest = ManifestCodec.parse(SignedEnvelope.parse(envelope).payload());
+    return manifest.fullPack().infoHash();
+  }
+
+  private static TestDevice enrolled(String organisation) throws Exception {
+    TestDevice device =
+        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "agent"));
+    device.enrol(organisation).assertSuccess();
+    return device;
+  }
+
+  private static String grant(TestDevice device, String product) {
+    return admin
+        .post(
+            "/api/v1/products/" + product + "/entitlements", Map.of("deviceId", device.deviceId()))
+        .assertSuccess()
+        .json()
+        .get("id")
+        .asString();
+  }
+
+  @Test
+  void signaturesMustBeGoodFreshAndUnused() throws Exception {
+    TestDevice device = enrolled("studio");
+    grant(device, "game");
+    String path = "/api/v1/device/products/game/channels/stable/manifest";
+    assertThat(device.get(path).status()).isEqualTo(200);
+
+    URI uri = URI.create(controlPlane.baseUrl() + path);
+    URI keyUri = URI.create(controlPlane.baseUrl() + "/api/v1/device/products/game/content-key");
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    Map<String, String> headers = device.signatureHeaders("POST", keyUri, body);
+    assertThat(TestDevice.send(device.request("POST", keyUri, body, headers)).status())
+        .isEqualTo(200);
+    assertThat(TestDevice.send(device.request("POST", keyUri, body, headers)).text())
+        .as("a replayed POST")
+        .contains("Replayed");
+
+    Map<String, String> forged = new HashMap<>(device.signatureHeaders("GET", uri, new byte[0]));
+    byte[] sig = Base64.getUrlDecoder().decode(forged.get("X-Shoal-Signature"));
+    sig[0] ^= 1;
+    forged.put("X-Shoal-Signature", Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
+    TestDevice.Response bad = TestDevice.send(device.request("GET", uri, new byte[0], forged));
+    assertThat(bad.status()).isEqualTo(401);
+    assertThat(bad.json().get("detail").asString()).isEqualTo("Bad device signature");
+
+    Map<String, String> otherPath =
+        device.signatureHeaders(
+            "GET", URI.create(controlPlane.baseUrl() + "/api/v1/device/x"), new byte[0]);
+    assertThat(TestDevice.send(device.request("GET", uri, new byte[0], otherPath)).status())
+        .as("a signature for another path")
+        .isEqualTo(401);
+
+    TestDevice.Response stale =
+        device.send("GET", path, new byte[0], Instant.now().minus(Duration.ofMinutes(10)));
+    assertThat(stale.status()).isEqualTo(401);
+    assertThat(stale.json().get("detail").asString()).startsWith("Stale");
+    assertThat(
+            device
+                .send("GET", path, new byte[0], Instant.now().plus(Duration.ofMinutes(10)))
+                .status())
+        .isEqualTo(401);
+
+    TestDevice stranger =
+        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "stranger"));
+    assertThat(stranger.get(path).status()).as("a device never enrolled").isEqualTo(401);
+  }
+
+  @Test
+  void enrolmentMustBeSignedByTheEnrolledKey() throws Exception {
+    TestDevice device =
+        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "e"));
+    TestDevice other =
+        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "o"));
+    byte[] body =
+        JSON.writeValueAsBytes(
+            Map.of(
+                "organisation",
+                "studio",
+                "signingPublicKey",
+                "A".repeat(43),
+                "agreementPublicKey",
+                "A".repeat(43)));
+    URI enrol = URI.create(controlPlane.baseUrl() + "/api/v1/device/enrol");
+    assertThat(
+            TestDevice.send(
+                    device.request(
+                        "POST", enrol, body, device.signatureHeaders("POST", enrol, body)))
+                .status())
+        .as("keys that are not the signer's")
+        .isEqualTo(401);
+    assertThat(device.enrol("no-such-organisation").status()).isEqualTo(404);
+    assertThat(device.enrol("studio").status()).isEqualTo(201);
+    assertThat(other.enrol("studio").status()).isEqualTo(201);
+    assertThat(device.passkey()).isNotEqualTo(other.passkey());
+  }
+
+  @Test
+  void withoutEntitlementNothingIsHandedOut() throws Exception {
+    TestDevice device = enrolled("studio");
+    assertThat(device.get("/api/v1/device/products/game/channels/stable/manifest").status())
+        .isEqualTo(403);
+    assertThat(device.post("/api/v1/device/products/game/content-key", Map.of()).status())
+        .isEqualTo(403);
+    assertThat(device.get("/api/v1/device/packs/" + gameFullPack + "/torrent").status())
+        .isEqualTo(403);
+    assertThat(announce(device.passkey(), gameFullPack)).isEqualTo("not entitled to this torrent");
+    assertThat(origin(device.passkey(), gameFullPack).status()).isEqualTo(403);
+
+    // Entitled to "game" only: "other"'s torrent stays refused, on the tracker and the origin.
+    grant(device, "game");
+    assertThat(announce(device.passkey(), gameFullPack)).isNull();
+    assertThat(announce(device.passkey(), otherFullPack)).isEqualTo("not entitled to this torrent");
+    assertThat(origin(device.passkey(), otherFullPack).status()).isEqualTo(403);
+    assertThat(device.get("/api/v1/device/packs/" + otherFullPack + "/torrent").status())
+        .isEqualTo(403);
+  }
+
+  @Test
+  void unknownPasskeysAndOtherOrganisationsAreRefused() throws Exception {
+    String passkey = "0".repeat(40);
+    assertThat(announce(passkey, gameFullPack)).isEqualTo("unknown or revoked passkey");
+    assertThat(origin(passkey, gameFullPack).status()).isEqualTo(401);
+    assertThat(announce(enrolled("studio").passkey(), "ab".repeat(20)))
+        .isEqualTo("unknown torrent");
+
+    controlPlane.createOrganisation("rival");
+    TestDevice rival = enrolled("rival");
+    assertThat(rival.get("/api/v1/device/products/game/channels/stable/manifest").status())
+        .isEqualTo(404);
+    assertThat(announce(rival.passkey(), gameFullPack)).isEqualTo("not entitled to this torrent");
+    assertThat(
+            admin
+                .post("/api/v1/products/game/entitlements", Map.of("deviceId", rival.deviceId()))
+                .status())
+        .as("another organisation's device cannot be granted")
+        .isEqualTo(404);
+  }
+
+  @Test
+  void revokingAnEntitlementOrADeviceStopsKeysAndPeersAtOnce() throws Exception {
+    TestDevice device = enrolled("studio");
+    String entitlement = grant(device, "game");
+    TestDevice.Response granted = device.post("/api/v1/device/products/game/content-key", Map.of());
+    assertThat(granted.status()).isEqualTo(200);
+    admin.delete("/api/v1/products/game/entitlements/" + entitlement).assertSuccess();
+    // Another body than above: an identical POST in the same second would be refused as a replay.
+    String keyId = granted.json().get("contentKeyId").asString();
+    assertThat(
+            device
+                .post("/api/v1/device/products/game/content-key", Map.of("contentKeyId", keyId))
+                .status())
+        .isEqualTo(403);
+    assertThat(announce(device.passkey(), gameFullPack)).isEqualTo("not entitled to this torrent");
+
+    grant(device, "game");
+    assertThat(announce(device.passkey(), gameFullPack)).isNull();
+    admin.delete("/api/v1/devices/" + device.deviceId()).assertSuccess();
+    assertThat(device.post("/api/v1/device/products/game/content-key", Map.of()).status())
+        .isEqualTo(401);
+    assertThat(announce(device.passkey(), gameFullPack)).isEqualTo("unknown or revoked passkey");
+    assertThat(origin(device.passkey(), gameFullPack).status()).isEqualTo(401);
+    assertThat(device.enrol("studio", "eu").status())
+        .as("a revoked device may not re-enrol")
+        .isEqualTo(403);
+  }
+
+  @Test
+  void entitlementTokensMustBeSignedByThePublisherUnexpiredAndForTheProduct() throws Exception {
+    KeyPair publisher = Ed25519.generate();
+    String raw =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(Ed25519.rawPublicKey(publisher.getPublic()));
+    admin
+        .send(
+            "PUT",
+            "/api/v1/products/game/entitlement-key",
+            JSON.writeValueAsString(Map.of("publicKey", raw)))
+        .assertSuccess();
+    long inAnHour = Instant.now().plus(Duration.ofHours(1)).getEpochSecond();
+    long anHourAgo = Instant.now().minus(Duration.ofHours(1)).getEpochSecond();
+
+    TestDevice device = enrolled("studio");
+    String path = "/api/v1/device/products/game/content-key";
+    assertThat(device.post(path, Map.of("token", token(publisher, "game", anHourAgo))).text())
+        .contains("expired");
+    assertThat(
+            device.post(path, Map.of("token", token(Ed25519.generate(), "game", inAnHour))).text())
+        .contains("bad signature");
+    assertThat(device.post(path, Map.of("token", token(publisher, "other", inAnHour))).text())
+        .contains("another product");
+    assertThat(device.post(path, Map.of("token", "not.a.token")).status()).isEqualTo(403);
+    assertThat(device.get("/api/v1/device/products/game/channels/stable/manifest").status())
+        .as("no token accepted so far")
+        .isEqualTo(403);
+
+    assertThat(device.post(path, Map.of("token", token(publisher, "game", inAnHour))).status())
+        .isEqualTo(200);
+    assertThat(device.post(path, Map.of()).status())
+        .as("the token entitles until it expires")
+        .isEqualTo(200);
+    assertThat(announce(device.passkey(), gameFullPack)).isNull();
+  }
+
+  @Test
+  void theOriginServesRangesToEntitledDevices() throws Exception {
+    TestDevice device = enrolled("studio");
+    grant(device, "game");
+    TestDevice.Response whole = origin(device.passkey(), gameFullPack);
+    assertThat(whole.status()).isEqualTo(200);
+    TestDevice.Response range =
+        TestDevice.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        controlPlane.baseUrl()
+                            + "/origin/"
+                            + device.passkey()
+                            + "/packs/"
+                            + gameFullPack))
+                .header("Range", "bytes=100-199")
+                .build());
+    assertThat(range.status()).isEqualTo(206);
+    assertThat(range.body()).isEqualTo(Arrays.copyOfRange(whole.body(), 100, 200));
+  }
+
+  @Test
+  void aDeviceThatDoesNotConsentToUploadIsNotHandedOut() throws Exception {
+    TestDevice shy = enrolled("studio");
+    TestDevice other = enrolled("studio");
+    grant(shy, "game");
+    grant(other, "game");
+    peerPorts(shy.passkey(), 7000, "&upload=0");
+    assertThat(peerPorts(other.passkey(), 7001, "")).doesNotContain(7000);
+    assertThat(peerPorts(shy.passkey(), 7000, "")).as("it gets peers itself").contains(7001);
+    assertThat(peerPorts(other.passkey(), 7001, "")).as("once it consents").contains(7000);
+  }
+
+  private static java.util.List<Integer> peerPorts(String passkey, int port, String extra)
+      throws Exception {
+    byte[] peerId =
+        ("-TK0001-" + port + "abcdefgh").substring(0, 20).getBytes(StandardCharsets.US_ASCII);
+    AnnounceRequest request =
+        new AnnounceRequest(
+            HexFormat.of().parseHex(gameFullPack),
+            peerId,
+            port,
+            0,
+            0,
+            1,
+            AnnounceRequest.Event.NONE,
+            50,
+            true);
+    TestDevice.Response response =
+        TestDevice.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce")
+                            + extra))
+                .build());
+    AnnounceResponse decoded = AnnounceResponse.decode(response.body());
+    assertThat(decoded.failureReason()).isNull();
+    return decoded.peers().stream().map(java.net.InetSocketAddress::getPort).toList();
+  }
+
+  @Test
+  void originBytesRefusalsAndReportedErrorsAreExported() throws Exception {
+    TestDevice device = enrolled("studio");
+    grant(device, "game");
+    assertThat(origin(device.passkey(), gameFullPack).status()).isEqualTo(200);
+    announce("1".repeat(40), gameFullPack);
+    device
+        .post(
+            "/api/v1/device/telemetry",
+            Map.of(
+                "releaseId", releaseIds.get("game"),
+                "bytesFromPeers", 0,
+                "bytesFromOrigin", 70_016,
+                "bytesUploaded", 0,
+                "durationMs", 10,
+                "result", "peer_timeout"))
+        .assertSuccess();
+    assertThat(
+            device
+                .post(
+                    "/api/v1/device/telemetry",
+                    Map.of("releaseId", releaseIds.get("game"), "result", "ok"))
+                .status())
+        .as("an incomplete report")
+        .isEqualTo(400);
+    String metrics =
+        TestDevice.send(
+                HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
+                    .header("Accept", "text/plain")
+                    .build())
+            .text();
+    assertThat(metrics)
+        .containsPattern("shoal_origin_egress_bytes_total [1-9]")
+        .contains("shoal_tracker_announces_total{result=\"unknown_passkey\"}")
+        .contains("shoal_errors_total{kind=\"peer_timeout\"} 1.0")
+        .contains("shoal_offload_ratio{release=\"" + releaseIds.get("game") + "\"} 0.0");
+  }
+
+  private static String token(KeyPair key, String product, long exp) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header =
+        b64.encodeToString("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    String claims =
+        b64.encodeToString(
+            JSON.writeValueAsBytes(Map.of("sub", "player-7", "product", product, "exp", exp)));
+    String signed = header + "." + claims;
+    return signed
+        + "."
+        + b64.encodeToString(
+            Ed25519.sign(key.getPrivate(), signed.getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /** The failure reason of an announce, or null when it succeeded. */
+  private static String announce(String passkey, String infoHash) throws Exception {
+    byte[] peerId = "-TK0001-abcdefghijkl".getBytes(StandardCharsets.US_ASCII);
+    AnnounceRequest request =
+        new AnnounceRequest(
+            HexFormat.of().parseHex(infoHash),
+            peerId,
+            0,
+            0,
+            0,
+            1,
+            AnnounceRequest.Event.NONE,
+            10,
+            true);
+    TestDevice.Response response =
+        TestDevice.send(
+            HttpRequest.newBuilder(
+                    URI.create(request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce")))
+                .build());
+    assertThat(response.status()).isEqualTo(200);
+    return AnnounceResponse.decode(response.body()).failureReason();
+  }
+
+  private static TestDevice.Response origin(String passkey, String infoHash) {
+    return TestDevice.send(
+        HttpRequest.newBuilder(
+                URI.create(controlPlane.baseUrl() + "/origin/" + passkey + "/packs/" + infoHash))
+            .build());
+  }
+}

@@ -78,6 +78,9 @@ final class EmbeddedPostgresServer implements AutoCloseable {
             .setDataDirectory(pgData)
             .setCleanDataDirectory(false)
             .setPort(port)
+            // Stopped by Spring, after the web server's graceful shutdown and the connection pool:
+            // zonky's own JVM hook would stop it at the first signal, under requests still running.
+            .setRegisterShutdownHook(false)
             // zonky tunes for throw-away test databases (fsync and synchronous commit off);
             // this one keeps a publisher's data, so it must survive a power cut.
             .setServerConfig("fsync", "on")

@@ -107,6 +107,7 @@ class EndToEndTest {
         .contains("shoal_key_grants_total")
         .contains("shoal_tracker_announces_total{result=\"ok\"}")
         .contains("shoal_tracker_active_peers")
+        .contains("shoal_tracker_active_swarms")
         .contains("shoal_offload_ratio{release=\"" + releaseId + "\"} 1.0");
 
     // Second release: one small file changed. Its delta pack from v1 holds only that change.

@@ -114,10 +114,28 @@ final class Swarms {
     long oldest = now() - expiryMillis;
     int n = 0;
     for (Map<String, Peer> swarm : swarms.values()) {
-      for (Peer p : swarm.values()) {
-        if (p.lastSeenMillis() >= oldest) {
-          n++;
-        }
+      n += activeIn(swarm, oldest);
+    }
+    return n;
+  }
+
+  /** Swarms (torrents) with at least one peer that announced within two intervals. */
+  int activeSwarms() {
+    long oldest = now() - expiryMillis;
+    int n = 0;
+    for (Map<String, Peer> swarm : swarms.values()) {
+      if (activeIn(swarm, oldest) > 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static int activeIn(Map<String, Peer> swarm, long oldest) {
+    int n = 0;
+    for (Peer p : swarm.values()) {
+      if (p.lastSeenMillis() >= oldest) {
+        n++;
       }
     }
     return n;

@@ -65,6 +65,9 @@ public class Tracker {
     Gauge.builder("shoal.tracker.active.peers", swarms, Swarms::activePeers)
         .description("Peers that announced within two intervals")
         .register(meters);
+    Gauge.builder("shoal.tracker.active.swarms", swarms, Swarms::activeSwarms)
+        .description("Torrents with at least one peer that announced within two intervals")
+        .register(meters);
   }
 
   /** The passkey the control plane's own origin seeder announces with. */

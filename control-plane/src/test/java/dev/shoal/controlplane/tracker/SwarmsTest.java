@@ -82,4 +82,22 @@ class SwarmsTest {
     assertThat(announce("me", "10.1.1.3", "", true, false)).isEmpty();
     assertThat(swarms.activePeers()).isEqualTo(1);
   }
+
+  @Test
+  void aSwarmCountsAsActiveWhileOneOfItsPeersIs() {
+    String other = "cd".repeat(20);
+    announce("a", "10.1.1.2", "", true, false);
+    swarms.announce(
+        other,
+        "b",
+        new Swarms.Peer(
+            "b", new InetSocketAddress("10.1.1.3", 6881), "", true, false, swarms.now()),
+        false,
+        50);
+    assertThat(swarms.activeSwarms()).isEqualTo(2);
+    clock.now = clock.now.plusSeconds(61);
+    announce("a", "10.1.1.2", "", true, false);
+    assertThat(swarms.activeSwarms()).as("the other swarm's only peer went silent").isEqualTo(1);
+    assertThat(swarms.activePeers()).isEqualTo(1);
+  }
 }

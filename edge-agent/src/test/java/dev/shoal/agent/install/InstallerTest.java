@@ -1,0 +1,238 @@
+package dev.shoal.agent.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shoal.agent.fs.DataDir;
+import dev.shoal.agent.install.Installer.FileProblem;
+import dev.shoal.protocol.pack.PackLayout;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InstallerTest {
+  static final Build V1 = Build.v1();
+  static final Build V2 = Build.v2();
+
+  @TempDir Path tmp;
+  DataDir data;
+  Path game;
+  Installer installer;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    data = DataDir.open(tmp.resolve("data"));
+    Files.createDirectories(tmp.resolve("games"));
+    game = tmp.resolve("games").resolve("game");
+    installer = new Installer(data, game, "game", "live");
+  }
+
+  Build.Counting fullPack(Build b) throws Exception {
+    PackLayout layout = PackLayout.full(b.manifest);
+    Path pack = b.writePack(tmp.resolve("full-" + b.manifest.version() + ".pack"), layout);
+    return new Build.Counting(ChunkSource.fromPack(pack, layout, Build.KEY));
+  }
+
+  Build.Counting deltaPack(Build from, Build to) throws Exception {
+    PackLayout layout = PackLayout.delta(from.manifest, to.manifest);
+    Path pack =
+        to.writePack(
+            tmp.resolve("delta-" + from.manifest.version() + "-" + to.manifest.version()), layout);
+    return new Build.Counting(ChunkSource.fromPack(pack, layout, Build.KEY));
+  }
+
+  void assertClean() {
+    try (var s = Files.list(tmp.resolve("games"))) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList()).allMatch("game"::equals);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(installer.journalFile()).doesNotExist();
+  }
+
+  @Test
+  void freshInstallFromFullPackThenUpdateThroughDeltaAskingOnlyForChangedChunks() throws Exception {
+    try (Build.Counting full = fullPack(V1)) {
+      installer.install(V1.manifest, full);
+      assertThat(full.asked).isEqualTo(V1.chunks.keySet());
+    }
+    assertThat(V1.matches(game)).isTrue();
+    assertThat(installer.installed().orElseThrow().version()).isEqualTo(1);
+    assertThat(installer.verify()).isEmpty();
+    assertClean();
+
+    Set<String> changed = Set.copyOf(PackLayout.delta(V1.manifest, V2.manifest).chunkIds());
+    assertThat(changed).isNotEmpty().hasSizeLessThan(V2.chunks.size());
+    try (Build.Counting delta = deltaPack(V1, V2)) {
+      installer.install(V2.manifest, delta);
+      assertThat(delta.asked).isEqualTo(changed);
+    }
+    assertThat(V2.matches(game)).isTrue();
+    assertThat(Files.getPosixFilePermissions(game.resolve("bin/game")))
+        .isEqualTo(Installer.permissions(0750));
+    assertThat(installer.installed().orElseThrow()).isEqualTo(V2.manifest);
+    assertThat(installer.verify()).isEmpty();
+    assertClean();
+  }
+
+  @Test
+  void rollbackToOlderContentUnderAHigherVersionIsAnOrdinaryUpdate() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    installer.install(V2.manifest, deltaPack(V1, V2));
+    Build v3 = V1.withVersion(3);
+    try (Build.Counting delta = deltaPack(V2, v3)) {
+      installer.install(v3.manifest, delta);
+      assertThat(delta.asked)
+          .isEqualTo(Set.copyOf(PackLayout.delta(V2.manifest, v3.manifest).chunkIds()));
+    }
+    assertThat(v3.matches(game)).isTrue();
+    assertThat(installer.installed().orElseThrow().version()).isEqualTo(3);
+    assertClean();
+  }
+
+  @Test
+  void repairRefetchesOnlyTheChunksOfDamagedFiles() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    Path a = game.resolve("data/a.pak");
+    byte[] bytes = Files.readAllBytes(a);
+    bytes[1_234_567] ^= 0x5a;
+    Files.write(a, bytes);
+    Files.delete(game.resolve("readme.txt"));
+
+    assertThat(installer.verify())
+        .containsExactlyInAnyOrder(
+            new FileProblem("data/a.pak", FileProblem.Kind.WRONG),
+            new FileProblem("readme.txt", FileProblem.Kind.MISSING));
+    try (Build.Counting full = fullPack(V1)) {
+      assertThat(installer.repair(full)).hasSize(2);
+      assertThat(full.asked).isEqualTo(V1.chunkIdsOf("data/a.pak", "readme.txt"));
+    }
+    assertThat(installer.verify()).isEmpty();
+    assertThat(V1.matches(game)).isTrue();
+    assertClean();
+  }
+
+  @Test
+  void sourceReturningWrongBytesIsRefusedWithIntegrityAndOldVersionUntouched() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    String victim = PackLayout.delta(V1.manifest, V2.manifest).chunkIds().get(0);
+    ChunkSource lying =
+        id -> {
+          byte[] b = V2.chunks.get(id).clone();
+          if (id.equals(victim)) {
+            b[b.length / 2] ^= 1;
+          }
+          return b;
+        };
+    assertThatThrownBy(() -> installer.install(V2.manifest, lying))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(InstallException.Code.INTEGRITY);
+              assertThat(e.retryable()).isFalse();
+              assertThat(e.getMessage()).contains(victim);
+            });
+    assertThat(V1.matches(game)).isTrue();
+    assertThat(installer.installed().orElseThrow().version()).isEqualTo(1);
+    assertClean();
+  }
+
+  @Test
+  void packUnderTheWrongKeyIsRefusedWithIntegrity() throws Exception {
+    PackLayout layout = PackLayout.full(V1.manifest);
+    Path pack = V1.writePack(tmp.resolve("p"), layout);
+    byte[] wrongKey = Build.KEY.clone();
+    wrongKey[0] ^= 1;
+    try (ChunkSource src = ChunkSource.fromPack(pack, layout, wrongKey)) {
+      assertThatThrownBy(() -> installer.install(V1.manifest, src))
+          .isInstanceOfSatisfying(
+              InstallException.class,
+              e -> assertThat(e.code()).isEqualTo(InstallException.Code.INTEGRITY));
+    }
+    assertThat(game).doesNotExist();
+    assertThat(installer.installed()).isEmpty();
+    assertClean();
+  }
+
+  @Test
+  void pathsEscapingTheInstallDirectoryAreRefused() throws Exception {
+    Path root = tmp.resolve("root");
+    for (String bad :
+        List.of(
+            "../x",
+            "a/../../x",
+            "a/..",
+            "/etc/passwd",
+            "a\\..\\..\\b",
+            "C:/x",
+            "a//b",
+            ".",
+            "",
+            "a/./b")) {
+      assertThatThrownBy(() -> Installer.resolveInside(root, bad))
+          .as(bad)
+          .isInstanceOfSatisfying(
+              InstallException.class,
+              e -> assertThat(e.code()).isEqualTo(InstallException.Code.UNSAFE_PATH));
+    }
+    assertThat(Installer.resolveInside(root, "a/b.pak")).isEqualTo(root.resolve("a/b.pak"));
+  }
+
+  @Test
+  void symlinkInTheCurrentInstallIsNotFollowedForChunkReuse() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    Path outside = tmp.resolve("outside.pak");
+    Files.move(game.resolve("data/a.pak"), outside);
+    Files.createSymbolicLink(game.resolve("data/a.pak"), outside);
+    try (Build.Counting full = fullPack(V2)) {
+      installer.install(V2.manifest, full);
+      // Every a.pak chunk came from the source, none through the link.
+      assertThat(full.asked).containsAll(V2.chunkIdsOf("data/a.pak"));
+    }
+    assertThat(V2.matches(game)).isTrue();
+  }
+
+  @Test
+  void pathTooLongIsReportedAsSuchAndOldVersionUntouched() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    Build longName = new Build(2, Map.of("d/" + "x".repeat(300), "long".getBytes()), Map.of());
+    assertThatThrownBy(() -> installer.install(longName.manifest, longName.chunks::get))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(InstallException.Code.PATH_TOO_LONG);
+              assertThat(e.retryable()).isFalse();
+            });
+    assertThat(V1.matches(game)).isTrue();
+    assertClean();
+  }
+
+  @Test
+  void diskFullIsClassifiedRetryable() {
+    InstallException e =
+        InstallException.fromIo(
+            "write", new FileSystemException("/x/y", null, "No space left on device"));
+    assertThat(e.code()).isEqualTo(InstallException.Code.DISK_FULL);
+    assertThat(e.retryable()).isTrue();
+    assertThat(InstallException.fromIo("w", new IOException("No space left on device")).code())
+        .isEqualTo(InstallException.Code.DISK_FULL);
+    assertThat(InstallException.fromIo("w", new IOException("Input/output error")).code())
+        .isEqualTo(InstallException.Code.IO);
+  }
+
+  @Test
+  void releaseOfAnotherProductIsRefused() {
+    Installer other = new Installer(data, game, "other", "live");
+    assertThatThrownBy(() -> other.install(V1.manifest, V1.chunks::get))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> assertThat(e.code()).isEqualTo(InstallException.Code.WRONG_RELEASE));
+  }
+}

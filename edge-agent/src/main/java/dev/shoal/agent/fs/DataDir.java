@@ -180,9 +180,12 @@ public final class DataDir {
     }
   }
 
-  /** Makes the rename itself durable; not possible on Windows, where opening a directory fails. */
-  private void syncDirectory(Path dir) {
-    if (!posix) {
+  /**
+   * Makes a rename or a new entry in {@code dir} durable; not possible on Windows, where opening a
+   * directory fails, so it does nothing there.
+   */
+  public static void syncDirectory(Path dir) {
+    if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
       return;
     }
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

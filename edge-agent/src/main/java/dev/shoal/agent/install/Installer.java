@@ -208,7 +208,7 @@ public final class Installer {
           return Recovery.COMPLETED;
         case SWITCHED:
           deleteTree(old);
-          syncDir(installDir.getParent());
+          DataDir.syncDirectory(installDir.getParent());
           deleteJournal();
           return Recovery.COMPLETED;
         default:
@@ -257,7 +257,7 @@ public final class Installer {
         Files.createDirectories(target.getParent());
         Files.move(
             tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDir(target.getParent());
+        DataDir.syncDirectory(target.getParent());
       }
     } catch (IOException e) {
       throw InstallException.fromIo("cannot repair " + installDir, e);
@@ -445,11 +445,11 @@ public final class Installer {
       if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
         if (Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)) {
           move(installDir, old);
-          syncDir(parent);
+          DataDir.syncDirectory(parent);
           CrashPoints.step();
         }
         move(staging, installDir);
-        syncDir(parent);
+        DataDir.syncDirectory(parent);
         CrashPoints.step();
       }
       writeState(release);
@@ -457,7 +457,7 @@ public final class Installer {
       writeJournal(Phase.SWITCHED, release);
       CrashPoints.step();
       deleteTree(old);
-      syncDir(parent);
+      DataDir.syncDirectory(parent);
       deleteJournal();
       CrashPoints.step();
     } catch (IOException e) {
@@ -469,10 +469,10 @@ public final class Installer {
     if (!Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)
         && Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
       move(old, installDir);
-      syncDir(installDir.getParent());
+      DataDir.syncDirectory(installDir.getParent());
     }
     deleteTree(staging);
-    syncDir(installDir.getParent());
+    DataDir.syncDirectory(installDir.getParent());
     deleteJournal();
   }
 
@@ -527,7 +527,7 @@ public final class Installer {
   private void deleteJournal() throws InstallException {
     try {
       Files.deleteIfExists(journalFile);
-      syncDir(journalFile.getParent());
+      DataDir.syncDirectory(journalFile.getParent());
     } catch (IOException e) {
       throw InstallException.fromIo("cannot delete " + journalFile, e);
     }
@@ -598,17 +598,6 @@ public final class Installer {
     }
   }
 
-  private void syncDir(Path dir) {
-    if (!posix) {
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some file systems refuse to fsync a directory.
-    }
-  }
-
   private void syncDirs(Path root) throws IOException {
     List<Path> dirs = new ArrayList<>();
     Files.walkFileTree(
@@ -621,9 +610,9 @@ public final class Installer {
           }
         });
     for (Path d : dirs) {
-      syncDir(d);
+      DataDir.syncDirectory(d);
     }
-    syncDir(root.getParent());
+    DataDir.syncDirectory(root.getParent());
   }
 
   /** Deletes a tree without following links; one crash step per deleted file. */

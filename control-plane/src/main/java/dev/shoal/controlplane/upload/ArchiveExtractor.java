@@ -1,12 +1,12 @@
 package dev.shoal.controlplane.upload;
 
+import dev.shoal.protocol.manifest.FileModes;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Locale;
@@ -142,7 +142,7 @@ final class ArchiveExtractor {
       throw new java.io.UncheckedIOException(e);
     }
     if (mode != 0 && Files.getFileStore(file).supportsFileAttributeView("posix")) {
-      Files.setPosixFilePermissions(file, permissions(mode | 0600));
+      Files.setPosixFilePermissions(file, FileModes.permissions(mode | 0600));
     }
   }
 
@@ -168,23 +168,6 @@ final class ArchiveExtractor {
       throw bad("'" + path + "' appears twice (paths are compared ignoring case)");
     }
     return path;
-  }
-
-  static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> set = new HashSet<>();
-    PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-      PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE,
-      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-      PosixFilePermission.OWNER_READ
-    };
-    for (int bit = 0; bit < 9; bit++) {
-      if ((mode & (1 << bit)) != 0) {
-        set.add(order[bit]);
-      }
-    }
-    return set;
   }
 
   /** Moves every file of {@code from} into {@code to} (same file system). */

@@ -7,6 +7,7 @@ import dev.shoal.protocol.Hex;
 import dev.shoal.protocol.ProtocolException;
 import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
+import dev.shoal.protocol.manifest.FileModes;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import java.io.IOException;
@@ -28,7 +29,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -413,26 +413,8 @@ public final class Installer {
     if (!posix) {
       return;
     }
-    Set<PosixFilePermission> perms = permissions(mode);
+    Set<PosixFilePermission> perms = FileModes.permissions(mode);
     Files.setPosixFilePermissions(file, perms);
-  }
-
-  /** The permission bits of a manifest mode; setuid, setgid and sticky are never applied. */
-  static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-      PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE,
-      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-      PosixFilePermission.OWNER_READ
-    };
-    for (int i = 0; i < order.length; i++) {
-      if ((mode & (1 << i)) != 0) {
-        perms.add(order[i]);
-      }
-    }
-    return perms;
   }
 
   // ---------------------------------------------------------------- switch and recovery

@@ -6,6 +6,7 @@ import dev.shoal.protocol.chunking.FileChunks;
 import dev.shoal.protocol.crypto.ChunkCipher;
 import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
+import dev.shoal.protocol.manifest.FileModes;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.pack.PackLayout;
@@ -166,7 +167,7 @@ final class Build {
       }
       String want =
           PosixFilePermissions.toString(
-              Installer.permissions(modes.getOrDefault(e.getKey(), 0644)));
+              FileModes.permissions(modes.getOrDefault(e.getKey(), 0644)));
       String have =
           PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(e.getKey())));
       if (!want.equals(have)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.install.Installer.FileProblem;
+import dev.shoal.protocol.manifest.FileModes;
 import dev.shoal.protocol.pack.PackLayout;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -76,7 +77,7 @@ class InstallerTest {
     }
     assertThat(V2.matches(game)).isTrue();
     assertThat(Files.getPosixFilePermissions(game.resolve("bin/game")))
-        .isEqualTo(Installer.permissions(0750));
+        .isEqualTo(FileModes.permissions(0750));
     assertThat(installer.installed().orElseThrow()).isEqualTo(V2.manifest);
     assertThat(installer.verify()).isEmpty();
     assertClean();

@@ -17,6 +17,7 @@ import dev.shoal.agent.status.AgentStatus;
 import dev.shoal.agent.status.StatusReporter;
 import dev.shoal.agent.transfer.LiveStats;
 import dev.shoal.agent.transfer.Transfers;
+import dev.shoal.agent.update.Updates;
 import dev.shoal.swarm.SwarmConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,12 +55,15 @@ public final class Agent implements AutoCloseable {
   private final RateLimiter downloadLimiter = new RateLimiter(0);
   private LocalApiServer localApi;
   private Transfers transfers;
+  private Updates updates;
+  private final Clock clock;
   private BandwidthSettings savedSettings;
   private boolean savedPaused;
 
   private Agent(
       AgentConfig config, Clock clock, DataDir dataDir, FileChannel lockChannel, FileLock lock) {
     this.config = config;
+    this.clock = clock;
     this.dataDir = dataDir;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -150,6 +154,16 @@ public final class Agent implements AutoCloseable {
     policy.addListener(this::applyRates);
     policy.addListener(l -> persistPlayerChoices());
     transfers = Transfers.start(policy, traffic, dataDir, swarmConfig, Transfers.DEFAULT_POLL);
+    updates =
+        new Updates(
+            dataDir,
+            identity,
+            transfers,
+            () -> policy.evaluate().downloadFromPeersAllowed(),
+            clock);
+    updates.sendConsentRecords(consent, config.tickInterval());
+    reporter.setInstalls(
+        () -> updates.jobs().stream().map(dev.shoal.agent.update.InstallJob::status).toList());
     reporter.setLiveRates(
         () -> {
           LiveStats st = transfers.stats();
@@ -163,7 +177,8 @@ public final class Agent implements AutoCloseable {
             dataDir,
             policy,
             consent,
-            reporter);
+            reporter,
+            updates);
     long tick = config.tickInterval().toMillis();
     ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
   }
@@ -269,6 +284,11 @@ public final class Agent implements AutoCloseable {
     return transfers;
   }
 
+  /** Enrolment, installs and updates. */
+  public Updates updates() {
+    return updates;
+  }
+
   public int localApiPort() {
     return localApi.port();
   }
@@ -278,6 +298,9 @@ public final class Agent implements AutoCloseable {
     ticker.shutdownNow();
     if (localApi != null) {
       localApi.close();
+    }
+    if (updates != null) {
+      updates.close();
     }
     if (transfers != null) {
       transfers.close();

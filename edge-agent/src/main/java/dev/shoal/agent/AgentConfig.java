@@ -2,6 +2,7 @@ package dev.shoal.agent;
 
 import dev.shoal.agent.bandwidth.BandwidthSettings;
 import dev.shoal.agent.bandwidth.PowerProbe;
+import dev.shoal.agent.controlplane.ControlPlane;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,12 +161,6 @@ public record AgentConfig(
   }
 
   private static void requireSafeControlPlane(URI url) {
-    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-    String host = url.getHost() == null ? "" : url.getHost();
-    boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
-    if (!(scheme.equals("https") || (scheme.equals("http") && loopback))) {
-      throw new IllegalArgumentException(
-          "controlPlaneUrl must be https (http only on loopback), got " + url);
-    }
+    ControlPlane.requireSafeUrl(url);
   }
 }

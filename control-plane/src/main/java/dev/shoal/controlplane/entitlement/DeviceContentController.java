@@ -41,6 +41,8 @@ import org.springframework.web.server.ResponseStatusException;
 @RestController
 class DeviceContentController {
 
+  static final String RELEASE_ID_HEADER = "X-Shoal-Release-Id";
+
   private static final Logger log = LoggerFactory.getLogger(DeviceContentController.class);
 
   private final Products products;
@@ -97,7 +99,12 @@ class DeviceContentController {
                 () ->
                     new ResponseStatusException(
                         HttpStatus.NOT_FOUND, "No release for this device on " + channel));
-    return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(release.manifest());
+    // The release id names the release in the device's telemetry report; the manifest itself
+    // carries product, channel and version only.
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .header(RELEASE_ID_HEADER, release.id().toString())
+        .body(release.manifest());
   }
 
   @Operation(

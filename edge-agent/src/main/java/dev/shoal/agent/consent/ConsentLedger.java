@@ -19,7 +19,7 @@ import tools.jackson.core.JacksonException;
 /**
  * The player's answers. Every answer is appended (fsync'd) to {@code consent/consent-log.jsonl};
  * the current state is the last record per scope. Each record is also appended to {@code
- * outbox/consent.jsonl} for the control plane (the sender comes with enrolment).
+ * outbox/consent.jsonl} for the control plane (sent by the agent once it is enrolled).
  *
  * <p>Listeners run synchronously on the caller's thread. A withdrawal takes effect in memory and
  * reaches listeners <em>before</em> it is written, so sharing stops even if the disk is full; a
@@ -162,6 +162,24 @@ public final class ConsentLedger {
   /** Listeners get every new record, on the thread that recorded it. */
   public void addListener(Consumer<ConsentRecord> listener) {
     listeners.add(listener);
+  }
+
+  /** The records queued for the control plane, oldest first, as their JSON lines. */
+  public synchronized List<String> outbox() {
+    return dataDir.readString(outbox).map(s -> s.lines().toList()).orElse(List.of());
+  }
+
+  /**
+   * Drops the first {@code sent} records of the outbox, once the control plane has them. Records
+   * are only ever appended, so a prefix read earlier is still the prefix now.
+   */
+  public synchronized void removeSentFromOutbox(int sent) {
+    List<String> lines = outbox();
+    if (sent <= 0 || lines.isEmpty()) {
+      return;
+    }
+    List<String> rest = lines.subList(Math.min(sent, lines.size()), lines.size());
+    dataDir.writeAtomically(outbox, rest.isEmpty() ? "" : String.join("\n", rest) + "\n");
   }
 
   private synchronized void persist(ConsentRecord r) {

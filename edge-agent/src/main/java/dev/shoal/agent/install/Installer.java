@@ -119,6 +119,51 @@ public final class Installer {
     }
   }
 
+  /** Where the installed release of this product/channel lives, if one is installed. */
+  public Optional<Path> recordedInstallDir() throws InstallException {
+    try {
+      return dataDir
+          .readString(stateFile)
+          .map(s -> Path.of(Json.MAPPER.readTree(s).get("installDir").asString()));
+    } catch (UncheckedIOException e) {
+      throw InstallException.fromIo("cannot read " + stateFile, e.getCause());
+    } catch (RuntimeException e) {
+      throw new InstallException(Code.INTEGRITY, "install state " + stateFile + " unreadable", e);
+    }
+  }
+
+  /**
+   * Recovers every install that a crash interrupted (one journal each), as the agent starts.
+   * Returns the install directories it could not recover, with why.
+   */
+  public static Map<Path, InstallException> recoverAll(DataDir dataDir) {
+    Map<Path, InstallException> failed = new HashMap<>();
+    Path installs = dataDir.root().resolve("installs");
+    if (!Files.isDirectory(installs)) {
+      return failed;
+    }
+    try (var journals = Files.newDirectoryStream(installs, "*.journal.json")) {
+      for (Path journal : journals) {
+        Path dir = null;
+        try {
+          JsonNode j = Json.MAPPER.readTree(Files.readString(journal));
+          dir = Path.of(j.get("installDir").asString());
+          ReleaseManifest m = decodeManifest(j.get("manifest").asString());
+          new Installer(dataDir, dir, m.product(), m.channel()).recover();
+        } catch (InstallException e) {
+          failed.put(dir == null ? journal : dir, e);
+        } catch (IOException | RuntimeException e) {
+          failed.put(
+              dir == null ? journal : dir,
+              new InstallException(Code.INTEGRITY, "journal " + journal + " unreadable", e));
+        }
+      }
+    } catch (IOException e) {
+      failed.put(installs, InstallException.fromIo("cannot list " + installs, e));
+    }
+    return failed;
+  }
+
   /**
    * Installs {@code release} (already verified by the caller) from {@code source}, reusing
    * unchanged chunks of the current install. On failure the current install is left as it was.

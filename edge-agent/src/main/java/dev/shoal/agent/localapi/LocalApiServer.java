@@ -10,6 +10,7 @@ import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.Gatekeeper.Caller;
 import dev.shoal.agent.status.StatusPage;
 import dev.shoal.agent.status.StatusReporter;
+import dev.shoal.agent.update.Updates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,7 +67,8 @@ public final class LocalApiServer implements AutoCloseable {
       DataDir dataDir,
       BandwidthPolicy policy,
       ConsentLedger consent,
-      StatusReporter reporter) {
+      StatusReporter reporter,
+      Updates updates) {
     limitRequestTime();
     HttpServer http;
     try {
@@ -79,6 +81,7 @@ public final class LocalApiServer implements AutoCloseable {
     String token = s.sessions.randomToken(32);
     s.gate = new Gatekeeper(bound, token, s.sessions);
     new Endpoints(policy, consent, reporter, s.sessions, s.events, bound).register(s.router);
+    new InstallEndpoints(updates, reporter.status().deviceId()).register(s.router);
     policy.addListener(l -> s.events.nudge());
     consent.addListener(r -> s.events.nudge());
     http.createContext("/", s::handle);

@@ -18,6 +18,12 @@ enum ProblemCode {
   SIGNATURE(502, "Signature check failed", false),
   NETWORK(503, "Network problem", true),
   ENTITLEMENT(403, "Not entitled", false),
+  NOT_ENROLLED(409, "Not enrolled", false),
+  NO_RELEASE(404, "No release", true),
+  INTEGRITY(502, "Integrity check failed", false),
+  UNSAFE_PATH(400, "Unsafe path", false),
+  CANCELLED(409, "Cancelled", false),
+  IO(500, "I/O error", true),
   INTERNAL(500, "Internal error", true);
 
   final int status;

@@ -4,6 +4,7 @@ import dev.shoal.agent.bandwidth.BandwidthSettings;
 import dev.shoal.agent.bandwidth.PowerSource;
 import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
 import dev.shoal.agent.consent.AskedWhere;
+import dev.shoal.agent.update.InstallStatus;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -20,10 +21,12 @@ public record AgentStatus(
     Consent consent,
     Activity activity,
     Rates rates,
-    List<CachedItem> cache) {
+    List<CachedItem> cache,
+    List<InstallStatus> installs) {
 
   public AgentStatus {
     cache = List.copyOf(cache);
+    installs = List.copyOf(installs);
   }
 
   /** Whether uploading and downloading from peers happen now, and why not. */

@@ -7,6 +7,7 @@ import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.consent.ConsentLedger;
 import dev.shoal.agent.consent.ConsentRecord;
 import dev.shoal.agent.consent.ConsentScope;
+import dev.shoal.agent.update.InstallStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ public final class StatusReporter {
   private final Path cacheDir;
   private volatile Supplier<AgentStatus.Rates> liveRates = () -> new AgentStatus.Rates(0, 0, 0);
 
+  private volatile Supplier<List<InstallStatus>> installs = List::of;
+
   public StatusReporter(
       String deviceId,
       BandwidthPolicy policy,
@@ -42,6 +45,11 @@ public final class StatusReporter {
   /** Where the live rates and peer count come from (the agent's swarm engine). */
   public void setLiveRates(Supplier<AgentStatus.Rates> source) {
     liveRates = java.util.Objects.requireNonNull(source);
+  }
+
+  /** Where the installs in progress and recently finished come from. */
+  public void setInstalls(Supplier<List<InstallStatus>> source) {
+    installs = java.util.Objects.requireNonNull(source);
   }
 
   public AgentStatus status() {
@@ -64,7 +72,8 @@ public final class StatusReporter {
             scope(ConsentScope.DOWNLOAD_FROM_PEERS), scope(ConsentScope.UPLOAD_TO_PEERS)),
         new AgentStatus.Activity(meter.today(), meter.thisMonth()),
         liveRates.get(),
-        cacheListing());
+        cacheListing(),
+        installs.get());
   }
 
   private AgentStatus.Allowance allowance(BandwidthSettings s) {

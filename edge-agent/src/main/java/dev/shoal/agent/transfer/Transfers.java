@@ -155,7 +155,37 @@ public final class Transfers implements AutoCloseable {
    * sources follow the download consent, now and while the download runs.
    */
   public synchronized Transfer download(PackSource pack) {
+    // One engine job per pack: a pack that is already downloading or seeding (an earlier
+    // install, a rollback to the same content) is shared rather than added twice.
+    for (Transfer t : transfers) {
+      if (t.fileName().equals(pack.fileName()) && !t.isClosed()) {
+        return t;
+      }
+    }
     return add(pack, false);
+  }
+
+  /**
+   * Stops any transfer of {@code fileName} and deletes its data and resume state from the cache (a
+   * cancelled download gives its disk space back).
+   */
+  public synchronized void discard(String fileName) {
+    for (Transfer t : transfers) {
+      if (t.fileName().equals(fileName)) {
+        close(t);
+      }
+    }
+    try {
+      Files.deleteIfExists(resumeDir.resolve(fileName + ".shoal-resume"));
+      Files.deleteIfExists(cacheDir.resolve(fileName));
+    } catch (IOException e) {
+      System.err.println("shoal-agent: cannot delete " + fileName + " from the cache: " + e);
+    }
+  }
+
+  /** Records the byte counts of every job now rather than at the next poll. */
+  public void flushCounts() {
+    poll();
   }
 
   /**
@@ -237,6 +267,10 @@ public final class Transfers implements AutoCloseable {
 
   /** Stops a transfer: peers disconnected, resume state saved; the data stays in the cache. */
   public synchronized void close(Transfer t) {
+    if (!transfers.contains(t)) {
+      t.markClosed();
+      return;
+    }
     t.markClosed();
     TorrentHandle h = t.handle();
     Counted c = counted.get(h);

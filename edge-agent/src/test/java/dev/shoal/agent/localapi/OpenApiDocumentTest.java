@@ -21,6 +21,7 @@ class OpenApiDocumentTest {
     Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) doc.get("paths");
     Router router = new Router();
     new Endpoints(null, null, null, null, null, 0).register(router);
+    new InstallEndpoints(null, null).register(router);
     assertThat(router.routes()).isNotEmpty();
     for (Router.Route r : router.routes()) {
       assertThat(paths).as("path " + r.template()).containsKey(r.template());

@@ -1,0 +1,144 @@
+package dev.shoal.agent.localapi;
+
+import dev.shoal.agent.controlplane.Enrolment;
+import dev.shoal.agent.install.Installer;
+import dev.shoal.agent.localapi.Router.Access;
+import dev.shoal.agent.update.InstallJob;
+import dev.shoal.agent.update.InstallRequest;
+import dev.shoal.agent.update.UpdateException;
+import dev.shoal.agent.update.Updates;
+import java.net.URI;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code /v1/enrolment} and {@code /v1/installs}: only token holders (launchers, the CLI) may
+ * install, since an install writes where the caller says.
+ */
+final class InstallEndpoints {
+  record EnrolRequest(String controlPlane, String organisation, String region) {}
+
+  record EnrolmentView(
+      boolean enrolled, String controlPlane, String organisation, String deviceId) {}
+
+  record StartInstall(
+      String product,
+      String channel,
+      String directory,
+      InstallRequest.Priority priority,
+      String entitlementToken) {}
+
+  record Verification(String id, boolean intact, List<Installer.FileProblem> problems) {}
+
+  private final Updates updates;
+  private final String deviceId;
+
+  InstallEndpoints(Updates updates, String deviceId) {
+    this.updates = updates;
+    this.deviceId = deviceId;
+  }
+
+  void register(Router r) {
+    r.add("GET", "/v1/enrolment", Access.TOKEN_OR_SESSION, req -> ApiResponse.json(enrolment()))
+        .add("POST", "/v1/enrolment", Access.TOKEN, this::enrol)
+        .add("GET", "/v1/installs", Access.TOKEN_OR_SESSION, req -> ApiResponse.json(all()))
+        .add("POST", "/v1/installs", Access.TOKEN, this::start)
+        .add("GET", "/v1/installs/{id}", Access.TOKEN_OR_SESSION, req -> status(job(req)))
+        .add("POST", "/v1/installs/{id}/pause", Access.TOKEN, req -> act(req, InstallJob::pause))
+        .add("POST", "/v1/installs/{id}/resume", Access.TOKEN, req -> act(req, InstallJob::resume))
+        .add("POST", "/v1/installs/{id}/cancel", Access.TOKEN, req -> act(req, InstallJob::cancel))
+        .add("POST", "/v1/installs/{id}/verify", Access.TOKEN, this::verify)
+        .add("POST", "/v1/installs/{id}/repair", Access.TOKEN, this::repair);
+  }
+
+  private EnrolmentView enrolment() {
+    return updates
+        .currentEnrolment()
+        .map(e -> new EnrolmentView(true, e.controlPlane().toString(), e.organisation(), deviceId))
+        .orElse(new EnrolmentView(false, null, null, deviceId));
+  }
+
+  private ApiResponse enrol(ApiRequest req) {
+    EnrolRequest e = req.bodyAs(EnrolRequest.class);
+    if (e.controlPlane() == null || e.organisation() == null) {
+      throw new ApiException(ProblemCode.BAD_REQUEST, "controlPlane and organisation are required");
+    }
+    URI url;
+    try {
+      url = URI.create(e.controlPlane());
+    } catch (IllegalArgumentException ex) {
+      throw new ApiException(ProblemCode.BAD_REQUEST, "controlPlane is not a URL");
+    }
+    Enrolment done = call(() -> updates.enrol(url, e.organisation(), e.region()));
+    return ApiResponse.json(
+        201,
+        new EnrolmentView(true, done.controlPlane().toString(), done.organisation(), deviceId));
+  }
+
+  private List<dev.shoal.agent.update.InstallStatus> all() {
+    return updates.jobs().stream().map(InstallJob::status).toList();
+  }
+
+  private ApiResponse start(ApiRequest req) {
+    InstallRequest r = request(req.bodyAs(StartInstall.class));
+    InstallJob job = call(() -> updates.install(r));
+    return ApiResponse.json(202, job.status());
+  }
+
+  private ApiResponse verify(ApiRequest req) {
+    InstallJob job = job(req);
+    List<Installer.FileProblem> problems = call(() -> updates.verify(job.request()));
+    return ApiResponse.json(new Verification(job.id(), problems.isEmpty(), problems));
+  }
+
+  private ApiResponse repair(ApiRequest req) {
+    InstallJob job = job(req);
+    InstallJob repair = call(() -> updates.repair(job.request()));
+    return ApiResponse.json(202, repair.status());
+  }
+
+  private static InstallRequest request(StartInstall s) {
+    if (s.product() == null || s.channel() == null || s.directory() == null) {
+      throw new ApiException(
+          ProblemCode.BAD_REQUEST, "product, channel and directory are required");
+    }
+    Path dir;
+    try {
+      dir = Path.of(s.directory());
+    } catch (InvalidPathException e) {
+      throw new ApiException(ProblemCode.BAD_REQUEST, "directory is not a valid path");
+    }
+    return new InstallRequest(s.product(), s.channel(), dir, s.priority(), s.entitlementToken());
+  }
+
+  private InstallJob job(ApiRequest req) {
+    String id = req.pathParams().get("id");
+    return updates
+        .job(id)
+        .orElseThrow(() -> new ApiException(ProblemCode.NOT_FOUND, "no install " + id));
+  }
+
+  private static ApiResponse status(InstallJob job) {
+    return ApiResponse.json(job.status());
+  }
+
+  private ApiResponse act(ApiRequest req, java.util.function.Consumer<InstallJob> action) {
+    InstallJob job = job(req);
+    action.accept(job);
+    return ApiResponse.json(job.status());
+  }
+
+  @FunctionalInterface
+  private interface Call<T> {
+    T run() throws UpdateException;
+  }
+
+  private static <T> T call(Call<T> c) {
+    try {
+      return c.run();
+    } catch (UpdateException e) {
+      throw new ApiException(ProblemCode.valueOf(e.code().name()), e.getMessage());
+    }
+  }
+}

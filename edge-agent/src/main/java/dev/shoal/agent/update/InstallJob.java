@@ -1,0 +1,573 @@
+package dev.shoal.agent.update;
+
+import dev.shoal.agent.controlplane.ControlPlane;
+import dev.shoal.agent.controlplane.ControlPlaneException;
+import dev.shoal.agent.controlplane.Enrolment;
+import dev.shoal.agent.install.ChunkSource;
+import dev.shoal.agent.install.InstallException;
+import dev.shoal.agent.install.Installer;
+import dev.shoal.agent.transfer.PackSource;
+import dev.shoal.agent.transfer.Transfer;
+import dev.shoal.agent.update.InstallStatus.State;
+import dev.shoal.agent.update.UpdateException.Code;
+import dev.shoal.protocol.Hex;
+import dev.shoal.protocol.crypto.KeyWrap;
+import dev.shoal.protocol.crypto.WrappedKey;
+import dev.shoal.protocol.manifest.ManifestRejectedException;
+import dev.shoal.protocol.manifest.ManifestVerifier;
+import dev.shoal.protocol.manifest.PackEntry;
+import dev.shoal.protocol.manifest.ReleaseManifest;
+import dev.shoal.protocol.pack.PackLayout;
+import dev.shoal.protocol.signing.RotationRejectedException;
+import dev.shoal.protocol.signing.TrustRoot;
+import dev.shoal.protocol.signing.TrustStore;
+import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.swarm.Progress;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One install or update of a product/channel, run on its own thread: prepare (trust root, signed
+ * manifest, pack choice, torrent and key checks), download (swarm with origin fallback), install
+ * (atomic, journaled), report. Pause and cancel take effect at the next step boundary, and at once
+ * while downloading. Thread-safe.
+ */
+public final class InstallJob {
+  /** How long without a verified byte before a download is reported as stalled. */
+  private static final Duration STALL = Duration.ofSeconds(15);
+
+  private final String id;
+  private final InstallRequest request;
+  private final Updates owner;
+  private final CountDownLatch done = new CountDownLatch(1);
+
+  private volatile State state = State.QUEUED;
+  private volatile boolean pauseRequested;
+  private volatile boolean cancelRequested;
+  private volatile boolean repairRequested;
+  private volatile Transfer transfer;
+  private volatile ReleaseManifest target;
+  private volatile Long installedVersion;
+  private volatile PackEntry pack;
+  private volatile InstallStatus.Error error;
+  private volatile long lastProgressAt = System.nanoTime();
+  private volatile long lastBytesDone = -1;
+  private volatile long fromPeers;
+  private volatile long fromOrigin;
+
+  InstallJob(String id, InstallRequest request, Updates owner, boolean repair) {
+    this.id = id;
+    this.request = request;
+    this.owner = owner;
+    this.repairRequested = repair;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public InstallRequest request() {
+    return request;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Pauses the download (peers disconnected, verified pieces kept) until {@link #resume()}. */
+  public synchronized void pause() {
+    if (state.isFinal()) {
+      return;
+    }
+    pauseRequested = true;
+    Transfer t = transfer;
+    if (t != null) {
+      owner.transfers().close(t);
+    }
+    if (state == State.DOWNLOADING || state == State.QUEUED) {
+      state = State.PAUSED;
+    }
+    notifyAll();
+  }
+
+  public synchronized void resume() {
+    pauseRequested = false;
+    notifyAll();
+  }
+
+  /** Stops the install; the installed version stays as it was and the partial pack is deleted. */
+  public synchronized void cancel() {
+    if (state.isFinal()) {
+      return;
+    }
+    cancelRequested = true;
+    Transfer t = transfer;
+    if (t != null) {
+      owner.transfers().close(t);
+    }
+    notifyAll();
+  }
+
+  boolean cancelRequested() {
+    return cancelRequested;
+  }
+
+  /** The agent is stopping: stop downloading; the install resumes when asked again. */
+  void cancelQuietlyForShutdown() {
+    cancel();
+  }
+
+  /** Waits for the end (completed, failed or cancelled) and returns the final snapshot. */
+  public InstallStatus await(Duration timeout) throws InterruptedException, TimeoutException {
+    if (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new TimeoutException("install " + id + " still " + state + " after " + timeout);
+    }
+    return status();
+  }
+
+  public InstallStatus status() {
+    Transfer t = transfer;
+    PackEntry p = pack;
+    ReleaseManifest m = target;
+    long total = p == null ? 0 : p.totalSize();
+    long doneBytes = 0;
+    long rate = 0;
+    int peers = 0;
+    long peersBytes = fromPeers;
+    long originBytes = fromOrigin;
+    if (t != null && !t.isClosed()) {
+      Progress pr = t.progress();
+      doneBytes = pr.bytesDone();
+      rate = pr.downRate();
+      peers = pr.peers();
+      peersBytes += t.bytesFromPeers();
+      originBytes += t.bytesFromOrigin();
+      noteProgress(doneBytes);
+    } else if (state == State.INSTALLING || state == State.COMPLETED) {
+      doneBytes = total;
+    }
+    Long eta = rate > 0 ? Math.max(0, (total - doneBytes) / rate) : null;
+    long sum = peersBytes + originBytes;
+    return new InstallStatus(
+        id,
+        request.product(),
+        request.channel(),
+        request.directory().toString(),
+        request.priority().name(),
+        state,
+        installedVersion,
+        m == null ? null : m.version(),
+        m == null ? null : m.displayVersion(),
+        p == null ? null : p.kind(),
+        doneBytes,
+        total,
+        rate,
+        state == State.DOWNLOADING ? eta : null,
+        peers,
+        sum == 0 ? 0 : (double) peersBytes / sum,
+        peersBytes,
+        originBytes,
+        health(peers),
+        error);
+  }
+
+  private void noteProgress(long bytesDone) {
+    if (bytesDone != lastBytesDone) {
+      lastBytesDone = bytesDone;
+      lastProgressAt = System.nanoTime();
+    }
+  }
+
+  private String health(int peers) {
+    if (state != State.DOWNLOADING) {
+      return "OK";
+    }
+    if (System.nanoTime() - lastProgressAt > STALL.toNanos()) {
+      return "STALLED";
+    }
+    if (!owner.peersAllowed()) {
+      return "ORIGIN_ONLY";
+    }
+    return peers == 0 ? "NO_PEERS" : "OK";
+  }
+
+  // ---- the run --------------------------------------------------------------------------------
+
+  void run() {
+    long started = System.nanoTime();
+    String releaseId = null;
+    try {
+      owner.awaitTurn(this);
+      checkpoint();
+      setState(State.PREPARING);
+      Enrolment enrolment = owner.enrolment();
+      ControlPlane cp = owner.controlPlane(enrolment);
+      TrustRoot root = currentRoot(cp, enrolment);
+      Installer installer = owner.installer(request);
+      recover(installer);
+      Optional<ReleaseManifest> installed = installed(installer);
+      installedVersion = installed.map(ReleaseManifest::version).orElse(null);
+      if (repairRequested) {
+        repair(cp, enrolment, installer, installed);
+        finish(State.COMPLETED);
+        return;
+      }
+      ControlPlane.ManifestResponse response =
+          call(() -> cp.manifest(request.product(), request.channel()));
+      releaseId = response.releaseId();
+      ReleaseManifest m = verify(response.envelope(), root, installedVersion);
+      target = m;
+      if (installedVersion != null && installedVersion == m.version()) {
+        setState(State.VERIFYING);
+        if (verifyInstalled(installer).isEmpty()) {
+          finish(State.COMPLETED); // up to date and intact
+          return;
+        }
+        repair(cp, enrolment, installer, installed);
+        finish(State.COMPLETED);
+        return;
+      }
+      PackEntry chosen = choosePack(m, installedVersion);
+      pack = chosen;
+      byte[] torrent = checkedTorrent(cp, chosen);
+      byte[] key = contentKey(cp, m.contentKeyId());
+      checkpoint();
+      download(cp, enrolment, chosen, torrent);
+      setState(State.INSTALLING);
+      try (ChunkSource src =
+          ChunkSource.fromPack(transferFile(chosen), PackLayout.of(chosen, m), key)) {
+        installer.install(m, src);
+      } catch (IOException e) {
+        throw new UpdateException(Code.IO, "cannot read the pack: " + e.getMessage(), e);
+      } catch (InstallException e) {
+        throw fromInstall(e);
+      }
+      installedVersion = m.version();
+      report(cp, releaseId, started, "ok");
+      finish(State.COMPLETED);
+    } catch (UpdateException e) {
+      if (e.code() == Code.CANCELLED) {
+        discardPartial();
+        finish(State.CANCELLED);
+      } else {
+        error = new InstallStatus.Error(e.code().name(), e.getMessage(), e.retryable());
+        owner.log("install " + id + " of " + request.product() + " failed: " + e.getMessage());
+        reportQuietly(releaseId, started, e.code().name().toLowerCase(java.util.Locale.ROOT));
+        finish(State.FAILED);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      finish(State.CANCELLED);
+    } catch (RuntimeException e) {
+      error = new InstallStatus.Error(Code.IO.name(), "unexpected: " + e, true);
+      owner.log("install " + id + " failed unexpectedly: " + e);
+      finish(State.FAILED);
+    }
+  }
+
+  private TrustRoot currentRoot(ControlPlane cp, Enrolment enrolment) throws UpdateException {
+    TrustStore store = new TrustStore(TrustRoot.parse(enrolment.trustRootBytes()));
+    int before = store.current().version();
+    try {
+      store.applyChain(call(() -> cp.rotations(enrolment.organisation())));
+    } catch (RotationRejectedException e) {
+      throw new UpdateException(
+          Code.SIGNATURE, "a trust root rotation was refused: " + e.getMessage(), e);
+    }
+    if (store.current().version() != before) {
+      owner.saveEnrolment(enrolment.withTrustRoot(store.current().encode()));
+    }
+    return store.current();
+  }
+
+  private ReleaseManifest verify(byte[] envelope, TrustRoot root, Long installed)
+      throws UpdateException {
+    try {
+      return ManifestVerifier.verify(
+          envelope,
+          root,
+          request.product(),
+          request.channel(),
+          installed == null ? 0 : installed,
+          owner.now());
+    } catch (ManifestRejectedException e) {
+      throw new UpdateException(Code.SIGNATURE, "the manifest was refused: " + e.getMessage(), e);
+    }
+  }
+
+  /** The delta pack from the installed version when the release has one, else the full pack. */
+  static PackEntry choosePack(ReleaseManifest m, Long installed) {
+    if (installed != null) {
+      for (PackEntry p : m.packs()) {
+        if (!p.isFull() && p.baseVersion() != null && p.baseVersion().longValue() == installed) {
+          return p;
+        }
+      }
+    }
+    return m.fullPack();
+  }
+
+  /** The torrent must describe exactly the pack the signed manifest names (mix-and-match). */
+  private byte[] checkedTorrent(ControlPlane cp, PackEntry p) throws UpdateException {
+    byte[] bytes = call(() -> cp.torrent(p.infoHash()));
+    Metainfo meta;
+    try {
+      meta = Metainfo.parse(bytes);
+    } catch (Exception e) {
+      throw new UpdateException(Code.SIGNATURE, "the pack's torrent is malformed", e);
+    }
+    if (!meta.infoHashHex().equals(p.infoHash())
+        || meta.length() != p.totalSize()
+        || meta.pieceLength() != p.pieceLength()
+        || meta.pieceCount() != p.pieceSha256().size()) {
+      throw new UpdateException(
+          Code.SIGNATURE, "the torrent does not match the pack in the signed manifest");
+    }
+    return bytes;
+  }
+
+  private byte[] contentKey(ControlPlane cp, String keyId) throws UpdateException {
+    byte[] wrapped =
+        call(() -> cp.wrappedContentKey(request.product(), keyId, request.entitlementToken()));
+    try {
+      WrappedKey w = WrappedKey.parse(wrapped);
+      if (!w.contentKeyId().equals(keyId)) {
+        throw new UpdateException(
+            Code.SIGNATURE, "the control plane wrapped key " + w.contentKeyId() + ", not " + keyId);
+      }
+      return KeyWrap.unwrap(w, owner.identity().agreementPrivateKey());
+    } catch (UpdateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new UpdateException(Code.INTEGRITY, "the wrapped content key does not open", e);
+    }
+  }
+
+  private void download(ControlPlane cp, Enrolment enrolment, PackEntry p, byte[] torrent)
+      throws UpdateException, InterruptedException {
+    String announce;
+    try {
+      announce = Metainfo.parse(torrent).announce();
+    } catch (Exception e) {
+      throw new UpdateException(Code.SIGNATURE, "the pack's torrent is malformed", e);
+    }
+    List<byte[]> pieces = p.pieceSha256().stream().map(Hex::decode).toList();
+    PackSource source =
+        new PackSource(
+            packFileName(p),
+            torrent,
+            pieces,
+            announce,
+            List.of(),
+            cp.originPackUrl(enrolment.passkey(), p.infoHash()));
+    while (true) {
+      checkpoint();
+      Transfer t;
+      synchronized (this) {
+        if (pauseRequested || cancelRequested) {
+          continue;
+        }
+        setState(State.DOWNLOADING);
+        t = owner.transfers().download(source);
+        transfer = t;
+      }
+      lastProgressAt = System.nanoTime();
+      try {
+        while (true) {
+          try {
+            t.awaitCompletion(Duration.ofMillis(500));
+            owner.transfers().flushCounts();
+            fromPeers += t.bytesFromPeers();
+            fromOrigin += t.bytesFromOrigin();
+            return; // the pack stays in the cache and is seeded while uploads are allowed
+          } catch (TimeoutException e) {
+            status(); // refresh the stall clock
+          } catch (IllegalStateException e) {
+            if (!t.isClosed()) {
+              throw new UpdateException(Code.NETWORK, "the download failed: " + e.getMessage(), e);
+            }
+            fromPeers += t.bytesFromPeers();
+            fromOrigin += t.bytesFromOrigin();
+            break; // paused or cancelled: closed by pause()/cancel()
+          }
+          if (t.isClosed()) {
+            fromPeers += t.bytesFromPeers();
+            fromOrigin += t.bytesFromOrigin();
+            break;
+          }
+        }
+      } finally {
+        transfer = null;
+      }
+    }
+  }
+
+  private void repair(
+      ControlPlane cp,
+      Enrolment enrolment,
+      Installer installer,
+      Optional<ReleaseManifest> installed)
+      throws UpdateException {
+    ReleaseManifest m =
+        installed.orElseThrow(() -> new UpdateException(Code.IO, "nothing is installed to repair"));
+    target = m;
+    setState(State.VERIFYING);
+    if (verifyInstalled(installer).isEmpty()) {
+      return;
+    }
+    byte[] key = contentKey(cp, m.contentKeyId());
+    setState(State.INSTALLING);
+    // Only the chunks of damaged files are fetched: ranges of the full pack from the origin.
+    PackEntry full = m.fullPack();
+    try (ChunkSource src =
+        new OriginChunkSource(
+            cp,
+            cp.originPackUrl(enrolment.passkey(), full.infoHash()),
+            PackLayout.of(full, m),
+            key)) {
+      installer.repair(src);
+    } catch (IOException e) {
+      throw new UpdateException(
+          Code.NETWORK, "repair could not fetch chunks: " + e.getMessage(), e);
+    } catch (InstallException e) {
+      throw fromInstall(e);
+    }
+  }
+
+  private List<Installer.FileProblem> verifyInstalled(Installer installer) throws UpdateException {
+    try {
+      return installer.verify();
+    } catch (InstallException e) {
+      throw fromInstall(e);
+    }
+  }
+
+  private static void recover(Installer installer) throws UpdateException {
+    try {
+      installer.recover();
+    } catch (InstallException e) {
+      throw fromInstall(e);
+    }
+  }
+
+  private static Optional<ReleaseManifest> installed(Installer installer) throws UpdateException {
+    try {
+      return installer.installed();
+    } catch (InstallException e) {
+      throw fromInstall(e);
+    }
+  }
+
+  private void report(ControlPlane cp, String releaseId, long startedNanos, String result) {
+    if (releaseId == null) {
+      return;
+    }
+    try {
+      cp.telemetry(
+          new ControlPlane.DownloadReport(
+              releaseId,
+              fromPeers,
+              fromOrigin,
+              0,
+              Duration.ofNanos(System.nanoTime() - startedNanos).toMillis(),
+              result));
+    } catch (ControlPlaneException e) {
+      owner.log("telemetry for " + releaseId + " not sent: " + e.getMessage());
+    }
+  }
+
+  private void reportQuietly(String releaseId, long started, String result) {
+    try {
+      report(owner.controlPlane(owner.enrolment()), releaseId, started, result);
+    } catch (UpdateException e) {
+      // not enrolled: nothing to report to
+    }
+  }
+
+  private void discardPartial() {
+    PackEntry p = pack;
+    if (p != null) {
+      owner.transfers().discard(packFileName(p));
+    }
+  }
+
+  private java.nio.file.Path transferFile(PackEntry p) {
+    return owner.cacheFile(packFileName(p));
+  }
+
+  static String packFileName(PackEntry p) {
+    return p.infoHash() + ".pack";
+  }
+
+  /** Blocks while paused; throws when cancelled. */
+  private synchronized void checkpoint() throws UpdateException, InterruptedException {
+    while (pauseRequested && !cancelRequested) {
+      if (state != State.PAUSED && state != State.QUEUED) {
+        state = State.PAUSED;
+      }
+      wait(1000);
+    }
+    if (cancelRequested) {
+      throw new UpdateException(Code.CANCELLED, "cancelled");
+    }
+  }
+
+  private synchronized void setState(State s) {
+    state = s;
+  }
+
+  private void finish(State s) {
+    synchronized (this) {
+      state = s;
+      transfer = null;
+    }
+    done.countDown();
+    owner.finished(this);
+  }
+
+  @FunctionalInterface
+  private interface Call<T> {
+    T run() throws ControlPlaneException;
+  }
+
+  private static <T> T call(Call<T> c) throws UpdateException {
+    try {
+      return c.run();
+    } catch (ControlPlaneException e) {
+      throw fromControlPlane(e);
+    }
+  }
+
+  static UpdateException fromControlPlane(ControlPlaneException e) {
+    if (e.notEntitled()) {
+      return new UpdateException(Code.ENTITLEMENT, e.getMessage(), e);
+    }
+    if (e.status() == 404) {
+      return new UpdateException(Code.NO_RELEASE, e.getMessage(), e);
+    }
+    if (e.status() == 401) {
+      return new UpdateException(
+          Code.ENTITLEMENT, "the control plane does not accept this device: " + e.getMessage(), e);
+    }
+    return new UpdateException(e.retryable() ? Code.NETWORK : Code.IO, e.getMessage(), e);
+  }
+
+  static UpdateException fromInstall(InstallException e) {
+    Code c =
+        switch (e.code()) {
+          case DISK_FULL -> Code.DISK_FULL;
+          case PATH_TOO_LONG -> Code.PATH_TOO_LONG;
+          case INTEGRITY -> Code.INTEGRITY;
+          case UNSAFE_PATH -> Code.UNSAFE_PATH;
+          case WRONG_RELEASE -> Code.SIGNATURE;
+          case CHUNK_UNAVAILABLE -> Code.NETWORK;
+          case IO -> Code.IO;
+        };
+    return new UpdateException(c, e.getMessage(), e);
+  }
+}

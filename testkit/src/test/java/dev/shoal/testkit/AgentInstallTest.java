@@ -1,0 +1,206 @@
+package dev.shoal.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.organisation.Organisation;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The real agent installs from the real control plane through its local API: enrol, verify the
+ * signed manifest, download the pack (origin only without peer consent; from the origin seeder over
+ * BitTorrent with it), unwrap the key, install atomically; then a delta update, a rollback to older
+ * content under a higher version, a repair, and the refusals.
+ */
+class AgentInstallTest {
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
+  private static final Duration TIMEOUT = Duration.ofMinutes(2);
+  private static int organisations;
+
+  @TempDir Path temp;
+  private ApiClient admin;
+  private String apiKey;
+  private String org;
+  private AgentFixture agent;
+
+  @BeforeEach
+  void publisher() {
+    org = "installs" + (++organisations);
+    Organisation o = controlPlane.createOrganisation(org);
+    apiKey = controlPlane.createApiKey(o, Role.ADMIN);
+    admin = controlPlane.client(apiKey);
+    admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
+    admin.post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
+    agent = AgentFixture.start(temp.resolve("agent"));
+  }
+
+  @AfterEach
+  void stop() {
+    agent.close();
+  }
+
+  @Test
+  void installsThenUpdatesThroughADeltaThenRollsBackToOlderContentUnderAHigherVersion()
+      throws Exception {
+    Map<String, byte[]> v1 = Builds.gameBuild();
+    publish(v1, "1.0");
+    enrolAndEntitle();
+    Path dir = temp.resolve("games/game");
+    Files.createDirectories(dir.getParent());
+
+    JsonNode first = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(first.get("state").asString()).as(first.toString()).isEqualTo("COMPLETED");
+    assertThat(first.get("targetVersion").asLong()).isEqualTo(1);
+    assertThat(first.get("packKind").asString()).isEqualTo("full");
+    // No download consent: everything from the origin over HTTP, nothing from peers.
+    assertThat(first.get("bytesFromOrigin").asLong()).isGreaterThan(0);
+    assertThat(first.get("bytesFromPeers").asLong()).isZero();
+    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    long fullPack = first.get("bytesTotal").asLong();
+
+    Map<String, byte[]> v2 = new TreeMap<>(v1);
+    v2.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
+    v2.put("data/new-map.pak", Builds.bytes(9, 300_000));
+    publish(v2, "1.1");
+    JsonNode update = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(update.get("state").asString()).as(update.toString()).isEqualTo("COMPLETED");
+    assertThat(update.get("installedVersion").asLong()).isEqualTo(2);
+    assertThat(update.get("packKind").asString()).isEqualTo("delta");
+    assertThat(update.get("bytesTotal").asLong()).isLessThan(fullPack / 10);
+    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
+
+    admin
+        .post("/api/v1/products/game/channels/stable/rollback", Map.of("version", 1))
+        .assertSuccess();
+    JsonNode rollback = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(rollback.get("state").asString()).as(rollback.toString()).isEqualTo("COMPLETED");
+    assertThat(rollback.get("installedVersion").asLong()).isEqualTo(3);
+    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(siblings(dir)).as("no staging or old directories left").containsExactly("game");
+  }
+
+  @Test
+  void withDownloadConsentThePackComesFromTheOriginSeederOverBitTorrent() throws Exception {
+    Map<String, byte[]> v1 = Builds.gameBuild();
+    publish(v1, "1.0");
+    enrolAndEntitle();
+    agent.grantConsent("download");
+    Path dir = temp.resolve("peer-install");
+
+    JsonNode done = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("COMPLETED");
+    assertThat(done.get("bytesFromPeers").asLong()).isGreaterThan(0);
+    assertThat(done.get("fromPeersShare").asDouble()).isGreaterThan(0.5);
+    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+  }
+
+  @Test
+  void verifyFindsADamagedFileAndRepairRefetchesIt() throws Exception {
+    Map<String, byte[]> v1 = Builds.gameBuild();
+    publish(v1, "1.0");
+    enrolAndEntitle();
+    Path dir = temp.resolve("repair");
+    String id = agent.install("game", "stable", dir);
+    assertThat(agent.awaitInstall(id, TIMEOUT).get("state").asString()).isEqualTo("COMPLETED");
+
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("data/levels.pak").toFile(), "rw")) {
+      f.seek(1000);
+      f.write(f.read() ^ 0xff);
+    }
+    Files.delete(dir.resolve("readme.txt"));
+    JsonNode verdict = agent.post("/v1/installs/" + id + "/verify", null).assertSuccess().json();
+    assertThat(verdict.get("intact").asBoolean()).isFalse();
+    assertThat(verdict.get("problems").toString())
+        .contains("data/levels.pak", "WRONG", "readme.txt", "MISSING");
+
+    String repair =
+        agent
+            .post("/v1/installs/" + id + "/repair", null)
+            .assertSuccess()
+            .json()
+            .get("id")
+            .asString();
+    JsonNode repaired = agent.awaitInstall(repair, TIMEOUT);
+    assertThat(repaired.get("state").asString()).as(repaired.toString()).isEqualTo("COMPLETED");
+    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(
+            agent
+                .post("/v1/installs/" + id + "/verify", null)
+                .assertSuccess()
+                .json()
+                .get("intact")
+                .asBoolean())
+        .isTrue();
+  }
+
+  @Test
+  void refusalsLeaveTheInstallDirectoryUntouched() throws Exception {
+    publish(Builds.gameBuild(), "1.0");
+    Path dir = temp.resolve("refused");
+
+    AgentFixture.Response notEnrolled =
+        agent.post(
+            "/v1/installs",
+            Map.of("product", "game", "channel", "stable", "directory", dir.toString()));
+    assertThat(notEnrolled.status()).isEqualTo(202);
+    JsonNode failed = agent.awaitInstall(notEnrolled.json().get("id").asString(), TIMEOUT);
+    assertThat(failed.get("error").get("code").asString()).isEqualTo("NOT_ENROLLED");
+
+    agent.enrol(controlPlane, org); // enrolled, but not entitled
+    JsonNode refused = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(refused.get("state").asString()).isEqualTo("FAILED");
+    assertThat(refused.get("error").get("code").asString()).isEqualTo("ENTITLEMENT");
+    assertThat(refused.get("error").get("retryable").asBoolean()).isFalse();
+    assertThat(dir).doesNotExist();
+
+    AgentFixture.Response relative =
+        agent.post(
+            "/v1/installs", Map.of("product", "game", "channel", "stable", "directory", "rel/dir"));
+    assertThat(relative.status()).isEqualTo(400);
+    assertThat(relative.body()).contains("absolute");
+  }
+
+  private void enrolAndEntitle() {
+    agent.enrol(controlPlane, org);
+    admin
+        .post("/api/v1/products/game/entitlements", Map.of("deviceId", agent.deviceId()))
+        .assertSuccess();
+  }
+
+  private void publish(Map<String, byte[]> build, String version) {
+    String upload = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", build);
+    String id = Builds.release(admin, "game", "stable", upload, version).get("id").asString();
+    admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
+  }
+
+  private static Map<String, byte[]> files(Path dir) throws IOException {
+    Map<String, byte[]> out = new HashMap<>();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        out.put(dir.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
+      }
+    }
+    return out;
+  }
+
+  private static java.util.List<String> siblings(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir.getParent())) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+}

@@ -39,7 +39,8 @@ public record ShoalProperties(
     @DefaultValue @Valid Release release,
     @DefaultValue @Valid Tracker tracker,
     @DefaultValue @Valid Origin origin,
-    @DefaultValue @Valid Device device) {
+    @DefaultValue @Valid Device device,
+    @DefaultValue @Valid Health health) {
 
   /** The base URL to show people, ending in a slash. */
   public String baseUrl(int localPort) {
@@ -144,4 +145,28 @@ public record ShoalProperties(
    * @param maxClockSkew how far a device's X-Shoal-Timestamp may be from the server's clock
    */
   public record Device(@DefaultValue("5m") @NotNull Duration maxClockSkew) {}
+
+  /**
+   * Swarm health: what the tracker and the origin are sampled into for the publishers' charts.
+   *
+   * @param sampleInterval how often the tracker's swarms and the origin's egress are recorded
+   * @param retention how long samples are kept
+   */
+  public record Health(
+      @DefaultValue("45s") @NotNull Duration sampleInterval,
+      @DefaultValue("90d") @NotNull Duration retention) {
+    @AssertTrue(message = "health.sample-interval must be between 1 second and 10 minutes")
+    boolean isSampleIntervalInRange() {
+      return sampleInterval != null
+          && sampleInterval.compareTo(Duration.ofSeconds(1)) >= 0
+          && sampleInterval.compareTo(Duration.ofMinutes(10)) <= 0;
+    }
+
+    @AssertTrue(message = "health.retention must be between 1 day and 3650 days")
+    boolean isRetentionInRange() {
+      return retention != null
+          && retention.compareTo(Duration.ofDays(1)) >= 0
+          && retention.compareTo(Duration.ofDays(3650)) <= 0;
+    }
+  }
 }

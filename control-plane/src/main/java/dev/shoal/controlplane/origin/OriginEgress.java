@@ -10,16 +10,21 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Counts origin bytes into {@code shoal_origin_egress_bytes_total}: the Content-Length of each
- * successful GET (a single range or the whole pack). Multi-range responses have no length and are
- * not counted; agents ask for one piece at a time.
+ * Counts origin bytes into {@code shoal_origin_egress_bytes_total}, and per pack into {@link
+ * OriginTraffic}: the Content-Length of each successful GET (a single range or the whole pack).
+ * Multi-range responses have no length and are not counted; agents ask for one piece at a time.
  */
 @Configuration(proxyBeanMethods = false)
 class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
 
-  private final Counter egress;
+  private static final java.util.regex.Pattern PACK_PATH =
+      java.util.regex.Pattern.compile("/origin/[^/]+/packs/([0-9A-Fa-f]{40})");
 
-  OriginEgress(MeterRegistry meters) {
+  private final Counter egress;
+  private final OriginTraffic traffic;
+
+  OriginEgress(MeterRegistry meters, OriginTraffic traffic) {
+    this.traffic = traffic;
     this.egress =
         Counter.builder("shoal.origin.egress")
             .baseUnit("bytes")
@@ -41,7 +46,12 @@ class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
         && (status == 200 || status == 206)
         && length != null
         && length.matches("\\d{1,18}")) {
-      egress.increment(Long.parseLong(length));
+      long bytes = Long.parseLong(length);
+      egress.increment(bytes);
+      java.util.regex.Matcher pack = PACK_PATH.matcher(request.getRequestURI());
+      if (pack.matches()) {
+        traffic.served(pack.group(1).toLowerCase(java.util.Locale.ROOT), bytes);
+      }
     }
   }
 }

@@ -5,8 +5,10 @@ import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.publish.Publishing;
 import dev.shoal.controlplane.release.Releases;
 import dev.shoal.controlplane.tracker.Tracker;
+import dev.shoal.swarm.Progress;
 import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,11 +36,18 @@ class OriginSeeder implements SmartLifecycle {
   private final Releases releases;
   private final Tracker tracker;
   private final PublicUrls urls;
+  private final OriginTraffic traffic;
   private final Set<String> seeding = ConcurrentHashMap.newKeySet();
   private volatile Swarm swarm;
 
-  OriginSeeder(ShoalProperties properties, Releases releases, Tracker tracker, PublicUrls urls) {
+  OriginSeeder(
+      ShoalProperties properties,
+      Releases releases,
+      Tracker tracker,
+      PublicUrls urls,
+      OriginTraffic traffic) {
     this.properties = properties;
+    this.traffic = traffic;
     this.releases = releases;
     this.tracker = tracker;
     this.urls = urls;
@@ -84,9 +93,16 @@ class OriginSeeder implements SmartLifecycle {
       return;
     }
     try {
-      running.add(
-          TorrentJob.of(pack.torrent(), Path.of(pack.path()))
-              .withAnnounceUrl(urls.announce(tracker.originPasskey())));
+      TorrentHandle handle =
+          running.add(
+              TorrentJob.of(pack.torrent(), Path.of(pack.path()))
+                  .withAnnounceUrl(urls.announce(tracker.originPasskey())));
+      traffic.seeding(
+          pack.infoHash(),
+          () -> {
+            Progress progress = handle.progress();
+            return progress == null ? 0 : progress.uploaded();
+          });
     } catch (IOException | RuntimeException e) {
       seeding.remove(pack.infoHash());
       log.error("Cannot seed pack {}", pack.infoHash(), e);

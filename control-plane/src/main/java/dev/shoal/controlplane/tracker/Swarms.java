@@ -131,6 +131,32 @@ final class Swarms {
     return n;
   }
 
+  /** Per info hash with at least one active device: devices, and devices that offer uploads. */
+  record Count(int peers, int uploadingPeers) {}
+
+  /**
+   * Active devices per swarm (announced within two intervals), each counted once even with two peer
+   * ids (an agent restarted); the origin seeder not counted.
+   */
+  Map<String, Count> counts() {
+    long oldest = now() - expiryMillis;
+    Map<String, Count> counts = new java.util.HashMap<>();
+    swarms.forEach(
+        (infoHash, swarm) -> {
+          Map<String, Boolean> devices = new java.util.HashMap<>();
+          for (Peer p : swarm.values()) {
+            if (p.lastSeenMillis() >= oldest && !p.origin()) {
+              devices.merge(p.deviceId(), p.uploads(), Boolean::logicalOr);
+            }
+          }
+          if (!devices.isEmpty()) {
+            int uploading = (int) devices.values().stream().filter(u -> u).count();
+            counts.put(infoHash, new Count(devices.size(), uploading));
+          }
+        });
+    return counts;
+  }
+
   private static int activeIn(Map<String, Peer> swarm, long oldest) {
     int n = 0;
     for (Peer p : swarm.values()) {

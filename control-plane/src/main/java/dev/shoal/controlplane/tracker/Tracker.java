@@ -75,6 +75,21 @@ public class Tracker {
     return originPasskey;
   }
 
+  /** Devices in one swarm at a moment, and how many of them offer uploads. */
+  public record SwarmCount(int peers, int uploadingPeers) {}
+
+  /**
+   * The swarms with at least one device that announced within two intervals, by info hash (hex):
+   * the origin seeder is not counted. A snapshot of this node's in-memory state.
+   */
+  public java.util.Map<String, SwarmCount> swarmCounts() {
+    java.util.Map<String, SwarmCount> counts = new java.util.HashMap<>();
+    swarms
+        .counts()
+        .forEach((hash, c) -> counts.put(hash, new SwarmCount(c.peers(), c.uploadingPeers())));
+    return counts;
+  }
+
   /** Handles one announce; always an encoded response (HTTP 200 by BitTorrent convention). */
   byte[] announce(String passkey, String rawQuery, String remoteAddress) {
     AnnounceRequest request;

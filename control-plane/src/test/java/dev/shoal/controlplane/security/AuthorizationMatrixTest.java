@@ -244,6 +244,37 @@ class AuthorizationMatrixTest extends ApiTest {
             204,
             404),
         new Endpoint("GET", () -> "/api/v1/devices", none, Role.VIEWER, 200, 200),
+        // Swarm health and device aggregates: read-only, organisation-scoped.
+        new Endpoint(
+            "GET", () -> "/api/v1/releases/" + releaseId + "/health", none, Role.VIEWER, 200, 404),
+        new Endpoint(
+            "GET",
+            () -> "/api/v1/releases/" + releaseId + "/health?from=2026-01-01T00:00:00Z&step=86400",
+            none,
+            Role.VIEWER,
+            200,
+            404),
+        new Endpoint("GET", () -> "/api/v1/products/game/health", none, Role.VIEWER, 200, 404),
+        new Endpoint("GET", () -> "/api/v1/devices/aggregates", none, Role.VIEWER, 200, 200),
+        // The device API takes no publisher credentials: only a device's signature (else 401).
+        new Endpoint(
+            "POST",
+            () -> "/api/v1/device/consent",
+            () ->
+                Http.json(
+                    "deviceId",
+                    "d-" + "0".repeat(32),
+                    "scope",
+                    "UPLOAD_TO_PEERS",
+                    "decision",
+                    "WITHDRAWN",
+                    "at",
+                    "2026-01-01T00:00:00Z",
+                    "askedWhere",
+                    "CLI"),
+            null,
+            401,
+            401),
         new Endpoint(
             "DELETE", () -> "/api/v1/devices/d-" + "0".repeat(32), none, Role.ADMIN, 404, 404));
   }

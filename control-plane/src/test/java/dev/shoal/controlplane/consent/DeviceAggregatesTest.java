@@ -1,0 +1,194 @@
+package dev.shoal.controlplane.consent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.support.ApiTest;
+import dev.shoal.controlplane.support.Http;
+import dev.shoal.controlplane.support.SignedDevice;
+import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * GET /api/v1/devices/aggregates counts what devices really sent: enrolled and revoked devices,
+ * consent now and at the end of each bucket, grants and withdrawals per bucket; numbers only.
+ */
+class DeviceAggregatesTest extends ApiTest {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String SHA = "ab".repeat(32);
+
+  @Autowired JdbcClient jdbc;
+
+  private static String record(String deviceId, String scope, String decision, Instant at) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("deviceId", deviceId);
+    r.put("scope", scope);
+    r.put("decision", decision);
+    r.put("at", at.toString());
+    r.put("askedWhere", "INSTALLER");
+    r.put("textId", "t");
+    r.put("textVersion", 2);
+    r.put("textLocale", "fr");
+    r.put("textSha256", SHA);
+    return JSON.writeValueAsString(r);
+  }
+
+  private static void send(SignedDevice device, String scope, String decision, Instant at) {
+    Http.Response response =
+        device.post("/api/v1/device/consent", record(device.id(), scope, decision, at));
+    assertThat(response.status()).as(response.body()).isEqualTo(201);
+  }
+
+  @Test
+  void countsDevicesAndConsentNowAndOverTime() {
+    TestOrganisation org = organisations.create();
+    String slug = org.organisation().slug();
+    SignedDevice a = new SignedDevice(http()).enrol(slug);
+    SignedDevice b = new SignedDevice(http()).enrol(slug);
+    SignedDevice c = new SignedDevice(http()).enrol(slug);
+    SignedDevice d = new SignedDevice(http()).enrol(slug);
+    Instant now = Instant.now();
+    long step = 600;
+    Instant t = Instant.ofEpochSecond(Math.floorDiv(now.getEpochSecond(), step) * step);
+    // The devices were enrolled well before the window (backdated: the test cannot wait hours).
+    jdbc.sql("update devices set created_at = ? where id in (?, ?, ?, ?)")
+        .params(
+            OffsetDateTime.ofInstant(t.minusSeconds(3500), ZoneOffset.UTC),
+            a.id(),
+            b.id(),
+            c.id(),
+            d.id())
+        .update();
+    send(b, "DOWNLOAD_FROM_PEERS", "GRANTED", t.minusSeconds(2900)); // bucket 0
+    send(a, "DOWNLOAD_FROM_PEERS", "GRANTED", t.minusSeconds(1700)); // bucket 2
+    send(a, "UPLOAD_TO_PEERS", "GRANTED", t.minusSeconds(1700));
+    send(d, "UPLOAD_TO_PEERS", "GRANTED", t.minusSeconds(1700));
+    send(b, "DOWNLOAD_FROM_PEERS", "WITHDRAWN", t.minusSeconds(500)); // bucket 4
+    Http.Credentials admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
+    assertThat(http().send("DELETE", "/api/v1/devices/" + d.id(), admin, null, "").status())
+        .isEqualTo(204);
+
+    Http.Response response =
+        http()
+            .get(
+                "/api/v1/devices/aggregates?from="
+                    + t.minusSeconds(3000)
+                    + "&to="
+                    + now
+                    + "&step="
+                    + step,
+                Http.Credentials.apiKey(org.keys().get(Role.VIEWER)));
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    for (SignedDevice device : List.of(a, b, c, d)) {
+      assertThat(response.body()).doesNotContain(device.id());
+    }
+    JsonNode body = response.json();
+    JsonNode current = body.get("current");
+    assertThat(current.get("enrolledDevices").asLong()).isEqualTo(3);
+    assertThat(current.get("revokedDevices").asLong()).isEqualTo(1);
+    assertThat(current.get("downloadConsent").asLong()).isEqualTo(1);
+    assertThat(current.get("uploadConsent").asLong()).isEqualTo(1);
+    assertThat(current.get("neverAnswered").asLong()).isEqualTo(1);
+    assertThat(body.get("stepSeconds").asLong()).isEqualTo(step);
+    assertThat(Instant.parse(body.get("from").asString())).isEqualTo(t.minusSeconds(3000));
+    JsonNode buckets = body.get("buckets");
+    assertThat(buckets.size()).isEqualTo(6);
+    // State at the end of each bucket: enrolled, download consent, upload consent.
+    long[][] states = {{4, 1, 0}, {4, 1, 0}, {4, 2, 2}, {4, 2, 2}, {4, 1, 2}, {3, 1, 1}};
+    // Events in each bucket: download grants, upload grants, download withdrawals.
+    long[][] events = {{1, 0, 0}, {0, 0, 0}, {1, 2, 0}, {0, 0, 0}, {0, 0, 1}, {0, 0, 0}};
+    for (int i = 0; i < 6; i++) {
+      JsonNode bucket = buckets.get(i);
+      assertThat(Instant.parse(bucket.get("start").asString()))
+          .isEqualTo(t.minusSeconds(3000 - i * step));
+      assertThat(
+              new long[] {
+                bucket.get("enrolledDevices").asLong(),
+                bucket.get("downloadConsent").asLong(),
+                bucket.get("uploadConsent").asLong()
+              })
+          .as("state at the end of bucket %d", i)
+          .containsExactly(states[i]);
+      assertThat(
+              new long[] {
+                bucket.get("downloadGrants").asLong(),
+                bucket.get("uploadGrants").asLong(),
+                bucket.get("downloadWithdrawals").asLong()
+              })
+          .as("events in bucket %d", i)
+          .containsExactly(events[i]);
+      assertThat(bucket.get("uploadWithdrawals").asLong()).isZero();
+      assertThat(bucket.get("enrolments").asLong()).isZero();
+    }
+    JsonNode totals = body.get("totals");
+    assertThat(totals.get("downloadGrants").asLong()).isEqualTo(2);
+    assertThat(totals.get("uploadGrants").asLong()).isEqualTo(2);
+    assertThat(totals.get("downloadWithdrawals").asLong()).isEqualTo(1);
+    assertThat(totals.get("uploadWithdrawals").asLong()).isZero();
+
+    // Another organisation sees only its own (none).
+    JsonNode other =
+        http()
+            .get(
+                "/api/v1/devices/aggregates",
+                Http.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER)))
+            .json();
+    assertThat(other.get("current").get("enrolledDevices").asLong()).isZero();
+    assertThat(other.get("totals").get("downloadGrants").asLong()).isZero();
+  }
+
+  @Test
+  void enrolmentsAreCountedInTheirBucket() {
+    TestOrganisation org = organisations.create();
+    new SignedDevice(http()).enrol(org.organisation().slug());
+    new SignedDevice(http()).enrol(org.organisation().slug());
+
+    JsonNode body =
+        http()
+            .get(
+                "/api/v1/devices/aggregates?from=" + Instant.now().minusSeconds(3600),
+                Http.Credentials.apiKey(org.keys().get(Role.VIEWER)))
+            .json();
+
+    assertThat(body.get("stepSeconds").asLong()).isEqualTo(60);
+    assertThat(body.get("totals").get("enrolments").asLong()).isEqualTo(2);
+    JsonNode last = body.get("buckets").get(body.get("buckets").size() - 1);
+    assertThat(last.get("enrolledDevices").asLong()).isEqualTo(2);
+    assertThat(body.get("current").get("neverAnswered").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void aBadWindowIsA400ProblemNamingTheParameter() {
+    Http.Credentials viewer =
+        Http.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER));
+    Map<String, String> cases =
+        Map.of(
+            "?from=yesterday", "from",
+            "?to=2026-01-01T00:00:00Z&from=2026-01-02T00:00:00Z", "from",
+            "?from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from",
+            "?step=5", "step",
+            "?step=60&from=2025-01-01T00:00:00Z&to=2025-03-01T00:00:00Z", "step",
+            "?to=now", "to");
+    cases.forEach(
+        (query, field) -> {
+          Http.Response response = http().get("/api/v1/devices/aggregates" + query, viewer);
+          assertThat(response.status()).as(query).isEqualTo(400);
+          assertThat(response.contentType()).startsWith("application/problem+json");
+          assertThat(response.json().get("errors").findValuesAsString("field"))
+              .as(query)
+              .containsExactly(field);
+        });
+  }
+}

@@ -1,0 +1,300 @@
+package dev.shoal.controlplane.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.support.ApiTest;
+import dev.shoal.controlplane.support.Builds;
+import dev.shoal.controlplane.support.Http;
+import dev.shoal.controlplane.support.SignedDevice;
+import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.protocol.manifest.ManifestCodec;
+import dev.shoal.protocol.signing.SignedEnvelope;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The swarm-health read side adds up what really happened: devices announce to the real tracker
+ * (one offering uploads, one not), fetch ranges from the real origin, and report downloads; a
+ * sample is taken; the release's and the product's series give back exactly those numbers.
+ */
+class SwarmHealthTest extends ApiTest {
+
+  @Autowired HealthSampler sampler;
+
+  private TestOrganisation org;
+  private Http.Credentials admin;
+  private Http.Credentials viewer;
+  private Builds builds;
+
+  @BeforeEach
+  void organisation() {
+    org = organisations.create();
+    admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
+    viewer = Http.Credentials.apiKey(org.keys().get(Role.VIEWER));
+    builds = new Builds(http(), admin);
+    http().post("/api/v1/products", admin, Http.json("slug", "game", "name", "Game"));
+    http().post("/api/v1/products/game/channels", admin, Http.json("name", "stable"));
+    http().post("/api/v1/products/game/channels", admin, Http.json("name", "beta"));
+  }
+
+  private String publishedRelease(String channel, String content) {
+    String id =
+        builds
+            .release(
+                "game",
+                channel,
+                Map.of("game.bin", content.repeat(200).getBytes(StandardCharsets.UTF_8)),
+                "1.0")
+            .get("id")
+            .asString();
+    assertThat(
+            http()
+                .post("/api/v1/releases/" + id + "/publish", admin, Http.json("rollout", 100))
+                .status())
+        .isEqualTo(200);
+    return id;
+  }
+
+  private String infoHash(String releaseId) {
+    Http.Response manifest = http().get("/api/v1/releases/" + releaseId + "/manifest", admin);
+    return ManifestCodec.parse(
+            SignedEnvelope.parse(manifest.body().getBytes(StandardCharsets.UTF_8)).payload())
+        .fullPack()
+        .infoHash();
+  }
+
+  private SignedDevice entitledDevice() {
+    SignedDevice device = new SignedDevice(http()).enrol(org.organisation().slug());
+    assertThat(
+            http()
+                .post(
+                    "/api/v1/products/game/entitlements", admin, Http.json("deviceId", device.id()))
+                .status())
+        .isEqualTo(201);
+    return device;
+  }
+
+  private void announce(SignedDevice device, String infoHash, boolean upload) {
+    byte[] peerId = new byte[20];
+    new SecureRandom().nextBytes(peerId);
+    AnnounceRequest request =
+        new AnnounceRequest(
+            HexFormat.of().parseHex(infoHash),
+            peerId,
+            6881,
+            0,
+            0,
+            1000,
+            AnnounceRequest.Event.STARTED,
+            50,
+            true);
+    String path = request.toUrl("/" + device.passkey() + "/announce") + (upload ? "" : "&upload=0");
+    Http.Response response = http().get(path, Http.Credentials.NONE);
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(response.body()).doesNotContain("failure reason");
+  }
+
+  private long originRange(SignedDevice device, String infoHash, int first, int last) {
+    Http.Response response =
+        http()
+            .send(
+                http()
+                    .request("/origin/" + device.passkey() + "/packs/" + infoHash)
+                    .header("Range", "bytes=" + first + "-" + last)
+                    .GET()
+                    .build());
+    assertThat(response.status()).isEqualTo(206);
+    return Long.parseLong(response.headers().firstValue("Content-Length").orElseThrow());
+  }
+
+  private static void report(
+      SignedDevice device, String releaseId, long peers, long origin, String result) {
+    Http.Response response =
+        device.post(
+            "/api/v1/device/telemetry",
+            Http.json(
+                "releaseId",
+                releaseId,
+                "bytesFromPeers",
+                peers,
+                "bytesFromOrigin",
+                origin,
+                "bytesUploaded",
+                0,
+                "durationMs",
+                1500,
+                "result",
+                result));
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+  }
+
+  private JsonNode health(String path) {
+    Instant now = Instant.now();
+    Http.Response response =
+        http()
+            .get(
+                path
+                    + "?from="
+                    + now.minusSeconds(600)
+                    + "&to="
+                    + now.plusSeconds(120)
+                    + "&step=60",
+                viewer);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    return response.json();
+  }
+
+  private static long sum(JsonNode buckets, String field) {
+    long sum = 0;
+    for (JsonNode b : buckets) {
+      sum += b.get(field).isNull() ? 0 : b.get(field).asLong();
+    }
+    return sum;
+  }
+
+  @Test
+  void theReleaseAndProductSeriesAddUpToWhatDevicesDidAndTheOriginSent() {
+    String release = publishedRelease("stable", "stable build ");
+    String beta = publishedRelease("beta", "beta build ");
+    String hash = infoHash(release);
+    SignedDevice a = entitledDevice();
+    SignedDevice b = entitledDevice();
+
+    announce(a, hash, true);
+    announce(b, hash, false);
+    long served = originRange(a, hash, 0, 99) + originRange(b, hash, 100, 349);
+    assertThat(served).isEqualTo(350);
+    sampler.sample();
+    report(a, release, 1000, 100, "ok");
+    report(b, release, 0, 250, "ok");
+    report(b, release, 10, 5, "disk_full");
+    report(a, beta, 500, 0, "ok");
+
+    JsonNode series = health("/api/v1/releases/" + release + "/health");
+    JsonNode totals = series.get("totals");
+    assertThat(series.get("subject").get("releaseId").asString()).isEqualTo(release);
+    assertThat(series.get("subject").get("channel").asString()).isEqualTo("stable");
+    assertThat(totals.get("downloads").asLong()).isEqualTo(2);
+    assertThat(totals.get("failures").asLong()).isEqualTo(1);
+    assertThat(totals.get("bytesFromPeers").asLong()).isEqualTo(1010);
+    assertThat(totals.get("bytesFromOrigin").asLong()).isEqualTo(355);
+    assertThat(totals.get("offloadRatio").asDouble()).isCloseTo(1010.0 / 1365, within(1e-9));
+    assertThat(totals.get("originHttpBytes").asLong()).isEqualTo(350);
+    assertThat(totals.get("originSeederBytes").asLong()).isZero();
+    assertThat(totals.get("originEgressBytes").asLong()).isEqualTo(350);
+    assertThat(totals.get("peakActivePeers").asInt()).isEqualTo(2);
+    assertThat(totals.get("peakUploadingPeers").asInt()).isEqualTo(1);
+    JsonNode buckets = series.get("buckets");
+    assertThat(buckets.size()).isBetween(12, 13);
+    assertThat(series.get("stepSeconds").asLong()).isEqualTo(60);
+    for (String field :
+        new String[] {
+          "downloads", "failures", "bytesFromPeers", "bytesFromOrigin", "originHttpBytes"
+        }) {
+      assertThat(sum(buckets, field)).as(field).isEqualTo(totals.get(field).asLong());
+    }
+    // The sample shows both devices, one of them offering uploads.
+    boolean seen = false;
+    for (JsonNode bucket : buckets) {
+      if (!bucket.get("activePeers").isNull() && bucket.get("activePeers").asInt() == 2) {
+        assertThat(bucket.get("uploadingPeers").asInt()).isEqualTo(1);
+        seen = true;
+      }
+    }
+    assertThat(seen).as("a bucket with the sample of both devices").isTrue();
+
+    // The beta release has its own download only; the product sums both.
+    JsonNode betaTotals = health("/api/v1/releases/" + beta + "/health").get("totals");
+    assertThat(betaTotals.get("downloads").asLong()).isEqualTo(1);
+    assertThat(betaTotals.get("bytesFromPeers").asLong()).isEqualTo(500);
+    assertThat(betaTotals.get("offloadRatio").asDouble()).isEqualTo(1.0);
+    assertThat(betaTotals.get("originEgressBytes").asLong()).isZero();
+    JsonNode product = health("/api/v1/products/game/health");
+    assertThat(product.get("subject").get("product").asString()).isEqualTo("game");
+    JsonNode productTotals = product.get("totals");
+    assertThat(productTotals.get("downloads").asLong()).isEqualTo(3);
+    assertThat(productTotals.get("failures").asLong()).isEqualTo(1);
+    assertThat(productTotals.get("bytesFromPeers").asLong()).isEqualTo(1510);
+    assertThat(productTotals.get("bytesFromOrigin").asLong()).isEqualTo(355);
+    assertThat(productTotals.get("originHttpBytes").asLong()).isEqualTo(350);
+    assertThat(productTotals.get("peakActivePeers").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void aReleaseWithNoActivityHasZerosAndNoRatio() {
+    String release = publishedRelease("stable", "quiet build ");
+    sampler.sample();
+
+    JsonNode totals = health("/api/v1/releases/" + release + "/health").get("totals");
+
+    assertThat(totals.get("downloads").asLong()).isZero();
+    assertThat(totals.get("bytesFromPeers").asLong()).isZero();
+    assertThat(totals.get("offloadRatio").isNull()).isTrue();
+    assertThat(totals.get("peakActivePeers").asInt()).isZero();
+    assertThat(totals.get("sampledBuckets").asInt()).isPositive();
+  }
+
+  @Test
+  void anotherOrganisationsReleaseAndProductAreNotFound() {
+    String release = publishedRelease("stable", "private build ");
+    Http.Credentials stranger =
+        Http.Credentials.apiKey(organisations.create().keys().get(Role.ADMIN));
+
+    for (String path :
+        new String[] {"/api/v1/releases/" + release + "/health", "/api/v1/products/game/health"}) {
+      Http.Response response = http().get(path, stranger);
+      assertThat(response.status()).as(path).isEqualTo(404);
+      assertThat(response.contentType()).startsWith("application/problem+json");
+    }
+  }
+
+  @Test
+  void theDefaultWindowIsTheLast24HoursIn5MinuteBuckets() {
+    JsonNode series = http().get("/api/v1/products/game/health", viewer).json();
+
+    assertThat(series.get("stepSeconds").asLong()).isEqualTo(300);
+    assertThat(series.get("buckets").size()).isBetween(288, 289);
+    assertThat(series.get("sampleIntervalSeconds").asLong()).isEqualTo(45);
+  }
+
+  @Test
+  void theNewEndpointsAreDescribedInTheOpenApiDocument() {
+    JsonNode doc = http().get("/v3/api-docs", Http.Credentials.NONE).json();
+
+    assertThat(doc.get("paths").propertyNames())
+        .contains(
+            "/api/v1/releases/{id}/health",
+            "/api/v1/products/{slug}/health",
+            "/api/v1/devices/aggregates",
+            "/api/v1/device/consent");
+    JsonNode schemas = doc.get("components").get("schemas");
+    assertThat(schemas.get("ConsentRecord").get("properties").propertyNames())
+        .containsExactlyInAnyOrder(
+            "deviceId",
+            "scope",
+            "decision",
+            "at",
+            "askedWhere",
+            "textId",
+            "textVersion",
+            "textLocale",
+            "textSha256");
+    assertThat(schemas.get("HealthBucket").get("properties").propertyNames())
+        .contains("start", "activePeers", "downloads", "offloadRatio", "originEgressBytes");
+    assertThat(schemas.get("DeviceBucket").get("properties").propertyNames())
+        .contains("start", "enrolledDevices", "uploadConsent", "downloadWithdrawals");
+    assertThat(doc.get("paths").get("/api/v1/releases/{id}/health").toString())
+        .contains("\"from\"", "\"to\"", "\"step\"")
+        .doesNotContain("\"caller\"");
+  }
+}

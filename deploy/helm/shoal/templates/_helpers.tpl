@@ -79,4 +79,7 @@ Settings the chart refuses, with the reason. Included from the Deployment, so th
 {{- if and (not .Values.existingSecret) .Values.database.url (not .Values.database.password) }}
 {{- fail "database.url is set: give database.password, or existingSecret naming a Secret with the credentials." }}
 {{- end }}
+{{- if and (not .Values.existingSecret) .Values.database.url (not .Values.masterKey) }}
+{{- fail "database.url is set: give masterKey (32 bytes in base64: openssl rand -base64 32), or existingSecret naming a Secret with a master-key. Without it the control plane would generate one into the data volume, next to what it protects." }}
+{{- end }}
 {{- end }}

@@ -8,8 +8,12 @@ import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -31,6 +35,7 @@ class HelmChartTest {
               .set("ingress.enabled", true)
               .set("existingSecret", "shoal-credentials")
               .set("database.url", "jdbc:postgresql://postgres.db:5432/shoal")
+              .set("config.publicBaseUrl", "https://shoal.example.com/")
               .set("persistence.accessModes[0]", "ReadWriteMany")
               .set("metrics.serviceMonitor.enabled", true);
 
@@ -182,7 +187,37 @@ class HelmChartTest {
             .findFirst()
             .orElseThrow();
     assertThat(map(trackerIngress, "metadata", "annotations"))
-        .containsEntry("nginx.ingress.kubernetes.io/upstream-hash-by", "$arg_info_hash");
+        .containsEntry("nginx.ingress.kubernetes.io/upstream-hash-by", "$arg_info_hash")
+        .containsEntry("nginx.ingress.kubernetes.io/use-regex", "true");
+    // Devices and the origin seeder announce to /<passkey>/announce: that form must be routed too.
+    var paths =
+        (List<Map<String, Object>>)
+            map(
+                    ((List<Map<String, Object>>) map(trackerIngress, "spec").get("rules")).get(0),
+                    "http")
+                .get("paths");
+    assertThat(paths)
+        .extracting(p -> p.get("path") + " " + p.get("pathType"))
+        .containsExactly("/announce Exact", "/[^/]+/announce ImplementationSpecific");
+    assertThat("/0123abcd/announce").matches("/[^/]+/announce");
+    // Its own Service: ingress-nginx keeps the hash per Service and port.
+    assertThat(paths)
+        .allSatisfy(
+            p -> assertThat(map(p, "backend", "service")).containsEntry("name", "shoal-tracker"));
+    assertThat(objects)
+        .filteredOn(o -> "Service".equals(o.get("kind")))
+        .extracting(o -> map(o, "metadata").get("name"))
+        .containsExactlyInAnyOrder("shoal", "shoal-tracker");
+    // The main Ingress keeps a browser on the pod that holds its dashboard session.
+    Map<String, Object> mainIngress =
+        objects.stream()
+            .filter(o -> "Ingress".equals(o.get("kind")))
+            .filter(o -> "shoal".equals(map(o, "metadata").get("name")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(map(mainIngress, "metadata", "annotations"))
+        .containsEntry("nginx.ingress.kubernetes.io/affinity", "cookie")
+        .doesNotContainKey("nginx.ingress.kubernetes.io/upstream-hash-by");
   }
 
   @Test
@@ -226,5 +261,192 @@ class HelmChartTest {
         .hasMessageContaining("affinity");
     assertThatThrownBy(() -> render(t -> t.set("replicaCuont", 2)))
         .hasMessageContaining("replicaCuont");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The settings the chart passes are the control plane's real ones.
+
+  /** Spring Boot's own settings the chart passes (not in our sources), and the JVM's. */
+  private static final Set<String> FRAMEWORK_ENV =
+      Set.of(
+          "SPRING_DATASOURCE_URL",
+          "SPRING_DATASOURCE_USERNAME",
+          "SPRING_DATASOURCE_PASSWORD",
+          "SERVER_FORWARD_HEADERS_STRATEGY",
+          "JAVA_TOOL_OPTIONS");
+
+  /** Settings the chart deliberately does not pass, with the reason. */
+  private static final Map<String, String> NOT_PASSED =
+      Map.of(
+          "shoal.embedded-database.port",
+          "the embedded PostgreSQL listens on the pod's localhost; its port matters to no one else",
+          "shoal.bootstrap.admin-password",
+          "passed from the Secret as SHOAL_ADMIN_PASSWORD (application.properties' placeholder)");
+
+  /** ConfigMap values that differ from the control plane's defaults on purpose. */
+  private static final Map<String, String> DELIBERATE_DEFAULTS =
+      Map.of(
+          "shoal.data-dir", "/var/lib/shoal",
+          "shoal.origin.seeder-enabled", "false");
+
+  /** Spring's environment-variable form of a property (dashes and dots to underscores). */
+  static String envForm(String key) {
+    return key.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  /**
+   * Environment variable names application.properties reads through ${NAME:default} placeholders.
+   */
+  static Map<String, String> placeholders() {
+    Map<String, String> byEnv = new HashMap<>();
+    Sources.properties(Sources.APPLICATION_PROPERTIES)
+        .forEach(
+            (key, value) -> {
+              var m =
+                  java.util.regex.Pattern.compile("\\$\\{([A-Z0-9_]+)(:[^}]*)?}").matcher(value);
+              while (m.find()) {
+                byEnv.put(m.group(1), key);
+              }
+            });
+    return byEnv;
+  }
+
+  @Test
+  void everyVariableTheChartPassesIsARealSettingAndEverySettingIsPassed() {
+    Map<String, String> settingByEnv = new HashMap<>();
+    for (Sources.Setting setting : Sources.shoalSettings()) {
+      assertThat(settingByEnv.put(envForm(setting.key()), setting.key()))
+          .as("two settings with the environment form of %s", setting.key())
+          .isNull();
+    }
+    settingByEnv.putAll(placeholders());
+    assertThat(settingByEnv).containsKeys("SHOAL_ORIGIN_UPLOAD_CAP", "SHOAL_MASTER_KEY");
+
+    List<Map<String, Object>> objects =
+        render(t -> HA.apply(t).set("config.origin.seederEnabled", true));
+    Set<String> passed = new java.util.TreeSet<>(map(only(objects, "ConfigMap"), "data").keySet());
+    ((List<Map<String, Object>>) container(objects).get("env"))
+        .forEach(e -> passed.add((String) e.get("name")));
+    for (String env : passed) {
+      assertThat(settingByEnv.containsKey(env) || FRAMEWORK_ENV.contains(env))
+          .as(
+              "%s is neither a shoal setting (ShoalProperties, application.properties) nor Spring's",
+              env)
+          .isTrue();
+    }
+    for (Sources.Setting setting : Sources.shoalSettings()) {
+      if (!NOT_PASSED.containsKey(setting.key())) {
+        assertThat(passed)
+            .as("the chart passes %s", setting.key())
+            .contains(envForm(setting.key()));
+      }
+    }
+    assertThat(passed).contains("SHOAL_ADMIN_PASSWORD");
+  }
+
+  @Test
+  void theChartDefaultsAreTheControlPlaneDefaults() {
+    Map<String, Object> data = map(only(render(t -> t), "ConfigMap"), "data");
+    int compared = 0;
+    for (Sources.Setting setting : Sources.shoalSettings()) {
+      String env = envForm(setting.key());
+      if (!data.containsKey(env)) {
+        continue;
+      }
+      String expected =
+          DELIBERATE_DEFAULTS.getOrDefault(
+              setting.key(), setting.defaultValue() == null ? "" : setting.defaultValue());
+      assertThat(data.get(env)).as("default of %s (%s)", setting.key(), env).isEqualTo(expected);
+      compared++;
+    }
+    assertThat(compared).isGreaterThanOrEqualTo(14);
+  }
+
+  @Test
+  void theMasterKeyComesFromTheSecretAndIsRequiredWithAnExternalDatabase() {
+    String key = Base64.getEncoder().encodeToString(new byte[32]).replace('A', 'k');
+    List<Map<String, Object>> objects =
+        render(
+            t ->
+                t.set("database.url", "jdbc:postgresql://db:5432/shoal")
+                    .set("database.password", "secret-password")
+                    .set("masterKey", key));
+    Map<String, Object> secret = map(only(objects, "Secret"), "data");
+    assertThat(new String(Base64.getDecoder().decode((String) secret.get("master-key"))))
+        .isEqualTo(key);
+    Map<String, Object> variable =
+        ((List<Map<String, Object>>) container(objects).get("env"))
+            .stream()
+                .filter(e -> "SHOAL_MASTER_KEY".equals(e.get("name")))
+                .findFirst()
+                .orElseThrow();
+    assertThat(map(variable, "valueFrom", "secretKeyRef"))
+        .containsEntry("key", "master-key")
+        .containsEntry("optional", false);
+
+    // Required in the existing Secret too.
+    Map<String, Object> fromExisting =
+        ((List<Map<String, Object>>) container(render(HA)).get("env"))
+            .stream()
+                .filter(e -> "SHOAL_MASTER_KEY".equals(e.get("name")))
+                .findFirst()
+                .orElseThrow();
+    assertThat(map(fromExisting, "valueFrom", "secretKeyRef")).containsEntry("optional", false);
+
+    assertThatThrownBy(
+            () ->
+                render(
+                    t ->
+                        t.set("database.url", "jdbc:postgresql://db:5432/shoal")
+                            .set("database.password", "secret-password")))
+        .hasMessageContaining("masterKey");
+    // Not 32 bytes of base64: refused by the schema, as the control plane would at start-up.
+    assertThatThrownBy(() -> render(t -> t.set("masterKey", "not-a-key")))
+        .hasMessageContaining("masterKey");
+  }
+
+  @Test
+  void theOriginUploadCapAndSeederAreSettings() {
+    List<Map<String, Object>> objects =
+        render(
+            t ->
+                t.set("config.origin.uploadCap", "10MB")
+                    .set("config.origin.seederEnabled", true)
+                    .set("config.origin.seederPort", 6881));
+    assertThat(map(only(objects, "ConfigMap"), "data"))
+        .containsEntry("SHOAL_ORIGIN_UPLOAD_CAP", "10MB")
+        .containsEntry("SHOAL_ORIGIN_SEEDER_ENABLED", "true")
+        .containsEntry("SHOAL_ORIGIN_SEEDER_PORT", "6881");
+    assertThat((List<Map<String, Object>>) container(objects).get("ports"))
+        .anySatisfy(
+            p ->
+                assertThat(p).containsEntry("name", "seeder").containsEntry("containerPort", 6881));
+    assertThatThrownBy(() -> render(t -> t.set("config.origin.uploadCap", "10 MB/s")))
+        .hasMessageContaining("uploadCap");
+    assertThatThrownBy(() -> render(t -> t.set("config.tracker.interval", "soon")))
+        .hasMessageContaining("interval");
+  }
+
+  /**
+   * The schema checks the master key as the control plane does (its @Pattern in ShoalProperties).
+   */
+  @Test
+  void theSchemaChecksTheMasterKeyWithTheControlPlanesPattern() {
+    String component =
+        Sources.records(Sources.read(Sources.SHOAL_PROPERTIES)).get("ShoalProperties").stream()
+            .filter(c -> c.strip().endsWith(" masterKey"))
+            .findFirst()
+            .orElseThrow();
+    var regexp =
+        java.util.regex.Pattern.compile("regexp\\s*=\\s*\"((?:[^\"\\\\]|\\\\.)*)\"")
+            .matcher(component);
+    assertThat(regexp.find()).as(component).isTrue();
+    String codePattern = regexp.group(1).replace("\\\\", "\\");
+    var schema =
+        tools.jackson.databind.json.JsonMapper.builder()
+            .build()
+            .readTree(Deploy.read("helm/shoal/values.schema.json"));
+    assertThat(schema.get("properties").get("masterKey").get("pattern").asString())
+        .isEqualTo("^(" + codePattern + ")?$");
   }
 }

@@ -2,10 +2,15 @@ package dev.shoal.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The compose stack's Prometheus configuration and alert rules. */
 class PrometheusTest {
@@ -73,7 +78,7 @@ class PrometheusTest {
         assertThat(Metrics.usedIn(expr))
             .as("metrics of %s", rule.get("alert"))
             .isNotEmpty()
-            .isSubsetOf(Metrics.KNOWN);
+            .isSubsetOf(Metrics.known().samples());
         assertThat(rule).containsKeys("labels", "annotations");
       }
     }
@@ -85,13 +90,48 @@ class PrometheusTest {
             "ShoalOriginEgressSpike");
   }
 
+  /** The checks above can fail: promtool rejects a broken copy of the config and of the rules. */
   @Test
-  void metricExtractionSeesThroughSelectorsAndFunctions() {
-    assertThat(
-            Metrics.usedIn(
-                "histogram_quantile(0.95, sum by (le) (rate(shoal_publish_duration_seconds_bucket{instance=~\"$instance\"}[$__rate_interval])))"))
-        .containsExactly("shoal_publish_duration_seconds_bucket");
-    assertThat(Metrics.usedIn("sum(rate(shoal_unknown_total[5m])) / sum(rate(up[5m])) > 3e6"))
-        .containsExactly("shoal_unknown_total", "up");
+  void promtoolRejectsABrokenConfigAndABrokenRule(@TempDir Path work) throws IOException {
+    String promtool = Deploy.tool("promtool", PACKAGE);
+    Files.writeString(
+        work.resolve("prometheus.yml"),
+        Deploy.read("compose/prometheus/prometheus.yml")
+            .replace("scrape_interval: 15s", "scrape_interval: fifteen"));
+    Files.writeString(work.resolve("alerts.yml"), Deploy.read("compose/prometheus/alerts.yml"));
+    Deploy.Result config = Deploy.run(work, promtool, "check", "config", "prometheus.yml");
+    assertThat(config.exitCode()).as(config.output()).isNotZero();
+
+    Files.writeString(
+        work.resolve("alerts.yml"),
+        Deploy.read("compose/prometheus/alerts.yml")
+            .replace("expr: up{job=\"shoal-control-plane\"} == 0", "expr: up{job=} == 0"));
+    Deploy.Result rules = Deploy.run(work, promtool, "check", "rules", "alerts.yml");
+    assertThat(rules.exitCode()).as(rules.output()).isNotZero();
+  }
+
+  /** Each alert is exercised by a promtool unit test that expects it to fire. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyAlertHasAFiringUnitTest() {
+    Set<String> alerts = new TreeSet<>();
+    for (Map<String, Object> group :
+        (List<Map<String, Object>>) Deploy.yaml("compose/prometheus/alerts.yml").get("groups")) {
+      for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+        alerts.add((String) rule.get("alert"));
+      }
+    }
+    Set<String> firing = new TreeSet<>();
+    for (Map<String, Object> test :
+        (List<Map<String, Object>>)
+            Deploy.yaml("compose/prometheus/alerts.test.yml").get("tests")) {
+      for (Map<String, Object> check :
+          (List<Map<String, Object>>) test.getOrDefault("alert_rule_test", List.of())) {
+        if (!((List<Object>) check.getOrDefault("exp_alerts", List.of())).isEmpty()) {
+          firing.add((String) check.get("alertname"));
+        }
+      }
+    }
+    assertThat(firing).isEqualTo(alerts);
   }
 }

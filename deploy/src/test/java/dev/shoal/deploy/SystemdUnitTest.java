@@ -70,6 +70,7 @@ class SystemdUnitTest {
             "ProtectSystem=strict",
             "ProtectHome=read-only",
             "ReadWritePaths=%h/.local/share/shoal",
+            "ReadWritePaths=-%h/Games",
             "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
             "LockPersonality=yes",
             "MemoryMax=256M",

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /** Every YAML file under deploy/ parses and passes yamllint (relaxed: deploy/.yamllint). */
@@ -68,5 +69,25 @@ class YamlFilesTest {
     Deploy.Result result = Deploy.run(dir, command.toArray(String[]::new));
     assertThat(result.output()).as("yamllint output").isEmpty();
     assertThat(result.exitCode()).isZero();
+  }
+
+  /** The lint can fail: a duplicated key and a bad indentation are reported with this config. */
+  @Test
+  void yamllintRejectsABrokenFile(@TempDir Path work) throws IOException {
+    String yamllint = Deploy.tool("yamllint", "yamllint");
+    Path broken = work.resolve("broken.yml");
+    Files.writeString(broken, "a: 1\na: 2\nlist:\n   - x\n");
+    Deploy.Result result =
+        Deploy.run(
+            Deploy.dir(),
+            yamllint,
+            "--strict",
+            "-f",
+            "parsable",
+            "-c",
+            ".yamllint",
+            broken.toString());
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.output()).contains("key-duplicates").contains("indentation");
   }
 }

@@ -112,4 +112,24 @@ class ComposeTest {
     }
     assertThat(count).isPositive();
   }
+
+  /** Every SHOAL_* variable compose sets is a real setting, the master key is required. */
+  @Test
+  void theControlPlaneVariablesAreRealSettings() {
+    var env = (Map<String, Object>) service("control-plane").get("environment");
+    java.util.Set<String> known = new java.util.HashSet<>(HelmChartTest.placeholders().keySet());
+    Sources.shoalSettings().forEach(s -> known.add(HelmChartTest.envForm(s.key())));
+    for (String name : env.keySet()) {
+      if (name.startsWith("SHOAL_")) {
+        assertThat(known).as("%s is a control-plane setting", name).contains(name);
+      }
+    }
+    assertThat((String) env.get("SHOAL_MASTER_KEY")).startsWith("${SHOAL_MASTER_KEY:?");
+    assertThat((String) env.get("SHOAL_ORIGIN_UPLOAD_CAP"))
+        .startsWith("${SHOAL_ORIGIN_UPLOAD_CAP:-");
+    // The seeder's fixed port is the one published.
+    String seederPort = (String) env.get("SHOAL_ORIGIN_SEEDER_PORT");
+    assertThat((List<String>) service("control-plane").get("ports"))
+        .contains(seederPort + ":" + seederPort + "/tcp");
+  }
 }

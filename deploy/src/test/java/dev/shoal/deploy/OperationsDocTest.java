@@ -136,4 +136,19 @@ class OperationsDocTest {
       assertThat(doc()).contains(endpoint);
     }
   }
+
+  /** The metrics table lists every metric the control plane's sources register. */
+  @Test
+  void everyShoalMetricIsInTheMetricsTable() {
+    String doc = doc();
+    for (String sample : Metrics.known().samples()) {
+      if (!sample.startsWith("shoal_")) {
+        continue;
+      }
+      String stem = sample.replaceAll("_(count|sum|max|bucket)$", "");
+      assertThat(row(sample) != null || row(stem) != null)
+          .as("a row for %s in the metrics table", sample)
+          .isTrue();
+    }
+  }
 }

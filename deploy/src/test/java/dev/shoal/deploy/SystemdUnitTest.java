@@ -97,4 +97,16 @@ class SystemdUnitTest {
         .contains("--strip-debug")
         .contains("--type app-image");
   }
+
+  /** bash parses the runtime script, and would refuse a broken copy (so the check can fail). */
+  @Test
+  void theRuntimeScriptParses(@TempDir Path work) throws IOException {
+    String bash = Deploy.tool("bash", "bash");
+    Deploy.Result result = Deploy.run(Deploy.dir(), bash, "-n", "agent/build-runtime.sh");
+    assertThat(result.output()).isBlank();
+    assertThat(result.exitCode()).isZero();
+    Path broken = work.resolve("broken.sh");
+    Files.writeString(broken, Deploy.read("agent/build-runtime.sh").replaceFirst("\\bfi\\b", ""));
+    assertThat(Deploy.run(work, bash, "-n", broken.toString()).exitCode()).isNotZero();
+  }
 }

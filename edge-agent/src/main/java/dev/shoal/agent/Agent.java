@@ -160,7 +160,10 @@ public final class Agent implements AutoCloseable {
             identity,
             transfers,
             () -> policy.evaluate().downloadFromPeersAllowed(),
-            clock);
+            clock,
+            cacheLimitBytes());
+    transfers.reseedCache();
+    reporter.setCacheLimit(cacheLimitBytes());
     updates.sendConsentRecords(consent, config.tickInterval());
     reporter.setInstalls(
         () -> updates.jobs().stream().map(dev.shoal.agent.update.InstallJob::status).toList());
@@ -282,6 +285,23 @@ public final class Agent implements AutoCloseable {
   /** The agent's swarm engine and the packs it downloads and seeds. */
   public Transfers transfers() {
     return transfers;
+  }
+
+  /**
+   * Most bytes of packs kept for seeding: the configured limit, else the smaller of 10 GiB and 10%
+   * of the data directory's disk.
+   */
+  public long cacheLimitBytes() {
+    if (config.cacheLimitBytes() > 0) {
+      return config.cacheLimitBytes();
+    }
+    long tenGiB = 10L << 30;
+    try {
+      return Math.min(
+          tenGiB, java.nio.file.Files.getFileStore(dataDir.root()).getTotalSpace() / 10);
+    } catch (java.io.IOException e) {
+      return tenGiB;
+    }
   }
 
   /** Enrolment, installs and updates. */

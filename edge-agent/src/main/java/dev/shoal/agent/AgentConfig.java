@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param maxRequestBodyBytes local API bodies larger than this are refused with 413
  * @param powerSupplyRoot Linux sysfs power-supply directory (tests point it elsewhere)
  * @param tickInterval how often power, upload hours and counters are re-checked
+ * @param cacheLimitBytes most bytes of packs kept for seeding; 0 = the default rule, the smaller of
+ *     10 GiB and 10% of the data directory's disk
  */
 public record AgentConfig(
     Path dataDir,
@@ -31,7 +33,8 @@ public record AgentConfig(
     BandwidthSettings defaultLimits,
     int maxRequestBodyBytes,
     Path powerSupplyRoot,
-    Duration tickInterval) {
+    Duration tickInterval,
+    long cacheLimitBytes) {
 
   /** Reserved .invalid name: nothing is contacted until enrolment configures a real URL. */
   public static final URI UNCONFIGURED_CONTROL_PLANE = URI.create("https://control-plane.invalid/");
@@ -50,6 +53,9 @@ public record AgentConfig(
     if (maxRequestBodyBytes < 1024 || maxRequestBodyBytes > 1024 * 1024) {
       throw new IllegalArgumentException("maxRequestBodyBytes must be 1 KiB..1 MiB");
     }
+    if (cacheLimitBytes < 0) {
+      throw new IllegalArgumentException("cacheLimitBytes must be >= 0");
+    }
     if (tickInterval.isNegative() || tickInterval.isZero() || tickInterval.toSeconds() > 60) {
       throw new IllegalArgumentException("tickInterval must be in (0, 60 s]");
     }
@@ -64,7 +70,21 @@ public record AgentConfig(
         BandwidthSettings.DEFAULTS,
         64 * 1024,
         PowerProbe.LINUX_POWER_SUPPLY,
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        0);
+  }
+
+  public AgentConfig withCacheLimitBytes(long bytes) {
+    return new AgentConfig(
+        dataDir,
+        controlPlaneUrl,
+        localApiPort,
+        zone,
+        defaultLimits,
+        maxRequestBodyBytes,
+        powerSupplyRoot,
+        tickInterval,
+        bytes);
   }
 
   public AgentConfig withDataDir(Path dir) {
@@ -76,7 +96,8 @@ public record AgentConfig(
         defaultLimits,
         maxRequestBodyBytes,
         powerSupplyRoot,
-        tickInterval);
+        tickInterval,
+        cacheLimitBytes);
   }
 
   public AgentConfig withControlPlaneUrl(URI url) {
@@ -88,7 +109,8 @@ public record AgentConfig(
         defaultLimits,
         maxRequestBodyBytes,
         powerSupplyRoot,
-        tickInterval);
+        tickInterval,
+        cacheLimitBytes);
   }
 
   public AgentConfig withLocalApiPort(int port) {
@@ -100,7 +122,8 @@ public record AgentConfig(
         defaultLimits,
         maxRequestBodyBytes,
         powerSupplyRoot,
-        tickInterval);
+        tickInterval,
+        cacheLimitBytes);
   }
 
   public AgentConfig withZone(ZoneId z) {
@@ -112,7 +135,8 @@ public record AgentConfig(
         defaultLimits,
         maxRequestBodyBytes,
         powerSupplyRoot,
-        tickInterval);
+        tickInterval,
+        cacheLimitBytes);
   }
 
   public AgentConfig withPowerSupplyRoot(Path root) {
@@ -124,7 +148,8 @@ public record AgentConfig(
         defaultLimits,
         maxRequestBodyBytes,
         root,
-        tickInterval);
+        tickInterval,
+        cacheLimitBytes);
   }
 
   public AgentConfig withTickInterval(Duration tick) {
@@ -136,7 +161,8 @@ public record AgentConfig(
         defaultLimits,
         maxRequestBodyBytes,
         powerSupplyRoot,
-        tick);
+        tick,
+        cacheLimitBytes);
   }
 
   /**

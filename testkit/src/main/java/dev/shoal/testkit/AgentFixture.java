@@ -52,12 +52,21 @@ public final class AgentFixture implements AutoCloseable {
 
   /** Starts an agent on {@code dataDir} (created if missing), on mains power. */
   public static AgentFixture start(Path dataDir) {
+    return start(dataDir, 0);
+  }
+
+  /** With a cache limit in bytes (0: the agent's default rule). */
+  public static AgentFixture start(Path dataDir, long cacheLimitBytes) {
     try {
       Files.createDirectories(dataDir);
       Path noPower = dataDir.resolveSibling(dataDir.getFileName() + "-no-power-supply");
       Files.createDirectories(noPower);
       Agent agent =
-          Agent.start(AgentConfig.defaults().withDataDir(dataDir).withPowerSupplyRoot(noPower));
+          Agent.start(
+              AgentConfig.defaults()
+                  .withDataDir(dataDir)
+                  .withPowerSupplyRoot(noPower)
+                  .withCacheLimitBytes(cacheLimitBytes));
       return new AgentFixture(dataDir, agent);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -175,6 +175,123 @@ class AgentInstallTest {
     assertThat(relative.body()).contains("absolute");
   }
 
+  @Test
+  void theCliInstallsShowsTheCacheAndUninstallRemovesEverythingAndDeregisters() throws Exception {
+    Map<String, byte[]> v1 = Builds.gameBuild();
+    publish(v1, "1.0");
+    enrolAndEntitle();
+    Path dir = temp.resolve("cli-game");
+    String data = agent.dataDir().toString();
+
+    Cli install =
+        cli(
+            "--data-dir",
+            data,
+            "install",
+            "--product",
+            "game",
+            "--channel",
+            "stable",
+            "--dir",
+            dir.toString(),
+            "--json");
+    assertThat(install.exit()).as(install.err()).isZero();
+    String last = install.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+    assertThat(last).contains("\"state\":\"COMPLETED\"");
+    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+
+    Cli cache = cli("--data-dir", data, "cache");
+    assertThat(cache.exit()).as(cache.err()).isZero();
+    assertThat(cache.out()).contains(".pack").contains("limit");
+
+    assertThat(cli("--data-dir", data, "uninstall", "--yes").exit())
+        .as("refused while the agent runs")
+        .isEqualTo(4);
+    agent.close();
+    Cli uninstall = cli("--data-dir", data, "uninstall", "--yes");
+    assertThat(uninstall.exit()).as(uninstall.out() + uninstall.err()).isZero();
+    assertThat(uninstall.out()).contains("deregistered");
+    assertThat(agent.dataDir()).doesNotExist();
+    assertThat(files(dir)).as("the game stays").containsExactlyInAnyOrderEntriesOf(v1);
+    JsonNode devices = admin.get("/api/v1/devices").assertSuccess().json();
+    assertThat(devices.toString()).contains(agent.deviceId());
+    for (JsonNode d : devices) {
+      if (d.get("id").asString().equals(agent.deviceId())) {
+        assertThat(d.get("revokedAt").isNull()).as("revoked").isFalse();
+      }
+    }
+    agent = AgentFixture.start(temp.resolve("after-uninstall")); // for @AfterEach
+  }
+
+  @Test
+  void theCacheEvictsTheLeastRecentlyUsedPackAndSeedsTheRestAgainAfterARestart() throws Exception {
+    agent.close();
+    agent = AgentFixture.start(temp.resolve("small-cache"), 12_000_000);
+    admin.post("/api/v1/products", Map.of("slug", "other", "name", "Other")).assertSuccess();
+    admin.post("/api/v1/products/other/channels", Map.of("name", "stable")).assertSuccess();
+    publish(Builds.gameBuild(), "1.0");
+    String upload =
+        Builds.upload(
+            admin,
+            controlPlane.baseUrl(),
+            apiKey,
+            "other",
+            Map.of("big.bin", Builds.bytes(42, 8_000_000)));
+    String other = Builds.release(admin, "other", "stable", upload, "1.0").get("id").asString();
+    admin.post("/api/v1/releases/" + other + "/publish", Map.of("rollout", 100)).assertSuccess();
+    enrolAndEntitle();
+    admin
+        .post("/api/v1/products/other/entitlements", Map.of("deviceId", agent.deviceId()))
+        .assertSuccess();
+
+    JsonNode first =
+        agent.awaitInstall(agent.install("game", "stable", temp.resolve("g1")), TIMEOUT);
+    assertThat(first.get("state").asString()).as(first.toString()).isEqualTo("COMPLETED");
+    String firstPack = cachedPacks().get(0);
+    Thread.sleep(1100); // distinct last-used times, whatever the file system's resolution
+    JsonNode second =
+        agent.awaitInstall(agent.install("other", "stable", temp.resolve("g2")), TIMEOUT);
+    assertThat(second.get("state").asString()).as(second.toString()).isEqualTo("COMPLETED");
+
+    assertThat(cachedPacks()).as("the older pack was evicted").hasSize(1).doesNotContain(firstPack);
+    assertThat(agent.agent().transfers().transfers())
+        .extracting(t -> t.fileName())
+        .as("an evicted pack is no longer seeded")
+        .doesNotContain(firstPack)
+        .containsExactlyElementsOf(cachedPacks());
+
+    Path data = agent.dataDir();
+    agent.close();
+    agent = AgentFixture.start(data, 12_000_000);
+    assertThat(agent.agent().transfers().transfers())
+        .extracting(t -> t.fileName())
+        .as("seeded again after a restart")
+        .containsExactlyElementsOf(cachedPacks());
+  }
+
+  private java.util.List<String> cachedPacks() throws IOException {
+    try (Stream<Path> s = Files.list(agent.dataDir().resolve("cache"))) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".pack"))
+          .sorted()
+          .toList();
+    }
+  }
+
+  record Cli(int exit, String out, String err) {}
+
+  private static Cli cli(String... args) {
+    var out = new java.io.ByteArrayOutputStream();
+    var err = new java.io.ByteArrayOutputStream();
+    int exit =
+        dev.shoal.agent.cli.ShoalAgent.execute(
+            new java.io.ByteArrayInputStream(new byte[0]),
+            new java.io.PrintStream(out, true),
+            new java.io.PrintStream(err, true),
+            args);
+    return new Cli(exit, out.toString(), err.toString());
+  }
+
   private void enrolAndEntitle() {
     agent.enrol(controlPlane, org);
     admin

@@ -72,6 +72,17 @@ class DeviceController {
         .body(devices.enrol(organisation, signingKey, agreementKey, region));
   }
 
+  @Operation(
+      summary =
+          "A device leaves (the player uninstalled the agent): it is revoked at once, like an"
+              + " admin revocation (signed by the device)")
+  @DeleteMapping("/api/v1/device/enrolment")
+  ResponseEntity<Void> leave(HttpServletRequest request) {
+    Devices.Device device = DeviceAttribute.of(request);
+    devices.revoke(device.organisationId(), device.id());
+    return ResponseEntity.noContent().build();
+  }
+
   @Operation(summary = "Devices enrolled in the caller's organisation (VIEWER)")
   @GetMapping("/api/v1/devices")
   List<Devices.DeviceSummary> list(Caller caller) {

@@ -23,11 +23,25 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--control-plane", description = "Control plane URL (https).")
   URI controlPlane;
 
+  @Option(
+      names = "--organisation",
+      description = "With --control-plane: enrol in this organisation at start, if not enrolled.")
+  String organisation;
+
+  @Option(
+      names = "--cache-limit",
+      description =
+          "Most bytes of packs kept, e.g. 5GB (default: the smaller of 10 GiB and 10% of the disk).")
+  String cacheLimit;
+
   @Override
   public Integer call() {
     AgentConfig config = AgentConfig.defaults().withDataDir(root.dataDir).withLocalApiPort(port);
     if (controlPlane != null) {
       config = config.withControlPlaneUrl(controlPlane);
+    }
+    if (cacheLimit != null) {
+      config = config.withCacheLimitBytes(ByteUnits.parse(cacheLimit));
     }
     Agent agent;
     try {
@@ -52,6 +66,16 @@ final class RunCommand implements Callable<Integer> {
             + " (token in "
             + agent.dataDir().localApiFile()
             + ")");
+    if (controlPlane != null
+        && organisation != null
+        && agent.updates().currentEnrolment().isEmpty()) {
+      try {
+        agent.updates().enrol(controlPlane, organisation, "");
+        out.println("Enrolled with " + controlPlane + " (" + organisation + ").");
+      } catch (dev.shoal.agent.update.UpdateException e) {
+        out.println("Could not enrol with " + controlPlane + ": " + e.getMessage());
+      }
+    }
     out.println("Status page: run 'shoal-agent status --open'. Stop with Ctrl+C.");
     out.flush();
     try {

@@ -14,8 +14,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code shoal-agent}: runs the agent and controls a running one. Exit codes: 0 ok, 1 other error,
- * 2 usage, 3 agent not running, 4 refused by the agent. Install, cache and uninstall commands come
- * with the swarm and control-plane wiring and are deliberately absent until they work.
+ * 2 usage, 3 agent not running, 4 refused by the agent, 5 an install failed.
  */
 @Command(
     name = "shoal-agent",
@@ -29,7 +28,11 @@ import picocli.CommandLine.Option;
       LimitsCommand.class,
       PauseCommand.class,
       ResumeCommand.class,
-      QuietCommand.class
+      QuietCommand.class,
+      EnrolCommand.class,
+      InstallCommand.class,
+      CacheCommand.class,
+      UninstallCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -37,7 +40,8 @@ import picocli.CommandLine.Option;
       "1:other error",
       "2:usage error",
       "3:the agent is not running",
-      "4:the agent refused the request"
+      "4:the agent refused the request",
+      "5:the install failed (the agent's error code is printed)"
     })
 public final class ShoalAgent implements Runnable {
   @Option(

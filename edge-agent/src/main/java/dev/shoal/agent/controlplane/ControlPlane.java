@@ -180,6 +180,11 @@ public final class ControlPlane {
     body(signed("POST", "api/v1/device/consent", recordJson.getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** Tells the control plane this device leaves (uninstall): it is revoked at once. */
+  public void leave() throws ControlPlaneException {
+    body(signed("DELETE", "api/v1/device/enrolment", new byte[0]));
+  }
+
   /** The origin URL of a pack: a BEP 19 style web seed that answers range requests. */
   public URI originPackUrl(String passkey, String infoHash) {
     return base.resolve("origin/" + encode(passkey) + "/packs/" + encode(infoHash));

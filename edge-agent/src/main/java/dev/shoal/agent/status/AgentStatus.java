@@ -22,6 +22,7 @@ public record AgentStatus(
     Activity activity,
     Rates rates,
     List<CachedItem> cache,
+    long cacheLimitBytes,
     List<InstallStatus> installs) {
 
   public AgentStatus {

@@ -47,6 +47,13 @@ public final class StatusReporter {
     liveRates = java.util.Objects.requireNonNull(source);
   }
 
+  private volatile long cacheLimitBytes;
+
+  /** The cache's size limit, shown with the cache listing. */
+  public void setCacheLimit(long bytes) {
+    cacheLimitBytes = bytes;
+  }
+
   /** Where the installs in progress and recently finished come from. */
   public void setInstalls(Supplier<List<InstallStatus>> source) {
     installs = java.util.Objects.requireNonNull(source);
@@ -73,6 +80,7 @@ public final class StatusReporter {
         new AgentStatus.Activity(meter.today(), meter.thisMonth()),
         liveRates.get(),
         cacheListing(),
+        cacheLimitBytes,
         installs.get());
   }
 

@@ -4,6 +4,7 @@ import dev.shoal.agent.bandwidth.BandwidthPolicy;
 import dev.shoal.agent.bandwidth.EffectiveLimits;
 import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.fs.DataDir;
+import dev.shoal.agent.json.Json;
 import dev.shoal.swarm.Progress;
 import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +51,8 @@ public final class Transfers implements AutoCloseable {
   private final TrafficMeter meter;
   private final Path cacheDir;
   private final Path resumeDir;
+  private final Path packsDir;
+  private final DataDir dataDir;
   private final Swarm swarm;
   private final ScheduledExecutorService poller;
   private final List<Transfer> transfers = new CopyOnWriteArrayList<>();
@@ -83,6 +87,9 @@ public final class Transfers implements AutoCloseable {
     this.meter = meter;
     this.cacheDir = dataDir.cacheDir();
     this.resumeDir = dataDir.stateDir().resolve("resume");
+    this.packsDir = dataDir.stateDir().resolve("packs");
+    this.dataDir = dataDir;
+    dataDir.ensureDir(packsDir);
     dataDir.ensureDir(cacheDir);
     dataDir.ensureDir(resumeDir);
     EffectiveLimits limits = policy.evaluate();
@@ -177,9 +184,117 @@ public final class Transfers implements AutoCloseable {
     }
     try {
       Files.deleteIfExists(resumeDir.resolve(fileName + ".shoal-resume"));
+      Files.deleteIfExists(packsDir.resolve(fileName + ".json"));
       Files.deleteIfExists(cacheDir.resolve(fileName));
     } catch (IOException e) {
       System.err.println("shoal-agent: cannot delete " + fileName + " from the cache: " + e);
+    }
+  }
+
+  /**
+   * What is kept to seed a cached pack again after a restart (owner-only: it holds the passkey).
+   */
+  record CachedPack(
+      String fileName, byte[] torrent, List<byte[]> pieceSha256, String announceUrl, URI webSeed) {
+    PackSource source() {
+      return new PackSource(fileName, torrent, pieceSha256, announceUrl, List.of(), webSeed);
+    }
+  }
+
+  /**
+   * Remembers a complete pack so that it is seeded again after a restart ({@link #reseedCache}),
+   * and marks it as just used for the cache's least-recently-used order.
+   */
+  public void remember(PackSource p) {
+    CachedPack c =
+        new CachedPack(p.fileName(), p.torrent(), p.pieceSha256(), p.announceUrl(), p.webSeed());
+    dataDir.writeAtomically(
+        packsDir.resolve(p.fileName() + ".json"), Json.MAPPER.writeValueAsString(c));
+  }
+
+  /** Seeds every remembered pack still in the cache (at start). Returns how many. */
+  public synchronized int reseedCache() {
+    int n = 0;
+    for (Path meta : packMetadata()) {
+      try {
+        CachedPack c = Json.MAPPER.readValue(Files.readString(meta), CachedPack.class);
+        if (Files.isRegularFile(cacheDir.resolve(c.fileName()))) {
+          seed(c.source());
+          n++;
+        }
+      } catch (IOException | RuntimeException e) {
+        System.err.println("shoal-agent: cannot seed " + meta.getFileName() + " again: " + e);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Deletes the least recently used packs until the cache holds at most {@code limitBytes}; an
+   * evicted pack stops being seeded first. Packs still downloading are never evicted. Returns the
+   * evicted file names.
+   */
+  public synchronized List<String> evict(long limitBytes) {
+    List<Path> files = new ArrayList<>();
+    try (var s = Files.list(cacheDir)) {
+      s.filter(Files::isRegularFile).forEach(files::add);
+    } catch (IOException e) {
+      System.err.println("shoal-agent: cannot list the cache: " + e);
+      return List.of();
+    }
+    long total = files.stream().mapToLong(Transfers::size).sum();
+    files.sort(java.util.Comparator.comparing(this::lastUsed));
+    List<String> evicted = new ArrayList<>();
+    for (Path f : files) {
+      if (total <= limitBytes) {
+        break;
+      }
+      String name = f.getFileName().toString();
+      if (downloading(name)) {
+        continue;
+      }
+      long bytes = size(f);
+      discard(name);
+      total -= bytes;
+      evicted.add(name);
+    }
+    return evicted;
+  }
+
+  private boolean downloading(String fileName) {
+    for (Transfer t : transfers) {
+      if (t.fileName().equals(fileName)
+          && !t.isClosed()
+          && !t.seedOnly()
+          && !t.progress().isComplete()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private java.nio.file.attribute.FileTime lastUsed(Path dataFile) {
+    Path meta = packsDir.resolve(dataFile.getFileName() + ".json");
+    try {
+      return Files.getLastModifiedTime(Files.exists(meta) ? meta : dataFile);
+    } catch (IOException e) {
+      return java.nio.file.attribute.FileTime.fromMillis(0);
+    }
+  }
+
+  private List<Path> packMetadata() {
+    try (var s = Files.list(packsDir)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".json")).toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
     }
   }
 

@@ -248,6 +248,7 @@ public final class InstallJob {
         throw fromInstall(e);
       }
       installedVersion = m.version();
+      owner.transfers().evict(owner.cacheLimitBytes());
       report(cp, releaseId, started, "ok");
       finish(State.COMPLETED);
     } catch (UpdateException e) {
@@ -384,7 +385,10 @@ public final class InstallJob {
             owner.transfers().flushCounts();
             fromPeers += t.bytesFromPeers();
             fromOrigin += t.bytesFromOrigin();
-            return; // the pack stays in the cache and is seeded while uploads are allowed
+            // The pack stays in the cache and is seeded while uploads are allowed, also after a
+            // restart, until the cache's limit evicts it.
+            owner.transfers().remember(source);
+            return;
           } catch (TimeoutException e) {
             status(); // refresh the stall clock
           } catch (IllegalStateException e) {

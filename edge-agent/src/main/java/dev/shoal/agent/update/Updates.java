@@ -59,13 +59,16 @@ public final class Updates implements AutoCloseable {
             return t;
           });
   private volatile Enrolment enrolment;
+  private final long cacheLimitBytes;
 
   public Updates(
       DataDir dataDir,
       DeviceIdentity identity,
       Transfers transfers,
       BooleanSupplier peersAllowed,
-      Clock clock) {
+      Clock clock,
+      long cacheLimitBytes) {
+    this.cacheLimitBytes = cacheLimitBytes;
     this.dataDir = dataDir;
     this.identity = identity;
     this.transfers = transfers;
@@ -273,6 +276,10 @@ public final class Updates implements AutoCloseable {
 
   Instant now() {
     return clock.instant();
+  }
+
+  long cacheLimitBytes() {
+    return cacheLimitBytes;
   }
 
   Path cacheFile(String name) {

@@ -1,8 +1,7 @@
 package dev.shoal.swarm;
 
-import dev.shoal.protocol.torrent.Bencode;
-import dev.shoal.protocol.torrent.BencodeException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.http.HttpClient;
@@ -15,10 +14,11 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +40,19 @@ final class Engine implements Runnable {
   private static final long SECOND = 1_000_000_000L;
   private static final int SOCKET_BUFFER = 2 * 1024 * 1024;
 
+  /**
+   * Bans of one address (IPv4 host, IPv6 /64) after which the whole address is refused: a banned
+   * peer coming back from a new port with a new peer id is recognised, while one bad player behind
+   * a shared NAT address does not at once lock out the others.
+   */
+  static final int STRIKES_PER_ADDRESS = 3;
+
+  /** Connections from one address that have not completed the handshake yet. */
+  static final int HALF_OPEN_PER_ADDRESS = 32;
+
+  /** Entries kept per ban table (oldest forgotten first), so bans cannot exhaust memory. */
+  private static final int MAX_BAN_ENTRIES = 65_536;
+
   final SwarmConfig config;
   final byte[] peerId;
   final TokenBucket upBucket;
@@ -54,8 +67,10 @@ final class Engine implements Runnable {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final List<Peer> peers = new ArrayList<>();
   private final Map<String, Torrent> torrents = new HashMap<>();
-  private final Set<String> bannedAddresses = new HashSet<>();
-  private final Set<String> bannedIds = new HashSet<>();
+  private final Set<InetSocketAddress> bannedEndpoints = boundedSet();
+  private final Set<String> bannedIds = boundedSet();
+  private final Set<String> bannedHosts = boundedSet();
+  private final Map<String, Integer> strikes = boundedMap();
   private final Set<Peer> toFlush = new LinkedHashSet<>();
   private ServerSocketChannel server;
   private volatile int boundPort;
@@ -231,8 +246,13 @@ final class Engine implements Runnable {
     }
   }
 
+  /** Every connection, handshaken or not (engine thread only). */
+  List<Peer> peers() {
+    return peers;
+  }
+
   boolean canConnect(InetSocketAddress a) {
-    if (peers.size() >= config.maxConnections() || bannedAddresses.contains(a.toString())) {
+    if (peers.size() >= config.maxConnections() || isBanned(a)) {
       return false;
     }
     boolean self =
@@ -268,11 +288,60 @@ final class Engine implements Runnable {
     ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
   }
 
+  private static <T> Set<T> boundedSet() {
+    return Collections.newSetFromMap(boundedMap());
+  }
+
+  private static <K, V> Map<K, V> boundedMap() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > MAX_BAN_ENTRIES;
+      }
+    };
+  }
+
+  /** The unit an address ban covers: the IPv4 host, or the IPv6 /64 (one subscriber's LAN). */
+  static String hostKey(InetAddress a) {
+    byte[] b = a.getAddress();
+    return b.length == 16 ? HexFormat.of().formatHex(b, 0, 8) + "::/64" : a.getHostAddress();
+  }
+
+  boolean isBanned(InetSocketAddress a) {
+    return bannedEndpoints.contains(a)
+        || a.getAddress() != null && bannedHosts.contains(hostKey(a.getAddress()));
+  }
+
+  /**
+   * Bans a peer for the session: its address and port, its listen port and its peer id are never
+   * accepted or dialled again, and the ban is a strike against its address ({@link
+   * #STRIKES_PER_ADDRESS}). Also for peers already disconnected (a liar found out later).
+   */
   void ban(Peer p, String why) {
+    if (p.banned) {
+      return;
+    }
+    p.banned = true;
     LOG.warning("banning " + p.address + (p.outgoing ? " (outgoing)" : " (incoming)") + ": " + why);
-    bannedAddresses.add(p.address.toString());
+    if (p.torrent != null) {
+      p.torrent.peersBanned++;
+    }
+    bannedEndpoints.add(p.address);
+    if (p.listenAddress != null) {
+      bannedEndpoints.add(p.listenAddress);
+    }
     if (p.remoteId != null) {
       bannedIds.add(Torrent.hex(p.remoteId));
+    }
+    String host = hostKey(p.address.getAddress());
+    int n = strikes.merge(host, 1, Integer::sum);
+    if (n >= STRIKES_PER_ADDRESS && bannedHosts.add(host)) {
+      LOG.warning("banning address " + host + " after " + n + " banned peers");
+      for (Peer o : new ArrayList<>(peers)) {
+        if (o != p && hostKey(o.address.getAddress()).equals(host)) {
+          close(o, "address banned");
+        }
+      }
     }
     close(p, "banned: " + why);
   }
@@ -380,6 +449,12 @@ final class Engine implements Runnable {
         if (key.isValid() && key.isWritable()) {
           flushLater(p);
         }
+      } catch (ProtocolException e) {
+        if (e.ban) {
+          ban(p, e.getMessage());
+        } else {
+          close(p, e.getMessage());
+        }
       } catch (IOException | RuntimeException e) {
         // Whatever a peer does wrong only ever costs that one connection.
         close(p, e.toString());
@@ -400,13 +475,16 @@ final class Engine implements Runnable {
         return;
       }
       try {
-        if (peers.size() >= config.maxConnections()) {
+        InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+        if (peers.size() >= config.maxConnections()
+            || isBanned(remote)
+            || halfOpenFrom(remote.getAddress()) >= HALF_OPEN_PER_ADDRESS) {
           ch.close();
           continue;
         }
         tune(ch);
         ch.configureBlocking(false);
-        Peer p = new Peer(ch, (InetSocketAddress) ch.getRemoteAddress(), false);
+        Peer p = new Peer(ch, remote, false);
         p.connected = true;
         peers.add(p);
         p.key = ch.register(selector, SelectionKey.OP_READ, p);
@@ -418,6 +496,18 @@ final class Engine implements Runnable {
         }
       }
     }
+  }
+
+  /** Silent or slow connections from one address may not fill all our connection slots. */
+  private int halfOpenFrom(InetAddress a) {
+    String host = hostKey(a);
+    int n = 0;
+    for (Peer p : peers) {
+      if (!p.outgoing && !p.handshakeReceived && hostKey(p.address.getAddress()).equals(host)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void onConnectFinished(Peer p) {
@@ -457,7 +547,7 @@ final class Engine implements Runnable {
     try {
       parse(p);
     } finally {
-      in.compact();
+      p.in.compact(); // p.in, not in: a huge bitfield may have made parse() grow the buffer
     }
     if (!p.closed && p.torrent != null && p.handshakeReceived) {
       p.torrent.fillRequests(p);
@@ -466,56 +556,25 @@ final class Engine implements Runnable {
   }
 
   private void parse(Peer p) throws IOException {
-    ByteBuffer in = p.in;
     if (!p.handshakeReceived && !readHandshake(p)) {
       return;
     }
-    while (!p.closed && in.remaining() >= 4) {
-      int len = in.getInt(in.position());
-      if (len < 0 || len > maxMessage(p)) {
-        ban(p, "oversized message of " + len + " bytes");
-        return;
+    WireDecoder d = p.decoder;
+    while (!p.closed && d.next(p.in)) {
+      if (d.id != WireDecoder.KEEP_ALIVE) {
+        dispatch(p, d);
       }
-      if (in.remaining() < 4 + len) {
-        return;
-      }
-      in.position(in.position() + 4);
-      if (len == 0) {
-        continue; // keep-alive
-      }
-      int end = in.position() + len;
-      int id = in.get() & 0xff;
-      ByteBuffer payload = in.slice();
-      payload.limit(len - 1);
-      in.position(end);
-      dispatch(p, id, payload);
     }
-  }
-
-  private int maxMessage(Peer p) {
-    int bitfield = p.torrent == null ? 0 : 1 + (p.torrent.pieceCount + 7) / 8;
-    return Math.max(Wire.MAX_MESSAGE, bitfield);
   }
 
   /** Returns true once the 68-byte handshake is in; rejects MSE and garbage at the first byte. */
-  private boolean readHandshake(Peer p) {
-    ByteBuffer in = p.in;
-    int avail = in.remaining();
-    for (int i = 0; i < Math.min(avail, 20); i++) {
-      byte expected = i == 0 ? (byte) 19 : Wire.PROTOCOL[i - 1];
-      if (in.get(in.position() + i) != expected) {
-        close(p, "not a BitTorrent handshake (encrypted or garbage)");
-        return false;
-      }
-    }
-    if (avail < Wire.HANDSHAKE_LEN) {
+  private boolean readHandshake(Peer p) throws ProtocolException {
+    WireDecoder.Handshake hs = WireDecoder.handshake(p.in);
+    if (hs == null) {
       return false;
     }
-    byte[] hs = new byte[Wire.HANDSHAKE_LEN];
-    in.get(hs);
-    byte[] infoHash = Arrays.copyOfRange(hs, 28, 48);
-    byte[] remoteId = Arrays.copyOfRange(hs, 48, 68);
-    Torrent t = torrents.get(Torrent.hex(infoHash));
+    byte[] remoteId = hs.peerId();
+    Torrent t = torrents.get(Torrent.hex(hs.infoHash()));
     if (t == null || (p.torrent != null && p.torrent != t) || !t.acceptsPeers()) {
       close(p, "unknown or inactive torrent");
       return false;
@@ -532,8 +591,10 @@ final class Engine implements Runnable {
     }
     p.torrent = t;
     p.remoteId = remoteId;
-    p.extended = (hs[20 + 5] & 0x10) != 0;
-    p.fast = (hs[20 + 7] & 0x04) != 0;
+    p.extended = hs.extended();
+    p.fast = hs.fast();
+    p.decoder = new WireDecoder(t.pieceCount, t.meta.pieceLength(), t.meta.length());
+    p.ensureReadCapacity(p.decoder.maxMessage + 4);
     p.handshakeReceived = true;
     if (!p.handshakeSent) {
       p.sendHandshake(t.infoHash, peerId);
@@ -543,125 +604,50 @@ final class Engine implements Runnable {
     return true;
   }
 
-  private void dispatch(Peer p, int id, ByteBuffer m) throws IOException {
+  /** Acts on one decoded message; the decoder has already checked every index and length. */
+  private void dispatch(Peer p, WireDecoder d) {
     Torrent t = p.torrent;
-    int n = m.remaining();
-    switch (id) {
+    switch (d.id) {
       case Wire.CHOKE -> {
         p.peerChoking = true;
         t.onChoked(p);
       }
       case Wire.UNCHOKE -> p.peerChoking = false;
       case Wire.INTERESTED, Wire.NOT_INTERESTED -> {
-        p.peerInterested = id == Wire.INTERESTED;
+        p.peerInterested = d.id == Wire.INTERESTED;
         t.onInterestChanged(p);
       }
-      case Wire.HAVE -> t.onHave(p, pieceIndex(p, m, n, 4));
-      case Wire.BITFIELD -> onBitfield(p, m, n);
-      case Wire.REQUEST -> {
-        int[] r = blockRef(p, m, n);
-        if (r != null) {
-          t.onRequest(p, r[0], r[1], r[2]);
-        }
-      }
-      case Wire.PIECE -> onPiece(p, m, n);
-      case Wire.CANCEL -> {
-        int[] r = blockRef(p, m, n);
-        if (r != null) {
-          t.onCancel(p, r[0], r[1], r[2]);
-        }
-      }
+      case Wire.HAVE -> t.onHave(p, d.index);
+      case Wire.BITFIELD -> t.onBitfield(p, d.bitfield());
+      case Wire.REQUEST -> t.onRequest(p, d.index, d.begin, d.length);
+      case Wire.PIECE -> t.onBlock(p, d.index, d.begin, d.payload);
+      case Wire.CANCEL -> t.onCancel(p, d.index, d.begin, d.length);
       case Wire.HAVE_ALL -> t.onHaveAll(p);
-      case Wire.REJECT -> {
-        if (n == 12) {
-          t.onReject(p, m.getInt(0), m.getInt(4));
-        }
-      }
-      case Wire.EXTENDED -> onExtended(p, m, n);
+      case Wire.REJECT -> t.onReject(p, d.index, d.begin);
+      case Wire.EXTENDED -> onExtended(p, d);
       default -> {
         // HAVE_NONE, PORT (no DHT), SUGGEST (ignored), ALLOWED_FAST, unknown: tolerated
       }
     }
   }
 
-  private int pieceIndex(Peer p, ByteBuffer m, int n, int expected) throws IOException {
-    if (n != expected) {
-      throw new IOException("bad HAVE length " + n);
-    }
-    int index = m.getInt(0);
-    if (index < 0 || index >= p.torrent.pieceCount) {
-      throw new IOException("piece index out of range: " + index);
-    }
-    return index;
-  }
-
-  private void onBitfield(Peer p, ByteBuffer m, int n) {
-    int count = p.torrent.pieceCount;
-    if (n != (count + 7) / 8) {
-      ban(p, "bitfield of " + n + " bytes for " + count + " pieces");
-      return;
-    }
-    BitSet bits = new BitSet(count);
-    for (int i = 0; i < count; i++) {
-      if ((m.get(i >> 3) & (0x80 >>> (i & 7))) != 0) {
-        bits.set(i);
-      }
-    }
-    p.torrent.onBitfield(p, bits);
-  }
-
-  /** Validates a REQUEST/CANCEL body; an over-long request is a protocol abuse, not a typo. */
-  private int[] blockRef(Peer p, ByteBuffer m, int n) throws IOException {
-    if (n != 12) {
-      throw new IOException("bad request length " + n);
-    }
-    int piece = m.getInt(0);
-    int begin = m.getInt(4);
-    int length = m.getInt(8);
-    Torrent t = p.torrent;
-    if (piece < 0 || piece >= t.pieceCount || begin < 0 || length <= 0) {
-      return null;
-    }
-    if (length > Wire.BLOCK) {
-      ban(p, "request for " + length + " bytes");
-      return null;
-    }
-    return (long) begin + length <= t.meta.pieceSize(piece)
-        ? new int[] {piece, begin, length}
-        : null;
-  }
-
-  private void onPiece(Peer p, ByteBuffer m, int n) throws IOException {
-    if (n < 8) {
-      throw new IOException("short PIECE message");
-    }
-    int piece = m.getInt(0);
-    int begin = m.getInt(4);
-    if (piece < 0 || piece >= p.torrent.pieceCount || begin < 0) {
-      throw new IOException("PIECE out of range");
-    }
-    m.position(8);
-    p.torrent.onBlock(p, piece, begin, m);
-  }
-
-  private void onExtended(Peer p, ByteBuffer m, int n) {
-    if (n < 1 || m.get(0) != 0) {
+  private void onExtended(Peer p, WireDecoder d) {
+    if (d.index != 0) {
       return; // ut_pex, ut_metadata, anything else: we advertised none, so we ignore them
     }
-    byte[] body = new byte[n - 1];
-    m.position(1);
-    m.get(body);
-    try {
-      if (Bencode.decode(body, new Bencode.Limits(64 * 1024, 8, 4096)) instanceof Map<?, ?> d) {
-        if (d.get("reqq") instanceof Long reqq) {
-          p.remoteReqq = (int) Math.max(4, Math.min(reqq, 4096));
-        }
-        if (d.get("p") instanceof Long port && port > 0 && port < 65536) {
-          p.listenAddress = new InetSocketAddress(p.address.getAddress(), port.intValue());
-        }
+    WireDecoder.ExtHandshake ext = WireDecoder.extHandshake(d.payload);
+    if (ext == null) {
+      LOG.fine(() -> "ignoring malformed extension handshake from " + p);
+      return;
+    }
+    if (ext.reqq() > 0) {
+      p.remoteReqq = ext.reqq();
+    }
+    if (ext.port() > 0) {
+      p.listenAddress = new InetSocketAddress(p.address.getAddress(), ext.port());
+      if (isBanned(p.listenAddress)) {
+        close(p, "listens on a banned address"); // a banned peer back under a new peer id
       }
-    } catch (BencodeException e) {
-      LOG.fine(() -> "ignoring malformed extension handshake from " + p + ": " + e.getMessage());
     }
   }
 

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.LinkedHashSet;
 
@@ -31,6 +30,10 @@ final class Peer {
   boolean handshakeReceived;
   boolean connected;
   boolean closed;
+  boolean banned;
+
+  /** Set once the handshake names the torrent; frames and checks everything after it. */
+  WireDecoder decoder;
 
   boolean fast;
   boolean extended;
@@ -43,13 +46,24 @@ final class Peer {
   BitSet has = new BitSet();
   boolean hasAll;
 
+  /**
+   * Pieces it advertised but refused (REJECT while unchoking us): no longer believed, whatever HAVE
+   * or HAVE_ALL it sends later.
+   */
+  final BitSet refused = new BitSet();
+
+  /** Its requests we did not queue (choked, duplicate, queue full); decays every second. */
+  int refusedRequests;
+
   /** Our outstanding requests to this peer: key = piece << 32 | begin. */
   final LinkedHashSet<Long> requested = new LinkedHashSet<>();
 
   int requestDepth = 32;
-  final ArrayDeque<Request> peerRequests = new ArrayDeque<>();
 
-  final ByteBuffer in;
+  /** Its requests we will serve, in order; a set, so a duplicate is never served twice. */
+  final LinkedHashSet<Request> peerRequests = new LinkedHashSet<>();
+
+  ByteBuffer in;
 
   /** Write buffer in fill mode; bytes before {@code outStart} are already sent. */
   final ByteBuffer out = ByteBuffer.allocateDirect(256 * 1024);
@@ -74,6 +88,15 @@ final class Peer {
     this.address = address;
     this.outgoing = outgoing;
     this.in = ByteBuffer.allocateDirect(128 * 1024);
+  }
+
+  /** Grows the read buffer when the torrent's bitfield message would not fit (>1M pieces). */
+  void ensureReadCapacity(int bytes) {
+    if (in.capacity() < bytes) {
+      ByteBuffer bigger = ByteBuffer.allocateDirect(bytes);
+      bigger.put(in).flip(); // in is in read mode here; so is the copy
+      in = bigger;
+    }
   }
 
   boolean isSeed(int pieceCount) {
@@ -127,6 +150,16 @@ final class Peer {
         .put(payload);
   }
 
+  /**
+   * BEP 6 reject, only with the fast extension. Rejects are advisory, so they are dropped while a
+   * peer that floods us does not read what we already queued: our buffer stays small.
+   */
+  void reject(int piece, int begin, int length) {
+    if (fast && control.position() < 16 * 1024) {
+      sendRequest(Wire.REJECT, piece, begin, length);
+    }
+  }
+
   void sendKeepAlive() {
     reserve(4).putInt(0);
   }
@@ -150,12 +183,10 @@ final class Peer {
 
   /** Drops the peer's queued requests; with the fast extension each gets an explicit reject. */
   void rejectAll() {
-    while (!peerRequests.isEmpty()) {
-      Request r = peerRequests.poll();
-      if (fast) {
-        sendRequest(Wire.REJECT, r.piece(), r.begin(), r.length());
-      }
+    for (Request r : peerRequests) {
+      reject(r.piece(), r.begin(), r.length());
     }
+    peerRequests.clear();
   }
 
   private ByteBuffer reserve(int n) {

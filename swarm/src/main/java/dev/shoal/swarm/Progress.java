@@ -7,6 +7,8 @@ package dev.shoal.swarm;
  * @param fromPeers payload bytes received from peers (including discarded duplicates and bad data)
  * @param fromOrigin payload bytes received from web seeds
  * @param uploaded PIECE payload bytes sent to peers
+ * @param peersBanned peers of this torrent banned in this session (bad data, lies, floods,
+ *     oversized or out-of-range messages)
  */
 public record Progress(
     State state,
@@ -19,7 +21,8 @@ public record Progress(
     long fromOrigin,
     long uploaded,
     int piecesVerified,
-    int pieceCount) {
+    int pieceCount,
+    int peersBanned) {
 
   public enum State {
     CHECKING,

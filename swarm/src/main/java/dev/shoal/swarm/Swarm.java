@@ -140,6 +140,11 @@ public final class Swarm implements AutoCloseable {
     engine.shutdown();
   }
 
+  /** Runs {@code f} on the engine thread and returns its result (tests inspect state this way). */
+  <T> T onEngine(java.util.function.Function<Engine, T> f) {
+    return call(() -> f.apply(engine));
+  }
+
   private void call(Runnable r) {
     call(
         () -> {

@@ -189,7 +189,8 @@ public final class SwarmCli {
   static void printProgress(PrintStream out, Progress p, long startNanos) {
     out.printf(
         "{\"t\":%.1f,\"state\":\"%s\",\"done\":%d,\"total\":%d,\"down_rate\":%d,\"up_rate\":%d,"
-            + "\"peers\":%d,\"from_peers\":%d,\"from_origin\":%d,\"uploaded\":%d}%n",
+            + "\"peers\":%d,\"from_peers\":%d,\"from_origin\":%d,\"uploaded\":%d,"
+            + "\"banned\":%d}%n",
         (System.nanoTime() - startNanos) / 1e9,
         p.state().name().toLowerCase(java.util.Locale.ROOT),
         p.bytesDone(),
@@ -199,7 +200,8 @@ public final class SwarmCli {
         p.peers(),
         p.fromPeers(),
         p.fromOrigin(),
-        p.uploaded());
+        p.uploaded(),
+        p.peersBanned());
     out.flush();
   }
 }

@@ -36,6 +36,29 @@ final class Torrent {
   private static final int BUDGET_EXHAUSTED = -2;
   private static final long SECOND = 1_000_000_000L;
 
+  /**
+   * Requests of one peer we queue, and the "reqq" we advertise (BEP 10): 8 MiB in flight, more than
+   * one connection needs. Overshoot is rejected (BEP 6), not queued.
+   */
+  static final int MAX_QUEUED_REQUESTS = 512;
+
+  /**
+   * Refused requests (while choked, duplicates, beyond the queue, for pieces we lack) a peer may
+   * run up before it is banned for flooding. The count decays by {@link #REFUSED_DECAY} a second:
+   * an honest peer racing our CHOKE wastes at most one pipeline (at most {@link
+   * #MAX_QUEUED_REQUESTS}) per rechoke, every 10 s.
+   */
+  static final int REFUSED_REQUESTS_LIMIT = 4 * MAX_QUEUED_REQUESTS;
+
+  static final int REFUSED_DECAY = MAX_QUEUED_REQUESTS / 2;
+
+  /**
+   * Distinct pieces a peer may advertise and then refuse (REJECT while unchoking us) before it is
+   * banned as a liar. Honest peers do not do this at all: a choking peer's rejects come after its
+   * CHOKE, and answers to our CANCELs are not counted.
+   */
+  static final int LIES_BEFORE_BAN = 8;
+
   final Engine engine;
   final Metainfo meta;
   final TorrentJob job;
@@ -60,6 +83,13 @@ final class Torrent {
   private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
   private int verifying;
   private int verified;
+
+  /** Peers of this torrent banned so far (counted by {@link Engine#ban}). */
+  int peersBanned;
+
+  /** The longest queue of requests any peer has had with us (a bound the flood tests check). */
+  int peakQueuedRequests;
+
   private long bytesDone;
   final Rate fromPeers = new Rate();
   final Rate fromOrigin = new Rate();
@@ -168,7 +198,7 @@ final class Torrent {
       Map<String, Object> ext = new HashMap<>();
       ext.put("m", Map.of());
       ext.put("v", engine.config.userAgent());
-      ext.put("reqq", 1024L);
+      ext.put("reqq", (long) MAX_QUEUED_REQUESTS);
       if (engine.listenPort() > 0) {
         ext.put("p", (long) engine.listenPort());
       }
@@ -231,7 +261,7 @@ final class Torrent {
   // ---------------------------------------------------------------- incoming messages
 
   void onHave(Peer p, int index) {
-    if (p.hasAll || p.has.get(index)) {
+    if (p.hasAll || p.has.get(index) || p.refused.get(index)) {
       return;
     }
     p.has.set(index);
@@ -251,6 +281,7 @@ final class Torrent {
     for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
       avail[i]--;
     }
+    bits.andNot(p.refused);
     p.has = bits;
     for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
       avail[i]++;
@@ -262,8 +293,8 @@ final class Torrent {
   }
 
   void onHaveAll(Peer p) {
-    if (p.hasAll) {
-      return;
+    if (p.hasAll || !p.refused.isEmpty()) {
+      return; // after refusing pieces, "I have everything" is not believed
     }
     for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
       avail[i]--;
@@ -304,8 +335,48 @@ final class Torrent {
 
   void onReject(Peer p, int piece, int begin) {
     long key = (long) piece << 32 | begin;
-    if (p.requested.remove(key)) {
-      release(piece, begin);
+    if (!p.requested.remove(key)) {
+      return; // we had cancelled it (BEP 6 answers a CANCEL with a REJECT), or never asked
+    }
+    release(piece, begin);
+    if (!p.peerChoking) {
+      refuse(p, piece);
+    }
+  }
+
+  /**
+   * The peer advertised {@code piece}, unchokes us, and still refused a block of it: we stop
+   * believing it has the piece (so the block goes to others instead of back to it), and after
+   * {@link #LIES_BEFORE_BAN} such pieces it is banned.
+   */
+  private void refuse(Peer p, int piece) {
+    if (p.refused.get(piece)) {
+      return;
+    }
+    p.refused.set(piece);
+    if (p.hasAll) {
+      demoteSeed(p);
+    }
+    if (p.has.get(piece)) {
+      p.has.clear(piece);
+      avail[piece]--;
+    }
+    if (p.refused.cardinality() >= Math.min(LIES_BEFORE_BAN, pieceCount)) {
+      engine.ban(p, "refused " + p.refused.cardinality() + " pieces it advertised");
+    } else {
+      updateInterest(p);
+    }
+  }
+
+  /** A "seed" that refused a piece is one no more: its pieces are counted one by one again. */
+  private void demoteSeed(Peer p) {
+    p.hasAll = false;
+    seedPeers--;
+    BitSet all = new BitSet(pieceCount);
+    all.set(0, pieceCount);
+    p.has = all;
+    for (int i = 0; i < pieceCount; i++) {
+      avail[i]++;
     }
   }
 
@@ -315,20 +386,25 @@ final class Torrent {
     }
   }
 
+  /**
+   * A REQUEST (already range-checked by the decoder). Queued if we can serve it and the queue has
+   * room; otherwise rejected (BEP 6) and counted, and a peer that keeps it up is banned: memory per
+   * peer stays bounded by {@link #MAX_QUEUED_REQUESTS}.
+   */
   void onRequest(Peer p, int piece, int begin, int length) {
-    if (p.amChoking || !engine.uploadEnabled() || pieceState[piece] != HAVE) {
-      if (p.fast) {
-        p.sendRequest(Wire.REJECT, piece, begin, length);
+    boolean servable = !p.amChoking && engine.uploadEnabled() && pieceState[piece] == HAVE;
+    if (servable && p.peerRequests.size() < MAX_QUEUED_REQUESTS) {
+      if (p.peerRequests.add(new Peer.Request(piece, begin, length))) {
+        peakQueuedRequests = Math.max(peakQueuedRequests, p.peerRequests.size());
+        return;
       }
-      return;
+      // a duplicate of a queued request: it will be served once; no reject, which would confuse
+    } else {
+      p.reject(piece, begin, length);
     }
-    if (p.peerRequests.size() >= 2048) {
-      if (p.fast) {
-        p.sendRequest(Wire.REJECT, piece, begin, length);
-      }
-      return;
+    if (++p.refusedRequests > REFUSED_REQUESTS_LIMIT) {
+      engine.ban(p, "request flood (" + p.refusedRequests + " requests refused)");
     }
-    p.peerRequests.add(new Peer.Request(piece, begin, length));
   }
 
   void onCancel(Peer p, int piece, int begin, int length) {
@@ -344,6 +420,13 @@ final class Torrent {
     p.snubbed = false;
     long key = (long) piece << 32 | begin;
     boolean wasRequested = p.requested.remove(key);
+    if (wasRequested && len != Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin)) {
+      // Not the block we asked for. Give the request back first: dropping it silently left the
+      // block "requested" by nobody, and the download stalled for good.
+      release(piece, begin);
+      engine.ban(p, "answered a request of piece " + piece + " with " + len + " bytes");
+      return;
+    }
     PieceBuf buf = active.get(piece);
     if (buf == null || begin % Wire.BLOCK != 0) {
       return; // not wanted any more (completed, or taken by the origin)
@@ -688,7 +771,7 @@ final class Torrent {
   /** Serves queued requests into the peer's socket buffer while caps and buffer allow. */
   void fillUpload(Peer p) throws IOException {
     while (!p.peerRequests.isEmpty() && !p.amChoking) {
-      Peer.Request r = p.peerRequests.peek();
+      Peer.Request r = p.peerRequests.iterator().next();
       int need = 13 + r.length();
       p.makeRoom(need);
       long tokens = Math.min(engine.upBucket.available(), upBucket.available());
@@ -698,7 +781,7 @@ final class Torrent {
         }
         return;
       }
-      p.peerRequests.poll();
+      p.peerRequests.remove(r);
       p.out.putInt(9 + r.length()).put((byte) Wire.PIECE).putInt(r.piece()).putInt(r.begin());
       int limit = p.out.limit();
       p.out.limit(p.out.position() + r.length());
@@ -790,6 +873,7 @@ final class Torrent {
     for (Peer p : peers) {
       p.down.sample(seconds);
       p.up.sample(seconds);
+      p.refusedRequests = Math.max(0, p.refusedRequests - REFUSED_DECAY);
       releaseIfSnubbed(p, now);
     }
     if (now - lastResumeSave > 5 * SECOND) {
@@ -970,7 +1054,8 @@ final class Torrent {
         fromOrigin.total(),
         uploaded.total(),
         verified,
-        pieceCount);
+        pieceCount,
+        peersBanned);
   }
 
   void publish() {

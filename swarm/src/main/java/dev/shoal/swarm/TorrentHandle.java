@@ -15,6 +15,11 @@ public final class TorrentHandle implements AutoCloseable {
     this.engine = engine;
   }
 
+  /** The engine-thread state behind this handle; only touch it via {@link Swarm#onEngine}. */
+  Torrent torrent() {
+    return torrent;
+  }
+
   public String infoHashHex() {
     return Torrent.hex(torrent.infoHash);
   }

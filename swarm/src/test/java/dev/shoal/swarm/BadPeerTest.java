@@ -6,6 +6,7 @@ import dev.shoal.protocol.torrent.Metainfo;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,7 @@ class BadPeerTest {
       assertThat(p.fromPeers()).isGreaterThan(p.total()); // bad bytes arrived and were dropped
       assertThat(evil.closedByRemote.get()).isEqualTo(1);
       assertThat(evil.accepted.get()).as("banned address is never dialled again").isEqualTo(1);
+      assertThat(p.peersBanned()).isEqualTo(1);
     }
   }
 
@@ -58,9 +60,14 @@ class BadPeerTest {
           .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
           .awaitCompletion(Duration.ofSeconds(30));
       int port = seeder.listenPort();
+      // Silent (never send anything): more than one address may hold half-open, from one
+      // address. The engine keeps HALF_OPEN_PER_ADDRESS of them and hangs up on the rest at once.
       List<Socket> halfOpen = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
-        halfOpen.add(new Socket("127.0.0.1", port)); // silent: never send anything
+      for (int i = 0; i < 250; i++) {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress("127.0.0.9", 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port));
+        halfOpen.add(s);
       }
       byte[] mse = new byte[96];
       new Random(5).nextBytes(mse); // an MSE/PE DH key looks like this
@@ -71,13 +78,21 @@ class BadPeerTest {
       byte[] hs3 = handshake(meta.infoHash(), "-XX0000-toleratedpe3");
       assertClosedByEngine(port, concat(hs1, new byte[] {0, 16, 0, 0, 7})); // 1 MiB "PIECE"
       assertClosedByEngine(port, concat(hs2, new byte[] {0, 0, 0, 3, 5, 1, 1})); // bad bitfield
-      // a banned peer id is refused at the handshake
+      // a banned peer id is refused at the handshake (each connection here has its own address)
       assertClosedByEngine(port, hs1);
       assertClosedByEngine(
           port,
           concat(hs3, new byte[] {0, 0, 0, 2, 20, 3, 0, 0, 0, 1, 20, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1}),
           false,
           true); // odd PEX, empty extension, repeated unchoke: tolerated
+      int heldHalfOpen =
+          seeder.onEngine(
+              e ->
+                  (int)
+                      e.peers().stream()
+                          .filter(p -> p.address.getAddress().getHostAddress().equals("127.0.0.9"))
+                          .count());
+      assertThat(heldHalfOpen).isEqualTo(Engine.HALF_OPEN_PER_ADDRESS);
       // The listener still serves a real download.
       try (Swarm leecher = Swarm.start(Fixtures.loopback())) {
         Path out = dir.resolve("out/payload.bin");
@@ -120,10 +135,18 @@ class BadPeerTest {
     assertClosedByEngine(port, bytes, halfClose, false);
   }
 
-  /** Sends bytes and reads until EOF; {@code expectOpen} inverts the check. */
+  private static final java.util.concurrent.atomic.AtomicInteger SOURCE =
+      new java.util.concurrent.atomic.AtomicInteger(100);
+
+  /**
+   * Sends bytes from a fresh 127.0.0.x address (so bans of one probe never add up to an address ban
+   * for the next) and reads until EOF; {@code expectOpen} inverts the check.
+   */
   private static void assertClosedByEngine(
       int port, byte[] bytes, boolean halfClose, boolean expectOpen) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", port)) {
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress("127.0.0." + SOURCE.getAndIncrement(), 0));
+      s.connect(new InetSocketAddress("127.0.0.1", port));
       s.setSoTimeout(expectOpen ? 1500 : 20_000);
       OutputStream out = s.getOutputStream();
       out.write(bytes);

@@ -58,7 +58,7 @@ class CliTest {
             .containsPattern(
                 "\\{\"t\":[0-9.]+,\"state\":\"\\w+\",\"done\":\\d+,\"total\":6291456,\"down_rate\":\\d+,"
                     + "\"up_rate\":\\d+,\"peers\":\\d+,\"from_peers\":\\d+,\"from_origin\":0,"
-                    + "\"uploaded\":0\\}");
+                    + "\"uploaded\":0,\"banned\":0\\}");
       }
       assertThat(Fixtures.sha256(out.resolve("cli.bin"))).isEqualTo(Fixtures.sha256(data));
     }

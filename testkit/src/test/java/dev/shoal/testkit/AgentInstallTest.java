@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,23 @@ class AgentInstallTest {
     assertThat(done.get("bytesFromPeers").asLong()).isGreaterThan(0);
     assertThat(done.get("fromPeersShare").asDouble()).isGreaterThan(0.5);
     assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+
+    // The consent record left the agent's outbox for the control plane, which counts it.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        admin
+                            .get("/api/v1/devices/aggregates")
+                            .assertSuccess()
+                            .json()
+                            .get("current")
+                            .get("downloadConsent")
+                            .asLong())
+                    .isEqualTo(1));
+    assertThat(agent.agent().consent().outbox()).isEmpty();
   }
 
   @Test

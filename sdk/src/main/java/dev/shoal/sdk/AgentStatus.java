@@ -20,6 +20,7 @@ import java.util.List;
  * @param downloadBytesPerSecond live download rate, all sources
  * @param uploadBytesPerSecond live upload rate
  * @param peers connected peers
+ * @param installs the installs running and recently finished, oldest first
  * @param json the full status JSON as sent by the agent
  */
 public record AgentStatus(
@@ -37,10 +38,12 @@ public record AgentStatus(
     long downloadBytesPerSecond,
     long uploadBytesPerSecond,
     int peers,
+    List<InstallProgress> installs,
     String json) {
 
-  /** Copies the list so the record stays immutable. */
+  /** Copies the lists so the record stays immutable. */
   public AgentStatus {
     uploadOffReasons = List.copyOf(uploadOffReasons);
+    installs = List.copyOf(installs);
   }
 }

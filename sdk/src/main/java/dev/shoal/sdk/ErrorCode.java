@@ -11,11 +11,14 @@ public enum ErrorCode {
   UNAUTHORIZED,
   /** The agent refused the Host or Origin header. */
   FORBIDDEN_ORIGIN,
-  /** No such endpoint (an older agent). */
+  /** No such endpoint (an older agent), or no such install id (the agent forgot it). */
   NOT_FOUND,
   /** The endpoint does not accept this method (an older agent). */
   METHOD_NOT_ALLOWED,
-  /** The state changed, e.g. a consent text hash that is no longer current: show the text again. */
+  /**
+   * The state changed, e.g. a consent text hash that is no longer current (show the text again), or
+   * the product/channel is already installed in, or being installed into, another directory.
+   */
   CONFLICT,
   /** The request body was too large. */
   PAYLOAD_TOO_LARGE,
@@ -27,12 +30,30 @@ public enum ErrorCode {
   DISK_FULL,
   /** A path was too long for the file system. */
   PATH_TOO_LONG,
-  /** A signature check failed. */
+  /**
+   * A signature check failed: the manifest, a trust root rotation or a torrent does not verify
+   * against the trust root the agent pinned when it enrolled.
+   */
   SIGNATURE,
-  /** A network problem on the agent's side. */
+  /** A network problem on the agent's side (control plane or origin unreachable). */
   NETWORK,
-  /** The player is not entitled to this content. */
+  /**
+   * The device is not entitled to the product (not granted by the publisher, revoked, or the
+   * entitlement token was refused).
+   */
   ENTITLEMENT,
+  /** The agent is not enrolled with a control plane yet: {@link ShoalClient#enrol} first. */
+  NOT_ENROLLED,
+  /** The channel has no release for this device (yet): retry later. */
+  NO_RELEASE,
+  /** Downloaded or installed data did not match its signed hashes. */
+  INTEGRITY,
+  /** A path in the release would leave the install directory, or the directory is unusable. */
+  UNSAFE_PATH,
+  /** The install was cancelled (by {@link InstallHandle#cancel()} or because the agent stopped). */
+  CANCELLED,
+  /** A local I/O error on the player's machine (permissions, a file in use...). */
+  IO,
   /** An unexpected error in the agent. */
   INTERNAL,
   /** The agent is installed but does not answer (not started, stopped, or a stale token file). */

@@ -32,8 +32,14 @@ import tools.jackson.databind.JsonNode;
  * its local API on {@code 127.0.0.1}.
  *
  * <p>Obtain one with {@link #connect()} (default data directory), {@link #connect(Path)} or {@link
- * #start(Path, Path, Duration)}. Every call either returns or throws {@link ShoalException}; the
- * {@code ...Async} variants complete exceptionally with one instead. Instances are thread-safe;
+ * #start(Path, Path, Duration)} (which starts the agent if it is installed but not running). Then:
+ * consent ({@link #consentText}, {@link #grant}, {@link #withdraw}), enrolment ({@link #enrol}),
+ * installs and updates ({@link #install(InstallRequest)}, giving an {@link InstallHandle}), quiet
+ * mode while a game runs ({@link #gameStarted()}), the player's {@link #limits()}, {@link
+ * #status()} and status events ({@link #subscribe}).
+ *
+ * <p>Every call either returns or throws {@link ShoalException}; the {@code ...Async} variants
+ * complete exceptionally with one instead, and never block the caller. Instances are thread-safe;
  * share one per process and {@link #close()} it on exit.
  */
 public final class ShoalClient implements AutoCloseable {
@@ -49,6 +55,7 @@ public final class ShoalClient implements AutoCloseable {
   private final HttpClient http;
   private volatile Endpoint endpoint;
   private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
+  private final InstallMonitor installMonitor = new InstallMonitor(this);
   private ExecutorService defaultEvents; // guarded by this
 
   private ShoalClient(Path dataDir, Endpoint endpoint) {
@@ -123,17 +130,33 @@ public final class ShoalClient implements AutoCloseable {
   }
 
   /**
-   * Connects to the agent of {@code dataDir}, starting {@code executable --data-dir <dataDir> run}
-   * first if it does not answer, then waiting up to {@code timeout} for it to publish its token.
+   * {@link #start(Path, Path, Duration)} on the {@linkplain #defaultDataDir() default data
+   * directory}, waiting up to 30 seconds.
+   */
+  public static ShoalClient start(Path executable) {
+    return start(executable, defaultDataDir(), Duration.ofSeconds(30));
+  }
+
+  /**
+   * Finds the running agent of {@code dataDir}, or starts it if it is installed but not running.
    *
-   * @throws ShoalException {@link ErrorCode#AGENT_NOT_INSTALLED} if {@code executable} is not an
-   *     executable file, {@link ErrorCode#AGENT_NOT_RUNNING} if it did not come up in time
+   * <p>Connects if an agent answers (whatever {@code executable} is). Otherwise starts {@code
+   * executable --data-dir <dataDir> run} detached from the launcher: in a session of its own where
+   * {@code setsid} exists (Linux), so that it outlives the launcher and a Ctrl+C in the launcher's
+   * terminal does not stop it; stdin from the null device, output discarded. Then waits up to
+   * {@code timeout} for it to publish {@code local-api.json} and answer. If another launcher
+   * started an agent at the same moment, ours exits (the data directory is locked) and this
+   * connects to the other one.
+   *
+   * @param executable the agent's launcher, e.g. {@code ~/.local/opt/shoal-agent/bin/shoal-agent}
+   * @throws ShoalException {@link ErrorCode#AGENT_NOT_INSTALLED} if no agent answers and {@code
+   *     executable} is not an executable file, {@link ErrorCode#AGENT_NOT_RUNNING} (retryable) if
+   *     it exited with an error or did not come up in time
    */
   public static ShoalClient start(Path executable, Path dataDir, Duration timeout) {
-    if (!Files.isRegularFile(executable) || !Files.isExecutable(executable)) {
-      throw new ShoalException(
-          ErrorCode.AGENT_NOT_INSTALLED, "no agent executable at " + executable, false, null);
-    }
+    Objects.requireNonNull(executable, "executable");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(timeout, "timeout");
     try {
       return connect(dataDir);
     } catch (ShoalException e) {
@@ -141,10 +164,24 @@ public final class ShoalClient implements AutoCloseable {
         throw e;
       }
     }
+    if (!Files.isRegularFile(executable) || !Files.isExecutable(executable)) {
+      throw new ShoalException(
+          ErrorCode.AGENT_NOT_INSTALLED,
+          "the Shoal agent is not running, and not installed: no executable at " + executable,
+          false,
+          null);
+    }
+    List<String> command = new ArrayList<>();
+    Path setsid = setsid();
+    if (setsid != null) {
+      command.add(setsid.toString());
+    }
+    command.addAll(List.of(executable.toString(), "--data-dir", dataDir.toString(), "run"));
     Process p;
     try {
       p =
-          new ProcessBuilder(executable.toString(), "--data-dir", dataDir.toString(), "run")
+          new ProcessBuilder(command)
+              .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();
@@ -155,10 +192,15 @@ public final class ShoalClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     ShoalException last = null;
     while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
+      // 4: refused, another agent holds the data directory (it is coming up); 0: setsid forked.
+      if (!p.isAlive() && p.exitValue() != 4 && p.exitValue() != 0) {
         throw new ShoalException(
             ErrorCode.AGENT_NOT_RUNNING,
-            "the agent exited with status " + p.exitValue() + " while starting",
+            "the agent exited with status "
+                + p.exitValue()
+                + " while starting (run '"
+                + String.join(" ", command)
+                + "' to see why)",
             true,
             last);
       }
@@ -178,6 +220,21 @@ public final class ShoalClient implements AutoCloseable {
     }
     throw new ShoalException(
         ErrorCode.AGENT_NOT_RUNNING, "the agent did not come up within " + timeout, true, last);
+  }
+
+  private static Path setsid() {
+    for (String dir : List.of("/usr/bin", "/bin")) {
+      Path p = Path.of(dir, "setsid");
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static java.io.File nullDevice() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    return new java.io.File(os.contains("win") ? "NUL" : "/dev/null");
   }
 
   private static Endpoint readEndpoint(Path dataDir) {
@@ -257,7 +314,7 @@ public final class ShoalClient implements AutoCloseable {
     return s;
   }
 
-  private synchronized Executor defaultEventExecutor() {
+  synchronized Executor defaultEventExecutor() {
     if (defaultEvents == null) {
       defaultEvents =
           Executors.newSingleThreadExecutor(
@@ -459,9 +516,132 @@ public final class ShoalClient implements AutoCloseable {
     return call("PUT", "/v1/limits", Wire.limitsJson(limits), Wire::limits);
   }
 
+  // ---------------------------------------------------------------- enrolment
+
+  /** Whether the agent is enrolled with a control plane, where, and this device's id. */
+  public Enrolment enrolment() {
+    return await(enrolmentAsync());
+  }
+
+  /** {@link #enrolment()}, without blocking. */
+  public CompletableFuture<Enrolment> enrolmentAsync() {
+    return call("GET", "/v1/enrolment", null, Wire::enrolment);
+  }
+
+  /** {@link #enrol(URI, String, String)} without a region. */
+  public Enrolment enrol(URI controlPlane, String organisation) {
+    return await(enrolAsync(controlPlane, organisation, null));
+  }
+
+  /**
+   * Enrols this device with the control plane at {@code controlPlane} (https, or http on loopback)
+   * in {@code organisation}: the agent registers its keys and pins the organisation's trust root,
+   * which every release it installs must then be signed under. Enrolling again with the same
+   * control plane and organisation keeps the pinned root.
+   *
+   * @param region an optional network or region name for peer selection, or {@code null}
+   * @throws ShoalException {@link ErrorCode#BAD_REQUEST} for an unsafe URL, {@link
+   *     ErrorCode#NETWORK} (retryable) when the control plane cannot be reached, {@link
+   *     ErrorCode#ENTITLEMENT} when it refuses the device
+   */
+  public Enrolment enrol(URI controlPlane, String organisation, String region) {
+    return await(enrolAsync(controlPlane, organisation, region));
+  }
+
+  /** {@link #enrol(URI, String, String)}, without blocking. */
+  public CompletableFuture<Enrolment> enrolAsync(
+      URI controlPlane, String organisation, String region) {
+    Objects.requireNonNull(controlPlane, "controlPlane");
+    Objects.requireNonNull(organisation, "organisation");
+    var body =
+        Wire.object()
+            .put("controlPlane", controlPlane.toString())
+            .put("organisation", organisation);
+    if (region != null) {
+      body.put("region", region);
+    }
+    return call("POST", "/v1/enrolment", body, Wire::enrolment);
+  }
+
+  // ---------------------------------------------------------------- installs
+
+  /** {@link #install(InstallRequest)} in the foreground, without an entitlement token. */
+  public InstallHandle install(String product, String channel, Path directory) {
+    return install(InstallRequest.of(product, channel, directory));
+  }
+
+  /**
+   * Installs the latest release of a product/channel into a directory, or updates it (through a
+   * delta pack when the release has one from the installed version), or checks it when it is up to
+   * date. Returns as soon as the agent accepted the request; follow the install with the handle. If
+   * the product/channel is already being installed into the same directory, the handle of that
+   * install is returned.
+   *
+   * <p>Failures of the install itself ({@link ErrorCode#NOT_ENROLLED}, {@link
+   * ErrorCode#ENTITLEMENT}, {@link ErrorCode#SIGNATURE}, {@link ErrorCode#DISK_FULL}...) come from
+   * the handle's {@link InstallHandle#await} or {@link InstallHandle#completion()}.
+   *
+   * @throws ShoalException {@link ErrorCode#BAD_REQUEST} for a directory the agent refuses, {@link
+   *     ErrorCode#CONFLICT} when the product/channel is installed in another directory
+   */
+  public InstallHandle install(InstallRequest request) {
+    return await(installAsync(request));
+  }
+
+  /** {@link #install(InstallRequest)}, without blocking. */
+  public CompletableFuture<InstallHandle> installAsync(InstallRequest request) {
+    Objects.requireNonNull(request, "request");
+    return call("POST", "/v1/installs", Wire.installJson(request), Wire::install)
+        .thenApply(installMonitor::handle);
+  }
+
+  /**
+   * The handle of an install the agent knows, by id (e.g. one started before the launcher
+   * restarted, found with {@link #installs()}).
+   *
+   * @throws ShoalException {@link ErrorCode#NOT_FOUND} if the agent does not know it (anymore)
+   */
+  public InstallHandle attach(String installId) {
+    return await(installAsync(installId).thenApply(installMonitor::handle));
+  }
+
+  /** The installs running and recently finished, oldest first. */
+  public List<InstallProgress> installs() {
+    return await(installsAsync());
+  }
+
+  /** {@link #installs()}, without blocking. */
+  public CompletableFuture<List<InstallProgress>> installsAsync() {
+    return call("GET", "/v1/installs", null, Wire::installs);
+  }
+
+  CompletableFuture<InstallProgress> installAsync(String installId) {
+    Objects.requireNonNull(installId, "installId");
+    return call("GET", "/v1/installs/" + pathSegment(installId), null, Wire::install);
+  }
+
+  /** Percent-encodes everything but unreserved characters, for one path segment. */
+  static String pathSegment(String s) {
+    StringBuilder b = new StringBuilder();
+    for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~') {
+        b.append((char) c);
+      } else {
+        b.append('%').append(String.format("%02X", c & 0xff));
+      }
+    }
+    return b.toString();
+  }
+
   // ---------------------------------------------------------------- plumbing
 
-  private <T> CompletableFuture<T> call(
+  <T> CompletableFuture<T> call(
       String method, String path, JsonNode body, Function<JsonNode, T> map) {
     CompletableFuture<T> result = new CompletableFuture<>();
     send(method, path, body, map, true, result);
@@ -537,7 +717,8 @@ public final class ShoalClient implements AutoCloseable {
     return Wire.protocol("the agent answered HTTP " + status + " without a known problem", null);
   }
 
-  private static ErrorCode agentCode(String code) {
+  /** The SDK's code for a code the agent sent, or null if unknown (or one only the SDK uses). */
+  static ErrorCode agentCode(String code) {
     try {
       ErrorCode c = ErrorCode.valueOf(code);
       return switch (c) {
@@ -591,7 +772,7 @@ public final class ShoalClient implements AutoCloseable {
     return Wire.protocol("unexpected failure talking to the agent: " + t, t);
   }
 
-  private static <T> T await(CompletableFuture<T> f) {
+  static <T> T await(CompletableFuture<T> f) {
     try {
       return f.get();
     } catch (ExecutionException e) {
@@ -604,12 +785,17 @@ public final class ShoalClient implements AutoCloseable {
     }
   }
 
-  /** Stops all event subscriptions and the default event thread. Calls in flight still finish. */
+  /**
+   * Stops all event subscriptions, stops following installs (they go on in the agent; their
+   * handles' waits end with {@link ErrorCode#AGENT_NOT_RUNNING}) and the default event thread.
+   * Calls in flight still finish.
+   */
   @Override
   public void close() {
     for (EventStream s : List.copyOf(streams)) {
       s.close();
     }
+    installMonitor.close();
     synchronized (this) {
       if (defaultEvents != null) {
         defaultEvents.shutdown();

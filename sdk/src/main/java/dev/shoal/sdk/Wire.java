@@ -1,9 +1,13 @@
 package dev.shoal.sdk;
 
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,6 +38,11 @@ final class Wire {
   static String str(JsonNode n, String field) {
     JsonNode v = n.path(field);
     return v.isMissingNode() || v.isNull() ? null : v.asString();
+  }
+
+  static Long longValue(JsonNode n, String field) {
+    JsonNode v = n.path(field);
+    return v.isMissingNode() || v.isNull() ? null : v.asLong(0);
   }
 
   static Integer integer(JsonNode n, String field) {
@@ -147,6 +156,111 @@ final class Wire {
         rates.path("downloadBytesPerSecond").asLong(0),
         rates.path("uploadBytesPerSecond").asLong(0),
         rates.path("peers").asInt(0),
+        installs(n.path("installs")),
         json);
+  }
+
+  static List<InstallProgress> installs(JsonNode array) {
+    List<InstallProgress> out = new ArrayList<>();
+    for (JsonNode i : array.values()) {
+      out.add(install(i));
+    }
+    return out;
+  }
+
+  static InstallProgress install(JsonNode n) {
+    String id = str(n, "id");
+    InstallState state = enumValue(InstallState.class, n, "state");
+    String dir = str(n, "directory");
+    if (id == null || state == null || dir == null) {
+      throw protocol("an install without id, state or directory: " + n, null);
+    }
+    Long eta = longValue(n, "etaSeconds");
+    String kind = str(n, "packKind");
+    return new InstallProgress(
+        id,
+        str(n, "product"),
+        str(n, "channel"),
+        Path.of(dir),
+        enumValue(InstallPriority.class, n, "priority"),
+        state,
+        longValue(n, "installedVersion"),
+        longValue(n, "targetVersion"),
+        str(n, "targetDisplayVersion"),
+        kind == null ? null : lenient(PackKind.class, kind.toUpperCase(Locale.ROOT), null),
+        n.path("bytesDone").asLong(0),
+        n.path("bytesTotal").asLong(0),
+        n.path("bytesPerSecond").asLong(0),
+        eta == null ? null : Duration.ofSeconds(eta),
+        n.path("peers").asInt(0),
+        n.path("fromPeersShare").asDouble(0),
+        n.path("bytesFromPeers").asLong(0),
+        n.path("bytesFromOrigin").asLong(0),
+        lenient(InstallHealth.class, str(n, "health"), InstallHealth.UNKNOWN),
+        installError(n.path("error")));
+  }
+
+  private static InstallError installError(JsonNode e) {
+    if (e.isMissingNode() || e.isNull()) {
+      return null;
+    }
+    String code = str(e, "code");
+    String message = str(e, "message");
+    ErrorCode c = code == null ? null : ShoalClient.agentCode(code);
+    if (c == null) {
+      return new InstallError(
+          ErrorCode.PROTOCOL,
+          "the agent reported an error this SDK does not know: " + code + ": " + message,
+          e.path("retryable").asBoolean(false));
+    }
+    return new InstallError(
+        c, message != null ? message : code, e.path("retryable").asBoolean(false));
+  }
+
+  /** An enum constant, or {@code fallback} for a value a newer agent may send. */
+  private static <E extends Enum<E>> E lenient(Class<E> type, String value, E fallback) {
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Enum.valueOf(type, value);
+    } catch (IllegalArgumentException e) {
+      return fallback;
+    }
+  }
+
+  static ObjectNode installJson(InstallRequest r) {
+    ObjectNode o =
+        object()
+            .put("product", r.product())
+            .put("channel", r.channel())
+            .put("directory", r.directory().toString())
+            .put("priority", r.priority().name());
+    if (r.entitlementToken() != null) {
+      o.put("entitlementToken", r.entitlementToken());
+    }
+    return o;
+  }
+
+  static Enrolment enrolment(JsonNode n) {
+    String cp = str(n, "controlPlane");
+    URI url;
+    try {
+      url = cp == null ? null : URI.create(cp);
+    } catch (IllegalArgumentException e) {
+      throw protocol("bad control plane URL: " + cp, e);
+    }
+    return new Enrolment(
+        n.path("enrolled").asBoolean(false), url, str(n, "organisation"), str(n, "deviceId"));
+  }
+
+  static Verification verification(JsonNode n) {
+    List<Verification.FileProblem> problems = new ArrayList<>();
+    for (JsonNode p : n.path("problems").values()) {
+      problems.add(
+          new Verification.FileProblem(
+              str(p, "path"), enumValue(Verification.Kind.class, p, "kind")));
+    }
+    return new Verification(str(n, "id"), n.path("intact").asBoolean(false), problems);
   }
 }

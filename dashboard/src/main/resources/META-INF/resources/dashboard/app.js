@@ -1,5 +1,5 @@
 // Starts the dashboard: who is signed in, what their role offers, and hash navigation
-// (#products, #product/{slug}, #channel/{slug}/{channel}, #devices, #keys, #api-keys,
+// (#products, #product/{slug}, #channel/{slug}/{channel}, #devices, #consent, #keys, #api-keys,
 // #users).
 import { api, signOut } from './api.js';
 import { allows, roleName, say } from './ui.js';
@@ -8,6 +8,7 @@ import { apiKeys } from './apikeys.js';
 import { users } from './users.js';
 import { channel } from './releases.js';
 import { devices } from './devices.js';
+import { consent } from './consent.js';
 import { keys } from './keys.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +18,7 @@ const pages = {
   product: { section: 'page-product', title: 'Product', module: product },
   channel: { section: 'page-channel', title: 'Releases', module: channel },
   devices: { section: 'page-devices', title: 'Devices', module: devices },
+  consent: { section: 'page-consent', title: 'Devices and consent', module: consent },
   keys: { section: 'page-keys', title: 'Keys', module: keys },
   'api-keys': { section: 'page-api-keys', title: 'API keys', module: apiKeys },
   users: { section: 'page-users', title: 'Users', module: users },

@@ -1,5 +1,6 @@
-// Products page (#products) and one product's channels (#product/{slug}).
+// Products page (#products) and one product's channels and swarm health (#product/{slug}).
 import { api } from './api.js';
+import { healthPanel } from './health.js';
 import { el, fillTable, onSubmit, say, when } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,8 +28,13 @@ export const products = {
 
 let current = null;
 
+const health = healthPanel('product-health', () =>
+  current === null ? null : { path: `${path(current)}/health`, what: `product ${current}` },
+);
+
 export const product = {
   init() {
+    health.init();
     onSubmit($('new-channel'), async (data) => {
       const channel = await api(`${path(current)}/channels`, { method: 'POST', body: data });
       $('new-channel').reset();
@@ -37,7 +43,8 @@ export const product = {
     });
   },
   async show(slug) {
-    if (slug !== current) say($('new-channel').querySelector('.message'), '');
+    const formMessage = $('new-channel')?.querySelector('.message'); // absent for viewers
+    if (slug !== current && formMessage) say(formMessage, '');
     current = slug;
     say($('product-error'), '');
     $('product-heading').textContent = `Product ${slug}`;
@@ -49,6 +56,9 @@ export const product = {
       fillTable($('channels'), channels.map((c) => [link(c), when(c.createdAt)]), $('no-channels'));
     } catch (e) {
       say($('product-error'), `Could not load this product: ${e.message}`);
+      health.clear();
+      return;
     }
+    await health.load();
   },
 };

@@ -1,7 +1,9 @@
 // A channel's releases (#channel/{product}/{channel}): list with pipeline state and rollout;
 // release managers publish a patch (resumable archive upload, then the release pipeline),
-// publish to a share of devices, widen, pause, resume and roll back.
+// publish to a share of devices, widen, pause, resume and roll back. Below, the swarm health of
+// a release chosen from the list (the newest published one first).
 import { ApiError, api, putBytes } from './api.js';
+import { healthPanel } from './health.js';
 import { allows, askRollout, confirmAction, el, fillTable, say, when } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,6 +14,40 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let current = null; // { product, channel }
 let refreshTimer = null;
+let healthShownFor = null; // the channel whose health was last loaded
+
+const releaseSelect = () => $('channel-health-release');
+
+const health = healthPanel('channel-health', () => {
+  const id = releaseSelect().value;
+  if (!id) return null;
+  const option = releaseSelect().selectedOptions[0];
+  return { path: `/api/v1/releases/${enc(id)}/health`, what: option.dataset.what };
+});
+
+/** Offers the built releases, newest first; keeps the choice, else the newest published one. */
+const offerReleases = (list) => {
+  const select = releaseSelect();
+  const built = list.filter((r) => r.version);
+  const before = select.value;
+  const published = built.find((r) => r.publishedAt);
+  const chosen = built.some((r) => r.id === before) ? before : (published || built[0])?.id || '';
+  select.replaceChildren(
+    ...built.map((r) =>
+      el(
+        'option',
+        { value: r.id, selected: r.id === chosen, 'data-what': `version ${r.version} (“${r.displayVersion}”)` },
+        `Version ${r.version} (“${r.displayVersion}”), ${r.publishedAt ? `${r.rollout}% of devices` : 'not published'}`,
+      ),
+    ),
+  );
+  if (built.length === 0) {
+    select.append(el('option', { value: '' }, 'No release built yet'));
+  }
+  select.value = chosen;
+  select.disabled = built.length === 0;
+  return chosen !== before;
+};
 
 const releasesPath = () => `/api/v1/products/${enc(current.product)}/channels/${enc(current.channel)}/releases`;
 const mayPublish = () => allows(document.body.dataset.role, 'RELEASE_MANAGER');
@@ -150,6 +186,8 @@ const publishPatch = async (form) => {
 
 export const channel = {
   init() {
+    health.init();
+    releaseSelect().addEventListener('change', () => health.load());
     const form = $('new-release');
     if (!form) return;
     form.addEventListener('submit', async (event) => {
@@ -174,7 +212,10 @@ export const channel = {
       status('');
       fillTable($('releases'), [], null);
       $('no-releases').hidden = true;
+      releaseSelect().replaceChildren();
+      health.clear();
     }
+    healthShownFor = null; // load it again each time the page is shown
     $('channel-back').href = `#product/${enc(product)}`;
     $('channel-back').textContent = `← Product ${product}`;
     $('channel-heading').textContent = `Releases of ${product} / ${channelName}`;
@@ -202,6 +243,18 @@ export const channel = {
       actions(r, newestPublished),
     ]);
     fillTable($('releases'), rows, $('no-releases'));
+    const choiceChanged = offerReleases(list);
+    if (choiceChanged || healthShownFor !== shownFor) {
+      healthShownFor = shownFor;
+      if (releaseSelect().value) {
+        await health.load();
+      } else {
+        health.clear();
+        $('channel-health-body').append(
+          el('p', { className: 'empty' }, 'No release of this channel is built yet: its swarm health shows here once one is.'),
+        );
+      }
+    }
     // Runs still in the pipeline: look again shortly, while this page is shown.
     if (list.some((r) => BUILDING.includes(r.state))) {
       refreshTimer = setTimeout(() => {

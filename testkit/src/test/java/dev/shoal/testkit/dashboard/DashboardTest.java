@@ -96,7 +96,7 @@ class DashboardTest {
         .contains(controlPlane.adminUsername(), controlPlane.organisation().name(), "admin");
     assertThat(browser.driver().findElements(By.cssSelector("#nav a")))
         .extracting(WebElement::getText)
-        .containsExactly("Products", "Devices", "Keys", "API keys", "Users");
+        .containsExactly("Products", "Devices", "Consent", "Keys", "API keys", "Users");
     assertThat(browser.driver().findElement(By.id("new-product")).isDisplayed()).isTrue();
 
     browser.visible("signout").click();
@@ -234,7 +234,7 @@ class DashboardTest {
     assertThat(browser.visible("who").getText()).contains(username, "release manager");
     assertThat(browser.driver().findElements(By.cssSelector("#nav a")))
         .extracting(WebElement::getText)
-        .containsExactly("Products", "Devices");
+        .containsExactly("Products", "Devices", "Consent");
     assertThat(browser.driver().findElement(By.id("new-product")).isDisplayed()).isTrue();
   }
 
@@ -255,17 +255,21 @@ class DashboardTest {
     assertThat(browser.visible("who").getText()).contains(viewer, "viewer");
     assertThat(browser.driver().findElements(By.cssSelector("#nav a")))
         .extracting(WebElement::getText)
-        .containsExactly("Products", "Devices");
+        .containsExactly("Products", "Devices", "Consent");
     browser.textIn(By.id("products"), "Seen");
     assertThat(browser.driver().findElements(By.cssSelector("form"))).isEmpty();
-    assertThat(browser.driver().findElements(By.cssSelector("main button")))
+    // Only read-only controls (reloading a chart) are offered.
+    assertThat(browser.driver().findElements(By.cssSelector("main button:not([data-read-only])")))
         .filteredOn(WebElement::isDisplayed)
         .isEmpty();
 
     // A channel's releases are listed, with nothing to publish, pause or roll back.
     go("#channel/" + seen + "/stable", "page-channel");
     browser.visible("no-releases");
-    assertThat(browser.driver().findElements(By.cssSelector("main button, form, dialog")))
+    assertThat(
+            browser
+                .driver()
+                .findElements(By.cssSelector("main button:not([data-read-only]), form, dialog")))
         .isEmpty();
 
     // Typing the address of the API keys page: the API refuses, the page says why in plain words.
@@ -307,6 +311,7 @@ class DashboardTest {
             "api-keys", "#api-keys",
             "users", "#users",
             "devices", "#devices",
+            "consent", "#consent",
             "keys", "#keys"));
     List<String> overflowing = new ArrayList<>();
     for (int width : new int[] {1280, 390}) {
@@ -320,6 +325,9 @@ class DashboardTest {
                 (Boolean)
                     browser.js(
                         "const s = document.getElementById('page-' + arguments[0]);"
+                            // Charts and counts: loaded, or the reason why not shown.
+                            + "for (const b of s.querySelectorAll('.health-body'))"
+                            + "  if (!b.textContent.trim() || b.hasAttribute('aria-busy')) return false;"
                             + "if (!s.querySelector('tbody'))"
                             + "  return !document.getElementById('trust-root').textContent.includes('loading');"
                             + "return s.querySelector('tbody').rows.length > 0"
@@ -348,6 +356,7 @@ class DashboardTest {
             "product/labels",
             "channel/labels/beta",
             "devices",
+            "consent",
             "keys",
             "api-keys",
             "users")) {
@@ -366,7 +375,7 @@ class DashboardTest {
     assertThat(unlabelled).isEmpty();
     assertThat(browser.js("return document.querySelectorAll('header, nav, main').length"))
         .isEqualTo(3L);
-    assertThat(browser.js("return document.querySelectorAll('h1').length")).isEqualTo(7L);
+    assertThat(browser.js("return document.querySelectorAll('h1').length")).isEqualTo(8L);
   }
 
   @Test

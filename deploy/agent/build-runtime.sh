@@ -62,13 +62,16 @@ echo "jlink modules: $modules"
   --output "$dist/runtime"
 
 # 3. The app image: launcher + runtime + jars. Flags: a light guest on the player's machine
-#    (measured at about 73 MB RSS idle with these flags).
+#    (idle RSS with these flags: docs/benchmarks.md).
 "$jpackage" --type app-image --name shoal-agent --app-version "$app_version" \
   --input "$input" --main-jar "$main_jar" --main-class dev.shoal.agent.cli.ShoalAgent \
   --runtime-image "$dist/runtime" \
   --java-options '-Xmx32m' --java-options '-XX:+UseSerialGC' \
   --java-options '-XX:TieredStopAtLevel=1' --java-options '-Xss512k' \
   --java-options '-XX:+ExitOnOutOfMemoryError' \
+  --java-options '-Xms8m' --java-options '-XX:MinHeapFreeRatio=10' \
+  --java-options '-XX:MaxHeapFreeRatio=30' --java-options '-XX:ReservedCodeCacheSize=12m' \
+  --java-options '-XX:CICompilerCount=1' --java-options '-XX:-UsePerfData' \
   --dest "$dist"
 
 # 4. Smoke test: the trimmed runtime starts the CLI.

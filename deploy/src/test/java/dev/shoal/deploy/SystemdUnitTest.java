@@ -78,18 +78,34 @@ class SystemdUnitTest {
     // The JIT needs W+X memory: this one must stay off.
     assertThat(unit.lines().map(String::strip))
         .noneMatch(l -> l.startsWith("MemoryDenyWriteExecute=yes"));
-    // The light-agent JVM flags, measured at about 73 MB RSS idle.
+    // The light-agent JVM flags (idle RSS in docs/benchmarks.md).
     assertThat(unit).contains("-Xmx32m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k");
+    for (String flag : LIGHT_FLAGS) {
+      assertThat(unit).contains(flag);
+    }
     assertThat(unit).contains("dev.shoal.agent.cli.ShoalAgent run");
     // A user unit must not name a user or system-only targets.
     assertThat(unit).doesNotContain("User=").doesNotContain("multi-user.target");
   }
+
+  /** Flags that keep the idle agent small: heap that starts small and shrinks, one C1 thread. */
+  static final String[] LIGHT_FLAGS = {
+    "-Xms8m",
+    "-XX:MinHeapFreeRatio=10",
+    "-XX:MaxHeapFreeRatio=30",
+    "-XX:ReservedCodeCacheSize=12m",
+    "-XX:CICompilerCount=1",
+    "-XX:-UsePerfData"
+  };
 
   @Test
   void theRuntimeScriptBakesTheSameFlagsIntoTheLauncher() {
     String script = Deploy.read("agent/build-runtime.sh");
     for (String flag :
         new String[] {"-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"}) {
+      assertThat(script).contains("--java-options '" + flag + "'");
+    }
+    for (String flag : LIGHT_FLAGS) {
       assertThat(script).contains("--java-options '" + flag + "'");
     }
     assertThat(script)

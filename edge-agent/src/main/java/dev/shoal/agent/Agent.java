@@ -171,7 +171,7 @@ public final class Agent implements AutoCloseable {
         () -> {
           LiveStats st = transfers.stats();
           return new AgentStatus.Rates(
-              st.downloadBytesPerSecond(), st.uploadBytesPerSecond(), st.peers());
+              st.downloadBytesPerSecond(), st.uploadBytesPerSecond(), st.peers(), st.listenPort());
         });
     localApi =
         LocalApiServer.start(

@@ -62,7 +62,9 @@ public record AgentStatus(
   public record Activity(Totals today, Totals thisMonth) {}
 
   /** Live transfer rates (bytes/s, peers and origin for download) and connected peers. */
-  public record Rates(long downloadBytesPerSecond, long uploadBytesPerSecond, int peers) {}
+  /** Live rates and peers; {@code listenPort} is 0 while no peer may connect (uploads off). */
+  public record Rates(
+      long downloadBytesPerSecond, long uploadBytesPerSecond, int peers, int listenPort) {}
 
   /** One top-level entry of the cache directory. */
   public record CachedItem(String name, long bytes) {}

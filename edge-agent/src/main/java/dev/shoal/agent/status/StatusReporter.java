@@ -25,7 +25,7 @@ public final class StatusReporter {
   private final TrafficMeter meter;
   private final ConsentLedger consent;
   private final Path cacheDir;
-  private volatile Supplier<AgentStatus.Rates> liveRates = () -> new AgentStatus.Rates(0, 0, 0);
+  private volatile Supplier<AgentStatus.Rates> liveRates = () -> new AgentStatus.Rates(0, 0, 0, 0);
 
   private volatile Supplier<List<InstallStatus>> installs = List::of;
 

@@ -1,0 +1,271 @@
+package dev.shoal.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.agent.localapi.LocalApiFile;
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.organisation.Organisation;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentHandle;
+import dev.shoal.swarm.TorrentJob;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The agent's footprint as a player's machine sees it: the agent runs as its own process with the
+ * launcher's JVM flags (the jpackage image when deploy/agent/build-runtime.sh has made one), and
+ * this measures its resident memory idle and while installing a 256 MiB release from a real control
+ * plane, then its CPU while seeding that pack to one leecher at a 10 MB/s upload cap. Prints {@code
+ * key=value} figures on its last line; docs/benchmarks.md has the command and the results.
+ */
+@Tag("benchmark")
+class AgentFootprintBenchmark {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final int SIZE = 256 << 20;
+  private static final long UPLOAD_CAP = 10_000_000;
+
+  /** The launcher's flags (deploy/agent/build-runtime.sh, shoal-agent.service). */
+  private static final List<String> FLAGS =
+      List.of(
+          "-Xmx32m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-Xss512k",
+          "-XX:+ExitOnOutOfMemoryError",
+          "-Xms8m",
+          "-XX:MinHeapFreeRatio=10",
+          "-XX:MaxHeapFreeRatio=30",
+          "-XX:ReservedCodeCacheSize=12m",
+          "-XX:CICompilerCount=1",
+          "-XX:-UsePerfData");
+
+  @TempDir Path temp;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void residentMemoryIdleAndInstallingAndCpuWhileSeeding() throws Exception {
+    try (ControlPlaneFixture cp = new ControlPlaneFixture().start()) {
+      Organisation org = cp.createOrganisation("bench");
+      String key = cp.createApiKey(org, Role.ADMIN);
+      ApiClient admin = cp.client(key);
+      admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
+      admin.post("/api/v1/products/game/channels", Map.of("name", "live")).assertSuccess();
+      String upload =
+          Builds.upload(
+              admin,
+              cp.baseUrl(),
+              key,
+              "game",
+              Map.of(
+                  "data/a.pak",
+                  Builds.bytes(1, SIZE / 2),
+                  "data/b.pak",
+                  Builds.bytes(2, SIZE / 2)));
+      String release = Builds.release(admin, "game", "live", upload, "1.0").get("id").asString();
+      admin
+          .post("/api/v1/releases/" + release + "/publish", Map.of("rollout", 100))
+          .assertSuccess();
+
+      Path data = temp.resolve("agent");
+      Process agent = startAgent(data);
+      try {
+        LocalApiFile api = awaitApi(data);
+        Thread.sleep(15_000);
+        long idleKb = rssKb(agent.pid());
+
+        String device = call(api, "GET", "/v1/status", null).get("deviceId").asString();
+        call(
+            api,
+            "POST",
+            "/v1/enrolment",
+            Map.of("controlPlane", cp.baseUrl(), "organisation", "bench"));
+        admin
+            .post("/api/v1/products/game/entitlements", Map.of("deviceId", device))
+            .assertSuccess();
+        AtomicLong peakKb = new AtomicLong();
+        long started = System.nanoTime();
+        String id =
+            call(
+                    api,
+                    "POST",
+                    "/v1/installs",
+                    Map.of(
+                        "product",
+                        "game",
+                        "channel",
+                        "live",
+                        "directory",
+                        temp.resolve("game").toString()))
+                .get("id")
+                .asString();
+        String state;
+        do {
+          Thread.sleep(200);
+          peakKb.accumulateAndGet(rssKb(agent.pid()), Math::max);
+          state = call(api, "GET", "/v1/installs/" + id, null).get("state").asString();
+        } while (!state.equals("COMPLETED") && !state.equals("FAILED"));
+        double installSeconds = (System.nanoTime() - started) / 1e9;
+        assertThat(state).isEqualTo("COMPLETED");
+        long hwmKb = status(agent.pid(), "VmHWM");
+
+        // Seeding: upload consent, a 10 MB/s cap, one leecher that knows the agent's address.
+        grant(api, "upload");
+        ObjectNode limits = (ObjectNode) call(api, "GET", "/v1/limits", null);
+        limits.put("uploadCapBytesPerSecond", UPLOAD_CAP);
+        call(api, "PUT", "/v1/limits", limits);
+        int port = call(api, "GET", "/v1/status", null).get("rates").get("listenPort").asInt();
+        assertThat(port).isPositive();
+        byte[] torrent = rememberedTorrent(data);
+        long cpuBefore = cpuTicks(agent.pid());
+        long t0 = System.nanoTime();
+        try (Swarm leecher =
+                Swarm.start(
+                    SwarmConfig.defaults().withBindAddress("127.0.0.1").withUploadEnabled(false));
+            TorrentHandle h =
+                leecher.add(
+                    TorrentJob.of(torrent, temp.resolve("leeched.pack"))
+                        .withAnnounceUrl("")
+                        .withPeers(List.of(new InetSocketAddress("127.0.0.1", port))))) {
+          h.awaitCompletion(Duration.ofMinutes(3));
+        }
+        double seedSeconds = (System.nanoTime() - t0) / 1e9;
+        double cpuSeconds = (cpuTicks(agent.pid()) - cpuBefore) / 100.0; // USER_HZ
+        double seedRate = SIZE / seedSeconds / 1e6;
+        System.out.printf(
+            Locale.ROOT,
+            "agent=%s idle_rss_mb=%.1f install_peak_rss_mb=%.1f install_vmhwm_mb=%.1f install_s=%.1f"
+                + " seed_mbps=%.2f seed_cap_mbps=%.1f seed_cpu_s=%.2f seed_cpu_pct=%.1f%n",
+            launcher(),
+            idleKb / 1024.0,
+            peakKb.get() / 1024.0,
+            hwmKb / 1024.0,
+            installSeconds,
+            seedRate,
+            UPLOAD_CAP / 1e6,
+            cpuSeconds,
+            100 * cpuSeconds / seedSeconds);
+      } finally {
+        agent.destroy();
+        agent.waitFor();
+      }
+    }
+  }
+
+  private static Path image() {
+    return Path.of("..", "edge-agent", "target", "dist", "shoal-agent", "bin", "shoal-agent")
+        .toAbsolutePath()
+        .normalize();
+  }
+
+  private static String launcher() {
+    return Files.isExecutable(image()) ? "jpackage-image" : "java-classpath";
+  }
+
+  private Process startAgent(Path data) throws IOException {
+    Files.createDirectories(data);
+    List<String> cmd = new ArrayList<>();
+    if (Files.isExecutable(image())) {
+      cmd.add(image().toString()); // its own runtime and the flags above, built in
+    } else {
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(FLAGS);
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add("dev.shoal.agent.cli.ShoalAgent");
+    }
+    cmd.addAll(List.of("--data-dir", data.toString(), "run"));
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(temp.resolve("agent.log").toFile())
+        .start();
+  }
+
+  private static LocalApiFile awaitApi(Path data) {
+    Path file = data.resolve("local-api.json");
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(file));
+    return LocalApiFile.read(file).orElseThrow();
+  }
+
+  private void grant(LocalApiFile api, String scope) throws Exception {
+    JsonNode text =
+        call(api, "GET", "/v1/consent/texts?scope=" + scope + "&locale=en", null).get(0);
+    call(
+        api,
+        "POST",
+        "/v1/consent",
+        Map.of(
+            "scope",
+            text.get("scope").asString(),
+            "decision",
+            "GRANTED",
+            "textSha256",
+            text.get("sha256").asString(),
+            "askedWhere",
+            "SETTINGS"));
+  }
+
+  private JsonNode call(LocalApiFile api, String method, String path, Object body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
+            .header("Authorization", "Bearer " + api.token());
+    if (body == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
+    return JSON.readTree(r.body());
+  }
+
+  private static byte[] rememberedTorrent(Path data) throws IOException {
+    try (var s = Files.list(data.resolve("state").resolve("packs"))) {
+      Path meta = s.findFirst().orElseThrow();
+      return Base64.getDecoder()
+          .decode(JSON.readTree(Files.readString(meta)).get("torrent").asString());
+    }
+  }
+
+  private static long rssKb(long pid) throws IOException {
+    return status(pid, "VmRSS");
+  }
+
+  private static long status(long pid, String field) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IllegalStateException(field + " not in /proc/" + pid + "/status");
+  }
+
+  /** utime + stime of the process, in clock ticks. */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+}

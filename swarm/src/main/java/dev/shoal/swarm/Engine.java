@@ -127,6 +127,14 @@ final class Engine implements Runnable {
     }
   }
 
+  private static final byte[] ORIGIN_PREFIX =
+      SwarmConfig.ORIGIN_PEER_ID_PREFIX.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static boolean startsWith(byte[] id, byte[] prefix) {
+    return id.length >= prefix.length
+        && Arrays.equals(id, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
   private static byte[] newPeerId(String prefix) {
     byte[] id = new byte[20];
     byte[] p = prefix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -591,6 +599,7 @@ final class Engine implements Runnable {
     }
     p.torrent = t;
     p.remoteId = remoteId;
+    p.origin = startsWith(remoteId, ORIGIN_PREFIX);
     p.extended = hs.extended();
     p.fast = hs.fast();
     p.decoder = new WireDecoder(t.pieceCount, t.meta.pieceLength(), t.meta.length());

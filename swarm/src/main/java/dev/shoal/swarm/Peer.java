@@ -26,6 +26,10 @@ final class Peer {
   SelectionKey key;
   Torrent torrent;
   byte[] remoteId;
+
+  /** The publisher's origin seeder (its peer id says so): its bytes count as origin bytes. */
+  boolean origin;
+
   boolean handshakeSent;
   boolean handshakeReceived;
   boolean connected;

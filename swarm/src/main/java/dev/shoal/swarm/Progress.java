@@ -4,8 +4,10 @@ package dev.shoal.swarm;
  * A snapshot of one torrent, refreshed by the engine about ten times a second.
  *
  * @param bytesDone verified bytes on disk
- * @param fromPeers payload bytes received from peers (including discarded duplicates and bad data)
- * @param fromOrigin payload bytes received from web seeds
+ * @param fromPeers payload bytes received from other peers (including discarded duplicates and bad
+ *     data)
+ * @param fromOrigin payload bytes received from the origin: web seeds, and the publisher's origin
+ *     seeder over BitTorrent (its peer id starts with {@link SwarmConfig#ORIGIN_PEER_ID_PREFIX})
  * @param uploaded PIECE payload bytes sent to peers
  * @param peersBanned peers of this torrent banned in this session (bad data, lies, floods,
  *     oversized or out-of-range messages)

@@ -35,6 +35,13 @@ public record SwarmConfig(
 
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
 
+  /**
+   * The peer id prefix of a publisher's origin seeder. Bytes from a peer whose id starts with it
+   * count as from the origin, not from peers, so the offload ratio measures what other players
+   * gave. (A peer that lies with this prefix only makes its own contribution look smaller.)
+   */
+  public static final String ORIGIN_PEER_ID_PREFIX = "-SO0100-";
+
   public SwarmConfig {
     if (listenPort < 0 || listenPort > 65535) {
       throw new IllegalArgumentException("listenPort out of range");
@@ -80,6 +87,22 @@ public record SwarmConfig(
         listenPort,
         address,
         peerIdPrefix,
+        maxConnections,
+        uploadSlots,
+        maxRequestsPerPeer,
+        globalUpCap,
+        globalDownCap,
+        uploadEnabled,
+        userAgent,
+        originFallbackAfter,
+        originMinPeerRate);
+  }
+
+  public SwarmConfig withPeerIdPrefix(String prefix) {
+    return new SwarmConfig(
+        listenPort,
+        bindAddress,
+        prefix,
         maxConnections,
         uploadSlots,
         maxRequestsPerPeer,

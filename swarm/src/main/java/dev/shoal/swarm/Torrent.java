@@ -93,6 +93,14 @@ final class Torrent {
   private long bytesDone;
   final Rate fromPeers = new Rate();
   final Rate fromOrigin = new Rate();
+
+  /**
+   * The part of {@link #fromPeers} that came from the publisher's origin seeder over BitTorrent:
+   * reported as origin bytes, but still counted in {@code fromPeers} for the web-seed fallback
+   * decision (the seeder delivering well means the web seed need not help).
+   */
+  final Rate fromOriginSeeder = new Rate();
+
   final Rate uploaded = new Rate();
   private Progress.State state = Progress.State.CHECKING;
   private boolean paused;
@@ -415,6 +423,9 @@ final class Torrent {
   void onBlock(Peer p, int piece, int begin, ByteBuffer payload) {
     int len = payload.remaining();
     fromPeers.add(len);
+    if (p.origin) {
+      fromOriginSeeder.add(len);
+    }
     p.down.add(len);
     p.lastBlockNanos = System.nanoTime();
     p.snubbed = false;
@@ -1050,8 +1061,8 @@ final class Torrent {
         fromPeers.perSecond() + fromOrigin.perSecond(),
         uploaded.perSecond(),
         peers.size(),
-        fromPeers.total(),
-        fromOrigin.total(),
+        fromPeers.total() - fromOriginSeeder.total(),
+        fromOrigin.total() + fromOriginSeeder.total(),
         uploaded.total(),
         verified,
         pieceCount,

@@ -102,11 +102,16 @@ class AgentInstallTest {
     enrolAndEntitle();
     agent.grantConsent("download");
     Path dir = temp.resolve("peer-install");
+    double httpBefore = httpOriginEgress();
 
     JsonNode done = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
     assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("COMPLETED");
-    assertThat(done.get("bytesFromPeers").asLong()).isGreaterThan(0);
-    assertThat(done.get("fromPeersShare").asDouble()).isGreaterThan(0.5);
+    // The only peer is the publisher's origin seeder: its bytes are origin bytes, not peer bytes
+    // (an honest offload ratio), and none of them came over the origin's HTTP.
+    assertThat(done.get("bytesFromOrigin").asLong())
+        .isGreaterThanOrEqualTo(done.get("bytesTotal").asLong());
+    assertThat(done.get("bytesFromPeers").asLong()).isZero();
+    assertThat(httpOriginEgress()).isEqualTo(httpBefore);
     assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
 
     // The consent record left the agent's outbox for the control plane, which counts it.
@@ -308,6 +313,23 @@ class AgentInstallTest {
             new java.io.PrintStream(err, true),
             args);
     return new Cli(exit, out.toString(), err.toString());
+  }
+
+  /** The control plane's HTTP origin bytes so far (shoal_origin_egress_bytes_total). */
+  private static double httpOriginEgress() {
+    String metrics =
+        TestDevice.send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
+                    .header("Accept", "text/plain")
+                    .build())
+            .assertSuccess()
+            .text();
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("shoal_origin_egress_bytes_total"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private void enrolAndEntitle() {

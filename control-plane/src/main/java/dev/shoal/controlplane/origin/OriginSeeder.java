@@ -64,7 +64,9 @@ class OriginSeeder implements SmartLifecycle {
           Swarm.start(
               SwarmConfig.defaults()
                   .withListenPort(origin.seederPort())
-                  .withBindAddress(origin.seederBindAddress()));
+                  .withBindAddress(origin.seederBindAddress())
+                  // Devices count what the seeder sends as origin bytes, not peer bytes.
+                  .withPeerIdPrefix(SwarmConfig.ORIGIN_PEER_ID_PREFIX));
       swarm.setGlobalCaps(origin.uploadCap().toBytes(), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot start the origin seeder", e);

@@ -73,6 +73,13 @@ class AgentInstallTest {
     assertThat(first.get("bytesFromPeers").asLong()).isZero();
     assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
     long fullPack = first.get("bytesTotal").asLong();
+    // What the player sees: the status (and its page) lists the install.
+    assertThat(agent.get("/v1/status").assertSuccess().json().get("installs").toString())
+        .contains("\"state\":\"COMPLETED\"");
+    assertThat(
+            dev.shoal.agent.status.StatusPage.render(
+                agent.agent().status().status(), "nonce", agent.dataDir().toString()))
+        .contains("Installs and updates", "game (stable): completed", "shoal-agent uninstall");
 
     Map<String, byte[]> v2 = new TreeMap<>(v1);
     v2.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());

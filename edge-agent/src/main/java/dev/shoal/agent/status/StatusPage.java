@@ -1,6 +1,7 @@
 package dev.shoal.agent.status;
 
 import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
+import dev.shoal.agent.update.InstallStatus;
 import java.util.Locale;
 
 /**
@@ -20,6 +21,7 @@ public final class StatusPage {
     b.append("<p id=\"msg\" role=\"status\"></p>\n");
     buttons(b, s);
     activity(b, s);
+    installs(b, s);
     limits(b, s);
     cache(b, s);
     uninstall(b, dataDir);
@@ -182,11 +184,42 @@ public final class StatusPage {
     b.append("</ul>\n<p>Only encrypted pieces of these game files are ever shared.</p>\n");
   }
 
+  private static void installs(StringBuilder b, AgentStatus s) {
+    if (s.installs().isEmpty()) {
+      return;
+    }
+    b.append("<h2>Installs and updates</h2>\n<ul id=\"installs\">\n");
+    for (InstallStatus i : s.installs()) {
+      b.append("<li>")
+          .append(esc(i.product() + " (" + i.channel() + ")"))
+          .append(": ")
+          .append(esc(i.state().name().toLowerCase(java.util.Locale.ROOT)));
+      if (i.bytesTotal() > 0 && !i.state().isFinal()) {
+        b.append(", ")
+            .append(bytes(i.bytesDone()))
+            .append(" of ")
+            .append(bytes(i.bytesTotal()))
+            .append(", ")
+            .append(Math.round(100 * i.fromPeersShare()))
+            .append("% from other players");
+      }
+      if (i.error() != null) {
+        b.append(": ").append(esc(i.error().message()));
+      }
+      b.append("</li>\n");
+    }
+    b.append("</ul>\n");
+  }
+
   private static void uninstall(StringBuilder b, String dataDir) {
     b.append("<h2>How to uninstall</h2>\n<p>On Windows: Settings, Apps, Shoal, Uninstall. ")
-        .append("Elsewhere: stop the agent, remove the program, and delete its data folder <code>")
+        .append("Elsewhere: stop the agent, then run <code>shoal-agent uninstall</code>: it tells ")
+        .append(
+            "the publisher this computer leaves, removes autostart and deletes the data folder ")
+        .append("<code>")
         .append(esc(dataDir))
-        .append("</code>. Your games stay installed; only Shoal's cache is removed.</p>\n");
+        .append(
+            "</code>. Your games stay installed; only Shoal's data and cache are removed.</p>\n");
   }
 
   private static void script(StringBuilder b, String nonce) {

@@ -50,6 +50,7 @@ public final class InstallJob {
   private volatile boolean pauseRequested;
   private volatile boolean cancelRequested;
   private volatile boolean repairRequested;
+  private volatile boolean shuttingDown;
   private volatile Transfer transfer;
   private volatile ReleaseManifest target;
   private volatile Long installedVersion;
@@ -117,8 +118,12 @@ public final class InstallJob {
     return cancelRequested;
   }
 
-  /** The agent is stopping: stop downloading; the install resumes when asked again. */
+  /**
+   * The agent is stopping: stop downloading, but keep the partial pack and its verified pieces, so
+   * that the install continues where it was when a launcher asks again.
+   */
   void cancelQuietlyForShutdown() {
+    shuttingDown = true;
     cancel();
   }
 
@@ -253,7 +258,9 @@ public final class InstallJob {
       finish(State.COMPLETED);
     } catch (UpdateException e) {
       if (e.code() == Code.CANCELLED) {
-        discardPartial();
+        if (!shuttingDown) {
+          discardPartial();
+        }
         finish(State.CANCELLED);
       } else {
         error = new InstallStatus.Error(e.code().name(), e.getMessage(), e.retryable());

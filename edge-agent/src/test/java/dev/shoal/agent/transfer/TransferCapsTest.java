@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Caps changed while a download runs are honoured: the player's download cap, then quiet mode's
- * lower rate, each measured over 10 s on real sockets (slow: run with -Pslow).
+ * Caps changed while transfers run are honoured: the player's download cap, then quiet mode's lower
+ * rate; the upload cap, then a lower one while seeding; each measured over 10 s on real sockets
+ * (slow: run with -Pslow).
  */
 @Tag("slow")
 class TransferCapsTest {
@@ -74,15 +75,56 @@ class TransferCapsTest {
     }
   }
 
-  /** Bytes received (peers + origin) per second over 10 s, after 1 s to settle. */
+  @Test
+  void uploadCapsChangedWhileRunningAreHonouredWithinTenPercent() throws Exception {
+    Path original = Packs.randomFile(tmp.resolve("publisher"), "seeded.pak", SIZE, 8);
+    byte[] torrent = Packs.torrentFor(original);
+    SwarmConfig loopback = SwarmConfig.defaults().withBindAddress("127.0.0.1");
+    try (RunningAgent a = new RunningAgent(tmp.resolve("agent"), loopback);
+        Swarm leecher = Swarm.start(loopback.withUploadEnabled(false))) {
+      long cap = 1_000_000;
+      long lower = 400_000;
+      a.agent.policy().setSettings(new BandwidthSettings(cap, 0, 0, null, false, 1_000_000));
+      Files.copy(original, a.agent.dataDir().cacheDir().resolve("seeded.pak"));
+      Packs.grant(a, "UPLOAD_TO_PEERS");
+      a.agent
+          .transfers()
+          .seed(new PackSource("seeded.pak", torrent, null, null, List.of(), null))
+          .awaitCompletion(Duration.ofSeconds(60));
+      int port = a.agent.transfers().listenPort();
+      assertThat(port).isPositive();
+      var job =
+          leecher.add(
+              TorrentJob.of(torrent, tmp.resolve("leecher").resolve("seeded.pak"))
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(new InetSocketAddress("127.0.0.1", port))));
+
+      double first = measure(job::progress);
+      a.agent.policy().setSettings(new BandwidthSettings(lower, 0, 0, null, false, 1_000_000));
+      double second = measure(job::progress);
+      System.out.printf(
+          "upload cap %d B/s measured %.0f B/s; then %d B/s measured %.0f B/s%n",
+          cap, first, lower, second);
+      assertThat(first).isCloseTo(cap, within(cap * 0.10));
+      assertThat(second).isCloseTo(lower, within(lower * 0.10));
+      job.close();
+    }
+  }
+
   private static double measure(Transfer t) throws InterruptedException {
+    return measure(t::progress);
+  }
+
+  /** Bytes received (peers + origin) per second over 10 s, after 1 s to settle. */
+  private static double measure(java.util.function.Supplier<Progress> progress)
+      throws InterruptedException {
     Thread.sleep(1000);
-    long b0 = received(t.progress());
+    long b0 = received(progress.get());
     long t0 = System.nanoTime();
     Thread.sleep(10_000);
-    long b1 = received(t.progress());
+    long b1 = received(progress.get());
     long t1 = System.nanoTime();
-    assertThat(t.progress().isComplete()).as("still downloading while measured").isFalse();
+    assertThat(progress.get().isComplete()).as("still downloading while measured").isFalse();
     return (b1 - b0) * 1e9 / (t1 - t0);
   }
 

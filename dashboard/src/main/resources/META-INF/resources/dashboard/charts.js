@@ -130,12 +130,16 @@ export const drawChart = (parent, spec) => {
   return figure;
 };
 
-/** The chart's numbers as a table, without the intervals in which nothing at all happened. */
+/**
+ * The chart's numbers as a table, without the intervals in which nothing at all happened (all
+ * values null, or 0 unless spec.zeroIsData, as for a ratio).
+ */
 const dataTable = (spec, format) => {
   const rows = [];
   spec.times.forEach((t, i) => {
     const values = spec.series.map((s) => s.values[i]);
-    if (values.every((v) => v === null || v === undefined || v === 0)) return;
+    const nothing = (v) => v === null || v === undefined || (v === 0 && !spec.zeroIsData);
+    if (values.every(nothing)) return;
     rows.push({ t, values });
   });
   const names = ['Time', ...spec.series.map((s) => s.label)];

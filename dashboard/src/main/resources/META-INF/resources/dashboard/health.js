@@ -98,6 +98,7 @@ export const renderHealth = (body, series, what, idPrefix, rangeName) => {
     title: 'Offload ratio',
     unit: 'percent',
     gaps: 'no bytes',
+    zeroIsData: true,
     series: [{ label: 'Share of bytes from peers', values: buckets.map((b) => ratio(b.bytesFromPeers, b.bytesFromOrigin)) }],
     summary:
       t.offloadRatio === null
@@ -120,7 +121,7 @@ export const renderHealth = (body, series, what, idPrefix, rangeName) => {
     el(
       'p',
       { className: 'hint' },
-      `Devices count bytes from the origin's BitTorrent seeder as bytes from peers. Devices in the swarm are counted every ${series.sampleIntervalSeconds === 1 ? 'second' : `${series.sampleIntervalSeconds} seconds`}.`,
+      `Bytes received are as the devices reported them; what the origin sent is measured by the control plane. Devices in the swarm are counted every ${series.sampleIntervalSeconds === 1 ? 'second' : `${series.sampleIntervalSeconds} seconds`}.`,
     ),
   );
 };

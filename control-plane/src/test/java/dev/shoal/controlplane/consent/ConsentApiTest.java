@@ -121,12 +121,12 @@ class ConsentApiTest extends ApiTest {
   void resendingTheSameRecordStoresItOnceAndAnswers200() {
     Map<String, Object> record = grant(device.id(), "DOWNLOAD_FROM_PEERS", Instant.now());
     String json = JSON.writeValueAsString(record);
-    Http.Response first = device.send("POST", "/api/v1/device/consent", json, Instant.now());
-    // Another signature (a second earlier): the outbox sender retrying, not a replay.
-    Http.Response again =
-        device.send("POST", "/api/v1/device/consent", json, Instant.now().minusSeconds(1));
-    Http.Response third =
-        device.send("POST", "/api/v1/device/consent", json, Instant.now().minusSeconds(2));
+    Instant now = Instant.now();
+    Http.Response first = device.send("POST", "/api/v1/device/consent", json, now);
+    // Signed a second and two seconds earlier: the outbox sender retrying, not a replay of the
+    // same signature (which the device filter refuses).
+    Http.Response again = device.send("POST", "/api/v1/device/consent", json, now.minusSeconds(1));
+    Http.Response third = device.send("POST", "/api/v1/device/consent", json, now.minusSeconds(2));
 
     assertThat(first.status()).as(first.body()).isEqualTo(201);
     assertThat(again.status()).as(again.body()).isEqualTo(200);

@@ -328,6 +328,7 @@ class DashboardTest {
                             // Charts and counts: loaded, or the reason why not shown.
                             + "for (const b of s.querySelectorAll('.health-body'))"
                             + "  if (!b.textContent.trim() || b.hasAttribute('aria-busy')) return false;"
+                            + "if (s.id === 'page-consent') return true;"
                             + "if (!s.querySelector('tbody'))"
                             + "  return !document.getElementById('trust-root').textContent.includes('loading');"
                             + "return s.querySelector('tbody').rows.length > 0"

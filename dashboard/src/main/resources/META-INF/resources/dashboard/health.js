@@ -121,7 +121,7 @@ export const renderHealth = (body, series, what, idPrefix, rangeName) => {
     el(
       'p',
       { className: 'hint' },
-      `Bytes received are as the devices reported them; what the origin sent is measured by the control plane. Devices in the swarm are counted every ${series.sampleIntervalSeconds === 1 ? 'second' : `${series.sampleIntervalSeconds} seconds`}.`,
+      `Bytes received are as the devices reported them (bytes from the origin's BitTorrent seeder count as from the origin); what the origin sent is measured by the control plane. Devices in the swarm are counted every ${series.sampleIntervalSeconds === 1 ? 'second' : `${series.sampleIntervalSeconds} seconds`}.`,
     ),
   );
 };

@@ -154,8 +154,14 @@ public final class InstallHandle {
    * @throws InterruptedException when the waiting thread is interrupted (the install goes on)
    */
   public InstallProgress await(Duration timeout) throws TimeoutException, InterruptedException {
+    long nanos;
     try {
-      return end.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      nanos = timeout.toNanos();
+    } catch (ArithmeticException longerThan292Years) {
+      nanos = Long.MAX_VALUE;
+    }
+    try {
+      return end.get(nanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       ShoalException s = ShoalClient.translate(e);
       // A new exception, so that the stack trace shows the caller.

@@ -2,61 +2,125 @@ package dev.shoal.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testkit.AgentFixture;
+import dev.shoal.testkit.ControlPlaneFixture;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executor;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The quick start of docs/sdk.md, compiled and run against a real agent. */
+/** The quick start of docs/sdk.md, compiled and run against a real agent and control plane. */
 class QuickStartTest {
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
   @TempDir Path tmp;
 
   /** Stands in for the launcher's UI. */
-  static final class Ui implements Executor {
-    final List<String> shown = new ArrayList<>();
+  static final class Ui {
+    final List<String> asked = new ArrayList<>();
+    final List<InstallProgress> shown = new CopyOnWriteArrayList<>();
+    final List<String> said = new ArrayList<>();
+    final List<String> threads = new CopyOnWriteArrayList<>();
+    boolean played;
 
     boolean ask(String text) {
-      shown.add(text);
-      return true;
+      asked.add(text);
+      return asked.size() == 1; // yes to the first question, no to the second
     }
 
-    void showSharing(boolean uploading, List<String> reasons) {}
+    void showProgress(InstallProgress p) {
+      shown.add(p);
+      threads.add(Thread.currentThread().getName());
+    }
 
     void runOnUiThread(Runnable r) {
-      r.run();
+      new Thread(r, "ui-thread").start(); // a new thread each time: the SDK still orders calls
     }
 
-    @Override
-    public void execute(Runnable r) {
-      runOnUiThread(r);
+    void say(String message) {
+      said.add(message);
     }
+  }
+
+  /** The quick start of docs/sdk.md, with the temp data directory and the test's control plane. */
+  private static void quickStart(Ui ui, Path dataDir, Path gameDir) {
+    Path agentExecutable = dataDir.resolve("not-used-since-the-agent-runs/shoal-agent");
+    // --- as in docs/sdk.md
+    try (ShoalClient shoal = ShoalClient.start(agentExecutable, dataDir, Duration.ofSeconds(10))) {
+      for (ConsentScope scope : ConsentScope.values()) {
+        if (!shoal.consent().get(scope).asked()) {
+          ConsentText text = shoal.consentText(scope, Locale.getDefault());
+          if (ui.ask(text.text())) {
+            shoal.grant(text, AskedWhere.LAUNCHER);
+          } else {
+            shoal.withdraw(scope, AskedWhere.LAUNCHER);
+          }
+        }
+      }
+      if (!shoal.enrolment().enrolled()) {
+        shoal.enrol(URI.create(controlPlane.baseUrl()), "example-studio");
+      }
+      InstallHandle install = shoal.install(InstallRequest.of("mygame", "live", gameDir));
+      install.onProgress(ui::showProgress, ui::runOnUiThread);
+      install.await(Duration.ofMinutes(2));
+      try (GameSession game = shoal.gameStarted()) {
+        ui.played = shoal.status().quietMode();
+      }
+    } catch (ShoalException e) {
+      switch (e.code()) {
+        case AGENT_NOT_INSTALLED -> ui.say("offerAgentInstall");
+        case ENTITLEMENT -> ui.say("showStorePage");
+        default -> ui.say(e.getMessage() + (e.retryable() ? " Try again later." : ""));
+      }
+    } catch (TimeoutException | InterruptedException e) {
+      ui.say("Still installing: it goes on in the background.");
+    }
+    // ---
   }
 
   @Test
   void quickStartWorks() throws Exception {
-    Ui ui = new Ui();
-    try (LocalAgent agent = new LocalAgent(tmp.resolve("data"))) {
-      // --- as in docs/sdk.md, with connect(dataDir) for the temp directory
-      try (ShoalClient shoal = ShoalClient.connect(agent.dataDir)) {
-        if (!shoal.consent().uploadToPeers().asked()) {
-          ConsentText text = shoal.consentText(ConsentScope.UPLOAD_TO_PEERS, Locale.getDefault());
-          if (ui.ask(text.text())) {
-            shoal.grant(text, AskedWhere.LAUNCHER);
-          }
-        }
-        Subscription sub =
-            shoal.subscribe(
-                s -> ui.showSharing(s.uploading(), s.uploadOffReasons()), ui::runOnUiThread);
-        try (GameSession game = shoal.gameStarted()) {
-          assertThat(shoal.status().quietMode()).isTrue();
-        }
-        sub.close();
-        assertThat(shoal.consent().uploadToPeers().granted()).isTrue();
+    Publisher studio = Publisher.create(controlPlane, "example-studio").product("mygame", "live");
+    Map<String, byte[]> build = Publisher.build(1);
+    studio.publish("mygame", "live", build, "1.0");
+    Path gameDir = tmp.resolve("games/mygame");
+    try (AgentFixture agent = AgentFixture.start(tmp.resolve("data"))) {
+      // First start: consent asked, enrolled, but the player has not bought the game yet.
+      Ui first = new Ui();
+      quickStart(first, agent.dataDir(), gameDir);
+      assertThat(first.asked).hasSize(2);
+      assertThat(first.said).containsExactly("showStorePage");
+      assertThat(first.played).isFalse();
+
+      // Bought: the publisher grants the device; the next start installs and plays.
+      studio.entitle("mygame", agent.deviceId());
+      Ui ui = new Ui();
+      quickStart(ui, agent.dataDir(), gameDir);
+      assertThat(ui.said).isEmpty();
+      assertThat(ui.asked).as("consent is asked once").isEmpty();
+      assertThat(ui.played).isTrue();
+      assertThat(Publisher.files(gameDir)).containsExactlyInAnyOrderEntriesOf(build);
+      try (ShoalClient check = ShoalClient.connect(agent.dataDir())) {
+        assertThat(check.consent().downloadFromPeers().granted()).isTrue();
+        assertThat(check.consent().uploadToPeers().granted()).isFalse();
+        assertThat(check.consent().uploadToPeers().asked()).isTrue();
+        assertThat(check.status().quietMode()).isFalse();
       }
+      // The last listener call may still be on its way.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !ui.shown.isEmpty() && ui.shown.get(ui.shown.size() - 1).isFinal());
+      assertThat(ui.shown.get(ui.shown.size() - 1).state()).isEqualTo(InstallState.COMPLETED);
+      assertThat(ui.threads).allMatch("ui-thread"::equals);
     }
-    assertThat(ui.shown).hasSize(1);
   }
 }

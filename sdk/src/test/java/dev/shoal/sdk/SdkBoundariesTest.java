@@ -1,5 +1,6 @@
 package dev.shoal.sdk;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -29,5 +30,18 @@ class SdkBoundariesTest {
             "dev.shoal.testkit..",
             "org.springframework..")
         .check(sdk);
+  }
+
+  /** The example launcher shows what a launcher can do with the SDK alone. */
+  @Test
+  void theExampleLauncherUsesTheSdkOnly() {
+    JavaClasses examples = new ClassFileImporter().importPackages("dev.shoal.sdk.examples");
+    classes()
+        .that()
+        .resideInAPackage("dev.shoal.sdk.examples")
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage("dev.shoal.sdk..", "java..")
+        .check(examples);
   }
 }

@@ -1,0 +1,123 @@
+package dev.shoal.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.sdk.examples.TerminalLauncher;
+import dev.shoal.testkit.AgentFixture;
+import dev.shoal.testkit.ControlPlaneFixture;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The example launcher (sdk/examples) as a newcomer runs it, against a real control plane and
+ * agent: consent asked once with the standard texts, enrolment, install with a progress bar, a fake
+ * game in quiet mode; run again after a new release, it updates through a delta.
+ */
+class ExampleLauncherTest {
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
+  @TempDir Path temp;
+
+  private static String run(String stdin, String... args) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int code = TerminalLauncher.run(args, new BufferedReader(new StringReader(stdin)), out);
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    System.out.println(text); // in target/surefire-reports/*-output.txt
+    assertThat(code).as(text).isZero();
+    return text;
+  }
+
+  @Test
+  void consentsEnrolsInstallsPlaysInQuietModeThenUpdates() throws Exception {
+    Publisher studio = Publisher.create(controlPlane, "example").product("demo", "live");
+    Map<String, byte[]> v1 = Publisher.build(2);
+    studio.publish("demo", "live", v1, "1.0.0");
+    Path dir = temp.resolve("Games/demo");
+    try (AgentFixture agent = AgentFixture.start(temp.resolve("agent"));
+        ShoalClient observer = ShoalClient.connect(agent.dataDir())) {
+      String[] args = {
+        "--control-plane",
+        controlPlane.baseUrl(),
+        "--organisation",
+        studio.organisation,
+        "--product",
+        "demo",
+        "--channel",
+        "live",
+        "--dir",
+        dir.toString(),
+        "--data-dir",
+        agent.dataDir().toString(),
+        "--grant-with-api-key",
+        studio.apiKey,
+        "--game-seconds",
+        "2",
+        "--once"
+      };
+      List<AgentStatus> statuses = new CopyOnWriteArrayList<>();
+      Subscription sub = observer.subscribe(statuses::add);
+      ConsentText download =
+          observer.consentText(ConsentScope.DOWNLOAD_FROM_PEERS, Locale.getDefault());
+      ConsentText upload = observer.consentText(ConsentScope.UPLOAD_TO_PEERS, Locale.getDefault());
+
+      // First run: yes to downloading from players, no to uploading.
+      String first = run("yes\nno\n", args);
+      assertThat(first)
+          .contains(download.text(), upload.text())
+          .contains("Enrolled with")
+          .contains("granted demo")
+          .contains("] 100% 2.0 MB / 2.0 MB full  COMPLETED") // the bar (DOWNLOADING is brief)
+          .contains("Installed demo 1.0.0 (version 1)", "full pack")
+          .contains("Quiet mode is on", "Game over. Quiet mode is off.");
+      assertThat(Publisher.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+      assertThat(observer.consent().downloadFromPeers().granted()).isTrue();
+      assertThat(observer.consent().uploadToPeers().granted()).isFalse();
+      assertThat(observer.consent().uploadToPeers().asked()).isTrue();
+      assertThat(observer.enrolment().organisation()).isEqualTo(studio.organisation);
+      // The game ran in quiet mode, and only then.
+      assertThat(statuses).anyMatch(AgentStatus::quietMode);
+      assertThat(observer.status().quietMode()).isFalse();
+
+      // A new release: the next start asks nothing and updates through a delta.
+      Map<String, byte[]> v2 = new TreeMap<>(v1);
+      v2.put("config/settings.ini", "volume=1\n".getBytes(StandardCharsets.UTF_8));
+      studio.publish("demo", "live", v2, "1.0.1");
+      String second = run("", args);
+      assertThat(second)
+          .doesNotContain(download.text())
+          .doesNotContain(upload.text())
+          .contains("is enrolled with")
+          .contains("Installed demo 1.0.1 (version 2)", "delta pack");
+      assertThat(Publisher.files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
+
+      // Up to date: says so.
+      assertThat(run("", args)).contains("Up to date: demo 1.0.1 (version 2)");
+      sub.close();
+    }
+  }
+
+  @Test
+  void withoutAnAgentItSaysSo() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code =
+        TerminalLauncher.run(
+            new String[] {"--data-dir", temp.resolve("none").toString(), "--once"},
+            new BufferedReader(new StringReader("")),
+            new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(3);
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("not available");
+  }
+}

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -178,10 +177,6 @@ class InstallErrorsTest {
   }
 
   @Test
-  @Disabled(
-      "edge-agent InstallJob.run fetches the manifest, which the control plane serves only to"
-          + " entitled devices, before it presents the token (content-key request): a device"
-          + " entitled only by a token is refused with ENTITLEMENT")
   void anEntitlementTokenFromThePublisherIsPresented() throws Exception {
     Map<String, byte[]> v1 = Publisher.build(1);
     studio.publish("game", "live", v1, "1.0");

@@ -22,12 +22,20 @@ record Units(
           "Mo",
           "Go",
           "/s",
-          "sans limite",
+          // Every text says "never faster than {cap}": an uncapped rate reads as the connection's.
+          "la vitesse de votre connexion (aucune limite fixée)",
           "Uniquement entre %s. ",
           "sans limite");
     }
     return new Units(
-        Locale.ENGLISH, "kB", "MB", "GB", "/s", "no limit", "Only between %s. ", "no limit");
+        Locale.ENGLISH,
+        "kB",
+        "MB",
+        "GB",
+        "/s",
+        "the speed of your connection (no limit set)",
+        "Only between %s. ",
+        "no limit");
   }
 
   String size(long bytes) {

@@ -153,14 +153,17 @@ public final class ControlPlane {
   }
 
   /**
-   * The product's content key {@code contentKeyId}, wrapped for this device (KeyWrap JSON).
+   * The product's content key {@code contentKeyId} (null: the current one), wrapped for this device
+   * (KeyWrap JSON).
    *
    * @param entitlementToken a publisher-signed entitlement token, or null to rely on a grant
    */
   public byte[] wrappedContentKey(String product, String contentKeyId, String entitlementToken)
       throws ControlPlaneException {
     Map<String, String> body = new LinkedHashMap<>();
-    body.put("contentKeyId", contentKeyId);
+    if (contentKeyId != null) {
+      body.put("contentKeyId", contentKeyId);
+    }
     if (entitlementToken != null) {
       body.put("token", entitlementToken);
     }

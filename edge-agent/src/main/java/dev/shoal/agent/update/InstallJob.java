@@ -88,6 +88,7 @@ public final class InstallJob {
     pauseRequested = true;
     Transfer t = transfer;
     if (t != null) {
+      noteProgress(t.progress().bytesDone());
       owner.transfers().close(t);
     }
     if (state == State.DOWNLOADING || state == State.QUEUED) {
@@ -155,6 +156,8 @@ public final class InstallJob {
       noteProgress(doneBytes);
     } else if (state == State.INSTALLING || state == State.COMPLETED) {
       doneBytes = total;
+    } else if (state == State.PAUSED) {
+      doneBytes = Math.max(0, lastBytesDone); // verified pieces are kept while paused
     }
     Long eta = rate > 0 ? Math.max(0, (total - doneBytes) / rate) : null;
     long sum = peersBytes + originBytes;
@@ -222,6 +225,7 @@ public final class InstallJob {
         finish(State.COMPLETED);
         return;
       }
+      presentEntitlementToken(cp);
       ControlPlane.ManifestResponse response =
           call(() -> cp.manifest(request.product(), request.channel()));
       releaseId = response.releaseId();
@@ -337,6 +341,17 @@ public final class InstallJob {
           Code.SIGNATURE, "the torrent does not match the pack in the signed manifest");
     }
     return bytes;
+  }
+
+  /**
+   * A launcher may bring the player's entitlement as a publisher-signed token. The control plane
+   * records it when it comes with a content-key request, and serves manifests only to entitled
+   * devices, so the token is presented first (the key it answers with is not used).
+   */
+  private void presentEntitlementToken(ControlPlane cp) throws UpdateException {
+    if (request.entitlementToken() != null) {
+      call(() -> cp.wrappedContentKey(request.product(), null, request.entitlementToken()));
+    }
   }
 
   private byte[] contentKey(ControlPlane cp, String keyId) throws UpdateException {

@@ -1,0 +1,207 @@
+package dev.shoal.testkit.bench;
+
+import dev.shoal.testkit.ControlPlaneFixture;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Publish pipeline throughput through the control plane's real API: a 1 GiB build (16 files of 64
+ * MiB of random bytes, written to disk and streamed up), then the time from the release request to
+ * READY (FastCDC chunking, SHA-256 chunk ids, AES-256-GCM of every chunk into the full pack on as
+ * many threads as cores, SHA-1 piece hashes, torrent, signed manifest, database rows). Baseline in
+ * the same run, same bytes, one thread: SHA-256, SHA-1 and AES-256-GCM (a fresh IV per 1 MiB
+ * buffer, as chunks are encrypted), timing only the digest/cipher calls. Prints {@code key=value}
+ * figures on its last line; speeds are MB/s of build bytes (10^6).
+ */
+@Tag("benchmark")
+class PublishPipelineBenchmark {
+  private static final int FILES = 16;
+  private static final long FILE_SIZE = 64L * Bench.MIB;
+  private static final long BUILD = FILES * FILE_SIZE;
+
+  @TempDir Path temp;
+
+  @Test
+  void publishesA1GibBuildAndComparesWithOneCoreHashAndCipher() throws Exception {
+    Path build = temp.resolve("build");
+    for (int i = 0; i < FILES; i++) {
+      Bench.writeRandom(build.resolve(String.format("data/part-%02d.pak", i)), FILE_SIZE, 100 + i);
+    }
+    try (ControlPlaneFixture cp = new ControlPlaneFixture().start()) {
+      Bench.Publisher publisher = Bench.Publisher.of(cp, "game", "live");
+      long u0 = System.nanoTime();
+      String upload = publisher.upload("game", build);
+      double uploadSeconds = (System.nanoTime() - u0) / 1e9;
+      String upload2 = publisher.upload("game", build);
+
+      // Cold: the first release in this JVM (the JIT has not compiled the GCM, SHA and FastCDC
+      // loops yet, as after a control plane restart). Warm: the same bytes released again.
+      Run cold = run(publisher, upload, "1.0");
+      Run warm = run(publisher, upload2, "1.1");
+
+      List<Path> files = Bench.files(build);
+      warmUp(files.get(0));
+      double sha256 = mbps(BUILD, digestNanos(files, "SHA-256"));
+      double sha1 = mbps(BUILD, digestNanos(files, "SHA-1"));
+      double aes = mbps(BUILD, aesGcmNanos(files));
+      double pipeline = BUILD / warm.seconds() / 1e6;
+      // One core doing the three known steps one after the other over the same bytes.
+      double serialBound = 1 / (1 / sha256 + 1 / sha1 + 1 / aes);
+
+      System.out.printf(
+          Locale.ROOT,
+          "PublishPipelineBenchmark: 1 GiB build uploaded in %.1f s (%.0f MB/s)%n  cold: %s%n"
+              + "  warm: %s%n",
+          uploadSeconds,
+          BUILD / uploadSeconds / 1e6,
+          cold,
+          warm);
+      System.out.printf(
+          Locale.ROOT,
+          "mode=api build_mib=%d cold_s=%.1f cold_mbps=%.1f warm_s=%.1f pipeline_mbps=%.1f"
+              + " sha256_1core_mbps=%.0f sha1_1core_mbps=%.0f aesgcm_1core_mbps=%.0f"
+              + " serial_1core_bound_mbps=%.0f ratio_vs_aesgcm=%.3f ratio_vs_sha256=%.3f"
+              + " ratio_vs_serial_bound=%.3f cores=%d load1=%s%n",
+          BUILD / Bench.MIB,
+          cold.seconds(),
+          BUILD / cold.seconds() / 1e6,
+          warm.seconds(),
+          pipeline,
+          sha256,
+          sha1,
+          aes,
+          serialBound,
+          pipeline / aes,
+          pipeline / sha256,
+          pipeline / serialBound,
+          Runtime.getRuntime().availableProcessors(),
+          Bench.load1());
+    }
+  }
+
+  /** One release: seconds from the request to READY, and when each state was first seen. */
+  record Run(double seconds, String steps, long fullPack, String loadBefore, String loadAfter) {
+    @Override
+    public String toString() {
+      return String.format(
+          Locale.ROOT,
+          "READY after %.1f s (states first seen:%s), full pack %d bytes, load before %s, after"
+              + " %s",
+          seconds,
+          steps,
+          fullPack,
+          loadBefore,
+          loadAfter);
+    }
+  }
+
+  private static Run run(Bench.Publisher publisher, String upload, String version)
+      throws InterruptedException {
+    String loadBefore = Bench.load();
+    long t0 = System.nanoTime();
+    String id = publisher.requestRelease("game", "live", upload, version);
+    Map<String, Long> seen = new LinkedHashMap<>();
+    JsonNode ready = publisher.awaitReady(id, Duration.ofMinutes(30), 50, seen);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // Seconds from the request until each state was first seen (polled every 50 ms).
+    StringBuilder steps = new StringBuilder();
+    seen.forEach(
+        (state, at) ->
+            steps.append(String.format(Locale.ROOT, " %s@%.1fs", state, (at - t0) / 1e9)));
+    return new Run(
+        seconds, steps.toString(), ready.get("fullPackBytes").asLong(), loadBefore, Bench.load());
+  }
+
+  private static double mbps(long bytes, long nanos) {
+    return bytes / (nanos / 1e9) / 1e6;
+  }
+
+  /** Lets C2 compile the digest and GCM intrinsics before anything is timed. */
+  private static void warmUp(Path file) throws Exception {
+    digestNanos(List.of(file), "SHA-256");
+    digestNanos(List.of(file), "SHA-1");
+    aesGcmNanos(List.of(file));
+  }
+
+  private interface Step {
+    void apply(byte[] buf, int len) throws GeneralSecurityException;
+  }
+
+  /** Reads the files 1 MiB at a time; returns the nanoseconds spent in {@code step} only. */
+  private static long timed(List<Path> files, Step step) throws Exception {
+    byte[] buf = new byte[Bench.MIB];
+    ByteBuffer wrap = ByteBuffer.wrap(buf);
+    long nanos = 0;
+    for (Path file : files) {
+      try (FileChannel in = FileChannel.open(file)) {
+        while (true) {
+          int n = fill(in, wrap);
+          if (n == 0) {
+            break;
+          }
+          long t = System.nanoTime();
+          step.apply(buf, n);
+          nanos += System.nanoTime() - t;
+        }
+      }
+    }
+    return nanos;
+  }
+
+  /** Reads until the buffer is full or the file ends; returns how many bytes it holds. */
+  private static int fill(FileChannel in, ByteBuffer buffer) throws java.io.IOException {
+    buffer.clear();
+    while (buffer.hasRemaining()) {
+      if (in.read(buffer) < 0) {
+        break;
+      }
+    }
+    return buffer.position();
+  }
+
+  private static long digestNanos(List<Path> files, String algorithm) throws Exception {
+    MessageDigest md = MessageDigest.getInstance(algorithm);
+    long nanos = timed(files, (buf, len) -> md.update(buf, 0, len));
+    md.digest();
+    return nanos;
+  }
+
+  private static long aesGcmNanos(List<Path> files) throws Exception {
+    SecureRandom random = new SecureRandom();
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    SecretKeySpec spec = new SecretKeySpec(key, "AES");
+    Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+    byte[] out = new byte[Bench.MIB + 16];
+    byte[] iv = new byte[12];
+    long[] counter = {0};
+    long nanos =
+        timed(
+            files,
+            (buf, len) -> {
+              long c = ++counter[0];
+              for (int i = 0; i < 8; i++) {
+                iv[i] = (byte) (c >>> (8 * i));
+              }
+              cipher.init(Cipher.ENCRYPT_MODE, spec, new GCMParameterSpec(128, iv));
+              cipher.doFinal(buf, 0, len, out, 0);
+            });
+    return nanos;
+  }
+}

@@ -1,0 +1,127 @@
+package dev.shoal.testkit.hostile;
+
+import static dev.shoal.testkit.hostile.HostileWorld.build;
+import static dev.shoal.testkit.hostile.HostileWorld.patched;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.release.ManifestSigner;
+import dev.shoal.protocol.manifest.ReleaseManifest;
+import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testkit.hostile.Publisher.Release;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * TUF "rollback" and "indefinite freeze": a man in the middle replays manifests the control plane
+ * really signed, either older than what is installed, or past their expiry.
+ *
+ * <p>Expired manifests: the shortest {@code shoal.release.manifest-ttl} is one hour and the agent
+ * reads the system clock, so a test cannot wait for a real manifest to expire. Instead the control
+ * plane's own {@link ManifestSigner} (the organisation's live key, the same code the pipeline and
+ * the hourly re-signing use) signs the release with a validity that ended an hour ago: byte for
+ * byte what this control plane would have served two hours ago with a one-hour TTL, replayed now.
+ */
+class RollbackAndFreezeTest {
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
+  @TempDir Path temp;
+  private HostileWorld world;
+  private Release v1;
+  private Path dir;
+
+  @BeforeEach
+  void installedV1() {
+    world = HostileWorld.create(controlPlane, temp);
+    v1 = world.publish("game", "stable", build(1), "1.0");
+    world.enrolThroughProxy("game");
+    dir = world.installDir("game");
+    world.installGenuine("game", "stable", dir, v1.files());
+  }
+
+  @AfterEach
+  void close() {
+    world.close();
+  }
+
+  @Test
+  void anOlderGenuineManifestIsRefusedOnceANewerIsInstalled() throws Exception {
+    Release v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+    world.installGenuine("game", "stable", dir, v2.files());
+    // v1's manifest is genuine and still valid for weeks: only the version rule refuses it.
+    assertThat(v1.manifest().expiresAt()).isAfter(Instant.now().plus(Duration.ofDays(1)));
+
+    world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(v1.envelope()));
+    JsonNode s = world.install("game", "stable", dir);
+
+    HostileWorld.assertFailed(s, "SIGNATURE");
+    assertThat(s.get("error").get("message").asString()).contains("ROLLBACK");
+    world.assertHolds(dir, v2.files());
+    world.assertAgentRecords(s.get("id").asString(), v2);
+  }
+
+  @Test
+  void anExpiredManifestOfANewerReleaseIsRefused() throws Exception {
+    Release v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+    byte[] stale = signedLongAgo(v2.manifest());
+
+    world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(stale));
+    JsonNode s = world.install("game", "stable", dir);
+
+    HostileWorld.assertFailed(s, "SIGNATURE");
+    assertThat(s.get("error").get("message").asString()).contains("EXPIRED");
+    world.assertHolds(dir, v1.files());
+    world.assertAgentRecords(s.get("id").asString(), v1);
+
+    world.proxy.clearRules(); // the control: the same release, freshly signed, installs
+    world.installGenuine("game", "stable", dir, v2.files());
+  }
+
+  @Test
+  void replayingTheInstalledReleasesManifestFreezesTheAgentOnlyUntilItExpires() throws Exception {
+    world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+
+    // Within its validity, a replayed current manifest does hide v2: the agent believes it is up
+    // to date. That window is the manifest TTL (30 days by default), the documented limit.
+    world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(v1.envelope()));
+    JsonNode within = world.install("game", "stable", dir);
+    assertThat(within.get("state").asString()).as(within.toString()).isEqualTo("COMPLETED");
+    assertThat(within.get("targetVersion").asLong()).isEqualTo(1);
+    world.assertHolds(dir, v1.files());
+
+    // Once expired, the same freeze is reported as a failure instead of "up to date".
+    byte[] stale = signedLongAgo(v1.manifest());
+    world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(stale));
+    JsonNode after = world.install("game", "stable", dir);
+    HostileWorld.assertFailed(after, "SIGNATURE");
+    assertThat(after.get("error").get("message").asString()).contains("EXPIRED");
+    world.assertHolds(dir, v1.files());
+    world.assertAgentRecords(after.get("id").asString(), v1);
+  }
+
+  /** The release as the control plane would have signed it two hours ago with a one-hour TTL. */
+  private byte[] signedLongAgo(ReleaseManifest m) {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    Instant signedAt = now.minus(Duration.ofHours(2));
+    byte[] envelope =
+        controlPlane
+            .bean(ManifestSigner.class)
+            .sign(
+                world.publisher.organisation.id(),
+                keyId ->
+                    ManifestSigner.copy(
+                        m, m.version(), signedAt, signedAt.plus(Duration.ofHours(1)), keyId))
+            .envelope();
+    ReleaseManifest stale = Forge.manifestOf(envelope);
+    assertThat(stale.signingKeyId()).isEqualTo(m.signingKeyId()); // the organisation's real key
+    assertThat(stale.expiresAt()).isBefore(now);
+    return envelope;
+  }
+}

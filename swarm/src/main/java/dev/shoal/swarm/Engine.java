@@ -333,6 +333,8 @@ final class Engine implements Runnable {
     LOG.warning("banning " + p.address + (p.outgoing ? " (outgoing)" : " (incoming)") + ": " + why);
     if (p.torrent != null) {
       p.torrent.peersBanned++;
+      p.torrent.releaseAll(p);
+      p.torrent.forgetBlocksFrom(p);
     }
     bannedEndpoints.add(p.address);
     if (p.listenAddress != null) {

@@ -906,6 +906,30 @@ final class Torrent {
     }
   }
 
+  /**
+   * A banned peer's blocks in unfinished pieces are not trusted: they are fetched again from other
+   * sources. A piece left with no data and no requests goes back to NONE, so that the origin may
+   * take it (it takes only untouched pieces); otherwise a lone liar's half-filled pieces stalled
+   * the download for good.
+   */
+  void forgetBlocksFrom(Peer p) {
+    for (PieceBuf buf : active.values()) {
+      if (!buf.contributors.remove(p)) {
+        continue;
+      }
+      for (int b = 0; b < buf.blocks(); b++) {
+        if (buf.blockFrom[b] == p && buf.blockState[b] == PieceBuf.RECEIVED) {
+          buf.blockState[b] = PieceBuf.FREE;
+          buf.blockFrom[b] = null;
+          buf.received--;
+          buf.free++;
+          buf.firstFree = Math.min(buf.firstFree, b);
+        }
+      }
+    }
+    dropUntouchedPieces();
+  }
+
   /** Active pieces with no data and no requests go back to NONE, so the origin may take them. */
   private void dropUntouchedPieces() {
     Iterator<PieceBuf> it = active.values().iterator();

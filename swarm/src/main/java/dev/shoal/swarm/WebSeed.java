@@ -4,9 +4,15 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -75,7 +81,10 @@ final class WebSeed {
     inFlight++;
     engine
         .http()
-        .sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+        .sendAsync(req, info -> new BoundedBody(size))
+        // The request timeout covers the headers only: a body that drips is cut off too, after
+        // 30 s plus the piece at 16 KiB/s.
+        .orTimeout(30 + size / (16 << 10), TimeUnit.SECONDS)
         .whenComplete(
             (resp, err) -> {
               byte[] body = accept(resp, err, start, size);
@@ -85,13 +94,64 @@ final class WebSeed {
 
   /** The piece bytes, or null. A 200 is only usable when the "range" is the whole file. */
   private static byte[] accept(HttpResponse<byte[]> resp, Throwable err, long start, int size) {
-    if (err != null || resp == null) {
+    if (err != null || resp == null || resp.body() == null) {
       return null;
     }
     byte[] body = resp.body();
     boolean partial = resp.statusCode() == 206 && body.length == size;
     boolean whole = resp.statusCode() == 200 && start == 0 && body.length == size;
     return partial || whole ? body : null;
+  }
+
+  /**
+   * Collects at most {@code limit} bytes: an origin (or anything posing as one) that sends more
+   * than the range asked for is cut off at once, and the answer is null. Memory per fetch is
+   * bounded by the piece size, whatever the other side sends.
+   */
+  static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final byte[] data;
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private Flow.Subscription subscription;
+    private int length;
+
+    BoundedBody(int limit) {
+      this.data = new byte[limit];
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer b : items) {
+        if (b.remaining() > data.length - length) {
+          subscription.cancel();
+          result.complete(null); // longer than asked: not the piece
+          return;
+        }
+        int n = b.remaining();
+        b.get(data, length, n);
+        length += n;
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(length == data.length ? data : Arrays.copyOf(data, length));
+    }
   }
 
   /** Called when an origin piece failed verification: pause the origin, doubling up to 60 s. */

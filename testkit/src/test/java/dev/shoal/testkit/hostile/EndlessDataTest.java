@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,7 +167,6 @@ class EndlessDataTest {
    * Memory in the agent is then as large as the attacker likes. Enable once the web seed stops
    * reading at the range's length.
    */
-  @Disabled("swarm WebSeed reads an origin answer whole: see docs/security.md, endless data")
   @Test
   void anOriginRangeThatNeverEndsIsCutOff() throws Exception {
     AtomicInteger budget = new AtomicInteger(1);

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,7 +146,6 @@ class MaliciousMirrorTest {
    * other peer the download stalls for good. Enable once the swarm engine frees a banned peer's
    * pieces.
    */
-  @Disabled("swarm: a banned peer's partly filled pieces are never released: see docs/security.md")
   @Test
   void aLyingPeerAloneDoesNotStallTheInstallTheOriginCompletesIt() throws Exception {
     try (HostilePeer peer = new HostilePeer(pack.pieceSha256().size())) {

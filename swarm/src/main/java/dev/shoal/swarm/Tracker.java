@@ -46,10 +46,13 @@ final class Tracker {
             event,
             event == AnnounceRequest.Event.STOPPED ? 0 : 50,
             true);
+    // Without a listening socket (uploads off: no upload consent, paused...) the port we name is
+    // not served: "upload=0" tells the tracker to give us peers but never hand us out to others.
+    String target = req.toUrl(url) + (engine.listenPort() == 0 ? "&upload=0" : "");
     HttpRequest http;
     try {
       http =
-          HttpRequest.newBuilder(URI.create(req.toUrl(url)))
+          HttpRequest.newBuilder(URI.create(target))
               .timeout(Duration.ofSeconds(15))
               .header("User-Agent", engine.config.userAgent())
               .GET()

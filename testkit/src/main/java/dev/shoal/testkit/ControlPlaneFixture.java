@@ -74,7 +74,10 @@ public final class ControlPlaneFixture
 
   private String[] arguments() {
     Map<String, Object> all = new LinkedHashMap<>();
-    all.put("spring.datasource.url", SharedPostgres.newDatabaseUrl());
+    if (!settings.containsKey("spring.datasource.url")) {
+      // A test that brings its own database (with(...)) does not need the shared one.
+      all.put("spring.datasource.url", SharedPostgres.newDatabaseUrl());
+    }
     all.put("server.port", 0);
     all.put("spring.main.banner-mode", "off");
     all.put("spring.datasource.hikari.maximum-pool-size", 4);
@@ -175,6 +178,14 @@ public final class ControlPlaneFixture
   /** Any bean of the running control plane, for what the API does not (yet) offer. */
   public <T> T bean(Class<T> type) {
     return running().getBean(type);
+  }
+
+  /**
+   * A bean by name, for package-private components (e.g. {@code bean("originSeeder",
+   * Lifecycle.class)} to stop the origin seeder as if it had died).
+   */
+  public <T> T bean(String name, Class<T> type) {
+    return running().getBean(name, type);
   }
 
   /** How long {@link #start()} took, including the shared PostgreSQL if this was the first. */

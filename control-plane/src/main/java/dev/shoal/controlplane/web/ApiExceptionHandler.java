@@ -97,6 +97,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(Exception.class)
   ResponseEntity<Object> unexpected(Exception ex, WebRequest request) {
+    if (DatabaseUnavailable.isCause(ex)) {
+      log.error("Database unavailable on {}: {}", path(request), ex.toString());
+      HttpHeaders headers = new HttpHeaders();
+      headers.set(HttpHeaders.RETRY_AFTER, DatabaseUnavailable.RETRY_AFTER_SECONDS);
+      return handleExceptionInternal(
+          ex, DatabaseUnavailable.problem(), headers, HttpStatus.SERVICE_UNAVAILABLE, request);
+    }
     String reference = UUID.randomUUID().toString();
     log.error("Unexpected error on {} (reference {})", path(request), reference, ex);
     ProblemDetail problem =

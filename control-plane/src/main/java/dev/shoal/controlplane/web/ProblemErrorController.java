@@ -6,6 +6,7 @@ import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -24,8 +25,20 @@ class ProblemErrorController implements ErrorController {
 
   @RequestMapping("/error")
   ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
-    HttpStatus status = status(request);
     Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+    // A filter (API key, device signature) could not reach the database: temporary, say so.
+    if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable e
+        && DatabaseUnavailable.isCause(e)) {
+      ProblemDetail problem = DatabaseUnavailable.problem();
+      problem.setInstance(URI.create(uri == null ? "/error" : uri.toString()));
+      Problems.withType(problem);
+      log.error("{} -> 503: database unavailable: {}", problem.getInstance(), e.toString());
+      return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+          .header(HttpHeaders.RETRY_AFTER, DatabaseUnavailable.RETRY_AFTER_SECONDS)
+          .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+          .body(problem);
+    }
+    HttpStatus status = status(request);
     ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail(status));
     problem.setInstance(URI.create(uri == null ? "/error" : uri.toString()));
     Problems.withType(problem);

@@ -1,0 +1,102 @@
+package dev.shoal.testkit.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.tracker.Tracker;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testkit.AgentFixture;
+import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testkit.TestDevice;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Found while breaking the swarm (ControlPlaneRestartTest): the real agent, without upload consent,
+ * announced {@code port=6881} and no {@code upload=0}, so the tracker handed a player who never
+ * agreed to share out to other players, at a port nobody listens on. Here the real agent announces
+ * to the real tracker, and another device asks for peers.
+ */
+class UploadConsentOnTheWireTest {
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
+  @TempDir Path temp;
+
+  @Test
+  void anAgentWithoutUploadConsentIsInTheSwarmButNeverHandedOut() throws Exception {
+    Studio studio = Studio.create(controlPlane);
+    Studio.Release release = studio.publish(Studio.build(3, 600_000), "1.0");
+    Tracker tracker = controlPlane.bean(Tracker.class);
+    TestDevice other = TestDevice.create(controlPlane.baseUrl(), temp.resolve("other"));
+    other.enrol(studio.org).assertSuccess();
+    studio.entitle(other.deviceId());
+
+    try (AgentFixture downloadOnly = AgentFixture.start(temp.resolve("download-only"));
+        AgentFixture sharing = AgentFixture.start(temp.resolve("sharing"))) {
+      studio.enrolAndEntitle(downloadOnly, controlPlane.baseUrl());
+      downloadOnly.grantConsent("download");
+      install(downloadOnly, temp.resolve("g1/game"));
+      // It announced (started, completed) and takes part in the swarm, but offers no uploads.
+      assertThat(tracker.swarmCounts().get(release.fullPackInfoHash()))
+          .isEqualTo(new Tracker.SwarmCount(1, 0));
+      List<InetSocketAddress> peers = peersFor(other, release.fullPackInfoHash());
+      assertThat(peers).as("only the origin seeder: %s", peers).hasSize(1);
+
+      // Control: a player who agreed to both is handed out, at the port it listens on.
+      studio.enrolAndEntitle(sharing, controlPlane.baseUrl());
+      sharing.grantConsent("upload");
+      sharing.grantConsent("download");
+      install(sharing, temp.resolve("g2/game"));
+      int port =
+          sharing.get("/v1/status").assertSuccess().json().get("rates").get("listenPort").asInt();
+      assertThat(port).isPositive();
+      assertThat(tracker.swarmCounts().get(release.fullPackInfoHash()))
+          .as("the agent without upload consent, the other device and the sharing agent")
+          .isEqualTo(new Tracker.SwarmCount(3, 2));
+      assertThat(peersFor(other, release.fullPackInfoHash()))
+          .extracting(InetSocketAddress::getPort)
+          .hasSize(2)
+          .contains(port);
+    }
+  }
+
+  private static void install(AgentFixture agent, Path dir) {
+    JsonNode done = agent.awaitInstall(agent.install("game", "live", dir), Studio.TIMEOUT);
+    assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("COMPLETED");
+  }
+
+  /** One announce as another device that uploads; the peers the tracker gives it. */
+  private static List<InetSocketAddress> peersFor(TestDevice device, String infoHash)
+      throws Exception {
+    AnnounceRequest request =
+        new AnnounceRequest(
+            HexFormat.of().parseHex(infoHash),
+            "-TK0001-faults-other".getBytes(StandardCharsets.US_ASCII),
+            7001,
+            0,
+            0,
+            1,
+            AnnounceRequest.Event.NONE,
+            50,
+            true);
+    TestDevice.Response response =
+        TestDevice.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        request.toUrl(
+                            controlPlane.baseUrl() + "/" + device.passkey() + "/announce")))
+                .build());
+    AnnounceResponse decoded = AnnounceResponse.decode(response.body());
+    assertThat(decoded.failureReason()).isNull();
+    return decoded.peers();
+  }
+}

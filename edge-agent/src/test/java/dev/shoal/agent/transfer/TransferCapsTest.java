@@ -99,9 +99,11 @@ class TransferCapsTest {
                   .withAnnounceUrl("")
                   .withPeers(List.of(new InetSocketAddress("127.0.0.1", port))));
 
-      double first = measure(job::progress);
+      double first = measure(job::progress, 1000);
       a.agent.policy().setSettings(new BandwidthSettings(lower, 0, 0, null, false, 1_000_000));
-      double second = measure(job::progress);
+      // Blocks already queued for the socket were charged at the old rate; the bucket pays that
+      // debt at the new rate first (up to about a second's worth), so the window starts later.
+      double second = measure(job::progress, 3000);
       System.out.printf(
           "upload cap %d B/s measured %.0f B/s; then %d B/s measured %.0f B/s%n",
           cap, first, lower, second);
@@ -112,13 +114,13 @@ class TransferCapsTest {
   }
 
   private static double measure(Transfer t) throws InterruptedException {
-    return measure(t::progress);
+    return measure(t::progress, 1000);
   }
 
-  /** Bytes received (peers + origin) per second over 10 s, after 1 s to settle. */
-  private static double measure(java.util.function.Supplier<Progress> progress)
+  /** Bytes received (peers + origin) per second over 10 s, after {@code settleMillis}. */
+  private static double measure(java.util.function.Supplier<Progress> progress, long settleMillis)
       throws InterruptedException {
-    Thread.sleep(1000);
+    Thread.sleep(settleMillis);
     long b0 = received(progress.get());
     long t0 = System.nanoTime();
     Thread.sleep(10_000);

@@ -107,11 +107,18 @@ class OriginUnreachableTest {
       assertThat(proxy.originForwarded())
           .as("no origin request got through")
           .isEqualTo(forwardedBefore);
-      assertThat(
-              first.agent().transfers().transfers().stream()
-                  .mapToLong(t -> t.bytesUploaded())
-                  .sum())
-          .isGreaterThanOrEqualTo(done.get("bytesTotal").asLong());
+      // Agent 1's counts are read from its engine every 250 ms: wait for the last poll.
+      long total = done.get("bytesTotal").asLong();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          first.agent().transfers().transfers().stream()
+                              .mapToLong(t -> t.bytesUploaded())
+                              .sum())
+                      .isGreaterThanOrEqualTo(total));
     }
   }
 

@@ -61,7 +61,29 @@ echo "jlink modules: $modules"
   --compress=2 --strip-debug --no-header-files --no-man-pages \
   --output "$dist/runtime"
 
-# 3. The app image: launcher + runtime + jars. Flags: a light guest on the player's machine
+# 3. The class list for the agent's class-data archive: which classes an idle agent loads, found by
+#    starting one (on a throw-away data directory) until its local API is up. The list names classes
+#    only, no paths, so it ships in the image; class-data.sh turns it into an archive on the machine
+#    where the image is installed (JDK 17 archives are bound to the exact class path).
+training="$(mktemp -d)"
+"$dist/runtime/bin/java" -Xmx32m -XX:+UseSerialGC -Xshare:off \
+  -XX:DumpLoadedClassList="$input/shoal-agent.classlist" \
+  -cp "$input/*:$input/lib/*" dev.shoal.agent.cli.ShoalAgent --data-dir "$training/data" run \
+  >"$training/log" 2>&1 &
+agent_pid=$!
+started=0
+for _ in $(seq 150); do
+  if [ -f "$training/data/local-api.json" ]; then started=1; break; fi
+  sleep 0.2
+done
+kill "$agent_pid"
+wait "$agent_pid" || true
+[ "$started" = 1 ] || { cat "$training/log" >&2; echo "the training run did not start" >&2; exit 1; }
+rm -rf "$training"
+echo "class list: $(wc -l <"$input/shoal-agent.classlist") classes"
+cp deploy/agent/class-data.sh "$input/"
+
+# 4. The app image: launcher + runtime + jars. Flags: a light guest on the player's machine
 #    (idle RSS with these flags: docs/benchmarks.md).
 "$jpackage" --type app-image --name shoal-agent --app-version "$app_version" \
   --input "$input" --main-jar "$main_jar" --main-class dev.shoal.agent.cli.ShoalAgent \
@@ -72,9 +94,12 @@ echo "jlink modules: $modules"
   --java-options '-Xms8m' --java-options '-XX:MinHeapFreeRatio=10' \
   --java-options '-XX:MaxHeapFreeRatio=30' --java-options '-XX:ReservedCodeCacheSize=12m' \
   --java-options '-XX:CICompilerCount=1' --java-options '-XX:-UsePerfData' \
+  --java-options '-XX:TrimNativeHeapInterval=5000' \
   --dest "$dist"
 
-# 4. Smoke test: the trimmed runtime starts the CLI.
+chmod +x "$dist/shoal-agent/lib/app/class-data.sh"
+
+# 5. Smoke test: the trimmed runtime starts the CLI.
 "$dist/shoal-agent/bin/shoal-agent" --help >/dev/null
 
 runtime_kb="$(du -sk "$dist/runtime" | cut -f1)"

@@ -15,12 +15,16 @@ class SystemdUnitTest {
 
   private static final String UNIT = "agent/shoal-agent.service";
   private static final String INSTALLED_JAVA = "%h/.local/opt/shoal-agent/lib/runtime/bin/java";
+  private static final String INSTALLED_CLASS_DATA =
+      "%h/.local/opt/shoal-agent/lib/app/class-data.sh";
+  private static final String ARCHIVE = "%h/.local/share/shoal/class-data.jsa";
 
   /**
    * systemd-analyze --user verify, offline: a user manager needs XDG_RUNTIME_DIR (any private
    * directory will do, no session bus is contacted), and verify checks that ExecStart's program
-   * exists, so a copy of the unit points it at this JVM instead of the not-installed app image.
-   * Returns everything systemd-analyze printed: warnings included, so unknown keys count as errors.
+   * exists, so a copy of the unit points it at this JVM and at the repository's class-data.sh
+   * instead of the not-installed app image. Returns everything systemd-analyze printed: warnings
+   * included, so unknown keys count as errors.
    */
   static Deploy.Result verify(Path work, String unitText) throws IOException {
     String systemdAnalyze = Deploy.tool("systemd-analyze", "systemd");
@@ -28,7 +32,11 @@ class SystemdUnitTest {
     Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
     Path copy = work.resolve("shoal-agent.service");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Files.writeString(copy, unitText.replace(INSTALLED_JAVA, java));
+    Files.writeString(
+        copy,
+        unitText
+            .replace(INSTALLED_JAVA, java)
+            .replace(INSTALLED_CLASS_DATA, Deploy.file("agent/class-data.sh").toString()));
     return Deploy.run(
         work,
         Map.of("XDG_RUNTIME_DIR", runtime.toString(), "SYSTEMD_LOG_LEVEL", "notice"),
@@ -80,12 +88,40 @@ class SystemdUnitTest {
         .noneMatch(l -> l.startsWith("MemoryDenyWriteExecute=yes"));
     // The light-agent JVM flags (idle RSS in docs/benchmarks.md).
     assertThat(unit).contains("-Xmx32m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k");
+    assertThat(unit).contains("-XX:TrimNativeHeapInterval=5000");
     for (String flag : LIGHT_FLAGS) {
       assertThat(unit).contains(flag);
     }
     assertThat(unit).contains("dev.shoal.agent.cli.ShoalAgent run");
     // A user unit must not name a user or system-only targets.
     assertThat(unit).doesNotContain("User=").doesNotContain("multi-user.target");
+  }
+
+  /**
+   * The class-data archive is made (before start, failures ignored) where the JVM then reads it,
+   * for the class path that ExecStart uses: class-data.sh's, relative to the image.
+   */
+  @Test
+  void makesAndUsesTheClassDataArchiveForExecStartsClassPath() {
+    String unit = Deploy.read(UNIT);
+    assertThat(unit.lines().map(String::strip))
+        .contains("ExecStartPre=-" + INSTALLED_CLASS_DATA + " " + ARCHIVE);
+    assertThat(unit).contains("-XX:SharedArchiveFile=" + ARCHIVE + " ");
+    assertThat(unit)
+        .contains(
+            "-cp \"%h/.local/opt/shoal-agent/lib/app/*:%h/.local/opt/shoal-agent/lib/app/lib/*\"");
+    String script = Deploy.read("agent/class-data.sh");
+    assertThat(script)
+        .contains("app=\"$(cd \"$(dirname \"$0\")\" && pwd)\"")
+        .contains("classpath=\"$app/*:$app/lib/*\"")
+        .contains("main=dev.shoal.agent.cli.ShoalAgent");
+    // Made after the data directory exists, which the mkdir line before it ensures.
+    assertThat(unit.indexOf("ExecStartPre=+/usr/bin/mkdir"))
+        .isLessThan(unit.indexOf("ExecStartPre=-" + INSTALLED_CLASS_DATA));
+    // build-runtime.sh ships the script and the class list in lib/app.
+    assertThat(Deploy.read("agent/build-runtime.sh"))
+        .contains("cp deploy/agent/class-data.sh \"$input/\"")
+        .contains("-XX:DumpLoadedClassList=\"$input/shoal-agent.classlist\"");
   }
 
   /** Flags that keep the idle agent small: heap that starts small and shrinks, one C1 thread. */

@@ -15,6 +15,7 @@ import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.LocalApiServer;
 import dev.shoal.agent.status.AgentStatus;
 import dev.shoal.agent.status.StatusReporter;
+import dev.shoal.agent.threads.DaemonThreads;
 import dev.shoal.agent.transfer.LiveStats;
 import dev.shoal.agent.transfer.Transfers;
 import dev.shoal.agent.update.Updates;
@@ -79,12 +80,7 @@ public final class Agent implements AutoCloseable {
     this.reporter =
         new StatusReporter(identity.deviceId(), policy, traffic, consent, dataDir.cacheDir());
     this.ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "shoal-agent-tick");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shoal-agent-tick"));
   }
 
   /** Starts the agent; throws {@link IllegalStateException} if another agent uses the directory. */

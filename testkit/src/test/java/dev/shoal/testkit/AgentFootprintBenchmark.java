@@ -33,9 +33,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The agent's footprint as a player's machine sees it: the agent runs as its own process with the
- * launcher's JVM flags (the jpackage image when deploy/agent/build-runtime.sh has made one), and
- * this measures its resident memory idle and while installing a 256 MiB release from a real control
+ * The agent's footprint as a player's machine sees it: the agent runs as its own process, started
+ * by the systemd user unit's own command lines on the app image when deploy/agent/build-runtime.sh
+ * has made one (its runtime, flags and class-data archive), else with the launcher's flags; this
+ * measures its resident memory idle and while installing a 256 MiB release from a real control
  * plane, then its CPU while seeding that pack to one leecher at a 10 MB/s upload cap. Prints {@code
  * key=value} figures on its last line; docs/benchmarks.md has the command and the results.
  */
@@ -45,7 +46,7 @@ class AgentFootprintBenchmark {
   private static final int SIZE = 256 << 20;
   private static final long UPLOAD_CAP = 10_000_000;
 
-  /** The launcher's flags (deploy/agent/build-runtime.sh, shoal-agent.service). */
+  /** The launcher's flags (deploy/agent/build-runtime.sh), used when there is no app image. */
   private static final List<String> FLAGS =
       List.of(
           "-Xmx32m",
@@ -172,21 +173,38 @@ class AgentFootprintBenchmark {
     }
   }
 
-  private static Path image() {
-    return Path.of("..", "edge-agent", "target", "dist", "shoal-agent", "bin", "shoal-agent")
+  private static Path imageDir() {
+    return Path.of("..", "edge-agent", "target", "dist", "shoal-agent")
         .toAbsolutePath()
         .normalize();
   }
 
   private static String launcher() {
-    return Files.isExecutable(image()) ? "jpackage-image" : "java-classpath";
+    return Files.isExecutable(imageDir().resolve("lib/runtime/bin/java"))
+        ? "systemd-unit-command"
+        : "java-classpath";
   }
 
-  private Process startAgent(Path data) throws IOException {
+  /**
+   * With an app image, the agent is started exactly as deploy/agent/shoal-agent.service starts it:
+   * its ExecStartPre (the class-data archive) and ExecStart command lines, with %h's paths pointed
+   * at the image and this run's data directory. Otherwise the test JVM's java with the flags above.
+   */
+  private Process startAgent(Path data) throws IOException, InterruptedException {
     Files.createDirectories(data);
     List<String> cmd = new ArrayList<>();
-    if (Files.isExecutable(image())) {
-      cmd.add(image().toString()); // its own runtime and the flags above, built in
+    if (launcher().equals("systemd-unit-command")) {
+      String unit = Files.readString(Path.of("..", "deploy", "agent", "shoal-agent.service"));
+      for (String pre : unitCommands(unit, "ExecStartPre=-", data)) {
+        Process archive =
+            new ProcessBuilder(pre.split(" "))
+                .redirectErrorStream(true)
+                .redirectOutput(temp.resolve("class-data.log").toFile())
+                .start();
+        assertThat(archive.waitFor()).as(Files.readString(temp.resolve("class-data.log"))).isZero();
+      }
+      cmd.addAll(List.of(unitCommands(unit, "ExecStart=", data).get(0).split(" ")));
+      cmd.remove(cmd.size() - 1); // "run": added below, after --data-dir
     } else {
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(FLAGS);
@@ -199,6 +217,22 @@ class AgentFootprintBenchmark {
         .redirectErrorStream(true)
         .redirectOutput(temp.resolve("agent.log").toFile())
         .start();
+  }
+
+  /** The unit's command lines that start with {@code key}, continuation lines joined, paths set. */
+  private static List<String> unitCommands(String unit, String key, Path data) {
+    return unit.replace("\\\n", " ")
+        .lines()
+        .filter(line -> line.startsWith(key))
+        .map(
+            line ->
+                line.substring(key.length())
+                    .replace("%h/.local/opt/shoal-agent", imageDir().toString())
+                    .replace("%h/.local/share/shoal", data.toString())
+                    .replace("\"", "")
+                    .replaceAll(" +", " ")
+                    .strip())
+        .toList();
   }
 
   private static LocalApiFile awaitApi(Path data) {

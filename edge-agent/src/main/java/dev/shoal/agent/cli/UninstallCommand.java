@@ -13,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,7 +60,7 @@ final class UninstallCommand implements Callable<Integer> {
     }
     deregister(dir, out);
     removeAutostart(out);
-    deleteTree(dir);
+    DataDir.deleteTree(dir, () -> {});
     out.println("Removed " + dir + ". Shoal is uninstalled; your games were not touched.");
     return 0;
   }
@@ -126,13 +124,5 @@ final class UninstallCommand implements Callable<Integer> {
     return List.of(
         units.resolve("default.target.wants").resolve("shoal-agent.service"),
         units.resolve("shoal-agent.service"));
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

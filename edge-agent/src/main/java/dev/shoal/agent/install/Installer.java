@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -188,8 +187,8 @@ public final class Installer {
     Path old = oldDir(v);
     try {
       // No journal exists now, so nothing refers to these: leftovers of a crash before the journal.
-      deleteTree(staging);
-      deleteTree(old);
+      DataDir.deleteTree(staging, CrashPoints::step);
+      DataDir.deleteTree(old, CrashPoints::step);
     } catch (IOException e) {
       throw InstallException.fromIo("cannot clean " + staging, e);
     }
@@ -199,7 +198,7 @@ public final class Installer {
       buildStaging(release, current.orElse(null), source, staging);
     } catch (InstallException | RuntimeException e) {
       try {
-        deleteTree(staging);
+        DataDir.deleteTree(staging, CrashPoints::step);
         deleteJournal();
       } catch (IOException | InstallException cleanup) {
         e.addSuppressed(cleanup);
@@ -252,7 +251,7 @@ public final class Installer {
           switchForward(release);
           return Recovery.COMPLETED;
         case SWITCHED:
-          deleteTree(old);
+          DataDir.deleteTree(old, CrashPoints::step);
           DataDir.syncDirectory(installDir.getParent());
           deleteJournal();
           return Recovery.COMPLETED;
@@ -291,7 +290,7 @@ public final class Installer {
     // on the same file system, and renamed into place once verified.
     Path work = installDir.resolveSibling(installDir.getFileName() + ".repair");
     try {
-      deleteTree(work);
+      DataDir.deleteTree(work, CrashPoints::step);
       Files.createDirectories(work);
       for (FileProblem p : problems) {
         FileEntry f = byPath.get(p.path());
@@ -308,7 +307,7 @@ public final class Installer {
       throw InstallException.fromIo("cannot repair " + installDir, e);
     } finally {
       try {
-        deleteTree(work);
+        DataDir.deleteTree(work, CrashPoints::step);
       } catch (IOException ignored) {
         // best effort; removed by the next repair
       }
@@ -483,7 +482,7 @@ public final class Installer {
       CrashPoints.step();
       writeJournal(Phase.SWITCHED, release);
       CrashPoints.step();
-      deleteTree(old);
+      DataDir.deleteTree(old, CrashPoints::step);
       DataDir.syncDirectory(parent);
       deleteJournal();
       CrashPoints.step();
@@ -498,7 +497,7 @@ public final class Installer {
       move(old, installDir);
       DataDir.syncDirectory(installDir.getParent());
     }
-    deleteTree(staging);
+    DataDir.deleteTree(staging, CrashPoints::step);
     DataDir.syncDirectory(installDir.getParent());
     deleteJournal();
   }
@@ -640,33 +639,6 @@ public final class Installer {
       DataDir.syncDirectory(d);
     }
     DataDir.syncDirectory(root.getParent());
-  }
-
-  /** Deletes a tree without following links; one crash step per deleted file. */
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            CrashPoints.step();
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-            if (exc != null) {
-              throw exc;
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 
   static String sha256(Path file) throws IOException {

@@ -1,6 +1,7 @@
 package dev.shoal.agent.localapi;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.shoal.agent.threads.DaemonThreads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +25,7 @@ final class EventStream implements AutoCloseable {
   private final Supplier<String> statusJson;
   private final List<HttpExchange> subscribers = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService writer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "shoal-sse");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shoal-sse"));
   private String last;
 
   EventStream(Supplier<String> statusJson) {

@@ -10,6 +10,7 @@ import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.Gatekeeper.Caller;
 import dev.shoal.agent.status.StatusPage;
 import dev.shoal.agent.status.StatusReporter;
+import dev.shoal.agent.threads.DaemonThreads;
 import dev.shoal.agent.update.Updates;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -57,7 +57,7 @@ public final class LocalApiServer implements AutoCloseable {
     this.maxBodyBytes = maxBodyBytes;
     this.reporter = reporter;
     this.events = new EventStream(() -> Json.MAPPER.writeValueAsString(reporter.status()));
-    this.workers = Executors.newFixedThreadPool(2, daemonThreads());
+    this.workers = Executors.newFixedThreadPool(2, DaemonThreads.numbered("shoal-local-api"));
   }
 
   /** Binds 127.0.0.1:{@code port} (0 = random), writes local-api.json and starts serving. */
@@ -321,14 +321,5 @@ public final class LocalApiServer implements AutoCloseable {
     } catch (IOException e) {
       // The client hung up; nothing to tell it.
     }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "shoal-local-api-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

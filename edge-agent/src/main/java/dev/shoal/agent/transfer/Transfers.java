@@ -5,6 +5,7 @@ import dev.shoal.agent.bandwidth.EffectiveLimits;
 import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.json.Json;
+import dev.shoal.agent.threads.DaemonThreads;
 import dev.shoal.swarm.Progress;
 import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
@@ -100,12 +101,7 @@ public final class Transfers implements AutoCloseable {
                 .withCaps(limits.uploadCapBytesPerSecond(), limits.downloadCapBytesPerSecond()));
     this.applied = limits;
     this.poller =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "shoal-agent-transfers");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shoal-agent-transfers"));
     long ms = pollInterval.toMillis();
     poller.scheduleWithFixedDelay(this::pollSafely, ms, ms, TimeUnit.MILLISECONDS);
   }

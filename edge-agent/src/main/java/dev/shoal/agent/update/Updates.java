@@ -9,6 +9,7 @@ import dev.shoal.agent.identity.DeviceIdentity;
 import dev.shoal.agent.install.InstallException;
 import dev.shoal.agent.install.Installer;
 import dev.shoal.agent.json.Json;
+import dev.shoal.agent.threads.DaemonThreads;
 import dev.shoal.agent.transfer.Transfers;
 import dev.shoal.agent.update.InstallRequest.Priority;
 import dev.shoal.agent.update.UpdateException.Code;
@@ -45,19 +46,9 @@ public final class Updates implements AutoCloseable {
   private final Path enrolmentFile;
   private final Map<String, InstallJob> jobs = new LinkedHashMap<>();
   private final ExecutorService runners =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "shoal-agent-install");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("shoal-agent-install"));
   private final ScheduledExecutorService sender =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "shoal-agent-outbox");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shoal-agent-outbox"));
   private volatile Enrolment enrolment;
   private final long cacheLimitBytes;
 

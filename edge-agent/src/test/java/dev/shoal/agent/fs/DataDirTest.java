@@ -69,4 +69,28 @@ class DataDirTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> dir.appendLine(log, "c\nd"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void deleteTreeRemovesLinksButNeverWhatTheyPointTo() throws Exception {
+    Path outside = Files.writeString(tmp.resolve("keep.txt"), "player's file");
+    Path keptDir = Files.createDirectories(tmp.resolve("kept-dir"));
+    Files.writeString(keptDir.resolve("inside.txt"), "also kept");
+    Path tree = Files.createDirectories(tmp.resolve("tree/a/b"));
+    Files.writeString(tree.resolve("one"), "1");
+    Files.writeString(tree.getParent().resolve("two"), "2");
+    Files.createSymbolicLink(tree.resolve("link-to-file"), outside);
+    Files.createSymbolicLink(tree.resolve("link-to-dir"), keptDir);
+    java.util.concurrent.atomic.AtomicInteger deleted =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    DataDir.deleteTree(tmp.resolve("tree"), deleted::incrementAndGet);
+
+    assertThat(tmp.resolve("tree")).doesNotExist();
+    assertThat(deleted).hasValue(4); // two files, two links: one callback each
+    assertThat(outside).hasContent("player's file");
+    assertThat(keptDir.resolve("inside.txt")).hasContent("also kept");
+    DataDir.deleteTree(
+        tmp.resolve("tree"), deleted::incrementAndGet); // gone already: nothing to do
+    assertThat(deleted).hasValue(4);
+  }
 }

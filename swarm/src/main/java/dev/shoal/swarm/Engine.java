@@ -222,6 +222,11 @@ final class Engine implements Runnable {
         flushLater(p);
       }
     }
+    for (Torrent t : torrents.values()) {
+      if (t.tracker != null) {
+        t.tracker.uploadChanged();
+      }
+    }
   }
 
   private void openServer() throws IOException {

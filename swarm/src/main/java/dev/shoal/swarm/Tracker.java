@@ -88,7 +88,8 @@ final class Tracker {
           failures = 0;
           intervalSeconds = Math.max(r.interval(), 5);
           minIntervalSeconds = r.minInterval();
-          nextAnnounceNanos = System.nanoTime() + intervalSeconds * SECOND;
+          nextAnnounceNanos =
+              nextAnnounceNanos == 0 ? 0 : System.nanoTime() + intervalSeconds * SECOND;
           torrent.addTrackerPeers(r.peers());
           return;
         }
@@ -100,6 +101,22 @@ final class Tracker {
     long backoff = Math.min(300, 5L << Math.min(failures, 6));
     nextAnnounceNanos = System.nanoTime() + backoff * SECOND;
     LOG.info("announce failed (" + problem + "), retry in " + backoff + " s");
+  }
+
+  /**
+   * Uploads were switched on or off: tell the tracker now, not at the next interval, so that it
+   * stops handing our address out (or starts) within a second. An announce already on its way
+   * carries the old state, so another one follows its answer.
+   */
+  void uploadChanged() {
+    if (!torrent.live()) {
+      return;
+    }
+    if (inFlight) {
+      nextAnnounceNanos = 0;
+    } else {
+      announce(AnnounceRequest.Event.NONE);
+    }
   }
 
   /** All peers left: ask again soon (that is how a restarted seeder is found again). */

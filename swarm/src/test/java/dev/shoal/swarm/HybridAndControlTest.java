@@ -177,6 +177,31 @@ class HybridAndControlTest {
     }
   }
 
+  /** Withdrawn upload consent must reach the tracker at once, not at the next interval. */
+  @Test
+  void switchingUploadsOffAndOnTellsTheTrackerAtOnce() throws Exception {
+    Path data = Fixtures.randomFile(dir, "u.bin", 1L << 20, 12);
+    try (TestTracker tracker = new TestTracker();
+        Swarm seeder = Swarm.start(Fixtures.loopback())) {
+      tracker.interval = 1800; // a complete seeder would otherwise not announce for 30 minutes
+      byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("seeder"));
+      seeder.add(TorrentJob.of(torrent, data)).awaitCompletion(Duration.ofSeconds(30));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !tracker.announces.isEmpty());
+      assertThat(lastAnnounce(tracker).upload()).isTrue();
+
+      seeder.setUploadEnabled(false);
+      await().atMost(Duration.ofSeconds(5)).until(() -> !lastAnnounce(tracker).upload());
+      assertThat(lastAnnounce(tracker).event()).isEqualTo(AnnounceRequest.Event.NONE);
+
+      seeder.setUploadEnabled(true);
+      await().atMost(Duration.ofSeconds(5)).until(() -> lastAnnounce(tracker).upload());
+    }
+  }
+
+  private static TestTracker.Seen lastAnnounce(TestTracker tracker) {
+    return tracker.announces.get(tracker.announces.size() - 1);
+  }
+
   @Test
   void pauseStopsTransferAndResumeFinishesIt() throws Exception {
     Path data = Fixtures.randomFile(dir, "pz.bin", 8L << 20, 15);

@@ -19,7 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * /announce?passkey=...}, compact responses, built on our own protocol classes.
  */
 final class TestTracker implements AutoCloseable {
-  record Seen(String passkey, AnnounceRequest.Event event, long left) {}
+  /** One announce; {@code upload} is false when the client said {@code upload=0} (leech-only). */
+  record Seen(String passkey, AnnounceRequest.Event event, long left, boolean upload) {}
 
   private final HttpServer server;
   private final Map<String, Map<String, InetSocketAddress>> swarms = new ConcurrentHashMap<>();
@@ -71,7 +72,8 @@ final class TestTracker implements AutoCloseable {
     } catch (AnnounceException e) {
       return AnnounceResponse.failure(e.getMessage());
     }
-    announces.add(new Seen(passkey, r.event(), r.left()));
+    boolean upload = !List.of(query.split("&")).contains("upload=0");
+    announces.add(new Seen(passkey, r.event(), r.left(), upload));
     var swarm =
         swarms.computeIfAbsent(
             HexFormat.of().formatHex(r.infoHash()), k -> new ConcurrentHashMap<>());

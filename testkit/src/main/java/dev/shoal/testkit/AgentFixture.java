@@ -148,6 +148,24 @@ public final class AgentFixture implements AutoCloseable {
         .assertSuccess();
   }
 
+  /**
+   * Withdraws a consent scope ({@code download} or {@code upload}), as in the player's settings.
+   */
+  public void withdrawConsent(String scope) {
+    JsonNode text =
+        get("/v1/consent/texts?scope=" + scope + "&locale=en").assertSuccess().json().get(0);
+    post(
+            "/v1/consent",
+            Map.of(
+                "scope",
+                text.get("scope").asString(),
+                "decision",
+                "WITHDRAWN",
+                "askedWhere",
+                "SETTINGS"))
+        .assertSuccess();
+  }
+
   /** Starts an install; returns its id. */
   public String install(String product, String channel, Path directory) {
     return post(

@@ -4,8 +4,6 @@ import dev.shoal.agent.identity.DeviceIdentity;
 import dev.shoal.agent.json.Json;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.signing.TrustRoot;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -21,6 +19,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -32,6 +34,13 @@ import tools.jackson.databind.JsonNode;
 public final class ControlPlane {
   /** Largest answer read from the control plane: a manifest envelope of many thousand files. */
   static final int MAX_RESPONSE_BYTES = 96 << 20;
+
+  /**
+   * Longest a whole exchange may take, answer body included. The request timeouts bound only the
+   * wait for the answer's headers; without this, a server that drips its answer a byte at a time (a
+   * slow-retrieval attack, or a broken proxy) would hold an install forever.
+   */
+  static final Duration EXCHANGE_DEADLINE = Duration.ofMinutes(2);
 
   /** Header naming the release of a manifest, for telemetry. */
   public static final String RELEASE_ID_HEADER = "X-Shoal-Release-Id";
@@ -52,12 +61,18 @@ public final class ControlPlane {
   private final DeviceIdentity identity;
   private final Clock clock;
   private final HttpClient http;
+  private final Duration deadline;
 
   public ControlPlane(URI base, DeviceIdentity identity, Clock clock) {
+    this(base, identity, clock, EXCHANGE_DEADLINE);
+  }
+
+  ControlPlane(URI base, DeviceIdentity identity, Clock clock, Duration deadline) {
     requireSafeUrl(Objects.requireNonNull(base, "base"));
     this.base = withTrailingSlash(base);
     this.identity = identity;
     this.clock = clock;
+    this.deadline = deadline;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
@@ -134,7 +149,7 @@ public final class ControlPlane {
 
   /** The signed manifest this device should install from a channel. */
   public ManifestResponse manifest(String product, String channel) throws ControlPlaneException {
-    HttpResponse<InputStream> r =
+    HttpResponse<byte[]> r =
         signed(
             "GET",
             "api/v1/device/products/"
@@ -201,9 +216,8 @@ public final class ControlPlane {
             .header("Range", "bytes=" + offset + "-" + (offset + length - 1))
             .GET()
             .build();
-    HttpResponse<InputStream> r = send(req);
+    HttpResponse<byte[]> r = send(req);
     if (r.statusCode() != 206) {
-      drain(r);
       throw new ControlPlaneException(
           502, "the origin did not answer the range request (HTTP " + r.statusCode() + ")");
     }
@@ -224,11 +238,10 @@ public final class ControlPlane {
    * (replay), and signatures are deterministic per second, so an identical POST sent within the
    * same second is retried once, a second later, with a new timestamp.
    */
-  private HttpResponse<InputStream> signed(String method, String path, byte[] body)
+  private HttpResponse<byte[]> signed(String method, String path, byte[] body)
       throws ControlPlaneException {
-    HttpResponse<InputStream> r = send(signedRequest(method, path, body));
+    HttpResponse<byte[]> r = send(signedRequest(method, path, body));
     if (r.statusCode() == 401 && method.equals("POST")) {
-      drain(r);
       sleep(Duration.ofMillis(1100));
       r = send(signedRequest(method, path, body));
     }
@@ -248,36 +261,42 @@ public final class ControlPlane {
     return b.build();
   }
 
-  private HttpResponse<InputStream> send(HttpRequest request) throws ControlPlaneException {
+  /**
+   * One exchange, its answer read whole but never more than {@link #MAX_RESPONSE_BYTES}, within the
+   * deadline. Interrupting the calling thread (an install cancelled) ends it at once.
+   */
+  private HttpResponse<byte[]> send(HttpRequest request) throws ControlPlaneException {
+    CompletableFuture<HttpResponse<byte[]>> answer =
+        http.sendAsync(request, info -> new LimitedBody(MAX_RESPONSE_BYTES));
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException e) {
+      return answer.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      answer.cancel(true);
       throw new ControlPlaneException(
-          "cannot reach the control plane at " + base + ": " + e.getMessage(), e);
+          "the control plane at " + base + " did not finish answering within " + deadline, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof LimitedBody.TooLarge) {
+        throw new ControlPlaneException(502, "the control plane's answer is too large");
+      }
+      throw new ControlPlaneException(
+          "cannot reach the control plane at " + base + ": " + cause.getMessage(), cause);
     } catch (InterruptedException e) {
+      answer.cancel(true);
       Thread.currentThread().interrupt();
       throw new ControlPlaneException("interrupted while calling the control plane", e);
     }
   }
 
-  /** The body of a 2xx answer, at most {@link #MAX_RESPONSE_BYTES}; otherwise its problem. */
-  private static byte[] body(HttpResponse<InputStream> r) throws ControlPlaneException {
-    byte[] bytes;
-    try (InputStream in = r.body()) {
-      bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
-    } catch (IOException e) {
-      throw new ControlPlaneException("the control plane's answer broke off: " + e.getMessage(), e);
-    }
-    if (bytes.length > MAX_RESPONSE_BYTES) {
-      throw new ControlPlaneException(502, "the control plane's answer is too large");
-    }
+  /** The body of a 2xx answer; otherwise its problem. */
+  private static byte[] body(HttpResponse<byte[]> r) throws ControlPlaneException {
     if (r.statusCode() / 100 != 2) {
-      throw new ControlPlaneException(r.statusCode(), problem(r.statusCode(), bytes));
+      throw new ControlPlaneException(r.statusCode(), problem(r.statusCode(), r.body()));
     }
-    return bytes;
+    return r.body();
   }
 
-  private static JsonNode json(HttpResponse<InputStream> r) throws ControlPlaneException {
+  private static JsonNode json(HttpResponse<byte[]> r) throws ControlPlaneException {
     byte[] bytes = body(r);
     try {
       return Json.MAPPER.readTree(bytes);
@@ -304,14 +323,6 @@ public final class ControlPlane {
       throw new ControlPlaneException(502, "the control plane's answer has no " + field);
     }
     return node.get(field).asString();
-  }
-
-  private static void drain(HttpResponse<InputStream> r) {
-    try (InputStream in = r.body()) {
-      in.readNBytes(64 << 10);
-    } catch (IOException e) {
-      // closing is all that matters
-    }
   }
 
   private static void sleep(Duration d) throws ControlPlaneException {

@@ -49,6 +49,7 @@ public final class InstallJob {
   private volatile State state = State.QUEUED;
   private volatile boolean pauseRequested;
   private volatile boolean cancelRequested;
+  private Thread inControlPlaneCall; // guarded by this
   private volatile boolean repairRequested;
   private volatile boolean shuttingDown;
   private volatile Transfer transfer;
@@ -111,6 +112,9 @@ public final class InstallJob {
     Transfer t = transfer;
     if (t != null) {
       owner.transfers().close(t);
+    }
+    if (inControlPlaneCall != null) {
+      inControlPlaneCall.interrupt();
     }
     notifyAll();
   }
@@ -561,11 +565,32 @@ public final class InstallJob {
     T run() throws ControlPlaneException;
   }
 
-  private static <T> T call(Call<T> c) throws UpdateException {
+  /**
+   * A call to the control plane. {@link #cancel} interrupts the thread while it is in one (a
+   * control plane that answers slowly must not hold a cancelled install), and only then: an
+   * interrupt during file I/O would close the installer's channels.
+   */
+  private <T> T call(Call<T> c) throws UpdateException {
+    synchronized (this) {
+      if (cancelRequested) {
+        throw new UpdateException(Code.CANCELLED, "cancelled");
+      }
+      inControlPlaneCall = Thread.currentThread();
+    }
     try {
       return c.run();
     } catch (ControlPlaneException e) {
+      if (cancelRequested) {
+        throw new UpdateException(Code.CANCELLED, "cancelled");
+      }
       throw fromControlPlane(e);
+    } finally {
+      synchronized (this) {
+        inControlPlaneCall = null;
+        if (cancelRequested) {
+          Thread.interrupted(); // meant for the call only
+        }
+      }
     }
   }
 

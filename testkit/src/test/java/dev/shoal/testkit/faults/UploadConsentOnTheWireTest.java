@@ -1,6 +1,7 @@
 package dev.shoal.testkit.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.tracker.Tracker;
 import dev.shoal.protocol.torrent.AnnounceRequest;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,38 @@ class UploadConsentOnTheWireTest {
           .extracting(InetSocketAddress::getPort)
           .hasSize(2)
           .contains(port);
+
+      // Withdrawn: the agent tells the tracker at once (it used to wait for its next announce,
+      // up to 45 s, while the tracker kept handing out a port that no longer listened).
+      sharing.withdrawConsent("upload");
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(peersFor(other, release.fullPackInfoHash()))
+                      .extracting(InetSocketAddress::getPort)
+                      .hasSize(1)
+                      .doesNotContain(port));
+      // Granted again: handed out again, at the port it listens on now.
+      sharing.grantConsent("upload");
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                int listening =
+                    sharing
+                        .get("/v1/status")
+                        .assertSuccess()
+                        .json()
+                        .get("rates")
+                        .get("listenPort")
+                        .asInt();
+                assertThat(listening).isPositive();
+                assertThat(peersFor(other, release.fullPackInfoHash()))
+                    .extracting(InetSocketAddress::getPort)
+                    .hasSize(2)
+                    .contains(listening);
+              });
     }
   }
 

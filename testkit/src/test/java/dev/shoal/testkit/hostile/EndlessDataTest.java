@@ -12,11 +12,14 @@ import dev.shoal.testkit.hostile.HostileProxy.Reply;
 import dev.shoal.testkit.hostile.Publisher.Release;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +90,45 @@ class EndlessDataTest {
         .isLessThan(AGENT_READ_LIMIT + SLACK);
     world.assertHolds(dir, v1.files());
     world.assertAgentRecords(s.get("id").asString(), v1);
+  }
+
+  /**
+   * TUF's slow-retrieval attack: the manifest arrives a byte every 200 ms, for ever. The player
+   * cancels: the install ends at once (it used to wait for the answer), and v1 stays. Without a
+   * cancel the agent gives up at its deadline (ControlPlane.EXCHANGE_DEADLINE, 2 minutes; its own
+   * test, SlowRetrievalTest, uses a short one).
+   */
+  @Test
+  void aManifestThatDripsIsLeftAtOnceWhenThePlayerCancels() throws Exception {
+    AtomicLong dripped = new AtomicLong();
+    world.proxy.on(
+        HostileProxy.MANIFEST,
+        (req, up) ->
+            Reply.streaming(
+                200,
+                "application/json",
+                out -> {
+                  for (int i = 0; i < 3000; i++) {
+                    out.write(' ');
+                    out.flush();
+                    dripped.incrementAndGet();
+                    try {
+                      Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                }));
+
+    String id = world.startInstall("game", "stable", dir);
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> dripped.get() >= 5);
+    assertThat(world.status(id).get("state").asString()).isEqualTo("PREPARING");
+    world.agent.post("/v1/installs/" + id + "/cancel", Map.of()).assertSuccess();
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> world.status(id).get("state").asString().equals("CANCELLED"));
+    world.assertHolds(dir, v1.files());
   }
 
   @Test

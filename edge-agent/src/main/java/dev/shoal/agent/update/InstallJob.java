@@ -57,6 +57,7 @@ public final class InstallJob {
   private volatile Long installedVersion;
   private volatile PackEntry pack;
   private volatile InstallStatus.Error error;
+  private volatile String releaseId; // the control plane's id of the target release, for telemetry
   private volatile long lastProgressAt = System.nanoTime();
   private volatile long lastBytesDone = -1;
   private volatile long fromPeers;
@@ -212,57 +213,16 @@ public final class InstallJob {
 
   void run() {
     long started = System.nanoTime();
-    String releaseId = null;
     try {
       owner.awaitTurn(this);
       checkpoint();
       setState(State.PREPARING);
-      Enrolment enrolment = owner.enrolment();
-      ControlPlane cp = owner.controlPlane(enrolment);
-      TrustRoot root = currentRoot(cp, enrolment);
-      Installer installer = owner.installer(request);
-      recover(installer);
-      Optional<ReleaseManifest> installed = installed(installer);
-      installedVersion = installed.map(ReleaseManifest::version).orElse(null);
+      Prepared p = prepare();
       if (repairRequested) {
-        repair(cp, enrolment, installer, installed);
-        finish(State.COMPLETED);
-        return;
+        repair(p.cp(), p.enrolment(), p.installer(), p.installed());
+      } else {
+        update(p, started);
       }
-      presentEntitlementToken(cp);
-      ControlPlane.ManifestResponse response =
-          call(() -> cp.manifest(request.product(), request.channel()));
-      releaseId = response.releaseId();
-      ReleaseManifest m = verify(response.envelope(), root, installedVersion);
-      target = m;
-      if (installedVersion != null && installedVersion == m.version()) {
-        setState(State.VERIFYING);
-        if (verifyInstalled(installer).isEmpty()) {
-          finish(State.COMPLETED); // up to date and intact
-          return;
-        }
-        repair(cp, enrolment, installer, installed);
-        finish(State.COMPLETED);
-        return;
-      }
-      PackEntry chosen = choosePack(m, installedVersion);
-      pack = chosen;
-      byte[] torrent = checkedTorrent(cp, chosen);
-      byte[] key = contentKey(cp, m.contentKeyId());
-      checkpoint();
-      download(cp, enrolment, chosen, torrent);
-      setState(State.INSTALLING);
-      try (ChunkSource src =
-          ChunkSource.fromPack(transferFile(chosen), PackLayout.of(chosen, m), key)) {
-        installer.install(m, src);
-      } catch (IOException e) {
-        throw new UpdateException(Code.IO, "cannot read the pack: " + e.getMessage(), e);
-      } catch (InstallException e) {
-        throw fromInstall(e);
-      }
-      installedVersion = m.version();
-      owner.transfers().evict(owner.cacheLimitBytes());
-      report(cp, releaseId, started, "ok");
       finish(State.COMPLETED);
     } catch (UpdateException e) {
       if (e.code() == Code.CANCELLED) {
@@ -273,7 +233,7 @@ public final class InstallJob {
       } else {
         error = new InstallStatus.Error(e.code().name(), e.getMessage(), e.retryable());
         owner.log("install " + id + " of " + request.product() + " failed: " + e.getMessage());
-        reportQuietly(releaseId, started, e.code().name().toLowerCase(java.util.Locale.ROOT));
+        reportQuietly(started, e.code().name().toLowerCase(java.util.Locale.ROOT));
         finish(State.FAILED);
       }
     } catch (InterruptedException e) {
@@ -284,6 +244,65 @@ public final class InstallJob {
       owner.log("install " + id + " failed unexpectedly: " + e);
       finish(State.FAILED);
     }
+  }
+
+  /** What an install starts from: the control plane, the trust root, what is installed now. */
+  private record Prepared(
+      Enrolment enrolment,
+      ControlPlane cp,
+      TrustRoot root,
+      Installer installer,
+      Optional<ReleaseManifest> installed) {}
+
+  /** Asks for root rotations, then finishes (or rolls back) an install a crash interrupted. */
+  private Prepared prepare() throws UpdateException {
+    Enrolment enrolment = owner.enrolment();
+    ControlPlane cp = owner.controlPlane(enrolment);
+    TrustRoot root = currentRoot(cp, enrolment);
+    Installer installer = owner.installer(request);
+    recover(installer);
+    Optional<ReleaseManifest> installed = installed(installer);
+    installedVersion = installed.map(ReleaseManifest::version).orElse(null);
+    return new Prepared(enrolment, cp, root, installer, installed);
+  }
+
+  /**
+   * Installs the channel's current release; when it is installed already, checks the files and
+   * repairs what is wrong.
+   */
+  private void update(Prepared p, long started) throws UpdateException, InterruptedException {
+    ControlPlane cp = p.cp();
+    presentEntitlementToken(cp);
+    ControlPlane.ManifestResponse response =
+        call(() -> cp.manifest(request.product(), request.channel()));
+    releaseId = response.releaseId();
+    ReleaseManifest m = verify(response.envelope(), p.root(), installedVersion);
+    target = m;
+    if (installedVersion != null && installedVersion == m.version()) {
+      setState(State.VERIFYING);
+      if (!verifyInstalled(p.installer()).isEmpty()) {
+        repair(cp, p.enrolment(), p.installer(), p.installed());
+      }
+      return;
+    }
+    PackEntry chosen = choosePack(m, installedVersion);
+    pack = chosen;
+    byte[] torrent = checkedTorrent(cp, chosen);
+    byte[] key = contentKey(cp, m.contentKeyId());
+    checkpoint();
+    download(cp, p.enrolment(), chosen, torrent);
+    setState(State.INSTALLING);
+    try (ChunkSource src =
+        ChunkSource.fromPack(transferFile(chosen), PackLayout.of(chosen, m), key)) {
+      p.installer().install(m, src);
+    } catch (IOException e) {
+      throw new UpdateException(Code.IO, "cannot read the pack: " + e.getMessage(), e);
+    } catch (InstallException e) {
+      throw fromInstall(e);
+    }
+    installedVersion = m.version();
+    owner.transfers().evict(owner.cacheLimitBytes());
+    report(cp, started, "ok");
   }
 
   private TrustRoot currentRoot(ControlPlane cp, Enrolment enrolment) throws UpdateException {
@@ -493,7 +512,7 @@ public final class InstallJob {
     }
   }
 
-  private void report(ControlPlane cp, String releaseId, long startedNanos, String result) {
+  private void report(ControlPlane cp, long startedNanos, String result) {
     if (releaseId == null) {
       return;
     }
@@ -511,9 +530,9 @@ public final class InstallJob {
     }
   }
 
-  private void reportQuietly(String releaseId, long started, String result) {
+  private void reportQuietly(long started, String result) {
     try {
-      report(owner.controlPlane(owner.enrolment()), releaseId, started, result);
+      report(owner.controlPlane(owner.enrolment()), started, result);
     } catch (UpdateException e) {
       // not enrolled: nothing to report to
     }

@@ -106,6 +106,7 @@ class AgentFootprintBenchmark {
             .assertSuccess();
         AtomicLong peakKb = new AtomicLong();
         long started = System.nanoTime();
+        long installCpuBefore = cpuTicks(agent.pid());
         String id =
             call(
                     api,
@@ -127,6 +128,7 @@ class AgentFootprintBenchmark {
           state = call(api, "GET", "/v1/installs/" + id, null).get("state").asString();
         } while (!state.equals("COMPLETED") && !state.equals("FAILED"));
         double installSeconds = (System.nanoTime() - started) / 1e9;
+        double installCpuSeconds = (cpuTicks(agent.pid()) - installCpuBefore) / 100.0;
         assertThat(state).isEqualTo("COMPLETED");
         long hwmKb = status(agent.pid(), "VmHWM");
 
@@ -156,12 +158,14 @@ class AgentFootprintBenchmark {
         System.out.printf(
             Locale.ROOT,
             "agent=%s idle_rss_mb=%.1f install_peak_rss_mb=%.1f install_vmhwm_mb=%.1f install_s=%.1f"
+                + " install_cpu_s=%.1f"
                 + " seed_mbps=%.2f seed_cap_mbps=%.1f seed_cpu_s=%.2f seed_cpu_pct=%.1f%n",
             launcher(),
             idleKb / 1024.0,
             peakKb.get() / 1024.0,
             hwmKb / 1024.0,
             installSeconds,
+            installCpuSeconds,
             seedRate,
             UPLOAD_CAP / 1e6,
             cpuSeconds,

@@ -80,6 +80,17 @@ public final class ChunkCipher {
    * the publisher just computed it, and the client checks it after decryption).
    */
   public byte[] encrypt(byte[] chunkId, byte[] buf, int off, int len) {
+    byte[] out = new byte[len + TAG_BYTES];
+    encrypt(chunkId, buf, off, len, out, 0);
+    return out;
+  }
+
+  /**
+   * Encrypts {@code len} bytes at {@code off} into {@code out} at {@code outOff} (which needs
+   * {@code len + 16} bytes there), for callers that reuse their buffers; returns the bytes written.
+   * The input and output ranges must not overlap.
+   */
+  public int encrypt(byte[] chunkId, byte[] buf, int off, int len, byte[] out, int outOff) {
     requireId(chunkId);
     State s = state.get();
     byte[] nonce = nonce(s, chunkId);
@@ -92,7 +103,7 @@ public final class ChunkCipher {
       s.cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
       s.lastEncryptNonce = nonce;
       s.cipher.updateAAD(chunkId);
-      return s.cipher.doFinal(buf, off, len);
+      return s.cipher.doFinal(buf, off, len, out, outOff);
     } catch (GeneralSecurityException e) {
       s.lastEncryptNonce = null;
       throw new IllegalStateException("AES-GCM encryption failed", e);

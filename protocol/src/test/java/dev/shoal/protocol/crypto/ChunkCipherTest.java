@@ -50,6 +50,12 @@ class ChunkCipherTest {
     ChunkCipher cipher = new ChunkCipher(KEY);
     assertThat(cipher.nonce(id)).isEqualTo(nonce);
     assertThat(cipher.encrypt(id, plain, 0, plain.length)).isEqualTo(expected);
+    // Into a reused buffer, from the middle of a larger one: the same bytes, and the count.
+    byte[] in = new byte[plain.length + 7];
+    System.arraycopy(plain, 0, in, 3, plain.length);
+    byte[] out = new byte[expected.length + 10];
+    assertThat(cipher.encrypt(id, in, 3, plain.length, out, 5)).isEqualTo(expected.length);
+    assertThat(Arrays.copyOfRange(out, 5, 5 + expected.length)).isEqualTo(expected);
   }
 
   @Test

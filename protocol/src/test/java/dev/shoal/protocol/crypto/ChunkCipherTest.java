@@ -59,6 +59,23 @@ class ChunkCipherTest {
   }
 
   @Test
+  void aLargeChunkEncryptsAsOneGcmMessage() throws Exception {
+    // Larger than the slices encrypt() feeds the cipher, and not a multiple of them or of 16.
+    byte[] plain = Fixtures.bytes(new Random(10), (100 << 10) + 5);
+    byte[] id = Hex.decode(Fixtures.sha256Hex(plain));
+    ChunkCipher cipher = new ChunkCipher(KEY);
+    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+    c.init(
+        Cipher.ENCRYPT_MODE,
+        new SecretKeySpec(KEY, "AES"),
+        new GCMParameterSpec(128, cipher.nonce(id)));
+    c.updateAAD(id);
+    byte[] expected = c.doFinal(plain);
+    assertThat(cipher.encrypt(id, plain, 0, plain.length)).isEqualTo(expected);
+    assertThat(cipher.decrypt(id, expected, 0, expected.length)).isEqualTo(plain);
+  }
+
+  @Test
   void sameChunkEncryptsToTheSameBytesEvenTwiceInARow() {
     ChunkCipher cipher = new ChunkCipher(KEY);
     byte[] plain = Fixtures.bytes(new Random(8), 1000);

@@ -116,12 +116,22 @@ public record ShoalProperties(
    *
    * @param interval re-announce interval sent to peers; peers silent for two intervals expire
    * @param region the region of this control plane's origin seeder (peers prefer their region)
+   * @param cacheTtl how long one node keeps a passkey's device, a pack's product and an entitlement
+   *     found for an announce; a revocation through another node takes effect here within it (0
+   *     turns the caches off)
    */
   public record Tracker(
-      @DefaultValue("45s") @NotNull Duration interval, @DefaultValue("") String region) {
+      @DefaultValue("45s") @NotNull Duration interval,
+      @DefaultValue("") String region,
+      @DefaultValue("5s") @NotNull Duration cacheTtl) {
     @AssertTrue(message = "tracker.interval must be between 30 and 60 seconds")
     boolean isIntervalInRange() {
       return interval != null && interval.toSeconds() >= 30 && interval.toSeconds() <= 60;
+    }
+
+    @AssertTrue(message = "tracker.cache-ttl must be between 0 and 60 seconds")
+    boolean isCacheTtlInRange() {
+      return cacheTtl != null && !cacheTtl.isNegative() && cacheTtl.toSeconds() <= 60;
     }
   }
 

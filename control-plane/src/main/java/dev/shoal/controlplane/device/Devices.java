@@ -65,6 +65,12 @@ public class Devices {
   /** Raised when a device is revoked, so that the tracker forgets it at once. */
   public record DeviceRevoked(String deviceId) {}
 
+  /**
+   * Raised when a live device's passkey or player changes (re-enrolment, entitlement token), so
+   * that nothing cached under its old passkey or player outlives the change.
+   */
+  public record DeviceChanged(String deviceId) {}
+
   public record Enrolment(String deviceId, String passkey) {}
 
   private static final String COLUMNS =
@@ -111,6 +117,9 @@ public class Devices {
             masterKey.seal(sealId(id), passkey.getBytes(StandardCharsets.US_ASCII)),
             region)
         .update();
+    if (existing.isPresent()) {
+      events.publishEvent(new DeviceChanged(id));
+    }
     return new Enrolment(id, passkey);
   }
 
@@ -123,7 +132,7 @@ public class Devices {
 
   /** The live device holding this passkey. */
   public Optional<Device> byPasskey(String passkey) {
-    if (passkey == null || !passkey.matches("[0-9a-f]{40}")) {
+    if (!isPasskeyShaped(passkey)) {
       return Optional.empty();
     }
     return jdbc.sql(
@@ -131,6 +140,20 @@ public class Devices {
         .param(passkeyHash(passkey))
         .query(Device.class)
         .optional();
+  }
+
+  /** 40 lowercase hex digits, as {@link #enrol} makes them (no regex: this runs per announce). */
+  static boolean isPasskeyShaped(String passkey) {
+    if (passkey == null || passkey.length() != 40) {
+      return false;
+    }
+    for (int i = 0; i < 40; i++) {
+      char c = passkey.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The device's passkey, for the announce URL in its torrents. */
@@ -151,6 +174,7 @@ public class Devices {
   /** Links the device to the player an entitlement token named. */
   public void linkPlayer(String deviceId, String player) {
     jdbc.sql("update devices set player = ? where id = ?").params(player, deviceId).update();
+    events.publishEvent(new DeviceChanged(deviceId));
   }
 
   List<DeviceSummary> list(UUID organisationId) {

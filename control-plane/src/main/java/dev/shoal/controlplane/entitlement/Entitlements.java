@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -27,13 +28,23 @@ public class Entitlements {
   private final Products products;
   private final Devices devices;
   private final JsonMapper json;
+  private final ApplicationEventPublisher events;
 
-  Entitlements(JdbcClient jdbc, Products products, Devices devices, JsonMapper json) {
+  Entitlements(
+      JdbcClient jdbc,
+      Products products,
+      Devices devices,
+      JsonMapper json,
+      ApplicationEventPublisher events) {
     this.jdbc = jdbc;
     this.products = products;
     this.devices = devices;
     this.json = json;
+    this.events = events;
   }
+
+  /** Raised when an entitlement to a product is revoked, so that no cache outlives it. */
+  public record EntitlementRevoked(UUID productId) {}
 
   public record Entitlement(
       UUID id,
@@ -56,6 +67,28 @@ public class Entitlements {
                 + " order by created_at limit 1")
         .params(productId, device.id(), device.player())
         .query(UUID.class)
+        .optional();
+  }
+
+  /**
+   * Until when the device is entitled to the product: the latest expiry of its live entitlements,
+   * {@link Instant#MAX} when one never expires, empty when none is live.
+   */
+  public Optional<Instant> entitledUntil(Devices.Device device, UUID productId) {
+    if (device.revokedAt() != null) {
+      return Optional.empty();
+    }
+    return jdbc.sql(
+            "select expires_at from entitlements where product_id = ? and revoked_at is null"
+                + " and (expires_at is null or expires_at > now())"
+                + " and (device_id = ? or (device_id is null and player = ?))"
+                + " order by expires_at desc nulls first limit 1")
+        .params(productId, device.id(), device.player())
+        .query(
+            (rs, n) -> {
+              Timestamp expires = rs.getTimestamp(1);
+              return expires == null ? Instant.MAX : expires.toInstant();
+            })
         .optional();
   }
 
@@ -114,12 +147,17 @@ public class Entitlements {
 
   boolean revoke(UUID organisationId, String slug, UUID id) {
     Products.Product product = products.get(organisationId, slug);
-    return jdbc.sql(
-                "update entitlements set revoked_at = coalesce(revoked_at, now())"
-                    + " where id = ? and product_id = ?")
-            .params(id, product.id())
-            .update()
-        == 1;
+    boolean found =
+        jdbc.sql(
+                    "update entitlements set revoked_at = coalesce(revoked_at, now())"
+                        + " where id = ? and product_id = ?")
+                .params(id, product.id())
+                .update()
+            == 1;
+    if (found) {
+      events.publishEvent(new EntitlementRevoked(product.id()));
+    }
+    return found;
   }
 
   void registerKey(UUID organisationId, String slug, byte[] publicKey) {

@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -166,8 +168,34 @@ public class ReleasePipeline implements DisposableBean {
       String displayVersion,
       Path staging)
       throws IOException {
+    int threads = Runtime.getRuntime().availableProcessors();
+    ExecutorService workers =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "shoal-release-worker");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      build(id, organisationId, target, build, displayVersion, staging, workers, threads);
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
+  private void build(
+      UUID id,
+      UUID organisationId,
+      Target target,
+      Uploads.SealedFiles build,
+      String displayVersion,
+      Path staging,
+      ExecutorService workers,
+      int threads)
+      throws IOException {
     ContentKeys.ContentKey contentKey = contentKeys.current(target.productId());
-    PackBuilder packs = new PackBuilder(build.directory(), staging);
+    PackBuilder packs = new PackBuilder(build.directory(), staging, workers, threads);
     progress(id, Releases.State.CHUNKING, 0);
     packs.chunk(build.paths(), done -> progress(id, Releases.State.CHUNKING, (int) (done * 40)));
 
@@ -179,11 +207,7 @@ public class ReleasePipeline implements DisposableBean {
     Instant expires = now.plus(properties.release().manifestTtl());
     ReleaseManifest unpacked =
         manifest(target, version, displayVersion, now, expires, packs, List.of(), contentKey);
-    PackLayout fullLayout =
-        packs.encryptFullPack(
-            unpacked,
-            new ChunkCipher(contentKey.key()),
-            Runtime.getRuntime().availableProcessors());
+    PackLayout fullLayout = packs.encryptFullPack(unpacked, new ChunkCipher(contentKey.key()));
 
     progress(id, Releases.State.PACKING, 70);
     String name = target.product() + "-" + target.channel() + "-v" + version;

@@ -205,6 +205,14 @@ public class Releases {
         .optional();
   }
 
+  /** The product of a pack, by info hash, without reading its torrent (the tracker's check). */
+  public Optional<UUID> packProduct(String infoHash) {
+    return jdbc.sql("select product_id from packs where info_hash = ? limit 1")
+        .param(infoHash)
+        .query(UUID.class)
+        .optional();
+  }
+
   /** The organisation's release id, if the device-facing world names it (telemetry). */
   public Optional<UUID> productOf(UUID releaseId) {
     return jdbc.sql(

@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,25 +54,67 @@ final class Swarms {
     return clock.millis();
   }
 
+  private static final int RANKS = 4;
+
   /**
    * Origin seeders first (every entitled device may use them), then peers in the same /24, then the
    * same region, then the rest, shuffled within each group. Never the asking device itself, never a
    * peer that does not upload, never an expired one.
+   *
+   * <p>One pass over the swarm with no copy of it: per group a uniform random sample (reservoir) of
+   * at most {@code numwant} peers, and nothing kept of a group that earlier groups already fill.
    */
   private List<InetSocketAddress> select(Map<String, Peer> swarm, Peer self, int numwant) {
+    if (numwant <= 0) {
+      return List.of();
+    }
     long oldest = now() - expiryMillis;
-    List<Peer> candidates = new ArrayList<>();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    @SuppressWarnings("unchecked")
+    List<Peer>[] samples = new List[RANKS];
+    int[] seen = new int[RANKS];
     for (Peer p : swarm.values()) {
-      if (p.lastSeenMillis() >= oldest
-          && p.uploads()
-          && !p.deviceId().equals(self.deviceId())
-          && !p.address().equals(self.address())) {
-        candidates.add(p);
+      if (p.lastSeenMillis() < oldest
+          || !p.uploads()
+          || p.deviceId().equals(self.deviceId())
+          || p.address().equals(self.address())) {
+        continue;
+      }
+      int rank = rank(p, self);
+      int ahead = 0;
+      for (int r = 0; r < rank; r++) {
+        ahead += seen[r];
+      }
+      if (ahead >= numwant) {
+        continue;
+      }
+      int k = seen[rank]++;
+      if (samples[rank] == null) {
+        samples[rank] = new ArrayList<>(Math.min(numwant, 64));
+      }
+      if (k < numwant) {
+        samples[rank].add(p);
+      } else {
+        int j = random.nextInt(k + 1);
+        if (j < numwant) {
+          samples[rank].set(j, p);
+        }
       }
     }
-    Collections.shuffle(candidates, ThreadLocalRandom.current());
-    candidates.sort(Comparator.comparingInt(p -> rank(p, self)));
-    return candidates.stream().limit(numwant).map(Peer::address).toList();
+    List<InetSocketAddress> picked = new ArrayList<>(Math.min(numwant, 64));
+    for (List<Peer> sample : samples) {
+      if (sample == null) {
+        continue;
+      }
+      Collections.shuffle(sample, random);
+      for (Peer p : sample) {
+        if (picked.size() == numwant) {
+          return picked;
+        }
+        picked.add(p.address());
+      }
+    }
+    return picked;
   }
 
   private static int rank(Peer peer, Peer self) {

@@ -15,14 +15,18 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * A private BitTorrent tracker: only enrolled devices (by passkey), only for packs of products they
@@ -36,12 +40,29 @@ public class Tracker {
 
   private static final Logger log = LoggerFactory.getLogger(Tracker.class);
 
+  /** Every result an announce is counted under (meters registered up front). */
+  static final List<String> RESULTS =
+      List.of("ok", "malformed", "unknown_passkey", "unknown_torrent", "not_entitled");
+
+  // At most this many entries per cache; beyond, the cache sheds its expired entries or restarts.
+  private static final int CACHE_ENTRIES = 100_000;
+
   private final Devices devices;
   private final Releases releases;
   private final Entitlements entitlements;
   private final ShoalProperties properties;
-  private final MeterRegistry meters;
   private final Swarms swarms;
+  private final Map<String, Counter> announces = new HashMap<>();
+
+  /** A device's live entitlement to a product: the key of the entitlement cache. */
+  private record Entitled(String deviceId, UUID productId) {}
+
+  // Per-node caches of what each announce looks up (shoal.tracker.cache-ttl). A revocation made
+  // through this node evicts at once (the listeners below); through another node, it is bounded
+  // by the TTL. Only positive answers are kept.
+  private final TtlCache<String, Devices.Device> devicesByPasskey;
+  private final TtlCache<String, UUID> productsByInfoHash;
+  private final TtlCache<Entitled, Instant> entitledUntil;
   private final int interval;
   // The origin seeder's own passkey: it lives in memory only and changes at every start.
   private final String originPasskey;
@@ -56,7 +77,18 @@ public class Tracker {
     this.releases = releases;
     this.entitlements = entitlements;
     this.properties = properties;
-    this.meters = meters;
+    Duration ttl = properties.tracker().cacheTtl();
+    this.devicesByPasskey = new TtlCache<>(ttl, CACHE_ENTRIES, System::nanoTime);
+    this.productsByInfoHash = new TtlCache<>(ttl, CACHE_ENTRIES, System::nanoTime);
+    this.entitledUntil = new TtlCache<>(ttl, CACHE_ENTRIES, System::nanoTime);
+    for (String result : RESULTS) {
+      announces.put(
+          result,
+          Counter.builder("shoal.tracker.announces")
+              .description("Tracker announces by result")
+              .tag("result", result)
+              .register(meters));
+    }
     this.interval = (int) properties.tracker().interval().toSeconds();
     this.swarms = new Swarms(Clock.systemUTC(), properties.tracker().interval());
     byte[] random = new byte[20];
@@ -100,21 +132,27 @@ public class Tracker {
     }
     String infoHash = HexFormat.of().formatHex(request.infoHash());
     boolean origin = originPasskey.equals(passkey);
-    Optional<Devices.Device> device = origin ? Optional.empty() : devices.byPasskey(passkey);
-    if (!origin && device.isEmpty()) {
-      return refuse("unknown_passkey", "unknown or revoked passkey", remoteAddress);
+    Devices.Device device = null;
+    if (!origin) {
+      device =
+          passkey == null
+              ? null
+              : devicesByPasskey.get(passkey, k -> devices.byPasskey(k).orElse(null));
+      if (device == null) {
+        return refuse("unknown_passkey", "unknown or revoked passkey", remoteAddress);
+      }
     }
-    Optional<Releases.Pack> pack = releases.pack(infoHash);
-    if (pack.isEmpty()) {
+    UUID productId = productsByInfoHash.get(infoHash, k -> releases.packProduct(k).orElse(null));
+    if (productId == null) {
       return refuse("unknown_torrent", "unknown torrent", remoteAddress);
     }
-    if (!origin && !entitlements.isEntitled(device.get(), pack.get().productId())) {
+    if (!origin && !entitled(device, productId)) {
       return refuse("not_entitled", "not entitled to this torrent", remoteAddress);
     }
     InetSocketAddress address = address(remoteAddress, request.port());
     boolean uploads = request.port() > 0 && !uploadOff(rawQuery);
-    String deviceId = origin ? "origin" : device.get().id();
-    String region = origin ? properties.tracker().region() : device.get().region();
+    String deviceId = origin ? "origin" : device.id();
+    String region = origin ? properties.tracker().region() : device.region();
     Swarms.Peer peer = new Swarms.Peer(deviceId, address, region, uploads, origin, swarms.now());
     List<InetSocketAddress> peers =
         swarms.announce(
@@ -125,6 +163,19 @@ public class Tracker {
             request.numwant());
     count("ok");
     return new AnnounceResponse(interval, interval / 2, peers, null).encode();
+  }
+
+  private boolean entitled(Devices.Device device, UUID productId) {
+    Entitled key = new Entitled(device.id(), productId);
+    Instant until =
+        entitledUntil.get(key, k -> entitlements.entitledUntil(device, productId).orElse(null));
+    if (until != null && !until.isAfter(Instant.now())) {
+      // The entitlement it was cached for has expired since: another one may be live.
+      entitledUntil.invalidate(key);
+      until =
+          entitledUntil.get(key, k -> entitlements.entitledUntil(device, productId).orElse(null));
+    }
+    return until != null;
   }
 
   private static boolean uploadOff(String rawQuery) {
@@ -151,16 +202,30 @@ public class Tracker {
   }
 
   private void count(String result) {
-    Counter.builder("shoal.tracker.announces")
-        .description("Tracker announces by result")
-        .tag("result", result)
-        .register(meters)
-        .increment();
+    announces.get(result).increment();
   }
 
-  @EventListener
+  // After the revoking transaction commits (at once when there is none): a load that read the
+  // database before the commit must not be the one left in the cache.
+  @TransactionalEventListener(fallbackExecution = true)
   void deviceRevoked(Devices.DeviceRevoked event) {
+    forgetCached(event.deviceId());
     swarms.forgetDevice(event.deviceId());
+  }
+
+  @TransactionalEventListener(fallbackExecution = true)
+  void deviceChanged(Devices.DeviceChanged event) {
+    forgetCached(event.deviceId());
+  }
+
+  @TransactionalEventListener(fallbackExecution = true)
+  void entitlementRevoked(Entitlements.EntitlementRevoked event) {
+    entitledUntil.invalidateIf((key, until) -> key.productId().equals(event.productId()));
+  }
+
+  private void forgetCached(String deviceId) {
+    devicesByPasskey.invalidateIf((passkey, device) -> device.id().equals(deviceId));
+    entitledUntil.invalidateIf((key, until) -> key.deviceId().equals(deviceId));
   }
 
   @Scheduled(fixedDelayString = "${shoal.tracker.interval:45s}")

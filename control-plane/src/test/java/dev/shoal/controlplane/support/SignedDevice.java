@@ -40,6 +40,14 @@ public final class SignedDevice {
 
   /** Enrols in the organisation; fails the test if refused. */
   public SignedDevice enrol(String organisation) {
+    return enrol(organisation, Instant.now());
+  }
+
+  /**
+   * Enrols with a request signed as of {@code signedAt}: a re-enrolment within the same second
+   * needs another timestamp, or it is refused as a replay.
+   */
+  public SignedDevice enrol(String organisation, Instant signedAt) {
     String body =
         Http.json(
             "organisation",
@@ -48,7 +56,7 @@ public final class SignedDevice {
             b64(Ed25519.rawPublicKey(signing.getPublic())),
             "agreementPublicKey",
             b64(X25519.rawPublicKey(agreement.getPublic())));
-    Http.Response response = post("/api/v1/device/enrol", body);
+    Http.Response response = send("POST", "/api/v1/device/enrol", body, signedAt);
     if (response.status() != 201) {
       throw new AssertionError("enrolment refused: " + response.status() + " " + response.body());
     }

@@ -100,4 +100,40 @@ class SwarmsTest {
     assertThat(swarms.activeSwarms()).as("the other swarm's only peer went silent").isEqualTo(1);
     assertThat(swarms.activePeers()).isEqualTo(1);
   }
+
+  private List<InetSocketAddress> announce(String device, String ip, String region, int numwant) {
+    return swarms.announce(
+        HASH,
+        device,
+        new Swarms.Peer(device, new InetSocketAddress(ip, 6881), region, true, false, swarms.now()),
+        false,
+        numwant);
+  }
+
+  @Test
+  void aLargeSwarmGivesNumwantPeersBestGroupsFirstAndARandomSampleWithinAGroup() {
+    for (int i = 0; i < 200; i++) {
+      announce("far" + i, "10.9." + (i / 200) + "." + (i % 200 + 1), "us", 1);
+    }
+    for (int i = 0; i < 30; i++) {
+      announce("subnet" + i, "10.1.1." + (i + 10), "us", 1);
+    }
+    java.util.Set<String> farSeen = new java.util.HashSet<>();
+    for (int round = 0; round < 20; round++) {
+      List<String> picked =
+          announce("me", "10.1.1.1", "eu", 50).stream()
+              .map(p -> p.getAddress().getHostAddress())
+              .toList();
+      assertThat(picked).hasSize(50).doesNotHaveDuplicates();
+      assertThat(picked.subList(0, 30)).allMatch(ip -> ip.startsWith("10.1.1."));
+      assertThat(picked.subList(30, 50)).allMatch(ip -> ip.startsWith("10.9."));
+      farSeen.addAll(picked.subList(30, 50));
+    }
+    // 20 rounds of 20 out of 200: a fixed choice would show 20; a uniform one about 176.
+    assertThat(farSeen.size()).isGreaterThan(100);
+    assertThat(announce("me", "10.1.1.1", "eu", 0)).isEmpty();
+    assertThat(announce("me", "10.1.1.1", "eu", 5))
+        .hasSize(5)
+        .allMatch(p -> p.getAddress().getHostAddress().startsWith("10.1.1."));
+  }
 }

@@ -28,6 +28,7 @@ public final class ChunkCipher {
   public static final int NONCE_BYTES = 12;
   public static final int TAG_BYTES = 16;
   private static final int TAG_BITS = TAG_BYTES * 8;
+  private static final int SLICE = 16 << 10;
   private static final byte[] NONCE_LABEL =
       "shoal/chunk-nonce/v1".getBytes(StandardCharsets.US_ASCII);
 
@@ -80,6 +81,17 @@ public final class ChunkCipher {
    * the publisher just computed it, and the client checks it after decryption).
    */
   public byte[] encrypt(byte[] chunkId, byte[] buf, int off, int len) {
+    byte[] out = new byte[len + TAG_BYTES];
+    encrypt(chunkId, buf, off, len, out, 0);
+    return out;
+  }
+
+  /**
+   * Encrypts {@code len} bytes at {@code off} into {@code out} at {@code outOff} (which needs
+   * {@code len + 16} bytes there), for callers that reuse their buffers; returns the bytes written.
+   * The input and output ranges must not overlap.
+   */
+  public int encrypt(byte[] chunkId, byte[] buf, int off, int len, byte[] out, int outOff) {
     requireId(chunkId);
     State s = state.get();
     byte[] nonce = nonce(s, chunkId);
@@ -92,7 +104,17 @@ public final class ChunkCipher {
       s.cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
       s.lastEncryptNonce = nonce;
       s.cipher.updateAAD(chunkId);
-      return s.cipher.doFinal(buf, off, len);
+      // Many short calls rather than one per chunk: HotSpot compiles GCM's callers of its AES-CTR
+      // and GHASH intrinsics by invocation count, so a fresh JVM reaches them after about 100 MiB
+      // instead of about 1 GiB (docs/benchmarks.md). Same bytes as one doFinal.
+      int at = off;
+      int end = off + len;
+      int written = 0;
+      while (end - at > SLICE) {
+        written += s.cipher.update(buf, at, SLICE, out, outOff + written);
+        at += SLICE;
+      }
+      return written + s.cipher.doFinal(buf, at, end - at, out, outOff + written);
     } catch (GeneralSecurityException e) {
       s.lastEncryptNonce = null;
       throw new IllegalStateException("AES-GCM encryption failed", e);

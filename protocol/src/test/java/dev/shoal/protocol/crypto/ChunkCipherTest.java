@@ -50,6 +50,29 @@ class ChunkCipherTest {
     ChunkCipher cipher = new ChunkCipher(KEY);
     assertThat(cipher.nonce(id)).isEqualTo(nonce);
     assertThat(cipher.encrypt(id, plain, 0, plain.length)).isEqualTo(expected);
+    // Into a reused buffer, from the middle of a larger one: the same bytes, and the count.
+    byte[] in = new byte[plain.length + 7];
+    System.arraycopy(plain, 0, in, 3, plain.length);
+    byte[] out = new byte[expected.length + 10];
+    assertThat(cipher.encrypt(id, in, 3, plain.length, out, 5)).isEqualTo(expected.length);
+    assertThat(Arrays.copyOfRange(out, 5, 5 + expected.length)).isEqualTo(expected);
+  }
+
+  @Test
+  void aLargeChunkEncryptsAsOneGcmMessage() throws Exception {
+    // Larger than the slices encrypt() feeds the cipher, and not a multiple of them or of 16.
+    byte[] plain = Fixtures.bytes(new Random(10), (100 << 10) + 5);
+    byte[] id = Hex.decode(Fixtures.sha256Hex(plain));
+    ChunkCipher cipher = new ChunkCipher(KEY);
+    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+    c.init(
+        Cipher.ENCRYPT_MODE,
+        new SecretKeySpec(KEY, "AES"),
+        new GCMParameterSpec(128, cipher.nonce(id)));
+    c.updateAAD(id);
+    byte[] expected = c.doFinal(plain);
+    assertThat(cipher.encrypt(id, plain, 0, plain.length)).isEqualTo(expected);
+    assertThat(cipher.decrypt(id, expected, 0, expected.length)).isEqualTo(plain);
   }
 
   @Test

@@ -79,6 +79,8 @@ class TrackerBenchmark {
     Bench.writeRandom(build.resolve("data/game.pak"), 8L * Bench.MIB, 7);
 
     Wrk ours;
+    long oursCpuNanos;
+    long theirsCpuNanos;
     double okAnnounces;
     double refused;
     String infoHash;
@@ -109,7 +111,9 @@ class TrackerBenchmark {
       assertAnswersPeers(base + path, infoHash);
       wrk(base, path, infoHash, WARM_UP_SECONDS);
       Map<String, Double> before = announceCounts(cp);
+      long cpu0 = cpuNanos(ProcessHandle.current());
       ours = wrk(base, path, infoHash, SECONDS);
+      oursCpuNanos = cpuNanos(ProcessHandle.current()) - cpu0;
       Map<String, Double> after = announceCounts(cp);
       okAnnounces = after.getOrDefault("ok", 0.0) - before.getOrDefault("ok", 0.0);
       refused =
@@ -129,7 +133,9 @@ class TrackerBenchmark {
       String base = "http://127.0.0.1:" + port;
       assertAnswersPeers(base + "/announce", infoHash);
       wrk(base, "/announce", infoHash, WARM_UP_SECONDS);
+      long cpu0 = cpuNanos(opentracker.toHandle());
       theirs = wrk(base, "/announce", infoHash, SECONDS);
+      theirsCpuNanos = cpuNanos(opentracker.toHandle()) - cpu0;
       assertAnswersPeers(base + "/announce", infoHash);
     } finally {
       if (opentracker != null) {
@@ -157,7 +163,8 @@ class TrackerBenchmark {
         "seconds=%d threads=%d connections=%d peers=%d ours_rps=%.0f ours_p99_ms=%.2f"
             + " ours_errors=%d ours_ok_announces=%.0f ours_refused=%.0f opentracker_rps=%.0f"
             + " opentracker_p99_ms=%.2f opentracker_errors=%d ratio_rps=%.3f ratio_p99=%.2f"
-            + " load1=%s%n",
+            + " ours_cpu_us_per_announce=%.0f opentracker_cpu_us_per_announce=%.1f"
+            + " ratio_cpu_per_announce=%.1f load1=%s%n",
         SECONDS,
         THREADS,
         CONNECTIONS,
@@ -172,6 +179,10 @@ class TrackerBenchmark {
         theirs.errors(),
         ours.rps() / theirs.rps(),
         ours.p99Millis() / theirs.p99Millis(),
+        oursCpuNanos / 1e3 / ours.f().get("requests"),
+        theirsCpuNanos / 1e3 / theirs.f().get("requests"),
+        ((double) oursCpuNanos / ours.f().get("requests"))
+            / ((double) theirsCpuNanos / theirs.f().get("requests")),
         Bench.load1());
   }
 
@@ -300,6 +311,21 @@ class TrackerBenchmark {
         Thread.sleep(100);
       }
     }
+  }
+
+  /**
+   * CPU time of a process and of its live descendants, wrk excepted: for ours this JVM (Tomcat, the
+   * tracker) and its embedded PostgreSQL. Less sensitive than announces per second to the other
+   * work on the machine, which takes cores but not CPU time from the process measured.
+   */
+  private static long cpuNanos(ProcessHandle process) {
+    long nanos = process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    for (ProcessHandle p : process.descendants().toList()) {
+      if (!p.info().command().orElse("").endsWith("/wrk")) {
+        nanos += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+      }
+    }
+    return nanos;
   }
 
   private static int freeTcpPort() throws IOException {

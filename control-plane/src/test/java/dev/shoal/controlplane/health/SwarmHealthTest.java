@@ -2,6 +2,7 @@ package dev.shoal.controlplane.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
@@ -14,6 +15,7 @@ import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
@@ -30,6 +32,7 @@ import tools.jackson.databind.JsonNode;
 class SwarmHealthTest extends ApiTest {
 
   @Autowired HealthSampler sampler;
+  @Autowired io.micrometer.core.instrument.MeterRegistry meters;
 
   private TestOrganisation org;
   private Http.Credentials admin;
@@ -172,8 +175,12 @@ class SwarmHealthTest extends ApiTest {
 
     announce(a, hash, true);
     announce(b, hash, false);
+    double egressBefore = originEgress();
     long served = originRange(a, hash, 0, 99) + originRange(b, hash, 100, 349);
     assertThat(served).isEqualTo(350);
+    // The origin counts a response once it is complete (afterCompletion), which may be a moment
+    // after the client has read it: sample only once both are counted.
+    await().atMost(Duration.ofSeconds(10)).until(() -> originEgress() - egressBefore >= 350);
     sampler.sample();
     report(a, release, 1000, 100, "ok");
     report(b, release, 0, 250, "ok");
@@ -296,5 +303,10 @@ class SwarmHealthTest extends ApiTest {
     assertThat(doc.get("paths").get("/api/v1/releases/{id}/health").toString())
         .contains("\"from\"", "\"to\"", "\"step\"")
         .doesNotContain("\"caller\"");
+  }
+
+  private double originEgress() {
+    var counter = meters.find("shoal.origin.egress").counter();
+    return counter == null ? 0 : counter.count();
   }
 }

@@ -45,9 +45,10 @@ class ArchiveExtractorFuzzTest {
   /** Builds real tar, tar.gz and zip files from the input, to get past the format checks. */
   @FuzzTest(maxDuration = "5m")
   void structured(FuzzedDataProvider data) throws IOException {
+    String escaped = outside().resolve("escaped").toString();
     byte[] archive;
     try {
-      archive = new ArchiveBuilder(data, outside().resolve("escaped").toString()).build();
+      archive = new ArchiveBuilder(data, escaped).build();
     } catch (IOException | RuntimeException e) {
       return; // the writer refused what the fuzzer asked for: nothing to unpack
     }
@@ -121,11 +122,6 @@ class ArchiveExtractorFuzzTest {
 
   /** A fresh upload directory with the existing files, and the canary next to it. */
   private static Path sandbox() throws IOException {
-    if (base == null) {
-      base = Files.createTempDirectory("archive-fuzz");
-      Files.createDirectories(outside());
-      Runtime.getRuntime().addShutdownHook(new Thread(ArchiveExtractorFuzzTest::cleanUp));
-    }
     Uploads.deleteTree(outside());
     Files.createDirectories(outside());
     Files.writeString(outside().resolve("canary"), "canary");
@@ -139,7 +135,16 @@ class ArchiveExtractorFuzzTest {
     return upload;
   }
 
+  /** The canary directory next to the upload; the first call creates both's parent. */
   private static Path outside() {
+    if (base == null) {
+      try {
+        base = Files.createTempDirectory("archive-fuzz");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(ArchiveExtractorFuzzTest::cleanUp));
+    }
     return base.resolve("outside");
   }
 

@@ -13,7 +13,7 @@ class UploadPathsFuzzTest {
   private static final Path ROOT = Path.of("/srv/shoal/uploads/1234/files");
 
   /** Refused with 400, or a file strictly inside the upload whose path is the checked one. */
-  @FuzzTest(maxDuration = "5m")
+  @FuzzTest(maxDuration = "3m")
   void path(byte[] bytes) {
     String path = text(bytes);
     String checked;
@@ -27,10 +27,15 @@ class UploadPathsFuzzTest {
     check(file.startsWith(ROOT) && !file.equals(ROOT), "escaped: " + file);
     check(ROOT.relativize(file).toString().equals(checked), "normalised to another file: " + file);
     check(!checked.startsWith("/") && !checked.contains("\\"), "unsafe: " + checked);
+    for (String name : checked.split("/")) {
+      check(
+          name.getBytes(StandardCharsets.UTF_8).length <= UploadPaths.MAX_NAME_BYTES,
+          "a name too long for file systems: " + checked);
+    }
   }
 
   /** Refused with 400, or a range with 0 <= start <= end < total. */
-  @FuzzTest(maxDuration = "5m")
+  @FuzzTest(maxDuration = "3m")
   void contentRange(byte[] bytes) {
     String header = text(bytes);
     Uploads.Range range;

@@ -2,6 +2,7 @@ package dev.shoal.controlplane.upload;
 
 import dev.shoal.protocol.manifest.FileModes;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,19 +24,35 @@ import org.springframework.web.server.ResponseStatusException;
 /**
  * Unpacks an uploaded tar (optionally gzip-compressed) or zip into a directory, streaming. Refuses
  * the whole archive on the first entry that is not a plain file or directory (symlinks, hard links,
- * devices, FIFOs), whose name escapes the tree or breaks the manifest path rule, or that repeats a
- * path (ignoring case, as Windows and macOS would).
+ * devices, FIFOs), whose name escapes the tree or breaks the manifest path rule, that repeats a
+ * path, or that is a file where another entry (or a file already uploaded) needs a directory, or
+ * the other way round (ignoring case, as Windows and macOS would).
  */
 final class ArchiveExtractor {
+  /**
+   * Tar bytes that are not file data (headers, GNU long names, PAX records, padding, anything the
+   * tar reader skips) may be at most this plus {@link #OVERHEAD_PER_ENTRY} per entry. The tar
+   * reader buffers long names and PAX records whole: without this a gzip of a few KB could make it
+   * inflate and hold gigabytes, which the unpacked-size limit does not see.
+   */
+  static final long OVERHEAD = 1 << 20;
+
+  static final long OVERHEAD_PER_ENTRY = 8192;
 
   private final Path target;
-  private final Set<String> seen = new HashSet<>();
+
+  /** Files and the directories they need, lower case, to find clashes ignoring case. */
+  private final Set<String> files = new HashSet<>();
+
+  private final Set<String> directories = new HashSet<>();
   private final long maxBytes;
   private long written;
+  private long consumed;
+  private long entries;
 
   private ArchiveExtractor(Path target, Set<String> existing, long maxBytes) {
     this.target = target;
-    existing.forEach(p -> seen.add(p.toLowerCase(Locale.ROOT)));
+    existing.forEach(p -> claim(p.toLowerCase(Locale.ROOT)));
     this.maxBytes = maxBytes;
   }
 
@@ -88,11 +105,12 @@ final class ArchiveExtractor {
   private void tar(Path archive, boolean gzip) throws IOException {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
         InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
-        TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+        TarArchiveInputStream tar = new TarArchiveInputStream(new Metered(in))) {
       TarArchiveEntry entry;
       boolean any = false;
       while ((entry = tar.getNextEntry()) != null) {
         any = true;
+        entries++;
         if (entry.isDirectory()) {
           continue;
         }
@@ -164,10 +182,69 @@ final class ArchiveExtractor {
     } catch (ResponseStatusException e) {
       throw bad(e.getReason());
     }
-    if (!seen.add(path.toLowerCase(Locale.ROOT))) {
+    String key = path.toLowerCase(Locale.ROOT);
+    if (files.contains(key)) {
       throw bad("'" + path + "' appears twice (paths are compared ignoring case)");
     }
+    if (directories.contains(key)) {
+      throw bad("'" + path + "' is a file but also a directory of other files");
+    }
+    for (int slash = key.indexOf('/'); slash >= 0; slash = key.indexOf('/', slash + 1)) {
+      if (files.contains(key.substring(0, slash))) {
+        throw bad("'" + path + "' runs through a file of the upload");
+      }
+    }
+    claim(key);
     return path;
+  }
+
+  private void claim(String key) {
+    files.add(key);
+    for (int slash = key.indexOf('/'); slash >= 0; slash = key.indexOf('/', slash + 1)) {
+      directories.add(key.substring(0, slash));
+    }
+  }
+
+  /** Counts every tar byte read and stops at the overhead limit (see {@link #OVERHEAD}). */
+  private final class Metered extends FilterInputStream {
+    Metered(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      count(b < 0 ? 0 : 1);
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      count(Math.max(n, 0));
+      return n;
+    }
+
+    /** By reading, in steps, so that skipping a huge entry is metered too. */
+    @Override
+    public long skip(long n) throws IOException {
+      if (n <= 0) {
+        return 0;
+      }
+      return Math.max(0, read(new byte[(int) Math.min(n, 8192)]));
+    }
+
+    private void count(int n) {
+      consumed += n;
+      if (consumed - written > OVERHEAD + OVERHEAD_PER_ENTRY * entries) {
+        throw bad(
+            "more than "
+                + OVERHEAD
+                + " bytes of tar headers, padding or skipped data (plus "
+                + OVERHEAD_PER_ENTRY
+                + " per entry)");
+      }
+    }
   }
 
   /** Moves every file of {@code from} into {@code to} (same file system). */

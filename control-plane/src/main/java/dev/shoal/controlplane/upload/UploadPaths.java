@@ -1,6 +1,7 @@
 package dev.shoal.controlplane.upload;
 
 import dev.shoal.protocol.manifest.FileEntry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -15,6 +16,9 @@ final class UploadPaths {
 
   private static final String ZERO_HASH = "0".repeat(64);
 
+  /** The longest file or directory name Linux, Windows and macOS file systems all accept. */
+  static final int MAX_NAME_BYTES = 255;
+
   private UploadPaths() {}
 
   /** The checked path, with a leading "./" (common in tar files) removed. */
@@ -26,6 +30,18 @@ final class UploadPaths {
     } catch (IllegalArgumentException e) {
       throw new ResponseStatusException(
           HttpStatus.BAD_REQUEST, "Refused path '" + printable(path) + "': " + e.getMessage());
+    }
+    for (String name : p.split("/")) {
+      // File systems refuse longer names (ENAMETOOLONG), which would otherwise be a 500.
+      if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw new ResponseStatusException(
+            HttpStatus.BAD_REQUEST,
+            "Refused path '"
+                + printable(path)
+                + "': a name is longer than "
+                + MAX_NAME_BYTES
+                + " bytes in UTF-8");
+      }
     }
     return p;
   }

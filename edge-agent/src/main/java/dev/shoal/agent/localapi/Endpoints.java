@@ -2,7 +2,6 @@ package dev.shoal.agent.localapi;
 
 import dev.shoal.agent.bandwidth.BandwidthPolicy;
 import dev.shoal.agent.bandwidth.BandwidthSettings;
-import dev.shoal.agent.consent.AskedWhere;
 import dev.shoal.agent.consent.ConsentLedger;
 import dev.shoal.agent.consent.ConsentRecord;
 import dev.shoal.agent.consent.ConsentScope;
@@ -17,16 +16,6 @@ import java.util.List;
 
 /** The {@code /v1} handlers. Each is a few lines: parse, call the owning part, answer. */
 final class Endpoints {
-  record ConsentChange(
-      ConsentScope scope,
-      ConsentRecord.Decision decision,
-      String textSha256,
-      AskedWhere askedWhere) {}
-
-  record QuietMode(Boolean on) {}
-
-  record SharingChange(Boolean paused) {}
-
   record SessionLink(String code, String url, Instant expiresAt) {}
 
   private final BandwidthPolicy policy;
@@ -87,47 +76,26 @@ final class Endpoints {
   }
 
   private ApiResponse changeConsent(ApiRequest req) {
-    ConsentChange c = req.bodyAs(ConsentChange.class);
-    if (c.scope() == null || c.decision() == null || c.askedWhere() == null) {
-      throw new ApiException(
-          ProblemCode.BAD_REQUEST, "scope, decision and askedWhere are required");
-    }
+    Bodies.ConsentChange c = Bodies.consentChange(req.body());
     ConsentRecord rec =
         c.decision() == ConsentRecord.Decision.GRANTED
-            ? grant(c)
+            ? consent.grant(c.scope(), c.textSha256(), c.askedWhere())
             : consent.withdraw(c.scope(), c.askedWhere());
     return ApiResponse.json(rec);
   }
 
-  private ConsentRecord grant(ConsentChange c) {
-    if (c.textSha256() == null) {
-      throw new ApiException(
-          ProblemCode.BAD_REQUEST, "a grant needs textSha256 of the text the player read");
-    }
-    return consent.grant(c.scope(), c.textSha256(), c.askedWhere());
-  }
-
   private ApiResponse putLimits(ApiRequest req) {
-    BandwidthSettings s = req.bodyAs(BandwidthSettings.class);
-    policy.setSettings(s);
+    policy.setSettings(Bodies.limits(req.body()));
     return ApiResponse.json(policy.settings());
   }
 
   private ApiResponse quietMode(ApiRequest req) {
-    QuietMode q = req.bodyAs(QuietMode.class);
-    if (q.on() == null) {
-      throw new ApiException(ProblemCode.BAD_REQUEST, "field 'on' (true or false) is required");
-    }
-    policy.setQuietMode(q.on());
+    policy.setQuietMode(Bodies.quietMode(req.body()));
     return ApiResponse.json(reporter.status());
   }
 
   private ApiResponse sharing(ApiRequest req) {
-    SharingChange c = req.bodyAs(SharingChange.class);
-    if (c.paused() == null) {
-      throw new ApiException(ProblemCode.BAD_REQUEST, "field 'paused' (true or false) is required");
-    }
-    policy.setPaused(c.paused());
+    policy.setPaused(Bodies.sharingPaused(req.body()));
     return ApiResponse.json(reporter.status());
   }
 

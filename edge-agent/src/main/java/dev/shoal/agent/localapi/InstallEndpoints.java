@@ -7,9 +7,6 @@ import dev.shoal.agent.update.InstallJob;
 import dev.shoal.agent.update.InstallRequest;
 import dev.shoal.agent.update.UpdateException;
 import dev.shoal.agent.update.Updates;
-import java.net.URI;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -17,17 +14,8 @@ import java.util.List;
  * install, since an install writes where the caller says.
  */
 final class InstallEndpoints {
-  record EnrolRequest(String controlPlane, String organisation, String region) {}
-
   record EnrolmentView(
       boolean enrolled, String controlPlane, String organisation, String deviceId) {}
-
-  record StartInstall(
-      String product,
-      String channel,
-      String directory,
-      InstallRequest.Priority priority,
-      String entitlementToken) {}
 
   record Verification(String id, boolean intact, List<Installer.FileProblem> problems) {}
 
@@ -60,17 +48,8 @@ final class InstallEndpoints {
   }
 
   private ApiResponse enrol(ApiRequest req) {
-    EnrolRequest e = req.bodyAs(EnrolRequest.class);
-    if (e.controlPlane() == null || e.organisation() == null) {
-      throw new ApiException(ProblemCode.BAD_REQUEST, "controlPlane and organisation are required");
-    }
-    URI url;
-    try {
-      url = URI.create(e.controlPlane());
-    } catch (IllegalArgumentException ex) {
-      throw new ApiException(ProblemCode.BAD_REQUEST, "controlPlane is not a URL");
-    }
-    Enrolment done = call(() -> updates.enrol(url, e.organisation(), e.region()));
+    Bodies.Enrol e = Bodies.enrol(req.body());
+    Enrolment done = call(() -> updates.enrol(e.controlPlane(), e.organisation(), e.region()));
     return ApiResponse.json(
         201,
         new EnrolmentView(true, done.controlPlane().toString(), done.organisation(), deviceId));
@@ -81,7 +60,7 @@ final class InstallEndpoints {
   }
 
   private ApiResponse start(ApiRequest req) {
-    InstallRequest r = request(req.bodyAs(StartInstall.class));
+    InstallRequest r = Bodies.install(req.body());
     InstallJob job = call(() -> updates.install(r));
     return ApiResponse.json(202, job.status());
   }
@@ -96,20 +75,6 @@ final class InstallEndpoints {
     InstallJob job = job(req);
     InstallJob repair = call(() -> updates.repair(job.request()));
     return ApiResponse.json(202, repair.status());
-  }
-
-  private static InstallRequest request(StartInstall s) {
-    if (s.product() == null || s.channel() == null || s.directory() == null) {
-      throw new ApiException(
-          ProblemCode.BAD_REQUEST, "product, channel and directory are required");
-    }
-    Path dir;
-    try {
-      dir = Path.of(s.directory());
-    } catch (InvalidPathException e) {
-      throw new ApiException(ProblemCode.BAD_REQUEST, "directory is not a valid path");
-    }
-    return new InstallRequest(s.product(), s.channel(), dir, s.priority(), s.entitlementToken());
   }
 
   private InstallJob job(ApiRequest req) {

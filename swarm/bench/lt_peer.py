@@ -2,8 +2,10 @@
 """libtorrent peer for Shoal interop tests and benchmarks (loopback only, TCP only).
 
 usage: lt_peer.py seed|download TORRENT SAVE_DIR [--peer HOST:PORT ...] [--port N]
-                  [--up-cap BPS] [--down-cap BPS] [--timeout S]
-Prints "PORT <n>" once listening, "DONE <seconds>" when the download completes.
+                  [--up-cap BPS] [--down-cap BPS] [--timeout S] [--stay]
+                  [--no-tracker] [--start-at EPOCH_MS]
+Prints "PORT <n>" once listening, "DONE <seconds> <start_ms> <end_ms>" when the download
+completes, and "UP <bytes>" (payload uploaded so far) every second.
 """
 import argparse, sys, time
 import libtorrent as lt
@@ -18,6 +20,10 @@ ap.add_argument("--up-cap", type=int, default=0)
 ap.add_argument("--down-cap", type=int, default=0)
 ap.add_argument("--timeout", type=float, default=120)
 ap.add_argument("--stay", action="store_true", help="keep seeding after download")
+ap.add_argument("--no-tracker", action="store_true",
+                help="drop the torrent's announce URL (same info dict, same hash): direct peers only")
+ap.add_argument("--start-at", type=int, default=0,
+                help="add the torrent at this time (ms since the epoch), to start many peers at once")
 a = ap.parse_args()
 
 s = lt.session({
@@ -34,16 +40,27 @@ if a.up_cap or a.down_cap:
     f.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
     s.set_peer_class_filter(f)
 atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(a.torrent)
+if a.no_tracker:
+    with open(a.torrent, "rb") as f:
+        meta = lt.bdecode(f.read())
+    meta.pop(b"announce", None)
+    meta.pop(b"announce-list", None)
+    atp.ti = lt.torrent_info(meta)
+else:
+    atp.ti = lt.torrent_info(a.torrent)
 atp.save_path = a.save
-h = s.add_torrent(atp)
 # wait for the listen socket
 for _ in range(100):
     if s.listen_port():
         break
     time.sleep(0.05)
 print("PORT %d" % s.listen_port(), flush=True)
+print("HASH %s" % atp.ti.info_hash(), flush=True)
+if a.start_at:
+    time.sleep(max(0.0, a.start_at / 1000.0 - time.time()))
+h = s.add_torrent(atp)
 start = time.time()
+last_up = 0.0
 connected = False
 ready = False
 while True:
@@ -63,6 +80,9 @@ while True:
         if not a.stay:
             sys.exit(0)
         a.mode = "seed"
+    if time.time() - last_up >= 1.0:
+        last_up = time.time()
+        print("UP %d" % st.total_payload_upload, flush=True)
     if a.mode == "download" and time.time() - start > a.timeout:
         print("TIMEOUT progress=%.3f" % st.progress, flush=True)
         sys.exit(2)

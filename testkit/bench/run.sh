@@ -4,14 +4,24 @@
 # testkit/target/surefire-reports/dev.shoal.testkit.bench.<Name>-output.txt.
 #
 #   testkit/bench/run.sh PublishPipelineBenchmark | TrackerBenchmark | DeltaUpdateBenchmark
+#   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_N=5,10,20 SWARM_SEED_CAP=5000000
+#                                               # SWARM_PEER_CAP=2000000 SWARM_MIB=256
+#                                               # SWARM_ENGINES=shoal,lt (environment)
 #
 # SKIP_BUILD=1 skips installing the modules first; MVN_FLAGS (default -o) are added to every mvn.
-# TrackerBenchmark installs wrk and opentracker first (scripts/install-bench-deps.sh, apt-get).
+# TrackerBenchmark installs wrk and opentracker first (scripts/install-bench-deps.sh, apt-get);
+# SwarmScaleBenchmark installs python3-libtorrent (apt-get) when /usr/bin/python3 lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|DeltaUpdateBenchmark}
+name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|DeltaUpdateBenchmark|SwarmScaleBenchmark}
 flags=${MVN_FLAGS--o}
 if [ "$name" = TrackerBenchmark ]; then scripts/install-bench-deps.sh; fi
+if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent' 2>/dev/null; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-libtorrent
+fi
 if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B $flags -q install -DskipTests -pl protocol,swarm,dashboard,control-plane,edge-agent
 fi

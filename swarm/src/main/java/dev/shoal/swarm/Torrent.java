@@ -110,6 +110,10 @@ final class Torrent {
   private final Object resumeLock = new Object();
   private long resumeWritten;
   private long lastUsefulPeerNanos = System.nanoTime();
+
+  /** When a peer other than the origin seeder last sent us a block (0: never). */
+  private long lastNonOriginBlockNanos;
+
   private long startedNanos = System.nanoTime();
   private long lastOptimisticNanos;
   volatile Progress snapshot;
@@ -428,6 +432,9 @@ final class Torrent {
     }
     p.down.add(len);
     p.lastBlockNanos = System.nanoTime();
+    if (!p.origin) {
+      lastNonOriginBlockNanos = p.lastBlockNanos;
+    }
     p.snubbed = false;
     long key = (long) piece << 32 | begin;
     boolean wasRequested = p.requested.remove(key);
@@ -489,8 +496,9 @@ final class Torrent {
     int depth =
         (int) Math.min(engine.config.maxRequestsPerPeer(), Math.max(64, rate / Wire.BLOCK / 2));
     p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
+    BitSet skip = p.origin ? elsewhere() : null;
     while (p.requested.size() < p.requestDepth) {
-      long key = pick(p);
+      long key = pick(p, skip);
       if (key < 0) {
         break;
       }
@@ -505,16 +513,44 @@ final class Torrent {
     }
   }
 
-  private long pick(Peer p) {
+  /**
+   * The pieces the publisher's origin seeder is not asked for: those another connected peer has,
+   * while other peers deliver. Every byte the origin sends is paid for by the publisher, and the
+   * other peers can pass on what they have; so the origin puts each piece into the swarm about
+   * once, and the players' uploads spread it. When no other peer has sent a block for {@code
+   * originFallbackAfter} (at the start, or everyone else chokes us) the origin may send anything.
+   * Null: no restriction.
+   */
+  private BitSet elsewhere() {
+    long now = System.nanoTime();
+    if (lastNonOriginBlockNanos == 0
+        || now - lastNonOriginBlockNanos > engine.config.originFallbackAfter().toNanos()) {
+      return null;
+    }
+    BitSet out = new BitSet(pieceCount);
+    for (Peer o : peers) {
+      if (o.origin || !o.handshakeReceived) {
+        continue;
+      }
+      if (o.hasAll) {
+        out.set(0, pieceCount);
+        return out;
+      }
+      out.or(o.has);
+    }
+    return out;
+  }
+
+  private long pick(Peer p, BitSet skip) {
     for (PieceBuf buf : active.values()) {
-      if (buf.free > 0 && p.hasPiece(buf.index)) {
+      if (buf.free > 0 && p.hasPiece(buf.index) && (skip == null || !skip.get(buf.index))) {
         int b = buf.claimFree();
         if (b >= 0) {
           return (long) buf.index << 32 | (long) b * Wire.BLOCK;
         }
       }
     }
-    int piece = pickNewPiece(p);
+    int piece = pickNewPiece(p, skip);
     if (piece == BUDGET_EXHAUSTED) {
       return -1;
     }
@@ -526,11 +562,11 @@ final class Torrent {
       pieceState[piece] = ACTIVE;
       return (long) piece << 32 | (long) buf.claimFree() * Wire.BLOCK;
     }
-    return endGamePick(p);
+    return endGamePick(p, skip);
   }
 
   /** Rarest first among pieces the peer has; the first few pieces at random to start fast. */
-  private int pickNewPiece(Peer p) {
+  private int pickNewPiece(Peer p, BitSet skip) {
     if (active.size() + verifying >= maxPiecesInMemory) {
       return BUDGET_EXHAUSTED; // hashing or disk is behind: buffer no more pieces
     }
@@ -541,7 +577,7 @@ final class Torrent {
     int bestAvail = Integer.MAX_VALUE;
     for (int k = 0; k < n; k++) {
       int i = (start + k) % n;
-      if (pieceState[i] != NONE || !p.hasPiece(i)) {
+      if (pieceState[i] != NONE || !p.hasPiece(i) || (skip != null && skip.get(i))) {
         continue;
       }
       if (random) {
@@ -560,9 +596,9 @@ final class Torrent {
   }
 
   /** End game: duplicate a block already requested from someone else (at most twice). */
-  private long endGamePick(Peer p) {
+  private long endGamePick(Peer p, BitSet skip) {
     for (PieceBuf buf : active.values()) {
-      if (!p.hasPiece(buf.index)) {
+      if (!p.hasPiece(buf.index) || (skip != null && skip.get(buf.index))) {
         continue;
       }
       for (int b = 0; b < buf.blocks(); b++) {
@@ -711,6 +747,9 @@ final class Torrent {
   }
 
   private void onComplete() {
+    // A complete torrent only reads blocks from the file: up to 16 MiB of recycled piece arrays
+    // kept for as long as it seeds is half of the agent's 32 MiB heap.
+    spare.clear();
     state = seedOrComplete();
     publish();
     saveResume(true);
@@ -1074,6 +1113,11 @@ final class Torrent {
 
   long left() {
     return meta.length() - bytesDone;
+  }
+
+  /** Piece arrays held (in flight and spare); engine thread, or after completion for tests. */
+  int pieceArraysHeld() {
+    return spare.size() + active.size();
   }
 
   Progress snapshotNow() {

@@ -63,6 +63,45 @@ class HybridAndControlTest {
   }
 
   @Test
+  void theOriginSeederIsNotAskedForPiecesAnotherPeerHas() throws Exception {
+    Path data = Fixtures.randomFile(dir, "pack.bin", 8L << 20, 9);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
+    byte[] all = Files.readAllBytes(data);
+    Files.write(partial, java.util.Arrays.copyOf(all, all.length / 2));
+    // The origin seeder is 8x faster than the player who has the first half: asked for anything,
+    // it would send most of that half too.
+    try (Swarm origin =
+            Swarm.start(
+                Fixtures.loopback()
+                    .withPeerIdPrefix(SwarmConfig.ORIGIN_PEER_ID_PREFIX)
+                    .withCaps(4_000_000, 0));
+        Swarm player = Swarm.start(Fixtures.loopback().withCaps(500_000, 0));
+        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      TorrentHandle p1 = player.add(TorrentJob.of(torrent, partial).withAnnounceUrl(""));
+      await().atMost(SECONDS_30).until(() -> p1.progress().piecesVerified() == 16);
+      Path out = dir.resolve("out/pack.bin");
+      TorrentHandle h =
+          swarm.add(
+              TorrentJob.of(torrent, out)
+                  .withAnnounceUrl("")
+                  .withPeers(
+                      List.of(
+                          Fixtures.local(origin.listenPort()),
+                          Fixtures.local(player.listenPort()))));
+      Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      // The second half only the origin has; of the first half, at most what it sent before the
+      // player's first block arrived (the first pieces are picked at random).
+      assertThat(p.fromOrigin()).as(p.toString()).isBetween(4L << 20, (4L << 20) + (1L << 20));
+      assertThat(p.fromPeers()).as(p.toString()).isGreaterThanOrEqualTo(3L << 20);
+    }
+  }
+
+  private static final Duration SECONDS_30 = Duration.ofSeconds(30);
+
+  @Test
   void leechOnlySendsNoPayloadAndUploadCanBeSwitchedBackOn() throws Exception {
     Path data = Fixtures.randomFile(dir, "p.bin", 4L << 20, 9);
     byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);

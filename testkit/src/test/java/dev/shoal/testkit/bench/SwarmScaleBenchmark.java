@@ -1,0 +1,633 @@
+package dev.shoal.testkit.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.agent.localapi.LocalApiFile;
+import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testkit.ControlPlaneFixture;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A swarm of N real agents (each its own process, the launcher's JVM flags, peer download and
+ * upload consent, upload capped at u_i through the local API) installing one release from a real
+ * control plane whose origin seeder is capped at u_s; then the same swarm of libtorrent peers (one
+ * seeder at u_s, N leechers at u_i, full mesh of direct addresses) on the same pack. Per N: the
+ * time until the last agent has the whole pack, against the Kurose–Ross lower bound max(F/u_s,
+ * N·F/(u_s + N·u_i)) (no download cap: F/d_min is 0), the origin's egress (seeder plus HTTP) as a
+ * multiple of F, the offload (peer bytes / all bytes the agents fetched) and our time over
+ * libtorrent's. Prints {@code key=value} figures on its last line; docs/benchmarks.md has the
+ * command and the results.
+ *
+ * <p>System properties (or the environment variables in brackets): {@code swarm.bench.n} (SWARM_N,
+ * default "5,10,20"), {@code swarm.bench.seed-cap} (SWARM_SEED_CAP, bytes/s, default 10000000),
+ * {@code swarm.bench.peer-cap} (SWARM_PEER_CAP, default 2000000), {@code swarm.bench.mib}
+ * (SWARM_MIB, default 256), {@code swarm.bench.engines} (SWARM_ENGINES, default "shoal,lt").
+ */
+@Tag("benchmark")
+class SwarmScaleBenchmark {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Duration TIMEOUT = Duration.ofMinutes(20);
+  private static final String PYTHON = "/usr/bin/python3";
+
+  /** The launcher's flags (deploy/agent/build-runtime.sh, shoal-agent.service). */
+  private static final List<String> FLAGS =
+      List.of(
+          "-Xmx32m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-Xss512k",
+          "-XX:+ExitOnOutOfMemoryError",
+          "-Xms8m",
+          "-XX:MinHeapFreeRatio=10",
+          "-XX:MaxHeapFreeRatio=30",
+          "-XX:ReservedCodeCacheSize=12m",
+          "-XX:CICompilerCount=1",
+          "-XX:-UsePerfData");
+
+  @TempDir Path temp;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  /** What one swarm of our agents did. */
+  record Shoal(
+      int n,
+      long packBytes,
+      double lastDownloadS,
+      double lastInstallS,
+      double firstDownloadS,
+      long fromPeers,
+      long fromOrigin,
+      long seederBytes,
+      long httpBytes,
+      double cpuS,
+      String load) {}
+
+  /** What one swarm of libtorrent peers did. */
+  record Lt(int n, double lastS, double firstS, long seederBytes, double cpuS, String load) {}
+
+  @Test
+  void aSwarmOfNAgentsAgainstTheLowerBoundAndLibtorrent() throws Exception {
+    int[] ns =
+        Arrays.stream(setting("swarm.bench.n", "SWARM_N", "5,10,20").split(","))
+            .map(String::trim)
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    long seedCap = Long.parseLong(setting("swarm.bench.seed-cap", "SWARM_SEED_CAP", "5000000"));
+    long peerCap = Long.parseLong(setting("swarm.bench.peer-cap", "SWARM_PEER_CAP", "2000000"));
+    int mib = Integer.parseInt(setting("swarm.bench.mib", "SWARM_MIB", "256"));
+    List<String> engines =
+        List.of(setting("swarm.bench.engines", "SWARM_ENGINES", "shoal,lt").split(","));
+    assertThat(engines).as("the engines to run").isNotEmpty().contains("shoal");
+
+    Path build = temp.resolve("build");
+    Bench.writeRandom(build.resolve("data/a.pak"), mib * (long) Bench.MIB / 2, 71);
+    Bench.writeRandom(build.resolve("data/b.pak"), mib * (long) Bench.MIB / 2, 72);
+
+    Map<Integer, Shoal> ours = new LinkedHashMap<>();
+    Map<Integer, Lt> theirs = new LinkedHashMap<>();
+    try (ControlPlaneFixture cp =
+        new ControlPlaneFixture().with("shoal.origin.upload-cap", seedCap).start()) {
+      Bench.Publisher publisher = Bench.Publisher.of(cp, "game", "live");
+      String upload = publisher.upload("game", build);
+      String release = publisher.requestRelease("game", "live", upload, "1.0");
+      publisher.awaitReady(release, TIMEOUT, 500);
+      publisher.publish(release);
+      MeterRegistry meters = cp.bean(MeterRegistry.class);
+
+      Path torrent = null;
+      Path pack = null;
+      for (int n : ns) {
+        Path round = temp.resolve("shoal-" + n);
+        Shoal s = shoalSwarm(cp, publisher, meters, round, n, peerCap);
+        ours.put(n, s);
+        System.out.println(s);
+        if (torrent == null) {
+          // Keep the first agent's pack and torrent for the libtorrent swarms.
+          Path agent0 = round.resolve("agent-0");
+          byte[] bytes = rememberedTorrent(agent0);
+          Metainfo meta = Metainfo.parse(bytes);
+          torrent = Files.write(temp.resolve("pack.torrent"), bytes);
+          Path seedDir = Files.createDirectories(temp.resolve("lt-seed"));
+          pack =
+              Files.move(
+                  agent0.resolve("cache").resolve(meta.infoHashHex() + ".pack"),
+                  seedDir.resolve(meta.name()));
+        }
+        deleteRecursively(round);
+      }
+      if (engines.contains("lt")) {
+        for (int n : ns) {
+          Lt l = ltSwarm(torrent, pack.getParent(), temp.resolve("lt-" + n), n, seedCap, peerCap);
+          theirs.put(n, l);
+          System.out.println(l);
+          deleteRecursively(temp.resolve("lt-" + n));
+        }
+      }
+    }
+
+    StringBuilder line = new StringBuilder();
+    line.append(
+        String.format(
+            Locale.ROOT,
+            "file_mib=%d seed_cap_bps=%d peer_cap_bps=%d down_cap=none",
+            mib,
+            seedCap,
+            peerCap));
+    for (int n : ns) {
+      Shoal s = ours.get(n);
+      double f = s.packBytes();
+      double bound = Math.max(f / seedCap, n * f / (seedCap + (double) n * peerCap));
+      // The bound's schedule keeps the origin sending at u_s all along (u_s·T bytes); if it may
+      // send only 1.1·F, the peers must move the rest: T >= (N - 1.1)·F / (N·u_i).
+      double boundAtEgress = Math.max(1.1 * f / seedCap, (n - 1.1) * f / (n * (double) peerCap));
+      boundAtEgress = Math.max(bound, boundAtEgress);
+      double fetched = s.fromPeers() + s.fromOrigin();
+      System.out.printf(
+          Locale.ROOT,
+          "N=%d: pack %d bytes; last agent had the pack after %.1f s (first after %.1f s), last"
+              + " install done after %.1f s; bound %.1f s; origin sent %d bytes by BitTorrent and"
+              + " %d over HTTP; agents fetched %d from peers, %d from the origin; agents' CPU"
+              + " %.1f s; load %s%n",
+          n,
+          s.packBytes(),
+          s.lastDownloadS(),
+          s.firstDownloadS(),
+          s.lastInstallS(),
+          bound,
+          s.seederBytes(),
+          s.httpBytes(),
+          s.fromPeers(),
+          s.fromOrigin(),
+          s.cpuS(),
+          s.load());
+      line.append(
+          String.format(
+              Locale.ROOT,
+              " n%d_s=%.1f n%d_bound_s=%.1f n%d_ratio=%.2f n%d_bound_1.1f_s=%.1f"
+                  + " n%d_origin_f=%.2f n%d_http_f=%.2f"
+                  + " n%d_offload=%.3f n%d_install_s=%.1f n%d_cpu_s=%.0f",
+              n,
+              s.lastDownloadS(),
+              n,
+              bound,
+              n,
+              s.lastDownloadS() / bound,
+              n,
+              boundAtEgress,
+              n,
+              (s.seederBytes() + s.httpBytes()) / f,
+              n,
+              s.httpBytes() / f,
+              n,
+              s.fromPeers() / fetched,
+              n,
+              s.lastInstallS(),
+              n,
+              s.cpuS()));
+      Lt l = theirs.get(n);
+      if (l != null) {
+        System.out.printf(
+            Locale.ROOT,
+            "N=%d libtorrent: last leecher done after %.1f s (first %.1f s); seeder sent %d"
+                + " bytes; CPU %.1f s; load %s%n",
+            n,
+            l.lastS(),
+            l.firstS(),
+            l.seederBytes(),
+            l.cpuS(),
+            l.load());
+        line.append(
+            String.format(
+                Locale.ROOT,
+                " n%d_lt_s=%.1f n%d_lt_ratio=%.2f n%d_lt_seed_f=%.2f n%d_lt_cpu_s=%.0f"
+                    + " n%d_ours_over_lt=%.2f",
+                n,
+                l.lastS(),
+                n,
+                l.lastS() / bound,
+                n,
+                l.seederBytes() / f,
+                n,
+                l.cpuS(),
+                n,
+                s.lastDownloadS() / l.lastS()));
+      }
+    }
+    line.append(" load1=").append(Bench.load1());
+    System.out.println(line);
+  }
+
+  // ---------------------------------------------------------------- our agents
+
+  private Shoal shoalSwarm(
+      ControlPlaneFixture cp,
+      Bench.Publisher publisher,
+      MeterRegistry meters,
+      Path round,
+      int n,
+      long peerCap)
+      throws Exception {
+    List<Process> procs = new ArrayList<>();
+    List<LocalApiFile> apis = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        // One at a time: 20 JVMs starting at once on 2 busy cores took minutes.
+        procs.add(startAgent(round.resolve("agent-" + i)));
+        LocalApiFile api = awaitApi(round.resolve("agent-" + i));
+        apis.add(api);
+        String device = call(api, "GET", "/v1/status", null).get("deviceId").asString();
+        call(
+            api,
+            "POST",
+            "/v1/enrolment",
+            Map.of("controlPlane", cp.baseUrl(), "organisation", cp.organisation().slug()));
+        publisher
+            .admin()
+            .post("/api/v1/products/game/entitlements", Map.of("deviceId", device))
+            .assertSuccess();
+        grant(api, "download");
+        grant(api, "upload");
+        ObjectNode limits = (ObjectNode) call(api, "GET", "/v1/limits", null);
+        limits.put("uploadCapBytesPerSecond", peerCap);
+        limits.put("downloadCapBytesPerSecond", 0);
+        call(api, "PUT", "/v1/limits", limits);
+        int port = call(api, "GET", "/v1/status", null).get("rates").get("listenPort").asInt();
+        assertThat(port).as("agent %d listens for peers", i).isPositive();
+      }
+      long seeder0 = seederCounter(cp, meters);
+      long http0 = httpCounter(meters);
+      long[] cpu0 = new long[n];
+      for (int i = 0; i < n; i++) {
+        cpu0[i] = cpuTicks(procs.get(i).pid());
+      }
+
+      long t0 = System.nanoTime();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Path dir = round.resolve("game-" + i);
+        ids.add(
+            call(
+                    apis.get(i),
+                    "POST",
+                    "/v1/installs",
+                    Map.of("product", "game", "channel", "live", "directory", dir.toString()))
+                .get("id")
+                .asString());
+      }
+      long[] downloaded = new long[n];
+      long[] installed = new long[n];
+      JsonNode[] last = new JsonNode[n];
+      int left = n;
+      long deadline = t0 + TIMEOUT.toNanos();
+      while (left > 0) {
+        Thread.sleep(250);
+        long now = System.nanoTime();
+        assertThat(now).as("all installs done within %s", TIMEOUT).isLessThan(deadline);
+        for (int i = 0; i < n; i++) {
+          if (installed[i] != 0) {
+            continue;
+          }
+          JsonNode st;
+          try {
+            st = call(apis.get(i), "GET", "/v1/installs/" + ids.get(i), null);
+          } catch (IOException e) {
+            Process p = procs.get(i);
+            throw new AssertionError(
+                "agent "
+                    + i
+                    + (p.isAlive() ? " is alive" : " exited with " + p.exitValue())
+                    + " but its local API failed; log in "
+                    + LOGS,
+                e);
+          }
+          last[i] = st;
+          String state = st.get("state").asString();
+          assertThat(state).as("agent %d: %s", i, st).isNotIn("FAILED", "CANCELLED");
+          boolean past = List.of("VERIFYING", "INSTALLING", "COMPLETED").contains(state);
+          if (past && downloaded[i] == 0) {
+            downloaded[i] = now;
+          }
+          if (state.equals("COMPLETED")) {
+            installed[i] = now;
+            left--;
+          }
+        }
+      }
+      double cpu = 0;
+      for (int i = 0; i < n; i++) {
+        cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0; // USER_HZ
+      }
+      long fromPeers = 0;
+      long fromOrigin = 0;
+      long packBytes = last[0].get("bytesTotal").asLong();
+      for (JsonNode st : last) {
+        assertThat(st.get("packKind").asString()).isEqualTo("full");
+        assertThat(st.get("bytesTotal").asLong()).isEqualTo(packBytes);
+        fromPeers += st.get("bytesFromPeers").asLong();
+        fromOrigin += st.get("bytesFromOrigin").asLong();
+      }
+      assertThat(fromPeers + fromOrigin).isGreaterThanOrEqualTo(n * packBytes);
+      return new Shoal(
+          n,
+          packBytes,
+          (Arrays.stream(downloaded).max().orElseThrow() - t0) / 1e9,
+          (Arrays.stream(installed).max().orElseThrow() - t0) / 1e9,
+          (Arrays.stream(downloaded).min().orElseThrow() - t0) / 1e9,
+          fromPeers,
+          fromOrigin,
+          seederCounter(cp, meters) - seeder0,
+          httpCounter(meters) - http0,
+          cpu,
+          Bench.load());
+    } finally {
+      for (Process p : procs) {
+        p.destroy();
+      }
+      for (Process p : procs) {
+        p.waitFor();
+      }
+    }
+  }
+
+  /** Bytes the origin seeder has sent over BitTorrent (its counter grows on every drain). */
+  private static long seederCounter(ControlPlaneFixture cp, MeterRegistry meters) {
+    cp.bean(dev.shoal.controlplane.origin.OriginTraffic.class).drain();
+    return (long) meters.get("shoal.origin.seeder.egress").counter().count();
+  }
+
+  /** Pack bytes the HTTP origin has served. */
+  private static long httpCounter(MeterRegistry meters) {
+    return (long) meters.get("shoal.origin.egress").counter().count();
+  }
+
+  /** Agent and libtorrent logs, kept after the run (the data directories are not). */
+  private static final Path LOGS = Path.of("target", "swarm-scale-logs").toAbsolutePath();
+
+  private Process startAgent(Path data) throws IOException {
+    Files.createDirectories(data);
+    Path log = LOGS.resolve(data.getParent().getFileName() + "-" + data.getFileName() + ".log");
+    Files.createDirectories(LOGS);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(FLAGS);
+    cmd.add("-XX:+HeapDumpOnOutOfMemoryError");
+    cmd.add("-XX:HeapDumpPath=" + LOGS);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.shoal.agent.cli.ShoalAgent");
+    cmd.addAll(List.of("--data-dir", data.toString(), "run"));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static LocalApiFile awaitApi(Path data) {
+    Path file = data.resolve("local-api.json");
+    Awaitility.await()
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> LocalApiFile.read(file).isPresent());
+    return LocalApiFile.read(file).orElseThrow();
+  }
+
+  private void grant(LocalApiFile api, String scope) throws Exception {
+    JsonNode text =
+        call(api, "GET", "/v1/consent/texts?scope=" + scope + "&locale=en", null).get(0);
+    call(
+        api,
+        "POST",
+        "/v1/consent",
+        Map.of(
+            "scope",
+            text.get("scope").asString(),
+            "decision",
+            "GRANTED",
+            "textSha256",
+            text.get("sha256").asString(),
+            "askedWhere",
+            "SETTINGS"));
+  }
+
+  private JsonNode call(LocalApiFile api, String method, String path, Object body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + api.token());
+    if (body == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
+    return JSON.readTree(r.body());
+  }
+
+  private static byte[] rememberedTorrent(Path data) throws IOException {
+    try (Stream<Path> s = Files.list(data.resolve("state").resolve("packs"))) {
+      Path meta = s.findFirst().orElseThrow();
+      return Base64.getDecoder()
+          .decode(JSON.readTree(Files.readString(meta)).get("torrent").asString());
+    }
+  }
+
+  // ---------------------------------------------------------------- libtorrent
+
+  private static final Pattern DONE = Pattern.compile("DONE [\\d.]+ (\\d+) (\\d+)");
+  private static final Pattern UP = Pattern.compile("UP (\\d+)");
+
+  private Lt ltSwarm(Path torrent, Path seedDir, Path dir, int n, long seedCap, long peerCap)
+      throws Exception {
+    Files.createDirectories(dir);
+    Path work = Files.createDirectories(LOGS.resolve(dir.getFileName()));
+    Path script = Path.of("..", "swarm", "bench", "lt_peer.py").toAbsolutePath().normalize();
+    int[] ports = freePorts(n + 1);
+    List<Process> procs = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    try {
+      Path seedLog = work.resolve("seed.log");
+      procs.add(
+          python(
+              seedLog,
+              List.of(
+                  script.toString(),
+                  "seed",
+                  torrent.toString(),
+                  seedDir.toString(),
+                  "--port",
+                  Integer.toString(ports[0]),
+                  "--up-cap",
+                  Long.toString(seedCap),
+                  "--no-tracker")));
+      await(procs.get(0), seedLog, "READY", Duration.ofMinutes(3));
+      // Every leecher adds the torrent at the same moment, once all have started.
+      long startAt = System.currentTimeMillis() + 3000 + 150L * n;
+      for (int i = 0; i < n; i++) {
+        Path d = Files.createDirectories(dir.resolve("peer-" + i));
+        List<String> cmd =
+            new ArrayList<>(
+                List.of(
+                    script.toString(),
+                    "download",
+                    torrent.toString(),
+                    d.toString(),
+                    "--port",
+                    Integer.toString(ports[i + 1]),
+                    "--up-cap",
+                    Long.toString(peerCap),
+                    "--no-tracker",
+                    "--stay",
+                    "--timeout",
+                    Long.toString(TIMEOUT.toSeconds()),
+                    "--start-at",
+                    Long.toString(startAt)));
+        for (int j = 0; j <= n; j++) {
+          if (j != i + 1) {
+            cmd.add("--peer");
+            cmd.add("127.0.0.1:" + ports[j]);
+          }
+        }
+        Path log = work.resolve("peer-" + i + ".log");
+        logs.add(log);
+        procs.add(python(log, cmd));
+      }
+      long[] cpu0 = new long[procs.size()];
+      for (int i = 0; i < procs.size(); i++) {
+        cpu0[i] = cpuTicks(procs.get(i).pid());
+      }
+      long seed0 = lastUp(seedLog);
+      long lastEnd = 0;
+      long firstEnd = Long.MAX_VALUE;
+      for (int i = 0; i < n; i++) {
+        String text = await(procs.get(i + 1), logs.get(i), "DONE", TIMEOUT);
+        Matcher m = DONE.matcher(text);
+        assertThat(m.find()).as(text).isTrue();
+        lastEnd = Math.max(lastEnd, Long.parseLong(m.group(2)));
+        firstEnd = Math.min(firstEnd, Long.parseLong(m.group(2)));
+      }
+      Thread.sleep(1500); // one more UP line from the seeder
+      double cpu = 0;
+      for (int i = 0; i < procs.size(); i++) {
+        cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0;
+      }
+      return new Lt(
+          n,
+          (lastEnd - startAt) / 1000.0,
+          (firstEnd - startAt) / 1000.0,
+          lastUp(seedLog) - seed0,
+          cpu,
+          Bench.load());
+    } finally {
+      for (Process p : procs) {
+        p.destroy();
+      }
+      for (Process p : procs) {
+        p.waitFor();
+      }
+    }
+  }
+
+  private static Process python(Path log, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(PYTHON);
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Waits until the log has {@code word}; returns the log. The process must not die first. */
+  private static String await(Process p, Path log, String word, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String text = Files.readString(log);
+      if (text.contains(word)) {
+        return text;
+      }
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("no " + word + " from " + log + ":\n" + text);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static long lastUp(Path log) throws IOException {
+    Matcher m = UP.matcher(Files.readString(log));
+    long last = 0;
+    while (m.find()) {
+      last = Long.parseLong(m.group(1));
+    }
+    return last;
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0);
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static String setting(String property, String env, String fallback) {
+    String v = System.getProperty(property);
+    if (v == null || v.isBlank()) {
+      v = System.getenv(env);
+    }
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  /** utime + stime of the process, in clock ticks; 0 once it is gone. */
+  private static long cpuTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -89,10 +89,10 @@ cp deploy/agent/class-data.sh "$input/"
   --input "$input" --main-jar "$main_jar" --main-class dev.shoal.agent.cli.ShoalAgent \
   --runtime-image "$dist/runtime" \
   --java-options '-Xmx32m' --java-options '-XX:+UseSerialGC' \
-  --java-options '-XX:TieredStopAtLevel=1' --java-options '-Xss512k' \
+  --java-options '-XX:-TieredCompilation' --java-options '-Xss512k' \
   --java-options '-XX:+ExitOnOutOfMemoryError' \
   --java-options '-Xms8m' --java-options '-XX:MinHeapFreeRatio=10' \
-  --java-options '-XX:MaxHeapFreeRatio=30' --java-options '-XX:ReservedCodeCacheSize=12m' \
+  --java-options '-XX:MaxHeapFreeRatio=30' --java-options '-XX:ReservedCodeCacheSize=16m' \
   --java-options '-XX:CICompilerCount=1' --java-options '-XX:-UsePerfData' \
   --java-options '-XX:TrimNativeHeapInterval=5000' \
   --dest "$dist"

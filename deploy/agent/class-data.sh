@@ -18,7 +18,7 @@ app="$(cd "$(dirname "$0")" && pwd)"
 java="$app/../runtime/bin/java"
 classpath="$app/*:$app/lib/*"
 main=dev.shoal.agent.cli.ShoalAgent
-set -- -Xmx32m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms8m -XX:-UsePerfData
+set -- -Xmx32m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k -Xms8m -XX:-UsePerfData
 
 # Usable as it is? -Xshare:on makes the JVM refuse an archive made for other jars or another runtime.
 usable() {

@@ -87,7 +87,7 @@ class SystemdUnitTest {
     assertThat(unit.lines().map(String::strip))
         .noneMatch(l -> l.startsWith("MemoryDenyWriteExecute=yes"));
     // The light-agent JVM flags (idle RSS in docs/benchmarks.md).
-    assertThat(unit).contains("-Xmx32m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k");
+    assertThat(unit).contains("-Xmx32m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k");
     assertThat(unit).contains("-XX:TrimNativeHeapInterval=5000");
     for (String flag : LIGHT_FLAGS) {
       assertThat(unit).contains(flag);
@@ -124,12 +124,14 @@ class SystemdUnitTest {
         .contains("-XX:DumpLoadedClassList=\"$input/shoal-agent.classlist\"");
   }
 
-  /** Flags that keep the idle agent small: heap that starts small and shrinks, one C1 thread. */
+  /**
+   * Flags that keep the idle agent small: heap that starts small and shrinks, one compiler thread.
+   */
   static final String[] LIGHT_FLAGS = {
     "-Xms8m",
     "-XX:MinHeapFreeRatio=10",
     "-XX:MaxHeapFreeRatio=30",
-    "-XX:ReservedCodeCacheSize=12m",
+    "-XX:ReservedCodeCacheSize=16m",
     "-XX:CICompilerCount=1",
     "-XX:-UsePerfData"
   };
@@ -138,7 +140,7 @@ class SystemdUnitTest {
   void theRuntimeScriptBakesTheSameFlagsIntoTheLauncher() {
     String script = Deploy.read("agent/build-runtime.sh");
     for (String flag :
-        new String[] {"-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"}) {
+        new String[] {"-Xmx32m", "-XX:+UseSerialGC", "-XX:-TieredCompilation", "-Xss512k"}) {
       assertThat(script).contains("--java-options '" + flag + "'");
     }
     for (String flag : LIGHT_FLAGS) {

@@ -51,13 +51,13 @@ class AgentFootprintBenchmark {
       List.of(
           "-Xmx32m",
           "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1",
+          "-XX:-TieredCompilation",
           "-Xss512k",
           "-XX:+ExitOnOutOfMemoryError",
           "-Xms8m",
           "-XX:MinHeapFreeRatio=10",
           "-XX:MaxHeapFreeRatio=30",
-          "-XX:ReservedCodeCacheSize=12m",
+          "-XX:ReservedCodeCacheSize=16m",
           "-XX:CICompilerCount=1",
           "-XX:-UsePerfData");
 

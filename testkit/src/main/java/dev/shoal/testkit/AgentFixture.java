@@ -132,8 +132,7 @@ public final class AgentFixture implements AutoCloseable {
    * standard text, then quote its hash.
    */
   public void grantConsent(String scope) {
-    JsonNode texts = get("/v1/consent/texts?scope=" + scope + "&locale=en").assertSuccess().json();
-    JsonNode text = texts.get(0);
+    JsonNode text = consentText(scope);
     post(
             "/v1/consent",
             Map.of(
@@ -152,18 +151,18 @@ public final class AgentFixture implements AutoCloseable {
    * Withdraws a consent scope ({@code download} or {@code upload}), as in the player's settings.
    */
   public void withdrawConsent(String scope) {
-    JsonNode text =
-        get("/v1/consent/texts?scope=" + scope + "&locale=en").assertSuccess().json().get(0);
     post(
             "/v1/consent",
             Map.of(
-                "scope",
-                text.get("scope").asString(),
-                "decision",
-                "WITHDRAWN",
-                "askedWhere",
-                "SETTINGS"))
+                "scope", consentText(scope).get("scope").asString(),
+                "decision", "WITHDRAWN",
+                "askedWhere", "SETTINGS"))
         .assertSuccess();
+  }
+
+  /** The agent's standard English text for a scope; its "scope" is the API's name for it. */
+  private JsonNode consentText(String scope) {
+    return get("/v1/consent/texts?scope=" + scope + "&locale=en").assertSuccess().json().get(0);
   }
 
   /** Starts an install; returns its id. */

@@ -53,6 +53,9 @@ class DatabaseRestartTest {
         new ControlPlaneFixture()
             .with("spring.datasource.url", postgres.getJdbcUrl("postgres", "shoal"))
             .with("spring.datasource.username", "postgres")
+            // The tracker answers a known device from its caches for their TTL (5 s by default),
+            // without the database: 1 s here, and the announce below comes after it.
+            .with("shoal.tracker.cache-ttl", "1s")
             .start()) {
       Studio studio = Studio.create(cp);
       Studio.Release release = studio.publish(Studio.build(5, 300_000), "1.0");
@@ -75,7 +78,12 @@ class DatabaseRestartTest {
       ExecutorService callers = Executors.newFixedThreadPool(4);
       var products = callers.submit(() -> studio.admin.get("/api/v1/products"));
       var deviceManifest = callers.submit(() -> device.get(manifest));
-      var announced = callers.submit(() -> TestDevice.send(request(cp, announce)));
+      var announced =
+          callers.submit(
+              () -> {
+                Thread.sleep(1_500); // past the tracker caches' TTL
+                return TestDevice.send(request(cp, announce));
+              });
       var readiness = callers.submit(() -> get(cp, "/actuator/health/readiness"));
       callers.shutdown();
       assertThat(get(cp, "/actuator/health/liveness").status()).isEqualTo(200);

@@ -1,5 +1,7 @@
 package dev.shoal.testkit;
 
+import static dev.shoal.testkit.ProcessAgentApi.call;
+import static dev.shoal.testkit.ProcessAgentApi.grant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
@@ -11,10 +13,6 @@ import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +26,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -62,7 +59,6 @@ class AgentFootprintBenchmark {
           "-XX:-UsePerfData");
 
   @TempDir Path temp;
-  private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
   void residentMemoryIdleAndInstallingAndCpuWhileSeeding() throws Exception {
@@ -243,40 +239,6 @@ class AgentFootprintBenchmark {
     Path file = data.resolve("local-api.json");
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(file));
     return LocalApiFile.read(file).orElseThrow();
-  }
-
-  private void grant(LocalApiFile api, String scope) throws Exception {
-    JsonNode text =
-        call(api, "GET", "/v1/consent/texts?scope=" + scope + "&locale=en", null).get(0);
-    call(
-        api,
-        "POST",
-        "/v1/consent",
-        Map.of(
-            "scope",
-            text.get("scope").asString(),
-            "decision",
-            "GRANTED",
-            "textSha256",
-            text.get("sha256").asString(),
-            "askedWhere",
-            "SETTINGS"));
-  }
-
-  private JsonNode call(LocalApiFile api, String method, String path, Object body)
-      throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
-            .header("Authorization", "Bearer " + api.token());
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
-    return JSON.readTree(r.body());
   }
 
   private static byte[] rememberedTorrent(Path data) throws IOException {

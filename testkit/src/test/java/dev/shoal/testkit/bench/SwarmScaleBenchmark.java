@@ -1,5 +1,7 @@
 package dev.shoal.testkit.bench;
 
+import static dev.shoal.testkit.ProcessAgentApi.call;
+import static dev.shoal.testkit.ProcessAgentApi.grant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
@@ -8,10 +10,6 @@ import dev.shoal.testkit.ControlPlaneFixture;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +70,6 @@ class SwarmScaleBenchmark {
           "-XX:-UsePerfData");
 
   @TempDir Path temp;
-  private final HttpClient http = HttpClient.newHttpClient();
 
   /** What one swarm of our agents did. */
   record Shoal(
@@ -412,41 +409,6 @@ class SwarmScaleBenchmark {
         .pollInterval(Duration.ofMillis(100))
         .until(() -> LocalApiFile.read(file).isPresent());
     return LocalApiFile.read(file).orElseThrow();
-  }
-
-  private void grant(LocalApiFile api, String scope) throws Exception {
-    JsonNode text =
-        call(api, "GET", "/v1/consent/texts?scope=" + scope + "&locale=en", null).get(0);
-    call(
-        api,
-        "POST",
-        "/v1/consent",
-        Map.of(
-            "scope",
-            text.get("scope").asString(),
-            "decision",
-            "GRANTED",
-            "textSha256",
-            text.get("sha256").asString(),
-            "askedWhere",
-            "SETTINGS"));
-  }
-
-  private JsonNode call(LocalApiFile api, String method, String path, Object body)
-      throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + api.token());
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
-    return JSON.readTree(r.body());
   }
 
   private static byte[] rememberedTorrent(Path data) throws IOException {

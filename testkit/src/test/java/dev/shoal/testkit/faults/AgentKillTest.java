@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testkit.ProcessAgentApi;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +47,6 @@ class AgentKillTest {
       List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
   @TempDir Path temp;
-  private final HttpClient http = HttpClient.newHttpClient();
   private Process agent;
   private LocalApiFile api;
 
@@ -226,18 +222,6 @@ class AgentKillTest {
   }
 
   private JsonNode call(String method, String path, Object body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + api.token());
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
-    return JSON.readTree(r.body());
+    return ProcessAgentApi.call(api, method, path, body);
   }
 }

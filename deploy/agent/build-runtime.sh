@@ -95,6 +95,8 @@ cp deploy/agent/class-data.sh "$input/"
   --java-options '-XX:MaxHeapFreeRatio=30' --java-options '-XX:ReservedCodeCacheSize=16m' \
   --java-options '-XX:CICompilerCount=1' --java-options '-XX:-UsePerfData' \
   --java-options '-XX:TrimNativeHeapInterval=5000' \
+  --java-options '-XX:CompileCommand=quiet' \
+  --java-options '-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01' \
   --dest "$dist"
 
 chmod +x "$dist/shoal-agent/lib/app/class-data.sh"

@@ -89,6 +89,7 @@ class SystemdUnitTest {
     // The light-agent JVM flags (idle RSS in docs/benchmarks.md).
     assertThat(unit).contains("-Xmx32m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k");
     assertThat(unit).contains("-XX:TrimNativeHeapInterval=5000");
+    assertThat(unit).contains("-XX:CompileCommand=quiet " + CRYPTO_COMPILE);
     for (String flag : LIGHT_FLAGS) {
       assertThat(unit).contains(flag);
     }
@@ -136,6 +137,14 @@ class SystemdUnitTest {
     "-XX:-UsePerfData"
   };
 
+  /**
+   * Compiles the JDK cipher provider's methods after 100 calls instead of 10,000: GCM's callers of
+   * the AES-CTR and GHASH intrinsics are called about once per MiB, so without it an install
+   * decrypts in interpreted Java (docs/benchmarks.md, edge agent).
+   */
+  static final String CRYPTO_COMPILE =
+      "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01";
+
   @Test
   void theRuntimeScriptBakesTheSameFlagsIntoTheLauncher() {
     String script = Deploy.read("agent/build-runtime.sh");
@@ -146,6 +155,12 @@ class SystemdUnitTest {
     for (String flag : LIGHT_FLAGS) {
       assertThat(script).contains("--java-options '" + flag + "'");
     }
+    // "quiet" first, or the JVM prints the command on stdout, into the CLI's --json output.
+    assertThat(script)
+        .contains(
+            "--java-options '-XX:CompileCommand=quiet' \\\n  --java-options '"
+                + CRYPTO_COMPILE
+                + "'");
     assertThat(script)
         .contains("--print-module-deps")
         .contains("--strip-debug")

@@ -44,19 +44,7 @@ class AgentFootprintBenchmark {
   private static final long UPLOAD_CAP = 10_000_000;
 
   /** The launcher's flags (deploy/agent/build-runtime.sh), used when there is no app image. */
-  private static final List<String> FLAGS =
-      List.of(
-          "-Xmx32m",
-          "-XX:+UseSerialGC",
-          "-XX:-TieredCompilation",
-          "-Xss512k",
-          "-XX:+ExitOnOutOfMemoryError",
-          "-Xms8m",
-          "-XX:MinHeapFreeRatio=10",
-          "-XX:MaxHeapFreeRatio=30",
-          "-XX:ReservedCodeCacheSize=16m",
-          "-XX:CICompilerCount=1",
-          "-XX:-UsePerfData");
+  private static final List<String> FLAGS = LauncherFlags.read();
 
   @TempDir Path temp;
 

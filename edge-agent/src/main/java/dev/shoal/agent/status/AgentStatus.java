@@ -61,7 +61,6 @@ public record AgentStatus(
   /** Bytes moved, per origin. */
   public record Activity(Totals today, Totals thisMonth) {}
 
-  /** Live transfer rates (bytes/s, peers and origin for download) and connected peers. */
   /** Live rates and peers; {@code listenPort} is 0 while no peer may connect (uploads off). */
   public record Rates(
       long downloadBytesPerSecond, long uploadBytesPerSecond, int peers, int listenPort) {}

@@ -1,0 +1,38 @@
+package dev.shoal.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The JVM flags the agent's launcher is built with, read from deploy/agent/build-runtime.sh's
+ * {@code --java-options '...'}: benchmarks that start agents as plain {@code java} processes use
+ * exactly what players' machines run, and cannot drift from it.
+ */
+public final class LauncherFlags {
+  private static final Pattern OPTION = Pattern.compile("--java-options '([^']+)'");
+
+  private LauncherFlags() {}
+
+  public static List<String> read() {
+    Path script = Path.of("..", "deploy", "agent", "build-runtime.sh");
+    try {
+      Matcher m = OPTION.matcher(Files.readString(script));
+      List<String> flags = new ArrayList<>();
+      while (m.find()) {
+        flags.add(m.group(1));
+      }
+      if (flags.isEmpty()) {
+        throw new IllegalStateException("no --java-options in " + script.toAbsolutePath());
+      }
+      return List.copyOf(flags);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -77,6 +77,15 @@ final class Engine implements Runnable {
   private volatile boolean uploadEnabled;
   private volatile boolean running = true;
   boolean uploadThrottled;
+
+  /** Which peer the next tick's upload tokens go to first (round robin). */
+  private int uploadTurn;
+
+  /** Ticks since the last rechoke, and how many of them found the upload cap reached. */
+  private long ticks;
+
+  private long throttledTicks;
+
   private long lastTick;
   private long lastHousekeeping;
   private long lastSecond;
@@ -724,11 +733,24 @@ final class Engine implements Runnable {
       t.upBucket.refill(now);
       t.downBucket.refill(now);
     }
+    ticks++;
+    if (uploadThrottled) {
+      throttledTicks++;
+    }
     uploadThrottled = false;
-    for (Peer p : peers) {
+    // The fresh tokens go to the peers waiting for blocks, starting each tick with the next one:
+    // served in list order, the first peer took a capped uploader's whole rate every tick and
+    // the last got nothing; an origin seeder then fed one player and starved another, whose
+    // upload stayed idle for the whole download as it never had a piece the others lacked.
+    List<Peer> all = new ArrayList<>(peers);
+    int n = all.size();
+    int first = n == 0 ? 0 : Math.floorMod(uploadTurn++, n);
+    for (int k = 0; k < n; k++) {
+      Peer p = all.get((first + k) % n);
       resumeReading(p);
-      if (!p.peerRequests.isEmpty()) {
-        flushLater(p);
+      if (!p.closed && !p.peerRequests.isEmpty()) {
+        toFlush.remove(p);
+        flush(p);
       }
     }
     if (now - lastHousekeeping >= 100 * MS) {
@@ -756,13 +778,16 @@ final class Engine implements Runnable {
     double seconds = lastSecond == 0 ? 1.0 : (now - lastSecond) / (double) SECOND;
     lastSecond = now;
     boolean rechoke = now - lastRechoke >= 10 * SECOND;
+    double uploadBusy = ticks == 0 ? -1 : throttledTicks / (double) ticks;
     if (rechoke) {
       lastRechoke = now;
+      ticks = 0;
+      throttledTicks = 0;
     }
     for (Torrent t : torrents.values()) {
       t.secondTick(now, seconds);
       if (rechoke) {
-        t.rechoke(now);
+        t.rechoke(now, uploadBusy);
       }
     }
     for (Peer p : new ArrayList<>(peers)) {

@@ -38,7 +38,10 @@ public record SwarmConfig(
   /**
    * The peer id prefix of a publisher's origin seeder. Bytes from a peer whose id starts with it
    * count as from the origin, not from peers, so the offload ratio measures what other players
-   * gave. (A peer that lies with this prefix only makes its own contribution look smaller.)
+   * gave. Players also treat it as the publisher's capped seeder: its BEP 6 rejects are not counted
+   * as lies (it refuses a piece it sent another player first), and while it is connected the HTTP
+   * origin waits for 15 s of silence or of a slow download. A peer that lies with this prefix makes
+   * its own contribution look smaller, and can delay the HTTP origin by those 15 s.
    */
   public static final String ORIGIN_PEER_ID_PREFIX = "-SO0100-";
 
@@ -59,6 +62,11 @@ public record SwarmConfig(
     }
     userAgent = userAgent == null ? "Shoal/0.1" : userAgent;
     originFallbackAfter = originFallbackAfter == null ? Duration.ofSeconds(2) : originFallbackAfter;
+  }
+
+  /** Whether this engine is the publisher's origin seeder (its peer id prefix says so). */
+  public boolean isOrigin() {
+    return ORIGIN_PEER_ID_PREFIX.equals(peerIdPrefix);
   }
 
   /** Defaults: random port on all interfaces, 200 connections, 8 slots, up to 256 requests. */

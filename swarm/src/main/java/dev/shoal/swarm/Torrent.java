@@ -68,6 +68,46 @@ final class Torrent {
   final TokenBucket upBucket;
   final TokenBucket downBucket;
   final List<Peer> peers = new ArrayList<>();
+
+  /**
+   * The next piece to ask the origin seeder for, once other peers deliver (-1: none yet). Each
+   * player walks forward through a stretch of pieces nobody has, and jumps to a random such piece
+   * when it reaches one another peer has. Players that picked a random piece for every request
+   * asked the seeder for the same piece as another player (both requests in flight, neither seen by
+   * the other) for about 0.2 F; players that each walked from a fixed start caught up with each
+   * other's stretch and then asked for the same pieces in lock step (0.8 F).
+   */
+  private int originCursor = -1;
+
+  /** Unchoke slots added while the upload cap is not reached ({@link #adaptUploadSlots}). */
+  private int extraUploadSlots;
+
+  private static final int MAX_EXTRA_UPLOAD_SLOTS = 64;
+
+  /** Blocks kept requested from a peer whose rate is not known yet (see fillRequests). */
+  private static final int MIN_REQUEST_DEPTH = 8;
+
+  /** Origin seeder: who was sent each piece first, and when ({@link #takenByAnotherPlayer}). */
+  private Peer[] firstTaker;
+
+  private long[] firstTakenNanos;
+  private static final long FIRST_COPY_WINDOW = 30 * SECOND;
+
+  /**
+   * Pieces the origin seeder refused us lately (it sent them to another player first): not asked of
+   * it again until the set is cleared every {@link #ORIGIN_DECLINED_FOR}.
+   */
+  private final BitSet originDeclined = new BitSet();
+
+  private long originDeclinedSince;
+  private static final long ORIGIN_DECLINED_FOR = 10 * SECOND;
+
+  /** How long no peer may deliver, while the origin seeder is connected, before HTTP helps. */
+  private static final long ORIGIN_SEEDER_PATIENCE = 15 * SECOND;
+
+  /** When peers last delivered at least {@code originMinPeerRate} (sampled every second). */
+  private long lastFastNanos;
+
   final Map<InetSocketAddress, Candidate> candidates = new LinkedHashMap<>();
   final CompletableFuture<Progress> completion = new CompletableFuture<>();
   final Tracker tracker;
@@ -169,6 +209,7 @@ final class Torrent {
     state = verified == pieceCount ? seedOrComplete() : Progress.State.DOWNLOADING;
     startedNanos = System.nanoTime();
     lastUsefulPeerNanos = startedNanos;
+    lastFastNanos = startedNanos;
     if (verified == pieceCount) {
       completion.complete(snapshotNow());
     }
@@ -231,6 +272,7 @@ final class Torrent {
       return;
     }
     releaseAll(p);
+    forgetFirstTaker(p);
     if (p.hasAll) {
       seedPeers--;
     } else {
@@ -351,7 +393,13 @@ final class Torrent {
       return; // we had cancelled it (BEP 6 answers a CANCEL with a REJECT), or never asked
     }
     release(piece, begin);
-    if (!p.peerChoking) {
+    if (p.origin) {
+      // The seeder sent this piece to another player first (takenByAnotherPlayer): not a lie.
+      if (originDeclined.isEmpty()) {
+        originDeclinedSince = System.nanoTime();
+      }
+      originDeclined.set(piece);
+    } else if (!p.peerChoking) {
       refuse(p, piece);
     }
   }
@@ -406,6 +454,10 @@ final class Torrent {
   void onRequest(Peer p, int piece, int begin, int length) {
     boolean servable = !p.amChoking && engine.uploadEnabled() && pieceState[piece] == HAVE;
     if (servable && p.peerRequests.size() < MAX_QUEUED_REQUESTS) {
+      if (takenByAnotherPlayer(p, piece)) {
+        p.reject(piece, begin, length); // a polite no: not counted against the peer
+        return;
+      }
       if (p.peerRequests.add(new Peer.Request(piece, begin, length))) {
         peakQueuedRequests = Math.max(peakQueuedRequests, p.peerRequests.size());
         return;
@@ -416,6 +468,47 @@ final class Torrent {
     }
     if (++p.refusedRequests > REFUSED_REQUESTS_LIMIT) {
       engine.ban(p, "request flood (" + p.refusedRequests + " requests refused)");
+    }
+  }
+
+  /**
+   * The origin seeder sends each piece to one player first and, for {@link #FIRST_COPY_WINDOW},
+   * refuses it to others (BEP 6 reject; only to peers with the fast extension, which can be told
+   * no): they get it from that player. Players ask the seeder only for pieces none of their peers
+   * has, but cannot see what another player is being sent right now; without this the seeder sent
+   * 0.13-0.4 F twice in swarms of 5 to 20 players. Never refuses the player that took it first, nor
+   * once that player has gone, been choked (its queued requests were dropped) or the window has
+   * passed (it may not have passed the piece on).
+   */
+  private boolean takenByAnotherPlayer(Peer p, int piece) {
+    if (!engine.config.isOrigin() || !p.fast || !isComplete()) {
+      return false;
+    }
+    if (firstTaker == null) {
+      firstTaker = new Peer[pieceCount];
+      firstTakenNanos = new long[pieceCount];
+    }
+    Peer first = firstTaker[piece];
+    long now = System.nanoTime();
+    if (first == null
+        || first.closed
+        || first.amChoking
+        || now - firstTakenNanos[piece] > FIRST_COPY_WINDOW) {
+      firstTaker[piece] = p;
+      firstTakenNanos[piece] = now;
+      return false;
+    }
+    return first != p;
+  }
+
+  /** A closed peer's buffers must not stay reachable from the origin's first-copy table. */
+  private void forgetFirstTaker(Peer p) {
+    if (firstTaker != null) {
+      for (int i = 0; i < pieceCount; i++) {
+        if (firstTaker[i] == p) {
+          firstTaker[i] = null;
+        }
+      }
     }
   }
 
@@ -489,14 +582,24 @@ final class Torrent {
 
   /** Tops up the request pipeline of {@code p}. */
   void fillRequests(Peer p) {
-    if (!p.amInterested || p.peerChoking || p.snubbed || !live() || isComplete()) {
+    if (!p.amInterested || p.peerChoking || !live() || isComplete()) {
       return;
     }
+    // About a second of what the peer delivers, at least 8 blocks. A floor of 64 blocks (1 MiB)
+    // queued 5 s at a capped player serving ten others, so a 20-player swarm's pieces sat half
+    // done at busy peers, filled the in-memory budget, and left idle peers unasked at the end.
     long rate = p.down.perSecond();
     int depth =
-        (int) Math.min(engine.config.maxRequestsPerPeer(), Math.max(64, rate / Wire.BLOCK / 2));
+        (int)
+            Math.min(
+                engine.config.maxRequestsPerPeer(), Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
     p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
-    BitSet skip = p.origin ? elsewhere() : null;
+    if (p.snubbed) {
+      // One block, not none: a snubbed peer that delivers it is believed again (with none, a peer
+      // once slow for 20 s, say while its player installed, was never asked for anything again).
+      p.requestDepth = 1;
+    }
+    BitSet skip = p.origin ? originSkip() : null;
     while (p.requested.size() < p.requestDepth) {
       long key = pick(p, skip);
       if (key < 0) {
@@ -541,6 +644,21 @@ final class Torrent {
     return out;
   }
 
+  /** {@link #elsewhere()} and what the origin refused us lately; null: no restriction. */
+  private BitSet originSkip() {
+    if (!originDeclined.isEmpty()
+        && System.nanoTime() - originDeclinedSince > ORIGIN_DECLINED_FOR) {
+      originDeclined.clear();
+    }
+    BitSet skip = elsewhere();
+    if (originDeclined.isEmpty()) {
+      return skip;
+    }
+    BitSet out = skip == null ? new BitSet(pieceCount) : skip;
+    out.or(originDeclined);
+    return out;
+  }
+
   private long pick(Peer p, BitSet skip) {
     for (PieceBuf buf : active.values()) {
       if (buf.free > 0 && p.hasPiece(buf.index) && (skip == null || !skip.get(buf.index))) {
@@ -570,6 +688,9 @@ final class Torrent {
     if (active.size() + verifying >= maxPiecesInMemory) {
       return BUDGET_EXHAUSTED; // hashing or disk is behind: buffer no more pieces
     }
+    if (p.origin && skip != null) {
+      return pickForOriginSeeder(p, skip);
+    }
     int n = pieceCount;
     int start = ThreadLocalRandom.current().nextInt(n);
     boolean random = verified < RANDOM_FIRST_PIECES;
@@ -593,6 +714,43 @@ final class Torrent {
       }
     }
     return best;
+  }
+
+  /** The piece at {@link #originCursor} if the seeder may be asked for it, else a random one. */
+  private int pickForOriginSeeder(Peer p, BitSet skip) {
+    int piece = originCursor;
+    if (piece < 0 || !askableOfOrigin(p, skip, piece)) {
+      piece = randomAskableOfOrigin(p, skip);
+    }
+    originCursor = piece < 0 ? -1 : (piece + 1) % pieceCount;
+    return piece;
+  }
+
+  private boolean askableOfOrigin(Peer p, BitSet skip, int piece) {
+    return pieceState[piece] == NONE && p.hasPiece(piece) && !skip.get(piece);
+  }
+
+  /**
+   * A piece drawn at random among those the seeder may be asked for: a few random draws first,
+   * since scanning forward from a random index lands on the first piece after another peer's
+   * stretch, which is where that peer is asking the seeder right now.
+   */
+  private int randomAskableOfOrigin(Peer p, BitSet skip) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int tries = 0; tries < 32; tries++) {
+      int i = random.nextInt(pieceCount);
+      if (askableOfOrigin(p, skip, i)) {
+        return i;
+      }
+    }
+    int start = random.nextInt(pieceCount);
+    for (int k = 0; k < pieceCount; k++) {
+      int i = (start + k) % pieceCount;
+      if (askableOfOrigin(p, skip, i)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** End game: duplicate a block already requested from someone else (at most twice). */
@@ -809,11 +967,31 @@ final class Torrent {
     if (!live() || isComplete() || webSeed == null) {
       return false;
     }
+    if (originSeederConnected()) {
+      // The publisher capped its seeder; the HTTP origin would bypass that cap, so while the seeder
+      // is there only a long silence of every peer, or a download slow for just as long, calls
+      // it in (at the start of a 20-player swarm the seeder's choking sent 0.07-0.17 F over HTTP
+      // within seconds). The second rule bounds what a peer posing as the origin can hold back.
+      boolean silent = now - lastUsefulPeerNanos > ORIGIN_SEEDER_PATIENCE;
+      boolean slowForLong =
+          now - startedNanos > ORIGIN_SEEDER_PATIENCE
+              && now - lastFastNanos > ORIGIN_SEEDER_PATIENCE;
+      return silent || slowForLong;
+    }
     boolean starved = now - lastUsefulPeerNanos > engine.config.originFallbackAfter().toNanos();
     boolean slow =
         now - startedNanos > 5 * SECOND
             && fromPeers.perSecond() < engine.config.originMinPeerRate();
     return starved || slow;
+  }
+
+  private boolean originSeederConnected() {
+    for (Peer p : peers) {
+      if (p.origin && p.handshakeReceived && !p.snubbed) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- upload
@@ -918,6 +1096,9 @@ final class Torrent {
   /** Every second: rates, choking (10 s), optimistic unchoke (30 s), resume state. */
   void secondTick(long now, double seconds) {
     fromPeers.sample(seconds);
+    if (fromPeers.perSecond() >= engine.config.originMinPeerRate()) {
+      lastFastNanos = now;
+    }
     fromOrigin.sample(seconds);
     uploaded.sample(seconds);
     for (Peer p : peers) {
@@ -992,15 +1173,25 @@ final class Torrent {
         unchoked++;
       }
     }
-    return unchoked < engine.config.uploadSlots();
+    return unchoked < uploadSlots();
   }
 
-  /** Regular unchoke: best uploaders to us (or best downloaders from us once we seed). */
-  void rechoke(long now) {
+  private int uploadSlots() {
+    return engine.config.uploadSlots() + extraUploadSlots;
+  }
+
+  /**
+   * Regular unchoke: best uploaders to us (or best downloaders from us once we seed).
+   *
+   * @param uploadBusy the share of the last interval's ticks that found the upload cap reached (for
+   *     the whole engine, all torrents together); negative when no tick was measured
+   */
+  void rechoke(long now, double uploadBusy) {
     if (!engine.uploadEnabled()) {
       peers.forEach(p -> p.choke(true));
       return;
     }
+    adaptUploadSlots(uploadBusy);
     List<Peer> interested = new ArrayList<>();
     for (Peer p : peers) {
       if (p.peerInterested && p.handshakeReceived) {
@@ -1014,7 +1205,7 @@ final class Torrent {
             ? Comparator.comparingLong((Peer p) -> p.up.perSecond())
             : Comparator.comparingLong((Peer p) -> p.down.perSecond());
     interested.sort(byRate.reversed());
-    int slots = engine.config.uploadSlots();
+    int slots = uploadSlots();
     boolean newOptimistic = now - lastOptimisticNanos >= 30 * SECOND;
     for (int i = 0; i < interested.size(); i++) {
       Peer p = interested.get(i);
@@ -1034,6 +1225,35 @@ final class Torrent {
       lucky.choke(false);
     }
     peers.forEach(engine::flushLater);
+  }
+
+  /**
+   * With an upload cap, unchokes more peers while the cap is not reached, and fewer again once it
+   * is: the fixed slots left a capped uploader half idle at the end of a 20-player swarm, while the
+   * peers that needed its pieces waited choked (the swarm's rate fell from 40 to 6 MB/s over its
+   * last 50 s). Without a cap "reached" cannot be told, so the configured slots stay.
+   */
+  private void adaptUploadSlots(double uploadBusy) {
+    boolean capped = engine.upBucket.rate() > 0 || upBucket.rate() > 0;
+    if (!capped) {
+      extraUploadSlots = 0;
+    } else if (uploadBusy < 0) {
+      return; // no ticks measured yet
+    } else if (uploadBusy < 0.5 && chokedInterestedPeers() > 0) {
+      extraUploadSlots = Math.min(extraUploadSlots + 4, MAX_EXTRA_UPLOAD_SLOTS);
+    } else if (uploadBusy > 0.9) {
+      extraUploadSlots = Math.max(0, extraUploadSlots - 1); // slowly: the need comes back
+    }
+  }
+
+  private int chokedInterestedPeers() {
+    int n = 0;
+    for (Peer p : peers) {
+      if (p.peerInterested && p.amChoking && p.handshakeReceived) {
+        n++;
+      }
+    }
+    return n;
   }
 
   void saveResume(boolean force) {

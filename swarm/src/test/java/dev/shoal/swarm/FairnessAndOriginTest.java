@@ -1,0 +1,337 @@
+package dev.shoal.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How a capped uploader shares its rate: round robin among the peers it serves, the origin seeder's
+ * first copy of each piece, the HTTP origin held back while the origin seeder serves, and unchoke
+ * slots that grow while the upload cap is not reached.
+ */
+class FairnessAndOriginTest {
+  @TempDir Path dir;
+
+  private static final Duration SECONDS_30 = Duration.ofSeconds(30);
+
+  /** Engines started in a loop, closed together. */
+  private static final class Swarms implements AutoCloseable {
+    final List<Swarm> all = new ArrayList<>();
+
+    Swarm start(SwarmConfig config) throws IOException {
+      Swarm s = Swarm.start(config);
+      all.add(s);
+      return s;
+    }
+
+    @Override
+    public void close() {
+      all.forEach(Swarm::close);
+    }
+  }
+
+  private static SwarmConfig originSeeder(long upCap) {
+    return Fixtures.loopback()
+        .withPeerIdPrefix(SwarmConfig.ORIGIN_PEER_ID_PREFIX)
+        .withCaps(upCap, 0);
+  }
+
+  private static long[] fromPeers(List<TorrentHandle> handles) {
+    return handles.stream().mapToLong(h -> h.progress().fromPeers()).toArray();
+  }
+
+  /**
+   * A capped seeder and three leechers that cannot serve each other (leech-only, and not told of
+   * each other): each gets about a third. Served in list order every tick, the first peer took the
+   * whole rate and the others waited with full request pipelines.
+   */
+  @Test
+  void aCappedSeederSharesItsRateEvenlyAmongTheLeechers() throws Exception {
+    Path data = Fixtures.randomFile(dir, "rr.bin", 24L << 20, 21);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    long cap = 2_000_000;
+    try (Swarms swarms = new Swarms()) {
+      Swarm seeder = swarms.start(Fixtures.loopback().withCaps(cap, 0));
+      TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      seed.awaitCompletion(SECONDS_30);
+      List<TorrentHandle> leechers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Swarm leecher = swarms.start(Fixtures.loopback().withUploadEnabled(false));
+        leechers.add(
+            leecher.add(
+                TorrentJob.of(torrent, dir.resolve("l" + i + "/rr.bin"))
+                    .withAnnounceUrl("")
+                    .withPeers(List.of(Fixtures.local(seeder.listenPort())))));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> seed.progress().peers() == 3);
+      Thread.sleep(1000); // every leecher's pipeline is full
+      long[] before = fromPeers(leechers);
+      Thread.sleep(4000);
+      long[] after = fromPeers(leechers);
+      long[] got = new long[3];
+      for (int i = 0; i < 3; i++) {
+        got[i] = after[i] - before[i];
+      }
+      String shares = Arrays.toString(got);
+      long sum = Arrays.stream(got).sum();
+      System.out.println("capped seeder, 4 s, bytes per leecher: " + shares);
+      assertThat(sum).as(shares).isGreaterThan(cap * 4 / 2); // the cap was used
+      for (long g : got) {
+        assertThat(g).as(shares).isGreaterThanOrEqualTo((long) (0.6 * sum / 3));
+      }
+      assertThat(leechers).noneMatch(h -> h.progress().isComplete()); // all still wanted more
+    }
+  }
+
+  /**
+   * Four players who know each other and the publisher's origin seeder: the seeder sends each piece
+   * into the swarm once (the players pass it on), refusing a piece another player was sent first;
+   * the refused players do not take that for a lie. Without the rule, players who asked for the
+   * same piece at the same time (neither seeing the other's request) were both sent it.
+   */
+  @Test
+  void theOriginSeederSendsEachPieceToOnePlayerOnly() throws Exception {
+    Path data = Fixtures.randomFile(dir, "fc.bin", 8L << 20, 22);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    long size = Files.size(data);
+    try (Swarms swarms = new Swarms()) {
+      Swarm origin = swarms.start(originSeeder(3_000_000));
+      TorrentHandle seed = origin.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      seed.awaitCompletion(SECONDS_30);
+      List<Swarm> players = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        players.add(swarms.start(Fixtures.loopback()));
+      }
+      List<TorrentHandle> handles = new ArrayList<>();
+      for (int i = 0; i < players.size(); i++) {
+        List<InetSocketAddress> peers = new ArrayList<>();
+        peers.add(Fixtures.local(origin.listenPort()));
+        for (int j = 0; j < players.size(); j++) {
+          if (j != i) {
+            peers.add(Fixtures.local(players.get(j).listenPort()));
+          }
+        }
+        handles.add(
+            players
+                .get(i)
+                .add(
+                    TorrentJob.of(torrent, dir.resolve("p" + i + "/fc.bin"))
+                        .withAnnounceUrl("")
+                        .withPeers(peers)));
+      }
+      // A player that took the seeder's refusals for lies bans it, and then cannot finish.
+      await()
+          .atMost(SECONDS_30)
+          .until(
+              () ->
+                  handles.stream().allMatch(h -> h.progress().isComplete())
+                      || handles.stream().anyMatch(h -> h.progress().peersBanned() > 0));
+      for (int i = 0; i < handles.size(); i++) {
+        assertThat(handles.get(i).progress().peersBanned()).as("bans by player " + i).isZero();
+      }
+      List<Progress> done = new ArrayList<>();
+      for (TorrentHandle h : handles) {
+        done.add(h.awaitCompletion(SECONDS_30));
+      }
+      long sent = origin.onEngine(e -> seed.torrent().uploaded.total());
+      System.out.printf("origin seeder sent %.2f F; players: %s%n", sent / (double) size, done);
+      String sha = Fixtures.sha256(data);
+      for (int i = 0; i < players.size(); i++) {
+        assertThat(Fixtures.sha256(dir.resolve("p" + i + "/fc.bin"))).isEqualTo(sha);
+      }
+      assertThat(sent).as("origin seeder upload").isLessThanOrEqualTo((long) (size * 1.1));
+      assertThat(done.stream().mapToLong(Progress::fromPeers).sum())
+          .as("passed on between players")
+          .isGreaterThanOrEqualTo(size);
+    }
+  }
+
+  /** The player a piece went to first is never refused it: a lone player gets everything. */
+  @Test
+  void aLonePlayerGetsEveryPieceFromTheOriginSeeder() throws Exception {
+    Path data = Fixtures.randomFile(dir, "lone.bin", 4L << 20, 23);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    long size = Files.size(data);
+    try (Swarm origin = Swarm.start(originSeeder(4_000_000));
+        Swarm player = Swarm.start(Fixtures.loopback())) {
+      TorrentHandle seed = origin.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      seed.awaitCompletion(SECONDS_30);
+      Path out = dir.resolve("out/lone.bin");
+      Progress p =
+          player
+              .add(
+                  TorrentJob.of(torrent, out)
+                      .withAnnounceUrl("")
+                      .withPeers(List.of(Fixtures.local(origin.listenPort()))))
+              .awaitCompletion(SECONDS_30);
+      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(p.fromOrigin()).isEqualTo(size);
+      assertThat(p.fromPeers()).isZero();
+      assertThat(p.peersBanned()).isZero();
+      assertThat((long) origin.onEngine(e -> seed.torrent().uploaded.total())).isEqualTo(size);
+    }
+  }
+
+  /**
+   * Two players, each with a seeder capped at 32 KB/s (below the 64 KB/s under which the HTTP
+   * origin helps out) and an HTTP origin. With a plain seeder HTTP helps after 5 s; with the
+   * publisher's origin seeder, whose cap HTTP would bypass, it does not while the seeder delivers.
+   */
+  @Test
+  void theHttpOriginIsNotCalledInWhileTheOriginSeederDelivers() throws Exception {
+    Path data = Fixtures.randomFile(dir, "ws.bin", 4L << 20, 24);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    try (OriginServer httpA = new OriginServer(data);
+        OriginServer httpB = new OriginServer(data);
+        Swarm originSeeder = Swarm.start(originSeeder(32_000));
+        Swarm plainSeeder = Swarm.start(Fixtures.loopback().withCaps(32_000, 0));
+        Swarm a = Swarm.start(Fixtures.loopback());
+        Swarm b = Swarm.start(Fixtures.loopback())) {
+      originSeeder
+          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .awaitCompletion(SECONDS_30);
+      plainSeeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      TorrentHandle withOriginSeeder =
+          a.add(
+              TorrentJob.of(torrent, dir.resolve("a/ws.bin"))
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(originSeeder.listenPort())))
+                  .withWebSeeds(List.of(httpA.uri())));
+      TorrentHandle withPlainSeeder =
+          b.add(
+              TorrentJob.of(torrent, dir.resolve("b/ws.bin"))
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(plainSeeder.listenPort())))
+                  .withWebSeeds(List.of(httpB.uri())));
+      await().atMost(Duration.ofSeconds(12)).until(() -> httpB.bytesServed.get() > 0);
+      Thread.sleep(2000); // the same rule would have called in httpA by now
+      assertThat(withPlainSeeder.progress().fromOrigin()).isPositive();
+      assertThat(httpA.rangeRequests.get()).isZero();
+      assertThat(httpA.bytesServed.get()).isZero();
+      Progress p = withOriginSeeder.progress();
+      assertThat(p.fromOrigin()).as(p.toString()).isPositive(); // from the origin seeder
+      assertThat(p.isComplete()).isFalse();
+    }
+  }
+
+  /**
+   * The origin seeder chokes a player (as it does when it has more players than slots) but stays
+   * connected: the HTTP origin is called in only after 15 s without any peer delivering, not after
+   * the usual 2 s.
+   */
+  @Test
+  void theHttpOriginHelpsOnlyAfterALongSilenceOfTheOriginSeeder() throws Exception {
+    Path data = Fixtures.randomFile(dir, "sil.bin", 4L << 20, 25);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    try (OriginServer http = new OriginServer(data);
+        Swarm origin = Swarm.start(originSeeder(64_000));
+        Swarm player = Swarm.start(Fixtures.loopback())) {
+      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      TorrentHandle h =
+          player.add(
+              TorrentJob.of(torrent, dir.resolve("out/sil.bin"))
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(origin.listenPort())))
+                  .withWebSeeds(List.of(http.uri())));
+      await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
+      origin.setUploadEnabled(false); // chokes the player, keeps the connection
+      long choked = System.nanoTime();
+      Thread.sleep(8000);
+      assertThat(http.bytesServed.get()).as("HTTP bytes 8 s after the choke").isZero();
+      assertThat(h.progress().peers()).as("still connected to the origin seeder").isEqualTo(1);
+      // Pieces the seeder had started stay with it; the untouched ones go to HTTP.
+      await().atMost(Duration.ofSeconds(15)).until(() -> h.progress().piecesVerified() >= 8);
+      System.out.printf(
+          "HTTP helped %.1f s after the choke: %s%n",
+          (System.nanoTime() - choked) / 1e9, h.progress());
+      assertThat(http.bytesServed.get()).isPositive();
+    }
+  }
+
+  /**
+   * A seeder with one unchoke slot, an upload cap far above what four slow leechers take: after the
+   * rechoke it unchokes all four instead of one plus the optimistic one.
+   */
+  /**
+   * An origin seeder (or a peer posing as one) that trickles below {@code originMinPeerRate} holds
+   * the HTTP origin back for 15 s, no longer: the slow download calls it in.
+   */
+  @Test
+  void aTricklingOriginSeederHoldsTheHttpOriginBackFor15SecondsOnly() throws Exception {
+    Path data = Fixtures.randomFile(dir, "slow.bin", 4L << 20, 26);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    try (OriginServer http = new OriginServer(data);
+        Swarm origin = Swarm.start(originSeeder(16_000));
+        Swarm player = Swarm.start(Fixtures.loopback())) {
+      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      long start = System.nanoTime();
+      TorrentHandle h =
+          player.add(
+              TorrentJob.of(torrent, dir.resolve("out/slow.bin"))
+                  .withAnnounceUrl("")
+                  .withPeers(List.of(Fixtures.local(origin.listenPort())))
+                  .withWebSeeds(List.of(http.uri())));
+      await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
+      Thread.sleep(Math.max(0, 10_000 - (System.nanoTime() - start) / 1_000_000));
+      assertThat(http.bytesServed.get()).as("HTTP bytes in the first 10 s").isZero();
+      await().atMost(Duration.ofSeconds(15)).until(() -> http.bytesServed.get() > 0);
+      double after = (System.nanoTime() - start) / 1e9;
+      assertThat(after).as("seconds until HTTP helped").isBetween(14.0, 25.0);
+      h.awaitCompletion(SECONDS_30);
+      assertThat(Files.mismatch(data, dir.resolve("out/slow.bin"))).isEqualTo(-1L);
+    }
+  }
+
+  @Test
+  void unchokeSlotsGrowWhileTheUploadCapIsNotReached() throws Exception {
+    Path data = Fixtures.randomFile(dir, "slots.bin", 8L << 20, 26);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    SwarmConfig oneSlot =
+        new SwarmConfig(
+            0, "127.0.0.1", null, 200, 1, 256, 20_000_000, 0, true, null, null, 64 * 1024);
+    try (Swarms swarms = new Swarms()) {
+      long started = System.nanoTime();
+      Swarm seeder = swarms.start(oneSlot);
+      // The engine rechokes at its first tick, then every 10 s: let the first one pass before the
+      // torrent exists, so the next one judges 10 s of serving one leecher far below the cap.
+      Thread.sleep(300);
+      seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      List<TorrentHandle> leechers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Swarm leecher = swarms.start(Fixtures.loopback().withUploadEnabled(false));
+        leechers.add(
+            leecher.add(
+                TorrentJob.of(torrent, dir.resolve("l" + i + "/slots.bin"))
+                    .withAnnounceUrl("")
+                    .withCaps(0, 100_000)
+                    .withPeers(List.of(Fixtures.local(seeder.listenPort())))));
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(fromPeers(leechers))
+                      .as("bytes received per leecher")
+                      .doesNotContain(0L));
+      System.out.printf(
+          "all four leechers served %.1f s after the seeder started: %s%n",
+          (System.nanoTime() - started) / 1e9, Arrays.toString(fromPeers(leechers)));
+      long[] before = fromPeers(leechers);
+      Thread.sleep(2000);
+      long[] after = fromPeers(leechers);
+      for (int i = 0; i < 4; i++) {
+        assertThat(after[i]).as("leecher " + i + " keeps receiving").isGreaterThan(before[i]);
+      }
+    }
+  }
+}

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testkit.LauncherFlags;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -55,19 +56,7 @@ class SwarmScaleBenchmark {
   private static final String PYTHON = "/usr/bin/python3";
 
   /** The launcher's flags (deploy/agent/build-runtime.sh, shoal-agent.service). */
-  private static final List<String> FLAGS =
-      List.of(
-          "-Xmx32m",
-          "-XX:+UseSerialGC",
-          "-XX:-TieredCompilation",
-          "-Xss512k",
-          "-XX:+ExitOnOutOfMemoryError",
-          "-Xms8m",
-          "-XX:MinHeapFreeRatio=10",
-          "-XX:MaxHeapFreeRatio=30",
-          "-XX:ReservedCodeCacheSize=16m",
-          "-XX:CICompilerCount=1",
-          "-XX:-UsePerfData");
+  private static final List<String> FLAGS = LauncherFlags.read();
 
   @TempDir Path temp;
 
@@ -302,9 +291,14 @@ class SwarmScaleBenchmark {
       JsonNode[] last = new JsonNode[n];
       int left = n;
       long deadline = t0 + TIMEOUT.toNanos();
+      Timeline timeline = new Timeline(t0, seeder0, http0);
       while (left > 0) {
-        Thread.sleep(250);
+        // Every 500 ms: at 250 ms, answering the polls cost the agents ~1 s of CPU each per 100 s,
+        // which on 2 cores shared by 20 agents is several seconds of the swarm's time.
+        Thread.sleep(500);
         long now = System.nanoTime();
+        timeline.sample(
+            now, () -> seederCounter(cp, meters), () -> httpCounter(meters), last, apis);
         assertThat(now).as("all installs done within %s", TIMEOUT).isLessThan(deadline);
         for (int i = 0; i < n; i++) {
           if (installed[i] != 0) {
@@ -340,6 +334,9 @@ class SwarmScaleBenchmark {
       for (int i = 0; i < n; i++) {
         cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0; // USER_HZ
       }
+      System.out.print(timeline);
+      System.out.println(
+          "agents' CPU by thread (s, all agents, from their start): " + threadCpu(procs));
       long fromPeers = 0;
       long fromOrigin = 0;
       long packBytes = last[0].get("bytesTotal").asLong();
@@ -372,6 +369,88 @@ class SwarmScaleBenchmark {
     }
   }
 
+  /**
+   * Every 10 s of a swarm: the origin seeder's and the HTTP origin's rate, what the agents fetched
+   * from peers and from the origin in that time, and how many have the whole pack. It shows where a
+   * swarm loses time (an idle seeder, a slow start, a long tail).
+   */
+  private static final class Timeline {
+    private static final long STEP = 10_000_000_000L;
+    private final long t0;
+    private final StringBuilder out = new StringBuilder();
+    private long next;
+    private long seeder;
+    private long http;
+    private long peers;
+    private long origin;
+
+    Timeline(long t0, long seeder, long http) {
+      this.t0 = t0;
+      this.next = t0 + STEP;
+      this.seeder = seeder;
+      this.http = http;
+      out.append(
+          "  t(s)  seeder MB/s  http MB/s  agents from peers MB/s  from origin MB/s  done  each agent's upload MB/s / peers\n");
+    }
+
+    void sample(
+        long now,
+        java.util.function.LongSupplier seederNow,
+        java.util.function.LongSupplier httpNow,
+        JsonNode[] last,
+        List<LocalApiFile> apis)
+        throws Exception {
+      if (now < next) {
+        return;
+      }
+      StringBuilder uploads = new StringBuilder();
+      for (LocalApiFile api : apis) {
+        JsonNode rates = call(api, "GET", "/v1/status", null).get("rates");
+        uploads.append(
+            String.format(
+                Locale.ROOT,
+                " %.1f/%d",
+                rates.get("uploadBytesPerSecond").asLong() / 1e6,
+                rates.get("peers").asInt()));
+      }
+      long s = seederNow.getAsLong();
+      long h = httpNow.getAsLong();
+      long p = 0;
+      long o = 0;
+      int done = 0;
+      for (JsonNode st : last) {
+        if (st != null) {
+          p += st.path("bytesFromPeers").asLong();
+          o += st.path("bytesFromOrigin").asLong();
+          String state = st.path("state").asString("");
+          done += List.of("VERIFYING", "INSTALLING", "COMPLETED").contains(state) ? 1 : 0;
+        }
+      }
+      double secs = (now - next + STEP) / 1e9;
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%6.0f %12.2f %10.2f %23.2f %17.2f %5d %s%n",
+              (now - t0) / 1e9,
+              (s - seeder) / secs / 1e6,
+              (h - http) / secs / 1e6,
+              (p - peers) / secs / 1e6,
+              (o - origin) / secs / 1e6,
+              done,
+              uploads));
+      seeder = s;
+      http = h;
+      peers = p;
+      origin = o;
+      next = now + STEP;
+    }
+
+    @Override
+    public String toString() {
+      return out.toString();
+    }
+  }
+
   /** Bytes the origin seeder has sent over BitTorrent (its counter grows on every drain). */
   private static long seederCounter(ControlPlaneFixture cp, MeterRegistry meters) {
     cp.bean(dev.shoal.controlplane.origin.OriginTraffic.class).drain();
@@ -395,6 +474,11 @@ class SwarmScaleBenchmark {
     cmd.addAll(FLAGS);
     cmd.add("-XX:+HeapDumpOnOutOfMemoryError");
     cmd.add("-XX:HeapDumpPath=" + LOGS);
+    if (!setting("swarm.bench.jfr", "SWARM_JFR", "").isEmpty()
+        && data.getFileName().toString().equals("agent-0")) {
+      // A CPU profile of one agent: SWARM_JFR=1 (read with `jfr print --events ExecutionSample`).
+      cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + LOGS.resolve("agent-0.jfr"));
+    }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.shoal.agent.cli.ShoalAgent");
@@ -571,6 +655,33 @@ class SwarmScaleBenchmark {
       v = System.getenv(env);
     }
     return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  /**
+   * CPU seconds per thread name (digits dropped, so "C2 CompilerThre" or "shoal-engine" add up over
+   * all agents), the largest first: tells the JIT's and the GC's share from the agent's own work.
+   */
+  private static String threadCpu(List<Process> procs) {
+    Map<String, Double> byName = new java.util.HashMap<>();
+    for (Process p : procs) {
+      try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(p.pid()), "task"))) {
+        for (Path task : tasks.toList()) {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          double s = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+          byName.merge(name.replaceAll("[0-9]+", "#"), s, Double::sum);
+        }
+      } catch (IOException e) {
+        // the process or thread is gone
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    byName.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(10)
+        .forEach(e -> out.append(String.format(Locale.ROOT, "%s=%.1f ", e.getKey(), e.getValue())));
+    return out.toString().trim();
   }
 
   /** utime + stime of the process, in clock ticks; 0 once it is gone. */

@@ -582,7 +582,7 @@ final class Torrent {
 
   /** Tops up the request pipeline of {@code p}. */
   void fillRequests(Peer p) {
-    if (!p.amInterested || p.peerChoking || !live() || isComplete()) {
+    if (!p.amInterested || p.peerChoking || p.snubbed || !live() || isComplete()) {
       return;
     }
     // About a second of what the peer delivers, at least 8 blocks. A floor of 64 blocks (1 MiB)
@@ -594,11 +594,6 @@ final class Torrent {
             Math.min(
                 engine.config.maxRequestsPerPeer(), Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
     p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
-    if (p.snubbed) {
-      // One block, not none: a snubbed peer that delivers it is believed again (with none, a peer
-      // once slow for 20 s, say while its player installed, was never asked for anything again).
-      p.requestDepth = 1;
-    }
     BitSet skip = p.origin ? originSkip() : null;
     while (p.requested.size() < p.requestDepth) {
       long key = pick(p, skip);

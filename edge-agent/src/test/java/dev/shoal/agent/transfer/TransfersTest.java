@@ -159,12 +159,19 @@ class TransfersTest {
     t.awaitCompletion(LONG);
 
     assertThat(Packs.sha256(t.dataFile())).isEqualTo(expectedSha);
-    await().atMost(LONG).until(() -> a.agent.traffic().today().fromPeers() > 0);
+    // The day's counts are flushed from the transfer now and then: the peer bytes may be in
+    // while the last origin bytes are not yet (seen once: 3,866,624 of 4,194,304 counted).
+    await()
+        .atMost(LONG)
+        .until(
+            () ->
+                a.agent.traffic().today().fromPeers() > 0
+                    && a.agent.traffic().today().fromPeers()
+                            + a.agent.traffic().today().fromOrigin()
+                        >= SIZE);
     assertThat(t.bytesFromPeers()).isPositive();
     assertThat(toSeeder.accepted.get()).isPositive();
     assertThat(toSeeder.fromTarget.get()).isGreaterThan(t.bytesFromPeers() - 1);
-    long total = a.agent.traffic().today().fromPeers() + a.agent.traffic().today().fromOrigin();
-    assertThat(total).isGreaterThanOrEqualTo(SIZE);
   }
 
   @Test

@@ -46,6 +46,16 @@ class FairnessAndOriginTest {
         .withCaps(upCap, 0);
   }
 
+  /** A player on {@code swarm} that knows only {@code seeder} and has {@code http} as web seed. */
+  private TorrentHandle join(
+      Swarm swarm, byte[] torrent, String file, Swarm seeder, OriginServer http) {
+    return swarm.add(
+        TorrentJob.of(torrent, dir.resolve(file))
+            .withAnnounceUrl("")
+            .withPeers(List.of(Fixtures.local(seeder.listenPort())))
+            .withWebSeeds(List.of(http.uri())));
+  }
+
   private static long[] fromPeers(List<TorrentHandle> handles) {
     return handles.stream().mapToLong(h -> h.progress().fromPeers()).toArray();
   }
@@ -201,18 +211,8 @@ class FairnessAndOriginTest {
           .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
           .awaitCompletion(SECONDS_30);
       plainSeeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
-      TorrentHandle withOriginSeeder =
-          a.add(
-              TorrentJob.of(torrent, dir.resolve("a/ws.bin"))
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(originSeeder.listenPort())))
-                  .withWebSeeds(List.of(httpA.uri())));
-      TorrentHandle withPlainSeeder =
-          b.add(
-              TorrentJob.of(torrent, dir.resolve("b/ws.bin"))
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(plainSeeder.listenPort())))
-                  .withWebSeeds(List.of(httpB.uri())));
+      TorrentHandle withOriginSeeder = join(a, torrent, "a/ws.bin", originSeeder, httpA);
+      TorrentHandle withPlainSeeder = join(b, torrent, "b/ws.bin", plainSeeder, httpB);
       await().atMost(Duration.ofSeconds(12)).until(() -> httpB.bytesServed.get() > 0);
       Thread.sleep(2000); // the same rule would have called in httpA by now
       assertThat(withPlainSeeder.progress().fromOrigin()).isPositive();
@@ -237,12 +237,7 @@ class FairnessAndOriginTest {
         Swarm origin = Swarm.start(originSeeder(64_000));
         Swarm player = Swarm.start(Fixtures.loopback())) {
       origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
-      TorrentHandle h =
-          player.add(
-              TorrentJob.of(torrent, dir.resolve("out/sil.bin"))
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(origin.listenPort())))
-                  .withWebSeeds(List.of(http.uri())));
+      TorrentHandle h = join(player, torrent, "out/sil.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
       origin.setUploadEnabled(false); // chokes the player, keeps the connection
       long choked = System.nanoTime();
@@ -275,12 +270,7 @@ class FairnessAndOriginTest {
         Swarm player = Swarm.start(Fixtures.loopback())) {
       origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
       long start = System.nanoTime();
-      TorrentHandle h =
-          player.add(
-              TorrentJob.of(torrent, dir.resolve("out/slow.bin"))
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(origin.listenPort())))
-                  .withWebSeeds(List.of(http.uri())));
+      TorrentHandle h = join(player, torrent, "out/slow.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
       Thread.sleep(Math.max(0, 10_000 - (System.nanoTime() - start) / 1_000_000));
       assertThat(http.bytesServed.get()).as("HTTP bytes in the first 10 s").isZero();

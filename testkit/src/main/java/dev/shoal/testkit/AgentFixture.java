@@ -132,19 +132,20 @@ public final class AgentFixture implements AutoCloseable {
    * standard text, then quote its hash.
    */
   public void grantConsent(String scope) {
-    JsonNode text = consentText(scope);
-    post(
-            "/v1/consent",
-            Map.of(
-                "scope",
-                text.get("scope").asString(),
-                "decision",
-                "GRANTED",
-                "textSha256",
-                text.get("sha256").asString(),
-                "askedWhere",
-                "LAUNCHER"))
-        .assertSuccess();
+    post("/v1/consent", grantBody(consentText(scope), "LAUNCHER")).assertSuccess();
+  }
+
+  /** The {@code POST /v1/consent} body that grants the scope of {@code text}, quoting its hash. */
+  public static Map<String, Object> grantBody(JsonNode text, String askedWhere) {
+    return Map.of(
+        "scope",
+        text.get("scope").asString(),
+        "decision",
+        "GRANTED",
+        "textSha256",
+        text.get("sha256").asString(),
+        "askedWhere",
+        askedWhere);
   }
 
   /**

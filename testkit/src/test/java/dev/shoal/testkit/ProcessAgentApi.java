@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -44,18 +43,6 @@ public final class ProcessAgentApi {
   public static void grant(LocalApiFile api, String scope) throws Exception {
     JsonNode text =
         call(api, "GET", "/v1/consent/texts?scope=" + scope + "&locale=en", null).get(0);
-    call(
-        api,
-        "POST",
-        "/v1/consent",
-        Map.of(
-            "scope",
-            text.get("scope").asString(),
-            "decision",
-            "GRANTED",
-            "textSha256",
-            text.get("sha256").asString(),
-            "askedWhere",
-            "SETTINGS"));
+    call(api, "POST", "/v1/consent", AgentFixture.grantBody(text, "SETTINGS"));
   }
 }

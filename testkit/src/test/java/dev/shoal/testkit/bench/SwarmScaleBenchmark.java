@@ -668,8 +668,7 @@ class SwarmScaleBenchmark {
         for (Path task : tasks.toList()) {
           String stat = Files.readString(task.resolve("stat"));
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          double s = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+          double s = ticksOf(stat) / 100.0;
           byName.merge(name.replaceAll("[0-9]+", "#"), s, Double::sum);
         }
       } catch (IOException e) {
@@ -684,12 +683,16 @@ class SwarmScaleBenchmark {
     return out.toString().trim();
   }
 
+  /** utime + stime of a /proc/.../stat line (process or thread), in clock ticks. */
+  private static long ticksOf(String stat) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
   /** utime + stime of the process, in clock ticks; 0 once it is gone. */
   private static long cpuTicks(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return ticksOf(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     } catch (IOException e) {
       return 0;
     }

@@ -48,7 +48,8 @@ class FairnessAndOriginTest {
 
   /** A player on {@code swarm} that knows only {@code seeder} and has {@code http} as web seed. */
   private TorrentHandle join(
-      Swarm swarm, byte[] torrent, String file, Swarm seeder, OriginServer http) {
+      Swarm swarm, byte[] torrent, String file, Swarm seeder, OriginServer http)
+      throws IOException {
     return swarm.add(
         TorrentJob.of(torrent, dir.resolve(file))
             .withAnnounceUrl("")

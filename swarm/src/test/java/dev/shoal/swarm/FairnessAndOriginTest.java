@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How a capped uploader shares its rate: round robin among the peers it serves, the origin seeder's
- * first copy of each piece, the HTTP origin held back while the origin seeder serves, and unchoke
- * slots that grow while the upload cap is not reached.
+ * first copy of each piece, the HTTP origin held back while the origin seeder serves, unchoke slots
+ * that grow while the upload cap is not reached, the origin seeder serving first the players it has
+ * sent least, and a peer asked for the pieces only it has.
  */
 class FairnessAndOriginTest {
   @TempDir Path dir;
@@ -255,10 +256,6 @@ class FairnessAndOriginTest {
   }
 
   /**
-   * A seeder with one unchoke slot, an upload cap far above what four slow leechers take: after the
-   * rechoke it unchokes all four instead of one plus the optimistic one.
-   */
-  /**
    * An origin seeder (or a peer posing as one) that trickles below {@code originMinPeerRate} holds
    * the HTTP origin back for 15 s, no longer: the slow download calls it in.
    */
@@ -283,6 +280,10 @@ class FairnessAndOriginTest {
     }
   }
 
+  /**
+   * A seeder with one unchoke slot, an upload cap far above what four slow leechers take: after the
+   * rechoke it unchokes all four instead of one plus the optimistic one.
+   */
   @Test
   void unchokeSlotsGrowWhileTheUploadCapIsNotReached() throws Exception {
     Path data = Fixtures.randomFile(dir, "slots.bin", 8L << 20, 26);
@@ -323,6 +324,105 @@ class FairnessAndOriginTest {
       for (int i = 0; i < 4; i++) {
         assertThat(after[i]).as("leecher " + i + " keeps receiving").isGreaterThan(before[i]);
       }
+    }
+  }
+
+  /**
+   * The origin seeder, one unchoke slot and its cap reached, and three players that cannot pass
+   * pieces on: each rechoke (every 10 s) gives the slot to the player it has sent least, so all
+   * three are served within 25 s. Favouring the fastest taker, as a plain seeder does, kept one
+   * player on the slot and left the third choked until the next optimistic unchoke at 40 s; in a
+   * swarm, the favoured player collected the origin's pieces faster than its upload passed them on.
+   */
+  @Test
+  void theOriginSeederServesFirstThePlayersItHasSentLeast() throws Exception {
+    Path data = Fixtures.randomFile(dir, "spread.bin", 32L << 20, 28);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    SwarmConfig oneSlot =
+        new SwarmConfig(
+            0,
+            "127.0.0.1",
+            SwarmConfig.ORIGIN_PEER_ID_PREFIX,
+            200,
+            1,
+            256,
+            600_000,
+            0,
+            true,
+            null,
+            null,
+            64 * 1024);
+    try (Swarms swarms = new Swarms()) {
+      Swarm origin = swarms.start(oneSlot);
+      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      List<TorrentHandle> players = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Swarm player = swarms.start(Fixtures.loopback().withUploadEnabled(false));
+        players.add(
+            player.add(
+                TorrentJob.of(torrent, dir.resolve("p" + i + "/spread.bin"))
+                    .withAnnounceUrl("")
+                    .withPeers(List.of(Fixtures.local(origin.listenPort())))));
+      }
+      long start = System.nanoTime();
+      await()
+          .atMost(Duration.ofSeconds(25))
+          .untilAsserted(
+              () ->
+                  assertThat(players.stream().mapToLong(h -> h.progress().fromOrigin()).toArray())
+                      .as("bytes each player got from the origin seeder")
+                      .doesNotContain(0L));
+      System.out.printf(
+          "all three players served %.1f s after joining%n", (System.nanoTime() - start) / 1e9);
+      assertThat(players).noneMatch(h -> h.progress().isComplete());
+    }
+  }
+
+  /**
+   * A player downloads from a partial peer (the first half of the pieces, 2 MB/s) and a seed capped
+   * at 1 MB/s that alone has the second half. The seed is asked for what only it has, so its upload
+   * carries the second half and the partial peer the first. Finishing started pieces first spent
+   * the seed's upload on blocks of first-half pieces begun with the partial peer: in a 20-player
+   * swarm the 128 pieces the origin had sent one player stayed with it alone for a minute while it
+   * uploaded at its cap.
+   */
+  @Test
+  void aPeerIsAskedForWhatOnlyItHas() throws Exception {
+    Path data = Fixtures.randomFile(dir, "rare.bin", 16L << 20, 27);
+    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    long size = Files.size(data);
+    Path half = dir.resolve("half/rare.bin");
+    Files.createDirectories(half.getParent());
+    byte[] bytes = Files.readAllBytes(data);
+    Arrays.fill(bytes, (int) (size / 2), (int) size, (byte) 0);
+    Files.write(half, bytes);
+    try (Swarm seed = Swarm.start(Fixtures.loopback().withCaps(1_000_000, 0));
+        Swarm partial = Swarm.start(Fixtures.loopback().withCaps(2_000_000, 0));
+        Swarm player = Swarm.start(Fixtures.loopback().withUploadEnabled(false))) {
+      TorrentHandle s = seed.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      s.awaitCompletion(SECONDS_30);
+      TorrentHandle p =
+          partial.add(TorrentJob.of(torrent, half).withAnnounceUrl("").withRecheckExisting(true));
+      int pieces = (int) (size / (256 * 1024));
+      await().atMost(SECONDS_30).until(() -> p.progress().state() == Progress.State.DOWNLOADING);
+      assertThat(p.progress().piecesVerified()).isEqualTo(pieces / 2);
+      Path out = dir.resolve("out/rare.bin");
+      Progress done =
+          player
+              .add(
+                  TorrentJob.of(torrent, out)
+                      .withAnnounceUrl("")
+                      .withPeers(
+                          List.of(
+                              Fixtures.local(seed.listenPort()),
+                              Fixtures.local(partial.listenPort()))))
+              .awaitCompletion(Duration.ofSeconds(60));
+      long fromSeed = seed.onEngine(e -> s.torrent().uploaded.total());
+      System.out.printf(
+          "the seed sent %.2f of the file (the half only it has is 0.50): %s%n",
+          fromSeed / (double) size, done);
+      assertThat(Files.mismatch(data, out)).isEqualTo(-1L);
+      assertThat(fromSeed).as("bytes from the seed").isLessThan((long) (size * 0.58));
     }
   }
 }

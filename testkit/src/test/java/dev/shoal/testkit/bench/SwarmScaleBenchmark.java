@@ -22,6 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -45,9 +49,11 @@ import tools.jackson.databind.node.ObjectNode;
  * command and the results.
  *
  * <p>System properties (or the environment variables in brackets): {@code swarm.bench.n} (SWARM_N,
- * default "5,10,20"), {@code swarm.bench.seed-cap} (SWARM_SEED_CAP, bytes/s, default 10000000),
+ * default "5,10,20"), {@code swarm.bench.seed-cap} (SWARM_SEED_CAP, bytes/s, default 5000000),
  * {@code swarm.bench.peer-cap} (SWARM_PEER_CAP, default 2000000), {@code swarm.bench.mib}
- * (SWARM_MIB, default 256), {@code swarm.bench.engines} (SWARM_ENGINES, default "shoal,lt").
+ * (SWARM_MIB, default 256), {@code swarm.bench.engines} (SWARM_ENGINES, default "shoal,lt"), {@code
+ * swarm.bench.step} (SWARM_STEP_S, the timeline's step, default 10), SWARM_TRACE=1 (each agent logs
+ * its torrent's state every 10 s), SWARM_JFR=1 (a CPU profile of agent 0).
  */
 @Tag("benchmark")
 class SwarmScaleBenchmark {
@@ -273,25 +279,47 @@ class SwarmScaleBenchmark {
         cpu0[i] = cpuTicks(procs.get(i).pid());
       }
 
+      // All at once, as libtorrent's leechers add the torrent at one moment: asked one after the
+      // other, the 20th agent started 6-8 s after the first (each answer took ~0.4 s on 2 cores
+      // already busy with the first agents' downloads).
+      List<Callable<String>> requests = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        LocalApiFile api = apis.get(i);
+        Path dir = round.resolve("game-" + i);
+        requests.add(
+            () ->
+                call(
+                        api,
+                        "POST",
+                        "/v1/installs",
+                        Map.of("product", "game", "channel", "live", "directory", dir.toString()))
+                    .get("id")
+                    .asString());
+      }
       long t0 = System.nanoTime();
       List<String> ids = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        Path dir = round.resolve("game-" + i);
-        ids.add(
-            call(
-                    apis.get(i),
-                    "POST",
-                    "/v1/installs",
-                    Map.of("product", "game", "channel", "live", "directory", dir.toString()))
-                .get("id")
-                .asString());
+      ExecutorService askers = Executors.newFixedThreadPool(n);
+      try {
+        for (Future<String> id : askers.invokeAll(requests)) {
+          ids.add(id.get());
+        }
+      } finally {
+        askers.shutdown();
       }
+      System.out.printf(
+          Locale.ROOT,
+          "N=%d: %d install requests took %.1f s%n",
+          n,
+          n,
+          (System.nanoTime() - t0) / 1e9);
       long[] downloaded = new long[n];
+      long[] swarming = new long[n]; // when the agent was first seen DOWNLOADING
+      double[] startCpu = new double[n]; // its CPU seconds from the install request until then
       long[] installed = new long[n];
       JsonNode[] last = new JsonNode[n];
       int left = n;
       long deadline = t0 + TIMEOUT.toNanos();
-      Timeline timeline = new Timeline(t0, seeder0, http0);
+      Timeline timeline = new Timeline(t0, seeder0, http0, n);
       while (left > 0) {
         // Every 500 ms: at 250 ms, answering the polls cost the agents ~1 s of CPU each per 100 s,
         // which on 2 cores shared by 20 agents is several seconds of the swarm's time.
@@ -319,6 +347,10 @@ class SwarmScaleBenchmark {
           }
           last[i] = st;
           String state = st.get("state").asString();
+          if (swarming[i] == 0 && !List.of("QUEUED", "PREPARING").contains(state)) {
+            swarming[i] = now;
+            startCpu[i] = (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0;
+          }
           assertThat(state).as("agent %d: %s", i, st).isNotIn("FAILED", "CANCELLED");
           boolean past = List.of("VERIFYING", "INSTALLING", "COMPLETED").contains(state);
           if (past && downloaded[i] == 0) {
@@ -335,6 +367,15 @@ class SwarmScaleBenchmark {
         cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0; // USER_HZ
       }
       System.out.print(timeline);
+      System.out.printf(
+          Locale.ROOT,
+          "  seen downloading at (s): %s; CPU s each until then: %s%n",
+          Arrays.stream(swarming)
+              .mapToObj(t -> String.format(Locale.ROOT, "%.1f", (t - t0) / 1e9))
+              .collect(java.util.stream.Collectors.joining(" ")),
+          Arrays.stream(startCpu)
+              .mapToObj(c -> String.format(Locale.ROOT, "%.2f", c))
+              .collect(java.util.stream.Collectors.joining(" ")));
       System.out.println(
           "agents' CPU by thread (s, all agents, from their start): " + threadCpu(procs));
       long fromPeers = 0;
@@ -375,8 +416,13 @@ class SwarmScaleBenchmark {
    * swarm loses time (an idle seeder, a slow start, a long tail).
    */
   private static final class Timeline {
-    private static final long STEP = 10_000_000_000L;
+    private static final long STEP =
+        (long) (Double.parseDouble(setting("swarm.bench.step", "SWARM_STEP_S", "10")) * 1e9);
     private final long t0;
+
+    /** When each agent first reported a byte of the pack, in seconds from the start. */
+    private final double[] firstByte;
+
     private final StringBuilder out = new StringBuilder();
     private long next;
     private long seeder;
@@ -384,8 +430,9 @@ class SwarmScaleBenchmark {
     private long peers;
     private long origin;
 
-    Timeline(long t0, long seeder, long http) {
+    Timeline(long t0, long seeder, long http, int n) {
       this.t0 = t0;
+      this.firstByte = new double[n];
       this.next = t0 + STEP;
       this.seeder = seeder;
       this.http = http;
@@ -400,6 +447,14 @@ class SwarmScaleBenchmark {
         JsonNode[] last,
         List<LocalApiFile> apis)
         throws Exception {
+      for (int i = 0; i < last.length; i++) {
+        JsonNode st = last[i];
+        if (firstByte[i] == 0
+            && st != null
+            && st.path("bytesFromPeers").asLong() + st.path("bytesFromOrigin").asLong() > 0) {
+          firstByte[i] = (now - t0) / 1e9;
+        }
+      }
       if (now < next) {
         return;
       }
@@ -447,7 +502,11 @@ class SwarmScaleBenchmark {
 
     @Override
     public String toString() {
-      return out.toString();
+      StringBuilder first = new StringBuilder("  first byte at (s):");
+      for (double t : firstByte) {
+        first.append(String.format(Locale.ROOT, " %.1f", t));
+      }
+      return out.toString() + first + "\n";
     }
   }
 
@@ -478,6 +537,16 @@ class SwarmScaleBenchmark {
         && data.getFileName().toString().equals("agent-0")) {
       // A CPU profile of one agent: SWARM_JFR=1 (read with `jfr print --events ExecutionSample`).
       cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + LOGS.resolve("agent-0.jfr"));
+    }
+    if (!setting("swarm.bench.trace", "SWARM_TRACE", "").isEmpty()) {
+      // Each torrent's state line every 10 s (Torrent logs it at FINE) in the agents' logs.
+      Path config = LOGS.resolve("trace-logging.properties");
+      Files.writeString(
+          config,
+          "handlers=java.util.logging.ConsoleHandler\n"
+              + "java.util.logging.ConsoleHandler.level=FINE\n"
+              + "dev.shoal.swarm.level=FINE\n");
+      cmd.add("-Djava.util.logging.config.file=" + config);
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

@@ -6,7 +6,8 @@
 #   testkit/bench/run.sh PublishPipelineBenchmark | TrackerBenchmark | DeltaUpdateBenchmark
 #   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_N=5,10,20 SWARM_SEED_CAP=5000000
 #                                               # SWARM_PEER_CAP=2000000 SWARM_MIB=256
-#                                               # SWARM_ENGINES=shoal,lt (environment)
+#                                               # SWARM_ENGINES=shoal,shoal-1jvm,lt (environment;
+#                                               # shoal-1jvm: the N agents in one JVM)
 #
 # SKIP_BUILD=1 skips installing the modules first; MVN_FLAGS (default -o) are added to every mvn.
 # TrackerBenchmark installs wrk and opentracker first (scripts/install-bench-deps.sh, apt-get);
@@ -25,6 +26,8 @@ fi
 if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B $flags -q install -DskipTests -pl protocol,swarm,dashboard,control-plane,edge-agent
 fi
+heap=()
+if [ "$name" = SwarmScaleBenchmark ]; then heap=(-Dsurefire.argLine=-Xmx3g); fi # shoal-1jvm: 20 agents
 mvn -B $flags -q -pl testkit test -Dtest="dev.shoal.testkit.bench.$name" -Dsurefire.excludedGroups= \
-  ${BENCH_ARGS:-}
+  "${heap[@]}" ${BENCH_ARGS:-}
 tail -n 1 "testkit/target/surefire-reports/dev.shoal.testkit.bench.$name-output.txt"

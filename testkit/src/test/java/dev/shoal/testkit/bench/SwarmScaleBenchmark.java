@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.LauncherFlags;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -95,13 +96,18 @@ class SwarmScaleBenchmark {
     int mib = Integer.parseInt(setting("swarm.bench.mib", "SWARM_MIB", "256"));
     List<String> engines =
         List.of(setting("swarm.bench.engines", "SWARM_ENGINES", "shoal,lt").split(","));
-    assertThat(engines).as("the engines to run").isNotEmpty().contains("shoal");
+    assertThat(engines)
+        .as("the engines to run")
+        .isNotEmpty()
+        .containsAnyOf("shoal", "shoal-1jvm")
+        .isSubsetOf("shoal", "shoal-1jvm", "lt");
 
     Path build = temp.resolve("build");
     Bench.writeRandom(build.resolve("data/a.pak"), mib * (long) Bench.MIB / 2, 71);
     Bench.writeRandom(build.resolve("data/b.pak"), mib * (long) Bench.MIB / 2, 72);
 
     Map<Integer, Shoal> ours = new LinkedHashMap<>();
+    Map<Integer, Shoal> inOneJvm = new LinkedHashMap<>();
     Map<Integer, Lt> theirs = new LinkedHashMap<>();
     try (ControlPlaneFixture cp =
         new ControlPlaneFixture().with("shoal.origin.upload-cap", seedCap).start()) {
@@ -115,23 +121,29 @@ class SwarmScaleBenchmark {
       Path torrent = null;
       Path pack = null;
       for (int n : ns) {
-        Path round = temp.resolve("shoal-" + n);
-        Shoal s = shoalSwarm(cp, publisher, meters, round, n, peerCap);
-        ours.put(n, s);
-        System.out.println(s);
-        if (torrent == null) {
-          // Keep the first agent's pack and torrent for the libtorrent swarms.
-          Path agent0 = round.resolve("agent-0");
-          byte[] bytes = rememberedTorrent(agent0);
-          Metainfo meta = Metainfo.parse(bytes);
-          torrent = Files.write(temp.resolve("pack.torrent"), bytes);
-          Path seedDir = Files.createDirectories(temp.resolve("lt-seed"));
-          pack =
-              Files.move(
-                  agent0.resolve("cache").resolve(meta.infoHashHex() + ".pack"),
-                  seedDir.resolve(meta.name()));
+        for (String engine : List.of("shoal", "shoal-1jvm")) {
+          if (!engines.contains(engine)) {
+            continue;
+          }
+          boolean oneJvm = engine.equals("shoal-1jvm");
+          Path round = temp.resolve(engine + "-" + n);
+          Shoal s = shoalSwarm(cp, publisher, meters, round, n, peerCap, oneJvm);
+          (oneJvm ? inOneJvm : ours).put(n, s);
+          System.out.println(engine + " " + s);
+          if (torrent == null) {
+            // Keep the first agent's pack and torrent for the libtorrent swarms.
+            Path agent0 = round.resolve("agent-0");
+            byte[] bytes = rememberedTorrent(agent0);
+            Metainfo meta = Metainfo.parse(bytes);
+            torrent = Files.write(temp.resolve("pack.torrent"), bytes);
+            Path seedDir = Files.createDirectories(temp.resolve("lt-seed"));
+            pack =
+                Files.move(
+                    agent0.resolve("cache").resolve(meta.infoHashHex() + ".pack"),
+                    seedDir.resolve(meta.name()));
+          }
+          deleteRecursively(round);
         }
-        deleteRecursively(round);
       }
       if (engines.contains("lt")) {
         for (int n : ns) {
@@ -152,58 +164,16 @@ class SwarmScaleBenchmark {
             seedCap,
             peerCap));
     for (int n : ns) {
-      Shoal s = ours.get(n);
-      double f = s.packBytes();
-      double bound = Math.max(f / seedCap, n * f / (seedCap + (double) n * peerCap));
-      // The bound's schedule keeps the origin sending at u_s all along (u_s·T bytes); if it may
-      // send only 1.1·F, the peers must move the rest: T >= (N - 1.1)·F / (N·u_i).
-      double boundAtEgress = Math.max(1.1 * f / seedCap, (n - 1.1) * f / (n * (double) peerCap));
-      boundAtEgress = Math.max(bound, boundAtEgress);
-      double fetched = s.fromPeers() + s.fromOrigin();
-      System.out.printf(
-          Locale.ROOT,
-          "N=%d: pack %d bytes; last agent had the pack after %.1f s (first after %.1f s), last"
-              + " install done after %.1f s; bound %.1f s; origin sent %d bytes by BitTorrent and"
-              + " %d over HTTP; agents fetched %d from peers, %d from the origin; agents' CPU"
-              + " %.1f s; load %s%n",
-          n,
-          s.packBytes(),
-          s.lastDownloadS(),
-          s.firstDownloadS(),
-          s.lastInstallS(),
-          bound,
-          s.seederBytes(),
-          s.httpBytes(),
-          s.fromPeers(),
-          s.fromOrigin(),
-          s.cpuS(),
-          s.load());
-      line.append(
-          String.format(
-              Locale.ROOT,
-              " n%d_s=%.1f n%d_bound_s=%.1f n%d_ratio=%.2f n%d_bound_1.1f_s=%.1f"
-                  + " n%d_origin_f=%.2f n%d_http_f=%.2f"
-                  + " n%d_offload=%.3f n%d_install_s=%.1f n%d_cpu_s=%.0f",
-              n,
-              s.lastDownloadS(),
-              n,
-              bound,
-              n,
-              s.lastDownloadS() / bound,
-              n,
-              boundAtEgress,
-              n,
-              (s.seederBytes() + s.httpBytes()) / f,
-              n,
-              s.httpBytes() / f,
-              n,
-              s.fromPeers() / fetched,
-              n,
-              s.lastInstallS(),
-              n,
-              s.cpuS()));
       Lt l = theirs.get(n);
+      if (ours.containsKey(n)) {
+        line.append(figures("n" + n + "_", ours.get(n), seedCap, peerCap, l));
+      }
+      if (inOneJvm.containsKey(n)) {
+        line.append(figures("n" + n + "_1jvm_", inOneJvm.get(n), seedCap, peerCap, l));
+      }
       if (l != null) {
+        double f = (ours.containsKey(n) ? ours.get(n) : inOneJvm.get(n)).packBytes();
+        double bound = bound(n, f, seedCap, peerCap);
         System.out.printf(
             Locale.ROOT,
             "N=%d libtorrent: last leecher done after %.1f s (first %.1f s); seeder sent %d"
@@ -217,8 +187,7 @@ class SwarmScaleBenchmark {
         line.append(
             String.format(
                 Locale.ROOT,
-                " n%d_lt_s=%.1f n%d_lt_ratio=%.2f n%d_lt_seed_f=%.2f n%d_lt_cpu_s=%.0f"
-                    + " n%d_ours_over_lt=%.2f",
+                " n%d_lt_s=%.1f n%d_lt_ratio=%.2f n%d_lt_seed_f=%.2f n%d_lt_cpu_s=%.0f",
                 n,
                 l.lastS(),
                 n,
@@ -226,13 +195,74 @@ class SwarmScaleBenchmark {
                 n,
                 l.seederBytes() / f,
                 n,
-                l.cpuS(),
-                n,
-                s.lastDownloadS() / l.lastS()));
+                l.cpuS()));
       }
     }
     line.append(" load1=").append(Bench.load1());
     System.out.println(line);
+  }
+
+  /** Kurose-Ross: max(F/u_s, N·F/(u_s + N·u_i)); d_min is unlimited here. */
+  private static double bound(int n, double f, long seedCap, long peerCap) {
+    return Math.max(f / seedCap, n * f / (seedCap + (double) n * peerCap));
+  }
+
+  /** One swarm of our agents: a line of text, and its key=value figures under {@code prefix}. */
+  private static String figures(String prefix, Shoal s, long seedCap, long peerCap, Lt lt) {
+    int n = s.n();
+    double f = s.packBytes();
+    double bound = bound(n, f, seedCap, peerCap);
+    // The bound's schedule keeps the origin sending at u_s all along (u_s·T bytes); if it may
+    // send only 1.1·F, the peers must move the rest: T >= (N - 1.1)·F / (N·u_i).
+    double boundAtEgress = Math.max(1.1 * f / seedCap, (n - 1.1) * f / (n * (double) peerCap));
+    boundAtEgress = Math.max(bound, boundAtEgress);
+    double fetched = s.fromPeers() + s.fromOrigin();
+    System.out.printf(
+        Locale.ROOT,
+        "N=%d (%s): pack %d bytes; last agent had the pack after %.1f s (first after %.1f s), last"
+            + " install done after %.1f s; bound %.1f s; origin sent %d bytes by BitTorrent and"
+            + " %d over HTTP; agents fetched %d from peers, %d from the origin; CPU %.1f s; load"
+            + " %s%n",
+        n,
+        prefix.contains("1jvm") ? "agents in one JVM" : "agents as processes",
+        s.packBytes(),
+        s.lastDownloadS(),
+        s.firstDownloadS(),
+        s.lastInstallS(),
+        bound,
+        s.seederBytes(),
+        s.httpBytes(),
+        s.fromPeers(),
+        s.fromOrigin(),
+        s.cpuS(),
+        s.load());
+    String out =
+        String.format(
+            Locale.ROOT,
+            " %ss=%.1f %sbound_s=%.1f %sratio=%.2f %sbound_1.1f_s=%.1f %sorigin_f=%.2f %shttp_f=%.2f"
+                + " %soffload=%.3f %sinstall_s=%.1f %scpu_s=%.0f",
+            prefix,
+            s.lastDownloadS(),
+            prefix,
+            bound,
+            prefix,
+            s.lastDownloadS() / bound,
+            prefix,
+            boundAtEgress,
+            prefix,
+            (s.seederBytes() + s.httpBytes()) / f,
+            prefix,
+            s.httpBytes() / f,
+            prefix,
+            s.fromPeers() / fetched,
+            prefix,
+            s.lastInstallS(),
+            prefix,
+            s.cpuS());
+    if (lt != null) {
+      out += String.format(Locale.ROOT, " %sover_lt=%.2f", prefix, s.lastDownloadS() / lt.lastS());
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- our agents
@@ -243,15 +273,20 @@ class SwarmScaleBenchmark {
       MeterRegistry meters,
       Path round,
       int n,
-      long peerCap)
+      long peerCap,
+      boolean oneJvm)
       throws Exception {
-    List<Process> procs = new ArrayList<>();
+    List<Member> procs = new ArrayList<>();
     List<LocalApiFile> apis = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
+        Path data = round.resolve("agent-" + i);
         // One at a time: 20 JVMs starting at once on 2 busy cores took minutes.
-        procs.add(startAgent(round.resolve("agent-" + i)));
-        LocalApiFile api = awaitApi(round.resolve("agent-" + i));
+        procs.add(
+            oneJvm
+                ? new Member(null, AgentFixture.start(data))
+                : new Member(startAgent(data), null));
+        LocalApiFile api = awaitApi(data);
         apis.add(api);
         String device = call(api, "GET", "/v1/status", null).get("deviceId").asString();
         call(
@@ -278,6 +313,7 @@ class SwarmScaleBenchmark {
       for (int i = 0; i < n; i++) {
         cpu0[i] = cpuTicks(procs.get(i).pid());
       }
+      long jvmCpu0 = cpuTicks(ProcessHandle.current().pid());
 
       // All at once, as libtorrent's leechers add the torrent at one moment: asked one after the
       // other, the 20th agent started 6-8 s after the first (each answer took ~0.4 s on 2 cores
@@ -336,20 +372,15 @@ class SwarmScaleBenchmark {
           try {
             st = call(apis.get(i), "GET", "/v1/installs/" + ids.get(i), null);
           } catch (IOException e) {
-            Process p = procs.get(i);
             throw new AssertionError(
-                "agent "
-                    + i
-                    + (p.isAlive() ? " is alive" : " exited with " + p.exitValue())
-                    + " but its local API failed; log in "
-                    + LOGS,
+                "agent " + i + procs.get(i).state() + " but its local API failed; log in " + LOGS,
                 e);
           }
           last[i] = st;
           String state = st.get("state").asString();
           if (swarming[i] == 0 && !List.of("QUEUED", "PREPARING").contains(state)) {
             swarming[i] = now;
-            startCpu[i] = (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0;
+            startCpu[i] = oneJvm ? 0 : (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0;
           }
           assertThat(state).as("agent %d: %s", i, st).isNotIn("FAILED", "CANCELLED");
           boolean past = List.of("VERIFYING", "INSTALLING", "COMPLETED").contains(state);
@@ -362,9 +393,13 @@ class SwarmScaleBenchmark {
           }
         }
       }
-      double cpu = 0;
-      for (int i = 0; i < n; i++) {
-        cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0; // USER_HZ
+      double cpu = 0; // USER_HZ ticks
+      if (oneJvm) {
+        cpu = (cpuTicks(ProcessHandle.current().pid()) - jvmCpu0) / 100.0;
+      } else {
+        for (int i = 0; i < n; i++) {
+          cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0;
+        }
       }
       System.out.print(timeline);
       System.out.printf(
@@ -377,7 +412,13 @@ class SwarmScaleBenchmark {
               .mapToObj(c -> String.format(Locale.ROOT, "%.2f", c))
               .collect(java.util.stream.Collectors.joining(" ")));
       System.out.println(
-          "agents' CPU by thread (s, all agents, from their start): " + threadCpu(procs));
+          (oneJvm
+                  ? "CPU of this JVM by thread (s, agents, control plane, origin seeder): "
+                  : "agents' CPU by thread (s, all agents, from their start): ")
+              + threadCpu(
+                  oneJvm
+                      ? List.of(ProcessHandle.current().pid())
+                      : procs.stream().map(Member::pid).toList()));
       long fromPeers = 0;
       long fromOrigin = 0;
       long packBytes = last[0].get("bytesTotal").asLong();
@@ -401,11 +442,43 @@ class SwarmScaleBenchmark {
           cpu,
           Bench.load());
     } finally {
-      for (Process p : procs) {
-        p.destroy();
+      for (Member m : procs) {
+        m.stop();
       }
-      for (Process p : procs) {
-        p.waitFor();
+      for (Member m : procs) {
+        m.awaitStopped();
+      }
+    }
+  }
+
+  /**
+   * One agent of a swarm: a process as deployed, or an agent in this JVM ({@code shoal-1jvm}: N
+   * agents in one process, as the issue allows and as libtorrent's leechers share one Python
+   * process; it pays the JVM's start and JIT once instead of N times on the same 2 cores).
+   */
+  private record Member(Process process, AgentFixture fixture) {
+    long pid() {
+      return process != null ? process.pid() : ProcessHandle.current().pid();
+    }
+
+    String state() {
+      if (process == null) {
+        return " runs in this JVM";
+      }
+      return process.isAlive() ? " is alive" : " exited with " + process.exitValue();
+    }
+
+    void stop() {
+      if (process != null) {
+        process.destroy();
+      } else {
+        fixture.close();
+      }
+    }
+
+    void awaitStopped() throws InterruptedException {
+      if (process != null) {
+        process.waitFor();
       }
     }
   }
@@ -531,6 +604,11 @@ class SwarmScaleBenchmark {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(FLAGS);
+    String extra = setting("swarm.bench.agent-flags", "SWARM_AGENT_FLAGS", "");
+    if (!extra.isBlank()) {
+      cmd.addAll(
+          List.of(extra.trim().split("\\s+"))); // to try a JVM flag before the launcher has it
+    }
     cmd.add("-XX:+HeapDumpOnOutOfMemoryError");
     cmd.add("-XX:HeapDumpPath=" + LOGS);
     if (!setting("swarm.bench.jfr", "SWARM_JFR", "").isEmpty()
@@ -730,10 +808,10 @@ class SwarmScaleBenchmark {
    * CPU seconds per thread name (digits dropped, so "C2 CompilerThre" or "shoal-engine" add up over
    * all agents), the largest first: tells the JIT's and the GC's share from the agent's own work.
    */
-  private static String threadCpu(List<Process> procs) {
+  private static String threadCpu(List<Long> pids) {
     Map<String, Double> byName = new java.util.HashMap<>();
-    for (Process p : procs) {
-      try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(p.pid()), "task"))) {
+    for (long pid : pids) {
+      try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
         for (Path task : tasks.toList()) {
           String stat = Files.readString(task.resolve("stat"));
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));

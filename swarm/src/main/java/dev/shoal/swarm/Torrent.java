@@ -123,7 +123,7 @@ final class Torrent {
   private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
   private int verifying;
 
-  /** Picks refused because {@link #maxPiecesInMemory} pieces were in memory, since last logged. */
+  /** Picks refused because {@link #maxPiecesInMemory} pieces were in memory, since the rechoke. */
   private int budgetExhausted;
 
   private int verified;
@@ -1217,6 +1217,7 @@ final class Torrent {
     if (LOG.isLoggable(Level.FINE)) {
       LOG.fine(state());
     }
+    budgetExhausted = 0;
     if (!engine.uploadEnabled()) {
       peers.forEach(p -> p.choke(true));
       return;
@@ -1314,34 +1315,31 @@ final class Torrent {
       requests += p.requested.size();
       snubbedPeers += p.snubbed ? 1 : 0;
     }
-    String line =
-        String.format(
-            java.util.Locale.ROOT,
-            "state %s: have %d/%d; active %d, verifying %d, budget %d, budget hit %d; missing by"
-                + " holders 0:%d 1:%d 2:%d 3+:%d; peers %d, unchoking us %d, snubbed %d, requests"
-                + " out %d; interested in us %d, we unchoke %d of %d slots; down %d up %d B/s",
-            meta.infoHashHex().substring(0, 8),
-            verified,
-            pieceCount,
-            active.size(),
-            verifying,
-            maxPiecesInMemory,
-            budgetExhausted,
-            byAvail[0],
-            byAvail[1],
-            byAvail[2],
-            byAvail[3],
-            peers.size(),
-            unchokingUs,
-            snubbedPeers,
-            requests,
-            interestedInUs,
-            weUnchoke,
-            uploadSlots(),
-            fromPeers.perSecond() + fromOrigin.perSecond(),
-            uploaded.perSecond());
-    budgetExhausted = 0;
-    return line;
+    return String.format(
+        java.util.Locale.ROOT,
+        "state %s: have %d/%d; active %d, verifying %d, budget %d, budget hit %d; missing by"
+            + " holders 0:%d 1:%d 2:%d 3+:%d; peers %d, unchoking us %d, snubbed %d, requests"
+            + " out %d; interested in us %d, we unchoke %d of %d slots; down %d up %d B/s",
+        meta.infoHashHex().substring(0, 8),
+        verified,
+        pieceCount,
+        active.size(),
+        verifying,
+        maxPiecesInMemory,
+        budgetExhausted,
+        byAvail[0],
+        byAvail[1],
+        byAvail[2],
+        byAvail[3],
+        peers.size(),
+        unchokingUs,
+        snubbedPeers,
+        requests,
+        interestedInUs,
+        weUnchoke,
+        uploadSlots(),
+        fromPeers.perSecond() + fromOrigin.perSecond(),
+        uploaded.perSecond());
   }
 
   private int chokedInterestedPeers() {

@@ -11,6 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -336,6 +341,27 @@ class FairnessAndOriginTest {
    */
   @Test
   void theOriginSeederServesFirstThePlayersItHasSentLeast() throws Exception {
+    // The torrents' state lines (FINE, at each rechoke) are checked on the way.
+    Logger torrentLog = Logger.getLogger(Torrent.class.getName());
+    List<String> stateLines = new CopyOnWriteArrayList<>();
+    Handler collect =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            if (r.getLevel() == Level.FINE) {
+              stateLines.add(r.getMessage());
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Level before = torrentLog.getLevel();
+    torrentLog.setLevel(Level.FINE);
+    torrentLog.addHandler(collect);
     Path data = Fixtures.randomFile(dir, "spread.bin", 32L << 20, 28);
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     SwarmConfig oneSlot =
@@ -375,6 +401,18 @@ class FairnessAndOriginTest {
       System.out.printf(
           "all three players served %.1f s after joining%n", (System.nanoTime() - start) / 1e9);
       assertThat(players).noneMatch(h -> h.progress().isComplete());
+      assertThat(stateLines)
+          .as("state lines of the players (128 pieces, one peer: the seeder)")
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith("state ")
+                      .containsPattern("have \\d+/128;")
+                      .contains("missing by holders 0:")
+                      .contains("peers 1,"));
+    } finally {
+      torrentLog.removeHandler(collect);
+      torrentLog.setLevel(before);
     }
   }
 

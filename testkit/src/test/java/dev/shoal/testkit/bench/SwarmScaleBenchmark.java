@@ -39,22 +39,23 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A swarm of N real agents (each its own process, the launcher's JVM flags, peer download and
- * upload consent, upload capped at u_i through the local API) installing one release from a real
- * control plane whose origin seeder is capped at u_s; then the same swarm of libtorrent peers (one
- * seeder at u_s, N leechers at u_i, full mesh of direct addresses) on the same pack. Per N: the
- * time until the last agent has the whole pack, against the Kurose–Ross lower bound max(F/u_s,
- * N·F/(u_s + N·u_i)) (no download cap: F/d_min is 0), the origin's egress (seeder plus HTTP) as a
- * multiple of F, the offload (peer bytes / all bytes the agents fetched) and our time over
- * libtorrent's. Prints {@code key=value} figures on its last line; docs/benchmarks.md has the
- * command and the results.
+ * A swarm of N real agents (each its own process with the launcher's JVM flags, or with {@code
+ * shoal-1jvm} all in this JVM; peer download and upload consent, upload capped at u_i through the
+ * local API) installing one release from a real control plane whose origin seeder is capped at u_s;
+ * then the same swarm of libtorrent peers (one seeder at u_s, N leechers at u_i, full mesh of
+ * direct addresses) on the same pack. Per N: the time until the last agent has the whole pack,
+ * against the Kurose–Ross lower bound max(F/u_s, N·F/(u_s + N·u_i)) (no download cap: F/d_min is
+ * 0), the origin's egress (seeder plus HTTP) as a multiple of F, the offload (peer bytes / all
+ * bytes the agents fetched) and our time over libtorrent's. Prints {@code key=value} figures on its
+ * last line; docs/benchmarks.md has the command and the results.
  *
  * <p>System properties (or the environment variables in brackets): {@code swarm.bench.n} (SWARM_N,
  * default "5,10,20"), {@code swarm.bench.seed-cap} (SWARM_SEED_CAP, bytes/s, default 5000000),
  * {@code swarm.bench.peer-cap} (SWARM_PEER_CAP, default 2000000), {@code swarm.bench.mib}
- * (SWARM_MIB, default 256), {@code swarm.bench.engines} (SWARM_ENGINES, default "shoal,lt"), {@code
- * swarm.bench.step} (SWARM_STEP_S, the timeline's step, default 10), SWARM_TRACE=1 (each agent logs
- * its torrent's state every 10 s), SWARM_JFR=1 (a CPU profile of agent 0).
+ * (SWARM_MIB, default 256), {@code swarm.bench.engines} (SWARM_ENGINES, default "shoal,lt"; any of
+ * shoal, shoal-1jvm, lt), {@code swarm.bench.step} (SWARM_STEP_S, the timeline's step, default 10),
+ * SWARM_TRACE=1 (each agent process logs its torrent's state every 10 s), SWARM_JFR=1 (a CPU
+ * profile of agent 0), SWARM_AGENT_FLAGS (JVM options added to the launcher's, to try one out).
  */
 @Tag("benchmark")
 class SwarmScaleBenchmark {

@@ -63,6 +63,26 @@ class FairnessAndOriginTest {
             .withWebSeeds(List.of(http.uri())));
   }
 
+  /**
+   * {@code count} players on engines of their own that cannot upload and know only {@code seeder},
+   * each downloading into {@code l<i>/<file>}; {@code downCap} bytes/s (0: none).
+   */
+  private List<TorrentHandle> leechOnly(
+      Swarms swarms, byte[] torrent, String file, Swarm seeder, int count, long downCap)
+      throws IOException {
+    List<TorrentHandle> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Swarm leecher = swarms.start(Fixtures.loopback().withUploadEnabled(false));
+      out.add(
+          leecher.add(
+              TorrentJob.of(torrent, dir.resolve("l" + i + "/" + file))
+                  .withAnnounceUrl("")
+                  .withCaps(0, downCap)
+                  .withPeers(List.of(Fixtures.local(seeder.listenPort())))));
+    }
+    return out;
+  }
+
   private static long[] fromPeers(List<TorrentHandle> handles) {
     return handles.stream().mapToLong(h -> h.progress().fromPeers()).toArray();
   }
@@ -81,15 +101,7 @@ class FairnessAndOriginTest {
       Swarm seeder = swarms.start(Fixtures.loopback().withCaps(cap, 0));
       TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
       seed.awaitCompletion(SECONDS_30);
-      List<TorrentHandle> leechers = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        Swarm leecher = swarms.start(Fixtures.loopback().withUploadEnabled(false));
-        leechers.add(
-            leecher.add(
-                TorrentJob.of(torrent, dir.resolve("l" + i + "/rr.bin"))
-                    .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(seeder.listenPort())))));
-      }
+      List<TorrentHandle> leechers = leechOnly(swarms, torrent, "rr.bin", seeder, 3, 0);
       await().atMost(Duration.ofSeconds(10)).until(() -> seed.progress().peers() == 3);
       Thread.sleep(1000); // every leecher's pipeline is full
       long[] before = fromPeers(leechers);
@@ -303,16 +315,7 @@ class FairnessAndOriginTest {
       // torrent exists, so the next one judges 10 s of serving one leecher far below the cap.
       Thread.sleep(300);
       seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
-      List<TorrentHandle> leechers = new ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        Swarm leecher = swarms.start(Fixtures.loopback().withUploadEnabled(false));
-        leechers.add(
-            leecher.add(
-                TorrentJob.of(torrent, dir.resolve("l" + i + "/slots.bin"))
-                    .withAnnounceUrl("")
-                    .withCaps(0, 100_000)
-                    .withPeers(List.of(Fixtures.local(seeder.listenPort())))));
-      }
+      List<TorrentHandle> leechers = leechOnly(swarms, torrent, "slots.bin", seeder, 4, 100_000);
       await()
           .atMost(Duration.ofSeconds(20))
           .untilAsserted(
@@ -381,15 +384,7 @@ class FairnessAndOriginTest {
     try (Swarms swarms = new Swarms()) {
       Swarm origin = swarms.start(oneSlot);
       origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
-      List<TorrentHandle> players = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        Swarm player = swarms.start(Fixtures.loopback().withUploadEnabled(false));
-        players.add(
-            player.add(
-                TorrentJob.of(torrent, dir.resolve("p" + i + "/spread.bin"))
-                    .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(origin.listenPort())))));
-      }
+      List<TorrentHandle> players = leechOnly(swarms, torrent, "spread.bin", origin, 3, 0);
       long start = System.nanoTime();
       await()
           .atMost(Duration.ofSeconds(25))

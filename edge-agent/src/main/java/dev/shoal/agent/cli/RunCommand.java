@@ -36,16 +36,16 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    AgentConfig config = AgentConfig.defaults().withDataDir(root.dataDir).withLocalApiPort(port);
+    AgentConfig.Builder config = AgentConfig.builder().dataDir(root.dataDir).localApiPort(port);
     if (controlPlane != null) {
-      config = config.withControlPlaneUrl(controlPlane);
+      config.controlPlaneUrl(controlPlane);
     }
     if (cacheLimit != null) {
-      config = config.withCacheLimitBytes(ByteUnits.parse(cacheLimit));
+      config.cacheLimitBytes(ByteUnits.parse(cacheLimit));
     }
     Agent agent;
     try {
-      agent = Agent.start(config);
+      agent = Agent.start(config.build());
     } catch (IllegalStateException e) {
       throw new CliException(CliException.REFUSED, e.getMessage());
     }

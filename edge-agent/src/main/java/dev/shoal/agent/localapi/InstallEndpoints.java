@@ -16,21 +16,11 @@ import java.util.List;
  * {@code /v1/enrolment} and {@code /v1/installs}: only token holders (launchers, the CLI) may
  * install, since an install writes where the caller says.
  */
-final class InstallEndpoints {
+record InstallEndpoints(EnrolmentStore enrolments, Installs installs, String deviceId) {
   record EnrolmentView(
       boolean enrolled, String controlPlane, String organisation, String deviceId) {}
 
   record Verification(String id, boolean intact, List<Installer.FileProblem> problems) {}
-
-  private final EnrolmentStore enrolments;
-  private final Installs installs;
-  private final String deviceId;
-
-  InstallEndpoints(EnrolmentStore enrolments, Installs installs, String deviceId) {
-    this.enrolments = enrolments;
-    this.installs = installs;
-    this.deviceId = deviceId;
-  }
 
   void register(Router r) {
     r.add("GET", "/v1/enrolment", Access.TOKEN_OR_SESSION, req -> ApiResponse.json(enrolment()))

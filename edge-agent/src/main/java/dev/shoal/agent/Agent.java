@@ -7,10 +7,14 @@ import dev.shoal.agent.bandwidth.PowerProbe;
 import dev.shoal.agent.bandwidth.RateLimiter;
 import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.consent.ConsentLedger;
+import dev.shoal.agent.consent.ConsentOutbox;
 import dev.shoal.agent.consent.ConsentScope;
 import dev.shoal.agent.consent.ConsentTexts;
+import dev.shoal.agent.controlplane.EnrolmentStore;
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.identity.DeviceIdentity;
+import dev.shoal.agent.install.InstallJob;
+import dev.shoal.agent.install.Installs;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.LocalApiServer;
 import dev.shoal.agent.status.AgentStatus;
@@ -18,7 +22,6 @@ import dev.shoal.agent.status.StatusReporter;
 import dev.shoal.agent.threads.DaemonThreads;
 import dev.shoal.agent.transfer.LiveStats;
 import dev.shoal.agent.transfer.Transfers;
-import dev.shoal.agent.update.Updates;
 import dev.shoal.swarm.SwarmConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,7 +59,9 @@ public final class Agent implements AutoCloseable {
   private final RateLimiter downloadLimiter = new RateLimiter(0);
   private LocalApiServer localApi;
   private Transfers transfers;
-  private Updates updates;
+  private EnrolmentStore enrolments;
+  private Installs installs;
+  private ConsentOutbox consentOutbox;
   private final Clock clock;
   private BandwidthSettings savedSettings;
   private boolean savedPaused;
@@ -150,19 +155,23 @@ public final class Agent implements AutoCloseable {
     policy.addListener(this::applyRates);
     policy.addListener(l -> persistPlayerChoices());
     transfers = Transfers.start(policy, traffic, dataDir, swarmConfig, Transfers.DEFAULT_POLL);
-    updates =
-        new Updates(
+    enrolments = new EnrolmentStore(dataDir, identity, clock);
+    installs =
+        new Installs(
             dataDir,
-            identity,
-            transfers,
-            () -> policy.evaluate().downloadFromPeersAllowed(),
-            clock,
-            cacheLimitBytes());
+            new InstallJob.Collaborators(
+                enrolments,
+                transfers,
+                identity,
+                () -> policy.evaluate().downloadFromPeersAllowed(),
+                clock,
+                cacheLimitBytes(),
+                dataDir.cacheDir()));
     transfers.reseedCache();
     reporter.setCacheLimit(cacheLimitBytes());
-    updates.sendConsentRecords(consent, config.tickInterval());
-    reporter.setInstalls(
-        () -> updates.jobs().stream().map(dev.shoal.agent.update.InstallJob::status).toList());
+    consentOutbox = new ConsentOutbox(consent, enrolments);
+    consentOutbox.sendEvery(config.tickInterval());
+    reporter.setInstalls(() -> installs.jobs().stream().map(InstallJob::status).toList());
     reporter.setLiveRates(
         () -> {
           LiveStats st = transfers.stats();
@@ -177,7 +186,8 @@ public final class Agent implements AutoCloseable {
             policy,
             consent,
             reporter,
-            updates);
+            enrolments,
+            installs);
     long tick = config.tickInterval().toMillis();
     ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
   }
@@ -300,9 +310,14 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Enrolment, installs and updates. */
-  public Updates updates() {
-    return updates;
+  /** The control plane this device is enrolled with. */
+  public EnrolmentStore enrolments() {
+    return enrolments;
+  }
+
+  /** Installs and updates of games. */
+  public Installs installs() {
+    return installs;
   }
 
   public int localApiPort() {
@@ -315,8 +330,11 @@ public final class Agent implements AutoCloseable {
     if (localApi != null) {
       localApi.close();
     }
-    if (updates != null) {
-      updates.close();
+    if (consentOutbox != null) {
+      consentOutbox.close();
+    }
+    if (installs != null) {
+      installs.close();
     }
     if (transfers != null) {
       transfers.close();

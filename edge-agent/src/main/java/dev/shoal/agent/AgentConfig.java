@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * How the agent runs. Immutable; build with {@link #defaults()} and the {@code with...} methods.
+ * How the agent runs. Immutable, validated when built: {@code AgentConfig.builder().dataDir(dir)
+ * .build()}.
  *
  * @param dataDir where keys, consent log, counters and cache live (owner-only)
  * @param controlPlaneUrl https, or http only on loopback (tests, local dev)
@@ -46,7 +47,7 @@ public record AgentConfig(
     Objects.requireNonNull(defaultLimits, "defaultLimits");
     Objects.requireNonNull(powerSupplyRoot, "powerSupplyRoot");
     Objects.requireNonNull(tickInterval, "tickInterval");
-    requireSafeControlPlane(controlPlaneUrl);
+    ControlPlane.requireSafeUrl(controlPlaneUrl);
     if (localApiPort < 0 || localApiPort > 65535) {
       throw new IllegalArgumentException("localApiPort must be 0..65535, got " + localApiPort);
     }
@@ -61,108 +62,82 @@ public record AgentConfig(
     }
   }
 
-  public static AgentConfig defaults() {
-    return new AgentConfig(
-        defaultDataDir(),
-        UNCONFIGURED_CONTROL_PLANE,
-        0,
-        ZoneId.systemDefault(),
-        BandwidthSettings.DEFAULTS,
-        64 * 1024,
-        PowerProbe.LINUX_POWER_SUPPLY,
-        Duration.ofSeconds(5),
-        0);
+  /** The defaults, as a builder: set what differs, then {@link Builder#build()}. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public AgentConfig withCacheLimitBytes(long bytes) {
-    return new AgentConfig(
-        dataDir,
-        controlPlaneUrl,
-        localApiPort,
-        zone,
-        defaultLimits,
-        maxRequestBodyBytes,
-        powerSupplyRoot,
-        tickInterval,
-        bytes);
-  }
+  /** Starts from the defaults; {@link #build()} validates (IllegalArgumentException). */
+  public static final class Builder {
+    private Path dataDir = defaultDataDir();
+    private URI controlPlaneUrl = UNCONFIGURED_CONTROL_PLANE;
+    private int localApiPort;
+    private ZoneId zone = ZoneId.systemDefault();
+    private BandwidthSettings defaultLimits = BandwidthSettings.DEFAULTS;
+    private int maxRequestBodyBytes = 64 * 1024;
+    private Path powerSupplyRoot = PowerProbe.LINUX_POWER_SUPPLY;
+    private Duration tickInterval = Duration.ofSeconds(5);
+    private long cacheLimitBytes;
 
-  public AgentConfig withDataDir(Path dir) {
-    return new AgentConfig(
-        dir,
-        controlPlaneUrl,
-        localApiPort,
-        zone,
-        defaultLimits,
-        maxRequestBodyBytes,
-        powerSupplyRoot,
-        tickInterval,
-        cacheLimitBytes);
-  }
+    private Builder() {}
 
-  public AgentConfig withControlPlaneUrl(URI url) {
-    return new AgentConfig(
-        dataDir,
-        url,
-        localApiPort,
-        zone,
-        defaultLimits,
-        maxRequestBodyBytes,
-        powerSupplyRoot,
-        tickInterval,
-        cacheLimitBytes);
-  }
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
 
-  public AgentConfig withLocalApiPort(int port) {
-    return new AgentConfig(
-        dataDir,
-        controlPlaneUrl,
-        port,
-        zone,
-        defaultLimits,
-        maxRequestBodyBytes,
-        powerSupplyRoot,
-        tickInterval,
-        cacheLimitBytes);
-  }
+    public Builder controlPlaneUrl(URI url) {
+      this.controlPlaneUrl = url;
+      return this;
+    }
 
-  public AgentConfig withZone(ZoneId z) {
-    return new AgentConfig(
-        dataDir,
-        controlPlaneUrl,
-        localApiPort,
-        z,
-        defaultLimits,
-        maxRequestBodyBytes,
-        powerSupplyRoot,
-        tickInterval,
-        cacheLimitBytes);
-  }
+    public Builder localApiPort(int port) {
+      this.localApiPort = port;
+      return this;
+    }
 
-  public AgentConfig withPowerSupplyRoot(Path root) {
-    return new AgentConfig(
-        dataDir,
-        controlPlaneUrl,
-        localApiPort,
-        zone,
-        defaultLimits,
-        maxRequestBodyBytes,
-        root,
-        tickInterval,
-        cacheLimitBytes);
-  }
+    public Builder zone(ZoneId z) {
+      this.zone = z;
+      return this;
+    }
 
-  public AgentConfig withTickInterval(Duration tick) {
-    return new AgentConfig(
-        dataDir,
-        controlPlaneUrl,
-        localApiPort,
-        zone,
-        defaultLimits,
-        maxRequestBodyBytes,
-        powerSupplyRoot,
-        tick,
-        cacheLimitBytes);
+    public Builder defaultLimits(BandwidthSettings limits) {
+      this.defaultLimits = limits;
+      return this;
+    }
+
+    public Builder maxRequestBodyBytes(int bytes) {
+      this.maxRequestBodyBytes = bytes;
+      return this;
+    }
+
+    public Builder powerSupplyRoot(Path root) {
+      this.powerSupplyRoot = root;
+      return this;
+    }
+
+    public Builder tickInterval(Duration tick) {
+      this.tickInterval = tick;
+      return this;
+    }
+
+    public Builder cacheLimitBytes(long bytes) {
+      this.cacheLimitBytes = bytes;
+      return this;
+    }
+
+    public AgentConfig build() {
+      return new AgentConfig(
+          dataDir,
+          controlPlaneUrl,
+          localApiPort,
+          zone,
+          defaultLimits,
+          maxRequestBodyBytes,
+          powerSupplyRoot,
+          tickInterval,
+          cacheLimitBytes);
+    }
   }
 
   /**
@@ -184,9 +159,5 @@ public record AgentConfig(
     return xdg != null && !xdg.isBlank()
         ? Path.of(xdg, "shoal")
         : Path.of(home, ".local", "share", "shoal");
-  }
-
-  private static void requireSafeControlPlane(URI url) {
-    ControlPlane.requireSafeUrl(url);
   }
 }

@@ -86,10 +86,11 @@ class AgentTest {
     Files.writeString(bat.resolve("type"), "Battery\n");
     Files.writeString(bat.resolve("status"), "Charging\n");
     AgentConfig config =
-        AgentConfig.defaults()
-            .withDataDir(tmp.resolve("data"))
-            .withPowerSupplyRoot(sys)
-            .withTickInterval(Duration.ofMillis(50));
+        AgentConfig.builder()
+            .dataDir(tmp.resolve("data"))
+            .powerSupplyRoot(sys)
+            .tickInterval(Duration.ofMillis(50))
+            .build();
     try (Agent agent = Agent.start(config)) {
       assertThat(agent.policy().evaluate().uploadOffReasons()).doesNotContain("on battery");
       Files.writeString(ac.resolve("online"), "0\n");
@@ -102,14 +103,21 @@ class AgentTest {
 
   @Test
   void configIsValidated() {
-    AgentConfig d = AgentConfig.defaults();
-    assertThatThrownBy(() -> d.withLocalApiPort(70_000))
+    assertThatThrownBy(() -> AgentConfig.builder().localApiPort(70_000).build())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> d.withControlPlaneUrl(java.net.URI.create("http://cp.example")))
+    assertThatThrownBy(
+            () ->
+                AgentConfig.builder()
+                    .controlPlaneUrl(java.net.URI.create("http://cp.example"))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(d.withControlPlaneUrl(java.net.URI.create("http://127.0.0.1:8080")).localApiPort())
+    assertThat(
+            AgentConfig.builder()
+                .controlPlaneUrl(java.net.URI.create("http://127.0.0.1:8080"))
+                .build()
+                .localApiPort())
         .isZero();
-    assertThatThrownBy(() -> d.withTickInterval(Duration.ZERO))
+    assertThatThrownBy(() -> AgentConfig.builder().tickInterval(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -31,7 +31,7 @@ public final class RunningAgent implements AutoCloseable {
     Files.createDirectories(noPower);
     this.agent =
         Agent.start(
-            AgentConfig.defaults().withDataDir(dataDir).withPowerSupplyRoot(noPower),
+            AgentConfig.builder().dataDir(dataDir).powerSupplyRoot(noPower).build(),
             java.time.Clock.systemDefaultZone(),
             swarm);
     this.api = LocalApiFile.read(dataDir.resolve("local-api.json")).orElseThrow();

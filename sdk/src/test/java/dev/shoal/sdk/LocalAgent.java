@@ -16,7 +16,7 @@ final class LocalAgent implements AutoCloseable {
     Path noPower = dataDir.resolveSibling(dataDir.getFileName() + "-no-power-supply");
     Files.createDirectories(noPower);
     this.agent =
-        Agent.start(AgentConfig.defaults().withDataDir(dataDir).withPowerSupplyRoot(noPower));
+        Agent.start(AgentConfig.builder().dataDir(dataDir).powerSupplyRoot(noPower).build());
   }
 
   int port() {

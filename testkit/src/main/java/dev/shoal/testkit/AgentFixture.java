@@ -63,10 +63,11 @@ public final class AgentFixture implements AutoCloseable {
       Files.createDirectories(noPower);
       Agent agent =
           Agent.start(
-              AgentConfig.defaults()
-                  .withDataDir(dataDir)
-                  .withPowerSupplyRoot(noPower)
-                  .withCacheLimitBytes(cacheLimitBytes));
+              AgentConfig.builder()
+                  .dataDir(dataDir)
+                  .powerSupplyRoot(noPower)
+                  .cacheLimitBytes(cacheLimitBytes)
+                  .build());
       return new AgentFixture(dataDir, agent);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,25 +1,20 @@
 package dev.shoal.agent.cli;
 
+import dev.shoal.agent.bandwidth.ByteUnits;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** Lists the packs the agent keeps (and may share while you allow uploads). */
 @Command(
     name = "cache",
     description = "List the game update packs kept on this computer, and the cache limit.")
-final class CacheCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class CacheCommand extends AgentCommand {
 
   @Override
   public Integer call() {
-    JsonNode status = root.client().get("/v1/status");
-    PrintWriter out = spec.commandLine().getOut();
+    JsonNode status = client().get("/v1/status");
+    PrintWriter out = out();
     long total = 0;
     for (JsonNode item : status.path("cache")) {
       long bytes = item.path("bytes").asLong();

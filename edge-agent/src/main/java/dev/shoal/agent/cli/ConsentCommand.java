@@ -8,12 +8,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** {@code consent show|grant|withdraw}. */
@@ -26,18 +22,13 @@ import tools.jackson.databind.JsonNode;
       ConsentCommand.Withdraw.class
     })
 final class ConsentCommand {
-  @ParentCommand ShoalAgent root;
-
   @Command(name = "show", description = "Show your current answers.")
-  static final class Show implements Callable<Integer> {
-    @ParentCommand ConsentCommand parent;
-    @Spec CommandSpec spec;
-
+  static final class Show extends AgentCommand {
     @Override
     public Integer call() {
-      JsonNode node = parent.root.client().get("/v1/consent");
+      JsonNode node = client().get("/v1/consent");
       AgentStatus.Consent c = LocalApiClient.convert(node, AgentStatus.Consent.class);
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       out.println("download: " + describe(c.downloadFromPeers()));
       out.println("upload: " + describe(c.uploadToPeers()));
       return 0;
@@ -59,17 +50,7 @@ final class ConsentCommand {
   }
 
   @Command(name = "grant", description = "Read the consent text and say yes.")
-  static final class Grant implements Callable<Integer> {
-    @ParentCommand ConsentCommand parent;
-    @Spec CommandSpec spec;
-
-    @Option(
-        names = "--scope",
-        required = true,
-        description = "download or upload",
-        converter = ScopeConverter.class)
-    ConsentScope scope;
-
+  static final class Grant extends ScopeCommand {
     @Option(names = "--locale", description = "Language of the text (default: your system's).")
     String locale = Locale.getDefault().toLanguageTag();
 
@@ -78,7 +59,7 @@ final class ConsentCommand {
 
     @Override
     public Integer call() throws IOException {
-      LocalApiClient client = parent.root.client();
+      LocalApiClient client = client();
       JsonNode text =
           client
               .get(
@@ -87,12 +68,12 @@ final class ConsentCommand {
                       + "&locale="
                       + URLEncoder.encode(locale, StandardCharsets.UTF_8))
               .get(0);
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       out.println(text.path("text").asString());
       if (!yes) {
         out.print("Do you agree? Type yes to agree: ");
         out.flush();
-        String answer = parent.root.in().readLine();
+        String answer = root().in().readLine();
         if (answer == null || !answer.trim().equalsIgnoreCase("yes")) {
           out.println("Nothing changed: " + scope.shortName() + " stays as it was.");
           return 0;
@@ -121,30 +102,26 @@ final class ConsentCommand {
   }
 
   @Command(name = "withdraw", description = "Say no; takes effect within a second.")
-  static final class Withdraw implements Callable<Integer> {
-    @ParentCommand ConsentCommand parent;
-    @Spec CommandSpec spec;
+  static final class Withdraw extends ScopeCommand {
+    @Override
+    public Integer call() {
+      client()
+          .post(
+              "/v1/consent",
+              Map.of("scope", scope.name(), "decision", "WITHDRAWN", "askedWhere", "CLI"));
+      out().println("Withdrawn: " + scope.shortName() + " from other players is now off.");
+      return 0;
+    }
+  }
 
+  /** A command about one scope: grant and withdraw. */
+  abstract static class ScopeCommand extends AgentCommand {
     @Option(
         names = "--scope",
         required = true,
         description = "download or upload",
         converter = ScopeConverter.class)
     ConsentScope scope;
-
-    @Override
-    public Integer call() {
-      parent
-          .root
-          .client()
-          .post(
-              "/v1/consent",
-              Map.of("scope", scope.name(), "decision", "WITHDRAWN", "askedWhere", "CLI"));
-      spec.commandLine()
-          .getOut()
-          .println("Withdrawn: " + scope.shortName() + " from other players is now off.");
-      return 0;
-    }
   }
 
   /** Lets picocli report a bad scope as a usage error (exit 2). */

@@ -3,21 +3,15 @@ package dev.shoal.agent.cli;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** Enrols the running agent with a studio's control plane. */
 @Command(
     name = "enrol",
     description = "Enrol this computer with a game publisher's Shoal control plane.")
-final class EnrolCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class EnrolCommand extends AgentCommand {
 
   @Option(names = "--control-plane", required = true, description = "Control plane URL (https).")
   URI controlPlane;
@@ -36,9 +30,8 @@ final class EnrolCommand implements Callable<Integer> {
     if (region != null) {
       body.put("region", region);
     }
-    JsonNode e = root.client().post("/v1/enrolment", body);
-    spec.commandLine()
-        .getOut()
+    JsonNode e = client().post("/v1/enrolment", body);
+    out()
         .println(
             "Enrolled device "
                 + e.path("deviceId").asString()

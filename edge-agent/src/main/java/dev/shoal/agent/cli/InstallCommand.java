@@ -1,17 +1,14 @@
 package dev.shoal.agent.cli;
 
+import dev.shoal.agent.bandwidth.ByteUnits;
 import dev.shoal.agent.json.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,12 +18,9 @@ import tools.jackson.databind.JsonNode;
 @Command(
     name = "install",
     description = "Install or update a game into a directory, and show its progress.")
-final class InstallCommand implements Callable<Integer> {
+final class InstallCommand extends AgentCommand {
   /** Exit code when the install failed (the agent's error code is printed). */
   static final int FAILED = 5;
-
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
 
   @Option(names = "--product", required = true, description = "Product, e.g. mygame.")
   String product;
@@ -48,7 +42,7 @@ final class InstallCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    LocalApiClient client = root.client();
+    LocalApiClient client = client();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("product", product);
     body.put("channel", channel);
@@ -56,7 +50,7 @@ final class InstallCommand implements Callable<Integer> {
     body.put("priority", background ? "BACKGROUND" : "FOREGROUND");
     JsonNode status = client.post("/v1/installs", body);
     String id = status.path("id").asString();
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     boolean bar = !json && System.console() != null;
     while (!noWait && !isFinal(status.path("state").asString())) {
       show(status, out, bar);

@@ -1,14 +1,11 @@
 package dev.shoal.agent.cli;
 
 import dev.shoal.agent.bandwidth.BandwidthSettings;
+import dev.shoal.agent.bandwidth.ByteUnits;
 import dev.shoal.agent.bandwidth.UploadHours;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code limits show|set}. */
 @Command(
@@ -16,8 +13,6 @@ import picocli.CommandLine.Spec;
     description = "Show or change bandwidth limits.",
     subcommands = {LimitsCommand.Show.class, LimitsCommand.Set.class})
 final class LimitsCommand {
-  @ParentCommand ShoalAgent root;
-
   static void print(BandwidthSettings s, PrintWriter out) {
     out.println("upload cap:        " + ByteUnits.cap(s.uploadCapBytesPerSecond()));
     out.println("download cap:      " + ByteUnits.cap(s.downloadCapBytesPerSecond()));
@@ -32,23 +27,17 @@ final class LimitsCommand {
   }
 
   @Command(name = "show", description = "Show the current limits.")
-  static final class Show implements Callable<Integer> {
-    @ParentCommand LimitsCommand parent;
-    @Spec CommandSpec spec;
+  static final class Show extends AgentCommand {
 
     @Override
     public Integer call() {
-      print(
-          parent.root.client().get("/v1/limits", BandwidthSettings.class),
-          spec.commandLine().getOut());
+      print(client().get("/v1/limits", BandwidthSettings.class), out());
       return 0;
     }
   }
 
   @Command(name = "set", description = "Change some limits; others stay as they are.")
-  static final class Set implements Callable<Integer> {
-    @ParentCommand LimitsCommand parent;
-    @Spec CommandSpec spec;
+  static final class Set extends AgentCommand {
 
     @Option(names = "--up", description = "Upload cap, e.g. 1MB (per second); 0 = no limit.")
     String up;
@@ -72,7 +61,7 @@ final class LimitsCommand {
 
     @Override
     public Integer call() {
-      LocalApiClient client = parent.root.client();
+      LocalApiClient client = client();
       BandwidthSettings cur = client.get("/v1/limits", BandwidthSettings.class);
       BandwidthSettings next =
           new BandwidthSettings(
@@ -88,7 +77,7 @@ final class LimitsCommand {
                   : ByteUnits.parse(quietDown));
       BandwidthSettings saved =
           LocalApiClient.convert(client.put("/v1/limits", next), BandwidthSettings.class);
-      print(saved, spec.commandLine().getOut());
+      print(saved, out());
       return 0;
     }
   }

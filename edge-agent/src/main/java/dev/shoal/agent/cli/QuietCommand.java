@@ -1,20 +1,14 @@
 package dev.shoal.agent.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** What a launcher does when a game starts and stops. */
 @Command(
     name = "quiet",
     description = "Quiet mode on or off (no uploads, slow downloads while " + "a game runs).")
-final class QuietCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class QuietCommand extends AgentCommand {
 
   @Parameters(index = "0", description = "on or off")
   String state;
@@ -29,8 +23,8 @@ final class QuietCommand implements Callable<Integer> {
               throw new picocli.CommandLine.ParameterException(
                   spec.commandLine(), "quiet takes on or off, not " + state);
         };
-    root.client().post("/v1/quiet-mode", Map.of("on", on));
-    spec.commandLine().getOut().println("Quiet mode " + (on ? "on" : "off") + ".");
+    client().post("/v1/quiet-mode", Map.of("on", on));
+    out().println("Quiet mode " + (on ? "on" : "off") + ".");
     return 0;
   }
 }

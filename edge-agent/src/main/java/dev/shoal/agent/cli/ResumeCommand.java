@@ -1,24 +1,18 @@
 package dev.shoal.agent.cli;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** Lifts a pause; other reasons (no consent, battery, hours...) still apply and are shown. */
 @Command(name = "resume", description = "Resume sharing after a pause.")
-final class ResumeCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class ResumeCommand extends AgentCommand {
 
   @Override
   public Integer call() {
-    JsonNode status = root.client().post("/v1/sharing", Map.of("paused", false));
+    JsonNode status = client().post("/v1/sharing", Map.of("paused", false));
     JsonNode sharing = status.path("sharing");
-    var out = spec.commandLine().getOut();
+    var out = out();
     if (sharing.path("uploading").asBoolean()) {
       out.println("Sharing resumed.");
     } else {

@@ -2,20 +2,16 @@ package dev.shoal.agent.cli;
 
 import dev.shoal.agent.Agent;
 import dev.shoal.agent.AgentConfig;
+import dev.shoal.agent.bandwidth.ByteUnits;
+import dev.shoal.agent.controlplane.ControlPlaneException;
 import java.net.URI;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** Runs the agent in the foreground until interrupted (Ctrl+C, service stop). */
 @Command(name = "run", description = "Run the agent: local API and status page on 127.0.0.1.")
-final class RunCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class RunCommand extends AgentCommand {
 
   @Option(names = "--port", description = "Local API port; 0 picks a free one (default).")
   int port;
@@ -36,16 +32,16 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    AgentConfig config = AgentConfig.defaults().withDataDir(root.dataDir).withLocalApiPort(port);
+    AgentConfig.Builder config = AgentConfig.builder().dataDir(root().dataDir).localApiPort(port);
     if (controlPlane != null) {
-      config = config.withControlPlaneUrl(controlPlane);
+      config.controlPlaneUrl(controlPlane);
     }
     if (cacheLimit != null) {
-      config = config.withCacheLimitBytes(ByteUnits.parse(cacheLimit));
+      config.cacheLimitBytes(ByteUnits.parse(cacheLimit));
     }
     Agent agent;
     try {
-      agent = Agent.start(config);
+      agent = Agent.start(config.build());
     } catch (IllegalStateException e) {
       throw new CliException(CliException.REFUSED, e.getMessage());
     }
@@ -58,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
             },
             "shoal-agent-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    var out = spec.commandLine().getOut();
+    var out = out();
     out.println("Shoal agent running (device " + agent.identity().deviceId() + ").");
     out.println(
         "Local API: http://127.0.0.1:"
@@ -66,13 +62,11 @@ final class RunCommand implements Callable<Integer> {
             + " (token in "
             + agent.dataDir().localApiFile()
             + ")");
-    if (controlPlane != null
-        && organisation != null
-        && agent.updates().currentEnrolment().isEmpty()) {
+    if (controlPlane != null && organisation != null && agent.enrolments().current().isEmpty()) {
       try {
-        agent.updates().enrol(controlPlane, organisation, "");
+        agent.enrolments().enrol(controlPlane, organisation, "");
         out.println("Enrolled with " + controlPlane + " (" + organisation + ").");
-      } catch (dev.shoal.agent.update.UpdateException e) {
+      } catch (ControlPlaneException e) {
         out.println("Could not enrol with " + controlPlane + ": " + e.getMessage());
       }
     }

@@ -1,5 +1,6 @@
 package dev.shoal.agent.cli;
 
+import dev.shoal.agent.bandwidth.ByteUnits;
 import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.status.AgentStatus;
@@ -7,20 +8,14 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** Prints what the agent is doing: the same facts as the status page. */
 @Command(name = "status", description = "Show what the agent is doing, or open the status page.")
-final class StatusCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class StatusCommand extends AgentCommand {
 
   @Option(names = "--json", description = "Machine-readable output (the /v1/status JSON).")
   boolean json;
@@ -33,8 +28,8 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    LocalApiClient client = root.client();
-    PrintWriter out = spec.commandLine().getOut();
+    LocalApiClient client = client();
+    PrintWriter out = out();
     if (open || link) {
       String url = client.post("/v1/session", Map.of()).path("url").asString();
       out.println("Status page (link works once, for one minute): " + url);

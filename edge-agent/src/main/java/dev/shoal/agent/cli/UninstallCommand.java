@@ -1,10 +1,9 @@
 package dev.shoal.agent.cli;
 
-import dev.shoal.agent.controlplane.ControlPlane;
 import dev.shoal.agent.controlplane.Enrolment;
+import dev.shoal.agent.controlplane.EnrolmentStore;
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.identity.DeviceIdentity;
-import dev.shoal.agent.json.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
@@ -14,12 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * Removes Shoal from this computer: tells the control plane the device leaves, removes the
@@ -31,17 +26,15 @@ import picocli.CommandLine.Spec;
     description =
         "Remove Shoal: deregister this computer, remove autostart, delete all Shoal data and"
             + " cached packs (your installed games stay).")
-final class UninstallCommand implements Callable<Integer> {
-  @ParentCommand ShoalAgent root;
-  @Spec CommandSpec spec;
+final class UninstallCommand extends AgentCommand {
 
   @Option(names = "--yes", description = "Do not ask for confirmation.")
   boolean yes;
 
   @Override
   public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    Path dir = root.dataDir;
+    PrintWriter out = out();
+    Path dir = root().dataDir;
     if (!Files.isDirectory(dir)) {
       out.println("Nothing to remove: " + dir + " does not exist.");
       removeAutostart(out);
@@ -52,7 +45,7 @@ final class UninstallCommand implements Callable<Integer> {
       out.println("This removes " + dir + " (keys, settings, consent log, cached packs).");
       out.print("Type 'yes' to continue: ");
       out.flush();
-      String answer = root.in().readLine();
+      String answer = root().in().readLine();
       if (answer == null || !answer.trim().equalsIgnoreCase("yes")) {
         out.println("Nothing was removed.");
         return CliException.REFUSED;
@@ -94,9 +87,11 @@ final class UninstallCommand implements Callable<Integer> {
       return;
     }
     try {
-      Enrolment e = Json.MAPPER.readValue(Files.readString(file), Enrolment.class);
-      DeviceIdentity identity = DeviceIdentity.loadOrCreate(DataDir.open(dir));
-      new ControlPlane(e.controlPlane(), identity, Clock.systemUTC()).leave();
+      DataDir data = DataDir.open(dir);
+      EnrolmentStore store =
+          new EnrolmentStore(data, DeviceIdentity.loadOrCreate(data), Clock.systemUTC());
+      Enrolment e = store.current().orElseThrow();
+      store.client(e).leave();
       out.println("Device " + e.deviceId() + " deregistered from " + e.controlPlane() + ".");
     } catch (Exception ex) {
       out.println(

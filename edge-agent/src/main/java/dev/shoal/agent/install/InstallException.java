@@ -1,24 +1,43 @@
 package dev.shoal.agent.install;
 
+import dev.shoal.agent.controlplane.ControlPlaneException;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 
-/** An install, recovery or repair that failed, with a stable code and whether retrying may help. */
+/**
+ * Why an install, update, verify, repair or enrolment failed, with a stable code and whether
+ * retrying can help. The one failure type from the installer up to the local API, which answers
+ * with the problem of the same code.
+ */
 public final class InstallException extends Exception {
-  /** What went wrong. */
+  /** Stable error codes, shared with the local API and the SDK. */
   public enum Code {
+    /** The agent has not enrolled with a control plane yet. */
+    NOT_ENROLLED(false),
+    /** The control plane or origin could not be reached or failed, or a chunk is unavailable. */
+    NETWORK(true),
+    /** The device is not entitled to the product, or was revoked. */
+    ENTITLEMENT(false),
+    /** The channel has no release for this device. */
+    NO_RELEASE(true),
+    /**
+     * The manifest, a trust-root rotation or a torrent failed verification, or a release is for
+     * another product or channel than the installer's.
+     */
+    SIGNATURE(false),
+    /**
+     * Downloaded or installed data does not match its hashes (bad source, tampering, corruption).
+     */
+    INTEGRITY(false),
     /** The disk is full; retryable once space is freed. */
     DISK_FULL(true),
     /** A path is too long for the file system. */
     PATH_TOO_LONG(false),
-    /** A chunk or file does not match its hash (bad source, tampering, corruption). */
-    INTEGRITY(false),
-    /** A manifest path would leave the install directory. */
+    /** A manifest path would leave the install directory, or the directory is unusable. */
     UNSAFE_PATH(false),
-    /** The manifest is for another product or channel than this installer. */
-    WRONG_RELEASE(false),
-    /** A chunk could not be obtained from the source. */
-    CHUNK_UNAVAILABLE(true),
+    /** Another install of the same product and channel uses another directory. */
+    CONFLICT(false),
+    CANCELLED(false),
     /** Any other I/O failure. */
     IO(true);
 
@@ -68,5 +87,20 @@ public final class InstallException extends Exception {
       return new InstallException(Code.PATH_TOO_LONG, what + ": path too long", e);
     }
     return new InstallException(Code.IO, what + ": " + msg, e);
+  }
+
+  /** Classifies a failed control-plane call (an install's, or an enrolment's). */
+  public static InstallException fromControlPlane(ControlPlaneException e) {
+    if (e.notEntitled()) {
+      return new InstallException(Code.ENTITLEMENT, e.getMessage(), e);
+    }
+    if (e.status() == 404) {
+      return new InstallException(Code.NO_RELEASE, e.getMessage(), e);
+    }
+    if (e.status() == 401) {
+      return new InstallException(
+          Code.ENTITLEMENT, "the control plane does not accept this device: " + e.getMessage(), e);
+    }
+    return new InstallException(e.retryable() ? Code.NETWORK : Code.IO, e.getMessage(), e);
   }
 }

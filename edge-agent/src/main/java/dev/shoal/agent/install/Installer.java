@@ -132,6 +132,26 @@ public final class Installer {
   }
 
   /**
+   * Refuses another directory than the one this product/channel is installed in.
+   *
+   * @throws InstallException CONFLICT
+   */
+  void requireRecordedInstallDir() throws InstallException {
+    Optional<Path> recorded = recordedInstallDir();
+    if (recorded.isPresent() && !recorded.get().equals(installDir)) {
+      throw new InstallException(
+          Code.CONFLICT,
+          product
+              + "/"
+              + channel
+              + " is installed in "
+              + recorded.get()
+              + ", not in "
+              + installDir);
+    }
+  }
+
+  /**
    * Recovers every install that a crash interrupted (one journal each), as the agent starts.
    * Returns the install directories it could not recover, with why.
    */
@@ -170,7 +190,7 @@ public final class Installer {
   public void install(ReleaseManifest release, ChunkSource source) throws InstallException {
     if (!release.product().equals(product) || !release.channel().equals(channel)) {
       throw new InstallException(
-          Code.WRONG_RELEASE,
+          Code.SIGNATURE,
           "release is for "
               + release.product()
               + "/"
@@ -443,7 +463,7 @@ public final class Installer {
     } catch (IOException e) {
       InstallException ie = InstallException.fromIo("chunk " + id, e);
       if (ie.code() == Code.IO) {
-        throw new InstallException(Code.CHUNK_UNAVAILABLE, ie.getMessage(), e);
+        throw new InstallException(Code.NETWORK, ie.getMessage(), e); // the chunk is unavailable
       }
       throw ie;
     }

@@ -1,31 +1,26 @@
 package dev.shoal.agent.localapi;
 
+import dev.shoal.agent.controlplane.ControlPlaneException;
 import dev.shoal.agent.controlplane.Enrolment;
+import dev.shoal.agent.controlplane.EnrolmentStore;
+import dev.shoal.agent.install.InstallException;
+import dev.shoal.agent.install.InstallJob;
+import dev.shoal.agent.install.InstallRequest;
+import dev.shoal.agent.install.InstallStatus;
 import dev.shoal.agent.install.Installer;
+import dev.shoal.agent.install.Installs;
 import dev.shoal.agent.localapi.Router.Access;
-import dev.shoal.agent.update.InstallJob;
-import dev.shoal.agent.update.InstallRequest;
-import dev.shoal.agent.update.UpdateException;
-import dev.shoal.agent.update.Updates;
 import java.util.List;
 
 /**
  * {@code /v1/enrolment} and {@code /v1/installs}: only token holders (launchers, the CLI) may
  * install, since an install writes where the caller says.
  */
-final class InstallEndpoints {
+record InstallEndpoints(EnrolmentStore enrolments, Installs installs, String deviceId) {
   record EnrolmentView(
       boolean enrolled, String controlPlane, String organisation, String deviceId) {}
 
   record Verification(String id, boolean intact, List<Installer.FileProblem> problems) {}
-
-  private final Updates updates;
-  private final String deviceId;
-
-  InstallEndpoints(Updates updates, String deviceId) {
-    this.updates = updates;
-    this.deviceId = deviceId;
-  }
 
   void register(Router r) {
     r.add("GET", "/v1/enrolment", Access.TOKEN_OR_SESSION, req -> ApiResponse.json(enrolment()))
@@ -41,45 +36,50 @@ final class InstallEndpoints {
   }
 
   private EnrolmentView enrolment() {
-    return updates
-        .currentEnrolment()
+    return enrolments
+        .current()
         .map(e -> new EnrolmentView(true, e.controlPlane().toString(), e.organisation(), deviceId))
         .orElse(new EnrolmentView(false, null, null, deviceId));
   }
 
   private ApiResponse enrol(ApiRequest req) {
     Bodies.Enrol e = Bodies.enrol(req.body());
-    Enrolment done = call(() -> updates.enrol(e.controlPlane(), e.organisation(), e.region()));
+    Enrolment done;
+    try {
+      done = enrolments.enrol(e.controlPlane(), e.organisation(), e.region());
+    } catch (ControlPlaneException failed) {
+      throw problem(InstallException.fromControlPlane(failed));
+    }
     return ApiResponse.json(
         201,
         new EnrolmentView(true, done.controlPlane().toString(), done.organisation(), deviceId));
   }
 
-  private List<dev.shoal.agent.update.InstallStatus> all() {
-    return updates.jobs().stream().map(InstallJob::status).toList();
+  private List<InstallStatus> all() {
+    return installs.jobs().stream().map(InstallJob::status).toList();
   }
 
   private ApiResponse start(ApiRequest req) {
     InstallRequest r = Bodies.install(req.body());
-    InstallJob job = call(() -> updates.install(r));
+    InstallJob job = call(() -> installs.install(r));
     return ApiResponse.json(202, job.status());
   }
 
   private ApiResponse verify(ApiRequest req) {
     InstallJob job = job(req);
-    List<Installer.FileProblem> problems = call(() -> updates.verify(job.request()));
+    List<Installer.FileProblem> problems = call(() -> installs.verify(job.request()));
     return ApiResponse.json(new Verification(job.id(), problems.isEmpty(), problems));
   }
 
   private ApiResponse repair(ApiRequest req) {
     InstallJob job = job(req);
-    InstallJob repair = call(() -> updates.repair(job.request()));
+    InstallJob repair = call(() -> installs.repair(job.request()));
     return ApiResponse.json(202, repair.status());
   }
 
   private InstallJob job(ApiRequest req) {
     String id = req.pathParams().get("id");
-    return updates
+    return installs
         .job(id)
         .orElseThrow(() -> new ApiException(ProblemCode.NOT_FOUND, "no install " + id));
   }
@@ -96,14 +96,19 @@ final class InstallEndpoints {
 
   @FunctionalInterface
   private interface Call<T> {
-    T run() throws UpdateException;
+    T run() throws InstallException;
   }
 
   private static <T> T call(Call<T> c) {
     try {
       return c.run();
-    } catch (UpdateException e) {
-      throw new ApiException(ProblemCode.valueOf(e.code().name()), e.getMessage());
+    } catch (InstallException e) {
+      throw problem(e);
     }
+  }
+
+  /** The problem of the same code (the local API's codes include every install code). */
+  private static ApiException problem(InstallException e) {
+    return new ApiException(ProblemCode.valueOf(e.code().name()), e.getMessage());
   }
 }

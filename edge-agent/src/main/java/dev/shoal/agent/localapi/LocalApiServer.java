@@ -5,13 +5,14 @@ import com.sun.net.httpserver.HttpServer;
 import dev.shoal.agent.bandwidth.BandwidthPolicy;
 import dev.shoal.agent.consent.ConsentLedger;
 import dev.shoal.agent.consent.ConsentRefusedException;
+import dev.shoal.agent.controlplane.EnrolmentStore;
 import dev.shoal.agent.fs.DataDir;
+import dev.shoal.agent.install.Installs;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.Gatekeeper.Caller;
 import dev.shoal.agent.status.StatusPage;
 import dev.shoal.agent.status.StatusReporter;
 import dev.shoal.agent.threads.DaemonThreads;
-import dev.shoal.agent.update.Updates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,7 +69,8 @@ public final class LocalApiServer implements AutoCloseable {
       BandwidthPolicy policy,
       ConsentLedger consent,
       StatusReporter reporter,
-      Updates updates) {
+      EnrolmentStore enrolments,
+      Installs installs) {
     limitRequestTime();
     HttpServer http;
     try {
@@ -81,7 +83,7 @@ public final class LocalApiServer implements AutoCloseable {
     String token = s.sessions.randomToken(32);
     s.gate = new Gatekeeper(bound, token, s.sessions);
     new Endpoints(policy, consent, reporter, s.sessions, s.events, bound).register(s.router);
-    new InstallEndpoints(updates, reporter.status().deviceId()).register(s.router);
+    new InstallEndpoints(enrolments, installs, reporter.status().deviceId()).register(s.router);
     policy.addListener(l -> s.events.nudge());
     consent.addListener(r -> s.events.nudge());
     http.createContext("/", s::handle);

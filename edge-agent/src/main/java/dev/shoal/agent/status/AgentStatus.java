@@ -4,7 +4,7 @@ import dev.shoal.agent.bandwidth.BandwidthSettings;
 import dev.shoal.agent.bandwidth.PowerSource;
 import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
 import dev.shoal.agent.consent.AskedWhere;
-import dev.shoal.agent.update.InstallStatus;
+import dev.shoal.agent.install.InstallStatus;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.shoal.agent.status;
 
+import dev.shoal.agent.bandwidth.ByteUnits;
 import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
-import dev.shoal.agent.update.InstallStatus;
-import java.util.Locale;
+import dev.shoal.agent.install.InstallStatus;
 
 /**
  * The local status page: one self-contained HTML document, no external assets, plain English (other
@@ -120,10 +120,10 @@ public final class StatusPage {
     row(b, "Downloaded from the publisher's servers", d.fromOrigin(), m.fromOrigin());
     row(b, "Uploaded to other players", d.uploaded(), m.uploaded());
     b.append("</table>\n<p>Right now: downloading ")
-        .append(bytes(s.rates().downloadBytesPerSecond()))
+        .append(ByteUnits.format(s.rates().downloadBytesPerSecond()))
         .append("/s")
         .append(", uploading ")
-        .append(bytes(s.rates().uploadBytesPerSecond()))
+        .append(ByteUnits.format(s.rates().uploadBytesPerSecond()))
         .append("/s")
         .append(", connected to ")
         .append(s.rates().peers())
@@ -134,9 +134,9 @@ public final class StatusPage {
     b.append("<tr><td>")
         .append(esc(label))
         .append("</td><td>")
-        .append(bytes(today))
+        .append(ByteUnits.format(today))
         .append("</td><td>")
-        .append(bytes(month))
+        .append(ByteUnits.format(month))
         .append("</td></tr>\n");
   }
 
@@ -153,9 +153,9 @@ public final class StatusPage {
     if (a.remainingBytes() == null) {
       b.append("no limit");
     } else {
-      b.append(bytes(a.monthlyBytes()))
+      b.append(ByteUnits.format(a.monthlyBytes()))
           .append(", ")
-          .append(bytes(a.remainingBytes()))
+          .append(ByteUnits.format(a.remainingBytes()))
           .append(" left until ")
           .append(esc(a.resetsAt().toLocalDate().toString()));
     }
@@ -178,7 +178,7 @@ public final class StatusPage {
       b.append("<li>")
           .append(esc(item.name()))
           .append(" (")
-          .append(bytes(item.bytes()))
+          .append(ByteUnits.format(item.bytes()))
           .append(")</li>\n");
     }
     b.append("</ul>\n<p>Only encrypted pieces of these game files are ever shared.</p>\n");
@@ -196,9 +196,9 @@ public final class StatusPage {
           .append(esc(i.state().name().toLowerCase(java.util.Locale.ROOT)));
       if (i.bytesTotal() > 0 && !i.state().isFinal()) {
         b.append(", ")
-            .append(bytes(i.bytesDone()))
+            .append(ByteUnits.format(i.bytesDone()))
             .append(" of ")
-            .append(bytes(i.bytesTotal()))
+            .append(ByteUnits.format(i.bytesTotal()))
             .append(", ")
             .append(Math.round(100 * i.fromPeersShare()))
             .append("% from other players");
@@ -243,21 +243,10 @@ public final class StatusPage {
         .append("</script>\n");
   }
 
-  static String bytes(long n) {
-    if (n >= 1_000_000_000L) {
-      return String.format(Locale.ROOT, "%.1f GB", n / 1e9);
-    }
-    if (n >= 1_000_000L) {
-      return String.format(Locale.ROOT, "%.1f MB", n / 1e6);
-    }
-    if (n >= 1_000L) {
-      return String.format(Locale.ROOT, "%.1f kB", n / 1e3);
-    }
-    return n + " B";
-  }
-
   static String speed(long capBytesPerSecond) {
-    return capBytesPerSecond == 0 ? "no limit" : "at most " + bytes(capBytesPerSecond) + "/s";
+    return capBytesPerSecond == 0
+        ? "no limit"
+        : "at most " + ByteUnits.format(capBytesPerSecond) + "/s";
   }
 
   static String esc(String s) {

@@ -7,7 +7,7 @@ import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.consent.ConsentLedger;
 import dev.shoal.agent.consent.ConsentRecord;
 import dev.shoal.agent.consent.ConsentScope;
-import dev.shoal.agent.update.InstallStatus;
+import dev.shoal.agent.install.InstallStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

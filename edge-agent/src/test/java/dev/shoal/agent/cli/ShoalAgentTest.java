@@ -214,8 +214,13 @@ class ShoalAgentTest {
     runner.start();
     Path apiFile = other.resolve("local-api.json");
     await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(apiFile));
-    assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("Shoal agent running", "Local API: http://127.0.0.1:");
+    // The agent publishes its API file before the command prints: wait for the lines too.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("Shoal agent running", "Local API: http://127.0.0.1:"));
     ByteArrayOutputStream statusOut = new ByteArrayOutputStream();
     int exit =
         ShoalAgent.execute(

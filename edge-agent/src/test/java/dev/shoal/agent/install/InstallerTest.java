@@ -234,6 +234,6 @@ class InstallerTest {
     assertThatThrownBy(() -> other.install(V1.manifest, V1.chunks::get))
         .isInstanceOfSatisfying(
             InstallException.class,
-            e -> assertThat(e.code()).isEqualTo(InstallException.Code.WRONG_RELEASE));
+            e -> assertThat(e.code()).isEqualTo(InstallException.Code.SIGNATURE));
   }
 }

@@ -2,6 +2,7 @@ package dev.shoal.agent.localapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.agent.install.InstallException;
 import java.io.InputStream;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +22,7 @@ class OpenApiDocumentTest {
     Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) doc.get("paths");
     Router router = new Router();
     new Endpoints(null, null, null, null, null, 0).register(router);
-    new InstallEndpoints(null, null).register(router);
+    new InstallEndpoints(null, null, null).register(router);
     assertThat(router.routes()).isNotEmpty();
     for (Router.Route r : router.routes()) {
       assertThat(paths).as("path " + r.template()).containsKey(r.template());
@@ -40,6 +41,14 @@ class OpenApiDocumentTest {
                 .get("code");
     for (ProblemCode c : ProblemCode.values()) {
       assertThat((Iterable<Object>) codes.get("enum")).as("problem code").contains(c.name());
+    }
+  }
+
+  /** An install failure is answered with the problem of its own code, so each must have one. */
+  @Test
+  void everyInstallFailureCodeIsAProblemCode() {
+    for (InstallException.Code c : InstallException.Code.values()) {
+      assertThat(ProblemCode.valueOf(c.name()).retryable).as(c.name()).isEqualTo(c.retryable());
     }
   }
 }

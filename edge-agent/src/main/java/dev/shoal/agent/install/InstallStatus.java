@@ -1,4 +1,4 @@
-package dev.shoal.agent.update;
+package dev.shoal.agent.install;
 
 /**
  * A snapshot of one install, as the local API and the SDK show it.

@@ -1,8 +1,7 @@
-package dev.shoal.agent.update;
+package dev.shoal.agent.install;
 
 import dev.shoal.agent.controlplane.ControlPlane;
 import dev.shoal.agent.controlplane.ControlPlaneException;
-import dev.shoal.agent.install.ChunkSource;
 import dev.shoal.protocol.crypto.ChunkCipher;
 import dev.shoal.protocol.pack.PackLayout;
 import java.io.IOException;

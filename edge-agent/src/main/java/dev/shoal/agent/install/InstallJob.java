@@ -1,15 +1,15 @@
-package dev.shoal.agent.update;
+package dev.shoal.agent.install;
 
 import dev.shoal.agent.controlplane.ControlPlane;
 import dev.shoal.agent.controlplane.ControlPlaneException;
 import dev.shoal.agent.controlplane.Enrolment;
-import dev.shoal.agent.install.ChunkSource;
-import dev.shoal.agent.install.InstallException;
-import dev.shoal.agent.install.Installer;
+import dev.shoal.agent.controlplane.EnrolmentStore;
+import dev.shoal.agent.identity.DeviceIdentity;
+import dev.shoal.agent.install.InstallException.Code;
+import dev.shoal.agent.install.InstallStatus.State;
 import dev.shoal.agent.transfer.PackSource;
 import dev.shoal.agent.transfer.Transfer;
-import dev.shoal.agent.update.InstallStatus.State;
-import dev.shoal.agent.update.UpdateException.Code;
+import dev.shoal.agent.transfer.Transfers;
 import dev.shoal.protocol.Hex;
 import dev.shoal.protocol.crypto.KeyWrap;
 import dev.shoal.protocol.crypto.WrappedKey;
@@ -24,12 +24,15 @@ import dev.shoal.protocol.signing.TrustStore;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.swarm.Progress;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * One install or update of a product/channel, run on its own thread: prepare (trust root, signed
@@ -41,9 +44,30 @@ public final class InstallJob {
   /** How long without a verified byte before a download is reported as stalled. */
   private static final Duration STALL = Duration.ofSeconds(15);
 
+  /**
+   * What every install job works with.
+   *
+   * @param enrolments the control plane the device is enrolled with, and clients to it
+   * @param transfers the swarm engine that downloads packs and keeps them in the cache
+   * @param identity the device's keys (the content key is wrapped for its agreement key)
+   * @param peersAllowed whether downloads may use peers now (for the health shown)
+   * @param clock for the manifest's expiry
+   * @param cacheLimitBytes the cache is trimmed to this after an install
+   * @param cacheDir where the transfers keep pack files
+   */
+  public record Collaborators(
+      EnrolmentStore enrolments,
+      Transfers transfers,
+      DeviceIdentity identity,
+      BooleanSupplier peersAllowed,
+      Clock clock,
+      long cacheLimitBytes,
+      Path cacheDir) {}
+
   private final String id;
   private final InstallRequest request;
-  private final Updates owner;
+  private final Installer installer;
+  private final Collaborators with;
   private final CountDownLatch done = new CountDownLatch(1);
 
   private volatile State state = State.QUEUED;
@@ -63,11 +87,17 @@ public final class InstallJob {
   private volatile long fromPeers;
   private volatile long fromOrigin;
 
-  InstallJob(String id, InstallRequest request, Updates owner, boolean repair) {
+  InstallJob(
+      String id,
+      InstallRequest request,
+      boolean repair,
+      Installer installer,
+      Collaborators collaborators) {
     this.id = id;
     this.request = request;
-    this.owner = owner;
     this.repairRequested = repair;
+    this.installer = installer;
+    this.with = collaborators;
   }
 
   public String id() {
@@ -91,7 +121,7 @@ public final class InstallJob {
     Transfer t = transfer;
     if (t != null) {
       noteProgress(t.progress().bytesDone());
-      owner.transfers().close(t);
+      with.transfers().close(t);
     }
     if (state == State.DOWNLOADING || state == State.QUEUED) {
       state = State.PAUSED;
@@ -112,7 +142,7 @@ public final class InstallJob {
     cancelRequested = true;
     Transfer t = transfer;
     if (t != null) {
-      owner.transfers().close(t);
+      with.transfers().close(t);
     }
     if (inControlPlaneCall != null) {
       inControlPlaneCall.interrupt();
@@ -203,7 +233,7 @@ public final class InstallJob {
     if (System.nanoTime() - lastProgressAt > STALL.toNanos()) {
       return "STALLED";
     }
-    if (!owner.peersAllowed()) {
+    if (!with.peersAllowed().getAsBoolean()) {
       return "ORIGIN_ONLY";
     }
     return peers == 0 ? "NO_PEERS" : "OK";
@@ -214,17 +244,16 @@ public final class InstallJob {
   void run() {
     long started = System.nanoTime();
     try {
-      owner.awaitTurn(this);
       checkpoint();
       setState(State.PREPARING);
       Prepared p = prepare();
       if (repairRequested) {
-        repair(p.cp(), p.enrolment(), p.installer(), p.installed());
+        repair(p.cp(), p.enrolment(), p.installed());
       } else {
         update(p, started);
       }
       finish(State.COMPLETED);
-    } catch (UpdateException e) {
+    } catch (InstallException e) {
       if (e.code() == Code.CANCELLED) {
         if (!shuttingDown) {
           discardPartial();
@@ -232,7 +261,7 @@ public final class InstallJob {
         finish(State.CANCELLED);
       } else {
         error = new InstallStatus.Error(e.code().name(), e.getMessage(), e.retryable());
-        owner.log("install " + id + " of " + request.product() + " failed: " + e.getMessage());
+        log("install " + id + " of " + request.product() + " failed: " + e.getMessage());
         reportQuietly(started, e.code().name().toLowerCase(java.util.Locale.ROOT));
         finish(State.FAILED);
       }
@@ -241,36 +270,41 @@ public final class InstallJob {
       finish(State.CANCELLED);
     } catch (RuntimeException e) {
       error = new InstallStatus.Error(Code.IO.name(), "unexpected: " + e, true);
-      owner.log("install " + id + " failed unexpectedly: " + e);
+      log("install " + id + " failed unexpectedly: " + e);
       finish(State.FAILED);
     }
   }
 
   /** What an install starts from: the control plane, the trust root, what is installed now. */
   private record Prepared(
-      Enrolment enrolment,
-      ControlPlane cp,
-      TrustRoot root,
-      Installer installer,
-      Optional<ReleaseManifest> installed) {}
+      Enrolment enrolment, ControlPlane cp, TrustRoot root, Optional<ReleaseManifest> installed) {}
 
   /** Asks for root rotations, then finishes (or rolls back) an install a crash interrupted. */
-  private Prepared prepare() throws UpdateException {
-    Enrolment enrolment = owner.enrolment();
-    ControlPlane cp = owner.controlPlane(enrolment);
+  private Prepared prepare() throws InstallException {
+    Enrolment enrolment = enrolment();
+    ControlPlane cp = with.enrolments().client(enrolment);
     TrustRoot root = currentRoot(cp, enrolment);
-    Installer installer = owner.installer(request);
-    recover(installer);
-    Optional<ReleaseManifest> installed = installed(installer);
+    installer.requireRecordedInstallDir();
+    installer.recover();
+    Optional<ReleaseManifest> installed = installer.installed();
     installedVersion = installed.map(ReleaseManifest::version).orElse(null);
-    return new Prepared(enrolment, cp, root, installer, installed);
+    return new Prepared(enrolment, cp, root, installed);
+  }
+
+  private Enrolment enrolment() throws InstallException {
+    return with.enrolments()
+        .current()
+        .orElseThrow(
+            () ->
+                new InstallException(
+                    Code.NOT_ENROLLED, "this agent is not enrolled with a control plane yet"));
   }
 
   /**
    * Installs the channel's current release; when it is installed already, checks the files and
    * repairs what is wrong.
    */
-  private void update(Prepared p, long started) throws UpdateException, InterruptedException {
+  private void update(Prepared p, long started) throws InstallException, InterruptedException {
     ControlPlane cp = p.cp();
     presentEntitlementToken(cp);
     ControlPlane.ManifestResponse response =
@@ -280,48 +314,46 @@ public final class InstallJob {
     target = m;
     if (installedVersion != null && installedVersion == m.version()) {
       setState(State.VERIFYING);
-      if (!verifyInstalled(p.installer()).isEmpty()) {
-        repair(cp, p.enrolment(), p.installer(), p.installed());
+      if (!installer.verify().isEmpty()) {
+        repair(cp, p.enrolment(), p.installed());
       }
       return;
     }
     PackEntry chosen = choosePack(m, installedVersion);
     pack = chosen;
-    byte[] torrent = checkedTorrent(cp, chosen);
+    Metainfo torrent = checkedTorrent(cp, chosen);
     byte[] key = contentKey(cp, m.contentKeyId());
     checkpoint();
     download(cp, p.enrolment(), chosen, torrent);
     setState(State.INSTALLING);
     try (ChunkSource src =
         ChunkSource.fromPack(transferFile(chosen), PackLayout.of(chosen, m), key)) {
-      p.installer().install(m, src);
+      installer.install(m, src);
     } catch (IOException e) {
-      throw new UpdateException(Code.IO, "cannot read the pack: " + e.getMessage(), e);
-    } catch (InstallException e) {
-      throw fromInstall(e);
+      throw new InstallException(Code.IO, "cannot read the pack: " + e.getMessage(), e);
     }
     installedVersion = m.version();
-    owner.transfers().evict(owner.cacheLimitBytes());
+    with.transfers().evict(with.cacheLimitBytes());
     report(cp, started, "ok");
   }
 
-  private TrustRoot currentRoot(ControlPlane cp, Enrolment enrolment) throws UpdateException {
+  private TrustRoot currentRoot(ControlPlane cp, Enrolment enrolment) throws InstallException {
     TrustStore store = new TrustStore(TrustRoot.parse(enrolment.trustRootBytes()));
     int before = store.current().version();
     try {
       store.applyChain(call(() -> cp.rotations(enrolment.organisation())));
     } catch (RotationRejectedException e) {
-      throw new UpdateException(
+      throw new InstallException(
           Code.SIGNATURE, "a trust root rotation was refused: " + e.getMessage(), e);
     }
     if (store.current().version() != before) {
-      owner.saveEnrolment(enrolment.withTrustRoot(store.current().encode()));
+      with.enrolments().save(enrolment.withTrustRoot(store.current().encode()));
     }
     return store.current();
   }
 
   private ReleaseManifest verify(byte[] envelope, TrustRoot root, Long installed)
-      throws UpdateException {
+      throws InstallException {
     try {
       return ManifestVerifier.verify(
           envelope,
@@ -329,9 +361,9 @@ public final class InstallJob {
           request.product(),
           request.channel(),
           installed == null ? 0 : installed,
-          owner.now());
+          with.clock().instant());
     } catch (ManifestRejectedException e) {
-      throw new UpdateException(Code.SIGNATURE, "the manifest was refused: " + e.getMessage(), e);
+      throw new InstallException(Code.SIGNATURE, "the manifest was refused: " + e.getMessage(), e);
     }
   }
 
@@ -347,23 +379,26 @@ public final class InstallJob {
     return m.fullPack();
   }
 
-  /** The torrent must describe exactly the pack the signed manifest names (mix-and-match). */
-  private byte[] checkedTorrent(ControlPlane cp, PackEntry p) throws UpdateException {
+  /**
+   * The torrent must describe exactly the pack the signed manifest names (mix-and-match). Parsed
+   * here once; the download uses what was checked.
+   */
+  private Metainfo checkedTorrent(ControlPlane cp, PackEntry p) throws InstallException {
     byte[] bytes = call(() -> cp.torrent(p.infoHash()));
     Metainfo meta;
     try {
       meta = Metainfo.parse(bytes);
     } catch (Exception e) {
-      throw new UpdateException(Code.SIGNATURE, "the pack's torrent is malformed", e);
+      throw new InstallException(Code.SIGNATURE, "the pack's torrent is malformed", e);
     }
     if (!meta.infoHashHex().equals(p.infoHash())
         || meta.length() != p.totalSize()
         || meta.pieceLength() != p.pieceLength()
         || meta.pieceCount() != p.pieceSha256().size()) {
-      throw new UpdateException(
+      throw new InstallException(
           Code.SIGNATURE, "the torrent does not match the pack in the signed manifest");
     }
-    return bytes;
+    return meta;
   }
 
   /**
@@ -371,44 +406,38 @@ public final class InstallJob {
    * records it when it comes with a content-key request, and serves manifests only to entitled
    * devices, so the token is presented first (the key it answers with is not used).
    */
-  private void presentEntitlementToken(ControlPlane cp) throws UpdateException {
+  private void presentEntitlementToken(ControlPlane cp) throws InstallException {
     if (request.entitlementToken() != null) {
       call(() -> cp.wrappedContentKey(request.product(), null, request.entitlementToken()));
     }
   }
 
-  private byte[] contentKey(ControlPlane cp, String keyId) throws UpdateException {
+  private byte[] contentKey(ControlPlane cp, String keyId) throws InstallException {
     byte[] wrapped =
         call(() -> cp.wrappedContentKey(request.product(), keyId, request.entitlementToken()));
     try {
       WrappedKey w = WrappedKey.parse(wrapped);
       if (!w.contentKeyId().equals(keyId)) {
-        throw new UpdateException(
+        throw new InstallException(
             Code.SIGNATURE, "the control plane wrapped key " + w.contentKeyId() + ", not " + keyId);
       }
-      return KeyWrap.unwrap(w, owner.identity().agreementPrivateKey());
-    } catch (UpdateException e) {
+      return KeyWrap.unwrap(w, with.identity().agreementPrivateKey());
+    } catch (InstallException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new UpdateException(Code.INTEGRITY, "the wrapped content key does not open", e);
+      throw new InstallException(Code.INTEGRITY, "the wrapped content key does not open", e);
     }
   }
 
-  private void download(ControlPlane cp, Enrolment enrolment, PackEntry p, byte[] torrent)
-      throws UpdateException, InterruptedException {
-    String announce;
-    try {
-      announce = Metainfo.parse(torrent).announce();
-    } catch (Exception e) {
-      throw new UpdateException(Code.SIGNATURE, "the pack's torrent is malformed", e);
-    }
+  private void download(ControlPlane cp, Enrolment enrolment, PackEntry p, Metainfo torrent)
+      throws InstallException, InterruptedException {
     List<byte[]> pieces = p.pieceSha256().stream().map(Hex::decode).toList();
     PackSource source =
         new PackSource(
             packFileName(p),
-            torrent,
+            torrent.torrentBytes(),
             pieces,
-            announce,
+            torrent.announce(),
             List.of(),
             cp.originPackUrl(enrolment.passkey(), p.infoHash()));
     while (true) {
@@ -419,7 +448,7 @@ public final class InstallJob {
           continue;
         }
         setState(State.DOWNLOADING);
-        t = owner.transfers().download(source);
+        t = with.transfers().download(source);
         transfer = t;
       }
       lastProgressAt = System.nanoTime();
@@ -427,18 +456,18 @@ public final class InstallJob {
         while (true) {
           try {
             t.awaitCompletion(Duration.ofMillis(500));
-            owner.transfers().flushCounts();
+            with.transfers().flushCounts();
             fromPeers += t.bytesFromPeers();
             fromOrigin += t.bytesFromOrigin();
             // The pack stays in the cache and is seeded while uploads are allowed, also after a
             // restart, until the cache's limit evicts it.
-            owner.transfers().remember(source);
+            with.transfers().remember(source);
             return;
           } catch (TimeoutException e) {
             status(); // refresh the stall clock
           } catch (IllegalStateException e) {
             if (!t.isClosed()) {
-              throw new UpdateException(Code.NETWORK, "the download failed: " + e.getMessage(), e);
+              throw new InstallException(Code.NETWORK, "the download failed: " + e.getMessage(), e);
             }
             fromPeers += t.bytesFromPeers();
             fromOrigin += t.bytesFromOrigin();
@@ -456,17 +485,14 @@ public final class InstallJob {
     }
   }
 
-  private void repair(
-      ControlPlane cp,
-      Enrolment enrolment,
-      Installer installer,
-      Optional<ReleaseManifest> installed)
-      throws UpdateException {
+  private void repair(ControlPlane cp, Enrolment enrolment, Optional<ReleaseManifest> installed)
+      throws InstallException {
     ReleaseManifest m =
-        installed.orElseThrow(() -> new UpdateException(Code.IO, "nothing is installed to repair"));
+        installed.orElseThrow(
+            () -> new InstallException(Code.IO, "nothing is installed to repair"));
     target = m;
     setState(State.VERIFYING);
-    if (verifyInstalled(installer).isEmpty()) {
+    if (installer.verify().isEmpty()) {
       return;
     }
     byte[] key = contentKey(cp, m.contentKeyId());
@@ -481,34 +507,8 @@ public final class InstallJob {
             key)) {
       installer.repair(src);
     } catch (IOException e) {
-      throw new UpdateException(
+      throw new InstallException(
           Code.NETWORK, "repair could not fetch chunks: " + e.getMessage(), e);
-    } catch (InstallException e) {
-      throw fromInstall(e);
-    }
-  }
-
-  private List<Installer.FileProblem> verifyInstalled(Installer installer) throws UpdateException {
-    try {
-      return installer.verify();
-    } catch (InstallException e) {
-      throw fromInstall(e);
-    }
-  }
-
-  private static void recover(Installer installer) throws UpdateException {
-    try {
-      installer.recover();
-    } catch (InstallException e) {
-      throw fromInstall(e);
-    }
-  }
-
-  private static Optional<ReleaseManifest> installed(Installer installer) throws UpdateException {
-    try {
-      return installer.installed();
-    } catch (InstallException e) {
-      throw fromInstall(e);
     }
   }
 
@@ -526,27 +526,26 @@ public final class InstallJob {
               Duration.ofNanos(System.nanoTime() - startedNanos).toMillis(),
               result));
     } catch (ControlPlaneException e) {
-      owner.log("telemetry for " + releaseId + " not sent: " + e.getMessage());
+      log("telemetry for " + releaseId + " not sent: " + e.getMessage());
     }
   }
 
   private void reportQuietly(long started, String result) {
-    try {
-      report(owner.controlPlane(owner.enrolment()), started, result);
-    } catch (UpdateException e) {
-      // not enrolled: nothing to report to
-    }
+    // not enrolled: nothing to report to
+    with.enrolments()
+        .current()
+        .ifPresent(e -> report(with.enrolments().client(e), started, result));
   }
 
   private void discardPartial() {
     PackEntry p = pack;
     if (p != null) {
-      owner.transfers().discard(packFileName(p));
+      with.transfers().discard(packFileName(p));
     }
   }
 
-  private java.nio.file.Path transferFile(PackEntry p) {
-    return owner.cacheFile(packFileName(p));
+  private Path transferFile(PackEntry p) {
+    return with.cacheDir().resolve(packFileName(p));
   }
 
   static String packFileName(PackEntry p) {
@@ -554,7 +553,7 @@ public final class InstallJob {
   }
 
   /** Blocks while paused; throws when cancelled. */
-  private synchronized void checkpoint() throws UpdateException, InterruptedException {
+  private synchronized void checkpoint() throws InstallException, InterruptedException {
     while (pauseRequested && !cancelRequested) {
       if (state != State.PAUSED && state != State.QUEUED) {
         state = State.PAUSED;
@@ -562,7 +561,7 @@ public final class InstallJob {
       wait(1000);
     }
     if (cancelRequested) {
-      throw new UpdateException(Code.CANCELLED, "cancelled");
+      throw new InstallException(Code.CANCELLED, "cancelled");
     }
   }
 
@@ -576,7 +575,10 @@ public final class InstallJob {
       transfer = null;
     }
     done.countDown();
-    owner.finished(this);
+  }
+
+  static void log(String message) {
+    System.err.println("shoal-agent: " + message);
   }
 
   @FunctionalInterface
@@ -589,10 +591,10 @@ public final class InstallJob {
    * control plane that answers slowly must not hold a cancelled install), and only then: an
    * interrupt during file I/O would close the installer's channels.
    */
-  private <T> T call(Call<T> c) throws UpdateException {
+  private <T> T call(Call<T> c) throws InstallException {
     synchronized (this) {
       if (cancelRequested) {
-        throw new UpdateException(Code.CANCELLED, "cancelled");
+        throw new InstallException(Code.CANCELLED, "cancelled");
       }
       inControlPlaneCall = Thread.currentThread();
     }
@@ -600,9 +602,9 @@ public final class InstallJob {
       return c.run();
     } catch (ControlPlaneException e) {
       if (cancelRequested) {
-        throw new UpdateException(Code.CANCELLED, "cancelled");
+        throw new InstallException(Code.CANCELLED, "cancelled");
       }
-      throw fromControlPlane(e);
+      throw InstallException.fromControlPlane(e);
     } finally {
       synchronized (this) {
         inControlPlaneCall = null;
@@ -611,33 +613,5 @@ public final class InstallJob {
         }
       }
     }
-  }
-
-  static UpdateException fromControlPlane(ControlPlaneException e) {
-    if (e.notEntitled()) {
-      return new UpdateException(Code.ENTITLEMENT, e.getMessage(), e);
-    }
-    if (e.status() == 404) {
-      return new UpdateException(Code.NO_RELEASE, e.getMessage(), e);
-    }
-    if (e.status() == 401) {
-      return new UpdateException(
-          Code.ENTITLEMENT, "the control plane does not accept this device: " + e.getMessage(), e);
-    }
-    return new UpdateException(e.retryable() ? Code.NETWORK : Code.IO, e.getMessage(), e);
-  }
-
-  static UpdateException fromInstall(InstallException e) {
-    Code c =
-        switch (e.code()) {
-          case DISK_FULL -> Code.DISK_FULL;
-          case PATH_TOO_LONG -> Code.PATH_TOO_LONG;
-          case INTEGRITY -> Code.INTEGRITY;
-          case UNSAFE_PATH -> Code.UNSAFE_PATH;
-          case WRONG_RELEASE -> Code.SIGNATURE;
-          case CHUNK_UNAVAILABLE -> Code.NETWORK;
-          case IO -> Code.IO;
-        };
-    return new UpdateException(c, e.getMessage(), e);
   }
 }

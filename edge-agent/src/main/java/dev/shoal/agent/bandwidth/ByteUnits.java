@@ -1,18 +1,18 @@
-package dev.shoal.agent.cli;
+package dev.shoal.agent.bandwidth;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses and prints sizes and rates the way players write them: 2MB, 500kB/s, 20GB, 0. */
-final class ByteUnits {
+public final class ByteUnits {
   private static final Pattern SIZE =
       Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]i?b?|b)?(/s)?", Pattern.CASE_INSENSITIVE);
 
   private ByteUnits() {}
 
   /** "0", "none", "unlimited" mean 0 (no limit); decimal units, KiB/MiB/GiB binary. */
-  static long parse(String text) {
+  public static long parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     if (t.equals("unlimited") || t.equals("none") || t.equals("no-limit")) {
       return 0;
@@ -37,7 +37,7 @@ final class ByteUnits {
     };
   }
 
-  static String format(long n) {
+  public static String format(long n) {
     if (n >= 1_000_000_000L) {
       return String.format(Locale.ROOT, "%.1f GB", n / 1e9);
     }
@@ -50,7 +50,7 @@ final class ByteUnits {
     return n + " B";
   }
 
-  static String cap(long bytesPerSecond) {
+  public static String cap(long bytesPerSecond) {
     return bytesPerSecond == 0 ? "no limit" : format(bytesPerSecond) + "/s";
   }
 }

@@ -1,4 +1,4 @@
-package dev.shoal.agent.update;
+package dev.shoal.agent.install;
 
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.shoal.controlplane.entitlement;
 
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.product.Products;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -9,10 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -103,10 +102,7 @@ public class Entitlements {
             .param(productId)
             .query(byte[].class)
             .optional()
-            .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.FORBIDDEN, "This product takes no entitlement tokens"));
+            .orElseThrow(() -> new Refusal.Forbidden("This product takes no entitlement tokens"));
     EntitlementTokens.Claims claims =
         EntitlementTokens.verify(token, publicKey, slug, Instant.now(), json);
     devices.linkPlayer(device.id(), claims.player());
@@ -124,8 +120,7 @@ public class Entitlements {
       devices
           .find(deviceId)
           .filter(d -> d.organisationId().equals(organisationId))
-          .orElseThrow(
-              () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No device " + deviceId));
+          .orElseThrow(() -> new Refusal.NotFound("No device " + deviceId));
     }
     return jdbc.sql(
             "insert into entitlements (product_id, device_id, player, source) values (?, ?, ?,"

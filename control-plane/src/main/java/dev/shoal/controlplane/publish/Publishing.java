@@ -1,6 +1,7 @@
 package dev.shoal.controlplane.publish;
 
 import dev.shoal.controlplane.config.ShoalProperties;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.controlplane.release.ManifestSigner;
 import dev.shoal.controlplane.release.ReleasePipeline;
 import dev.shoal.controlplane.release.Releases;
@@ -18,12 +19,10 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Publishing, staged rollout, pause, rollback, and keeping published manifests fresh. A device's
@@ -77,11 +76,10 @@ public class Publishing {
   public void widen(UUID organisationId, UUID id, int rollout) {
     Releases.Release release = releases.get(organisationId, id);
     if (release.publishedAt() == null) {
-      throw new ResponseStatusException(HttpStatus.CONFLICT, "Publish the release first");
+      throw new Refusal.Conflict("Publish the release first");
     }
     if (rollout < release.rollout()) {
-      throw new ResponseStatusException(
-          HttpStatus.CONFLICT,
+      throw new Refusal.Conflict(
           "A rollout only widens: it is at " + release.rollout() + "%; pause or roll back instead");
     }
     jdbc.sql("update releases set rollout = ? where id = ?").params(rollout, id).update();
@@ -102,9 +100,7 @@ public class Publishing {
         releases
             .byVersion(channelId, targetVersion)
             .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.NOT_FOUND, "No version " + targetVersion + " in " + channel));
+                () -> new Refusal.NotFound("No version " + targetVersion + " in " + channel));
     UUID id =
         transaction.execute(
             status -> insertRollback(organisationId, channelId, target, targetVersion));
@@ -232,8 +228,6 @@ public class Publishing {
         .optional()
         .orElseThrow(
             () ->
-                new ResponseStatusException(
-                    HttpStatus.NOT_FOUND,
-                    "No channel '" + channel + "' in product '" + product + "'"));
+                new Refusal.NotFound("No channel '" + channel + "' in product '" + product + "'"));
   }
 }

@@ -3,6 +3,7 @@ package dev.shoal.controlplane.release;
 import dev.shoal.controlplane.config.PublicUrls;
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.keys.ContentKeys;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.controlplane.upload.Uploads;
 import dev.shoal.protocol.crypto.ChunkCipher;
 import dev.shoal.protocol.manifest.PackEntry;
@@ -30,11 +31,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Turns a sealed upload into a signed release, on one background thread with a bounded queue. Files
@@ -113,8 +112,7 @@ public class ReleasePipeline implements DisposableBean {
       executor.execute(() -> run(id, organisationId, target, build, displayVersion, queuedAt));
     } catch (RejectedExecutionException e) {
       fail(id, "The release queue is full; try again later");
-      throw new ResponseStatusException(
-          HttpStatus.SERVICE_UNAVAILABLE, "The release queue is full; try again later");
+      throw new Refusal.Busy("The release queue is full; try again later");
     }
     return id;
   }
@@ -129,9 +127,7 @@ public class ReleasePipeline implements DisposableBean {
         .optional()
         .orElseThrow(
             () ->
-                new ResponseStatusException(
-                    HttpStatus.NOT_FOUND,
-                    "No channel '" + channel + "' in product '" + product + "'"));
+                new Refusal.NotFound("No channel '" + channel + "' in product '" + product + "'"));
   }
 
   private void run(

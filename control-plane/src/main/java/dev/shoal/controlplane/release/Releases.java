@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.release;
 
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.SignedEnvelope;
@@ -7,10 +8,8 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Reads releases and their packs, always scoped to an organisation (or, for devices, a product).
@@ -117,8 +116,7 @@ public class Releases {
                 .single()
             == 1;
     if (!exists) {
-      throw new ResponseStatusException(
-          HttpStatus.NOT_FOUND, "No channel '" + channel + "' in product '" + product + "'");
+      throw new Refusal.NotFound("No channel '" + channel + "' in product '" + product + "'");
     }
     return jdbc.sql(
             VIEW
@@ -144,10 +142,7 @@ public class Releases {
         .params(id, organisationId)
         .query(Release.class)
         .optional()
-        .orElseThrow(
-            () ->
-                new ResponseStatusException(
-                    HttpStatus.NOT_FOUND, "No finished release " + id + " (see its state)"));
+        .orElseThrow(() -> new Refusal.NotFound("No finished release " + id + " (see its state)"));
   }
 
   public Optional<Release> byVersion(UUID channelId, long version) {
@@ -223,7 +218,7 @@ public class Releases {
         .optional();
   }
 
-  private static ResponseStatusException notFound(UUID id) {
-    return new ResponseStatusException(HttpStatus.NOT_FOUND, "No release " + id);
+  private static Refusal.NotFound notFound(UUID id) {
+    return new Refusal.NotFound("No release " + id);
   }
 }

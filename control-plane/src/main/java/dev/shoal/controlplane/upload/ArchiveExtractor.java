@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.upload;
 
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.FileModes;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -18,8 +19,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Unpacks an uploaded tar (optionally gzip-compressed) or zip into a directory, streaming. Refuses
@@ -150,8 +149,7 @@ final class ArchiveExtractor {
       while ((n = in.read(buffer)) > 0) {
         written += n;
         if (written > maxBytes) {
-          throw new ResponseStatusException(
-              HttpStatus.PAYLOAD_TOO_LARGE,
+          throw new Refusal.TooLarge(
               "The archive unpacks to more than shoal.upload.max-bytes (" + maxBytes + " bytes)");
         }
         writeOrFail(out, buffer, n);
@@ -179,8 +177,8 @@ final class ArchiveExtractor {
     String path;
     try {
       path = UploadPaths.check(name);
-    } catch (ResponseStatusException e) {
-      throw bad(e.getReason());
+    } catch (Refusal.Invalid e) {
+      throw bad(e.getMessage());
     }
     String key = path.toLowerCase(Locale.ROOT);
     if (files.contains(key)) {
@@ -258,7 +256,7 @@ final class ArchiveExtractor {
     }
   }
 
-  private static ResponseStatusException bad(String why) {
-    return new ResponseStatusException(HttpStatus.BAD_REQUEST, "Bad archive: " + why);
+  private static Refusal.Invalid bad(String why) {
+    return new Refusal.Invalid("Bad archive: " + why);
   }
 }

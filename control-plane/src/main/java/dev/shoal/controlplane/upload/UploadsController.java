@@ -1,6 +1,7 @@
 package dev.shoal.controlplane.upload;
 
 import dev.shoal.controlplane.identity.Caller;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -19,7 +19,6 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Build uploads, streamed. A client that lost its connection asks how much arrived ({@code HEAD} or
@@ -115,14 +114,13 @@ class UploadsController {
     }
     Matcher m = CONTENT_RANGE.matcher(header.trim());
     if (!m.matches()) {
-      throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST, "Content-Range must be 'bytes <first>-<last>/<total or *>'");
+      throw new Refusal.Invalid("Content-Range must be 'bytes <first>-<last>/<total or *>'");
     }
     long start = Long.parseLong(m.group(1));
     long end = Long.parseLong(m.group(2));
     Long total = m.group(3).equals("*") ? null : Long.parseLong(m.group(3));
     if (end < start || (total != null && end >= total)) {
-      throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Content-Range is inconsistent");
+      throw new Refusal.Invalid("Content-Range is inconsistent");
     }
     return new Uploads.Range(start, end, total);
   }

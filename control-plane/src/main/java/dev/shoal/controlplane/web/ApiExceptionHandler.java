@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.web;
 
+import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.refusal.Refusal.FieldProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -26,17 +28,16 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
- * Turns every exception Spring MVC sees into {@code application/problem+json}. A client error is
- * logged at WARN with its path and no stack trace; a server error is logged with its stack trace,
- * and the client gets only a reference to find it in the log.
+ * Turns every exception Spring MVC sees into {@code application/problem+json}: the one place where
+ * the services' {@link Refusal}s become HTTP statuses. A client error is logged at WARN with its
+ * path and no stack trace; a server error is logged with its stack trace, and the client gets only
+ * a reference to find it in the log.
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
   static final URI VALIDATION_TYPE = URI.create("urn:shoal:problem:validation");
-
-  record FieldProblem(String field, String message) {}
 
   @Override
   protected ResponseEntity<Object> handleMethodArgumentNotValid(
@@ -87,6 +88,35 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     return mismatch.getPath().stream()
         .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
         .collect(Collectors.joining("."));
+  }
+
+  @ExceptionHandler(Refusal.class)
+  ResponseEntity<Object> refused(Refusal refusal, WebRequest request) {
+    HttpStatus status = statusOf(refusal);
+    ProblemDetail problem =
+        refusal instanceof Refusal.Invalid invalid && !invalid.fieldProblems().isEmpty()
+            ? invalidFields(status, invalid.fieldProblems())
+            : ProblemDetail.forStatusAndDetail(status, refusal.getMessage());
+    return handleExceptionInternal(refusal, problem, new HttpHeaders(), status, request);
+  }
+
+  static HttpStatus statusOf(Refusal refusal) {
+    if (refusal instanceof Refusal.NotFound) {
+      return HttpStatus.NOT_FOUND;
+    } else if (refusal instanceof Refusal.Conflict) {
+      return HttpStatus.CONFLICT;
+    } else if (refusal instanceof Refusal.Invalid) {
+      return HttpStatus.BAD_REQUEST;
+    } else if (refusal instanceof Refusal.Forbidden) {
+      return HttpStatus.FORBIDDEN;
+    } else if (refusal instanceof Refusal.Unauthenticated) {
+      return HttpStatus.UNAUTHORIZED;
+    } else if (refusal instanceof Refusal.TooLarge) {
+      return HttpStatus.PAYLOAD_TOO_LARGE;
+    } else if (refusal instanceof Refusal.Busy) {
+      return HttpStatus.SERVICE_UNAVAILABLE;
+    }
+    throw new IllegalStateException("A refusal without a status: " + refusal.getClass());
   }
 
   // Let Spring Security's filters answer these with 401/403.

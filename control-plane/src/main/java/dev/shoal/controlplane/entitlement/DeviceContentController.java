@@ -5,8 +5,8 @@ import dev.shoal.controlplane.device.DeviceAttribute;
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.keys.ContentKeys;
 import dev.shoal.controlplane.product.Products;
-import dev.shoal.controlplane.publish.Publishing;
 import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.release.Publishing;
 import dev.shoal.controlplane.release.Releases;
 import dev.shoal.protocol.crypto.KeyWrap;
 import dev.shoal.protocol.crypto.WrappedKey;
@@ -90,7 +90,7 @@ class DeviceContentController {
       @PathVariable String slug, @PathVariable String channel, HttpServletRequest request) {
     Devices.Device device = DeviceAttribute.of(request);
     Products.Product product = entitledProduct(device, slug);
-    UUID channelId = publishing.channelId(device.organisationId(), product.slug(), channel);
+    UUID channelId = releases.channel(device.organisationId(), product.slug(), channel).channelId();
     Releases.Release release =
         publishing
             .forDevice(channelId, device.id())

@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.apikey;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.refusal.Refusal;
@@ -62,7 +64,7 @@ class ApiKeysController {
   @DeleteMapping("/{id}")
   ResponseEntity<Void> revoke(Caller caller, @PathVariable UUID id) {
     if (!apiKeys.revoke(caller.organisationId(), id)) {
-      throw new Refusal.NotFound("No API key " + id);
+      throw new Refusal(NOT_FOUND, "No API key " + id);
     }
     return ResponseEntity.noContent().build();
   }

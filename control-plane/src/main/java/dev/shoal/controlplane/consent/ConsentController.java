@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.consent;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.device.DeviceAttribute;
 import dev.shoal.controlplane.device.Devices;
@@ -67,7 +69,7 @@ class ConsentController {
     Devices.Device device = DeviceAttribute.of(request);
     ConsentRecords.ConsentRecord record = records.parse(body, Instant.now());
     if (!record.deviceId().equals(device.id())) {
-      throw new Refusal.Forbidden("deviceId is not the device that signed this request");
+      throw new Refusal(FORBIDDEN, "deviceId is not the device that signed this request");
     }
     Consents.Outcome outcome = consents.store(device, record);
     return ResponseEntity.status(outcome.created() ? HttpStatus.CREATED : HttpStatus.OK)

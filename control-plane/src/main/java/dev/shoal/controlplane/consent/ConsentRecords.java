@@ -79,10 +79,10 @@ final class ConsentRecords {
     try {
       node = reader.readTree(body);
     } catch (JacksonException e) {
-      throw Refusal.Invalid.field("body", "must be one JSON object without duplicate keys");
+      throw Refusal.invalidField("body", "must be one JSON object without duplicate keys");
     }
     if (node == null || !node.isObject()) {
-      throw Refusal.Invalid.field("body", "must be a JSON object");
+      throw Refusal.invalidField("body", "must be a JSON object");
     }
     List<FieldProblem> problems = new ArrayList<>();
     for (String name : node.propertyNames()) {
@@ -123,7 +123,7 @@ final class ConsentRecords {
       }
     }
     if (!problems.isEmpty()) {
-      throw Refusal.Invalid.fields(dedupe(problems));
+      throw Refusal.invalidFields(dedupe(problems));
     }
     return new ConsentRecord(
         deviceId, scope, decision, at, askedWhere, textId, textVersion, textLocale, textSha256);

@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.consent;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+
 import dev.shoal.controlplane.consent.ConsentRecords.ConsentRecord;
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.refusal.Refusal;
@@ -85,7 +87,8 @@ class Consents {
               .query(StoredConsentRecord.class)
               .single();
       if (!sameAnswer(existing, r)) {
-        throw new Refusal.Conflict(
+        throw new Refusal(
+            CONFLICT,
             "A different record for this device, scope, time and decision is already stored");
       }
       return new Outcome(existing, false);

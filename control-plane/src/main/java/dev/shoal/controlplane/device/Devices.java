@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.device;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.keys.MasterKey;
 import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.refusal.Refusal;
@@ -88,14 +91,14 @@ public class Devices {
     UUID organisationId =
         organisations
             .findBySlug(organisation)
-            .orElseThrow(() -> new Refusal.NotFound("No organisation '" + organisation + "'"))
+            .orElseThrow(() -> new Refusal(NOT_FOUND, "No organisation '" + organisation + "'"))
             .id();
     String id = deviceId(signingKey);
     Optional<Device> existing = find(id);
     if (existing.isPresent()
         && (existing.get().revokedAt() != null
             || !existing.get().organisationId().equals(organisationId))) {
-      throw new Refusal.Forbidden("This device may not enrol");
+      throw new Refusal(FORBIDDEN, "This device may not enrol");
     }
     String passkey = HexFormat.of().formatHex(random(20));
     jdbc.sql(

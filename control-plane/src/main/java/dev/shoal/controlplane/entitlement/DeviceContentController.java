@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.config.PublicUrls;
 import dev.shoal.controlplane.device.DeviceAttribute;
 import dev.shoal.controlplane.device.Devices;
@@ -94,7 +97,7 @@ class DeviceContentController {
     Releases.Release release =
         publishing
             .forDevice(channelId, device.id())
-            .orElseThrow(() -> new Refusal.NotFound("No release for this device on " + channel));
+            .orElseThrow(() -> new Refusal(NOT_FOUND, "No release for this device on " + channel));
     // The release id names the release in the device's telemetry report; the manifest itself
     // carries product, channel and version only.
     return ResponseEntity.ok()
@@ -126,7 +129,7 @@ class DeviceContentController {
         body != null && body.contentKeyId() != null
             ? contentKeys
                 .find(product.id(), body.contentKeyId())
-                .orElseThrow(() -> new Refusal.NotFound("No such content key"))
+                .orElseThrow(() -> new Refusal(NOT_FOUND, "No such content key"))
             : contentKeys.current(product.id());
     WrappedKey wrapped =
         KeyWrap.wrap(key.key(), key.keyId(), X25519.publicKey(device.agreementKey()));
@@ -146,7 +149,7 @@ class DeviceContentController {
     Releases.Pack pack =
         releases
             .pack(infoHash.toLowerCase(java.util.Locale.ROOT))
-            .orElseThrow(() -> new Refusal.NotFound("No such pack"));
+            .orElseThrow(() -> new Refusal(NOT_FOUND, "No such pack"));
     if (!entitlements.isEntitled(device, pack.productId())) {
       throw notEntitled();
     }
@@ -165,7 +168,7 @@ class DeviceContentController {
     return product;
   }
 
-  private static Refusal.Forbidden notEntitled() {
-    return new Refusal.Forbidden("This device is not entitled");
+  private static Refusal notEntitled() {
+    return new Refusal(FORBIDDEN, "This device is not entitled");
   }
 }

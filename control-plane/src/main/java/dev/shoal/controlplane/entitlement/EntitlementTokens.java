@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+
 import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.signing.Ed25519;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +90,7 @@ final class EntitlementTokens {
     return value != null && value.isString() ? value.asString() : null;
   }
 
-  private static Refusal.Forbidden refused(String why) {
-    return new Refusal.Forbidden("Entitlement token refused: " + why);
+  private static Refusal refused(String why) {
+    return new Refusal(FORBIDDEN, "Entitlement token refused: " + why);
   }
 }

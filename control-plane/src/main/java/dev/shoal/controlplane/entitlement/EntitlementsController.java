@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.signing.Ed25519;
@@ -45,7 +48,7 @@ class EntitlementsController {
   ResponseEntity<Entitlements.Entitlement> grant(
       Caller caller, @PathVariable String slug, @Valid @RequestBody Grant request) {
     if ((request.deviceId() == null) == (request.player() == null)) {
-      throw new Refusal.Invalid("Give exactly one of deviceId and player");
+      throw new Refusal(INVALID, "Give exactly one of deviceId and player");
     }
     Entitlements.Entitlement e =
         entitlements.grant(caller.organisationId(), slug, request.deviceId(), request.player());
@@ -64,7 +67,7 @@ class EntitlementsController {
   @DeleteMapping("/api/v1/products/{slug}/entitlements/{id}")
   ResponseEntity<Void> revoke(Caller caller, @PathVariable String slug, @PathVariable UUID id) {
     if (!entitlements.revoke(caller.organisationId(), slug, id)) {
-      throw new Refusal.NotFound("No entitlement " + id);
+      throw new Refusal(NOT_FOUND, "No entitlement " + id);
     }
     return ResponseEntity.noContent().build();
   }
@@ -77,7 +80,7 @@ class EntitlementsController {
     try {
       Ed25519.publicKey(raw);
     } catch (IllegalArgumentException e) {
-      throw new Refusal.Invalid("Not an Ed25519 public key");
+      throw new Refusal(INVALID, "Not an Ed25519 public key");
     }
     entitlements.registerKey(caller.organisationId(), slug, raw);
     return ResponseEntity.noContent().build();

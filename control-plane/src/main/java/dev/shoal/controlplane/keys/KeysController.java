@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.keys;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.organisation.Organisation;
 import dev.shoal.controlplane.organisation.Organisations;
@@ -81,6 +83,6 @@ class KeysController {
   private Organisation organisation(String slug) {
     return organisations
         .findBySlug(slug)
-        .orElseThrow(() -> new Refusal.NotFound("No organisation " + slug));
+        .orElseThrow(() -> new Refusal(NOT_FOUND, "No organisation " + slug));
   }
 }

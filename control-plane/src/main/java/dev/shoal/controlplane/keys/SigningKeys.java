@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The organisation's release signing keys (Ed25519) and the chain of trust roots over them. The
@@ -25,13 +24,11 @@ public class SigningKeys {
   private static final long LOCK_SPACE = 0x5349474EL;
 
   private final JdbcClient jdbc;
-  private final MasterKey masterKey;
-  private final TransactionTemplate transaction;
+  private final KeyVault vault;
 
-  SigningKeys(JdbcClient jdbc, MasterKey masterKey, TransactionTemplate transaction) {
+  SigningKeys(JdbcClient jdbc, KeyVault vault) {
     this.jdbc = jdbc;
-    this.masterKey = masterKey;
-    this.transaction = transaction;
+    this.vault = vault;
   }
 
   /** A signing key in use: its id (as in manifests) and the pair. */
@@ -44,15 +41,17 @@ public class SigningKeys {
 
   /** The organisation's live signing key, making the first key and trust root if needed. */
   public SigningKey current(UUID organisationId) {
-    return live(organisationId)
-        .orElseGet(() -> transaction.execute(s -> liveOrCreate(organisationId)));
+    return vault.current(
+        LOCK_SPACE, organisationId, () -> live(organisationId), () -> first(organisationId));
   }
 
   /** Retires the live key and returns the new one; the new trust root is stored with it. */
   public SigningKey rotate(UUID organisationId) {
-    return transaction.execute(
-        status -> {
-          SigningKey old = liveOrCreate(organisationId);
+    return vault.locked(
+        LOCK_SPACE,
+        organisationId,
+        () -> {
+          SigningKey old = live(organisationId).orElseGet(() -> first(organisationId));
           SignedRoot previous = latestRoot(organisationId).orElseThrow();
           jdbc.sql("update signing_keys set retired_at = now() where key_id = ?")
               .param(old.keyId())
@@ -87,15 +86,8 @@ public class SigningKeys {
         .list();
   }
 
-  private SigningKey liveOrCreate(UUID organisationId) {
-    jdbc.sql("select pg_advisory_xact_lock(?, hashtext(?))")
-        .params((int) LOCK_SPACE, organisationId.toString())
-        .query()
-        .singleRow();
-    Optional<SigningKey> live = live(organisationId);
-    if (live.isPresent()) {
-      return live.get();
-    }
+  /** The first key and trust root (version 1, one key, threshold 1, self-signed). */
+  private SigningKey first(UUID organisationId) {
     SigningKey key = insertKey(organisationId);
     TrustRoot root = TrustRoot.of(1, 1, null, key.pair().getPublic());
     insertRoot(organisationId, root, SignedEnvelope.sign(root.encode(), key.pair()));
@@ -120,7 +112,7 @@ public class SigningKeys {
     jdbc.sql(
             "insert into signing_keys (id, organisation_id, key_id, public_key, private_sealed)"
                 + " values (?, ?, ?, ?, ?)")
-        .params(id, organisationId, keyId, raw, masterKey.seal(id, pair.getPrivate().getEncoded()))
+        .params(id, organisationId, keyId, raw, vault.seal(id, pair.getPrivate().getEncoded()))
         .update();
     return new SigningKey(keyId, pair);
   }
@@ -135,7 +127,7 @@ public class SigningKeys {
 
   private SigningKey open(Row row) {
     PublicKey publicKey = Ed25519.publicKey(row.publicKey());
-    byte[] pkcs8 = masterKey.open(row.id(), row.privateSealed());
+    byte[] pkcs8 = vault.open(row.id(), row.privateSealed());
     return new SigningKey(row.keyId(), new KeyPair(publicKey, Ed25519.privateKey(pkcs8)));
   }
 }

@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.origin;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.UNAUTHENTICATED;
+
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.entitlement.Entitlements;
 import dev.shoal.controlplane.refusal.Refusal;
@@ -40,12 +43,12 @@ class OriginController {
     Devices.Device device =
         devices
             .byPasskey(passkey)
-            .orElseThrow(() -> new Refusal.Unauthenticated("Unknown passkey"));
+            .orElseThrow(() -> new Refusal(UNAUTHENTICATED, "Unknown passkey"));
     Releases.Pack pack =
         releases
             .pack(infoHash.toLowerCase(Locale.ROOT))
             .filter(p -> entitlements.isEntitled(device, p.productId()))
-            .orElseThrow(() -> new Refusal.Forbidden("No such pack, or not entitled to it"));
+            .orElseThrow(() -> new Refusal(FORBIDDEN, "No such pack, or not entitled to it"));
     Path file = Path.of(pack.path());
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException("Pack file missing: " + file);

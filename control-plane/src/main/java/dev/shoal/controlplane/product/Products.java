@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.product;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.refusal.Refusal;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -37,7 +40,7 @@ public class Products {
           .query(Product.class)
           .single();
     } catch (DuplicateKeyException e) {
-      throw new Refusal.Conflict("Product '" + slug + "' exists");
+      throw new Refusal(CONFLICT, "Product '" + slug + "' exists");
     }
   }
 
@@ -56,7 +59,7 @@ public class Products {
         .params(organisationId, slug)
         .query(Product.class)
         .optional()
-        .orElseThrow(() -> new Refusal.NotFound("No product '" + slug + "'"));
+        .orElseThrow(() -> new Refusal(NOT_FOUND, "No product '" + slug + "'"));
   }
 
   public Channel createChannel(UUID organisationId, String productSlug, String name) {
@@ -68,7 +71,7 @@ public class Products {
           .query(Channel.class)
           .single();
     } catch (DuplicateKeyException e) {
-      throw new Refusal.Conflict("Channel '" + name + "' exists in product '" + productSlug + "'");
+      throw new Refusal(CONFLICT, "Channel '" + name + "' exists in product '" + productSlug + "'");
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.release;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.ReleaseManifest;
@@ -60,10 +63,11 @@ public class Publishing {
   public void widen(UUID organisationId, UUID id, int rollout) {
     Releases.Release release = releases.get(organisationId, id);
     if (release.publishedAt() == null) {
-      throw new Refusal.Conflict("Publish the release first");
+      throw new Refusal(CONFLICT, "Publish the release first");
     }
     if (rollout < release.rollout()) {
-      throw new Refusal.Conflict(
+      throw new Refusal(
+          CONFLICT,
           "A rollout only widens: it is at " + release.rollout() + "%; pause or roll back instead");
     }
     releases.rollout(id, rollout);
@@ -84,7 +88,7 @@ public class Publishing {
         releases
             .byVersion(where.channelId(), targetVersion)
             .orElseThrow(
-                () -> new Refusal.NotFound("No version " + targetVersion + " in " + channel));
+                () -> new Refusal(NOT_FOUND, "No version " + targetVersion + " in " + channel));
     UUID id =
         transaction.execute(status -> insertRollback(organisationId, where, target, targetVersion));
     events.publishEvent(new ReleasePublished(id));

@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.release;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.BUSY;
+
 import dev.shoal.controlplane.config.PublicUrls;
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.keys.ContentKeys;
@@ -100,7 +102,7 @@ public class ReleasePipeline implements DisposableBean {
       executor.execute(() -> run(run, queuedAt));
     } catch (RejectedExecutionException e) {
       releases.fail(id, "The release queue is full; try again later");
-      throw new Refusal.Busy("The release queue is full; try again later");
+      throw new Refusal(BUSY, "The release queue is full; try again later");
     }
     return id;
   }

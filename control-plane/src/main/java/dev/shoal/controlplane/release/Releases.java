@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.release;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.controlplane.release.ManifestSigner.Signed;
 import dev.shoal.protocol.manifest.ManifestCodec;
@@ -139,7 +141,8 @@ public class Releases {
         .params(id, organisationId)
         .query(Release.class)
         .optional()
-        .orElseThrow(() -> new Refusal.NotFound("No finished release " + id + " (see its state)"));
+        .orElseThrow(
+            () -> new Refusal(NOT_FOUND, "No finished release " + id + " (see its state)"));
   }
 
   public Optional<Release> byVersion(UUID channelId, long version) {
@@ -225,7 +228,8 @@ public class Releases {
         .optional()
         .orElseThrow(
             () ->
-                new Refusal.NotFound("No channel '" + channel + "' in product '" + product + "'"));
+                new Refusal(
+                    NOT_FOUND, "No channel '" + channel + "' in product '" + product + "'"));
   }
 
   // Writes: pipeline runs.
@@ -375,7 +379,7 @@ public class Releases {
         .list();
   }
 
-  private static Refusal.NotFound notFound(UUID id) {
-    return new Refusal.NotFound("No release " + id);
+  private static Refusal notFound(UUID id) {
+    return new Refusal(NOT_FOUND, "No release " + id);
   }
 }

@@ -12,6 +12,7 @@ import jakarta.validation.constraints.Size;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -93,40 +94,38 @@ class ReleasesController {
   @PostMapping("/api/v1/releases/{id}/publish")
   Releases.ReleaseView publish(
       Caller caller, @PathVariable UUID id, @Valid @RequestBody Rollout request) {
-    publishing.publish(caller.organisationId(), id, request.rollout());
-    return releases.view(caller.organisationId(), id);
+    return viewAfter(caller, id, org -> publishing.publish(org, id, request.rollout()));
   }
 
   @Operation(summary = "Widen a published release's rollout (never narrows)")
   @PatchMapping("/api/v1/releases/{id}/rollout")
   Releases.ReleaseView widen(
       Caller caller, @PathVariable UUID id, @Valid @RequestBody Rollout request) {
-    publishing.widen(caller.organisationId(), id, request.rollout());
-    return releases.view(caller.organisationId(), id);
+    return viewAfter(caller, id, org -> publishing.widen(org, id, request.rollout()));
   }
 
   @Operation(summary = "Pause a rollout: devices not yet on it stop being offered it")
   @PostMapping("/api/v1/releases/{id}/pause")
   Releases.ReleaseView pause(Caller caller, @PathVariable UUID id) {
-    return paused(caller, id, true);
+    return viewAfter(caller, id, org -> publishing.pause(org, id, true));
   }
 
   @Operation(summary = "Resume a paused rollout")
   @PostMapping("/api/v1/releases/{id}/resume")
   Releases.ReleaseView resume(Caller caller, @PathVariable UUID id) {
-    return paused(caller, id, false);
+    return viewAfter(caller, id, org -> publishing.pause(org, id, false));
   }
 
-  private Releases.ReleaseView paused(Caller caller, UUID id, boolean paused) {
-    publishing.pause(caller.organisationId(), id, paused);
+  /** Changes the release within the caller's organisation, then answers with what it became. */
+  private Releases.ReleaseView viewAfter(Caller caller, UUID id, Consumer<UUID> change) {
+    change.accept(caller.organisationId());
     return releases.view(caller.organisationId(), id);
   }
 
   @Operation(summary = "Re-sign the manifest with a fresh expiry (also done hourly by itself)")
   @PostMapping("/api/v1/releases/{id}/refresh")
   Releases.ReleaseView refresh(Caller caller, @PathVariable UUID id) {
-    publishing.refresh(caller.organisationId(), id);
-    return releases.view(caller.organisationId(), id);
+    return viewAfter(caller, id, org -> publishing.refresh(org, id));
   }
 
   @Operation(

@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.telemetry;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.entitlement.Entitlements;
 import dev.shoal.controlplane.refusal.Refusal;
@@ -58,7 +60,7 @@ class Telemetry {
             .productOf(report.releaseId())
             .filter(p -> entitlements.isEntitled(device, p))
             .orElseThrow(
-                () -> new Refusal.NotFound("No release " + report.releaseId() + " for you"));
+                () -> new Refusal(NOT_FOUND, "No release " + report.releaseId() + " for you"));
     boolean ok = report.result().equals("ok");
     jdbc.sql(
             "insert into telemetry_reports (device_id, release_id, bytes_from_peers,"

@@ -1,5 +1,8 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.TOO_LARGE;
+
 import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.FileModes;
 import java.io.BufferedInputStream;
@@ -149,7 +152,8 @@ final class ArchiveExtractor {
       while ((n = in.read(buffer)) > 0) {
         written += n;
         if (written > maxBytes) {
-          throw new Refusal.TooLarge(
+          throw new Refusal(
+              TOO_LARGE,
               "The archive unpacks to more than shoal.upload.max-bytes (" + maxBytes + " bytes)");
         }
         writeOrFail(out, buffer, n);
@@ -177,7 +181,7 @@ final class ArchiveExtractor {
     String path;
     try {
       path = UploadPaths.check(name);
-    } catch (Refusal.Invalid e) {
+    } catch (Refusal e) {
       throw bad(e.getMessage());
     }
     String key = path.toLowerCase(Locale.ROOT);
@@ -256,7 +260,7 @@ final class ArchiveExtractor {
     }
   }
 
-  private static Refusal.Invalid bad(String why) {
-    return new Refusal.Invalid("Bad archive: " + why);
+  private static Refusal bad(String why) {
+    return new Refusal(INVALID, "Bad archive: " + why);
   }
 }

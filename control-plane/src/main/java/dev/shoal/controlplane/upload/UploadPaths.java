@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+
 import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.FileEntry;
 import java.nio.charset.StandardCharsets;
@@ -27,12 +29,13 @@ final class UploadPaths {
       // protocol's SafePath is package-private; FileEntry applies it to its path.
       new FileEntry(p, 0, 0, ZERO_HASH, List.of());
     } catch (IllegalArgumentException e) {
-      throw new Refusal.Invalid("Refused path '" + printable(path) + "': " + e.getMessage());
+      throw new Refusal(INVALID, "Refused path '" + printable(path) + "': " + e.getMessage());
     }
     for (String name : p.split("/")) {
       // File systems refuse longer names (ENAMETOOLONG), which would otherwise be a 500.
       if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-        throw new Refusal.Invalid(
+        throw new Refusal(
+            INVALID,
             "Refused path '"
                 + printable(path)
                 + "': a name is longer than "
@@ -47,7 +50,7 @@ final class UploadPaths {
   static Path resolve(Path root, String checkedPath) {
     Path file = root.resolve(checkedPath).normalize();
     if (!file.startsWith(root) || file.equals(root)) {
-      throw new Refusal.Invalid("Refused path '" + printable(checkedPath) + "'");
+      throw new Refusal(INVALID, "Refused path '" + printable(checkedPath) + "'");
     }
     return file;
   }

@@ -1,5 +1,10 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.TOO_LARGE;
+
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.product.Products;
 import dev.shoal.controlplane.refusal.Refusal;
@@ -91,13 +96,13 @@ public class Uploads {
         .params(id, organisationId)
         .query(Upload.class)
         .optional()
-        .orElseThrow(() -> new Refusal.NotFound("No upload " + id));
+        .orElseThrow(() -> new Refusal(NOT_FOUND, "No upload " + id));
   }
 
   public SealedFiles sealedFiles(UUID organisationId, UUID productId, UUID id) {
     Upload upload = get(organisationId, id);
     if (upload.state() != State.SEALED || !upload.productId().equals(productId)) {
-      throw new Refusal.Conflict("Upload " + id + " is not a completed upload of this product");
+      throw new Refusal(CONFLICT, "Upload " + id + " is not a completed upload of this product");
     }
     return new SealedFiles(files(id), listFiles(files(id)));
   }
@@ -124,13 +129,14 @@ public class Uploads {
       throws IOException {
     Upload upload = get(organisationId, id);
     if (upload.state() != State.OPEN) {
-      throw new Refusal.Conflict("Upload " + id + " is completed");
+      throw new Refusal(CONFLICT, "Upload " + id + " is completed");
     }
     String checked = path == null ? null : UploadPaths.check(path);
     Path file = path == null ? archive(id) : UploadPaths.resolve(files(id), checked);
     long current = Files.isRegularFile(file) ? size(file) : 0;
     if (range.start() > current) {
-      throw new Refusal.Conflict(
+      throw new Refusal(
+          CONFLICT,
           "Range starts at " + range.start() + " but only " + current + " bytes were received");
     }
     long budget = maxBytes - (usedBytes(id) - current + range.start());
@@ -155,7 +161,7 @@ public class Uploads {
     }
     List<String> paths = listFiles(files(id));
     if (paths.isEmpty()) {
-      throw new Refusal.Invalid("The upload has no files");
+      throw new Refusal(INVALID, "The upload has no files");
     }
     requireDistinctIgnoringCase(paths);
     long total = 0;
@@ -198,7 +204,8 @@ public class Uploads {
       long have = Files.isRegularFile(file) ? size(file) : 0;
       if (part.totalSize() != null && have != part.totalSize()) {
         String what = part.path().isEmpty() ? "the archive" : "'" + part.path() + "'";
-        throw new Refusal.Conflict(
+        throw new Refusal(
+            CONFLICT,
             "Incomplete: " + what + " has " + have + " of " + part.totalSize() + " bytes");
       }
     }
@@ -208,7 +215,7 @@ public class Uploads {
     Set<String> seen = new HashSet<>();
     for (String p : paths) {
       if (!seen.add(p.toLowerCase(Locale.ROOT))) {
-        throw new Refusal.Invalid("Two files differ only in case: '" + p + "'");
+        throw new Refusal(INVALID, "Two files differ only in case: '" + p + "'");
       }
     }
   }
@@ -244,10 +251,10 @@ public class Uploads {
     try {
       Files.createDirectories(file.getParent());
       if (Files.isDirectory(file)) {
-        throw new Refusal.Invalid("The path names a directory of the upload");
+        throw new Refusal(INVALID, "The path names a directory of the upload");
       }
     } catch (FileSystemException e) {
-      throw new Refusal.Invalid("The path runs through a file of the upload");
+      throw new Refusal(INVALID, "The path runs through a file of the upload");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -261,9 +268,9 @@ public class Uploads {
     return used;
   }
 
-  private Refusal.TooLarge tooLarge() {
-    return new Refusal.TooLarge(
-        "The upload would exceed shoal.upload.max-bytes (" + maxBytes + " bytes)");
+  private Refusal tooLarge() {
+    return new Refusal(
+        TOO_LARGE, "The upload would exceed shoal.upload.max-bytes (" + maxBytes + " bytes)");
   }
 
   Path files(UUID id) {

@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+
 import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
@@ -82,9 +84,8 @@ class UploadsController {
       @RequestHeader(value = "Content-Range", required = false) String contentRange,
       HttpServletRequest request)
       throws IOException {
-    return received(
-        uploads.write(
-            caller.organisationId(), id, null, range(contentRange), request.getInputStream()));
+    // The archive is stored as the upload's one file without a path.
+    return putFile(caller, id, null, contentRange, request);
   }
 
   @Operation(summary = "How many bytes of the archive arrived (header Upload-Offset)")
@@ -114,13 +115,13 @@ class UploadsController {
     }
     Matcher m = CONTENT_RANGE.matcher(header.trim());
     if (!m.matches()) {
-      throw new Refusal.Invalid("Content-Range must be 'bytes <first>-<last>/<total or *>'");
+      throw new Refusal(INVALID, "Content-Range must be 'bytes <first>-<last>/<total or *>'");
     }
     long start = Long.parseLong(m.group(1));
     long end = Long.parseLong(m.group(2));
     Long total = m.group(3).equals("*") ? null : Long.parseLong(m.group(3));
     if (end < start || (total != null && end >= total)) {
-      throw new Refusal.Invalid("Content-Range is inconsistent");
+      throw new Refusal(INVALID, "Content-Range is inconsistent");
     }
     return new Uploads.Range(start, end, total);
   }

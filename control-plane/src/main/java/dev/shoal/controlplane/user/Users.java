@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.user;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.refusal.Refusal;
 import java.time.OffsetDateTime;
@@ -41,7 +43,7 @@ public class Users {
           .query(User.class)
           .single();
     } catch (DuplicateKeyException e) {
-      throw new Refusal.Conflict("The username '" + username + "' is taken");
+      throw new Refusal(CONFLICT, "The username '" + username + "' is taken");
     }
   }
 

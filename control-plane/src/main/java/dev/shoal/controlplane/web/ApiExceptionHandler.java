@@ -92,31 +92,24 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(Refusal.class)
   ResponseEntity<Object> refused(Refusal refusal, WebRequest request) {
-    HttpStatus status = statusOf(refusal);
+    HttpStatus status = statusOf(refusal.kind());
     ProblemDetail problem =
-        refusal instanceof Refusal.Invalid invalid && !invalid.fieldProblems().isEmpty()
-            ? invalidFields(status, invalid.fieldProblems())
-            : ProblemDetail.forStatusAndDetail(status, refusal.getMessage());
+        refusal.fieldProblems().isEmpty()
+            ? ProblemDetail.forStatusAndDetail(status, refusal.getMessage())
+            : invalidFields(status, refusal.fieldProblems());
     return handleExceptionInternal(refusal, problem, new HttpHeaders(), status, request);
   }
 
-  static HttpStatus statusOf(Refusal refusal) {
-    if (refusal instanceof Refusal.NotFound) {
-      return HttpStatus.NOT_FOUND;
-    } else if (refusal instanceof Refusal.Conflict) {
-      return HttpStatus.CONFLICT;
-    } else if (refusal instanceof Refusal.Invalid) {
-      return HttpStatus.BAD_REQUEST;
-    } else if (refusal instanceof Refusal.Forbidden) {
-      return HttpStatus.FORBIDDEN;
-    } else if (refusal instanceof Refusal.Unauthenticated) {
-      return HttpStatus.UNAUTHORIZED;
-    } else if (refusal instanceof Refusal.TooLarge) {
-      return HttpStatus.PAYLOAD_TOO_LARGE;
-    } else if (refusal instanceof Refusal.Busy) {
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    }
-    throw new IllegalStateException("A refusal without a status: " + refusal.getClass());
+  private static HttpStatus statusOf(Refusal.Kind kind) {
+    return switch (kind) {
+      case NOT_FOUND -> HttpStatus.NOT_FOUND;
+      case CONFLICT -> HttpStatus.CONFLICT;
+      case INVALID -> HttpStatus.BAD_REQUEST;
+      case FORBIDDEN -> HttpStatus.FORBIDDEN;
+      case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
+      case TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
+      case BUSY -> HttpStatus.SERVICE_UNAVAILABLE;
+    };
   }
 
   // Let Spring Security's filters answer these with 401/403.

@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * method replays its seeds in ArchiveExtractorFuzzTestInputs/&lt;method&gt;/; with it, Jazzer
  * fuzzes one method (see README).
  *
- * <p>Whatever the bytes: the only exception out is a 400 or 413 ({@link Refusal.Invalid} or {@link
- * Refusal.TooLarge}); nothing is created, changed or linked outside the upload's directory (a
+ * <p>Whatever the bytes: the only exception out is a 400 or 413 (a {@link Refusal} {@code INVALID}
+ * or {@code TOO_LARGE}); nothing is created, changed or linked outside the upload's directory (a
  * canary directory next to it is watched, and names aim at it); a refused archive leaves the
  * upload's files as they were; an accepted one leaves only regular files whose paths pass the
  * manifest path rule, at most {@link #MAX} bytes more than before, and the files that were there
@@ -69,7 +69,7 @@ class ArchiveExtractorFuzzTest {
       ArchiveExtractor.moveAll(staging, files);
       accepted = true;
     } catch (Refusal e) {
-      if (!(e instanceof Refusal.Invalid || e instanceof Refusal.TooLarge)) {
+      if (e.kind() != Refusal.Kind.INVALID && e.kind() != Refusal.Kind.TOO_LARGE) {
         throw new AssertionError("not a 400 or 413: " + e, e);
       }
     } finally {

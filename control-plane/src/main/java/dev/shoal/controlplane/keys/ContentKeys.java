@@ -6,23 +6,20 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Each product's AES-256 content keys, sealed under the master key. New releases use the live key;
  * older keys stay readable so that devices can still be granted the key of an older release.
  */
 @Service
-public class ContentKeys {
+public class ContentKeys extends SealedKeyStore {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final long LOCK_SPACE = 0x434F4E54L;
 
-  private final JdbcClient jdbc;
-  private final KeyVault vault;
-
-  ContentKeys(JdbcClient jdbc, KeyVault vault) {
-    this.jdbc = jdbc;
-    this.vault = vault;
+  ContentKeys(JdbcClient jdbc, MasterKey masterKey, TransactionTemplate transaction) {
+    super(jdbc, masterKey, transaction, LOCK_SPACE);
   }
 
   /** A content key: the id manifests name, and the 32 key bytes. */
@@ -32,7 +29,7 @@ public class ContentKeys {
 
   /** The product's live key, made on first need. */
   public ContentKey current(UUID productId) {
-    return vault.current(LOCK_SPACE, productId, () -> live(productId), () -> insert(productId));
+    return current(productId, () -> live(productId), () -> insert(productId));
   }
 
   /** The key with this id, if it is one of this product's (live or retired). */
@@ -47,8 +44,7 @@ public class ContentKeys {
 
   /** Retires the live key: releases made from now on use a new one. */
   public ContentKey rotate(UUID productId) {
-    return vault.locked(
-        LOCK_SPACE,
+    return locked(
         productId,
         () -> {
           live(productId).orElseGet(() -> insert(productId));
@@ -76,13 +72,13 @@ public class ContentKeys {
     byte[] key = random(32);
     String keyId = HexFormat.of().formatHex(random(16));
     jdbc.sql("insert into content_keys (id, product_id, key_id, key_sealed) values (?, ?, ?, ?)")
-        .params(id, productId, keyId, vault.seal(id, key))
+        .params(id, productId, keyId, seal(id, key))
         .update();
     return new ContentKey(keyId, key);
   }
 
   private ContentKey open(Row row) {
-    return new ContentKey(row.keyId(), vault.open(row.id(), row.keySealed()));
+    return new ContentKey(row.keyId(), unseal(row.id(), row.keySealed()));
   }
 
   private static byte[] random(int n) {

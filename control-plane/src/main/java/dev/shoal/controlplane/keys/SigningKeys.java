@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The organisation's release signing keys (Ed25519) and the chain of trust roots over them. The
@@ -18,17 +19,13 @@ import org.springframework.stereotype.Service;
  * device pinned to any earlier root can walk the chain forward.
  */
 @Service
-public class SigningKeys {
+public class SigningKeys extends SealedKeyStore {
 
   // Any constant: serialises key creation and rotation per organisation (with its id's hash).
   private static final long LOCK_SPACE = 0x5349474EL;
 
-  private final JdbcClient jdbc;
-  private final KeyVault vault;
-
-  SigningKeys(JdbcClient jdbc, KeyVault vault) {
-    this.jdbc = jdbc;
-    this.vault = vault;
+  SigningKeys(JdbcClient jdbc, MasterKey masterKey, TransactionTemplate transaction) {
+    super(jdbc, masterKey, transaction, LOCK_SPACE);
   }
 
   /** A signing key in use: its id (as in manifests) and the pair. */
@@ -41,14 +38,12 @@ public class SigningKeys {
 
   /** The organisation's live signing key, making the first key and trust root if needed. */
   public SigningKey current(UUID organisationId) {
-    return vault.current(
-        LOCK_SPACE, organisationId, () -> live(organisationId), () -> first(organisationId));
+    return current(organisationId, () -> live(organisationId), () -> first(organisationId));
   }
 
   /** Retires the live key and returns the new one; the new trust root is stored with it. */
   public SigningKey rotate(UUID organisationId) {
-    return vault.locked(
-        LOCK_SPACE,
+    return locked(
         organisationId,
         () -> {
           SigningKey old = live(organisationId).orElseGet(() -> first(organisationId));
@@ -112,7 +107,7 @@ public class SigningKeys {
     jdbc.sql(
             "insert into signing_keys (id, organisation_id, key_id, public_key, private_sealed)"
                 + " values (?, ?, ?, ?, ?)")
-        .params(id, organisationId, keyId, raw, vault.seal(id, pair.getPrivate().getEncoded()))
+        .params(id, organisationId, keyId, raw, seal(id, pair.getPrivate().getEncoded()))
         .update();
     return new SigningKey(keyId, pair);
   }
@@ -127,7 +122,7 @@ public class SigningKeys {
 
   private SigningKey open(Row row) {
     PublicKey publicKey = Ed25519.publicKey(row.publicKey());
-    byte[] pkcs8 = vault.open(row.id(), row.privateSealed());
+    byte[] pkcs8 = unseal(row.id(), row.privateSealed());
     return new SigningKey(row.keyId(), new KeyPair(publicKey, Ed25519.privateKey(pkcs8)));
   }
 }

@@ -1,8 +1,6 @@
 package dev.shoal.controlplane.release;
 
 import dev.shoal.controlplane.keys.SigningKeys;
-import dev.shoal.protocol.manifest.ChunkEntry;
-import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ManifestConsistency;
 import dev.shoal.protocol.manifest.PackEntry;
@@ -32,15 +30,17 @@ public class ManifestSigner {
   /** A signed manifest: the envelope's bytes and the manifest they carry. */
   public record Signed(ReleaseManifest manifest, byte[] envelope) {}
 
-  /** A new release's manifest before it has packs or a signature: what its packs are built from. */
+  /**
+   * A new release's manifest before it has packs or a signature: the files and chunks {@code
+   * content} found, what the packs are then built from.
+   */
   static ReleaseManifest draft(
       Releases.Channel channel,
       long version,
       String displayVersion,
       Instant createdAt,
       Instant expiresAt,
-      List<FileEntry> files,
-      List<ChunkEntry> chunks,
+      PackBuilder content,
       String contentKeyId) {
     return new ReleaseManifest(
         channel.product(),
@@ -49,8 +49,8 @@ public class ManifestSigner {
         displayVersion,
         createdAt,
         expiresAt,
-        files,
-        chunks,
+        content.files(),
+        content.chunks(),
         List.of(),
         contentKeyId,
         UNSIGNED);

@@ -174,14 +174,7 @@ public class ReleasePipeline implements DisposableBean {
     Instant expires = now.plus(properties.release().manifestTtl());
     ReleaseManifest unpacked =
         ManifestSigner.draft(
-            target,
-            version,
-            displayVersion,
-            now,
-            expires,
-            packs.files(),
-            packs.chunks(),
-            contentKey.keyId());
+            target, version, displayVersion, now, expires, packs, contentKey.keyId());
     PackLayout fullLayout = packs.encryptFullPack(unpacked, new ChunkCipher(contentKey.key()));
 
     releases.progress(id, Releases.State.PACKING, 70);

@@ -61,10 +61,11 @@ public class SigningKeys extends SealedKeyStore {
         });
   }
 
+  private static final String ROOTS =
+      "select version, root, envelope from trust_roots where organisation_id = ?";
+
   public Optional<SignedRoot> latestRoot(UUID organisationId) {
-    return jdbc.sql(
-            "select version, root, envelope from trust_roots where organisation_id = ?"
-                + " order by version desc limit 1")
+    return jdbc.sql(ROOTS + " order by version desc limit 1")
         .param(organisationId)
         .query(SignedRoot.class)
         .optional();
@@ -73,9 +74,7 @@ public class SigningKeys extends SealedKeyStore {
   /** Every root, version 1 first; what a device walks from the root it pinned. */
   public List<SignedRoot> roots(UUID organisationId) {
     current(organisationId);
-    return jdbc.sql(
-            "select version, root, envelope from trust_roots where organisation_id = ?"
-                + " order by version")
+    return jdbc.sql(ROOTS + " order by version")
         .param(organisationId)
         .query(SignedRoot.class)
         .list();

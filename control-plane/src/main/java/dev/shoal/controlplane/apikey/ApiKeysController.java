@@ -1,7 +1,10 @@
 package dev.shoal.controlplane.apikey;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -11,7 +14,6 @@ import java.net.URI;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,7 +22,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /** Admins issue, list and revoke their organisation's API keys. */
 @RestController
@@ -63,7 +64,7 @@ class ApiKeysController {
   @DeleteMapping("/{id}")
   ResponseEntity<Void> revoke(Caller caller, @PathVariable UUID id) {
     if (!apiKeys.revoke(caller.organisationId(), id)) {
-      throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No API key " + id);
+      throw new Refusal(NOT_FOUND, "No API key " + id);
     }
     return ResponseEntity.noContent().build();
   }

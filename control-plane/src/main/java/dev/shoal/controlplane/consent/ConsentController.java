@@ -1,8 +1,11 @@
 package dev.shoal.controlplane.consent;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.device.DeviceAttribute;
 import dev.shoal.controlplane.device.Devices;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -15,7 +18,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Devices send each consent record of their agent's outbox here (signed, like the device API). */
@@ -67,8 +69,7 @@ class ConsentController {
     Devices.Device device = DeviceAttribute.of(request);
     ConsentRecords.ConsentRecord record = records.parse(body, Instant.now());
     if (!record.deviceId().equals(device.id())) {
-      throw new ResponseStatusException(
-          HttpStatus.FORBIDDEN, "deviceId is not the device that signed this request");
+      throw new Refusal(FORBIDDEN, "deviceId is not the device that signed this request");
     }
     Consents.Outcome outcome = consents.store(device, record);
     return ResponseEntity.status(outcome.created() ? HttpStatus.CREATED : HttpStatus.OK)

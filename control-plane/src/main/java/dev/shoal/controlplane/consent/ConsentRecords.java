@@ -1,7 +1,7 @@
 package dev.shoal.controlplane.consent;
 
-import dev.shoal.controlplane.web.InvalidRequest;
-import dev.shoal.controlplane.web.InvalidRequest.FieldProblem;
+import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.refusal.Refusal.FieldProblem;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -79,10 +79,10 @@ final class ConsentRecords {
     try {
       node = reader.readTree(body);
     } catch (JacksonException e) {
-      throw InvalidRequest.of("body", "must be one JSON object without duplicate keys");
+      throw Refusal.invalidField("body", "must be one JSON object without duplicate keys");
     }
     if (node == null || !node.isObject()) {
-      throw InvalidRequest.of("body", "must be a JSON object");
+      throw Refusal.invalidField("body", "must be a JSON object");
     }
     List<FieldProblem> problems = new ArrayList<>();
     for (String name : node.propertyNames()) {
@@ -123,7 +123,7 @@ final class ConsentRecords {
       }
     }
     if (!problems.isEmpty()) {
-      throw InvalidRequest.of(dedupe(problems));
+      throw Refusal.invalidFields(dedupe(problems));
     }
     return new ConsentRecord(
         deviceId, scope, decision, at, askedWhere, textId, textVersion, textLocale, textSha256);

@@ -1,7 +1,10 @@
 package dev.shoal.controlplane.consent;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+
 import dev.shoal.controlplane.consent.ConsentRecords.ConsentRecord;
 import dev.shoal.controlplane.device.Devices;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.OffsetDateTime;
@@ -9,11 +12,9 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * The consent records devices send (their agent's outbox), kept whole, and each device's current
@@ -86,8 +87,8 @@ class Consents {
               .query(StoredConsentRecord.class)
               .single();
       if (!sameAnswer(existing, r)) {
-        throw new ResponseStatusException(
-            HttpStatus.CONFLICT,
+        throw new Refusal(
+            CONFLICT,
             "A different record for this device, scope, time and decision is already stored");
       }
       return new Outcome(existing, false);

@@ -11,9 +11,9 @@ class DeviceConfiguration {
 
   @Bean
   FilterRegistrationBean<SignedDeviceRequestFilter> signedDeviceRequests(
-      Devices devices, DeviceSignatures signatures, JsonMapper json) {
+      DeviceSignatures signatures, JsonMapper json) {
     FilterRegistrationBean<SignedDeviceRequestFilter> registration =
-        new FilterRegistrationBean<>(new SignedDeviceRequestFilter(devices, signatures, json));
+        new FilterRegistrationBean<>(new SignedDeviceRequestFilter(signatures, json));
     registration.addUrlPatterns("/api/v1/device/*");
     return registration;
   }

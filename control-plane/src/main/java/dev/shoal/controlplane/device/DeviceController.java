@@ -1,6 +1,11 @@
 package dev.shoal.controlplane.device;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.UNAUTHENTICATED;
+
 import dev.shoal.controlplane.identity.Caller;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Base64;
@@ -13,7 +18,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -49,24 +53,17 @@ class DeviceController {
     String region = node.has("region") ? text(node, "region", "[A-Za-z0-9._-]{0,64}") : "";
     String deviceId = Devices.deviceId(signingKey);
     if (!deviceId.equals(request.getHeader(DeviceSignatures.DEVICE))) {
-      throw new ResponseStatusException(
-          HttpStatus.UNAUTHORIZED, "X-Shoal-Device must be the id of the enrolled signing key");
+      throw new Refusal(
+          UNAUTHENTICATED, "X-Shoal-Device must be the id of the enrolled signing key");
     }
     try {
       dev.shoal.protocol.signing.Ed25519.publicKey(signingKey);
       dev.shoal.protocol.crypto.X25519.publicKey(agreementKey);
-      signatures.verify(
-          signingKey,
-          deviceId,
-          request.getMethod(),
-          SignedDeviceRequestFilter.pathAndQuery(request),
-          request.getHeader(DeviceSignatures.TIMESTAMP),
-          request.getHeader(DeviceSignatures.SIGNATURE),
-          body);
+      signatures.verify(signingKey, deviceId, request, body);
     } catch (IllegalArgumentException e) {
       throw bad("Invalid public key: " + e.getMessage());
     } catch (DeviceSignatures.Refused e) {
-      throw new ResponseStatusException(HttpStatus.UNAUTHORIZED, e.getMessage());
+      throw new Refusal(UNAUTHENTICATED, e.getMessage());
     }
     return ResponseEntity.status(HttpStatus.CREATED)
         .body(devices.enrol(organisation, signingKey, agreementKey, region));
@@ -93,7 +90,7 @@ class DeviceController {
   @DeleteMapping("/api/v1/devices/{id}")
   ResponseEntity<Void> revoke(Caller caller, @PathVariable String id) {
     if (!devices.revoke(caller.organisationId(), id)) {
-      throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No device " + id);
+      throw new Refusal(NOT_FOUND, "No device " + id);
     }
     return ResponseEntity.noContent().build();
   }
@@ -111,7 +108,7 @@ class DeviceController {
     return value.asString();
   }
 
-  private static ResponseStatusException bad(String detail) {
-    return new ResponseStatusException(HttpStatus.BAD_REQUEST, detail);
+  private static Refusal bad(String detail) {
+    return new Refusal(INVALID, detail);
   }
 }

@@ -2,12 +2,14 @@ package dev.shoal.controlplane.device;
 
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.protocol.signing.Ed25519;
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
@@ -24,12 +26,14 @@ class DeviceSignatures {
   static final String SIGNATURE = "X-Shoal-Signature";
   private static final int MAX_REMEMBERED = 200_000;
 
+  private final Devices devices;
   private final long skewSeconds;
   private final Clock clock = Clock.systemUTC();
   // Signature -> epoch second after which it is too old to be replayed anyway.
   private final Map<String, Long> seen = new ConcurrentHashMap<>();
 
-  DeviceSignatures(ShoalProperties properties) {
+  DeviceSignatures(Devices devices, ShoalProperties properties) {
+    this.devices = devices;
     this.skewSeconds = properties.device().maxClockSkew().toSeconds();
   }
 
@@ -40,7 +44,38 @@ class DeviceSignatures {
     }
   }
 
-  void verify(
+  /** The live device that signed this request. */
+  Devices.Device verifyEnrolled(HttpServletRequest request, byte[] body) throws Refused {
+    String deviceId = request.getHeader(DEVICE);
+    Optional<Devices.Device> device = deviceId == null ? Optional.empty() : devices.find(deviceId);
+    if (device.isEmpty() || device.get().revokedAt() != null) {
+      throw new Refused("Unknown or revoked device");
+    }
+    verify(device.get().signingKey(), deviceId, request, body);
+    return device.get();
+  }
+
+  /** Checks the request's {@code X-Shoal-*} headers and body against this signing key. */
+  void verify(byte[] signingKey, String deviceId, HttpServletRequest request, byte[] body)
+      throws Refused {
+    verify(
+        signingKey,
+        deviceId,
+        request.getMethod(),
+        pathAndQuery(request),
+        request.getHeader(TIMESTAMP),
+        request.getHeader(SIGNATURE),
+        body);
+  }
+
+  /** The raw path and query as received: what the device signed. */
+  private static String pathAndQuery(HttpServletRequest request) {
+    String query = request.getQueryString();
+    String path = request.getRequestURI();
+    return query == null ? path : path + "?" + query;
+  }
+
+  private void verify(
       byte[] signingKey,
       String deviceId,
       String method,

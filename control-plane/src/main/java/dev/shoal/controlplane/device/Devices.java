@@ -1,7 +1,11 @@
 package dev.shoal.controlplane.device;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.keys.MasterKey;
 import dev.shoal.controlplane.organisation.Organisations;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,10 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Enrolled devices. The id is derived from the device's Ed25519 key (as the agent derives it); the
@@ -89,17 +91,14 @@ public class Devices {
     UUID organisationId =
         organisations
             .findBySlug(organisation)
-            .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.NOT_FOUND, "No organisation '" + organisation + "'"))
+            .orElseThrow(() -> new Refusal(NOT_FOUND, "No organisation '" + organisation + "'"))
             .id();
     String id = deviceId(signingKey);
     Optional<Device> existing = find(id);
     if (existing.isPresent()
         && (existing.get().revokedAt() != null
             || !existing.get().organisationId().equals(organisationId))) {
-      throw new ResponseStatusException(HttpStatus.FORBIDDEN, "This device may not enrol");
+      throw new Refusal(FORBIDDEN, "This device may not enrol");
     }
     String passkey = HexFormat.of().formatHex(random(20));
     jdbc.sql(

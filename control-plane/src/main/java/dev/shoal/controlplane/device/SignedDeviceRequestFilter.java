@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -30,12 +29,10 @@ final class SignedDeviceRequestFilter extends OncePerRequestFilter {
   private static final Logger log = LoggerFactory.getLogger(SignedDeviceRequestFilter.class);
   private static final int MAX_BODY = 1 << 20;
 
-  private final Devices devices;
   private final DeviceSignatures signatures;
   private final JsonMapper json;
 
-  SignedDeviceRequestFilter(Devices devices, DeviceSignatures signatures, JsonMapper json) {
-    this.devices = devices;
+  SignedDeviceRequestFilter(DeviceSignatures signatures, JsonMapper json) {
     this.signatures = signatures;
     this.json = json;
   }
@@ -55,41 +52,21 @@ final class SignedDeviceRequestFilter extends OncePerRequestFilter {
       refuse(request, response, HttpStatus.PAYLOAD_TOO_LARGE, "Device request body over 1 MiB");
       return;
     }
-    String deviceId = request.getHeader(DeviceSignatures.DEVICE);
-    Optional<Devices.Device> device = deviceId == null ? Optional.empty() : devices.find(deviceId);
-    if (device.isEmpty() || device.get().revokedAt() != null) {
-      refuse(request, response, HttpStatus.UNAUTHORIZED, "Unknown or revoked device");
-      return;
-    }
+    Devices.Device device;
     try {
-      signatures.verify(
-          device.get().signingKey(),
-          deviceId,
-          request.getMethod(),
-          pathAndQuery(request),
-          request.getHeader(DeviceSignatures.TIMESTAMP),
-          request.getHeader(DeviceSignatures.SIGNATURE),
-          body);
+      device = signatures.verifyEnrolled(request, body);
     } catch (DeviceSignatures.Refused e) {
       refuse(request, response, HttpStatus.UNAUTHORIZED, e.getMessage());
       return;
     }
-    request.setAttribute(DEVICE_ATTRIBUTE, device.get());
+    request.setAttribute(DEVICE_ATTRIBUTE, device);
     chain.doFilter(new CachedBody(request, body), response);
-  }
-
-  static String pathAndQuery(HttpServletRequest request) {
-    String query = request.getQueryString();
-    String path = request.getRequestURI();
-    return query == null ? path : path + "?" + query;
   }
 
   private void refuse(
       HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
-    log.warn(
-        "{} {} -> {}: {}", request.getMethod(), request.getRequestURI(), status.value(), detail);
-    Problems.write(response, Problems.of(status, detail, request), json);
+    Problems.refuse(request, response, status, detail, json, log);
   }
 
   /** The request with its body replayed from memory. */

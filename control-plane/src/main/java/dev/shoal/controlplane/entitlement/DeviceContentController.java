@@ -1,11 +1,15 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.config.PublicUrls;
 import dev.shoal.controlplane.device.DeviceAttribute;
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.keys.ContentKeys;
 import dev.shoal.controlplane.product.Products;
-import dev.shoal.controlplane.publish.Publishing;
+import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.release.Publishing;
 import dev.shoal.controlplane.release.Releases;
 import dev.shoal.protocol.crypto.KeyWrap;
 import dev.shoal.protocol.crypto.WrappedKey;
@@ -22,7 +26,6 @@ import jakarta.validation.constraints.Size;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,7 +34,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * What an entitled device fetches, each request signed by the device: its manifest (per its rollout
@@ -91,14 +93,11 @@ class DeviceContentController {
       @PathVariable String slug, @PathVariable String channel, HttpServletRequest request) {
     Devices.Device device = DeviceAttribute.of(request);
     Products.Product product = entitledProduct(device, slug);
-    UUID channelId = publishing.channelId(device.organisationId(), product.slug(), channel);
+    UUID channelId = releases.channel(device.organisationId(), product.slug(), channel).channelId();
     Releases.Release release =
         publishing
             .forDevice(channelId, device.id())
-            .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.NOT_FOUND, "No release for this device on " + channel));
+            .orElseThrow(() -> new Refusal(NOT_FOUND, "No release for this device on " + channel));
     // The release id names the release in the device's telemetry report; the manifest itself
     // carries product, channel and version only.
     return ResponseEntity.ok()
@@ -130,8 +129,7 @@ class DeviceContentController {
         body != null && body.contentKeyId() != null
             ? contentKeys
                 .find(product.id(), body.contentKeyId())
-                .orElseThrow(
-                    () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No such content key"))
+                .orElseThrow(() -> new Refusal(NOT_FOUND, "No such content key"))
             : contentKeys.current(product.id());
     WrappedKey wrapped =
         KeyWrap.wrap(key.key(), key.keyId(), X25519.publicKey(device.agreementKey()));
@@ -151,7 +149,7 @@ class DeviceContentController {
     Releases.Pack pack =
         releases
             .pack(infoHash.toLowerCase(java.util.Locale.ROOT))
-            .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No such pack"));
+            .orElseThrow(() -> new Refusal(NOT_FOUND, "No such pack"));
     if (!entitlements.isEntitled(device, pack.productId())) {
       throw notEntitled();
     }
@@ -170,7 +168,7 @@ class DeviceContentController {
     return product;
   }
 
-  private static ResponseStatusException notEntitled() {
-    return new ResponseStatusException(HttpStatus.FORBIDDEN, "This device is not entitled");
+  private static Refusal notEntitled() {
+    return new Refusal(FORBIDDEN, "This device is not entitled");
   }
 }

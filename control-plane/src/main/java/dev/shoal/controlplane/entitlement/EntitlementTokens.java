@@ -1,11 +1,12 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.signing.Ed25519;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.server.ResponseStatusException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -69,7 +70,7 @@ final class EntitlementTokens {
         throw refused("a part is not a JSON object");
       }
       return node;
-    } catch (ResponseStatusException e) {
+    } catch (Refusal e) {
       throw e;
     } catch (RuntimeException e) {
       throw refused("a part is not JSON");
@@ -89,7 +90,7 @@ final class EntitlementTokens {
     return value != null && value.isString() ? value.asString() : null;
   }
 
-  private static ResponseStatusException refused(String why) {
-    return new ResponseStatusException(HttpStatus.FORBIDDEN, "Entitlement token refused: " + why);
+  private static Refusal refused(String why) {
+    return new Refusal(FORBIDDEN, "Entitlement token refused: " + why);
   }
 }

@@ -1,7 +1,11 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.product.Products;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -9,10 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -58,13 +60,15 @@ public class Entitlements {
   private static final String COLUMNS =
       "id, device_id, player, source, expires_at, created_at, revoked_at";
 
+  /** Live entitlements of a product (first parameter) for a device (its id, its player). */
+  private static final String LIVE_FOR_DEVICE =
+      " from entitlements where product_id = ? and revoked_at is null"
+          + " and (expires_at is null or expires_at > now())"
+          + " and (device_id = ? or (device_id is null and player = ?))";
+
   /** The live entitlement that lets this device have this product's content, if any. */
   public Optional<UUID> find(Devices.Device device, UUID productId) {
-    return jdbc.sql(
-            "select id from entitlements where product_id = ? and revoked_at is null"
-                + " and (expires_at is null or expires_at > now())"
-                + " and (device_id = ? or (device_id is null and player = ?))"
-                + " order by created_at limit 1")
+    return jdbc.sql("select id" + LIVE_FOR_DEVICE + " order by created_at limit 1")
         .params(productId, device.id(), device.player())
         .query(UUID.class)
         .optional();
@@ -79,10 +83,7 @@ public class Entitlements {
       return Optional.empty();
     }
     return jdbc.sql(
-            "select expires_at from entitlements where product_id = ? and revoked_at is null"
-                + " and (expires_at is null or expires_at > now())"
-                + " and (device_id = ? or (device_id is null and player = ?))"
-                + " order by expires_at desc nulls first limit 1")
+            "select expires_at" + LIVE_FOR_DEVICE + " order by expires_at desc nulls first limit 1")
         .params(productId, device.id(), device.player())
         .query(
             (rs, n) -> {
@@ -103,10 +104,7 @@ public class Entitlements {
             .param(productId)
             .query(byte[].class)
             .optional()
-            .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.FORBIDDEN, "This product takes no entitlement tokens"));
+            .orElseThrow(() -> new Refusal(FORBIDDEN, "This product takes no entitlement tokens"));
     EntitlementTokens.Claims claims =
         EntitlementTokens.verify(token, publicKey, slug, Instant.now(), json);
     devices.linkPlayer(device.id(), claims.player());
@@ -124,8 +122,7 @@ public class Entitlements {
       devices
           .find(deviceId)
           .filter(d -> d.organisationId().equals(organisationId))
-          .orElseThrow(
-              () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No device " + deviceId));
+          .orElseThrow(() -> new Refusal(NOT_FOUND, "No device " + deviceId));
     }
     return jdbc.sql(
             "insert into entitlements (product_id, device_id, player, source) values (?, ?, ?,"

@@ -1,6 +1,10 @@
 package dev.shoal.controlplane.entitlement;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.identity.Caller;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.signing.Ed25519;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.validation.Valid;
@@ -11,7 +15,6 @@ import java.net.URI;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,7 +23,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /** Release managers grant and revoke entitlements and register the publisher's token key. */
 @RestController
@@ -46,8 +48,7 @@ class EntitlementsController {
   ResponseEntity<Entitlements.Entitlement> grant(
       Caller caller, @PathVariable String slug, @Valid @RequestBody Grant request) {
     if ((request.deviceId() == null) == (request.player() == null)) {
-      throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST, "Give exactly one of deviceId and player");
+      throw new Refusal(INVALID, "Give exactly one of deviceId and player");
     }
     Entitlements.Entitlement e =
         entitlements.grant(caller.organisationId(), slug, request.deviceId(), request.player());
@@ -66,7 +67,7 @@ class EntitlementsController {
   @DeleteMapping("/api/v1/products/{slug}/entitlements/{id}")
   ResponseEntity<Void> revoke(Caller caller, @PathVariable String slug, @PathVariable UUID id) {
     if (!entitlements.revoke(caller.organisationId(), slug, id)) {
-      throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No entitlement " + id);
+      throw new Refusal(NOT_FOUND, "No entitlement " + id);
     }
     return ResponseEntity.noContent().build();
   }
@@ -79,7 +80,7 @@ class EntitlementsController {
     try {
       Ed25519.publicKey(raw);
     } catch (IllegalArgumentException e) {
-      throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Not an Ed25519 public key");
+      throw new Refusal(INVALID, "Not an Ed25519 public key");
     }
     entitlements.registerKey(caller.organisationId(), slug, raw);
     return ResponseEntity.noContent().build();

@@ -1,6 +1,6 @@
 package dev.shoal.controlplane.health;
 
-import dev.shoal.controlplane.web.InvalidRequest;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -47,11 +47,11 @@ public record Window(Instant start, Duration step, int buckets) {
     Instant end = to == null ? now : instant("to", to);
     Instant begin = from == null ? end.minus(DEFAULT_SPAN) : instant("from", from);
     if (!begin.isBefore(end)) {
-      throw InvalidRequest.of("from", "must be before to");
+      throw Refusal.invalidField("from", "must be before to");
     }
     Duration span = Duration.between(begin, end);
     if (span.compareTo(MAX_SPAN) > 0) {
-      throw InvalidRequest.of("from", "must be at most 366 days before to");
+      throw Refusal.invalidField("from", "must be at most 366 days before to");
     }
     long stepSeconds;
     if (step == null) {
@@ -62,11 +62,11 @@ public record Window(Instant start, Duration step, int buckets) {
               .orElse(MAX_STEP);
     } else {
       if (step < MIN_STEP || step > MAX_STEP) {
-        throw InvalidRequest.of("step", "must be from 60 to 86400 seconds");
+        throw Refusal.invalidField("step", "must be from 60 to 86400 seconds");
       }
       stepSeconds = step;
       if (bucketsFor(begin, end, stepSeconds) > MAX_BUCKETS) {
-        throw InvalidRequest.of(
+        throw Refusal.invalidField(
             "step", "gives more than " + MAX_BUCKETS + " points for this range: use a larger one");
       }
     }
@@ -88,7 +88,7 @@ public record Window(Instant start, Duration step, int buckets) {
     try {
       return DateTimeFormatter.ISO_INSTANT.parse(value, Instant::from);
     } catch (DateTimeParseException e) {
-      throw InvalidRequest.of(field, "must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
+      throw Refusal.invalidField(field, "must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
     }
   }
 }

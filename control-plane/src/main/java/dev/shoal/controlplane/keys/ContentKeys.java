@@ -13,19 +13,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * older keys stay readable so that devices can still be granted the key of an older release.
  */
 @Service
-public class ContentKeys {
+public class ContentKeys extends SealedKeyStore {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final long LOCK_SPACE = 0x434F4E54L;
 
-  private final JdbcClient jdbc;
-  private final MasterKey masterKey;
-  private final TransactionTemplate transaction;
-
   ContentKeys(JdbcClient jdbc, MasterKey masterKey, TransactionTemplate transaction) {
-    this.jdbc = jdbc;
-    this.masterKey = masterKey;
-    this.transaction = transaction;
+    super(jdbc, masterKey, transaction, LOCK_SPACE);
   }
 
   /** A content key: the id manifests name, and the 32 key bytes. */
@@ -35,7 +29,7 @@ public class ContentKeys {
 
   /** The product's live key, made on first need. */
   public ContentKey current(UUID productId) {
-    return live(productId).orElseGet(() -> transaction.execute(s -> liveOrCreate(productId)));
+    return current(productId, () -> live(productId), () -> insert(productId));
   }
 
   /** The key with this id, if it is one of this product's (live or retired). */
@@ -50,9 +44,10 @@ public class ContentKeys {
 
   /** Retires the live key: releases made from now on use a new one. */
   public ContentKey rotate(UUID productId) {
-    return transaction.execute(
-        s -> {
-          liveOrCreate(productId);
+    return locked(
+        productId,
+        () -> {
+          live(productId).orElseGet(() -> insert(productId));
           jdbc.sql(
                   "update content_keys set retired_at = now()"
                       + " where product_id = ? and retired_at is null")
@@ -60,14 +55,6 @@ public class ContentKeys {
               .update();
           return insert(productId);
         });
-  }
-
-  private ContentKey liveOrCreate(UUID productId) {
-    jdbc.sql("select pg_advisory_xact_lock(?, hashtext(?))")
-        .params((int) LOCK_SPACE, productId.toString())
-        .query()
-        .singleRow();
-    return live(productId).orElseGet(() -> insert(productId));
   }
 
   private Optional<ContentKey> live(UUID productId) {
@@ -85,13 +72,13 @@ public class ContentKeys {
     byte[] key = random(32);
     String keyId = HexFormat.of().formatHex(random(16));
     jdbc.sql("insert into content_keys (id, product_id, key_id, key_sealed) values (?, ?, ?, ?)")
-        .params(id, productId, keyId, masterKey.seal(id, key))
+        .params(id, productId, keyId, seal(id, key))
         .update();
     return new ContentKey(keyId, key);
   }
 
   private ContentKey open(Row row) {
-    return new ContentKey(row.keyId(), masterKey.open(row.id(), row.keySealed()));
+    return new ContentKey(row.keyId(), unseal(row.id(), row.keySealed()));
   }
 
   private static byte[] random(int n) {

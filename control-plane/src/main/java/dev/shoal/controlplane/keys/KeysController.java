@@ -1,13 +1,15 @@
 package dev.shoal.controlplane.keys;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.organisation.Organisation;
 import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.product.Products;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import java.util.Base64;
 import java.util.List;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -15,7 +17,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /** Key rotation (admins) and the public trust-root chain (devices). */
 @RestController
@@ -82,7 +83,6 @@ class KeysController {
   private Organisation organisation(String slug) {
     return organisations
         .findBySlug(slug)
-        .orElseThrow(
-            () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No organisation " + slug));
+        .orElseThrow(() -> new Refusal(NOT_FOUND, "No organisation " + slug));
   }
 }

@@ -19,19 +19,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * device pinned to any earlier root can walk the chain forward.
  */
 @Service
-public class SigningKeys {
+public class SigningKeys extends SealedKeyStore {
 
   // Any constant: serialises key creation and rotation per organisation (with its id's hash).
   private static final long LOCK_SPACE = 0x5349474EL;
 
-  private final JdbcClient jdbc;
-  private final MasterKey masterKey;
-  private final TransactionTemplate transaction;
-
   SigningKeys(JdbcClient jdbc, MasterKey masterKey, TransactionTemplate transaction) {
-    this.jdbc = jdbc;
-    this.masterKey = masterKey;
-    this.transaction = transaction;
+    super(jdbc, masterKey, transaction, LOCK_SPACE);
   }
 
   /** A signing key in use: its id (as in manifests) and the pair. */
@@ -44,15 +38,15 @@ public class SigningKeys {
 
   /** The organisation's live signing key, making the first key and trust root if needed. */
   public SigningKey current(UUID organisationId) {
-    return live(organisationId)
-        .orElseGet(() -> transaction.execute(s -> liveOrCreate(organisationId)));
+    return current(organisationId, () -> live(organisationId), () -> first(organisationId));
   }
 
   /** Retires the live key and returns the new one; the new trust root is stored with it. */
   public SigningKey rotate(UUID organisationId) {
-    return transaction.execute(
-        status -> {
-          SigningKey old = liveOrCreate(organisationId);
+    return locked(
+        organisationId,
+        () -> {
+          SigningKey old = live(organisationId).orElseGet(() -> first(organisationId));
           SignedRoot previous = latestRoot(organisationId).orElseThrow();
           jdbc.sql("update signing_keys set retired_at = now() where key_id = ?")
               .param(old.keyId())
@@ -67,10 +61,11 @@ public class SigningKeys {
         });
   }
 
+  private static final String ROOTS =
+      "select version, root, envelope from trust_roots where organisation_id = ?";
+
   public Optional<SignedRoot> latestRoot(UUID organisationId) {
-    return jdbc.sql(
-            "select version, root, envelope from trust_roots where organisation_id = ?"
-                + " order by version desc limit 1")
+    return jdbc.sql(ROOTS + " order by version desc limit 1")
         .param(organisationId)
         .query(SignedRoot.class)
         .optional();
@@ -79,23 +74,14 @@ public class SigningKeys {
   /** Every root, version 1 first; what a device walks from the root it pinned. */
   public List<SignedRoot> roots(UUID organisationId) {
     current(organisationId);
-    return jdbc.sql(
-            "select version, root, envelope from trust_roots where organisation_id = ?"
-                + " order by version")
+    return jdbc.sql(ROOTS + " order by version")
         .param(organisationId)
         .query(SignedRoot.class)
         .list();
   }
 
-  private SigningKey liveOrCreate(UUID organisationId) {
-    jdbc.sql("select pg_advisory_xact_lock(?, hashtext(?))")
-        .params((int) LOCK_SPACE, organisationId.toString())
-        .query()
-        .singleRow();
-    Optional<SigningKey> live = live(organisationId);
-    if (live.isPresent()) {
-      return live.get();
-    }
+  /** The first key and trust root (version 1, one key, threshold 1, self-signed). */
+  private SigningKey first(UUID organisationId) {
     SigningKey key = insertKey(organisationId);
     TrustRoot root = TrustRoot.of(1, 1, null, key.pair().getPublic());
     insertRoot(organisationId, root, SignedEnvelope.sign(root.encode(), key.pair()));
@@ -120,7 +106,7 @@ public class SigningKeys {
     jdbc.sql(
             "insert into signing_keys (id, organisation_id, key_id, public_key, private_sealed)"
                 + " values (?, ?, ?, ?, ?)")
-        .params(id, organisationId, keyId, raw, masterKey.seal(id, pair.getPrivate().getEncoded()))
+        .params(id, organisationId, keyId, raw, seal(id, pair.getPrivate().getEncoded()))
         .update();
     return new SigningKey(keyId, pair);
   }
@@ -135,7 +121,7 @@ public class SigningKeys {
 
   private SigningKey open(Row row) {
     PublicKey publicKey = Ed25519.publicKey(row.publicKey());
-    byte[] pkcs8 = masterKey.open(row.id(), row.privateSealed());
+    byte[] pkcs8 = unseal(row.id(), row.privateSealed());
     return new SigningKey(row.keyId(), new KeyPair(publicKey, Ed25519.privateKey(pkcs8)));
   }
 }

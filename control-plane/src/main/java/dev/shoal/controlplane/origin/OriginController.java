@@ -1,7 +1,11 @@
 package dev.shoal.controlplane.origin;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.UNAUTHENTICATED;
+
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.entitlement.Entitlements;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.controlplane.release.Releases;
 import io.swagger.v3.oas.annotations.Hidden;
 import java.nio.file.Files;
@@ -9,13 +13,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Packs over HTTP, with Range support (Spring MVC answers Range requests on a Resource body with
@@ -41,16 +43,12 @@ class OriginController {
     Devices.Device device =
         devices
             .byPasskey(passkey)
-            .orElseThrow(
-                () -> new ResponseStatusException(HttpStatus.UNAUTHORIZED, "Unknown passkey"));
+            .orElseThrow(() -> new Refusal(UNAUTHENTICATED, "Unknown passkey"));
     Releases.Pack pack =
         releases
             .pack(infoHash.toLowerCase(Locale.ROOT))
             .filter(p -> entitlements.isEntitled(device, p.productId()))
-            .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.FORBIDDEN, "No such pack, or not entitled to it"));
+            .orElseThrow(() -> new Refusal(FORBIDDEN, "No such pack, or not entitled to it"));
     Path file = Path.of(pack.path());
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException("Pack file missing: " + file);

@@ -2,7 +2,7 @@ package dev.shoal.controlplane.origin;
 
 import dev.shoal.controlplane.config.PublicUrls;
 import dev.shoal.controlplane.config.ShoalProperties;
-import dev.shoal.controlplane.publish.Publishing;
+import dev.shoal.controlplane.release.Publishing;
 import dev.shoal.controlplane.release.Releases;
 import dev.shoal.controlplane.tracker.Tracker;
 import dev.shoal.swarm.Progress;

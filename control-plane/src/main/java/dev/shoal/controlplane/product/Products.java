@@ -1,13 +1,15 @@
 package dev.shoal.controlplane.product;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
+import dev.shoal.controlplane.refusal.Refusal;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Products (a game) and their channels (e.g. {@code stable}, {@code beta}). Every method takes the
@@ -38,7 +40,7 @@ public class Products {
           .query(Product.class)
           .single();
     } catch (DuplicateKeyException e) {
-      throw new ResponseStatusException(HttpStatus.CONFLICT, "Product '" + slug + "' exists");
+      throw new Refusal(CONFLICT, "Product '" + slug + "' exists");
     }
   }
 
@@ -57,8 +59,7 @@ public class Products {
         .params(organisationId, slug)
         .query(Product.class)
         .optional()
-        .orElseThrow(
-            () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No product '" + slug + "'"));
+        .orElseThrow(() -> new Refusal(NOT_FOUND, "No product '" + slug + "'"));
   }
 
   public Channel createChannel(UUID organisationId, String productSlug, String name) {
@@ -70,8 +71,7 @@ public class Products {
           .query(Channel.class)
           .single();
     } catch (DuplicateKeyException e) {
-      throw new ResponseStatusException(
-          HttpStatus.CONFLICT, "Channel '" + name + "' exists in product '" + productSlug + "'");
+      throw new Refusal(CONFLICT, "Channel '" + name + "' exists in product '" + productSlug + "'");
     }
   }
 

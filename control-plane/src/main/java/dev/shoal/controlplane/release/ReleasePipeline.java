@@ -1,8 +1,11 @@
 package dev.shoal.controlplane.release;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.BUSY;
+
 import dev.shoal.controlplane.config.PublicUrls;
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.keys.ContentKeys;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.controlplane.upload.Uploads;
 import dev.shoal.protocol.crypto.ChunkCipher;
 import dev.shoal.protocol.manifest.PackEntry;
@@ -30,11 +33,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Turns a sealed upload into a signed release, on one background thread with a bounded queue. Files
@@ -47,7 +47,6 @@ public class ReleasePipeline implements DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(ReleasePipeline.class);
 
-  private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Uploads uploads;
   private final ContentKeys contentKeys;
@@ -61,7 +60,6 @@ public class ReleasePipeline implements DisposableBean {
   private final Path releasesRoot;
 
   ReleasePipeline(
-      JdbcClient jdbc,
       TransactionTemplate transaction,
       Uploads uploads,
       ContentKeys contentKeys,
@@ -70,7 +68,6 @@ public class ReleasePipeline implements DisposableBean {
       PublicUrls urls,
       ShoalProperties properties,
       MeterRegistry meters) {
-    this.jdbc = jdbc;
     this.transaction = transaction;
     this.uploads = uploads;
     this.contentKeys = contentKeys;
@@ -93,64 +90,44 @@ public class ReleasePipeline implements DisposableBean {
             r -> new Thread(r, "shoal-release-pipeline"));
   }
 
-  /** The product and channel a run belongs to, resolved within the caller's organisation. */
-  private record Target(UUID productId, String product, UUID channelId, String channel) {}
-
   /** Queues a run; returns its id at once (state QUEUED). */
   public UUID submit(
       UUID organisationId, String product, String channel, UUID uploadId, String displayVersion) {
-    Target target = target(organisationId, product, channel);
+    Releases.Channel target = releases.channel(organisationId, product, channel);
     Uploads.SealedFiles build = uploads.sealedFiles(organisationId, target.productId(), uploadId);
-    UUID id =
-        jdbc.sql(
-                "insert into release_state (product_id, channel_id, upload_id, display_version,"
-                    + " state) values (?, ?, ?, ?, 'QUEUED') returning id")
-            .params(target.productId(), target.channelId(), uploadId, displayVersion)
-            .query(UUID.class)
-            .single();
+    UUID id = releases.insertRun(target, uploadId, displayVersion, Releases.State.QUEUED, 0);
     long queuedAt = System.nanoTime();
     try {
-      executor.execute(() -> run(id, organisationId, target, build, displayVersion, queuedAt));
+      Run run = new Run(id, organisationId, target, build, displayVersion);
+      executor.execute(() -> run(run, queuedAt));
     } catch (RejectedExecutionException e) {
-      fail(id, "The release queue is full; try again later");
-      throw new ResponseStatusException(
-          HttpStatus.SERVICE_UNAVAILABLE, "The release queue is full; try again later");
+      releases.fail(id, "The release queue is full; try again later");
+      throw new Refusal(BUSY, "The release queue is full; try again later");
     }
     return id;
   }
 
-  private Target target(UUID organisationId, String product, String channel) {
-    return jdbc.sql(
-            "select p.id as product_id, p.slug as product, c.id as channel_id, c.name as channel"
-                + " from products p join channels c on c.product_id = p.id"
-                + " where p.organisation_id = ? and p.slug = ? and c.name = ?")
-        .params(organisationId, product, channel)
-        .query(Target.class)
-        .optional()
-        .orElseThrow(
-            () ->
-                new ResponseStatusException(
-                    HttpStatus.NOT_FOUND,
-                    "No channel '" + channel + "' in product '" + product + "'"));
-  }
-
-  private void run(
+  /** One pipeline run: what it builds, from what, for whom. */
+  private record Run(
       UUID id,
       UUID organisationId,
-      Target target,
-      Uploads.SealedFiles build,
-      String displayVersion,
-      long queuedAt) {
+      Releases.Channel target,
+      Uploads.SealedFiles files,
+      String displayVersion) {}
+
+  private void run(Run run, long queuedAt) {
+    UUID id = run.id();
+    Releases.Channel target = run.target();
     Path staging = releasesRoot.resolve(".staging").resolve(id.toString());
     String outcome = "failed";
     try {
       Files.createDirectories(staging);
-      build(id, organisationId, target, build, displayVersion, staging);
+      build(run, staging);
       outcome = "ready";
     } catch (Exception e) {
       log.warn(
           "Release {} of {}/{} failed: {}", id, target.product(), target.channel(), e.toString());
-      fail(id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      releases.fail(id, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     } finally {
       deleteQuietly(staging);
       timer
@@ -160,14 +137,7 @@ public class ReleasePipeline implements DisposableBean {
     }
   }
 
-  private void build(
-      UUID id,
-      UUID organisationId,
-      Target target,
-      Uploads.SealedFiles build,
-      String displayVersion,
-      Path staging)
-      throws IOException {
+  private void build(Run run, Path staging) throws IOException {
     int threads = Runtime.getRuntime().availableProcessors();
     ExecutorService workers =
         Executors.newFixedThreadPool(
@@ -178,38 +148,36 @@ public class ReleasePipeline implements DisposableBean {
               return t;
             });
     try {
-      build(id, organisationId, target, build, displayVersion, staging, workers, threads);
+      build(run, staging, workers, threads);
     } finally {
       workers.shutdownNow();
     }
   }
 
-  private void build(
-      UUID id,
-      UUID organisationId,
-      Target target,
-      Uploads.SealedFiles build,
-      String displayVersion,
-      Path staging,
-      ExecutorService workers,
-      int threads)
+  private void build(Run run, Path staging, ExecutorService workers, int threads)
       throws IOException {
+    UUID id = run.id();
+    Releases.Channel target = run.target();
+    String displayVersion = run.displayVersion();
+    Uploads.SealedFiles build = run.files();
     ContentKeys.ContentKey contentKey = contentKeys.current(target.productId());
     PackBuilder packs = new PackBuilder(build.directory(), staging, workers, threads);
-    progress(id, Releases.State.CHUNKING, 0);
-    packs.chunk(build.paths(), done -> progress(id, Releases.State.CHUNKING, (int) (done * 40)));
+    releases.progress(id, Releases.State.CHUNKING, 0);
+    packs.chunk(
+        build.paths(), done -> releases.progress(id, Releases.State.CHUNKING, (int) (done * 40)));
 
-    progress(id, Releases.State.ENCRYPTING, 40);
+    releases.progress(id, Releases.State.ENCRYPTING, 40);
     List<Releases.Release> previous =
         releases.latest(target.channelId(), properties.release().deltaFrom());
     long version = previous.isEmpty() ? 1 : previous.get(0).version() + 1;
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant expires = now.plus(properties.release().manifestTtl());
     ReleaseManifest unpacked =
-        manifest(target, version, displayVersion, now, expires, packs, List.of(), contentKey);
+        ManifestSigner.draft(
+            target, version, displayVersion, now, expires, packs, contentKey.keyId());
     PackLayout fullLayout = packs.encryptFullPack(unpacked, new ChunkCipher(contentKey.key()));
 
-    progress(id, Releases.State.PACKING, 70);
+    releases.progress(id, Releases.State.PACKING, 70);
     String name = target.product() + "-" + target.channel() + "-v" + version;
     String announce = urls.genericAnnounce();
     List<PackBuilder.BuiltPack> built = new ArrayList<>();
@@ -227,19 +195,9 @@ public class ReleasePipeline implements DisposableBean {
       }
     }
 
-    progress(id, Releases.State.SIGNING, 90);
+    releases.progress(id, Releases.State.SIGNING, 90);
     List<PackEntry> entries = built.stream().map(PackBuilder.BuiltPack::entry).toList();
-    ManifestSigner.Signed signed =
-        signer.sign(
-            organisationId,
-            keyId ->
-                ManifestSigner.copy(
-                    manifest(
-                        target, version, displayVersion, now, expires, packs, entries, contentKey),
-                    version,
-                    now,
-                    expires,
-                    keyId));
+    ManifestSigner.Signed signed = signer.sign(run.organisationId(), unpacked, entries);
     Files.write(staging.resolve("manifest.json"), signed.envelope());
     Path directory =
         releasesRoot.resolve(target.product()).resolve(target.channel()).resolve(id.toString());
@@ -253,111 +211,31 @@ public class ReleasePipeline implements DisposableBean {
     }
   }
 
-  private ReleaseManifest manifest(
-      Target target,
-      long version,
-      String displayVersion,
-      Instant now,
-      Instant expires,
-      PackBuilder packs,
-      List<PackEntry> entries,
-      ContentKeys.ContentKey contentKey) {
-    return new ReleaseManifest(
-        target.product(),
-        target.channel(),
-        version,
-        displayVersion,
-        now,
-        expires,
-        packs.files(),
-        packs.chunks(),
-        entries,
-        contentKey.keyId(),
-        "0".repeat(32));
-  }
-
   /** One transaction: the release, its packs, READY. The channel row lock orders versions. */
   private void record(
       UUID id,
-      Target target,
+      Releases.Channel target,
       ManifestSigner.Signed signed,
       Path directory,
       List<PackBuilder.BuiltPack> built) {
-    ReleaseManifest m = signed.manifest();
+    long version = signed.manifest().version();
     transaction.executeWithoutResult(
         status -> {
-          jdbc.sql("select id from channels where id = ? for update")
-              .param(target.channelId())
-              .query()
-              .singleRow();
-          long max =
-              jdbc.sql("select coalesce(max(version), 0) from releases where channel_id = ?")
-                  .param(target.channelId())
-                  .query(Long.class)
-                  .single();
-          if (max + 1 != m.version()) {
+          if (releases.lockNextVersion(target.channelId()) != version) {
             throw new IllegalStateException(
-                "Version " + m.version() + " was taken meanwhile (a rollback?); release again");
+                "Version " + version + " was taken meanwhile (a rollback?); release again");
           }
-          jdbc.sql(
-                  "insert into releases (id, channel_id, version, display_version, content_key_id,"
-                      + " signing_key_id, manifest, expires_at, directory)"
-                      + " values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-              .params(
-                  id,
-                  target.channelId(),
-                  m.version(),
-                  m.displayVersion(),
-                  m.contentKeyId(),
-                  m.signingKeyId(),
-                  signed.envelope(),
-                  java.sql.Timestamp.from(m.expiresAt()),
-                  directory.toString())
-              .update();
+          releases.insertRelease(id, target.channelId(), signed, directory.toString(), null);
           for (PackBuilder.BuiltPack pack : built) {
-            insertPack(
+            releases.insertPack(
                 id,
                 target.productId(),
                 pack.entry(),
                 pack.torrent(),
                 directory.resolve(pack.fileName()));
           }
-          progress(id, Releases.State.READY, 100);
+          releases.progress(id, Releases.State.READY, 100);
         });
-  }
-
-  /** Also used by rollbacks, which point at their target's pack files. */
-  public void insertPack(
-      UUID releaseId, UUID productId, PackEntry entry, byte[] torrent, Path file) {
-    jdbc.sql(
-            "insert into packs (release_id, info_hash, product_id, kind, base_version, total_size,"
-                + " piece_length, torrent, path) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .params(
-            releaseId,
-            entry.infoHash(),
-            productId,
-            entry.kind(),
-            entry.baseVersion(),
-            entry.totalSize(),
-            entry.pieceLength(),
-            torrent,
-            file.toString())
-        .update();
-  }
-
-  private void progress(UUID id, Releases.State state, int percent) {
-    jdbc.sql(
-            "update release_state set state = ?, percent = ?, updated_at = now() where id = ?"
-                + " and (state <> ? or percent <> ?)")
-        .params(state.name(), Math.min(100, Math.max(0, percent)), id, state.name(), percent)
-        .update();
-  }
-
-  private void fail(UUID id, String error) {
-    jdbc.sql(
-            "update release_state set state = 'FAILED', error = ?, updated_at = now() where id = ?")
-        .params(error.length() > 1000 ? error.substring(0, 1000) : error, id)
-        .update();
   }
 
   private static void deleteQuietly(Path dir) {
@@ -381,11 +259,7 @@ public class ReleasePipeline implements DisposableBean {
    */
   @EventListener(ApplicationReadyEvent.class)
   void failInterruptedRuns() {
-    int interrupted =
-        jdbc.sql(
-                "update release_state set state = 'FAILED', error = 'Interrupted by a restart;"
-                    + " release again', updated_at = now() where state not in ('READY', 'FAILED')")
-            .update();
+    int interrupted = releases.failUnfinished();
     if (interrupted > 0) {
       log.warn("Marked {} release runs interrupted by a restart as FAILED", interrupted);
     }

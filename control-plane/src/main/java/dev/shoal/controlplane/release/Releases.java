@@ -1,21 +1,29 @@
 package dev.shoal.controlplane.release;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
+import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.release.ManifestSigner.Signed;
 import dev.shoal.protocol.manifest.ManifestCodec;
+import dev.shoal.protocol.manifest.PackEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.SignedEnvelope;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
+import org.springframework.stereotype.Repository;
 
 /**
- * Reads releases and their packs, always scoped to an organisation (or, for devices, a product).
+ * The one owner of the release tables' SQL ({@code release_state}, {@code releases}, {@code
+ * packs}): the pipeline and publishing write through it, the other features read through it. Reads
+ * are scoped to an organisation (or, for devices, a product); the callers own the transactions.
  */
-@Service
+@Repository
 public class Releases {
 
   private final JdbcClient jdbc;
@@ -108,18 +116,7 @@ public class Releases {
   }
 
   public List<ReleaseView> list(UUID organisationId, String product, String channel) {
-    boolean exists =
-        jdbc.sql(
-                    "select count(*) from channels c join products p on p.id = c.product_id"
-                        + " where p.organisation_id = ? and p.slug = ? and c.name = ?")
-                .params(organisationId, product, channel)
-                .query(Long.class)
-                .single()
-            == 1;
-    if (!exists) {
-      throw new ResponseStatusException(
-          HttpStatus.NOT_FOUND, "No channel '" + channel + "' in product '" + product + "'");
-    }
+    channel(organisationId, product, channel);
     return jdbc.sql(
             VIEW
                 + " where p.organisation_id = ? and p.slug = ? and c.name = ?"
@@ -145,9 +142,7 @@ public class Releases {
         .query(Release.class)
         .optional()
         .orElseThrow(
-            () ->
-                new ResponseStatusException(
-                    HttpStatus.NOT_FOUND, "No finished release " + id + " (see its state)"));
+            () -> new Refusal(NOT_FOUND, "No finished release " + id + " (see its state)"));
   }
 
   public Optional<Release> byVersion(UUID channelId, long version) {
@@ -176,30 +171,27 @@ public class Releases {
         .list();
   }
 
+  private static final String PACK =
+      """
+      select k.release_id, k.info_hash, k.product_id, k.kind, k.total_size, k.torrent, k.path
+      from packs k
+      """;
+
   /** Every published release's packs: what the origin seeds. */
   public List<Pack> publishedPacks() {
     return jdbc.sql(
-            "select k.release_id, k.info_hash, k.product_id, k.kind, k.total_size, k.torrent,"
-                + " k.path from packs k join releases r on r.id = k.release_id"
-                + " where r.published_at is not null")
+            PACK + " join releases r on r.id = k.release_id where r.published_at is not null")
         .query(Pack.class)
         .list();
   }
 
   public List<Pack> packs(UUID releaseId) {
-    return jdbc.sql(
-            "select release_id, info_hash, product_id, kind, total_size, torrent, path from packs"
-                + " where release_id = ?")
-        .param(releaseId)
-        .query(Pack.class)
-        .list();
+    return jdbc.sql(PACK + " where k.release_id = ?").param(releaseId).query(Pack.class).list();
   }
 
   /** A pack by info hash, from any release (a rollback shares its target's packs). */
   public Optional<Pack> pack(String infoHash) {
-    return jdbc.sql(
-            "select release_id, info_hash, product_id, kind, total_size, torrent, path from packs"
-                + " where info_hash = ? limit 1")
+    return jdbc.sql(PACK + " where k.info_hash = ? limit 1")
         .param(infoHash)
         .query(Pack.class)
         .optional();
@@ -223,7 +215,171 @@ public class Releases {
         .optional();
   }
 
-  private static ResponseStatusException notFound(UUID id) {
-    return new ResponseStatusException(HttpStatus.NOT_FOUND, "No release " + id);
+  /** A product's channel, resolved within an organisation. */
+  public record Channel(UUID productId, String product, UUID channelId, String channel) {}
+
+  public Channel channel(UUID organisationId, String product, String channel) {
+    return jdbc.sql(
+            "select p.id as product_id, p.slug as product, c.id as channel_id, c.name as channel"
+                + " from products p join channels c on c.product_id = p.id"
+                + " where p.organisation_id = ? and p.slug = ? and c.name = ?")
+        .params(organisationId, product, channel)
+        .query(Channel.class)
+        .optional()
+        .orElseThrow(
+            () ->
+                new Refusal(
+                    NOT_FOUND, "No channel '" + channel + "' in product '" + product + "'"));
+  }
+
+  // Writes: pipeline runs.
+
+  /** A new pipeline run (or a rollback's, born READY); returns its id, the release's id to be. */
+  UUID insertRun(Channel channel, UUID uploadId, String displayVersion, State state, int percent) {
+    return jdbc.sql(
+            "insert into release_state (product_id, channel_id, upload_id, display_version,"
+                + " state, percent) values (?, ?, ?, ?, ?, ?) returning id")
+        .params(
+            channel.productId(),
+            channel.channelId(),
+            uploadId,
+            displayVersion,
+            state.name(),
+            percent)
+        .query(UUID.class)
+        .single();
+  }
+
+  UUID uploadOf(UUID runId) {
+    return jdbc.sql("select upload_id from release_state where id = ?")
+        .param(runId)
+        .query(UUID.class)
+        .single();
+  }
+
+  void progress(UUID id, State state, int percent) {
+    int clamped = Math.min(100, Math.max(0, percent));
+    jdbc.sql(
+            "update release_state set state = ?, percent = ?, updated_at = now() where id = ?"
+                + " and (state <> ? or percent <> ?)")
+        .params(state.name(), clamped, id, state.name(), percent)
+        .update();
+  }
+
+  void fail(UUID id, String error) {
+    jdbc.sql(
+            "update release_state set state = 'FAILED', error = ?, updated_at = now() where id = ?")
+        .params(error.length() > 1000 ? error.substring(0, 1000) : error, id)
+        .update();
+  }
+
+  /** Marks the runs a previous process left unfinished FAILED; returns how many. */
+  int failUnfinished() {
+    return jdbc.sql(
+            "update release_state set state = 'FAILED', error = 'Interrupted by a restart;"
+                + " release again', updated_at = now() where state not in ('READY', 'FAILED')")
+        .update();
+  }
+
+  // Writes: releases and packs.
+
+  /**
+   * Locks the channel row until the transaction ends and returns the next version: versions stay
+   * dense even when a pipeline and a rollback finish at once. Call within a transaction.
+   */
+  long lockNextVersion(UUID channelId) {
+    jdbc.sql("select id from channels where id = ? for update")
+        .param(channelId)
+        .query()
+        .singleRow();
+    return jdbc.sql("select coalesce(max(version), 0) + 1 from releases where channel_id = ?")
+        .param(channelId)
+        .query(Long.class)
+        .single();
+  }
+
+  /** The release a run made; {@code rollbackOf} is the target's version, or null. */
+  void insertRelease(UUID id, UUID channelId, Signed signed, String directory, Long rollbackOf) {
+    ReleaseManifest m = signed.manifest();
+    jdbc.sql(
+            "insert into releases (id, channel_id, version, display_version, content_key_id,"
+                + " signing_key_id, manifest, expires_at, directory, rollback_of)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(
+            id,
+            channelId,
+            m.version(),
+            m.displayVersion(),
+            m.contentKeyId(),
+            m.signingKeyId(),
+            signed.envelope(),
+            Timestamp.from(m.expiresAt()),
+            directory,
+            rollbackOf)
+        .update();
+  }
+
+  /** A pack of a release; a rollback's point at its target's pack files. */
+  void insertPack(UUID releaseId, UUID productId, PackEntry entry, byte[] torrent, Path file) {
+    jdbc.sql(
+            "insert into packs (release_id, info_hash, product_id, kind, base_version, total_size,"
+                + " piece_length, torrent, path) values (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(
+            releaseId,
+            entry.infoHash(),
+            productId,
+            entry.kind(),
+            entry.baseVersion(),
+            entry.totalSize(),
+            entry.pieceLength(),
+            torrent,
+            file.toString())
+        .update();
+  }
+
+  /** Published from now on (the first time) at this rollout. */
+  void publish(UUID id, int rollout) {
+    jdbc.sql(
+            "update releases set published_at = coalesce(published_at, now()), rollout = ?"
+                + " where id = ?")
+        .params(rollout, id)
+        .update();
+  }
+
+  void rollout(UUID id, int rollout) {
+    jdbc.sql("update releases set rollout = ? where id = ?").params(rollout, id).update();
+  }
+
+  void paused(UUID id, boolean paused) {
+    jdbc.sql("update releases set paused = ? where id = ?").params(paused, id).update();
+  }
+
+  /** A re-signed manifest of the same release. */
+  void replaceManifest(UUID id, Signed signed) {
+    jdbc.sql("update releases set manifest = ?, expires_at = ?, signing_key_id = ? where id = ?")
+        .params(
+            signed.envelope(),
+            Timestamp.from(signed.manifest().expiresAt()),
+            signed.manifest().signingKeyId(),
+            id)
+        .update();
+  }
+
+  /** A published release and its organisation. */
+  record Published(UUID id, UUID organisationId) {}
+
+  /** Published releases whose manifest expires before {@code horizon}. */
+  List<Published> publishedExpiringBefore(Instant horizon) {
+    return jdbc.sql(
+            "select r.id, p.organisation_id from releases r join channels c on c.id ="
+                + " r.channel_id join products p on p.id = c.product_id"
+                + " where r.published_at is not null and r.expires_at < ?")
+        .param(Timestamp.from(horizon))
+        .query(Published.class)
+        .list();
+  }
+
+  private static Refusal notFound(UUID id) {
+    return new Refusal(NOT_FOUND, "No release " + id);
   }
 }

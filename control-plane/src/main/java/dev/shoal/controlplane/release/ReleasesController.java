@@ -3,6 +3,8 @@ package dev.shoal.controlplane.release;
 import dev.shoal.controlplane.identity.Caller;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -10,23 +12,31 @@ import jakarta.validation.constraints.Size;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Starting release pipelines and watching them; the release list of a channel. */
+/**
+ * The release API, all of {@code /api/v1/releases/{id}/**} but its swarm health: starting release
+ * pipelines and watching them, a channel's release list, and the lifecycle release managers drive
+ * (publish, widen, pause, resume, refresh, roll back).
+ */
 @RestController
 class ReleasesController {
 
   private final ReleasePipeline pipeline;
+  private final Publishing publishing;
   private final Releases releases;
 
-  ReleasesController(ReleasePipeline pipeline, Releases releases) {
+  ReleasesController(ReleasePipeline pipeline, Publishing publishing, Releases releases) {
     this.pipeline = pipeline;
+    this.publishing = publishing;
     this.releases = releases;
   }
 
@@ -36,6 +46,10 @@ class ReleasesController {
           @Size(max = 128)
           @Pattern(regexp = "[\\x20-\\x7e\\u00a0-\\uffff]*", message = "must be printable text")
           String displayVersion) {}
+
+  record Rollout(@NotNull @Min(0) @Max(100) Integer rollout) {}
+
+  record Rollback(@NotNull @Min(1) Long version) {}
 
   @Operation(
       summary =
@@ -74,5 +88,56 @@ class ReleasesController {
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_JSON)
         .body(releases.get(caller.organisationId(), id).manifest());
+  }
+
+  @Operation(summary = "Publish a READY release to a percentage of devices")
+  @PostMapping("/api/v1/releases/{id}/publish")
+  Releases.ReleaseView publish(
+      Caller caller, @PathVariable UUID id, @Valid @RequestBody Rollout request) {
+    return viewAfter(caller, id, org -> publishing.publish(org, id, request.rollout()));
+  }
+
+  @Operation(summary = "Widen a published release's rollout (never narrows)")
+  @PatchMapping("/api/v1/releases/{id}/rollout")
+  Releases.ReleaseView widen(
+      Caller caller, @PathVariable UUID id, @Valid @RequestBody Rollout request) {
+    return viewAfter(caller, id, org -> publishing.widen(org, id, request.rollout()));
+  }
+
+  @Operation(summary = "Pause a rollout: devices not yet on it stop being offered it")
+  @PostMapping("/api/v1/releases/{id}/pause")
+  Releases.ReleaseView pause(Caller caller, @PathVariable UUID id) {
+    return viewAfter(caller, id, org -> publishing.pause(org, id, true));
+  }
+
+  @Operation(summary = "Resume a paused rollout")
+  @PostMapping("/api/v1/releases/{id}/resume")
+  Releases.ReleaseView resume(Caller caller, @PathVariable UUID id) {
+    return viewAfter(caller, id, org -> publishing.pause(org, id, false));
+  }
+
+  /** Changes the release within the caller's organisation, then answers with what it became. */
+  private Releases.ReleaseView viewAfter(Caller caller, UUID id, Consumer<UUID> change) {
+    change.accept(caller.organisationId());
+    return releases.view(caller.organisationId(), id);
+  }
+
+  @Operation(summary = "Re-sign the manifest with a fresh expiry (also done hourly by itself)")
+  @PostMapping("/api/v1/releases/{id}/refresh")
+  Releases.ReleaseView refresh(Caller caller, @PathVariable UUID id) {
+    return viewAfter(caller, id, org -> publishing.refresh(org, id));
+  }
+
+  @Operation(
+      summary =
+          "Roll back: a new, higher version with the target version's content, published to all")
+  @PostMapping("/api/v1/products/{slug}/channels/{channel}/rollback")
+  Releases.ReleaseView rollback(
+      Caller caller,
+      @PathVariable String slug,
+      @PathVariable String channel,
+      @Valid @RequestBody Rollback request) {
+    UUID id = publishing.rollback(caller.organisationId(), slug, channel, request.version());
+    return releases.view(caller.organisationId(), id);
   }
 }

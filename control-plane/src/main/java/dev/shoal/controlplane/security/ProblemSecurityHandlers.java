@@ -66,9 +66,7 @@ final class ProblemSecurityHandlers implements AuthenticationEntryPoint, AccessD
   private void write(
       HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
-    log.warn(
-        "{} {} -> {}: {}", request.getMethod(), request.getRequestURI(), status.value(), detail);
-    Problems.write(response, Problems.of(status, detail, request), json);
+    Problems.refuse(request, response, status, detail, json, log);
   }
 
   private static final class InsufficientAuthentication extends AuthenticationException {

@@ -1,7 +1,10 @@
 package dev.shoal.controlplane.telemetry;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.entitlement.Entitlements;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.controlplane.release.Releases;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,11 +13,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Download reports from devices: kept one per row, summed per release, and exported as {@code
@@ -59,9 +60,7 @@ class Telemetry {
             .productOf(report.releaseId())
             .filter(p -> entitlements.isEntitled(device, p))
             .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.NOT_FOUND, "No release " + report.releaseId() + " for you"));
+                () -> new Refusal(NOT_FOUND, "No release " + report.releaseId() + " for you"));
     boolean ok = report.result().equals("ok");
     jdbc.sql(
             "insert into telemetry_reports (device_id, release_id, bytes_from_peers,"

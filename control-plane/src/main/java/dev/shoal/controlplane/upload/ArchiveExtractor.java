@@ -1,5 +1,9 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.TOO_LARGE;
+
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.FileModes;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -18,8 +22,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Unpacks an uploaded tar (optionally gzip-compressed) or zip into a directory, streaming. Refuses
@@ -150,8 +152,8 @@ final class ArchiveExtractor {
       while ((n = in.read(buffer)) > 0) {
         written += n;
         if (written > maxBytes) {
-          throw new ResponseStatusException(
-              HttpStatus.PAYLOAD_TOO_LARGE,
+          throw new Refusal(
+              TOO_LARGE,
               "The archive unpacks to more than shoal.upload.max-bytes (" + maxBytes + " bytes)");
         }
         writeOrFail(out, buffer, n);
@@ -179,8 +181,8 @@ final class ArchiveExtractor {
     String path;
     try {
       path = UploadPaths.check(name);
-    } catch (ResponseStatusException e) {
-      throw bad(e.getReason());
+    } catch (Refusal e) {
+      throw bad(e.getMessage());
     }
     String key = path.toLowerCase(Locale.ROOT);
     if (files.contains(key)) {
@@ -258,7 +260,7 @@ final class ArchiveExtractor {
     }
   }
 
-  private static ResponseStatusException bad(String why) {
-    return new ResponseStatusException(HttpStatus.BAD_REQUEST, "Bad archive: " + why);
+  private static Refusal bad(String why) {
+    return new Refusal(INVALID, "Bad archive: " + why);
   }
 }

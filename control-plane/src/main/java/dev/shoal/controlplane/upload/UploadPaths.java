@@ -1,11 +1,12 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.FileEntry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.springframework.http.HttpStatus;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Turns a client-supplied relative path into a file under an upload's directory, or refuses it. The
@@ -28,14 +29,13 @@ final class UploadPaths {
       // protocol's SafePath is package-private; FileEntry applies it to its path.
       new FileEntry(p, 0, 0, ZERO_HASH, List.of());
     } catch (IllegalArgumentException e) {
-      throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST, "Refused path '" + printable(path) + "': " + e.getMessage());
+      throw new Refusal(INVALID, "Refused path '" + printable(path) + "': " + e.getMessage());
     }
     for (String name : p.split("/")) {
       // File systems refuse longer names (ENAMETOOLONG), which would otherwise be a 500.
       if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-        throw new ResponseStatusException(
-            HttpStatus.BAD_REQUEST,
+        throw new Refusal(
+            INVALID,
             "Refused path '"
                 + printable(path)
                 + "': a name is longer than "
@@ -50,8 +50,7 @@ final class UploadPaths {
   static Path resolve(Path root, String checkedPath) {
     Path file = root.resolve(checkedPath).normalize();
     if (!file.startsWith(root) || file.equals(root)) {
-      throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST, "Refused path '" + printable(checkedPath) + "'");
+      throw new Refusal(INVALID, "Refused path '" + printable(checkedPath) + "'");
     }
     return file;
   }

@@ -1,7 +1,13 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.TOO_LARGE;
+
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.product.Products;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,10 +26,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Upload sessions: files streamed to {@code <data-dir>/uploads/<id>/files/}, never held in memory,
@@ -92,14 +96,13 @@ public class Uploads {
         .params(id, organisationId)
         .query(Upload.class)
         .optional()
-        .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No upload " + id));
+        .orElseThrow(() -> new Refusal(NOT_FOUND, "No upload " + id));
   }
 
   public SealedFiles sealedFiles(UUID organisationId, UUID productId, UUID id) {
     Upload upload = get(organisationId, id);
     if (upload.state() != State.SEALED || !upload.productId().equals(productId)) {
-      throw new ResponseStatusException(
-          HttpStatus.CONFLICT, "Upload " + id + " is not a completed upload of this product");
+      throw new Refusal(CONFLICT, "Upload " + id + " is not a completed upload of this product");
     }
     return new SealedFiles(files(id), listFiles(files(id)));
   }
@@ -126,14 +129,14 @@ public class Uploads {
       throws IOException {
     Upload upload = get(organisationId, id);
     if (upload.state() != State.OPEN) {
-      throw new ResponseStatusException(HttpStatus.CONFLICT, "Upload " + id + " is completed");
+      throw new Refusal(CONFLICT, "Upload " + id + " is completed");
     }
     String checked = path == null ? null : UploadPaths.check(path);
     Path file = path == null ? archive(id) : UploadPaths.resolve(files(id), checked);
     long current = Files.isRegularFile(file) ? size(file) : 0;
     if (range.start() > current) {
-      throw new ResponseStatusException(
-          HttpStatus.CONFLICT,
+      throw new Refusal(
+          CONFLICT,
           "Range starts at " + range.start() + " but only " + current + " bytes were received");
     }
     long budget = maxBytes - (usedBytes(id) - current + range.start());
@@ -158,7 +161,7 @@ public class Uploads {
     }
     List<String> paths = listFiles(files(id));
     if (paths.isEmpty()) {
-      throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "The upload has no files");
+      throw new Refusal(INVALID, "The upload has no files");
     }
     requireDistinctIgnoringCase(paths);
     long total = 0;
@@ -201,8 +204,8 @@ public class Uploads {
       long have = Files.isRegularFile(file) ? size(file) : 0;
       if (part.totalSize() != null && have != part.totalSize()) {
         String what = part.path().isEmpty() ? "the archive" : "'" + part.path() + "'";
-        throw new ResponseStatusException(
-            HttpStatus.CONFLICT,
+        throw new Refusal(
+            CONFLICT,
             "Incomplete: " + what + " has " + have + " of " + part.totalSize() + " bytes");
       }
     }
@@ -212,8 +215,7 @@ public class Uploads {
     Set<String> seen = new HashSet<>();
     for (String p : paths) {
       if (!seen.add(p.toLowerCase(Locale.ROOT))) {
-        throw new ResponseStatusException(
-            HttpStatus.BAD_REQUEST, "Two files differ only in case: '" + p + "'");
+        throw new Refusal(INVALID, "Two files differ only in case: '" + p + "'");
       }
     }
   }
@@ -249,12 +251,10 @@ public class Uploads {
     try {
       Files.createDirectories(file.getParent());
       if (Files.isDirectory(file)) {
-        throw new ResponseStatusException(
-            HttpStatus.BAD_REQUEST, "The path names a directory of the upload");
+        throw new Refusal(INVALID, "The path names a directory of the upload");
       }
     } catch (FileSystemException e) {
-      throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST, "The path runs through a file of the upload");
+      throw new Refusal(INVALID, "The path runs through a file of the upload");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -268,10 +268,9 @@ public class Uploads {
     return used;
   }
 
-  private ResponseStatusException tooLarge() {
-    return new ResponseStatusException(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        "The upload would exceed shoal.upload.max-bytes (" + maxBytes + " bytes)");
+  private Refusal tooLarge() {
+    return new Refusal(
+        TOO_LARGE, "The upload would exceed shoal.upload.max-bytes (" + maxBytes + " bytes)");
   }
 
   Path files(UUID id) {

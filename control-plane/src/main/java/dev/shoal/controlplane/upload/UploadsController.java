@@ -1,6 +1,9 @@
 package dev.shoal.controlplane.upload;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
+
 import dev.shoal.controlplane.identity.Caller;
+import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -8,7 +11,6 @@ import java.net.URI;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -19,7 +21,6 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Build uploads, streamed. A client that lost its connection asks how much arrived ({@code HEAD} or
@@ -83,9 +84,8 @@ class UploadsController {
       @RequestHeader(value = "Content-Range", required = false) String contentRange,
       HttpServletRequest request)
       throws IOException {
-    return received(
-        uploads.write(
-            caller.organisationId(), id, null, range(contentRange), request.getInputStream()));
+    // The archive is stored as the upload's one file without a path.
+    return putFile(caller, id, null, contentRange, request);
   }
 
   @Operation(summary = "How many bytes of the archive arrived (header Upload-Offset)")
@@ -115,14 +115,13 @@ class UploadsController {
     }
     Matcher m = CONTENT_RANGE.matcher(header.trim());
     if (!m.matches()) {
-      throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST, "Content-Range must be 'bytes <first>-<last>/<total or *>'");
+      throw new Refusal(INVALID, "Content-Range must be 'bytes <first>-<last>/<total or *>'");
     }
     long start = Long.parseLong(m.group(1));
     long end = Long.parseLong(m.group(2));
     Long total = m.group(3).equals("*") ? null : Long.parseLong(m.group(3));
     if (end < start || (total != null && end >= total)) {
-      throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Content-Range is inconsistent");
+      throw new Refusal(INVALID, "Content-Range is inconsistent");
     }
     return new Uploads.Range(start, end, total);
   }

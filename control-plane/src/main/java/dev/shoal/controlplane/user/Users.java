@@ -1,16 +1,17 @@
 package dev.shoal.controlplane.user;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+
 import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
-import org.springframework.web.server.ResponseStatusException;
 
 /** Dashboard users. Only a password hash is stored. */
 @Service
@@ -42,8 +43,7 @@ public class Users {
           .query(User.class)
           .single();
     } catch (DuplicateKeyException e) {
-      throw new ResponseStatusException(
-          HttpStatus.CONFLICT, "The username '" + username + "' is taken");
+      throw new Refusal(CONFLICT, "The username '" + username + "' is taken");
     }
   }
 

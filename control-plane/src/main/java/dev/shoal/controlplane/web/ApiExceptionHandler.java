@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.web;
 
+import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.refusal.Refusal.FieldProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -26,17 +28,16 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
- * Turns every exception Spring MVC sees into {@code application/problem+json}. A client error is
- * logged at WARN with its path and no stack trace; a server error is logged with its stack trace,
- * and the client gets only a reference to find it in the log.
+ * Turns every exception Spring MVC sees into {@code application/problem+json}: the one place where
+ * the services' {@link Refusal}s become HTTP statuses. A client error is logged at WARN with its
+ * path and no stack trace; a server error is logged with its stack trace, and the client gets only
+ * a reference to find it in the log.
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
   static final URI VALIDATION_TYPE = URI.create("urn:shoal:problem:validation");
-
-  record FieldProblem(String field, String message) {}
 
   @Override
   protected ResponseEntity<Object> handleMethodArgumentNotValid(
@@ -87,6 +88,28 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     return mismatch.getPath().stream()
         .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
         .collect(Collectors.joining("."));
+  }
+
+  @ExceptionHandler(Refusal.class)
+  ResponseEntity<Object> refused(Refusal refusal, WebRequest request) {
+    HttpStatus status = statusOf(refusal.kind());
+    ProblemDetail problem =
+        refusal.fieldProblems().isEmpty()
+            ? ProblemDetail.forStatusAndDetail(status, refusal.getMessage())
+            : invalidFields(status, refusal.fieldProblems());
+    return handleExceptionInternal(refusal, problem, new HttpHeaders(), status, request);
+  }
+
+  private static HttpStatus statusOf(Refusal.Kind kind) {
+    return switch (kind) {
+      case NOT_FOUND -> HttpStatus.NOT_FOUND;
+      case CONFLICT -> HttpStatus.CONFLICT;
+      case INVALID -> HttpStatus.BAD_REQUEST;
+      case FORBIDDEN -> HttpStatus.FORBIDDEN;
+      case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
+      case TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
+      case BUSY -> HttpStatus.SERVICE_UNAVAILABLE;
+    };
   }
 
   // Let Spring Security's filters answer these with 401/403.

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -31,6 +32,24 @@ public final class Problems {
       problem.setType(ABOUT_BLANK);
     }
     return problem;
+  }
+
+  /**
+   * Refuses a request outside Spring MVC (a filter, the security handlers) the way {@code
+   * ApiExceptionHandler} does: a WARN on the caller's logger with the path and no stack trace, and
+   * the problem as the answer.
+   */
+  public static void refuse(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      HttpStatus status,
+      String detail,
+      JsonMapper json,
+      Logger log)
+      throws IOException {
+    log.warn(
+        "{} {} -> {}: {}", request.getMethod(), request.getRequestURI(), status.value(), detail);
+    write(response, of(status, detail, request), json);
   }
 
   public static void write(HttpServletResponse response, ProblemDetail problem, JsonMapper json)

@@ -2,6 +2,7 @@ package dev.shoal.controlplane.upload;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.shoal.controlplane.refusal.Refusal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Hostile archives, unpacked the way {@link Uploads} completes an upload: extract into a staging
@@ -22,11 +22,12 @@ import org.springframework.web.server.ResponseStatusException;
  * method replays its seeds in ArchiveExtractorFuzzTestInputs/&lt;method&gt;/; with it, Jazzer
  * fuzzes one method (see README).
  *
- * <p>Whatever the bytes: the only exception out is a 400 or 413 {@link ResponseStatusException};
- * nothing is created, changed or linked outside the upload's directory (a canary directory next to
- * it is watched, and names aim at it); a refused archive leaves the upload's files as they were; an
- * accepted one leaves only regular files whose paths pass the manifest path rule, at most {@link
- * #MAX} bytes more than before, and the files that were there untouched.
+ * <p>Whatever the bytes: the only exception out is a 400 or 413 (a {@link Refusal} {@code INVALID}
+ * or {@code TOO_LARGE}); nothing is created, changed or linked outside the upload's directory (a
+ * canary directory next to it is watched, and names aim at it); a refused archive leaves the
+ * upload's files as they were; an accepted one leaves only regular files whose paths pass the
+ * manifest path rule, at most {@link #MAX} bytes more than before, and the files that were there
+ * untouched.
  */
 class ArchiveExtractorFuzzTest {
   static final long MAX = 256 * 1024;
@@ -67,10 +68,9 @@ class ArchiveExtractorFuzzTest {
           upload.resolve(Uploads.ARCHIVE), staging, new TreeSet<>(EXISTING.keySet()), MAX);
       ArchiveExtractor.moveAll(staging, files);
       accepted = true;
-    } catch (ResponseStatusException e) {
-      int status = e.getStatusCode().value();
-      if (status != 400 && status != 413) {
-        throw new AssertionError("status " + status, e);
+    } catch (Refusal e) {
+      if (e.kind() != Refusal.Kind.INVALID && e.kind() != Refusal.Kind.TOO_LARGE) {
+        throw new AssertionError("not a 400 or 413: " + e, e);
       }
     } finally {
       Uploads.deleteTree(staging);

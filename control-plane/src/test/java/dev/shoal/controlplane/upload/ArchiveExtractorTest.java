@@ -3,6 +3,7 @@ package dev.shoal.controlplane.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.shoal.controlplane.refusal.Refusal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * The seeds of {@link ArchiveExtractorFuzzTest} whose outcome the fuzz target cannot see: good
@@ -50,10 +50,10 @@ class ArchiveExtractorTest {
     assertThatThrownBy(
             () -> ArchiveExtractor.extract(SEEDS.resolve(seed), target, Set.of(), 1L << 40))
         .isInstanceOfSatisfying(
-            ResponseStatusException.class,
+            Refusal.class,
             e -> {
-              assertThat(e.getStatusCode().value()).isEqualTo(400);
-              assertThat(e.getReason()).contains("tar headers, padding or skipped data");
+              assertThat(e.kind()).isEqualTo(Refusal.Kind.INVALID); // a 400
+              assertThat(e.getMessage()).contains("tar headers, padding or skipped data");
             });
   }
 
@@ -76,7 +76,6 @@ class ArchiveExtractorTest {
                     Set.of("existing.txt", "dir/existing.bin"),
                     1 << 20))
         .isInstanceOfSatisfying(
-            ResponseStatusException.class,
-            e -> assertThat(e.getStatusCode().value()).isEqualTo(400));
+            Refusal.class, e -> assertThat(e.kind()).isEqualTo(Refusal.Kind.INVALID)); // a 400
   }
 }

@@ -113,11 +113,12 @@ class RollbackAndFreezeTest {
     byte[] envelope =
         controlPlane
             .bean(ManifestSigner.class)
-            .sign(
+            .resign(
                 world.publisher.organisation.id(),
-                keyId ->
-                    ManifestSigner.copy(
-                        m, m.version(), signedAt, signedAt.plus(Duration.ofHours(1)), keyId))
+                m,
+                m.version(),
+                signedAt,
+                signedAt.plus(Duration.ofHours(1)))
             .envelope();
     ReleaseManifest stale = Forge.manifestOf(envelope);
     assertThat(stale.signingKeyId()).isEqualTo(m.signingKeyId()); // the organisation's real key

@@ -1,29 +1,25 @@
-package dev.shoal.controlplane.publish;
+package dev.shoal.controlplane.release;
+
+import static dev.shoal.controlplane.refusal.Refusal.Kind.CONFLICT;
+import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
 
 import dev.shoal.controlplane.config.ShoalProperties;
-import dev.shoal.controlplane.release.ManifestSigner;
-import dev.shoal.controlplane.release.ReleasePipeline;
-import dev.shoal.controlplane.release.Releases;
+import dev.shoal.controlplane.refusal.Refusal;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Publishing, staged rollout, pause, rollback, and keeping published manifests fresh. A device's
@@ -35,27 +31,21 @@ public class Publishing {
 
   private static final Logger log = LoggerFactory.getLogger(Publishing.class);
 
-  private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final Releases releases;
   private final ManifestSigner signer;
-  private final ReleasePipeline pipeline;
   private final ShoalProperties properties;
   private final ApplicationEventPublisher events;
 
   Publishing(
-      JdbcClient jdbc,
       TransactionTemplate transaction,
       Releases releases,
       ManifestSigner signer,
-      ReleasePipeline pipeline,
       ShoalProperties properties,
       ApplicationEventPublisher events) {
-    this.jdbc = jdbc;
     this.transaction = transaction;
     this.releases = releases;
     this.signer = signer;
-    this.pipeline = pipeline;
     this.properties = properties;
     this.events = events;
   }
@@ -65,11 +55,7 @@ public class Publishing {
 
   public void publish(UUID organisationId, UUID id, int rollout) {
     releases.get(organisationId, id);
-    jdbc.sql(
-            "update releases set published_at = coalesce(published_at, now()), rollout = ?"
-                + " where id = ?")
-        .params(rollout, id)
-        .update();
+    releases.publish(id, rollout);
     events.publishEvent(new ReleasePublished(id));
   }
 
@@ -77,19 +63,19 @@ public class Publishing {
   public void widen(UUID organisationId, UUID id, int rollout) {
     Releases.Release release = releases.get(organisationId, id);
     if (release.publishedAt() == null) {
-      throw new ResponseStatusException(HttpStatus.CONFLICT, "Publish the release first");
+      throw new Refusal(CONFLICT, "Publish the release first");
     }
     if (rollout < release.rollout()) {
-      throw new ResponseStatusException(
-          HttpStatus.CONFLICT,
+      throw new Refusal(
+          CONFLICT,
           "A rollout only widens: it is at " + release.rollout() + "%; pause or roll back instead");
     }
-    jdbc.sql("update releases set rollout = ? where id = ?").params(rollout, id).update();
+    releases.rollout(id, rollout);
   }
 
   public void pause(UUID organisationId, UUID id, boolean paused) {
     releases.get(organisationId, id);
-    jdbc.sql("update releases set paused = ? where id = ?").params(paused, id).update();
+    releases.paused(id, paused);
   }
 
   /**
@@ -97,74 +83,41 @@ public class Publishing {
    * go down a version number. Published to everyone at once.
    */
   public UUID rollback(UUID organisationId, String product, String channel, long targetVersion) {
-    UUID channelId = channelId(organisationId, product, channel);
+    Releases.Channel where = releases.channel(organisationId, product, channel);
     Releases.Release target =
         releases
-            .byVersion(channelId, targetVersion)
+            .byVersion(where.channelId(), targetVersion)
             .orElseThrow(
-                () ->
-                    new ResponseStatusException(
-                        HttpStatus.NOT_FOUND, "No version " + targetVersion + " in " + channel));
+                () -> new Refusal(NOT_FOUND, "No version " + targetVersion + " in " + channel));
     UUID id =
-        transaction.execute(
-            status -> insertRollback(organisationId, channelId, target, targetVersion));
+        transaction.execute(status -> insertRollback(organisationId, where, target, targetVersion));
     events.publishEvent(new ReleasePublished(id));
     return id;
   }
 
   private UUID insertRollback(
-      UUID organisationId, UUID channelId, Releases.Release target, long targetVersion) {
-    jdbc.sql("select id from channels where id = ? for update")
-        .param(channelId)
-        .query()
-        .singleRow();
-    long version =
-        jdbc.sql("select coalesce(max(version), 0) + 1 from releases where channel_id = ?")
-            .param(channelId)
-            .query(Long.class)
-            .single();
+      UUID organisationId, Releases.Channel where, Releases.Release target, long targetVersion) {
+    long version = releases.lockNextVersion(where.channelId());
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant expires = now.plus(properties.release().manifestTtl());
     ManifestSigner.Signed signed =
-        signer.sign(
-            organisationId,
-            keyId -> ManifestSigner.copy(target.parsedManifest(), version, now, expires, keyId));
-    UUID uploadId =
-        jdbc.sql("select upload_id from release_state where id = ?")
-            .param(target.id())
-            .query(UUID.class)
-            .single();
+        signer.resign(organisationId, target.parsedManifest(), version, now, expires);
     UUID id =
-        jdbc.sql(
-                "insert into release_state (product_id, channel_id, upload_id, display_version,"
-                    + " state, percent) values (?, ?, ?, ?, 'READY', 100) returning id")
-            .params(target.productId(), channelId, uploadId, target.displayVersion())
-            .query(UUID.class)
-            .single();
-    ReleaseManifest m = signed.manifest();
-    jdbc.sql(
-            "insert into releases (id, channel_id, version, display_version, content_key_id,"
-                + " signing_key_id, manifest, expires_at, directory, rollback_of, rollout,"
-                + " published_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 100, now())")
-        .params(
-            id,
-            channelId,
-            version,
-            m.displayVersion(),
-            m.contentKeyId(),
-            m.signingKeyId(),
-            signed.envelope(),
-            Timestamp.from(expires),
-            target.directory(),
-            targetVersion)
-        .update();
+        releases.insertRun(
+            where,
+            releases.uploadOf(target.id()),
+            target.displayVersion(),
+            Releases.State.READY,
+            100);
+    releases.insertRelease(id, where.channelId(), signed, target.directory(), targetVersion);
+    releases.publish(id, 100);
     for (Releases.Pack pack : releases.packs(target.id())) {
-      m.packs().stream()
+      signed.manifest().packs().stream()
           .filter(e -> e.infoHash().equals(pack.infoHash()))
           .findFirst()
           .ifPresent(
               e ->
-                  pipeline.insertPack(
+                  releases.insertPack(
                       id, target.productId(), e, pack.torrent(), Path.of(pack.path())));
     }
     return id;
@@ -175,7 +128,11 @@ public class Publishing {
     Releases.Release release = releases.get(organisationId, id);
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant expires = now.plus(properties.release().manifestTtl());
-    ManifestReleases.resign(jdbc, signer, organisationId, release, now, expires);
+    ReleaseManifest old = release.parsedManifest();
+    // createdAt stays: it says when the content was released; only the validity moves on.
+    Instant created = old.createdAt().isBefore(expires) ? old.createdAt() : now;
+    releases.replaceManifest(
+        id, signer.resign(organisationId, old, old.version(), created, expires));
   }
 
   /**
@@ -186,16 +143,7 @@ public class Publishing {
   void refreshAging() {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     Instant horizon = now.plus(properties.release().manifestTtl().dividedBy(2));
-    record Aging(UUID id, UUID organisationId) {}
-    List<Aging> aging =
-        jdbc.sql(
-                "select r.id, p.organisation_id from releases r join channels c on c.id ="
-                    + " r.channel_id join products p on p.id = c.product_id"
-                    + " where r.published_at is not null and r.expires_at < ?")
-            .param(Timestamp.from(horizon))
-            .query(Aging.class)
-            .list();
-    for (Aging a : aging) {
+    for (Releases.Published a : releases.publishedExpiringBefore(horizon)) {
       try {
         refresh(a.organisationId(), a.id());
       } catch (RuntimeException e) {
@@ -221,19 +169,5 @@ public class Publishing {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  public UUID channelId(UUID organisationId, String product, String channel) {
-    return jdbc.sql(
-            "select c.id from channels c join products p on p.id = c.product_id"
-                + " where p.organisation_id = ? and p.slug = ? and c.name = ?")
-        .params(organisationId, product, channel)
-        .query(UUID.class)
-        .optional()
-        .orElseThrow(
-            () ->
-                new ResponseStatusException(
-                    HttpStatus.NOT_FOUND,
-                    "No channel '" + channel + "' in product '" + product + "'"));
   }
 }

@@ -94,7 +94,7 @@ final class Engine implements Runnable {
 
   Engine(SwarmConfig config) throws IOException {
     this.config = config;
-    this.peerId = newPeerId(config.peerIdPrefix());
+    this.peerId = newPeerId(config.role().peerIdPrefix());
     this.upBucket = new TokenBucket(config.globalUpCap());
     this.downBucket = new TokenBucket(config.globalDownCap());
     this.selector = Selector.open();
@@ -136,8 +136,11 @@ final class Engine implements Runnable {
     }
   }
 
+  /** How the origin seeder is told apart on the wire: the prefix its role gives its peer id. */
   private static final byte[] ORIGIN_PREFIX =
-      SwarmConfig.ORIGIN_PEER_ID_PREFIX.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      SwarmConfig.Role.ORIGIN_SEEDER
+          .peerIdPrefix()
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private static boolean startsWith(byte[] id, byte[] prefix) {
     return id.length >= prefix.length

@@ -1,6 +1,11 @@
-package dev.shoal.swarm;
+package dev.shoal.swarm.cli;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.swarm.Progress;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentHandle;
+import dev.shoal.swarm.TorrentJob;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -57,24 +62,26 @@ public final class SwarmCli {
     boolean noUpload;
 
     SwarmConfig config() {
-      return SwarmConfig.defaults()
-          .withListenPort(port)
-          .withBindAddress(bind)
-          .withCaps(upCap, downCap)
-          .withUploadEnabled(!noUpload);
+      return SwarmConfig.builder()
+          .listenPort(port)
+          .bindAddress(bind)
+          .globalUpCap(upCap)
+          .globalDownCap(downCap)
+          .uploadEnabled(!noUpload)
+          .build();
     }
 
-    TorrentJob job(byte[] torrent, Path data) {
+    TorrentJob.Builder job(byte[] torrent, Path data) {
       List<InetSocketAddress> direct = new ArrayList<>();
       for (String p : peers) {
         int colon = p.lastIndexOf(':');
         direct.add(
             new InetSocketAddress(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1))));
       }
-      TorrentJob job = TorrentJob.of(torrent, data).withPeers(direct).withWebSeeds(webSeeds);
+      TorrentJob.Builder job = TorrentJob.builder(torrent, data).peers(direct).webSeeds(webSeeds);
       return tracker == null
-          ? (direct.isEmpty() ? job : job.withAnnounceUrl(""))
-          : job.withAnnounceUrl(tracker);
+          ? (direct.isEmpty() ? job : job.announceUrl(""))
+          : job.announceUrl(tracker);
     }
   }
 
@@ -90,7 +97,7 @@ public final class SwarmCli {
     public Integer call() throws Exception {
       byte[] t = Files.readAllBytes(torrent);
       try (Swarm swarm = Swarm.start(config())) {
-        TorrentHandle h = swarm.add(job(t, dataFile).withRecheckExisting(true));
+        TorrentHandle h = swarm.add(job(t, dataFile).recheckExisting(true).build());
         System.err.println("listening on port " + swarm.listenPort());
         long start = System.nanoTime();
         while (true) {
@@ -125,7 +132,7 @@ public final class SwarmCli {
         long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
         TorrentHandle h =
-            swarm.add(job(t, data).withResumeFile(resume).withSeedAfterComplete(seedAfter));
+            swarm.add(job(t, data).resumeFile(resume).seedAfterComplete(seedAfter).build());
         while (true) {
           try {
             h.awaitCompletion(Duration.ofSeconds(1));

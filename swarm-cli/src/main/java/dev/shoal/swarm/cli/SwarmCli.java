@@ -35,8 +35,11 @@ public final class SwarmCli {
     System.exit(new CommandLine(new SwarmCli()).execute(args));
   }
 
-  /** Options shared by seed and download. */
+  /** The torrent and the options shared by seed and download. */
   static class Common {
+    @Parameters(index = "0", description = "the .torrent file")
+    Path torrent;
+
     @Option(names = "--tracker", description = "announce URL incl. passkey (default: torrent's)")
     String tracker;
 
@@ -87,9 +90,6 @@ public final class SwarmCli {
 
   @Command(name = "seed", description = "seed an existing data file until killed")
   static final class Seed extends Common implements Callable<Integer> {
-    @Parameters(index = "0")
-    Path torrent;
-
     @Parameters(index = "1")
     Path dataFile;
 
@@ -113,9 +113,6 @@ public final class SwarmCli {
 
   @Command(name = "download", description = "download into a directory; exit 0 when complete")
   static final class Download extends Common implements Callable<Integer> {
-    @Parameters(index = "0")
-    Path torrent;
-
     @Parameters(index = "1")
     Path dir;
 

@@ -54,22 +54,16 @@ public record SwarmConfig(
    */
   public enum Role {
     /** A player's engine: downloads, and uploads to other players if allowed. */
-    PLAYER(DEFAULT_PEER_ID_PREFIX),
+    PLAYER,
     /**
      * The publisher's origin seeder: sends each piece to one player first, spreading its capped
      * upload over the players it has sent least.
      */
-    ORIGIN_SEEDER(ORIGIN_PEER_ID_PREFIX);
-
-    private final String peerIdPrefix;
-
-    Role(String peerIdPrefix) {
-      this.peerIdPrefix = peerIdPrefix;
-    }
+    ORIGIN_SEEDER;
 
     /** The first 8 bytes of this engine's peer id. */
     public String peerIdPrefix() {
-      return peerIdPrefix;
+      return this == ORIGIN_SEEDER ? ORIGIN_PEER_ID_PREFIX : DEFAULT_PEER_ID_PREFIX;
     }
   }
 

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The module boundaries of docs/architecture.md, checked on the compiled classes of every module
  * that testkit sees (all but the SDK, which checks itself). Dependencies point one way: protocol ←
- * swarm ← control-plane / edge-agent; no Spring outside the control plane; and the engine's
- * command line (module swarm-cli, which no other module depends on) stays out of the engine and the
- * control plane.
+ * swarm ← control-plane / edge-agent; no Spring outside the control plane; and the engine's command
+ * line (module swarm-cli, which no other module depends on) stays out of the engine and the control
+ * plane.
  */
 class ModuleBoundariesTest {
 

@@ -8,7 +8,7 @@ of key=value pairs. Peak RSS is VmHWM of the (1->1) downloading process.
 import os, re, shutil, socket, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHOAL = os.path.join(HERE, "..", "bin", "shoal-swarm")
+SHOAL = os.path.join(HERE, "..", "..", "swarm-cli", "bin", "shoal-swarm")
 LT = os.path.join(HERE, "lt_peer.py")
 MIB = 1 << 20
 

@@ -194,7 +194,7 @@ public final class Agent implements AutoCloseable {
 
   /** All interfaces, a random port (opened only while uploads are allowed). */
   static SwarmConfig defaultSwarmConfig() {
-    return SwarmConfig.defaults().withBindAddress("0.0.0.0");
+    return SwarmConfig.builder().bindAddress("0.0.0.0").build();
   }
 
   /** Keeps the two shared buckets at the policy's caps; "upload off" is the swarm's to enforce. */

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -94,34 +95,29 @@ final class Engine implements Runnable {
 
   Engine(SwarmConfig config) throws IOException {
     this.config = config;
-    this.peerId = newPeerId(config.peerIdPrefix());
+    this.peerId = newPeerId(config.role().peerIdPrefix());
     this.upBucket = new TokenBucket(config.globalUpCap());
     this.downBucket = new TokenBucket(config.globalDownCap());
     this.selector = Selector.open();
-    this.resumeWriter =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "shoal-swarm-resume");
-              t.setDaemon(true);
-              return t;
-            });
-    this.workers =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "shoal-swarm-worker");
-              t.setDaemon(true);
-              return t;
-            });
+    this.resumeWriter = Executors.newSingleThreadExecutor(daemon("shoal-swarm-resume"));
+    this.workers = Executors.newFixedThreadPool(2, daemon("shoal-swarm-worker"));
     workers.execute(Engine::warmUpHashing);
     this.uploadEnabled = config.uploadEnabled();
     this.boundPort = config.listenPort();
     if (uploadEnabled) {
       openServer();
     }
-    this.thread = new Thread(this, "shoal-swarm-engine");
-    thread.setDaemon(true);
+    this.thread = daemon("shoal-swarm-engine").newThread(this);
     thread.start();
+  }
+
+  /** Threads that do not keep the JVM alive: the engine lives as long as its owner. */
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**
@@ -136,8 +132,11 @@ final class Engine implements Runnable {
     }
   }
 
+  /** How the origin seeder is told apart on the wire: the prefix its role gives its peer id. */
   private static final byte[] ORIGIN_PREFIX =
-      SwarmConfig.ORIGIN_PEER_ID_PREFIX.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      SwarmConfig.Role.ORIGIN_SEEDER
+          .peerIdPrefix()
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private static boolean startsWith(byte[] id, byte[] prefix) {
     return id.length >= prefix.length

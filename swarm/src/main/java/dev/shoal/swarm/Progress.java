@@ -7,7 +7,8 @@ package dev.shoal.swarm;
  * @param fromPeers payload bytes received from other peers (including discarded duplicates and bad
  *     data)
  * @param fromOrigin payload bytes received from the origin: web seeds, and the publisher's origin
- *     seeder over BitTorrent (its peer id starts with {@link SwarmConfig#ORIGIN_PEER_ID_PREFIX})
+ *     seeder over BitTorrent (an engine of {@link SwarmConfig.Role#ORIGIN_SEEDER}, told apart by
+ *     its peer id prefix {@link SwarmConfig#ORIGIN_PEER_ID_PREFIX})
  * @param uploaded PIECE payload bytes sent to peers
  * @param peersBanned peers of this torrent banned in this session (bad data, lies, floods,
  *     oversized or out-of-range messages)

@@ -1,13 +1,14 @@
 package dev.shoal.swarm;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
- * Engine-wide settings.
+ * Engine-wide settings, made with {@link #builder()} (or {@link #toBuilder()} to derive one).
  *
  * @param listenPort TCP port for incoming peers, 0 = pick a free one
  * @param bindAddress address to listen on, e.g. "0.0.0.0" or "127.0.0.1"
- * @param peerIdPrefix 8 ASCII chars, Azureus style ("-SH0100-")
+ * @param role whether this engine is a player or the publisher's origin seeder
  * @param maxConnections cap on peer connections over all torrents
  * @param uploadSlots regularly unchoked peers per torrent (plus one optimistic)
  * @param maxRequestsPerPeer upper bound of the adaptive request pipeline (16 KiB blocks)
@@ -22,7 +23,7 @@ import java.time.Duration;
 public record SwarmConfig(
     int listenPort,
     String bindAddress,
-    String peerIdPrefix,
+    Role role,
     int maxConnections,
     int uploadSlots,
     int maxRequestsPerPeer,
@@ -33,6 +34,7 @@ public record SwarmConfig(
     Duration originFallbackAfter,
     long originMinPeerRate) {
 
+  /** The peer id prefix of players, Azureus style. */
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
 
   /**
@@ -45,144 +47,171 @@ public record SwarmConfig(
    */
   public static final String ORIGIN_PEER_ID_PREFIX = "-SO0100-";
 
+  /**
+   * What this engine is in the swarm. The role is set by whoever starts the engine (the control
+   * plane starts the origin seeder); the peer id prefix follows from it, so that other peers can
+   * tell the origin seeder apart on the wire.
+   */
+  public enum Role {
+    /** A player's engine: downloads, and uploads to other players if allowed. */
+    PLAYER,
+    /**
+     * The publisher's origin seeder: sends each piece to one player first, spreading its capped
+     * upload over the players it has sent least.
+     */
+    ORIGIN_SEEDER;
+
+    /** The first 8 bytes of this engine's peer id. */
+    public String peerIdPrefix() {
+      return this == ORIGIN_SEEDER ? ORIGIN_PEER_ID_PREFIX : DEFAULT_PEER_ID_PREFIX;
+    }
+  }
+
   public SwarmConfig {
     if (listenPort < 0 || listenPort > 65535) {
       throw new IllegalArgumentException("listenPort out of range");
     }
-    bindAddress = bindAddress == null ? "0.0.0.0" : bindAddress;
-    peerIdPrefix = peerIdPrefix == null ? DEFAULT_PEER_ID_PREFIX : peerIdPrefix;
-    if (peerIdPrefix.length() != 8 || !peerIdPrefix.chars().allMatch(c -> c > 32 && c < 127)) {
-      throw new IllegalArgumentException("peerIdPrefix must be 8 printable ASCII chars");
-    }
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(userAgent, "userAgent");
+    Objects.requireNonNull(originFallbackAfter, "originFallbackAfter");
     if (maxConnections < 1 || uploadSlots < 1 || maxRequestsPerPeer < 4) {
       throw new IllegalArgumentException("maxConnections/uploadSlots/maxRequestsPerPeer too small");
     }
     if (globalUpCap < 0 || globalDownCap < 0 || originMinPeerRate < 0) {
       throw new IllegalArgumentException("caps must be >= 0");
     }
-    userAgent = userAgent == null ? "Shoal/0.1" : userAgent;
-    originFallbackAfter = originFallbackAfter == null ? Duration.ofSeconds(2) : originFallbackAfter;
   }
 
-  /** Whether this engine is the publisher's origin seeder (its peer id prefix says so). */
+  /** Whether this engine is the publisher's origin seeder. */
   public boolean isOrigin() {
-    return ORIGIN_PEER_ID_PREFIX.equals(peerIdPrefix);
+    return role == Role.ORIGIN_SEEDER;
   }
 
   /** Defaults: random port on all interfaces, 200 connections, 8 slots, up to 256 requests. */
   public static SwarmConfig defaults() {
-    return new SwarmConfig(0, null, null, 200, 8, 256, 0, 0, true, null, null, 64 * 1024);
+    return builder().build();
   }
 
-  public SwarmConfig withListenPort(int port) {
-    return new SwarmConfig(
-        port,
-        bindAddress,
-        peerIdPrefix,
-        maxConnections,
-        uploadSlots,
-        maxRequestsPerPeer,
-        globalUpCap,
-        globalDownCap,
-        uploadEnabled,
-        userAgent,
-        originFallbackAfter,
-        originMinPeerRate);
+  /** A builder holding the {@linkplain #defaults() defaults}. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public SwarmConfig withBindAddress(String address) {
-    return new SwarmConfig(
-        listenPort,
-        address,
-        peerIdPrefix,
-        maxConnections,
-        uploadSlots,
-        maxRequestsPerPeer,
-        globalUpCap,
-        globalDownCap,
-        uploadEnabled,
-        userAgent,
-        originFallbackAfter,
-        originMinPeerRate);
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    return new Builder()
+        .listenPort(listenPort)
+        .bindAddress(bindAddress)
+        .role(role)
+        .maxConnections(maxConnections)
+        .uploadSlots(uploadSlots)
+        .maxRequestsPerPeer(maxRequestsPerPeer)
+        .globalUpCap(globalUpCap)
+        .globalDownCap(globalDownCap)
+        .uploadEnabled(uploadEnabled)
+        .userAgent(userAgent)
+        .originFallbackAfter(originFallbackAfter)
+        .originMinPeerRate(originMinPeerRate);
   }
 
-  public SwarmConfig withPeerIdPrefix(String prefix) {
-    return new SwarmConfig(
-        listenPort,
-        bindAddress,
-        prefix,
-        maxConnections,
-        uploadSlots,
-        maxRequestsPerPeer,
-        globalUpCap,
-        globalDownCap,
-        uploadEnabled,
-        userAgent,
-        originFallbackAfter,
-        originMinPeerRate);
-  }
+  /** Collects the settings; {@link #build()} checks them. Each setter's meaning is the field's. */
+  public static final class Builder {
+    private int listenPort;
+    private String bindAddress = "0.0.0.0";
+    private Role role = Role.PLAYER;
+    private int maxConnections = 200;
+    private int uploadSlots = 8;
+    private int maxRequestsPerPeer = 256;
+    private long globalUpCap;
+    private long globalDownCap;
+    private boolean uploadEnabled = true;
+    private String userAgent = "Shoal/0.1";
+    private Duration originFallbackAfter = Duration.ofSeconds(2);
+    private long originMinPeerRate = 64 * 1024;
 
-  public SwarmConfig withCaps(long up, long down) {
-    return new SwarmConfig(
-        listenPort,
-        bindAddress,
-        peerIdPrefix,
-        maxConnections,
-        uploadSlots,
-        maxRequestsPerPeer,
-        up,
-        down,
-        uploadEnabled,
-        userAgent,
-        originFallbackAfter,
-        originMinPeerRate);
-  }
+    private Builder() {}
 
-  public SwarmConfig withUploadEnabled(boolean enabled) {
-    return new SwarmConfig(
-        listenPort,
-        bindAddress,
-        peerIdPrefix,
-        maxConnections,
-        uploadSlots,
-        maxRequestsPerPeer,
-        globalUpCap,
-        globalDownCap,
-        enabled,
-        userAgent,
-        originFallbackAfter,
-        originMinPeerRate);
-  }
+    public Builder listenPort(int port) {
+      this.listenPort = port;
+      return this;
+    }
 
-  public SwarmConfig withMaxConnections(int max) {
-    return new SwarmConfig(
-        listenPort,
-        bindAddress,
-        peerIdPrefix,
-        max,
-        uploadSlots,
-        maxRequestsPerPeer,
-        globalUpCap,
-        globalDownCap,
-        uploadEnabled,
-        userAgent,
-        originFallbackAfter,
-        originMinPeerRate);
-  }
+    public Builder bindAddress(String address) {
+      this.bindAddress = address;
+      return this;
+    }
 
-  public SwarmConfig withOriginFallback(Duration after, long minPeerRate) {
-    return new SwarmConfig(
-        listenPort,
-        bindAddress,
-        peerIdPrefix,
-        maxConnections,
-        uploadSlots,
-        maxRequestsPerPeer,
-        globalUpCap,
-        globalDownCap,
-        uploadEnabled,
-        userAgent,
-        after,
-        minPeerRate);
+    public Builder role(Role role) {
+      this.role = role;
+      return this;
+    }
+
+    public Builder maxConnections(int max) {
+      this.maxConnections = max;
+      return this;
+    }
+
+    public Builder uploadSlots(int slots) {
+      this.uploadSlots = slots;
+      return this;
+    }
+
+    public Builder maxRequestsPerPeer(int max) {
+      this.maxRequestsPerPeer = max;
+      return this;
+    }
+
+    public Builder globalUpCap(long bytesPerSecond) {
+      this.globalUpCap = bytesPerSecond;
+      return this;
+    }
+
+    public Builder globalDownCap(long bytesPerSecond) {
+      this.globalDownCap = bytesPerSecond;
+      return this;
+    }
+
+    public Builder uploadEnabled(boolean enabled) {
+      this.uploadEnabled = enabled;
+      return this;
+    }
+
+    public Builder userAgent(String agent) {
+      this.userAgent = agent;
+      return this;
+    }
+
+    public Builder originFallbackAfter(Duration after) {
+      this.originFallbackAfter = after;
+      return this;
+    }
+
+    public Builder originMinPeerRate(long bytesPerSecond) {
+      this.originMinPeerRate = bytesPerSecond;
+      return this;
+    }
+
+    /**
+     * The config.
+     *
+     * @throws IllegalArgumentException if a value is out of range
+     * @throws NullPointerException if a text, role or duration is null
+     */
+    public SwarmConfig build() {
+      return new SwarmConfig(
+          listenPort,
+          bindAddress,
+          role,
+          maxConnections,
+          uploadSlots,
+          maxRequestsPerPeer,
+          globalUpCap,
+          globalDownCap,
+          uploadEnabled,
+          userAgent,
+          originFallbackAfter,
+          originMinPeerRate);
+    }
   }
 }

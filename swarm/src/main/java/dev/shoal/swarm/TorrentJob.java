@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * One torrent to download and/or seed.
+ * One torrent to download and/or seed, made with {@link #builder(byte[], Path)}.
  *
  * @param torrent torrent file bytes (single-file v1)
  * @param dataFile where the payload lives (seed) or goes (download)
@@ -54,150 +54,108 @@ public record TorrentJob(
 
   /** Download (or seed, if the data is already there) using the torrent's own tracker. */
   public static TorrentJob of(byte[] torrent, Path dataFile) {
-    return new TorrentJob(torrent, dataFile, null, null, null, null, true, null, true, 0, 0, null);
+    return builder(torrent, dataFile).build();
   }
 
-  public TorrentJob withAnnounceUrl(String url) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        url,
-        peers,
-        webSeeds,
-        pieceSha256,
-        seedAfterComplete,
-        resumeFile,
-        recheckExisting,
-        upCap,
-        downCap,
-        onPieceVerified);
+  /**
+   * A builder for a job on {@code torrent} with its payload in {@code dataFile}; unless set, the
+   * job uses the torrent's own tracker, no direct peers or web seeds, keeps seeding when complete
+   * and rechecks existing data.
+   */
+  public static Builder builder(byte[] torrent, Path dataFile) {
+    return new Builder(torrent, dataFile);
   }
 
-  public TorrentJob withPeers(List<InetSocketAddress> list) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        list,
-        webSeeds,
-        pieceSha256,
-        seedAfterComplete,
-        resumeFile,
-        recheckExisting,
-        upCap,
-        downCap,
-        onPieceVerified);
-  }
+  /** Collects a job; {@link #build()} checks it. Each setter's meaning is the field's. */
+  public static final class Builder {
+    private final byte[] torrent;
+    private final Path dataFile;
+    private String announceUrl;
+    private List<InetSocketAddress> peers = List.of();
+    private List<URI> webSeeds = List.of();
+    private List<byte[]> pieceSha256;
+    private boolean seedAfterComplete = true;
+    private Path resumeFile;
+    private boolean recheckExisting = true;
+    private long upCap;
+    private long downCap;
+    private IntConsumer onPieceVerified;
 
-  public TorrentJob withWebSeeds(List<URI> urls) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        urls,
-        pieceSha256,
-        seedAfterComplete,
-        resumeFile,
-        recheckExisting,
-        upCap,
-        downCap,
-        onPieceVerified);
-  }
+    private Builder(byte[] torrent, Path dataFile) {
+      this.torrent = torrent;
+      this.dataFile = dataFile;
+    }
 
-  public TorrentJob withPieceSha256(List<byte[]> hashes) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        webSeeds,
-        hashes,
-        seedAfterComplete,
-        resumeFile,
-        recheckExisting,
-        upCap,
-        downCap,
-        onPieceVerified);
-  }
+    public Builder announceUrl(String url) {
+      this.announceUrl = url;
+      return this;
+    }
 
-  public TorrentJob withSeedAfterComplete(boolean seed) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        webSeeds,
-        pieceSha256,
-        seed,
-        resumeFile,
-        recheckExisting,
-        upCap,
-        downCap,
-        onPieceVerified);
-  }
+    public Builder peers(List<InetSocketAddress> list) {
+      this.peers = list;
+      return this;
+    }
 
-  public TorrentJob withResumeFile(Path file) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        webSeeds,
-        pieceSha256,
-        seedAfterComplete,
-        file,
-        recheckExisting,
-        upCap,
-        downCap,
-        onPieceVerified);
-  }
+    public Builder webSeeds(List<URI> urls) {
+      this.webSeeds = urls;
+      return this;
+    }
 
-  public TorrentJob withRecheckExisting(boolean recheck) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        webSeeds,
-        pieceSha256,
-        seedAfterComplete,
-        resumeFile,
-        recheck,
-        upCap,
-        downCap,
-        onPieceVerified);
-  }
+    public Builder pieceSha256(List<byte[]> hashes) {
+      this.pieceSha256 = hashes;
+      return this;
+    }
 
-  public TorrentJob withCaps(long up, long down) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        webSeeds,
-        pieceSha256,
-        seedAfterComplete,
-        resumeFile,
-        recheckExisting,
-        up,
-        down,
-        onPieceVerified);
-  }
+    public Builder seedAfterComplete(boolean seed) {
+      this.seedAfterComplete = seed;
+      return this;
+    }
 
-  public TorrentJob withOnPieceVerified(IntConsumer listener) {
-    return new TorrentJob(
-        torrent,
-        dataFile,
-        announceUrl,
-        peers,
-        webSeeds,
-        pieceSha256,
-        seedAfterComplete,
-        resumeFile,
-        recheckExisting,
-        upCap,
-        downCap,
-        listener);
+    public Builder resumeFile(Path file) {
+      this.resumeFile = file;
+      return this;
+    }
+
+    public Builder recheckExisting(boolean recheck) {
+      this.recheckExisting = recheck;
+      return this;
+    }
+
+    public Builder upCap(long bytesPerSecond) {
+      this.upCap = bytesPerSecond;
+      return this;
+    }
+
+    public Builder downCap(long bytesPerSecond) {
+      this.downCap = bytesPerSecond;
+      return this;
+    }
+
+    public Builder onPieceVerified(IntConsumer listener) {
+      this.onPieceVerified = listener;
+      return this;
+    }
+
+    /**
+     * The job.
+     *
+     * @throws IllegalArgumentException if the torrent or data file is missing, a cap is negative or
+     *     a piece hash is not 32 bytes
+     */
+    public TorrentJob build() {
+      return new TorrentJob(
+          torrent,
+          dataFile,
+          announceUrl,
+          peers,
+          webSeeds,
+          pieceSha256,
+          seedAfterComplete,
+          resumeFile,
+          recheckExisting,
+          upCap,
+          downCap,
+          onPieceVerified);
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.shoal.swarm;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaModifier;
@@ -25,7 +26,7 @@ class ArchitectureTest {
         .areTopLevelClasses()
         .should()
         .haveNameMatching(
-            "dev[.]shoal[.]swarm[.](Swarm|SwarmConfig|TorrentJob|TorrentHandle|Progress|SwarmCli)")
+            "dev[.]shoal[.]swarm[.](Swarm|SwarmConfig|TorrentJob|TorrentHandle|Progress)")
         .check(CLASSES);
   }
 
@@ -36,5 +37,12 @@ class ArchitectureTest {
         .dependOnClassesThat()
         .resideInAnyPackage("org.springframework..", "com.turn..")
         .check(CLASSES);
+  }
+
+  /** The engine is a library: its command line is the swarm-cli module, not part of this jar. */
+  @Test
+  void noCommandLine() {
+    noClasses().should().dependOnClassesThat().resideInAPackage("picocli..").check(CLASSES);
+    noMethods().should().haveName("main").check(CLASSES);
   }
 }

@@ -27,19 +27,19 @@ class BadPeerTest {
     byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (MaliciousSeeder evil = new MaliciousSeeder(meta.infoHash(), meta.pieceCount());
-        Swarm honest = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+        Swarm honest = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       // A slow honest seeder, so the fast liar gets plenty of requests.
       honest
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(4 << 20, 0))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(4 << 20).build())
           .awaitCompletion(Duration.ofSeconds(30));
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(
-                      List.of(Fixtures.local(evil.port()), Fixtures.local(honest.listenPort()))));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(evil.port()), Fixtures.local(honest.listenPort())))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       assertThat(evil.blocksSent.get()).isPositive();
@@ -55,9 +55,9 @@ class BadPeerTest {
     Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 4);
     byte[] torrent = Fixtures.torrentFor(data, 64 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
-    try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
           .awaitCompletion(Duration.ofSeconds(30));
       int port = seeder.listenPort();
       // Silent (never send anything): more than one address may hold half-open, from one
@@ -94,13 +94,14 @@ class BadPeerTest {
                           .count());
       assertThat(heldHalfOpen).isEqualTo(Engine.HALF_OPEN_PER_ADDRESS);
       // The listener still serves a real download.
-      try (Swarm leecher = Swarm.start(Fixtures.loopback())) {
+      try (Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
         Path out = dir.resolve("out/payload.bin");
         leecher
             .add(
-                TorrentJob.of(torrent, out)
-                    .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(port))))
+                TorrentJob.builder(torrent, out)
+                    .announceUrl("")
+                    .peers(List.of(Fixtures.local(port)))
+                    .build())
             .awaitCompletion(Duration.ofSeconds(30));
         assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       }
@@ -184,19 +185,20 @@ class BadPeerTest {
       }
     }
     sha256.set(3, new byte[32]); // the manifest disagrees with piece 3
-    try (Swarm seeder = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
           .awaitCompletion(Duration.ofSeconds(30));
       List<Integer> verified = new java.util.concurrent.CopyOnWriteArrayList<>();
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, dir.resolve("out/payload.bin"))
-                  .withAnnounceUrl("")
-                  .withPieceSha256(sha256)
-                  .withOnPieceVerified(verified::add)
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+              TorrentJob.builder(torrent, dir.resolve("out/payload.bin"))
+                  .announceUrl("")
+                  .pieceSha256(sha256)
+                  .onPieceVerified(verified::add)
+                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .build());
       org.junit.jupiter.api.Assertions.assertThrows(
           TimeoutException.class, () -> h.awaitCompletion(Duration.ofSeconds(4)));
       // The only source of piece 3 "lied" (by the manifest's account) and is banned, so the

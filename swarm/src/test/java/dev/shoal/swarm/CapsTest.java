@@ -18,18 +18,19 @@ class CapsTest {
   void downloadAndUploadCapsHoldAndCanBeChangedWhileRunning() throws Exception {
     Path data = Fixtures.randomFile(dir, "c.bin", 96L << 20, 12);
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (Swarm seeder = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
           .awaitCompletion(Duration.ofSeconds(30));
       long down = 3L << 20;
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, dir.resolve("out/c.bin"))
-                  .withAnnounceUrl("")
-                  .withCaps(0, down)
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+              TorrentJob.builder(torrent, dir.resolve("out/c.bin"))
+                  .announceUrl("")
+                  .downCap(down)
+                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .build());
       double perTorrentDown = measure(h, 10);
       System.out.printf("torrent down cap %d B/s: measured %.0f B/s%n", down, perTorrentDown);
       assertThat(perTorrentDown).isBetween(down * 0.9, down * 1.1);

@@ -12,14 +12,14 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A real libtorrent or aria2 process; its output lines are collected for the test to read. */
-final class ExternalPeer implements AutoCloseable {
+public final class ExternalPeer implements AutoCloseable {
   static final Path LT_PEER = Path.of("bench/lt_peer.py").toAbsolutePath();
 
   private final Process process;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-  final StringBuffer log = new StringBuffer();
+  public final StringBuffer log = new StringBuffer();
 
-  ExternalPeer(List<String> command) throws IOException {
+  public ExternalPeer(List<String> command) throws IOException {
     process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Thread t =
         new Thread(
@@ -86,7 +86,7 @@ final class ExternalPeer implements AutoCloseable {
     throw new AssertionError("no '" + prefix + "' line; output:\n" + log);
   }
 
-  int exitCode(Duration timeout) throws InterruptedException {
+  public int exitCode(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("process did not exit; output:\n" + log);
     }

@@ -47,9 +47,7 @@ class FairnessAndOriginTest {
   }
 
   private static SwarmConfig originSeeder(long upCap) {
-    return Fixtures.loopback()
-        .withPeerIdPrefix(SwarmConfig.ORIGIN_PEER_ID_PREFIX)
-        .withCaps(upCap, 0);
+    return Fixtures.loopback().role(SwarmConfig.Role.ORIGIN_SEEDER).globalUpCap(upCap).build();
   }
 
   /** A player on {@code swarm} that knows only {@code seeder} and has {@code http} as web seed. */
@@ -57,10 +55,11 @@ class FairnessAndOriginTest {
       Swarm swarm, byte[] torrent, String file, Swarm seeder, OriginServer http)
       throws IOException {
     return swarm.add(
-        TorrentJob.of(torrent, dir.resolve(file))
-            .withAnnounceUrl("")
-            .withPeers(List.of(Fixtures.local(seeder.listenPort())))
-            .withWebSeeds(List.of(http.uri())));
+        TorrentJob.builder(torrent, dir.resolve(file))
+            .announceUrl("")
+            .peers(List.of(Fixtures.local(seeder.listenPort())))
+            .webSeeds(List.of(http.uri()))
+            .build());
   }
 
   /**
@@ -72,13 +71,14 @@ class FairnessAndOriginTest {
       throws IOException {
     List<TorrentHandle> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      Swarm leecher = swarms.start(Fixtures.loopback().withUploadEnabled(false));
+      Swarm leecher = swarms.start(Fixtures.loopback().uploadEnabled(false).build());
       out.add(
           leecher.add(
-              TorrentJob.of(torrent, dir.resolve("l" + i + "/" + file))
-                  .withAnnounceUrl("")
-                  .withCaps(0, downCap)
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort())))));
+              TorrentJob.builder(torrent, dir.resolve("l" + i + "/" + file))
+                  .announceUrl("")
+                  .downCap(downCap)
+                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .build()));
     }
     return out;
   }
@@ -98,8 +98,8 @@ class FairnessAndOriginTest {
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     long cap = 2_000_000;
     try (Swarms swarms = new Swarms()) {
-      Swarm seeder = swarms.start(Fixtures.loopback().withCaps(cap, 0));
-      TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      Swarm seeder = swarms.start(Fixtures.loopback().globalUpCap(cap).build());
+      TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
       seed.awaitCompletion(SECONDS_30);
       List<TorrentHandle> leechers = leechOnly(swarms, torrent, "rr.bin", seeder, 3, 0);
       await().atMost(Duration.ofSeconds(10)).until(() -> seed.progress().peers() == 3);
@@ -135,11 +135,11 @@ class FairnessAndOriginTest {
     long size = Files.size(data);
     try (Swarms swarms = new Swarms()) {
       Swarm origin = swarms.start(originSeeder(3_000_000));
-      TorrentHandle seed = origin.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+      TorrentHandle seed = origin.add(TorrentJob.builder(torrent, data).announceUrl("").build());
       seed.awaitCompletion(SECONDS_30);
       List<Swarm> players = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        players.add(swarms.start(Fixtures.loopback()));
+        players.add(swarms.start(Fixtures.loopback().build()));
       }
       List<TorrentHandle> handles = new ArrayList<>();
       for (int i = 0; i < players.size(); i++) {
@@ -154,9 +154,10 @@ class FairnessAndOriginTest {
             players
                 .get(i)
                 .add(
-                    TorrentJob.of(torrent, dir.resolve("p" + i + "/fc.bin"))
-                        .withAnnounceUrl("")
-                        .withPeers(peers)));
+                    TorrentJob.builder(torrent, dir.resolve("p" + i + "/fc.bin"))
+                        .announceUrl("")
+                        .peers(peers)
+                        .build()));
       }
       // A player that took the seeder's refusals for lies bans it, and then cannot finish.
       await()
@@ -192,16 +193,17 @@ class FairnessAndOriginTest {
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     long size = Files.size(data);
     try (Swarm origin = Swarm.start(originSeeder(4_000_000));
-        Swarm player = Swarm.start(Fixtures.loopback())) {
-      TorrentHandle seed = origin.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+        Swarm player = Swarm.start(Fixtures.loopback().build())) {
+      TorrentHandle seed = origin.add(TorrentJob.builder(torrent, data).announceUrl("").build());
       seed.awaitCompletion(SECONDS_30);
       Path out = dir.resolve("out/lone.bin");
       Progress p =
           player
               .add(
-                  TorrentJob.of(torrent, out)
-                      .withAnnounceUrl("")
-                      .withPeers(List.of(Fixtures.local(origin.listenPort()))))
+                  TorrentJob.builder(torrent, out)
+                      .announceUrl("")
+                      .peers(List.of(Fixtures.local(origin.listenPort())))
+                      .build())
               .awaitCompletion(SECONDS_30);
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(size);
@@ -223,13 +225,15 @@ class FairnessAndOriginTest {
     try (OriginServer httpA = new OriginServer(data);
         OriginServer httpB = new OriginServer(data);
         Swarm originSeeder = Swarm.start(originSeeder(32_000));
-        Swarm plainSeeder = Swarm.start(Fixtures.loopback().withCaps(32_000, 0));
-        Swarm a = Swarm.start(Fixtures.loopback());
-        Swarm b = Swarm.start(Fixtures.loopback())) {
+        Swarm plainSeeder = Swarm.start(Fixtures.loopback().globalUpCap(32_000).build());
+        Swarm a = Swarm.start(Fixtures.loopback().build());
+        Swarm b = Swarm.start(Fixtures.loopback().build())) {
       originSeeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
           .awaitCompletion(SECONDS_30);
-      plainSeeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      plainSeeder
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
+          .awaitCompletion(SECONDS_30);
       TorrentHandle withOriginSeeder = join(a, torrent, "a/ws.bin", originSeeder, httpA);
       TorrentHandle withPlainSeeder = join(b, torrent, "b/ws.bin", plainSeeder, httpB);
       await().atMost(Duration.ofSeconds(12)).until(() -> httpB.bytesServed.get() > 0);
@@ -254,8 +258,10 @@ class FairnessAndOriginTest {
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     try (OriginServer http = new OriginServer(data);
         Swarm origin = Swarm.start(originSeeder(64_000));
-        Swarm player = Swarm.start(Fixtures.loopback())) {
-      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+        Swarm player = Swarm.start(Fixtures.loopback().build())) {
+      origin
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
+          .awaitCompletion(SECONDS_30);
       TorrentHandle h = join(player, torrent, "out/sil.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
       origin.setUploadEnabled(false); // chokes the player, keeps the connection
@@ -282,8 +288,10 @@ class FairnessAndOriginTest {
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     try (OriginServer http = new OriginServer(data);
         Swarm origin = Swarm.start(originSeeder(16_000));
-        Swarm player = Swarm.start(Fixtures.loopback())) {
-      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+        Swarm player = Swarm.start(Fixtures.loopback().build())) {
+      origin
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
+          .awaitCompletion(SECONDS_30);
       long start = System.nanoTime();
       TorrentHandle h = join(player, torrent, "out/slow.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
@@ -305,16 +313,16 @@ class FairnessAndOriginTest {
   void unchokeSlotsGrowWhileTheUploadCapIsNotReached() throws Exception {
     Path data = Fixtures.randomFile(dir, "slots.bin", 8L << 20, 26);
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    SwarmConfig oneSlot =
-        new SwarmConfig(
-            0, "127.0.0.1", null, 200, 1, 256, 20_000_000, 0, true, null, null, 64 * 1024);
+    SwarmConfig oneSlot = Fixtures.loopback().uploadSlots(1).globalUpCap(20_000_000).build();
     try (Swarms swarms = new Swarms()) {
       long started = System.nanoTime();
       Swarm seeder = swarms.start(oneSlot);
       // The engine rechokes at its first tick, then every 10 s: let the first one pass before the
       // torrent exists, so the next one judges 10 s of serving one leecher far below the cap.
       Thread.sleep(300);
-      seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      seeder
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
+          .awaitCompletion(SECONDS_30);
       List<TorrentHandle> leechers = leechOnly(swarms, torrent, "slots.bin", seeder, 4, 100_000);
       await()
           .atMost(Duration.ofSeconds(20))
@@ -368,22 +376,16 @@ class FairnessAndOriginTest {
     Path data = Fixtures.randomFile(dir, "spread.bin", 32L << 20, 28);
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     SwarmConfig oneSlot =
-        new SwarmConfig(
-            0,
-            "127.0.0.1",
-            SwarmConfig.ORIGIN_PEER_ID_PREFIX,
-            200,
-            1,
-            256,
-            600_000,
-            0,
-            true,
-            null,
-            null,
-            64 * 1024);
+        Fixtures.loopback()
+            .role(SwarmConfig.Role.ORIGIN_SEEDER)
+            .uploadSlots(1)
+            .globalUpCap(600_000)
+            .build();
     try (Swarms swarms = new Swarms()) {
       Swarm origin = swarms.start(oneSlot);
-      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
+      origin
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
+          .awaitCompletion(SECONDS_30);
       List<TorrentHandle> players = leechOnly(swarms, torrent, "spread.bin", origin, 3, 0);
       long start = System.nanoTime();
       await()
@@ -429,13 +431,14 @@ class FairnessAndOriginTest {
     byte[] bytes = Files.readAllBytes(data);
     Arrays.fill(bytes, (int) (size / 2), (int) size, (byte) 0);
     Files.write(half, bytes);
-    try (Swarm seed = Swarm.start(Fixtures.loopback().withCaps(1_000_000, 0));
-        Swarm partial = Swarm.start(Fixtures.loopback().withCaps(2_000_000, 0));
-        Swarm player = Swarm.start(Fixtures.loopback().withUploadEnabled(false))) {
-      TorrentHandle s = seed.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+    try (Swarm seed = Swarm.start(Fixtures.loopback().globalUpCap(1_000_000).build());
+        Swarm partial = Swarm.start(Fixtures.loopback().globalUpCap(2_000_000).build());
+        Swarm player = Swarm.start(Fixtures.loopback().uploadEnabled(false).build())) {
+      TorrentHandle s = seed.add(TorrentJob.builder(torrent, data).announceUrl("").build());
       s.awaitCompletion(SECONDS_30);
       TorrentHandle p =
-          partial.add(TorrentJob.of(torrent, half).withAnnounceUrl("").withRecheckExisting(true));
+          partial.add(
+              TorrentJob.builder(torrent, half).announceUrl("").recheckExisting(true).build());
       int pieces = (int) (size / (256 * 1024));
       await().atMost(SECONDS_30).until(() -> p.progress().state() == Progress.State.DOWNLOADING);
       assertThat(p.progress().piecesVerified()).isEqualTo(pieces / 2);
@@ -443,12 +446,13 @@ class FairnessAndOriginTest {
       Progress done =
           player
               .add(
-                  TorrentJob.of(torrent, out)
-                      .withAnnounceUrl("")
-                      .withPeers(
+                  TorrentJob.builder(torrent, out)
+                      .announceUrl("")
+                      .peers(
                           List.of(
                               Fixtures.local(seed.listenPort()),
-                              Fixtures.local(partial.listenPort()))))
+                              Fixtures.local(partial.listenPort())))
+                      .build())
               .awaitCompletion(Duration.ofSeconds(60));
       long fromSeed = seed.onEngine(e -> s.torrent().uploaded.total());
       System.out.printf(

@@ -11,13 +11,13 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
 
-/** Test data: random payload files and private torrents for them. */
-final class Fixtures {
+/** Test data: random payload files and private torrents for them (swarm-cli's tests use it too). */
+public final class Fixtures {
   static final String PYTHON = "/usr/bin/python3";
 
   private Fixtures() {}
 
-  static Path randomFile(Path dir, String name, long size, long seed) throws IOException {
+  public static Path randomFile(Path dir, String name, long size, long seed) throws IOException {
     Path f = dir.resolve(name);
     Random r = new Random(seed);
     byte[] buf = new byte[1 << 20];
@@ -47,7 +47,7 @@ final class Fixtures {
         announce, file.getFileName().toString(), len, pieceLength, pieces);
   }
 
-  static String sha256(Path file) throws Exception {
+  public static String sha256(Path file) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buf = new byte[1 << 20];
@@ -69,7 +69,8 @@ final class Fixtures {
     return new InetSocketAddress("127.0.0.1", port);
   }
 
-  static SwarmConfig loopback() {
-    return SwarmConfig.defaults().withBindAddress("127.0.0.1");
+  /** An engine on 127.0.0.1 with the default settings, to adjust and build. */
+  public static SwarmConfig.Builder loopback() {
+    return SwarmConfig.builder().bindAddress("127.0.0.1");
   }
 }

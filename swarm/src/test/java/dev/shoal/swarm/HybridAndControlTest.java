@@ -20,11 +20,14 @@ class HybridAndControlTest {
     Path data = Fixtures.randomFile(dir, "pack.bin", (6L << 20) + 999, 7);
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
     try (OriginServer origin = new OriginServer(data);
-        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.of(torrent, out).withAnnounceUrl("").withWebSeeds(List.of(origin.uri())));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .webSeeds(List.of(origin.uri()))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       assertThat(p.fromPeers()).isZero();
@@ -43,18 +46,23 @@ class HybridAndControlTest {
     byte[] half = java.util.Arrays.copyOf(all, all.length / 2);
     Files.write(partial, half);
     try (OriginServer origin = new OriginServer(data);
-        Swarm peer = Swarm.start(Fixtures.loopback());
+        Swarm peer = Swarm.start(Fixtures.loopback().build());
         Swarm swarm =
-            Swarm.start(Fixtures.loopback().withOriginFallback(Duration.ofSeconds(30), 0))) {
-      TorrentHandle p1 = peer.add(TorrentJob.of(torrent, partial).withAnnounceUrl(""));
+            Swarm.start(
+                Fixtures.loopback()
+                    .originFallbackAfter(Duration.ofSeconds(30))
+                    .originMinPeerRate(0)
+                    .build())) {
+      TorrentHandle p1 = peer.add(TorrentJob.builder(torrent, partial).announceUrl("").build());
       await().atMost(Duration.ofSeconds(20)).until(() -> p1.progress().piecesVerified() == 8);
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(peer.listenPort())))
-                  .withWebSeeds(List.of(origin.uri())));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(peer.listenPort())))
+                  .webSeeds(List.of(origin.uri()))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(2L << 20); // exactly the pieces nobody had
@@ -74,22 +82,25 @@ class HybridAndControlTest {
     try (Swarm origin =
             Swarm.start(
                 Fixtures.loopback()
-                    .withPeerIdPrefix(SwarmConfig.ORIGIN_PEER_ID_PREFIX)
-                    .withCaps(4_000_000, 0));
-        Swarm player = Swarm.start(Fixtures.loopback().withCaps(500_000, 0));
-        Swarm swarm = Swarm.start(Fixtures.loopback())) {
-      origin.add(TorrentJob.of(torrent, data).withAnnounceUrl("")).awaitCompletion(SECONDS_30);
-      TorrentHandle p1 = player.add(TorrentJob.of(torrent, partial).withAnnounceUrl(""));
+                    .role(SwarmConfig.Role.ORIGIN_SEEDER)
+                    .globalUpCap(4_000_000)
+                    .build());
+        Swarm player = Swarm.start(Fixtures.loopback().globalUpCap(500_000).build());
+        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
+      origin
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
+          .awaitCompletion(SECONDS_30);
+      TorrentHandle p1 = player.add(TorrentJob.builder(torrent, partial).announceUrl("").build());
       await().atMost(SECONDS_30).until(() -> p1.progress().piecesVerified() == 16);
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(
                       List.of(
-                          Fixtures.local(origin.listenPort()),
-                          Fixtures.local(player.listenPort()))));
+                          Fixtures.local(origin.listenPort()), Fixtures.local(player.listenPort())))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       // The second half only the origin has; of the first half, at most what it sent before the
@@ -105,24 +116,25 @@ class HybridAndControlTest {
   void leechOnlySendsNoPayloadAndUploadCanBeSwitchedBackOn() throws Exception {
     Path data = Fixtures.randomFile(dir, "p.bin", 4L << 20, 9);
     byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
-    try (Swarm seeder = Swarm.start(Fixtures.loopback());
-        Swarm leechOnly = Swarm.start(Fixtures.loopback().withUploadEnabled(false));
-        Swarm other = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
+        Swarm leechOnly = Swarm.start(Fixtures.loopback().uploadEnabled(false).build());
+        Swarm other = Swarm.start(Fixtures.loopback().build())) {
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(2 << 20, 0))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build())
           .awaitCompletion(Duration.ofSeconds(30));
       // "other" wants the data too, and the leech-only node dials it: it must never serve it.
       TorrentHandle otherHandle =
-          other.add(TorrentJob.of(torrent, dir.resolve("other/p.bin")).withAnnounceUrl(""));
+          other.add(
+              TorrentJob.builder(torrent, dir.resolve("other/p.bin")).announceUrl("").build());
       assertThat(leechOnly.listenPort()).isZero();
       TorrentHandle h =
           leechOnly.add(
-              TorrentJob.of(torrent, dir.resolve("lo/p.bin"))
-                  .withAnnounceUrl("")
-                  .withPeers(
+              TorrentJob.builder(torrent, dir.resolve("lo/p.bin"))
+                  .announceUrl("")
+                  .peers(
                       List.of(
-                          Fixtures.local(seeder.listenPort()),
-                          Fixtures.local(other.listenPort()))));
+                          Fixtures.local(seeder.listenPort()), Fixtures.local(other.listenPort())))
+                  .build());
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(h.progress().uploaded()).isZero();
       assertThat(otherHandle.progress().fromPeers()).isZero();
@@ -131,11 +143,12 @@ class HybridAndControlTest {
       leechOnly.setUploadEnabled(true);
       int port = leechOnly.listenPort();
       assertThat(port).isPositive();
-      try (Swarm late = Swarm.start(Fixtures.loopback())) {
+      try (Swarm late = Swarm.start(Fixtures.loopback().build())) {
         late.add(
-                TorrentJob.of(torrent, dir.resolve("late/p.bin"))
-                    .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(port))))
+                TorrentJob.builder(torrent, dir.resolve("late/p.bin"))
+                    .announceUrl("")
+                    .peers(List.of(Fixtures.local(port)))
+                    .build())
             .awaitCompletion(Duration.ofSeconds(60));
         assertThat(Fixtures.sha256(dir.resolve("late/p.bin"))).isEqualTo(Fixtures.sha256(data));
       }
@@ -150,25 +163,26 @@ class HybridAndControlTest {
     byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
     Path out = dir.resolve("out/r.bin");
     Path resume = dir.resolve("out/r.resume");
-    try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       TorrentHandle seed =
-          seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(4 << 20, 0));
+          seeder.add(TorrentJob.builder(torrent, data).announceUrl("").upCap(4 << 20).build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       TorrentJob job =
-          TorrentJob.of(torrent, out)
-              .withAnnounceUrl("")
-              .withResumeFile(resume)
-              .withRecheckExisting(false)
-              .withPeers(List.of(Fixtures.local(seeder.listenPort())));
+          TorrentJob.builder(torrent, out)
+              .announceUrl("")
+              .resumeFile(resume)
+              .recheckExisting(false)
+              .peers(List.of(Fixtures.local(seeder.listenPort())))
+              .build();
       int before;
-      try (Swarm first = Swarm.start(Fixtures.loopback())) {
+      try (Swarm first = Swarm.start(Fixtures.loopback().build())) {
         TorrentHandle h = first.add(job);
         await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() >= 20);
         before = h.progress().piecesVerified();
       } // close() saves the resume state
       assertThat(Files.exists(resume)).isTrue();
       seed.setCaps(0, 0);
-      try (Swarm second = Swarm.start(Fixtures.loopback())) {
+      try (Swarm second = Swarm.start(Fixtures.loopback().build())) {
         TorrentHandle h = second.add(job);
         await()
             .atMost(Duration.ofSeconds(10))
@@ -187,20 +201,22 @@ class HybridAndControlTest {
     try (TestTracker tracker = new TestTracker()) {
       tracker.interval = 1800; // only the "all peers gone" re-announce can find the new seeder
       byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("leecher"));
-      Swarm seeder = Swarm.start(Fixtures.loopback());
-      try (Swarm leecher = Swarm.start(Fixtures.loopback())) {
+      Swarm seeder = Swarm.start(Fixtures.loopback().build());
+      try (Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
         seeder
             .add(
-                TorrentJob.of(torrent, data)
-                    .withAnnounceUrl(tracker.pathUrl("seeder1"))
-                    .withCaps(3 << 20, 0))
+                TorrentJob.builder(torrent, data)
+                    .announceUrl(tracker.pathUrl("seeder1"))
+                    .upCap(3 << 20)
+                    .build())
             .awaitCompletion(Duration.ofSeconds(30));
         TorrentHandle h = leecher.add(TorrentJob.of(torrent, dir.resolve("out/s.bin")));
         await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 20);
         seeder.close(); // "crash": the leecher loses its only peer mid-transfer
         assertThat(h.progress().isComplete()).isFalse();
-        seeder = Swarm.start(Fixtures.loopback()); // new process, new port
-        seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(tracker.pathUrl("seeder2")));
+        seeder = Swarm.start(Fixtures.loopback().build()); // new process, new port
+        seeder.add(
+            TorrentJob.builder(torrent, data).announceUrl(tracker.pathUrl("seeder2")).build());
         h.awaitCompletion(Duration.ofSeconds(60));
         assertThat(Fixtures.sha256(dir.resolve("out/s.bin"))).isEqualTo(Fixtures.sha256(data));
         assertThat(tracker.announces)
@@ -221,7 +237,7 @@ class HybridAndControlTest {
   void switchingUploadsOffAndOnTellsTheTrackerAtOnce() throws Exception {
     Path data = Fixtures.randomFile(dir, "u.bin", 1L << 20, 12);
     try (TestTracker tracker = new TestTracker();
-        Swarm seeder = Swarm.start(Fixtures.loopback())) {
+        Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       tracker.interval = 1800; // a complete seeder would otherwise not announce for 30 minutes
       byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("seeder"));
       seeder.add(TorrentJob.of(torrent, data)).awaitCompletion(Duration.ofSeconds(30));
@@ -245,16 +261,17 @@ class HybridAndControlTest {
   void pauseStopsTransferAndResumeFinishesIt() throws Exception {
     Path data = Fixtures.randomFile(dir, "pz.bin", 8L << 20, 15);
     byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
-    try (Swarm seeder = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(2 << 20, 0))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build())
           .awaitCompletion(Duration.ofSeconds(30));
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, dir.resolve("out/pz.bin"))
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+              TorrentJob.builder(torrent, dir.resolve("out/pz.bin"))
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .build());
       await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 4);
       h.pause();
       await()
@@ -277,14 +294,15 @@ class HybridAndControlTest {
     var meta = dev.shoal.protocol.torrent.Metainfo.parse(torrent);
     try (MaliciousSeeder staller = new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), true);
         OriginServer origin = new OriginServer(data);
-        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/st.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(staller.port())))
-                  .withWebSeeds(List.of(origin.uri())));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(staller.port())))
+                  .webSeeds(List.of(origin.uri()))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(Files.size(data));

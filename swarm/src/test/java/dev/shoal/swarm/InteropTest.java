@@ -27,14 +27,15 @@ class InteropTest {
     byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
     try (ExternalPeer lt = ExternalPeer.libtorrent("seed", torrentFile, s);
-        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       int port = Integer.parseInt(lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1]);
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(port))));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(port)))
+                  .build());
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
     }
@@ -46,9 +47,9 @@ class InteropTest {
     Path torrentFile = dir.resolve("t.torrent");
     byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
-    try (Swarm swarm = Swarm.start(Fixtures.loopback())) {
+    try (Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       TorrentHandle seed =
-          swarm.add(TorrentJob.of(torrent, s.resolve("payload.bin")).withAnnounceUrl(""));
+          swarm.add(TorrentJob.builder(torrent, s.resolve("payload.bin")).announceUrl("").build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       Path d = Files.createDirectories(dir.resolve("lt"));
       try (ExternalPeer lt =
@@ -73,13 +74,14 @@ class InteropTest {
     Files.write(torrentFile, torrent);
     int ariaPort = Fixtures.freePort();
     try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, s, ariaPort, true);
-        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(ariaPort))));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(ariaPort)))
+                  .build());
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
     }
@@ -89,7 +91,7 @@ class InteropTest {
   void aria2DownloadsFromUsViaTracker() throws Exception {
     Path s = seedDir();
     try (TestTracker tracker = new TestTracker();
-        Swarm swarm = Swarm.start(Fixtures.loopback())) {
+        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       tracker.interval = 2;
       Path torrentFile = dir.resolve("t.torrent");
       byte[] torrent =
@@ -97,8 +99,9 @@ class InteropTest {
       Files.write(torrentFile, torrent);
       TorrentHandle seed =
           swarm.add(
-              TorrentJob.of(torrent, s.resolve("payload.bin"))
-                  .withAnnounceUrl(tracker.pathUrl("seederkey")));
+              TorrentJob.builder(torrent, s.resolve("payload.bin"))
+                  .announceUrl(tracker.pathUrl("seederkey"))
+                  .build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       Path d = Files.createDirectories(dir.resolve("aria"));
       try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, d, Fixtures.freePort(), false)) {

@@ -38,17 +38,18 @@ class MaliciousPeerTest {
     Metainfo meta = Metainfo.parse(torrent);
     try (MaliciousSeeder liar =
             new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), mode, "127.0.0.5");
-        Swarm honest = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+        Swarm honest = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       honest
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(2 << 20, 0))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build())
           .awaitCompletion(Duration.ofSeconds(30));
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(liar.address(), Fixtures.local(honest.listenPort()))));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(liar.address(), Fixtures.local(honest.listenPort())))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(30));
 
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
@@ -77,18 +78,19 @@ class MaliciousPeerTest {
     Metainfo meta = Metainfo.parse(torrent);
     byte[] ih = meta.infoHash();
     int pieces = meta.pieceCount();
-    try (Swarm seeder = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       TorrentHandle seed =
-          seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl("").withCaps(2 << 20, 0));
+          seeder.add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       int port = seeder.listenPort();
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(port))));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(port)))
+                  .build());
 
       // 1. Unchoked, 600 distinct valid requests without reading: the queue stops at its cap and
       // the overshoot is rejected (BEP 6), which alone is no reason to ban.
@@ -167,8 +169,8 @@ class MaliciousPeerTest {
     byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
     byte[] ih = Metainfo.parse(torrent).infoHash();
     byte[] oversized = {0, 16, 0, 0, Wire.PIECE}; // a 1 MiB message
-    try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
-      TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
+      TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       int port = seeder.listenPort();
       for (int strike = 1; strike <= Engine.STRIKES_PER_ADDRESS; strike++) {
@@ -188,13 +190,14 @@ class MaliciousPeerTest {
       try (RawPeer neighbour = new RawPeer("127.0.0.67", port)) {
         assertThat(neighbour.handshake(ih, "-OK0001-neighbour000")).isTrue();
       }
-      try (Swarm leecher = Swarm.start(Fixtures.loopback())) {
+      try (Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
         Path out = dir.resolve("out/payload.bin");
         leecher
             .add(
-                TorrentJob.of(torrent, out)
-                    .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(port))))
+                TorrentJob.builder(torrent, out)
+                    .announceUrl("")
+                    .peers(List.of(Fixtures.local(port)))
+                    .build())
             .awaitCompletion(Duration.ofSeconds(30));
         assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
       }

@@ -16,16 +16,17 @@ class SwarmLoopbackTest {
   void downloadsFromOwnSeeder() throws Exception {
     Path data = Fixtures.randomFile(dir, "payload.bin", 24L << 20 | 12345, 1);
     byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (Swarm seeder = Swarm.start(Fixtures.loopback());
-        Swarm leecher = Swarm.start(Fixtures.loopback())) {
-      TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
+        Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
+      TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
           leecher.add(
-              TorrentJob.of(torrent, out)
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+              TorrentJob.builder(torrent, out)
+                  .announceUrl("")
+                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(p.isComplete()).isTrue();
       assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));

@@ -153,9 +153,9 @@ class WireFuzzTest {
       Path data = Fixtures.randomFile(dir, "f.bin", 1 << 20, 14);
       byte[] torrent = Fixtures.torrentFor(data, 64 * 1024, null);
       infoHash = Metainfo.parse(torrent).infoHash();
-      seeder = Swarm.start(Fixtures.loopback());
+      seeder = Swarm.start(Fixtures.loopback().build());
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
           .awaitCompletion(Duration.ofSeconds(30));
       Runtime.getRuntime().addShutdownHook(new Thread(seeder::close));
     }

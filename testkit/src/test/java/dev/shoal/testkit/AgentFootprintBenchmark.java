@@ -128,12 +128,13 @@ class AgentFootprintBenchmark {
         long t0 = System.nanoTime();
         try (Swarm leecher =
                 Swarm.start(
-                    SwarmConfig.defaults().withBindAddress("127.0.0.1").withUploadEnabled(false));
+                    SwarmConfig.builder().bindAddress("127.0.0.1").uploadEnabled(false).build());
             TorrentHandle h =
                 leecher.add(
-                    TorrentJob.of(torrent, temp.resolve("leeched.pack"))
-                        .withAnnounceUrl("")
-                        .withPeers(List.of(new InetSocketAddress("127.0.0.1", port))))) {
+                    TorrentJob.builder(torrent, temp.resolve("leeched.pack"))
+                        .announceUrl("")
+                        .peers(List.of(new InetSocketAddress("127.0.0.1", port)))
+                        .build())) {
           h.awaitCompletion(Duration.ofMinutes(3));
         }
         double seedSeconds = (System.nanoTime() - t0) / 1e9;

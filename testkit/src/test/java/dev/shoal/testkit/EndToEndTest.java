@@ -174,7 +174,7 @@ class EndToEndTest {
   }
 
   private static Progress download(byte[] torrent, Path pack) throws Exception {
-    try (Swarm swarm = Swarm.start(SwarmConfig.defaults().withBindAddress("127.0.0.1"));
+    try (Swarm swarm = Swarm.start(SwarmConfig.builder().bindAddress("127.0.0.1").build());
         TorrentHandle handle = swarm.add(TorrentJob.of(torrent, pack))) {
       return handle.awaitCompletion(Duration.ofMinutes(2));
     }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The module boundaries of docs/architecture.md, checked on the compiled classes of every module
  * that testkit sees (all but the SDK, which checks itself). Dependencies point one way: protocol ←
- * swarm ← control-plane / edge-agent; and no Spring outside the control plane.
+ * swarm ← control-plane / edge-agent; no Spring outside the control plane; and the engine's command
+ * line (module swarm-cli, which no other module depends on) stays out of the engine and the control
+ * plane.
  */
 class ModuleBoundariesTest {
 
@@ -71,6 +73,17 @@ class ModuleBoundariesTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("dev.shoal.agent..", "dev.shoal.sdk..", "dev.shoal.testkit..")
+        .check(shoal);
+  }
+
+  @Test
+  void theEngineAndTheControlPlaneCarryNoCommandLine() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.shoal.swarm", "dev.shoal.controlplane..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("picocli..", "dev.shoal.swarm.cli..")
         .check(shoal);
   }
 

@@ -62,11 +62,12 @@ class OriginSeeder implements SmartLifecycle {
     try {
       swarm =
           Swarm.start(
-              SwarmConfig.defaults()
-                  .withListenPort(origin.seederPort())
-                  .withBindAddress(origin.seederBindAddress())
+              SwarmConfig.builder()
+                  .listenPort(origin.seederPort())
+                  .bindAddress(origin.seederBindAddress())
                   // Devices count what the seeder sends as origin bytes, not peer bytes.
-                  .withPeerIdPrefix(SwarmConfig.ORIGIN_PEER_ID_PREFIX));
+                  .role(SwarmConfig.Role.ORIGIN_SEEDER)
+                  .build());
       swarm.setGlobalCaps(origin.uploadCap().toBytes(), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot start the origin seeder", e);
@@ -97,8 +98,9 @@ class OriginSeeder implements SmartLifecycle {
     try {
       TorrentHandle handle =
           running.add(
-              TorrentJob.of(pack.torrent(), Path.of(pack.path()))
-                  .withAnnounceUrl(urls.announce(tracker.originPasskey())));
+              TorrentJob.builder(pack.torrent(), Path.of(pack.path()))
+                  .announceUrl(urls.announce(tracker.originPasskey()))
+                  .build());
       traffic.seeding(
           pack.infoHash(),
           () -> {

@@ -97,8 +97,11 @@ public final class Transfers implements AutoCloseable {
     this.peersAllowed = limits.downloadFromPeersAllowed();
     this.swarm =
         Swarm.start(
-            base.withUploadEnabled(limits.uploadAllowed())
-                .withCaps(limits.uploadCapBytesPerSecond(), limits.downloadCapBytesPerSecond()));
+            base.toBuilder()
+                .uploadEnabled(limits.uploadAllowed())
+                .globalUpCap(limits.uploadCapBytesPerSecond())
+                .globalDownCap(limits.downloadCapBytesPerSecond())
+                .build());
     this.applied = limits;
     this.poller =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shoal-agent-transfers"));
@@ -325,18 +328,18 @@ public final class Transfers implements AutoCloseable {
 
   private TorrentHandle addJob(Transfer t, Sources s) {
     PackSource p = t.source();
-    TorrentJob job =
-        TorrentJob.of(p.torrent(), t.dataFile())
-            .withResumeFile(resumeDir.resolve(p.fileName() + ".shoal-resume"))
-            .withPieceSha256(p.pieceSha256())
-            .withSeedAfterComplete(true)
-            .withWebSeeds(p.webSeed() == null ? List.of() : List.<URI>of(p.webSeed()));
+    TorrentJob.Builder builder =
+        TorrentJob.builder(p.torrent(), t.dataFile())
+            .resumeFile(resumeDir.resolve(p.fileName() + ".shoal-resume"))
+            .pieceSha256(p.pieceSha256())
+            .seedAfterComplete(true)
+            .webSeeds(p.webSeed() == null ? List.of() : List.<URI>of(p.webSeed()));
     if (s == Sources.PEERS_AND_ORIGIN) {
-      job =
-          job.withAnnounceUrl(p.announceUrl() == null ? "" : p.announceUrl()).withPeers(p.peers());
+      builder.announceUrl(p.announceUrl() == null ? "" : p.announceUrl()).peers(p.peers());
     } else {
-      job = job.withAnnounceUrl("").withPeers(List.of());
+      builder.announceUrl("").peers(List.of());
     }
+    TorrentJob job = builder.build();
     TorrentHandle h;
     IllegalStateException last = null;
     for (int attempt = 0; attempt < 50; attempt++) {

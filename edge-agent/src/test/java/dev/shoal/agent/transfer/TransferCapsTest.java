@@ -36,12 +36,12 @@ class TransferCapsTest {
     Path seederCopy = tmp.resolve("seeder").resolve("big.pak");
     Files.createDirectories(seederCopy.getParent());
     Files.copy(original, seederCopy);
-    SwarmConfig loopback = SwarmConfig.defaults().withBindAddress("127.0.0.1");
+    SwarmConfig loopback = SwarmConfig.builder().bindAddress("127.0.0.1").build();
     try (Origin origin = new Origin(original);
         Swarm seeder = Swarm.start(loopback);
         RunningAgent a = new RunningAgent(tmp.resolve("agent"), loopback)) {
       seeder
-          .add(TorrentJob.of(torrent, seederCopy).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, seederCopy).announceUrl("").build())
           .awaitCompletion(Duration.ofSeconds(60));
       long cap = 1_000_000;
       long quiet = 300_000;
@@ -79,9 +79,9 @@ class TransferCapsTest {
   void uploadCapsChangedWhileRunningAreHonouredWithinTenPercent() throws Exception {
     Path original = Packs.randomFile(tmp.resolve("publisher"), "seeded.pak", SIZE, 8);
     byte[] torrent = Packs.torrentFor(original);
-    SwarmConfig loopback = SwarmConfig.defaults().withBindAddress("127.0.0.1");
+    SwarmConfig loopback = SwarmConfig.builder().bindAddress("127.0.0.1").build();
     try (RunningAgent a = new RunningAgent(tmp.resolve("agent"), loopback);
-        Swarm leecher = Swarm.start(loopback.withUploadEnabled(false))) {
+        Swarm leecher = Swarm.start(loopback.toBuilder().uploadEnabled(false).build())) {
       long cap = 1_000_000;
       long lower = 400_000;
       a.agent.policy().setSettings(new BandwidthSettings(cap, 0, 0, null, false, 1_000_000));
@@ -95,9 +95,10 @@ class TransferCapsTest {
       assertThat(port).isPositive();
       var job =
           leecher.add(
-              TorrentJob.of(torrent, tmp.resolve("leecher").resolve("seeded.pak"))
-                  .withAnnounceUrl("")
-                  .withPeers(List.of(new InetSocketAddress("127.0.0.1", port))));
+              TorrentJob.builder(torrent, tmp.resolve("leecher").resolve("seeded.pak"))
+                  .announceUrl("")
+                  .peers(List.of(new InetSocketAddress("127.0.0.1", port)))
+                  .build());
 
       double first = measure(job::progress, 1000);
       a.agent.policy().setSettings(new BandwidthSettings(lower, 0, 0, null, false, 1_000_000));

@@ -58,12 +58,15 @@ class TransfersTest {
     Path seederCopy = tmp.resolve("seeder").resolve("pack-1.pak");
     Files.createDirectories(seederCopy.getParent());
     Files.copy(original, seederCopy);
-    TorrentHandle seeding = seeder.add(TorrentJob.of(torrent, seederCopy).withAnnounceUrl(""));
+    TorrentHandle seeding =
+        seeder.add(TorrentJob.builder(torrent, seederCopy).announceUrl("").build());
     seeding.awaitCompletion(LONG); // re-check of existing data done: it is a seed now
     toSeeder = track(new CountingProxy(new InetSocketAddress("127.0.0.1", seeder.listenPort())));
     tracker = track(new Tracker(List.of(toSeeder.address())));
     agentPort = Packs.freePort();
-    a = new RunningAgent(tmp.resolve("agent"), loopback().withListenPort(agentPort));
+    a =
+        new RunningAgent(
+            tmp.resolve("agent"), loopback().toBuilder().listenPort(agentPort).build());
   }
 
   @AfterEach
@@ -82,7 +85,7 @@ class TransfersTest {
   }
 
   static SwarmConfig loopback() {
-    return SwarmConfig.defaults().withBindAddress("127.0.0.1");
+    return SwarmConfig.builder().bindAddress("127.0.0.1").build();
   }
 
   /** What the control plane would hand the agent: tracker, a suggested peer, the origin. */
@@ -112,13 +115,14 @@ class TransfersTest {
 
   Leecher leecherOfAgent(long downCap) throws Exception {
     CountingProxy relay = track(new CountingProxy(new InetSocketAddress("127.0.0.1", agentPort)));
-    Swarm s = track(Swarm.start(loopback().withUploadEnabled(false)));
+    Swarm s = track(Swarm.start(loopback().toBuilder().uploadEnabled(false).build()));
     TorrentHandle h =
         s.add(
-            TorrentJob.of(torrent, tmp.resolve("leecher").resolve("pack-1.pak"))
-                .withAnnounceUrl("")
-                .withPeers(List.of(relay.address()))
-                .withCaps(0, downCap));
+            TorrentJob.builder(torrent, tmp.resolve("leecher").resolve("pack-1.pak"))
+                .announceUrl("")
+                .peers(List.of(relay.address()))
+                .downCap(downCap)
+                .build());
     return new Leecher(s, h, relay);
   }
 

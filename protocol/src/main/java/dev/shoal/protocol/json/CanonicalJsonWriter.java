@@ -31,29 +31,19 @@ public final class CanonicalJsonWriter {
   }
 
   public CanonicalJsonWriter beginObject() {
-    beforeValue();
-    out.append('{');
-    scopes.push(new Scope(true));
-    return this;
+    return begin(true, '{');
   }
 
   public CanonicalJsonWriter endObject() {
-    end(true);
-    out.append('}');
-    return this;
+    return end(true, '}');
   }
 
   public CanonicalJsonWriter beginArray() {
-    beforeValue();
-    out.append('[');
-    scopes.push(new Scope(false));
-    return this;
+    return begin(false, '[');
   }
 
   public CanonicalJsonWriter endArray() {
-    end(false);
-    out.append(']');
-    return this;
+    return end(false, ']');
   }
 
   /** Starts a member; keys must come in strictly ascending order within an object. */
@@ -149,11 +139,20 @@ public final class CanonicalJsonWriter {
     scope.first = false;
   }
 
-  private void end(boolean object) {
+  private CanonicalJsonWriter begin(boolean object, char bracket) {
+    beforeValue();
+    out.append(bracket);
+    scopes.push(new Scope(object));
+    return this;
+  }
+
+  private CanonicalJsonWriter end(boolean object, char bracket) {
     Scope scope = scopes.poll();
     if (scope == null || scope.object != object) {
       throw new IllegalStateException("mismatched end");
     }
+    out.append(bracket);
+    return this;
   }
 
   private void appendString(String s) {

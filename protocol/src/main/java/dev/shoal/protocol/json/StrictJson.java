@@ -70,14 +70,21 @@ public final class StrictJson {
     }
   }
 
-  /** A JSON object with its path, read field by field. */
-  public static final class Obj {
-    private final JsonNode node;
-    private final String path;
+  /** A JSON value and where it is in the document, for the error messages. */
+  abstract static sealed class Located permits Obj, Arr {
+    final JsonNode node;
+    final String path;
 
-    Obj(JsonNode node, String path) {
+    Located(JsonNode node, String path) {
       this.node = node;
       this.path = path;
+    }
+  }
+
+  /** A JSON object with its path, read field by field. */
+  public static final class Obj extends Located {
+    Obj(JsonNode node, String path) {
+      super(node, path);
     }
 
     public String path() {
@@ -177,13 +184,9 @@ public final class StrictJson {
   }
 
   /** A JSON array with its path. */
-  public static final class Arr {
-    private final JsonNode node;
-    private final String path;
-
+  public static final class Arr extends Located {
     Arr(JsonNode node, String path) {
-      this.node = node;
-      this.path = path;
+      super(node, path);
     }
 
     public int size() {

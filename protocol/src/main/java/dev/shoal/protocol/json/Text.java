@@ -25,13 +25,7 @@ public final class Text {
    * characters: free text that humans see but that must never smuggle line breaks into logs.
    */
   public static String requirePrintable(String s, int maxLength, String field) {
-    if (s == null) {
-      throw new IllegalArgumentException(field + ": missing");
-    }
-    if (s.isEmpty() || s.length() > maxLength) {
-      throw new IllegalArgumentException(
-          field + ": length must be 1.." + maxLength + ", got " + s.length());
-    }
+    requireLength(s, maxLength, field);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < 0x20 || c == 0x7f) {
@@ -49,13 +43,7 @@ public final class Text {
    * letter or digit. Used for product, channel and key ids that end up in paths and URLs.
    */
   public static String requireToken(String s, int maxLength, String field) {
-    if (s == null) {
-      throw new IllegalArgumentException(field + ": missing");
-    }
-    if (s.isEmpty() || s.length() > maxLength) {
-      throw new IllegalArgumentException(
-          field + ": length must be 1.." + maxLength + ", got " + s.length());
-    }
+    requireLength(s, maxLength, field);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -64,5 +52,15 @@ public final class Text {
       }
     }
     return s;
+  }
+
+  private static void requireLength(String s, int maxLength, String field) {
+    if (s == null) {
+      throw new IllegalArgumentException(field + ": missing");
+    }
+    if (s.isEmpty() || s.length() > maxLength) {
+      throw new IllegalArgumentException(
+          field + ": length must be 1.." + maxLength + ", got " + s.length());
+    }
   }
 }

@@ -15,24 +15,12 @@ final class SafePath {
   private SafePath() {}
 
   static String require(String path, String field) {
-    if (path == null) {
-      throw new IllegalArgumentException(field + ": missing");
-    }
-    if (path.isEmpty() || path.length() > MAX_LENGTH) {
-      throw new IllegalArgumentException(
-          field + ": length must be 1.." + MAX_LENGTH + ", got " + path.length());
-    }
+    Text.requirePrintable(path, MAX_LENGTH, field);
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        throw new IllegalArgumentException(field + ": control character at index " + i);
-      }
       if (FORBIDDEN.indexOf(c) >= 0) {
         throw new IllegalArgumentException(field + ": forbidden character '" + c + "'");
       }
-    }
-    if (!Text.isWellFormed(path)) {
-      throw new IllegalArgumentException(field + ": unpaired surrogate");
     }
     if (path.startsWith("/")) {
       throw new IllegalArgumentException(field + ": absolute path");

@@ -243,7 +243,7 @@ class SwarmHealthPageTest {
 
     // The device downloads the pack from the origin seeder and stays in the swarm (seeding)
     // until the control plane has sampled it and counted the seeder's bytes.
-    try (Swarm swarm = Swarm.start(SwarmConfig.defaults().withBindAddress("127.0.0.1"));
+    try (Swarm swarm = Swarm.start(SwarmConfig.builder().bindAddress("127.0.0.1").build());
         TorrentHandle handle = swarm.add(TorrentJob.of(torrent, temp.resolve("full.pack")))) {
       progress = handle.awaitCompletion(Duration.ofMinutes(2));
       Awaitility.await()

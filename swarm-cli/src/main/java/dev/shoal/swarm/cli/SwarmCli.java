@@ -1,6 +1,11 @@
-package dev.shoal.swarm;
+package dev.shoal.swarm.cli;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.swarm.Progress;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentHandle;
+import dev.shoal.swarm.TorrentJob;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -30,8 +35,11 @@ public final class SwarmCli {
     System.exit(new CommandLine(new SwarmCli()).execute(args));
   }
 
-  /** Options shared by seed and download. */
+  /** The torrent and the options shared by seed and download. */
   static class Common {
+    @Parameters(index = "0", description = "the .torrent file")
+    Path torrent;
+
     @Option(names = "--tracker", description = "announce URL incl. passkey (default: torrent's)")
     String tracker;
 
@@ -57,32 +65,31 @@ public final class SwarmCli {
     boolean noUpload;
 
     SwarmConfig config() {
-      return SwarmConfig.defaults()
-          .withListenPort(port)
-          .withBindAddress(bind)
-          .withCaps(upCap, downCap)
-          .withUploadEnabled(!noUpload);
+      return SwarmConfig.builder()
+          .listenPort(port)
+          .bindAddress(bind)
+          .globalUpCap(upCap)
+          .globalDownCap(downCap)
+          .uploadEnabled(!noUpload)
+          .build();
     }
 
-    TorrentJob job(byte[] torrent, Path data) {
+    TorrentJob.Builder job(byte[] torrent, Path data) {
       List<InetSocketAddress> direct = new ArrayList<>();
       for (String p : peers) {
         int colon = p.lastIndexOf(':');
         direct.add(
             new InetSocketAddress(p.substring(0, colon), Integer.parseInt(p.substring(colon + 1))));
       }
-      TorrentJob job = TorrentJob.of(torrent, data).withPeers(direct).withWebSeeds(webSeeds);
+      TorrentJob.Builder job = TorrentJob.builder(torrent, data).peers(direct).webSeeds(webSeeds);
       return tracker == null
-          ? (direct.isEmpty() ? job : job.withAnnounceUrl(""))
-          : job.withAnnounceUrl(tracker);
+          ? (direct.isEmpty() ? job : job.announceUrl(""))
+          : job.announceUrl(tracker);
     }
   }
 
   @Command(name = "seed", description = "seed an existing data file until killed")
   static final class Seed extends Common implements Callable<Integer> {
-    @Parameters(index = "0")
-    Path torrent;
-
     @Parameters(index = "1")
     Path dataFile;
 
@@ -90,7 +97,7 @@ public final class SwarmCli {
     public Integer call() throws Exception {
       byte[] t = Files.readAllBytes(torrent);
       try (Swarm swarm = Swarm.start(config())) {
-        TorrentHandle h = swarm.add(job(t, dataFile).withRecheckExisting(true));
+        TorrentHandle h = swarm.add(job(t, dataFile).recheckExisting(true).build());
         System.err.println("listening on port " + swarm.listenPort());
         long start = System.nanoTime();
         while (true) {
@@ -106,9 +113,6 @@ public final class SwarmCli {
 
   @Command(name = "download", description = "download into a directory; exit 0 when complete")
   static final class Download extends Common implements Callable<Integer> {
-    @Parameters(index = "0")
-    Path torrent;
-
     @Parameters(index = "1")
     Path dir;
 
@@ -125,7 +129,7 @@ public final class SwarmCli {
         long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
         TorrentHandle h =
-            swarm.add(job(t, data).withResumeFile(resume).withSeedAfterComplete(seedAfter));
+            swarm.add(job(t, data).resumeFile(resume).seedAfterComplete(seedAfter).build());
         while (true) {
           try {
             h.awaitCompletion(Duration.ofSeconds(1));

@@ -1,8 +1,12 @@
-package dev.shoal.swarm;
+package dev.shoal.swarm.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.swarm.ExternalPeer;
+import dev.shoal.swarm.Fixtures;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.TorrentJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,9 +36,9 @@ class CliTest {
     }
     byte[] torrent = Files.readAllBytes(torrentFile);
     assertThat(Metainfo.parse(torrent).isPrivate()).isTrue();
-    try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       seeder
-          .add(TorrentJob.of(torrent, data).withAnnounceUrl(""))
+          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
           .awaitCompletion(Duration.ofSeconds(30));
       Path out = dir.resolve("out");
       try (ExternalPeer dl =

@@ -11,6 +11,9 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -57,17 +60,16 @@ class AgentFootprintBenchmark {
       admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
       admin.post("/api/v1/products/game/channels", Map.of("name", "live")).assertSuccess();
       String upload =
-          Builds.upload(
-              admin,
-              cp.baseUrl(),
-              key,
-              "game",
-              Map.of(
-                  "data/a.pak",
-                  Builds.bytes(1, SIZE / 2),
-                  "data/b.pak",
-                  Builds.bytes(2, SIZE / 2)));
-      String release = Builds.release(admin, "game", "live", upload, "1.0").get("id").asString();
+          Publisher.of(admin)
+              .upload(
+                  "game",
+                  Map.of(
+                      "data/a.pak",
+                      GameBuilds.bytes(1, SIZE / 2),
+                      "data/b.pak",
+                      GameBuilds.bytes(2, SIZE / 2)));
+      String release =
+          Publisher.of(admin).release("game", "live", upload, "1.0").get("id").asString();
       admin
           .post("/api/v1/releases/" + release + "/publish", Map.of("rollout", 100))
           .assertSuccess();

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -58,7 +61,7 @@ class AgentInstallTest {
   @Test
   void installsThenUpdatesThroughADeltaThenRollsBackToOlderContentUnderAHigherVersion()
       throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("games/game");
@@ -83,7 +86,7 @@ class AgentInstallTest {
 
     Map<String, byte[]> v2 = new TreeMap<>(v1);
     v2.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
-    v2.put("data/new-map.pak", Builds.bytes(9, 300_000));
+    v2.put("data/new-map.pak", GameBuilds.bytes(9, 300_000));
     publish(v2, "1.1");
     JsonNode update = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
     assertThat(update.get("state").asString()).as(update.toString()).isEqualTo("COMPLETED");
@@ -104,7 +107,7 @@ class AgentInstallTest {
 
   @Test
   void withDownloadConsentThePackComesFromTheOriginSeederOverBitTorrent() throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     agent.grantConsent("download");
@@ -141,7 +144,7 @@ class AgentInstallTest {
 
   @Test
   void verifyFindsADamagedFileAndRepairRefetchesIt() throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("repair");
@@ -180,7 +183,7 @@ class AgentInstallTest {
 
   @Test
   void refusalsLeaveTheInstallDirectoryUntouched() throws Exception {
-    publish(Builds.gameBuild(), "1.0");
+    publish(GameBuilds.build(1, 8_700_000), "1.0");
     Path dir = temp.resolve("refused");
 
     AgentFixture.Response notEnrolled =
@@ -207,7 +210,7 @@ class AgentInstallTest {
 
   @Test
   void theCliInstallsShowsTheCacheAndUninstallRemovesEverythingAndDeregisters() throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("cli-game");
@@ -259,15 +262,11 @@ class AgentInstallTest {
     agent = AgentFixture.start(temp.resolve("small-cache"), 12_000_000);
     admin.post("/api/v1/products", Map.of("slug", "other", "name", "Other")).assertSuccess();
     admin.post("/api/v1/products/other/channels", Map.of("name", "stable")).assertSuccess();
-    publish(Builds.gameBuild(), "1.0");
+    publish(GameBuilds.build(1, 8_700_000), "1.0");
     String upload =
-        Builds.upload(
-            admin,
-            controlPlane.baseUrl(),
-            apiKey,
-            "other",
-            Map.of("big.bin", Builds.bytes(42, 8_000_000)));
-    String other = Builds.release(admin, "other", "stable", upload, "1.0").get("id").asString();
+        Publisher.of(admin).upload("other", Map.of("big.bin", GameBuilds.bytes(42, 8_000_000)));
+    String other =
+        Publisher.of(admin).release("other", "stable", upload, "1.0").get("id").asString();
     admin.post("/api/v1/releases/" + other + "/publish", Map.of("rollout", 100)).assertSuccess();
     enrolAndEntitle();
     admin
@@ -325,13 +324,13 @@ class AgentInstallTest {
   /** The control plane's HTTP origin bytes so far (shoal_origin_egress_bytes_total). */
   private static double httpOriginEgress() {
     String metrics =
-        TestDevice.send(
+        ApiClient.exchange(
                 java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
                     .header("Accept", "text/plain")
                     .build())
             .assertSuccess()
-            .text();
+            .body();
     return metrics
         .lines()
         .filter(l -> l.startsWith("shoal_origin_egress_bytes_total"))
@@ -347,8 +346,8 @@ class AgentInstallTest {
   }
 
   private void publish(Map<String, byte[]> build, String version) {
-    String upload = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", build);
-    String id = Builds.release(admin, "game", "stable", upload, version).get("id").asString();
+    String upload = Publisher.of(admin).upload("game", build);
+    String id = Publisher.of(admin).release("game", "stable", upload, version).get("id").asString();
     admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
   }
 

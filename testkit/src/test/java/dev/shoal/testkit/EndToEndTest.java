@@ -23,6 +23,10 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -58,14 +62,15 @@ class EndToEndTest {
     admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
     admin.post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
 
-    Map<String, byte[]> build = Builds.gameBuild();
-    String upload = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", build);
-    String releaseId = Builds.release(admin, "game", "stable", upload, "1.0").get("id").asString();
+    Map<String, byte[]> build = GameBuilds.build(1, 8_700_000);
+    String upload = Publisher.of(admin).upload("game", build);
+    String releaseId =
+        Publisher.of(admin).release("game", "stable", upload, "1.0").get("id").asString();
     admin
         .post("/api/v1/releases/" + releaseId + "/publish", Map.of("rollout", 100))
         .assertSuccess();
 
-    TestDevice device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("agent"));
+    Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol("acme").assertSuccess();
     admin
         .post("/api/v1/products/game/entitlements", Map.of("deviceId", device.deviceId()))
@@ -75,7 +80,7 @@ class EndToEndTest {
     assertThat(manifest.version()).isEqualTo(1);
     PackEntry full = manifest.fullPack();
     byte[] torrent =
-        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().body();
+        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().bytes();
     Metainfo meta = Metainfo.parse(torrent);
     assertThat(meta.announce())
         .isEqualTo(controlPlane.baseUrl() + "/" + device.passkey() + "/announce");
@@ -97,12 +102,12 @@ class EndToEndTest {
 
     report(device, releaseId, progress);
     String metrics =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
                     .header("Accept", "text/plain")
                     .build())
             .assertSuccess()
-            .text();
+            .body();
     assertThat(metrics)
         .contains("shoal_publish_duration_seconds_count")
         .contains("shoal_key_grants_total")
@@ -114,8 +119,9 @@ class EndToEndTest {
     // Second release: one small file changed. Its delta pack from v1 holds only that change.
     Map<String, byte[]> patched = new HashMap<>(build);
     patched.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
-    String upload2 = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", patched);
-    String release2 = Builds.release(admin, "game", "stable", upload2, "1.1").get("id").asString();
+    String upload2 = Publisher.of(admin).upload("game", patched);
+    String release2 =
+        Publisher.of(admin).release("game", "stable", upload2, "1.1").get("id").asString();
     admin.post("/api/v1/releases/" + release2 + "/publish", Map.of("rollout", 100)).assertSuccess();
     ReleaseManifest second = verifiedManifest(device, "acme");
     assertThat(second.version()).isEqualTo(2);
@@ -125,9 +131,9 @@ class EndToEndTest {
     assertThat(ratio).as("delta/full = %s", ratio).isLessThan(0.01);
   }
 
-  private static ReleaseManifest verifiedManifest(TestDevice device, String organisation) {
+  private static ReleaseManifest verifiedManifest(Device device, String organisation) {
     byte[] rootBytes =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(
                         URI.create(
                             controlPlane.baseUrl()
@@ -135,9 +141,9 @@ class EndToEndTest {
                                 + organisation))
                     .build())
             .assertSuccess()
-            .body();
+            .bytes();
     byte[] envelope =
-        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().body();
+        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().bytes();
     return ManifestVerifier.verify(
         SignedEnvelope.parse(envelope),
         TrustRoot.parse(rootBytes),
@@ -147,7 +153,7 @@ class EndToEndTest {
         Instant.now());
   }
 
-  private static List<?> announce(Metainfo meta, TestDevice device) throws Exception {
+  private static List<?> announce(Metainfo meta, Device device) throws Exception {
     byte[] peerId = new byte[20];
     new SecureRandom().nextBytes(peerId);
     AnnounceRequest request =
@@ -162,11 +168,11 @@ class EndToEndTest {
             50,
             true);
     byte[] body =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(URI.create(request.toUrl(meta.announce()) + "&upload=0"))
                     .build())
             .assertSuccess()
-            .body();
+            .bytes();
     AnnounceResponse response = AnnounceResponse.decode(body);
     assertThat(response.failureReason()).isNull();
     assertThat(response.interval()).isBetween(30, 60);
@@ -180,12 +186,12 @@ class EndToEndTest {
     }
   }
 
-  private static byte[] unwrapKey(TestDevice device, String product) {
+  private static byte[] unwrapKey(Device device, String product) {
     byte[] wrapped =
         device
             .post("/api/v1/device/products/" + product + "/content-key", Map.of())
             .assertSuccess()
-            .body();
+            .bytes();
     return KeyWrap.unwrap(WrappedKey.parse(wrapped), device.agreementPrivateKey());
   }
 
@@ -205,7 +211,7 @@ class EndToEndTest {
     return files;
   }
 
-  private static void report(TestDevice device, String releaseId, Progress progress) {
+  private static void report(Device device, String releaseId, Progress progress) {
     device
         .post(
             "/api/v1/device/telemetry",

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The module boundaries of docs/architecture.md, checked on the compiled classes of every module
  * that testkit sees (all but the SDK, which checks itself). Dependencies point one way: protocol ←
- * swarm ← control-plane / edge-agent; and no Spring outside the control plane.
+ * swarm ← control-plane / edge-agent; protocol ← test-support (the fixtures of every module's
+ * tests); and no Spring outside the control plane.
  */
 class ModuleBoundariesTest {
 
@@ -37,7 +38,8 @@ class ModuleBoundariesTest {
             "dev.shoal.controlplane..",
             "dev.shoal.agent..",
             "dev.shoal.sdk..",
-            "dev.shoal.testkit..")
+            "dev.shoal.testkit..",
+            "dev.shoal.testsupport..")
         .check(shoal);
   }
 
@@ -52,7 +54,8 @@ class ModuleBoundariesTest {
             "dev.shoal.controlplane..",
             "dev.shoal.agent..",
             "dev.shoal.sdk..",
-            "dev.shoal.testkit..")
+            "dev.shoal.testkit..",
+            "dev.shoal.testsupport..")
         .check(shoal);
   }
 
@@ -63,14 +66,39 @@ class ModuleBoundariesTest {
         .resideInAPackage("dev.shoal.agent..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("dev.shoal.controlplane..", "dev.shoal.sdk..", "dev.shoal.testkit..")
+        .resideInAnyPackage(
+            "dev.shoal.controlplane..",
+            "dev.shoal.sdk..",
+            "dev.shoal.testkit..",
+            "dev.shoal.testsupport..")
         .check(shoal);
     noClasses()
         .that()
         .resideInAPackage("dev.shoal.controlplane..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("dev.shoal.agent..", "dev.shoal.sdk..", "dev.shoal.testkit..")
+        .resideInAnyPackage(
+            "dev.shoal.agent..",
+            "dev.shoal.sdk..",
+            "dev.shoal.testkit..",
+            "dev.shoal.testsupport..")
+        .check(shoal);
+  }
+
+  /** The fixture library serves every module's tests, so it may know protocol only. */
+  @Test
+  void testSupportDependsOnlyOnProtocol() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.shoal.testsupport..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.shoal.swarm..",
+            "dev.shoal.controlplane..",
+            "dev.shoal.agent..",
+            "dev.shoal.sdk..",
+            "dev.shoal.testkit..")
         .check(shoal);
   }
 
@@ -78,7 +106,11 @@ class ModuleBoundariesTest {
   void noSpringOutsideTheControlPlane() {
     noClasses()
         .that()
-        .resideInAnyPackage("dev.shoal.protocol..", "dev.shoal.swarm..", "dev.shoal.agent..")
+        .resideInAnyPackage(
+            "dev.shoal.protocol..",
+            "dev.shoal.swarm..",
+            "dev.shoal.agent..",
+            "dev.shoal.testsupport..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.springframework..")

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.controlplane.support.TestOrganisations;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -22,7 +23,7 @@ class ApiKeysTest extends ApiTest {
 
   @Autowired JdbcClient jdbc;
   private TestOrganisation org;
-  private Http http;
+  private ApiClient http;
   private Credentials admin;
 
   @BeforeEach
@@ -33,8 +34,8 @@ class ApiKeysTest extends ApiTest {
   }
 
   private JsonNode createKey(String name, String role) {
-    Http.Response created =
-        http.post("/api/v1/api-keys", admin, Http.json("name", name, "role", role));
+    Response created =
+        http.post("/api/v1/api-keys", admin, ApiClient.json("name", name, "role", role));
     assertThat(created.status()).isEqualTo(201);
     return created.json();
   }
@@ -79,11 +80,11 @@ class ApiKeysTest extends ApiTest {
     Credentials leaked = Credentials.apiKey(created.get("token").asString());
     assertThat(http.get("/api/v1/me", leaked).status()).isEqualTo(200);
 
-    Http.Response revoke =
+    Response revoke =
         http.send("DELETE", "/api/v1/api-keys/" + created.get("id").asString(), admin, null, null);
 
     assertThat(revoke.status()).isEqualTo(204);
-    Http.Response after = http.get("/api/v1/me", leaked);
+    Response after = http.get("/api/v1/me", leaked);
     assertThat(after.status()).isEqualTo(401);
     assertThat(after.json().get("detail").asString()).isEqualTo("Invalid or revoked API key");
     JsonNode listed = http.get("/api/v1/api-keys", admin).json();
@@ -112,7 +113,7 @@ class ApiKeysTest extends ApiTest {
     String wrongSecret = token.substring(0, token.length() - 1) + (token.endsWith("A") ? "B" : "A");
 
     for (String bad : new String[] {wrongSecret, "shoal_nope", "not-a-key", token + "x"}) {
-      Http.Response response = http.get("/api/v1/me", Credentials.apiKey(bad));
+      Response response = http.get("/api/v1/me", Credentials.apiKey(bad));
       assertThat(response.status()).as(bad).isEqualTo(401);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
@@ -120,8 +121,9 @@ class ApiKeysTest extends ApiTest {
 
   @Test
   void aBadKeyIsRejectedEvenWithAValidSessionCookie() {
-    Http.Session session = http.signIn(org.usernames().get(Role.ADMIN), TestOrganisations.PASSWORD);
-    Http.Response response =
+    ApiClient.Session session =
+        http.signIn(org.usernames().get(Role.ADMIN), TestOrganisations.PASSWORD);
+    Response response =
         http.send(
             http.request("/api/v1/me")
                 .header("Cookie", "JSESSIONID=" + session.sessionId())
@@ -132,8 +134,9 @@ class ApiKeysTest extends ApiTest {
 
   @Test
   void keyRequestsAreStatelessAndNeedNoCsrfToken() {
-    Http.Response created =
-        http.post("/api/v1/products", admin, Http.json("slug", "stateless", "name", "Stateless"));
+    Response created =
+        http.post(
+            "/api/v1/products", admin, ApiClient.json("slug", "stateless", "name", "Stateless"));
 
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.setCookies()).noneMatch(c -> c.startsWith("JSESSIONID"));
@@ -141,7 +144,7 @@ class ApiKeysTest extends ApiTest {
 
   @Test
   void revokingAnUnknownKeyIs404() {
-    Http.Response response =
+    Response response =
         http.send("DELETE", "/api/v1/api-keys/" + UUID.randomUUID(), admin, null, null);
     assertThat(response.status()).isEqualTo(404);
   }

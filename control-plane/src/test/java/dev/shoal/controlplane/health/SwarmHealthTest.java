@@ -6,13 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Builds;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.SignedDevice;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -35,19 +36,19 @@ class SwarmHealthTest extends ApiTest {
   @Autowired io.micrometer.core.instrument.MeterRegistry meters;
 
   private TestOrganisation org;
-  private Http.Credentials admin;
-  private Http.Credentials viewer;
-  private Builds builds;
+  private ApiClient.Credentials admin;
+  private ApiClient.Credentials viewer;
+  private Publisher builds;
 
   @BeforeEach
   void organisation() {
     org = organisations.create();
-    admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    viewer = Http.Credentials.apiKey(org.keys().get(Role.VIEWER));
-    builds = new Builds(http(), admin);
-    http().post("/api/v1/products", admin, Http.json("slug", "game", "name", "Game"));
-    http().post("/api/v1/products/game/channels", admin, Http.json("name", "stable"));
-    http().post("/api/v1/products/game/channels", admin, Http.json("name", "beta"));
+    admin = ApiClient.Credentials.apiKey(org.keys().get(Role.ADMIN));
+    viewer = ApiClient.Credentials.apiKey(org.keys().get(Role.VIEWER));
+    builds = Publisher.of(http().as(admin));
+    http().post("/api/v1/products", admin, ApiClient.json("slug", "game", "name", "Game"));
+    http().post("/api/v1/products/game/channels", admin, ApiClient.json("name", "stable"));
+    http().post("/api/v1/products/game/channels", admin, ApiClient.json("name", "beta"));
   }
 
   private String publishedRelease(String channel, String content) {
@@ -62,32 +63,34 @@ class SwarmHealthTest extends ApiTest {
             .asString();
     assertThat(
             http()
-                .post("/api/v1/releases/" + id + "/publish", admin, Http.json("rollout", 100))
+                .post("/api/v1/releases/" + id + "/publish", admin, ApiClient.json("rollout", 100))
                 .status())
         .isEqualTo(200);
     return id;
   }
 
   private String infoHash(String releaseId) {
-    Http.Response manifest = http().get("/api/v1/releases/" + releaseId + "/manifest", admin);
+    Response manifest = http().get("/api/v1/releases/" + releaseId + "/manifest", admin);
     return ManifestCodec.parse(
             SignedEnvelope.parse(manifest.body().getBytes(StandardCharsets.UTF_8)).payload())
         .fullPack()
         .infoHash();
   }
 
-  private SignedDevice entitledDevice() {
-    SignedDevice device = new SignedDevice(http()).enrol(org.organisation().slug());
+  private Device entitledDevice() {
+    Device device = Device.create(http().baseUrl()).enrolled(org.organisation().slug());
     assertThat(
             http()
                 .post(
-                    "/api/v1/products/game/entitlements", admin, Http.json("deviceId", device.id()))
+                    "/api/v1/products/game/entitlements",
+                    admin,
+                    ApiClient.json("deviceId", device.deviceId()))
                 .status())
         .isEqualTo(201);
     return device;
   }
 
-  private void announce(SignedDevice device, String infoHash, boolean upload) {
+  private void announce(Device device, String infoHash, boolean upload) {
     byte[] peerId = new byte[20];
     new SecureRandom().nextBytes(peerId);
     AnnounceRequest request =
@@ -102,13 +105,13 @@ class SwarmHealthTest extends ApiTest {
             50,
             true);
     String path = request.toUrl("/" + device.passkey() + "/announce") + (upload ? "" : "&upload=0");
-    Http.Response response = http().get(path, Http.Credentials.NONE);
+    Response response = http().get(path, ApiClient.Credentials.NONE);
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.body()).doesNotContain("failure reason");
   }
 
-  private long originRange(SignedDevice device, String infoHash, int first, int last) {
-    Http.Response response =
+  private long originRange(Device device, String infoHash, int first, int last) {
+    Response response =
         http()
             .send(
                 http()
@@ -121,11 +124,11 @@ class SwarmHealthTest extends ApiTest {
   }
 
   private static void report(
-      SignedDevice device, String releaseId, long peers, long origin, String result) {
-    Http.Response response =
+      Device device, String releaseId, long peers, long origin, String result) {
+    Response response =
         device.post(
             "/api/v1/device/telemetry",
-            Http.json(
+            ApiClient.json(
                 "releaseId",
                 releaseId,
                 "bytesFromPeers",
@@ -143,7 +146,7 @@ class SwarmHealthTest extends ApiTest {
 
   private JsonNode health(String path) {
     Instant now = Instant.now();
-    Http.Response response =
+    Response response =
         http()
             .get(
                 path
@@ -170,8 +173,8 @@ class SwarmHealthTest extends ApiTest {
     String release = publishedRelease("stable", "stable build ");
     String beta = publishedRelease("beta", "beta build ");
     String hash = infoHash(release);
-    SignedDevice a = entitledDevice();
-    SignedDevice b = entitledDevice();
+    Device a = entitledDevice();
+    Device b = entitledDevice();
 
     announce(a, hash, true);
     announce(b, hash, false);
@@ -254,12 +257,12 @@ class SwarmHealthTest extends ApiTest {
   @Test
   void anotherOrganisationsReleaseAndProductAreNotFound() {
     String release = publishedRelease("stable", "private build ");
-    Http.Credentials stranger =
-        Http.Credentials.apiKey(organisations.create().keys().get(Role.ADMIN));
+    ApiClient.Credentials stranger =
+        ApiClient.Credentials.apiKey(organisations.create().keys().get(Role.ADMIN));
 
     for (String path :
         new String[] {"/api/v1/releases/" + release + "/health", "/api/v1/products/game/health"}) {
-      Http.Response response = http().get(path, stranger);
+      Response response = http().get(path, stranger);
       assertThat(response.status()).as(path).isEqualTo(404);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
@@ -276,7 +279,7 @@ class SwarmHealthTest extends ApiTest {
 
   @Test
   void theNewEndpointsAreDescribedInTheOpenApiDocument() {
-    JsonNode doc = http().get("/v3/api-docs", Http.Credentials.NONE).json();
+    JsonNode doc = http().get("/v3/api-docs", ApiClient.Credentials.NONE).json();
 
     assertThat(doc.get("paths").propertyNames())
         .contains(

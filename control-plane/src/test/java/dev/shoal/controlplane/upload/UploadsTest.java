@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -35,7 +36,7 @@ class UploadsTest extends ApiTest {
   @BeforeEach
   void openUpload() {
     key = Credentials.apiKey(organisations.create().keys().get(Role.RELEASE_MANAGER));
-    http().post("/api/v1/products", key, Http.json("slug", "game", "name", "Game"));
+    http().post("/api/v1/products", key, ApiClient.json("slug", "game", "name", "Game"));
     upload = http().post("/api/v1/products/game/uploads", key, "{}").json().get("id").asString();
   }
 
@@ -44,7 +45,7 @@ class UploadsTest extends ApiTest {
     byte[] content = new byte[100_000];
     Arrays.fill(content, (byte) 7);
     assertThat(putFile("bin/game.exe", content, 0, 40_000).status()).isEqualTo(200);
-    Http.Response head =
+    Response head =
         http()
             .send(
                 authorised("/files?path=bin/game.exe")
@@ -56,7 +57,7 @@ class UploadsTest extends ApiTest {
         .as("a range past what arrived")
         .isEqualTo(409);
     assertThat(putFile("bin/game.exe", content, 40_000, 100_000).status()).isEqualTo(200);
-    Http.Response sealed = complete();
+    Response sealed = complete();
     assertThat(sealed.status()).isEqualTo(200);
     assertThat(sealed.json().get("state").asString()).isEqualTo("SEALED");
     assertThat(sealed.json().get("totalBytes").asLong()).isEqualTo(100_000);
@@ -68,7 +69,7 @@ class UploadsTest extends ApiTest {
         new String[] {
           "../evil", "/etc/passwd", "a/../../b", "a\\b", "a//b", "./..", "n".repeat(256)
         }) {
-      Http.Response response = putFile(path, new byte[] {1}, 0, 1);
+      Response response = putFile(path, new byte[] {1}, 0, 1);
       assertThat(response.status()).as(path).isEqualTo(400);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
@@ -77,7 +78,7 @@ class UploadsTest extends ApiTest {
   @Test
   void tooMuchIsRefusedWith413() {
     byte[] big = new byte[1_100_000];
-    Http.Response response = putFile("big.bin", big, 0, big.length);
+    Response response = putFile("big.bin", big, 0, big.length);
     assertThat(response.status()).isEqualTo(413);
     assertThat(response.json().get("detail").asString()).contains("shoal.upload.max-bytes");
   }
@@ -86,7 +87,7 @@ class UploadsTest extends ApiTest {
   void aTarGzUnpacksWithItsExecutableBit() throws IOException {
     byte[] tar = tar(entry("./bin/run.sh", "#!/bin/sh\n", 0755), entry("data/a.txt", "a", 0644));
     assertThat(putArchive(gzip(tar)).status()).isEqualTo(200);
-    Http.Response sealed = complete();
+    Response sealed = complete();
     assertThat(sealed.status()).as(sealed.body()).isEqualTo(200);
     assertThat(sealed.json().get("fileCount").asInt()).isEqualTo(2);
   }
@@ -112,10 +113,10 @@ class UploadsTest extends ApiTest {
       byte[] archive = bad[i];
       openUpload();
       assertThat(putArchive(archive).status()).isEqualTo(200);
-      Http.Response refused = complete();
+      Response refused = complete();
       assertThat(refused.status()).as(i + ": " + refused.body()).isEqualTo(400);
       assertThat(refused.json().get("detail").asString()).startsWith("Bad archive");
-      Http.Response kept = http().get("/api/v1/uploads/" + upload + "/archive", key);
+      Response kept = http().get("/api/v1/uploads/" + upload + "/archive", key);
       assertThat(kept.json().get("received").asLong()).as("no data lost").isEqualTo(archive.length);
       assertThat(http().get("/api/v1/uploads/" + upload, key).json().get("state").asString())
           .isEqualTo("OPEN");
@@ -128,7 +129,7 @@ class UploadsTest extends ApiTest {
     assertThat(http().get("/api/v1/uploads/" + upload, other).status()).isEqualTo(404);
   }
 
-  private Http.Response putFile(String path, byte[] content, int from, int to) {
+  private Response putFile(String path, byte[] content, int from, int to) {
     return http()
         .send(
             authorised("/files?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8))
@@ -137,12 +138,12 @@ class UploadsTest extends ApiTest {
                 .build());
   }
 
-  private Http.Response putArchive(byte[] archive) {
+  private Response putArchive(byte[] archive) {
     return http()
         .send(authorised("/archive").PUT(HttpRequest.BodyPublishers.ofByteArray(archive)).build());
   }
 
-  private Http.Response complete() {
+  private Response complete() {
     return http().post("/api/v1/uploads/" + upload + "/complete", key, "{}");
   }
 

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -18,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 @ExtendWith(OutputCaptureExtension.class)
 class ProblemDetailsTest extends ApiTest {
 
-  private Http http;
+  private ApiClient http;
   private Credentials admin;
   private Credentials viewer;
 
@@ -30,7 +31,7 @@ class ProblemDetailsTest extends ApiTest {
     viewer = Credentials.apiKey(org.keys().get(Role.VIEWER));
   }
 
-  private static JsonNode assertProblem(Http.Response response, int status, String instance) {
+  private static JsonNode assertProblem(Response response, int status, String instance) {
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).startsWith("application/problem+json");
     JsonNode problem = response.json();
@@ -51,7 +52,7 @@ class ProblemDetailsTest extends ApiTest {
   @Test
   void anInsufficientRoleIs403() {
     assertProblem(
-        http.post("/api/v1/products", viewer, Http.json("slug", "x", "name", "x")),
+        http.post("/api/v1/products", viewer, ApiClient.json("slug", "x", "name", "x")),
         403,
         "/api/v1/products");
   }
@@ -91,7 +92,7 @@ class ProblemDetailsTest extends ApiTest {
   void validationErrorsListTheFields() {
     JsonNode problem =
         assertProblem(
-            http.post("/api/v1/products", admin, Http.json("slug", "Not A Slug!", "name", "")),
+            http.post("/api/v1/products", admin, ApiClient.json("slug", "Not A Slug!", "name", "")),
             400,
             "/api/v1/products");
 
@@ -104,7 +105,7 @@ class ProblemDetailsTest extends ApiTest {
   void aValueOfTheWrongTypeNamesItsField() {
     JsonNode problem =
         assertProblem(
-            http.post("/api/v1/api-keys", admin, Http.json("name", "k", "role", "SUPERUSER")),
+            http.post("/api/v1/api-keys", admin, ApiClient.json("name", "k", "role", "SUPERUSER")),
             400,
             "/api/v1/api-keys");
 
@@ -125,7 +126,7 @@ class ProblemDetailsTest extends ApiTest {
 
   @Test
   void requestsTheFirewallRejectsAreProblemsToo() {
-    Http.Response response = http.get("/api/v1/products/%2e%2e/secret", viewer);
+    Response response = http.get("/api/v1/products/%2e%2e/secret", viewer);
 
     assertThat(response.status()).isEqualTo(400);
     assertThat(response.contentType()).startsWith("application/problem+json");

@@ -2,8 +2,9 @@ package dev.shoal.testkit.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -406,7 +407,7 @@ class DashboardTest {
 
   @Test
   void devicesAreListedAndAnAdminRevokesOneAfterConfirming(@TempDir Path temp) {
-    TestDevice device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("agent"));
+    Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol(controlPlane.organisation().slug(), "eu-west").assertSuccess();
     signInAsAdmin();
     go("#devices", "page-devices");

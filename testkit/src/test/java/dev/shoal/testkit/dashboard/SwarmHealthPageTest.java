@@ -20,11 +20,12 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
-import dev.shoal.testkit.ApiClient;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -38,9 +39,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -73,7 +71,7 @@ class SwarmHealthPageTest {
   @TempDir static Path temp;
 
   private static Browser browser;
-  private static TestDevice device;
+  private static Device device;
   private static Progress progress;
   private static long fullPackBytes;
 
@@ -98,59 +96,18 @@ class SwarmHealthPageTest {
     return controlPlane.admin();
   }
 
-  private static byte[] zip(long seed) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-      byte[] data = new byte[1_500_000];
-      new Random(seed).nextBytes(data);
-      zip.putNextEntry(new ZipEntry("game.bin"));
-      zip.write(data);
-      zip.closeEntry();
-      zip.putNextEntry(new ZipEntry("data/version.txt"));
-      zip.write(("build " + seed).getBytes(StandardCharsets.UTF_8));
-      zip.closeEntry();
-    }
-    return bytes.toByteArray();
-  }
-
-  /** Uploads a zip, builds it into a release, publishes it to every device; returns its id. */
-  private static String publish(String product, String channel, long seed) throws IOException {
-    String upload =
-        admin()
-            .post("/api/v1/products/" + product + "/uploads", Map.of())
-            .assertSuccess()
-            .json()
-            .get("id")
-            .asString();
-    admin()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create(controlPlane.baseUrl() + "/api/v1/uploads/" + upload + "/archive"))
-                .header("Authorization", "Bearer " + controlPlane.adminApiKey())
-                .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(zip(seed)))
-                .build())
-        .assertSuccess();
-    admin().post("/api/v1/uploads/" + upload + "/complete", Map.of()).assertSuccess();
-    String id =
-        admin()
-            .post(
-                "/api/v1/products/" + product + "/channels/" + channel + "/releases",
-                Map.of("uploadId", upload, "displayVersion", "1.0." + seed))
-            .assertSuccess()
-            .json()
-            .get("id")
-            .asString();
-    Awaitility.await()
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> admin().get("/api/v1/releases/" + id).json().get("state").asString(),
-            s -> s.equals("READY") || s.equals("FAILED"));
-    assertThat(admin().get("/api/v1/releases/" + id).json().get("state").asString())
-        .isEqualTo("READY");
-    admin().post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
-    return id;
+  /** Publishes a zip of a game binary and a version file to every device; returns its id. */
+  private static String publish(String product, String channel, long seed) {
+    Map<String, byte[]> build =
+        Map.of(
+            "game.bin",
+            GameBuilds.bytes(seed, 1_500_000),
+            "data/version.txt",
+            ("build " + seed).getBytes(StandardCharsets.UTF_8));
+    return controlPlane
+        .publisher()
+        .publish(product, channel, build, "1.0." + seed, 100, Publisher.Packaging.ZIP)
+        .id();
   }
 
   private static List<?> announce(Metainfo meta) throws Exception {
@@ -168,11 +125,11 @@ class SwarmHealthPageTest {
             50,
             true);
     byte[] body =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(URI.create(request.toUrl(meta.announce()) + "&upload=0"))
                     .build())
             .assertSuccess()
-            .body();
+            .bytes();
     AnnounceResponse response = AnnounceResponse.decode(body);
     assertThat(response.failureReason()).isNull();
     return response.peers();
@@ -223,18 +180,18 @@ class SwarmHealthPageTest {
     admin().post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
     String releaseId = publish("game", "stable", 1);
 
-    device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("agent"));
+    device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol(controlPlane.organisation().slug()).assertSuccess();
     admin()
         .post("/api/v1/products/game/entitlements", Map.of("deviceId", device.deviceId()))
         .assertSuccess();
     byte[] envelope =
-        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().body();
+        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().bytes();
     ReleaseManifest manifest = ManifestCodec.parse(SignedEnvelope.parse(envelope).payload());
     PackEntry full = manifest.fullPack();
     fullPackBytes = full.totalSize();
     byte[] torrent =
-        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().body();
+        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().bytes();
     Metainfo meta = Metainfo.parse(torrent);
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))

@@ -9,7 +9,8 @@ import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
@@ -95,7 +96,7 @@ class ArbitraryInstallationTest {
   void anotherTenantsGenuinelySignedManifestIsRefused() throws Exception {
     // Another organisation on the same control plane, with the same product and channel names:
     // its manifest is genuinely signed, by its own organisation's key.
-    Publisher evil = Publisher.create(controlPlane, "evil");
+    Publisher evil = controlPlane.newPublisher("evil");
     evil.product("game", "stable");
     Release malware = evil.publish("game", "stable", build(666), "9.9");
     attack(malware.envelope(), "UNTRUSTED_KEY");

@@ -9,7 +9,7 @@ import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.Publisher.Release;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import dev.shoal.protocol.torrent.AnnounceResponse;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.Publisher.Release;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import dev.shoal.protocol.crypto.X25519;
 import dev.shoal.protocol.manifest.PackEntry;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.Publisher.Release;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;

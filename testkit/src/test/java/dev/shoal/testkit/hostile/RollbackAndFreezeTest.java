@@ -4,10 +4,11 @@ import static dev.shoal.testkit.hostile.HostileWorld.build;
 import static dev.shoal.testkit.hostile.HostileWorld.patched;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.release.ManifestSigner;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.Publisher.Release;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -114,7 +115,7 @@ class RollbackAndFreezeTest {
         controlPlane
             .bean(ManifestSigner.class)
             .sign(
-                world.publisher.organisation.id(),
+                controlPlane.bean(Organisations.class).findBySlug(world.org()).orElseThrow().id(),
                 keyId ->
                     ManifestSigner.copy(
                         m, m.version(), signedAt, signedAt.plus(Duration.ofHours(1)), keyId))

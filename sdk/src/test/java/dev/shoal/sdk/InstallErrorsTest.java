@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
@@ -17,20 +16,15 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -38,30 +32,7 @@ import tools.jackson.databind.node.ObjectNode;
  * An install's failure ends the handle's wait with the typed exception of the agent's error: not
  * enrolled, not entitled, disk full, a signature that does not verify against the pinned root.
  */
-class InstallErrorsTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  private static final Duration TIMEOUT = Duration.ofMinutes(2);
-
-  @TempDir Path temp;
-  Publisher studio;
-  AgentFixture agent;
-  ShoalClient shoal;
-
-  @BeforeEach
-  void start() {
-    studio = controlPlane.newPublisher("sdk-errors");
-    studio.product("game", "live");
-    agent = AgentFixture.start(temp.resolve("agent"));
-    shoal = ShoalClient.connect(agent.dataDir());
-  }
-
-  @AfterEach
-  void stop() {
-    shoal.close();
-    agent.close();
-  }
-
+class InstallErrorsTest extends StudioAndAgentTest {
   private static ShoalException failure(InstallHandle h) {
     try {
       InstallProgress p = h.await(TIMEOUT);

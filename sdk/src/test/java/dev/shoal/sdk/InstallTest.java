@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.testkit.AgentFixture;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Publisher;
 import java.io.RandomAccessFile;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,41 +20,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The SDK installs through a real agent from a real control plane: progress and events, update
  * through a delta, verify and repair, pause/resume, cancel, priorities, and the end of the wait
  * when the agent restarts.
  */
-class InstallTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  static final Duration TIMEOUT = Duration.ofMinutes(2);
-
-  @TempDir Path temp;
-  Publisher studio;
-  AgentFixture agent;
-  ShoalClient shoal;
-
-  @BeforeEach
-  void start() {
-    studio = controlPlane.newPublisher("sdk-installs");
-    studio.product("game", "live");
-    agent = AgentFixture.start(temp.resolve("agent"));
-    shoal = ShoalClient.connect(agent.dataDir());
-  }
-
-  @AfterEach
-  void stop() {
-    shoal.close();
-    agent.close();
-  }
-
+class InstallTest extends StudioAndAgentTest {
   private void enrolAndEntitle() {
     Enrolment e = shoal.enrol(URI.create(controlPlane.baseUrl()), studio.organisation());
     assertThat(e.enrolled()).isTrue();

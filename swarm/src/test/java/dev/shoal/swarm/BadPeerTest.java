@@ -3,6 +3,9 @@ package dev.shoal.swarm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,8 +26,8 @@ class BadPeerTest {
 
   @Test
   void peerSendingCorruptBlocksIsBannedAndDownloadCompletesFromHonestSeeder() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 8L << 20, 3);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 8L << 20, 3);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (MaliciousSeeder evil = new MaliciousSeeder(meta.infoHash(), meta.pieceCount());
         Swarm honest = Swarm.start(Fixtures.loopback());
@@ -39,9 +42,10 @@ class BadPeerTest {
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
                   .withPeers(
-                      List.of(Fixtures.local(evil.port()), Fixtures.local(honest.listenPort()))));
+                      List.of(
+                          Loopback.address(evil.port()), Loopback.address(honest.listenPort()))));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(evil.blocksSent.get()).isPositive();
       assertThat(p.fromPeers()).isGreaterThan(p.total()); // bad bytes arrived and were dropped
       assertThat(evil.closedByRemote.get()).isEqualTo(1);
@@ -52,8 +56,8 @@ class BadPeerTest {
 
   @Test
   void hostileHandshakesAndOversizedMessagesDoNotTakeDownTheListener() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 4);
-    byte[] torrent = Fixtures.torrentFor(data, 64 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 4L << 20, 4);
+    byte[] torrent = Torrents.of(data, 64 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
       seeder
@@ -100,9 +104,9 @@ class BadPeerTest {
             .add(
                 TorrentJob.of(torrent, out)
                     .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(port))))
+                    .withPeers(List.of(Loopback.address(port))))
             .awaitCompletion(Duration.ofSeconds(30));
-        assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }
       for (Socket s : halfOpen) {
         s.close();
@@ -172,8 +176,8 @@ class BadPeerTest {
 
   @Test
   void wrongSha256MeansThatPieceIsNeverReportedComplete() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 2L << 20, 6);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 2L << 20, 6);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     List<byte[]> sha256 = new ArrayList<>();
     try (var ch = java.nio.channels.FileChannel.open(data)) {
@@ -196,7 +200,7 @@ class BadPeerTest {
                   .withAnnounceUrl("")
                   .withPieceSha256(sha256)
                   .withOnPieceVerified(verified::add)
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+                  .withPeers(List.of(Loopback.address(seeder.listenPort()))));
       org.junit.jupiter.api.Assertions.assertThrows(
           TimeoutException.class, () -> h.awaitCompletion(Duration.ofSeconds(4)));
       // The only source of piece 3 "lied" (by the manifest's account) and is banned, so the

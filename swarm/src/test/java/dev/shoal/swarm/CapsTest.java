@@ -2,6 +2,9 @@ package dev.shoal.swarm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,8 +19,8 @@ class CapsTest {
 
   @Test
   void downloadAndUploadCapsHoldAndCanBeChangedWhileRunning() throws Exception {
-    Path data = Fixtures.randomFile(dir, "c.bin", 96L << 20, 12);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "c.bin", 96L << 20, 12);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback());
         Swarm leecher = Swarm.start(Fixtures.loopback())) {
       seeder
@@ -29,7 +32,7 @@ class CapsTest {
               TorrentJob.of(torrent, dir.resolve("out/c.bin"))
                   .withAnnounceUrl("")
                   .withCaps(0, down)
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+                  .withPeers(List.of(Loopback.address(seeder.listenPort()))));
       double perTorrentDown = measure(h, 10);
       System.out.printf("torrent down cap %d B/s: measured %.0f B/s%n", down, perTorrentDown);
       assertThat(perTorrentDown).isBetween(down * 0.9, down * 1.1);

@@ -3,6 +3,8 @@ package dev.shoal.swarm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +19,7 @@ class CliTest {
 
   @Test
   void createAndDownloadPrintJsonProgressAndExitZero() throws Exception {
-    Path data = Fixtures.randomFile(dir, "cli.bin", 6L << 20, 13);
+    Path data = GameBuilds.randomFile(dir, "cli.bin", 6L << 20, 13);
     Path torrentFile = dir.resolve("cli.torrent");
     try (ExternalPeer create =
         new ExternalPeer(
@@ -60,7 +62,7 @@ class CliTest {
                     + "\"up_rate\":\\d+,\"peers\":\\d+,\"from_peers\":\\d+,\"from_origin\":0,"
                     + "\"uploaded\":0,\"banned\":0\\}");
       }
-      assertThat(Fixtures.sha256(out.resolve("cli.bin"))).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out.resolve("cli.bin"))).isEqualTo(Torrents.sha256(data));
     }
   }
 }

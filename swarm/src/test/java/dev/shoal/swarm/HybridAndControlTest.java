@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,32 +21,32 @@ class HybridAndControlTest {
 
   @Test
   void downloadsFromOriginAloneWhenNoPeerExists() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pack.bin", (6L << 20) + 999, 7);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (OriginServer origin = new OriginServer(data);
+    Path data = GameBuilds.randomFile(dir, "pack.bin", (6L << 20) + 999, 7);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    try (RangeOrigin origin = new RangeOrigin(data);
         Swarm swarm = Swarm.start(Fixtures.loopback())) {
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
           swarm.add(
               TorrentJob.of(torrent, out).withAnnounceUrl("").withWebSeeds(List.of(origin.uri())));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromPeers()).isZero();
       assertThat(p.fromOrigin()).isEqualTo(Files.size(data));
-      assertThat(origin.rangeRequests.get()).isEqualTo(p.pieceCount());
+      assertThat(origin.rangeRequests()).isEqualTo(p.pieceCount());
     }
   }
 
   @Test
   void originFillsInThePiecesNoPeerHas() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pack.bin", 4L << 20, 8);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "pack.bin", 4L << 20, 8);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     // A partial seeder: only the first half of the file is present and verified.
     Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
     byte[] all = Files.readAllBytes(data);
     byte[] half = java.util.Arrays.copyOf(all, all.length / 2);
     Files.write(partial, half);
-    try (OriginServer origin = new OriginServer(data);
+    try (RangeOrigin origin = new RangeOrigin(data);
         Swarm peer = Swarm.start(Fixtures.loopback());
         Swarm swarm =
             Swarm.start(Fixtures.loopback().withOriginFallback(Duration.ofSeconds(30), 0))) {
@@ -53,10 +57,10 @@ class HybridAndControlTest {
           swarm.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(peer.listenPort())))
+                  .withPeers(List.of(Loopback.address(peer.listenPort())))
                   .withWebSeeds(List.of(origin.uri())));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(2L << 20); // exactly the pieces nobody had
       assertThat(p.fromPeers()).isGreaterThanOrEqualTo(2L << 20);
     }
@@ -64,8 +68,8 @@ class HybridAndControlTest {
 
   @Test
   void theOriginSeederIsNotAskedForPiecesAnotherPeerHas() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pack.bin", 8L << 20, 9);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "pack.bin", 8L << 20, 9);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
     byte[] all = Files.readAllBytes(data);
     Files.write(partial, java.util.Arrays.copyOf(all, all.length / 2));
@@ -88,10 +92,10 @@ class HybridAndControlTest {
                   .withAnnounceUrl("")
                   .withPeers(
                       List.of(
-                          Fixtures.local(origin.listenPort()),
-                          Fixtures.local(player.listenPort()))));
+                          Loopback.address(origin.listenPort()),
+                          Loopback.address(player.listenPort()))));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       // The second half only the origin has; of the first half, at most what it sent before the
       // player's first block arrived (the first pieces are picked at random).
       assertThat(p.fromOrigin()).as(p.toString()).isBetween(4L << 20, (4L << 20) + (1L << 20));
@@ -103,8 +107,8 @@ class HybridAndControlTest {
 
   @Test
   void leechOnlySendsNoPayloadAndUploadCanBeSwitchedBackOn() throws Exception {
-    Path data = Fixtures.randomFile(dir, "p.bin", 4L << 20, 9);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "p.bin", 4L << 20, 9);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback());
         Swarm leechOnly = Swarm.start(Fixtures.loopback().withUploadEnabled(false));
         Swarm other = Swarm.start(Fixtures.loopback())) {
@@ -121,8 +125,8 @@ class HybridAndControlTest {
                   .withAnnounceUrl("")
                   .withPeers(
                       List.of(
-                          Fixtures.local(seeder.listenPort()),
-                          Fixtures.local(other.listenPort()))));
+                          Loopback.address(seeder.listenPort()),
+                          Loopback.address(other.listenPort()))));
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(h.progress().uploaded()).isZero();
       assertThat(otherHandle.progress().fromPeers()).isZero();
@@ -135,9 +139,9 @@ class HybridAndControlTest {
         late.add(
                 TorrentJob.of(torrent, dir.resolve("late/p.bin"))
                     .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(port))))
+                    .withPeers(List.of(Loopback.address(port))))
             .awaitCompletion(Duration.ofSeconds(60));
-        assertThat(Fixtures.sha256(dir.resolve("late/p.bin"))).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(dir.resolve("late/p.bin"))).isEqualTo(Torrents.sha256(data));
       }
       long size = Files.size(data);
       await().atMost(Duration.ofSeconds(5)).until(() -> h.progress().uploaded() == size);
@@ -146,8 +150,8 @@ class HybridAndControlTest {
 
   @Test
   void resumeReusesVerifiedPiecesAfterRestart() throws Exception {
-    Path data = Fixtures.randomFile(dir, "r.bin", 8L << 20, 10);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "r.bin", 8L << 20, 10);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     Path out = dir.resolve("out/r.bin");
     Path resume = dir.resolve("out/r.resume");
     try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
@@ -159,7 +163,7 @@ class HybridAndControlTest {
               .withAnnounceUrl("")
               .withResumeFile(resume)
               .withRecheckExisting(false)
-              .withPeers(List.of(Fixtures.local(seeder.listenPort())));
+              .withPeers(List.of(Loopback.address(seeder.listenPort())));
       int before;
       try (Swarm first = Swarm.start(Fixtures.loopback())) {
         TorrentHandle h = first.add(job);
@@ -177,16 +181,16 @@ class HybridAndControlTest {
         long resumedBytes = (long) before * 128 * 1024;
         assertThat(p.fromPeers()).isLessThanOrEqualTo(Files.size(data) - resumedBytes + (2 << 20));
       }
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
     }
   }
 
   @Test
   void restartedSeederIsFoundAgainThroughThePromptReannounce() throws Exception {
-    Path data = Fixtures.randomFile(dir, "s.bin", 12L << 20, 11);
+    Path data = GameBuilds.randomFile(dir, "s.bin", 12L << 20, 11);
     try (TestTracker tracker = new TestTracker()) {
       tracker.interval = 1800; // only the "all peers gone" re-announce can find the new seeder
-      byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("leecher"));
+      byte[] torrent = Torrents.of(data, 128 * 1024, tracker.url("leecher"));
       Swarm seeder = Swarm.start(Fixtures.loopback());
       try (Swarm leecher = Swarm.start(Fixtures.loopback())) {
         seeder
@@ -202,7 +206,7 @@ class HybridAndControlTest {
         seeder = Swarm.start(Fixtures.loopback()); // new process, new port
         seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(tracker.pathUrl("seeder2")));
         h.awaitCompletion(Duration.ofSeconds(60));
-        assertThat(Fixtures.sha256(dir.resolve("out/s.bin"))).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(dir.resolve("out/s.bin"))).isEqualTo(Torrents.sha256(data));
         assertThat(tracker.announces)
             .filteredOn(a -> a.passkey().equals("leecher"))
             .extracting(TestTracker.Seen::event)
@@ -219,11 +223,11 @@ class HybridAndControlTest {
   /** Withdrawn upload consent must reach the tracker at once, not at the next interval. */
   @Test
   void switchingUploadsOffAndOnTellsTheTrackerAtOnce() throws Exception {
-    Path data = Fixtures.randomFile(dir, "u.bin", 1L << 20, 12);
+    Path data = GameBuilds.randomFile(dir, "u.bin", 1L << 20, 12);
     try (TestTracker tracker = new TestTracker();
         Swarm seeder = Swarm.start(Fixtures.loopback())) {
       tracker.interval = 1800; // a complete seeder would otherwise not announce for 30 minutes
-      byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("seeder"));
+      byte[] torrent = Torrents.of(data, 128 * 1024, tracker.url("seeder"));
       seeder.add(TorrentJob.of(torrent, data)).awaitCompletion(Duration.ofSeconds(30));
       await().atMost(Duration.ofSeconds(10)).until(() -> !tracker.announces.isEmpty());
       assertThat(lastAnnounce(tracker).upload()).isTrue();
@@ -243,8 +247,8 @@ class HybridAndControlTest {
 
   @Test
   void pauseStopsTransferAndResumeFinishesIt() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pz.bin", 8L << 20, 15);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "pz.bin", 8L << 20, 15);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback());
         Swarm leecher = Swarm.start(Fixtures.loopback())) {
       seeder
@@ -254,7 +258,7 @@ class HybridAndControlTest {
           leecher.add(
               TorrentJob.of(torrent, dir.resolve("out/pz.bin"))
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+                  .withPeers(List.of(Loopback.address(seeder.listenPort()))));
       await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 4);
       h.pause();
       await()
@@ -265,32 +269,32 @@ class HybridAndControlTest {
       assertThat(h.progress().fromPeers()).isEqualTo(received);
       h.resume();
       h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(dir.resolve("out/pz.bin"))).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(dir.resolve("out/pz.bin"))).isEqualTo(Torrents.sha256(data));
     }
   }
 
   @Test
   @org.junit.jupiter.api.Tag("slow")
   void stalledPeerHoldingRequestsIsSnubbedAndOriginFinishes() throws Exception {
-    Path data = Fixtures.randomFile(dir, "st.bin", 3L << 20, 16);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "st.bin", 3L << 20, 16);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     var meta = dev.shoal.protocol.torrent.Metainfo.parse(torrent);
     try (MaliciousSeeder staller = new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), true);
-        OriginServer origin = new OriginServer(data);
+        RangeOrigin origin = new RangeOrigin(data);
         Swarm swarm = Swarm.start(Fixtures.loopback())) {
       Path out = dir.resolve("out/st.bin");
       TorrentHandle h =
           swarm.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(staller.port())))
+                  .withPeers(List.of(Loopback.address(staller.port())))
                   .withWebSeeds(List.of(origin.uri())));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(Files.size(data));
       // Without the snub the pieces the staller holds would never complete (no end game
       // duplicates: it is the only peer), so completing at all is the proof.
-      assertThat(origin.rangeRequests.get()).isEqualTo(meta.pieceCount());
+      assertThat(origin.rangeRequests()).isEqualTo(meta.pieceCount());
     }
   }
 }

@@ -2,6 +2,9 @@ package dev.shoal.swarm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +19,7 @@ class InteropTest {
 
   private Path seedDir() throws Exception {
     Path s = Files.createDirectories(dir.resolve("seed"));
-    Fixtures.randomFile(s, "payload.bin", SIZE, 42);
+    GameBuilds.randomFile(s, "payload.bin", SIZE, 42);
     return s;
   }
 
@@ -24,7 +27,7 @@ class InteropTest {
   void downloadsFromLibtorrentSeeder() throws Exception {
     Path s = seedDir();
     Path torrentFile = dir.resolve("t.torrent");
-    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
     try (ExternalPeer lt = ExternalPeer.libtorrent("seed", torrentFile, s);
         Swarm swarm = Swarm.start(Fixtures.loopback())) {
@@ -34,9 +37,9 @@ class InteropTest {
           swarm.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(port))));
+                  .withPeers(List.of(Loopback.address(port))));
       h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
     }
   }
 
@@ -44,7 +47,7 @@ class InteropTest {
   void libtorrentDownloadsFromUs() throws Exception {
     Path s = seedDir();
     Path torrentFile = dir.resolve("t.torrent");
-    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
     try (Swarm swarm = Swarm.start(Fixtures.loopback())) {
       TorrentHandle seed =
@@ -56,8 +59,8 @@ class InteropTest {
               "download", torrentFile, d, "--peer", "127.0.0.1:" + swarm.listenPort())) {
         lt.await("DONE", Duration.ofSeconds(60));
       }
-      assertThat(Fixtures.sha256(d.resolve("payload.bin")))
-          .isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(d.resolve("payload.bin")))
+          .isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
       // progress() is a snapshot refreshed every 100 ms
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(5))
@@ -69,9 +72,9 @@ class InteropTest {
   void downloadsFromAria2Seeder() throws Exception {
     Path s = seedDir();
     Path torrentFile = dir.resolve("t.torrent");
-    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
-    int ariaPort = Fixtures.freePort();
+    int ariaPort = Loopback.freePort();
     try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, s, ariaPort, true);
         Swarm swarm = Swarm.start(Fixtures.loopback())) {
       Path out = dir.resolve("out/payload.bin");
@@ -79,9 +82,9 @@ class InteropTest {
           swarm.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(ariaPort))));
+                  .withPeers(List.of(Loopback.address(ariaPort))));
       h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
     }
   }
 
@@ -92,8 +95,7 @@ class InteropTest {
         Swarm swarm = Swarm.start(Fixtures.loopback())) {
       tracker.interval = 2;
       Path torrentFile = dir.resolve("t.torrent");
-      byte[] torrent =
-          Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
+      byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
       Files.write(torrentFile, torrent);
       TorrentHandle seed =
           swarm.add(
@@ -101,11 +103,11 @@ class InteropTest {
                   .withAnnounceUrl(tracker.pathUrl("seederkey")));
       seed.awaitCompletion(Duration.ofSeconds(30));
       Path d = Files.createDirectories(dir.resolve("aria"));
-      try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, d, Fixtures.freePort(), false)) {
+      try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, d, Loopback.freePort(), false)) {
         assertThat(aria.exitCode(Duration.ofSeconds(90))).as(aria.log.toString()).isZero();
       }
-      assertThat(Fixtures.sha256(d.resolve("payload.bin")))
-          .isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(d.resolve("payload.bin")))
+          .isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
       assertThat(tracker.announces).anyMatch(a -> a.passkey().equals("seederkey"));
     }
   }

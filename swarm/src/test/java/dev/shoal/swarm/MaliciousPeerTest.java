@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,8 +36,8 @@ class MaliciousPeerTest {
   @EnumSource(MaliciousSeeder.Mode.class)
   void leecherBansTheLiarAndCompletesFromTheHonestSeeder(MaliciousSeeder.Mode mode)
       throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 21);
-    byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 4L << 20, 21);
+    byte[] torrent = Torrents.of(data, PIECE, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (MaliciousSeeder liar =
             new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), mode, "127.0.0.5");
@@ -48,10 +51,10 @@ class MaliciousPeerTest {
           leecher.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(liar.address(), Fixtures.local(honest.listenPort()))));
+                  .withPeers(List.of(liar.address(), Loopback.address(honest.listenPort()))));
       Progress p = h.awaitCompletion(Duration.ofSeconds(30));
 
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(liar.requestsSeen.get()).as("the liar was asked for data").isPositive();
       assertThat(liar.accepted.get()).as("dialled once, never again").isEqualTo(1);
       if (mode == MaliciousSeeder.Mode.STALL) {
@@ -72,8 +75,8 @@ class MaliciousPeerTest {
    */
   @Test
   void requestFloodsAreCappedAndBannedWhileAnHonestLeecherIsServed() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 22);
-    byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 4L << 20, 22);
+    byte[] torrent = Torrents.of(data, PIECE, null);
     Metainfo meta = Metainfo.parse(torrent);
     byte[] ih = meta.infoHash();
     int pieces = meta.pieceCount();
@@ -88,7 +91,7 @@ class MaliciousPeerTest {
           leecher.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(port))));
+                  .withPeers(List.of(Loopback.address(port))));
 
       // 1. Unchoked, 600 distinct valid requests without reading: the queue stops at its cap and
       // the overshoot is rejected (BEP 6), which alone is no reason to ban.
@@ -147,7 +150,7 @@ class MaliciousPeerTest {
       }
 
       h.awaitCompletion(Duration.ofSeconds(30));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(h.progress().peersBanned()).isZero();
       assertThat((int) seeder.onEngine(e -> seed.torrent().peersBanned))
           .isEqualTo(2 + outOfRange.length);
@@ -163,8 +166,8 @@ class MaliciousPeerTest {
    */
   @Test
   void aPeerBannedThreeTimesUnderNewIdentitiesIsRefusedByAddress() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 2L << 20, 23);
-    byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 2L << 20, 23);
+    byte[] torrent = Torrents.of(data, PIECE, null);
     byte[] ih = Metainfo.parse(torrent).infoHash();
     byte[] oversized = {0, 16, 0, 0, Wire.PIECE}; // a 1 MiB message
     try (Swarm seeder = Swarm.start(Fixtures.loopback())) {
@@ -194,9 +197,9 @@ class MaliciousPeerTest {
             .add(
                 TorrentJob.of(torrent, out)
                     .withAnnounceUrl("")
-                    .withPeers(List.of(Fixtures.local(port))))
+                    .withPeers(List.of(Loopback.address(port))))
             .awaitCompletion(Duration.ofSeconds(30));
-        assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }
       assertThat((int) seeder.onEngine(e -> seed.torrent().peersBanned))
           .isEqualTo(Engine.STRIKES_PER_ADDRESS);

@@ -2,6 +2,9 @@ package dev.shoal.swarm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,8 +17,8 @@ class SwarmLoopbackTest {
 
   @Test
   void downloadsFromOwnSeeder() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 24L << 20 | 12345, 1);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 24L << 20 | 12345, 1);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback());
         Swarm leecher = Swarm.start(Fixtures.loopback())) {
       TorrentHandle seed = seeder.add(TorrentJob.of(torrent, data).withAnnounceUrl(""));
@@ -25,10 +28,10 @@ class SwarmLoopbackTest {
           leecher.add(
               TorrentJob.of(torrent, out)
                   .withAnnounceUrl("")
-                  .withPeers(List.of(Fixtures.local(seeder.listenPort()))));
+                  .withPeers(List.of(Loopback.address(seeder.listenPort()))));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(p.isComplete()).isTrue();
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isZero();
       assertThat(p.fromPeers()).isGreaterThanOrEqualTo(p.total());
       // Seeding needs no piece arrays: the recycled ones are let go (the agent's heap is 32 MiB).

@@ -35,25 +35,26 @@ public final class Device {
     this.keys = keys;
   }
 
-  /** A device's key pairs and how it signs a request. */
-  public interface Keys {
-    String deviceId();
-
-    /** Raw 32-byte Ed25519 public key, base64url without padding. */
-    String signingPublicKey();
-
-    /** Raw 32-byte X25519 public key, base64url without padding. */
-    String agreementPublicKey();
-
-    PrivateKey agreementPrivateKey();
-
-    /** The three signature headers for this request as of {@code signedAt}. */
-    Map<String, String> signRequest(String method, URI uri, byte[] body, Instant signedAt);
+  /** Signs a request: the three signature headers for it as of {@code signedAt}. */
+  @FunctionalInterface
+  public interface Signer {
+    Map<String, String> sign(String method, URI uri, byte[] body, Instant signedAt);
   }
+
+  /**
+   * A device's identity: its id, the public keys it enrols with (raw 32 bytes, base64url without
+   * padding), the X25519 private key that unwraps content keys, and how it signs.
+   */
+  public record Keys(
+      String deviceId,
+      String signingPublicKey,
+      String agreementPublicKey,
+      PrivateKey agreementPrivateKey,
+      Signer signer) {}
 
   /** A new device with new keys of its own. */
   public static Device create(String baseUrl) {
-    return new Device(baseUrl, new GeneratedKeys());
+    return new Device(baseUrl, generatedKeys());
   }
 
   /** A device with these keys (e.g. the agent's own identity). */
@@ -73,6 +74,11 @@ public final class Device {
   /** Set by a successful {@link #enrol}. */
   public String passkey() {
     return passkey;
+  }
+
+  /** The tracker's announce URL with this device's passkey (after a successful enrolment). */
+  public String announceUrl() {
+    return baseUrl + "/" + passkey + "/announce";
   }
 
   public PrivateKey agreementPrivateKey() {
@@ -144,7 +150,7 @@ public final class Device {
   public Response send(String method, String path, byte[] body, Instant signedAt) {
     URI uri = URI.create(baseUrl + path);
     return ApiClient.exchange(
-        request(method, uri, body, keys.signRequest(method, uri, body, signedAt)));
+        request(method, uri, body, keys.signer().sign(method, uri, body, signedAt)));
   }
 
   /** The request with the given headers, e.g. tampered ones. */
@@ -166,68 +172,47 @@ public final class Device {
 
   /** The signature headers the agent would send for this request. */
   public Map<String, String> signatureHeaders(String method, URI uri, byte[] body) {
-    return keys.signRequest(method, uri, body, Instant.now());
+    return keys.signer().sign(method, uri, body, Instant.now());
   }
 
-  /** Keys made for this device, signing as the edge agent's README specifies. */
-  private static final class GeneratedKeys implements Keys {
-    private final KeyPair signing = Ed25519.generate();
-    private final KeyPair agreement = X25519.generate();
-    private final String deviceId =
+  /** New keys, signing as the edge agent's README specifies. */
+  private static Keys generatedKeys() {
+    KeyPair signing = Ed25519.generate();
+    KeyPair agreement = X25519.generate();
+    String deviceId =
         "d-" + HexFormat.of().formatHex(sha256(Ed25519.rawPublicKey(signing.getPublic())), 0, 16);
+    Signer signer =
+        (method, uri, body, signedAt) -> {
+          String time = Long.toString(signedAt.getEpochSecond());
+          String query = uri.getRawQuery();
+          String target = query == null ? uri.getRawPath() : uri.getRawPath() + "?" + query;
+          String verb = method.toUpperCase(Locale.ROOT);
+          String hash = HexFormat.of().formatHex(sha256(body));
+          String toSign = String.join("\n", "SHOAL-REQ-V1", deviceId, verb, target, time, hash);
+          byte[] signature =
+              Ed25519.sign(signing.getPrivate(), toSign.getBytes(StandardCharsets.UTF_8));
+          return Map.of(
+              "X-Shoal-Device", deviceId,
+              "X-Shoal-Timestamp", time,
+              "X-Shoal-Signature", b64(signature));
+        };
+    return new Keys(
+        deviceId,
+        b64(Ed25519.rawPublicKey(signing.getPublic())),
+        b64(X25519.rawPublicKey(agreement.getPublic())),
+        agreement.getPrivate(),
+        signer);
+  }
 
-    @Override
-    public String deviceId() {
-      return deviceId;
-    }
+  private static String b64(byte[] bytes) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
 
-    @Override
-    public String signingPublicKey() {
-      return b64(Ed25519.rawPublicKey(signing.getPublic()));
-    }
-
-    @Override
-    public String agreementPublicKey() {
-      return b64(X25519.rawPublicKey(agreement.getPublic()));
-    }
-
-    @Override
-    public PrivateKey agreementPrivateKey() {
-      return agreement.getPrivate();
-    }
-
-    @Override
-    public Map<String, String> signRequest(String method, URI uri, byte[] body, Instant signedAt) {
-      String timestamp = Long.toString(signedAt.getEpochSecond());
-      String pathAndQuery =
-          uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery();
-      String toSign =
-          String.join(
-              "\n",
-              "SHOAL-REQ-V1",
-              deviceId,
-              method.toUpperCase(Locale.ROOT),
-              pathAndQuery,
-              timestamp,
-              HexFormat.of().formatHex(sha256(body)));
-      byte[] signature =
-          Ed25519.sign(signing.getPrivate(), toSign.getBytes(StandardCharsets.UTF_8));
-      return Map.of(
-          "X-Shoal-Device", deviceId,
-          "X-Shoal-Timestamp", timestamp,
-          "X-Shoal-Signature", b64(signature));
-    }
-
-    private static String b64(byte[] bytes) {
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    private static byte[] sha256(byte[] data) {
-      try {
-        return MessageDigest.getInstance("SHA-256").digest(data);
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+  private static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -87,6 +87,17 @@ public final class GameBuilds {
     return bytes.toByteArray();
   }
 
+  /** The bytes gzip-compressed (a tar becomes a tar.gz). */
+  public static byte[] gzip(byte[] bytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream gzip = new GZIPOutputStream(out)) {
+      gzip.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
   /** Writes the build under {@code dir}; returns {@code dir}. */
   public static Path write(Path dir, Map<String, byte[]> files) {
     try {
@@ -134,17 +145,26 @@ public final class GameBuilds {
     }
   }
 
-  /** Writes {@code size} pseudo-random bytes (seeded) to {@code file}, 1 MiB at a time. */
-  public static void writeRandom(Path file, long size, long seed) throws IOException {
-    Files.createDirectories(file.getParent());
-    try (FileChannel out =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeRandom(out, 0, size, seed);
+  /**
+   * Writes {@code size} pseudo-random bytes (seeded) to {@code dir/name} (directories created as
+   * needed), 1 MiB at a time, never holding the file in memory; returns the file.
+   */
+  public static Path randomFile(Path dir, String name, long size, long seed) {
+    Path file = dir.resolve(name);
+    try {
+      Files.createDirectories(file.getParent());
+      try (FileChannel out =
+          FileChannel.open(
+              file,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING)) {
+        writeRandom(out, 0, size, seed);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+    return file;
   }
 
   /** Overwrites {@code length} bytes of {@code file} at {@code offset} with new random bytes. */

@@ -3,11 +3,7 @@ package dev.shoal.testkit;
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.identity.DeviceIdentity;
 import dev.shoal.testsupport.Device;
-import java.net.URI;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.time.Instant;
-import java.util.Map;
 
 /**
  * Devices whose keys are the edge agent's own {@link DeviceIdentity} (in a data directory), so the
@@ -22,32 +18,11 @@ public final class AgentDevices {
     DeviceIdentity identity = DeviceIdentity.loadOrCreate(DataDir.open(dataDir));
     return Device.create(
         baseUrl,
-        new Device.Keys() {
-          @Override
-          public String deviceId() {
-            return identity.deviceId();
-          }
-
-          @Override
-          public String signingPublicKey() {
-            return identity.signingPublicKey();
-          }
-
-          @Override
-          public String agreementPublicKey() {
-            return identity.agreementPublicKey();
-          }
-
-          @Override
-          public PrivateKey agreementPrivateKey() {
-            return identity.agreementPrivateKey();
-          }
-
-          @Override
-          public Map<String, String> signRequest(
-              String method, URI uri, byte[] body, Instant signedAt) {
-            return identity.signRequest(method, uri, body, signedAt);
-          }
-        });
+        new Device.Keys(
+            identity.deviceId(),
+            identity.signingPublicKey(),
+            identity.agreementPublicKey(),
+            identity.agreementPrivateKey(),
+            identity::signRequest));
   }
 }

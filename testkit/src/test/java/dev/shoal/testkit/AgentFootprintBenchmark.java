@@ -196,11 +196,7 @@ class AgentFootprintBenchmark {
       cmd.addAll(List.of(unitCommands(unit, "ExecStart=", data).get(0).split(" ")));
       cmd.remove(cmd.size() - 1); // "run": added below, after --data-dir
     } else {
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(FLAGS);
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add("dev.shoal.agent.cli.ShoalAgent");
+      cmd.addAll(LauncherFlags.agentCommand(FLAGS));
     }
     cmd.addAll(List.of("--data-dir", data.toString(), "run"));
     return new ProcessBuilder(cmd)

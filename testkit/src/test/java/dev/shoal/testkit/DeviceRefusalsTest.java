@@ -10,6 +10,7 @@ import dev.shoal.protocol.signing.Ed25519;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
@@ -318,24 +319,10 @@ class DeviceRefusalsTest {
     byte[] peerId =
         ("-TK0001-" + port + "abcdefgh").substring(0, 20).getBytes(StandardCharsets.US_ASCII);
     AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(gameFullPack),
-            peerId,
-            port,
-            0,
-            0,
-            1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    Response response =
-        ApiClient.exchange(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce")
-                            + extra))
-                .build());
-    AnnounceResponse decoded = AnnounceResponse.decode(response.bytes());
+        Announces.request(
+            HexFormat.of().parseHex(gameFullPack), peerId, port, 1, AnnounceRequest.Event.NONE);
+    AnnounceResponse decoded =
+        Announces.send(request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce") + extra);
     assertThat(decoded.failureReason()).isNull();
     return decoded.peers().stream().map(java.net.InetSocketAddress::getPort).toList();
   }

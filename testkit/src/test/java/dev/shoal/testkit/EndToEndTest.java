@@ -23,6 +23,7 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
@@ -31,7 +32,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -154,26 +154,14 @@ class EndToEndTest {
   }
 
   private static List<?> announce(Metainfo meta, Device device) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             meta.infoHash(),
-            peerId,
-            0,
-            0,
+            Announces.randomPeerId(),
             0,
             meta.length(),
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
-    byte[] body =
-        ApiClient.exchange(
-                HttpRequest.newBuilder(URI.create(request.toUrl(meta.announce()) + "&upload=0"))
-                    .build())
-            .assertSuccess()
-            .bytes();
-    AnnounceResponse response = AnnounceResponse.decode(body);
+            AnnounceRequest.Event.STARTED);
+    AnnounceResponse response = Announces.send(request.toUrl(meta.announce()) + "&upload=0");
     assertThat(response.failureReason()).isNull();
     assertThat(response.interval()).isBetween(30, 60);
     return response.peers();

@@ -3,9 +3,8 @@ package dev.shoal.controlplane.apikey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.controlplane.support.TestOrganisations;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.Response;
@@ -13,25 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
-class ApiKeysTest extends ApiTest {
+class ApiKeysTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
-  private TestOrganisation org;
-  private ApiClient http;
-  private Credentials admin;
-
-  @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    http = http();
-    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-  }
 
   private JsonNode createKey(String name, String role) {
     Response created =

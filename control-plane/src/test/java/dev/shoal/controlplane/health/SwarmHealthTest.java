@@ -10,12 +10,12 @@ import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -91,23 +91,15 @@ class SwarmHealthTest extends ApiTest {
   }
 
   private void announce(Device device, String infoHash, boolean upload) {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
-            peerId,
+            Announces.randomPeerId(),
             6881,
-            0,
-            0,
             1000,
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
-    String path = request.toUrl("/" + device.passkey() + "/announce") + (upload ? "" : "&upload=0");
-    Response response = http().get(path, ApiClient.Credentials.NONE);
-    assertThat(response.status()).isEqualTo(200);
-    assertThat(response.body()).doesNotContain("failure reason");
+            AnnounceRequest.Event.STARTED);
+    String url = request.toUrl(device.announceUrl()) + (upload ? "" : "&upload=0");
+    assertThat(Announces.send(url).failureReason()).isNull();
   }
 
   private long originRange(Device device, String infoHash, int first, int last) {

@@ -3,8 +3,7 @@ package dev.shoal.controlplane.product;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.Response;
@@ -12,18 +11,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-class ProductsTest extends ApiTest {
+class ProductsTest extends OrganisationTest {
 
-  private ApiClient http;
   private Credentials releaseManager;
-  private Credentials viewer;
 
   @BeforeEach
-  void organisation() {
-    TestOrganisation org = organisations.create();
-    http = http();
+  void releaseManagerKey() {
     releaseManager = Credentials.apiKey(org.keys().get(Role.RELEASE_MANAGER));
-    viewer = Credentials.apiKey(org.keys().get(Role.VIEWER));
   }
 
   @Test

@@ -3,9 +3,8 @@ package dev.shoal.controlplane.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.controlplane.support.TestOrganisations;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Response;
 import java.net.URLEncoder;
@@ -13,20 +12,10 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's way in: form sign-in, session cookie, CSRF token from the XSRF-TOKEN cookie. */
-class SessionSignInTest extends ApiTest {
-
-  private ApiClient http;
-  private TestOrganisation org;
-
-  @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    http = http();
-  }
+class SessionSignInTest extends OrganisationTest {
 
   @Test
   void theSignInPageFormWorksWithItsHiddenCsrfField() {

@@ -8,13 +8,12 @@ import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
-import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,23 +78,14 @@ class TrackerCacheTest extends ApiTest {
 
   /** The failure reason, or null for a peer list. */
   private String announce(String passkey) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
-            peerId,
+            Announces.randomPeerId(),
             6881,
-            0,
-            0,
             1000,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    Response response =
-        http().get(request.toUrl("/" + passkey + "/announce"), ApiClient.Credentials.NONE);
-    assertThat(response.status()).isEqualTo(200);
-    return AnnounceResponse.decode(response.body().getBytes(StandardCharsets.ISO_8859_1))
+            AnnounceRequest.Event.NONE);
+    return Announces.send(request.toUrl(http().baseUrl() + "/" + passkey + "/announce"))
         .failureReason();
   }
 

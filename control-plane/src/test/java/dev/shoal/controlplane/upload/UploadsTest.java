@@ -6,6 +6,7 @@ import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,12 +14,11 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.zip.GZIPOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -86,7 +86,7 @@ class UploadsTest extends ApiTest {
   @Test
   void aTarGzUnpacksWithItsExecutableBit() throws IOException {
     byte[] tar = tar(entry("./bin/run.sh", "#!/bin/sh\n", 0755), entry("data/a.txt", "a", 0644));
-    assertThat(putArchive(gzip(tar)).status()).isEqualTo(200);
+    assertThat(putArchive(GameBuilds.gzip(tar)).status()).isEqualTo(200);
     Response sealed = complete();
     assertThat(sealed.status()).as(sealed.body()).isEqualTo(200);
     assertThat(sealed.json().get("fileCount").asInt()).isEqualTo(2);
@@ -179,23 +179,12 @@ class UploadsTest extends ApiTest {
     return out.toByteArray();
   }
 
-  private static byte[] zip(String... names) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
-      for (String name : names) {
-        zip.putArchiveEntry(new ZipArchiveEntry(name));
-        zip.write(name.getBytes(StandardCharsets.UTF_8));
-        zip.closeArchiveEntry();
-      }
+  /** A zip whose entries hold their own names. */
+  private static byte[] zip(String... names) {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (String name : names) {
+      entries.put(name, name.getBytes(StandardCharsets.UTF_8));
     }
-    return out.toByteArray();
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(data);
-    }
-    return out.toByteArray();
+    return GameBuilds.zip(entries);
   }
 }

@@ -3,30 +3,17 @@ package dev.shoal.controlplane.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.testsupport.ApiClient;
-import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.Response;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
-class UsersTest extends ApiTest {
+class UsersTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
-  private TestOrganisation org;
-  private ApiClient http;
-  private Credentials admin;
-
-  @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    http = http();
-    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-  }
 
   @Test
   void anAdminCreatesAUserWhoCanSignInWithThatRoleInTheSameOrganisation() {

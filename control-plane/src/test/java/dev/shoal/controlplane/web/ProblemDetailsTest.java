@@ -2,13 +2,10 @@ package dev.shoal.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.Response;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -17,19 +14,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Every kind of error is RFC 9457 application/problem+json, with nothing internal leaking. */
 @ExtendWith(OutputCaptureExtension.class)
-class ProblemDetailsTest extends ApiTest {
-
-  private ApiClient http;
-  private Credentials admin;
-  private Credentials viewer;
-
-  @BeforeEach
-  void organisation() {
-    TestOrganisation org = organisations.create();
-    http = http();
-    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-    viewer = Credentials.apiKey(org.keys().get(Role.VIEWER));
-  }
+class ProblemDetailsTest extends OrganisationTest {
 
   private static JsonNode assertProblem(Response response, int status, String instance) {
     assertThat(response.status()).as(response.body()).isEqualTo(status);

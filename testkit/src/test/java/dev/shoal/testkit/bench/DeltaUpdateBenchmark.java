@@ -49,8 +49,7 @@ class DeltaUpdateBenchmark {
   void anAgentUpdatesA1GibBuildWith5PercentChangedThroughADeltaPack() throws Exception {
     Path build = temp.resolve("build");
     for (int i = 0; i < FILES; i++) {
-      GameBuilds.writeRandom(
-          build.resolve(String.format("data/part-%02d.pak", i)), FILE_SIZE, 200 + i);
+      GameBuilds.randomFile(build, String.format("data/part-%02d.pak", i), FILE_SIZE, 200 + i);
     }
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start();
         AgentFixture agent = AgentFixture.start(temp.resolve("agent"), 8L << 30)) {

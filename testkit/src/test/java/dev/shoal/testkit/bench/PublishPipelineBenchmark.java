@@ -43,8 +43,7 @@ class PublishPipelineBenchmark {
   void publishesA1GibBuildAndComparesWithOneCoreHashAndCipher() throws Exception {
     Path build = temp.resolve("build");
     for (int i = 0; i < FILES; i++) {
-      GameBuilds.writeRandom(
-          build.resolve(String.format("data/part-%02d.pak", i)), FILE_SIZE, 100 + i);
+      GameBuilds.randomFile(build, String.format("data/part-%02d.pak", i), FILE_SIZE, 100 + i);
     }
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start()) {
       Publisher publisher = cp.publisher().product("game", "live");

@@ -13,6 +13,7 @@ import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +108,8 @@ class SwarmScaleBenchmark {
         .isSubsetOf("shoal", "shoal-1jvm", "lt");
 
     Path build = temp.resolve("build");
-    GameBuilds.writeRandom(build.resolve("data/a.pak"), mib * (long) GameBuilds.MIB / 2, 71);
-    GameBuilds.writeRandom(build.resolve("data/b.pak"), mib * (long) GameBuilds.MIB / 2, 72);
+    GameBuilds.randomFile(build, "data/a.pak", mib * (long) GameBuilds.MIB / 2, 71);
+    GameBuilds.randomFile(build, "data/b.pak", mib * (long) GameBuilds.MIB / 2, 72);
 
     Map<Integer, Shoal> ours = new LinkedHashMap<>();
     Map<Integer, Shoal> inOneJvm = new LinkedHashMap<>();
@@ -375,7 +376,7 @@ class SwarmScaleBenchmark {
           JsonNode st;
           try {
             st = call(apis.get(i), "GET", "/v1/installs/" + ids.get(i), null);
-          } catch (IOException e) {
+          } catch (UncheckedIOException e) {
             throw new AssertionError(
                 "agent " + i + procs.get(i).state() + " but its local API failed; log in " + LOGS,
                 e);

@@ -79,7 +79,7 @@ class TrackerBenchmark {
   void announcesPerSecondOfOurTrackerAndOfOpentracker() throws Exception {
     installDependencies();
     Path build = temp.resolve("build");
-    GameBuilds.writeRandom(build.resolve("data/game.pak"), 8L * GameBuilds.MIB, 7);
+    GameBuilds.randomFile(build, "data/game.pak", 8L * GameBuilds.MIB, 7);
 
     Wrk ours;
     long oursCpuNanos;

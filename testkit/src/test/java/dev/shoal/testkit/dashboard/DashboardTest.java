@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,24 +27,7 @@ class DashboardTest {
 
   @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
 
-  private static Browser browser;
-
-  @BeforeAll
-  static void startBrowser() {
-    browser = new Browser(controlPlane.baseUrl());
-  }
-
-  @org.junit.jupiter.api.AfterEach
-  void noScriptErrors() {
-    assertThat(browser.scriptErrors()).isEmpty();
-  }
-
-  @AfterAll
-  static void closeBrowser() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
+  @RegisterExtension static final Browser browser = new Browser(controlPlane);
 
   /** Signs out whoever was signed in, signs in through Spring's form, waits for the dashboard. */
   private static void signIn(String username, String password) {

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,26 +28,9 @@ class ReleasesPageTest {
 
   @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
 
-  private static Browser browser;
+  @RegisterExtension static final Browser browser = new Browser(controlPlane);
 
   @TempDir static Path temp;
-
-  @BeforeAll
-  static void start() {
-    browser = new Browser(controlPlane.baseUrl());
-  }
-
-  @org.junit.jupiter.api.AfterEach
-  void noScriptErrors() {
-    assertThat(browser.scriptErrors()).isEmpty();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
 
   private static Path zip(String name, String version) throws IOException {
     Map<String, byte[]> build =

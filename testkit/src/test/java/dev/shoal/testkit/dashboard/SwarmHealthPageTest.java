@@ -22,16 +22,14 @@ import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,9 +38,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -68,29 +63,13 @@ class SwarmHealthPageTest {
   static final ControlPlaneFixture controlPlane =
       new ControlPlaneFixture().with("shoal.health.sample-interval", "1s");
 
+  @RegisterExtension static final Browser browser = new Browser(controlPlane);
+
   @TempDir static Path temp;
 
-  private static Browser browser;
   private static Device device;
   private static Progress progress;
   private static long fullPackBytes;
-
-  @BeforeAll
-  static void start() {
-    browser = new Browser(controlPlane.baseUrl());
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    assertThat(browser.scriptErrors()).isEmpty();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
 
   private static ApiClient admin() {
     return controlPlane.admin();
@@ -111,26 +90,16 @@ class SwarmHealthPageTest {
   }
 
   private static List<?> announce(Metainfo meta) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            meta.infoHash(),
-            peerId,
-            0,
-            0,
-            0,
-            meta.length(),
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
-    byte[] body =
-        ApiClient.exchange(
-                HttpRequest.newBuilder(URI.create(request.toUrl(meta.announce()) + "&upload=0"))
-                    .build())
-            .assertSuccess()
-            .bytes();
-    AnnounceResponse response = AnnounceResponse.decode(body);
+    AnnounceResponse response =
+        Announces.send(
+            Announces.request(
+                        meta.infoHash(),
+                        Announces.randomPeerId(),
+                        0,
+                        meta.length(),
+                        AnnounceRequest.Event.STARTED)
+                    .toUrl(meta.announce())
+                + "&upload=0");
     assertThat(response.failureReason()).isNull();
     return response.peers();
   }

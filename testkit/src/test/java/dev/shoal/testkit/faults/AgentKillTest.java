@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testkit.LauncherFlags;
 import dev.shoal.testkit.ProcessAgentApi;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
@@ -203,12 +204,7 @@ class AgentKillTest {
   /** Starts the agent's own process and waits for its local API (a fresh local-api.json). */
   private void start(Path data) throws IOException {
     Files.createDirectories(data);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(FLAGS);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.shoal.agent.cli.ShoalAgent");
+    List<String> cmd = LauncherFlags.agentCommand(FLAGS);
     cmd.addAll(List.of("--data-dir", data.toString(), "run"));
     agent =
         new ProcessBuilder(cmd)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
@@ -136,16 +137,12 @@ class DatabaseRestartTest {
 
   private static String announcePath(Device device, String infoHash) {
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
             "-TK0001-faults-dbdown".substring(0, 20).getBytes(StandardCharsets.US_ASCII),
             7002,
-            0,
-            0,
             1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
+            AnnounceRequest.Event.NONE);
     return request.toUrl("/" + device.passkey() + "/announce");
   }
 

@@ -8,6 +8,7 @@ import dev.shoal.protocol.torrent.AnnounceResponse;
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
@@ -195,16 +196,8 @@ class SustainedLoadTest {
       Device device, byte[] infoHash, int d, int p, AnnounceRequest.Event event) throws Exception {
     String peerId = String.format("-TK0001-load%02d%06d", d, p);
     AnnounceRequest request =
-        new AnnounceRequest(
-            infoHash,
-            peerId.getBytes(StandardCharsets.US_ASCII),
-            10_000 + 1000 * d + p,
-            0,
-            0,
-            1,
-            event,
-            50,
-            true);
+        Announces.request(
+            infoHash, peerId.getBytes(StandardCharsets.US_ASCII), 10_000 + 1000 * d + p, 1, event);
     HttpResponse<byte[]> r =
         http.send(
             HttpRequest.newBuilder(

@@ -9,15 +9,12 @@ import dev.shoal.protocol.torrent.AnnounceResponse;
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Publisher.Release;
-import dev.shoal.testsupport.Response;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,24 +116,13 @@ class UploadConsentOnTheWireTest {
   /** One announce as another device that uploads; the peers the tracker gives it. */
   private static List<InetSocketAddress> peersFor(Device device, String infoHash) throws Exception {
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
             "-TK0001-faults-other".getBytes(StandardCharsets.US_ASCII),
             7001,
-            0,
-            0,
             1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    Response response =
-        ApiClient.exchange(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        request.toUrl(
-                            controlPlane.baseUrl() + "/" + device.passkey() + "/announce")))
-                .build());
-    AnnounceResponse decoded = AnnounceResponse.decode(response.bytes());
+            AnnounceRequest.Event.NONE);
+    AnnounceResponse decoded = Announces.send(request.toUrl(device.announceUrl()));
     assertThat(decoded.failureReason()).isNull();
     return decoded.peers();
   }

@@ -8,18 +8,14 @@ import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
 import dev.shoal.protocol.signing.SignedEnvelope;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Publisher.Release;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,22 +26,12 @@ import tools.jackson.databind.JsonNode;
  * the check the agent would install it; each test ends by showing that the genuine update installs
  * once the proxy is honest.
  */
-class ArbitraryInstallationTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  @TempDir Path temp;
+class ArbitraryInstallationTest extends HostileTest {
   private final KeyPair attacker = Ed25519.generate();
-  private HostileWorld world;
-  private Release v1;
   private Release v2;
-  private Path dir;
 
   @BeforeEach
-  void installedV1AndV2IsPublished() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
+  void installV1AndPublishV2() {
     world.installGenuine("game", "stable", dir, v1.files());
     v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
   }
@@ -53,12 +39,8 @@ class ArbitraryInstallationTest {
   /** The control: the genuine v2 was installable all along. */
   @AfterEach
   void theGenuineUpdateStillInstalls() {
-    try {
-      world.proxy.clearRules();
-      world.installGenuine("game", "stable", dir, v2.files());
-    } finally {
-      world.close();
-    }
+    world.proxy.clearRules();
+    world.installGenuine("game", "stable", dir, v2.files());
   }
 
   @Test

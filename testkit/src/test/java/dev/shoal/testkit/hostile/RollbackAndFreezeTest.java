@@ -1,23 +1,17 @@
 package dev.shoal.testkit.hostile;
 
-import static dev.shoal.testkit.hostile.HostileWorld.build;
 import static dev.shoal.testkit.hostile.HostileWorld.patched;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.release.ManifestSigner;
 import dev.shoal.protocol.manifest.ReleaseManifest;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.Publisher.Release;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,26 +24,11 @@ import tools.jackson.databind.JsonNode;
  * the hourly re-signing use) signs the release with a validity that ended an hour ago: byte for
  * byte what this control plane would have served two hours ago with a one-hour TTL, replayed now.
  */
-class RollbackAndFreezeTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  @TempDir Path temp;
-  private HostileWorld world;
-  private Release v1;
-  private Path dir;
+class RollbackAndFreezeTest extends HostileTest {
 
   @BeforeEach
-  void installedV1() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
+  void installV1() {
     world.installGenuine("game", "stable", dir, v1.files());
-  }
-
-  @AfterEach
-  void close() {
-    world.close();
   }
 
   @Test

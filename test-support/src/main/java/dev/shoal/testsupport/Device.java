@@ -12,6 +12,7 @@ import java.security.PrivateKey;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
@@ -137,6 +138,24 @@ public final class Device {
   /** POSTs JSON text as it is. */
   public Response post(String path, String json) {
     return send("POST", path, json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Reports a finished download to the control plane's telemetry, as the agent does. */
+  public Response reportDownload(
+      String releaseId,
+      long fromPeers,
+      long fromOrigin,
+      long uploaded,
+      long durationMs,
+      String result) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("releaseId", releaseId);
+    report.put("bytesFromPeers", fromPeers);
+    report.put("bytesFromOrigin", fromOrigin);
+    report.put("bytesUploaded", uploaded);
+    report.put("durationMs", durationMs);
+    report.put("result", result);
+    return post("/api/v1/device/telemetry", report);
   }
 
   /** A request signed now. */

@@ -28,7 +28,7 @@ public final class Torrents {
       System.arraycopy(sha1s.get(i), 0, pieces, i * 20, 20);
     }
     return Metainfo.createPrivate(
-        announce, file.getFileName().toString(), size(file), pieceLength, pieces);
+        announce, file.getFileName().toString(), file.toFile().length(), pieceLength, pieces);
   }
 
   /** The SHA-256 of each piece (what a release manifest lists). */
@@ -71,14 +71,6 @@ public final class Torrents {
       return MessageDigest.getInstance(algorithm);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static long size(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

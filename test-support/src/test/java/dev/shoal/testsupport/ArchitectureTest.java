@@ -2,34 +2,32 @@ package dev.shoal.testsupport;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import org.junit.jupiter.api.Test;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * Every module's tests use this library (control-plane's too, which testkit depends on), so it may
  * depend on protocol and plain libraries only: no other Shoal module, no Spring.
  */
+@AnalyzeClasses(
+    packages = "dev.shoal.testsupport",
+    importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
-  @Test
-  void dependsOnProtocolAndPlainLibrariesOnly() {
-    JavaClasses testSupport =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.shoal.testsupport");
-    classes()
-        .should()
-        .onlyDependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.testsupport..",
-            "dev.shoal.protocol..",
-            "java..",
-            "javax.sql..",
-            "tools.jackson..",
-            "io.zonky.test.db.postgres..",
-            "org.apache.commons.compress..")
-        .check(testSupport);
-  }
+  @ArchTest
+  static final ArchRule onlyProtocolAndPlainLibraries =
+      classes()
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage(
+              "dev.shoal.testsupport..",
+              "dev.shoal.protocol..",
+              "java..",
+              "javax.sql..",
+              "com.sun.net.httpserver..",
+              "tools.jackson..",
+              "io.zonky.test.db.postgres..",
+              "org.apache.commons.compress..");
 }

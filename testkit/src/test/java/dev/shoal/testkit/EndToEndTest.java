@@ -100,7 +100,9 @@ class EndToEndTest {
     byte[] contentKey = unwrapKey(device, "game");
     assertThat(rebuild(manifest, full, pack, contentKey)).containsExactlyInAnyOrderEntriesOf(build);
 
-    report(device, releaseId, progress);
+    device
+        .reportDownload(releaseId, progress.fromPeers(), progress.fromOrigin(), 0, 1234, "ok")
+        .assertSuccess();
     String metrics =
         ApiClient.exchange(
                 HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
@@ -197,25 +199,5 @@ class EndToEndTest {
       }
     }
     return files;
-  }
-
-  private static void report(Device device, String releaseId, Progress progress) {
-    device
-        .post(
-            "/api/v1/device/telemetry",
-            Map.of(
-                "releaseId",
-                releaseId,
-                "bytesFromPeers",
-                progress.fromPeers(),
-                "bytesFromOrigin",
-                progress.fromOrigin(),
-                "bytesUploaded",
-                0,
-                "durationMs",
-                1234,
-                "result",
-                "ok"))
-        .assertSuccess();
   }
 }

@@ -26,80 +26,41 @@ class ModuleBoundariesTest {
             .importPackages("dev.shoal");
   }
 
-  @Test
-  void protocolDependsOnNoOtherShoalModule() {
+  /** Classes of module {@code from} may not use classes of any of the {@code forbidden} ones. */
+  private static void knowsNothingOf(String from, String... forbidden) {
+    String[] packages = new String[forbidden.length];
+    for (int i = 0; i < forbidden.length; i++) {
+      packages[i] = "dev.shoal." + forbidden[i] + "..";
+    }
     noClasses()
         .that()
-        .resideInAPackage("dev.shoal.protocol..")
+        .resideInAPackage("dev.shoal." + from + "..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.swarm..",
-            "dev.shoal.controlplane..",
-            "dev.shoal.agent..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..",
-            "dev.shoal.testsupport..")
+        .resideInAnyPackage(packages)
         .check(shoal);
+  }
+
+  @Test
+  void protocolDependsOnNoOtherShoalModule() {
+    knowsNothingOf("protocol", "swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
   @Test
   void swarmDependsOnlyOnProtocol() {
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.swarm..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.controlplane..",
-            "dev.shoal.agent..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..",
-            "dev.shoal.testsupport..")
-        .check(shoal);
+    knowsNothingOf("swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
   @Test
   void agentAndControlPlaneDoNotKnowEachOther() {
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.agent..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.controlplane..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..",
-            "dev.shoal.testsupport..")
-        .check(shoal);
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.controlplane..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.agent..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..",
-            "dev.shoal.testsupport..")
-        .check(shoal);
+    knowsNothingOf("agent", "controlplane", "sdk", "testkit", "testsupport");
+    knowsNothingOf("controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
   /** The fixture library serves every module's tests, so it may know protocol only. */
   @Test
   void testSupportDependsOnlyOnProtocol() {
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.testsupport..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.swarm..",
-            "dev.shoal.controlplane..",
-            "dev.shoal.agent..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..")
-        .check(shoal);
+    knowsNothingOf("testsupport", "swarm", "controlplane", "agent", "sdk", "testkit");
   }
 
   @Test

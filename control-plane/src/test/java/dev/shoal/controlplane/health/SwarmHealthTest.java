@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
@@ -30,25 +29,16 @@ import tools.jackson.databind.JsonNode;
  * (one offering uploads, one not), fetch ranges from the real origin, and report downloads; a
  * sample is taken; the release's and the product's series give back exactly those numbers.
  */
-class SwarmHealthTest extends ApiTest {
+class SwarmHealthTest extends OrganisationTest {
 
   @Autowired HealthSampler sampler;
   @Autowired io.micrometer.core.instrument.MeterRegistry meters;
 
-  private TestOrganisation org;
-  private ApiClient.Credentials admin;
-  private ApiClient.Credentials viewer;
   private Publisher builds;
 
   @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    admin = ApiClient.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    viewer = ApiClient.Credentials.apiKey(org.keys().get(Role.VIEWER));
-    builds = Publisher.of(http().as(admin));
-    http().post("/api/v1/products", admin, ApiClient.json("slug", "game", "name", "Game"));
-    http().post("/api/v1/products/game/channels", admin, ApiClient.json("name", "stable"));
-    http().post("/api/v1/products/game/channels", admin, ApiClient.json("name", "beta"));
+  void product() {
+    builds = Publisher.of(http.as(admin)).product("game", "stable", "beta");
   }
 
   private String publishedRelease(String channel, String content) {
@@ -117,22 +107,7 @@ class SwarmHealthTest extends ApiTest {
 
   private static void report(
       Device device, String releaseId, long peers, long origin, String result) {
-    Response response =
-        device.post(
-            "/api/v1/device/telemetry",
-            ApiClient.json(
-                "releaseId",
-                releaseId,
-                "bytesFromPeers",
-                peers,
-                "bytesFromOrigin",
-                origin,
-                "bytesUploaded",
-                0,
-                "durationMs",
-                1500,
-                "result",
-                result));
+    Response response = device.reportDownload(releaseId, peers, origin, 0, 1500, result);
     assertThat(response.status()).as(response.body()).isEqualTo(200);
   }
 

@@ -2,9 +2,7 @@ package dev.shoal.controlplane.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
@@ -30,22 +28,17 @@ import org.springframework.test.context.TestPropertySource;
  * indeed still served from the cache, which is what the TTL bounds.
  */
 @TestPropertySource(properties = "shoal.tracker.cache-ttl=60s")
-class TrackerCacheTest extends ApiTest {
+class TrackerCacheTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
 
-  private TestOrganisation org;
-  private ApiClient.Credentials admin;
   private String infoHash;
 
   @BeforeEach
   void publishedPack() {
-    org = organisations.create();
-    admin = ApiClient.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    http().post("/api/v1/products", admin, ApiClient.json("slug", "game", "name", "Game"));
-    http().post("/api/v1/products/game/channels", admin, ApiClient.json("name", "stable"));
     String release =
-        Publisher.of(http().as(admin))
+        Publisher.of(http.as(admin))
+            .product("game", "stable")
             .release(
                 "game",
                 "stable",

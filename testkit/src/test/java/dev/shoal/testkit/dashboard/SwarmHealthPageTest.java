@@ -185,21 +185,8 @@ class SwarmHealthPageTest {
     // All of it from the seeder: as peer bytes, or as origin bytes when the engine recognises it.
     assertThat(progress.fromPeers() + progress.fromOrigin()).isGreaterThanOrEqualTo(fullPackBytes);
     device
-        .post(
-            "/api/v1/device/telemetry",
-            Map.of(
-                "releaseId",
-                releaseId,
-                "bytesFromPeers",
-                progress.fromPeers(),
-                "bytesFromOrigin",
-                progress.fromOrigin(),
-                "bytesUploaded",
-                progress.uploaded(),
-                "durationMs",
-                2000,
-                "result",
-                "ok"))
+        .reportDownload(
+            releaseId, progress.fromPeers(), progress.fromOrigin(), progress.uploaded(), 2000, "ok")
         .assertSuccess();
 
     // The agent's own ledger records the player's answers and queues them in its outbox; the

@@ -14,7 +14,6 @@ import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -28,12 +27,9 @@ import tools.jackson.databind.JsonNode;
  */
 class ArbitraryInstallationTest extends HostileTest {
   private final KeyPair attacker = Ed25519.generate();
-  private Release v2;
 
-  @BeforeEach
-  void installV1AndPublishV2() {
-    world.installGenuine("game", "stable", dir, v1.files());
-    v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+  ArbitraryInstallationTest() {
+    super(Start.V2_PUBLISHED);
   }
 
   /** The control: the genuine v2 was installable all along. */

@@ -1,13 +1,11 @@
 package dev.shoal.testkit.hostile;
 
-import static dev.shoal.testkit.hostile.HostileWorld.patched;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.manifest.PackEntry;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testsupport.Publisher.Release;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -34,12 +31,8 @@ class EndlessDataTest extends HostileTest {
   /** Loopback socket buffers and the proxy's own chunk may hold this much more. */
   private static final long SLACK = 16L << 20;
 
-  private Release v2;
-
-  @BeforeEach
-  void installV1AndPublishV2() {
-    world.installGenuine("game", "stable", dir, v1.files());
-    v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+  EndlessDataTest() {
+    super(Start.V2_PUBLISHED);
   }
 
   @Test

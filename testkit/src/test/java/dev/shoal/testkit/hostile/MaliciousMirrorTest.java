@@ -29,6 +29,10 @@ import tools.jackson.databind.JsonNode;
 class MaliciousMirrorTest extends HostileTest {
   private PackEntry pack;
 
+  MaliciousMirrorTest() {
+    super(Start.V1_PUBLISHED);
+  }
+
   @BeforeEach
   void severalPieces() {
     pack = v1.manifest().fullPack();

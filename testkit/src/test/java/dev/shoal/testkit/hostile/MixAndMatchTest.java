@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -26,10 +25,8 @@ import tools.jackson.databind.JsonNode;
  * release's under the right key id, the bytes of another release's pack from the origin.
  */
 class MixAndMatchTest extends HostileTest {
-
-  @BeforeEach
-  void installV1() {
-    world.installGenuine("game", "stable", dir, v1.files());
+  MixAndMatchTest() {
+    super(Start.V1_INSTALLED);
   }
 
   @Test

@@ -10,7 +10,6 @@ import dev.shoal.testsupport.Publisher.Release;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -25,10 +24,8 @@ import tools.jackson.databind.JsonNode;
  * byte what this control plane would have served two hours ago with a one-hour TTL, replayed now.
  */
 class RollbackAndFreezeTest extends HostileTest {
-
-  @BeforeEach
-  void installV1() {
-    world.installGenuine("game", "stable", dir, v1.files());
+  RollbackAndFreezeTest() {
+    super(Start.V1_INSTALLED);
   }
 
   @Test

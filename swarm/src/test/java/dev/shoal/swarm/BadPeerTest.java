@@ -49,7 +49,7 @@ class BadPeerTest {
       assertThat(evil.blocksSent.get()).isPositive();
       assertThat(p.fromPeers()).isGreaterThan(p.total()); // bad bytes arrived and were dropped
       assertThat(evil.closedByRemote.get()).isEqualTo(1);
-      assertThat(evil.accepted.get()).as("banned address is never dialled again").isEqualTo(1);
+      assertThat(evil.accepted()).as("banned address is never dialled again").isEqualTo(1);
       assertThat(p.peersBanned()).isEqualTo(1);
     }
   }

@@ -56,7 +56,7 @@ class MaliciousPeerTest {
 
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(liar.requestsSeen.get()).as("the liar was asked for data").isPositive();
-      assertThat(liar.accepted.get()).as("dialled once, never again").isEqualTo(1);
+      assertThat(liar.accepted()).as("dialled once, never again").isEqualTo(1);
       if (mode == MaliciousSeeder.Mode.STALL) {
         // Silence is not proof of a lie (a congested honest peer looks the same): the end game
         // fetches its blocks elsewhere and a snub (20 s) would stop asking it; no ban.

@@ -167,6 +167,18 @@ public final class GameBuilds {
     return file;
   }
 
+  /**
+   * A build too big for the heap, written to {@code dir}: {@code files} random files {@code
+   * data/part-00.pak}, {@code data/part-01.pak}, ... of {@code fileSize} bytes (seeds {@code seed},
+   * {@code seed + 1}, ...); returns {@code dir}.
+   */
+  public static Path bigBuild(Path dir, int files, long fileSize, long seed) {
+    for (int i = 0; i < files; i++) {
+      randomFile(dir, String.format("data/part-%02d.pak", i), fileSize, seed + i);
+    }
+    return dir;
+  }
+
   /** Overwrites {@code length} bytes of {@code file} at {@code offset} with new random bytes. */
   public static void overwriteRandom(Path file, long offset, long length, long seed)
       throws IOException {

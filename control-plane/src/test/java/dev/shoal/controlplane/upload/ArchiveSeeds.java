@@ -128,7 +128,8 @@ final class ArchiveSeeds {
     return a;
   }
 
-  private record Entry(TarArchiveEntry header, byte[] content) {}
+  /** A tar entry: its header and its content. */
+  record Entry(TarArchiveEntry header, byte[] content) {}
 
   private static Entry file(String name, byte[] content, int mode) {
     TarArchiveEntry e = new TarArchiveEntry(name);
@@ -188,7 +189,8 @@ final class ArchiveSeeds {
     return new Entry(e, new byte[0]);
   }
 
-  private static byte[] tar(Entry... entries) throws IOException {
+  /** A tar of these entries, long names in PAX headers. */
+  static byte[] tar(Entry... entries) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);

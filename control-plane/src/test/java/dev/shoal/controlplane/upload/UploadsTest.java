@@ -8,7 +8,6 @@ import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Response;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -17,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,7 +83,9 @@ class UploadsTest extends ApiTest {
 
   @Test
   void aTarGzUnpacksWithItsExecutableBit() throws IOException {
-    byte[] tar = tar(entry("./bin/run.sh", "#!/bin/sh\n", 0755), entry("data/a.txt", "a", 0644));
+    byte[] tar =
+        ArchiveSeeds.tar(
+            entry("./bin/run.sh", "#!/bin/sh\n", 0755), entry("data/a.txt", "a", 0644));
     assertThat(putArchive(GameBuilds.gzip(tar)).status()).isEqualTo(200);
     Response sealed = complete();
     assertThat(sealed.status()).as(sealed.body()).isEqualTo(200);
@@ -103,9 +103,9 @@ class UploadsTest extends ApiTest {
       tar(symlink),
       tar(hardlink),
       tar(device),
-      tar(entry("../escape.txt", "x", 0644)),
-      tar(entry("/abs.txt", "x", 0644)),
-      tar(entry("a.txt", "x", 0644), entry("A.TXT", "y", 0644)),
+      ArchiveSeeds.tar(entry("../escape.txt", "x", 0644)),
+      ArchiveSeeds.tar(entry("/abs.txt", "x", 0644)),
+      ArchiveSeeds.tar(entry("a.txt", "x", 0644), entry("A.TXT", "y", 0644)),
       zip("ok.txt", "../../zip-slip.txt"),
       "this is not an archive at all".getBytes(StandardCharsets.UTF_8),
     };
@@ -152,31 +152,16 @@ class UploadsTest extends ApiTest {
         .header("Content-Type", "application/octet-stream");
   }
 
-  private record Entry(TarArchiveEntry header, byte[] content) {}
-
-  private static Entry entry(String name, String content, int mode) {
+  private static ArchiveSeeds.Entry entry(String name, String content, int mode) {
     TarArchiveEntry header = new TarArchiveEntry(name, true);
     byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
     header.setSize(bytes.length);
     header.setMode(0100000 | mode);
-    return new Entry(header, bytes);
+    return new ArchiveSeeds.Entry(header, bytes);
   }
 
   private static byte[] tar(TarArchiveEntry special) throws IOException {
-    return tar(new Entry(special, new byte[0]));
-  }
-
-  private static byte[] tar(Entry... entries) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      for (Entry e : entries) {
-        tar.putArchiveEntry(e.header());
-        tar.write(e.content());
-        tar.closeArchiveEntry();
-      }
-    }
-    return out.toByteArray();
+    return ArchiveSeeds.tar(new ArchiveSeeds.Entry(special, new byte[0]));
   }
 
   /** A zip whose entries hold their own names. */

@@ -151,7 +151,7 @@ class TransfersTest {
     assertThat(origin.bytesServed()).isGreaterThanOrEqualTo(SIZE);
     // Nobody was told about us and we talked to nobody.
     assertThat(tracker.announces.get()).isZero();
-    assertThat(toSeeder.accepted.get()).isZero();
+    assertThat(toSeeder.accepted()).isZero();
     assertThat(seeder.listenPort()).isPositive(); // the seeder was there to be found
   }
 
@@ -174,7 +174,7 @@ class TransfersTest {
                             + a.agent.traffic().today().fromOrigin()
                         >= SIZE);
     assertThat(t.bytesFromPeers()).isPositive();
-    assertThat(toSeeder.accepted.get()).isPositive();
+    assertThat(toSeeder.accepted()).isPositive();
     assertThat(toSeeder.fromTarget.get()).isGreaterThan(t.bytesFromPeers() - 1);
   }
 
@@ -186,7 +186,7 @@ class TransfersTest {
 
     Leecher l = leecherOfAgent(0);
     // The leecher dials (the relay accepts), but the agent has no socket to connect to.
-    await().atMost(LONG).until(() -> l.relay().accepted.get() >= 1);
+    await().atMost(LONG).until(() -> l.relay().accepted() >= 1);
     Thread.sleep(2000); // let any would-be transfer happen; the counts below must stay 0
     assertThat(l.relay().upstreamConnected.get()).isZero();
     assertThat(l.relay().fromTarget.get()).isZero();
@@ -331,15 +331,15 @@ class TransfersTest {
     assertThat(t.sources()).isEqualTo(Sources.ORIGIN_ONLY);
     Packs.grant(a, "DOWNLOAD_FROM_PEERS");
     assertThat(t.sources()).isEqualTo(Sources.PEERS_AND_ORIGIN);
-    await().atMost(LONG).until(() -> toSeeder.accepted.get() > 0);
+    await().atMost(LONG).until(() -> toSeeder.accepted() > 0);
     Packs.withdraw(a, "DOWNLOAD_FROM_PEERS");
     assertThat(t.sources()).isEqualTo(Sources.ORIGIN_ONLY);
     int announces = tracker.announces.get();
-    int accepted = toSeeder.accepted.get();
+    int accepted = toSeeder.accepted();
     a.agent.policy().setSettings(new BandwidthSettings(1_000_000, 0, 0, null, false, 1_000_000));
     t.awaitCompletion(LONG);
     assertThat(Torrents.sha256(t.dataFile())).isEqualTo(expectedSha);
-    assertThat(toSeeder.accepted.get()).isEqualTo(accepted);
+    assertThat(toSeeder.accepted()).isEqualTo(accepted);
     // at most the "stopped" announce of the replaced job
     assertThat(tracker.announces.get()).isLessThanOrEqualTo(announces + 1);
   }

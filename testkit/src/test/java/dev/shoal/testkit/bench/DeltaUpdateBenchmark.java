@@ -47,10 +47,7 @@ class DeltaUpdateBenchmark {
 
   @Test
   void anAgentUpdatesA1GibBuildWith5PercentChangedThroughADeltaPack() throws Exception {
-    Path build = temp.resolve("build");
-    for (int i = 0; i < FILES; i++) {
-      GameBuilds.randomFile(build, String.format("data/part-%02d.pak", i), FILE_SIZE, 200 + i);
-    }
+    Path build = GameBuilds.bigBuild(temp.resolve("build"), FILES, FILE_SIZE, 200);
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start();
         AgentFixture agent = AgentFixture.start(temp.resolve("agent"), 8L << 30)) {
       Publisher publisher = cp.publisher().product("game", "live");

@@ -41,10 +41,7 @@ class PublishPipelineBenchmark {
 
   @Test
   void publishesA1GibBuildAndComparesWithOneCoreHashAndCipher() throws Exception {
-    Path build = temp.resolve("build");
-    for (int i = 0; i < FILES; i++) {
-      GameBuilds.randomFile(build, String.format("data/part-%02d.pak", i), FILE_SIZE, 100 + i);
-    }
+    Path build = GameBuilds.bigBuild(temp.resolve("build"), FILES, FILE_SIZE, 100);
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start()) {
       Publisher publisher = cp.publisher().product("game", "live");
       long u0 = System.nanoTime();

@@ -67,23 +67,9 @@ public final class Device {
     return keys.deviceId();
   }
 
-  /** Raw 32-byte Ed25519 public key, base64url without padding, as enrolment sends it. */
-  public String signingPublicKey() {
-    return keys.signingPublicKey();
-  }
-
-  /** Set by a successful {@link #enrol}. */
-  public String passkey() {
-    return passkey;
-  }
-
-  /** The tracker's announce URL with this device's passkey (after a successful enrolment). */
-  public String announceUrl() {
-    return baseUrl + "/" + passkey + "/announce";
-  }
-
-  public PrivateKey agreementPrivateKey() {
-    return keys.agreementPrivateKey();
+  /** Its keys: the public ones it enrols with, the private one that unwraps content keys. */
+  public Keys keys() {
+    return keys;
   }
 
   public Response enrol(String organisation) {
@@ -124,6 +110,16 @@ public final class Device {
       throw new AssertionError("enrolment refused: " + response.status() + " " + response.body());
     }
     return this;
+  }
+
+  /** Set by a successful {@link #enrol}. */
+  public String passkey() {
+    return passkey;
+  }
+
+  /** The tracker's announce URL with this device's passkey (after a successful enrolment). */
+  public String announceUrl() {
+    return baseUrl + "/" + passkey + "/announce";
   }
 
   public Response get(String path) {

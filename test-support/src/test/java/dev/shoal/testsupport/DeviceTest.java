@@ -32,7 +32,7 @@ class DeviceTest {
             headers.get("X-Shoal-Timestamp"),
             HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)));
     byte[] signature = Base64.getUrlDecoder().decode(headers.get("X-Shoal-Signature"));
-    byte[] publicKey = Base64.getUrlDecoder().decode(device.signingPublicKey());
+    byte[] publicKey = Base64.getUrlDecoder().decode(device.keys().signingPublicKey());
     assertThat(
             Ed25519.verify(
                 Ed25519.publicKey(publicKey), toSign.getBytes(StandardCharsets.UTF_8), signature))

@@ -182,7 +182,7 @@ class EndToEndTest {
             .post("/api/v1/device/products/" + product + "/content-key", Map.of())
             .assertSuccess()
             .bytes();
-    return KeyWrap.unwrap(WrappedKey.parse(wrapped), device.agreementPrivateKey());
+    return KeyWrap.unwrap(WrappedKey.parse(wrapped), device.keys().agreementPrivateKey());
   }
 
   private static Map<String, byte[]> rebuild(

@@ -83,10 +83,14 @@ public final class Publisher {
     return this;
   }
 
-  /** Entitles a device to a product. */
-  public void entitle(String product, String deviceId) {
-    api.post("/api/v1/products/" + product + "/entitlements", Map.of("deviceId", deviceId))
-        .assertSuccess();
+  /** Entitles a device to a product (fails the test unless 201 Created); returns the grant's id. */
+  public String entitle(String product, String deviceId) {
+    Response granted =
+        api.post("/api/v1/products/" + product + "/entitlements", Map.of("deviceId", deviceId));
+    if (granted.status() != 201) {
+      throw new AssertionError("HTTP " + granted.status() + ": " + granted.body());
+    }
+    return granted.json().get("id").asString();
   }
 
   /**

@@ -69,14 +69,7 @@ class SwarmHealthTest extends OrganisationTest {
 
   private Device entitledDevice() {
     Device device = Device.create(http().baseUrl()).enrolled(org.organisation().slug());
-    assertThat(
-            http()
-                .post(
-                    "/api/v1/products/game/entitlements",
-                    admin,
-                    ApiClient.json("deviceId", device.deviceId()))
-                .status())
-        .isEqualTo(201);
+    builds.entitle("game", device.deviceId());
     return device;
   }
 

@@ -7,7 +7,6 @@ import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.testsupport.Announces;
-import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Response;
@@ -59,14 +58,7 @@ class TrackerCacheTest extends OrganisationTest {
   }
 
   private String grant(Device device) {
-    Response granted =
-        http()
-            .post(
-                "/api/v1/products/game/entitlements",
-                admin,
-                ApiClient.json("deviceId", device.deviceId()));
-    assertThat(granted.status()).isEqualTo(201);
-    return granted.json().get("id").asString();
+    return Publisher.of(http.as(admin)).entitle("game", device.deviceId());
   }
 
   /** The failure reason, or null for a peer list. */

@@ -3,10 +3,9 @@ package dev.shoal.testkit;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
 
 /**
  * The module boundaries of docs/architecture.md, checked on the compiled classes of every module
@@ -14,20 +13,11 @@ import org.junit.jupiter.api.Test;
  * swarm ← control-plane / edge-agent; protocol ← test-support (the fixtures of every module's
  * tests); and no Spring outside the control plane.
  */
+@AnalyzeClasses(packages = "dev.shoal", importOptions = ImportOption.DoNotIncludeTests.class)
 class ModuleBoundariesTest {
 
-  private static JavaClasses shoal;
-
-  @BeforeAll
-  static void importClasses() {
-    shoal =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.shoal");
-  }
-
   /** Classes of module {@code from} may not use classes of any of the {@code forbidden} ones. */
-  private static void knowsNothingOf(String from, String... forbidden) {
+  private static void knowsNothingOf(JavaClasses shoal, String from, String... forbidden) {
     String[] packages = new String[forbidden.length];
     for (int i = 0; i < forbidden.length; i++) {
       packages[i] = "dev.shoal." + forbidden[i] + "..";
@@ -41,30 +31,31 @@ class ModuleBoundariesTest {
         .check(shoal);
   }
 
-  @Test
-  void protocolDependsOnNoOtherShoalModule() {
-    knowsNothingOf("protocol", "swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
+  @ArchTest
+  static void protocolDependsOnNoOtherShoalModule(JavaClasses shoal) {
+    knowsNothingOf(
+        shoal, "protocol", "swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
-  @Test
-  void swarmDependsOnlyOnProtocol() {
-    knowsNothingOf("swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
+  @ArchTest
+  static void swarmDependsOnlyOnProtocol(JavaClasses shoal) {
+    knowsNothingOf(shoal, "swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
-  @Test
-  void agentAndControlPlaneDoNotKnowEachOther() {
-    knowsNothingOf("agent", "controlplane", "sdk", "testkit", "testsupport");
-    knowsNothingOf("controlplane", "agent", "sdk", "testkit", "testsupport");
+  @ArchTest
+  static void agentAndControlPlaneDoNotKnowEachOther(JavaClasses shoal) {
+    knowsNothingOf(shoal, "agent", "controlplane", "sdk", "testkit", "testsupport");
+    knowsNothingOf(shoal, "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
   /** The fixture library serves every module's tests, so it may know protocol only. */
-  @Test
-  void testSupportDependsOnlyOnProtocol() {
-    knowsNothingOf("testsupport", "swarm", "controlplane", "agent", "sdk", "testkit");
+  @ArchTest
+  static void testSupportDependsOnlyOnProtocol(JavaClasses shoal) {
+    knowsNothingOf(shoal, "testsupport", "swarm", "controlplane", "agent", "sdk", "testkit");
   }
 
-  @Test
-  void noSpringOutsideTheControlPlane() {
+  @ArchTest
+  static void noSpringOutsideTheControlPlane(JavaClasses shoal) {
     noClasses()
         .that()
         .resideInAnyPackage(

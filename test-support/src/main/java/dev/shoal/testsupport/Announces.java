@@ -6,6 +6,7 @@ import dev.shoal.protocol.torrent.AnnounceResponse;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 
 /** Announces to a BitTorrent tracker (the control plane's) as a client would. */
 public final class Announces {
@@ -20,6 +21,12 @@ public final class Announces {
   public static AnnounceRequest request(
       byte[] infoHash, byte[] peerId, int port, long left, AnnounceRequest.Event event) {
     return new AnnounceRequest(infoHash, peerId, port, 0, 0, left, event, 50, true);
+  }
+
+  /** The same for the info hash in hex, from a new random peer id. */
+  public static AnnounceRequest request(
+      String infoHashHex, int port, long left, AnnounceRequest.Event event) {
+    return request(HexFormat.of().parseHex(infoHashHex), randomPeerId(), port, left, event);
   }
 
   /** A new random 20-byte peer id. */

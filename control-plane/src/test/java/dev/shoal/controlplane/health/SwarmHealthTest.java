@@ -17,7 +17,6 @@ import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,12 +74,7 @@ class SwarmHealthTest extends OrganisationTest {
 
   private void announce(Device device, String infoHash, boolean upload) {
     AnnounceRequest request =
-        Announces.request(
-            HexFormat.of().parseHex(infoHash),
-            Announces.randomPeerId(),
-            6881,
-            1000,
-            AnnounceRequest.Event.STARTED);
+        Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.STARTED);
     String url = request.toUrl(device.announceUrl()) + (upload ? "" : "&upload=0");
     assertThat(Announces.send(url).failureReason()).isNull();
   }

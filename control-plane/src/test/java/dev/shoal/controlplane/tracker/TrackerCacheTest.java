@@ -11,7 +11,6 @@ import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,13 +62,7 @@ class TrackerCacheTest extends OrganisationTest {
 
   /** The failure reason, or null for a peer list. */
   private String announce(String passkey) throws Exception {
-    AnnounceRequest request =
-        Announces.request(
-            HexFormat.of().parseHex(infoHash),
-            Announces.randomPeerId(),
-            6881,
-            1000,
-            AnnounceRequest.Event.NONE);
+    AnnounceRequest request = Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.NONE);
     return Announces.send(request.toUrl(http().baseUrl() + "/" + passkey + "/announce"))
         .failureReason();
   }

@@ -12,7 +12,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -74,7 +73,7 @@ class AgentInstallTest {
     // No download consent: everything from the origin over HTTP, nothing from peers.
     assertThat(first.get("bytesFromOrigin").asLong()).isGreaterThan(0);
     assertThat(first.get("bytesFromPeers").asLong()).isZero();
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
     long fullPack = first.get("bytesTotal").asLong();
     // What the player sees: the status (and its page) lists the install.
     assertThat(agent.get("/v1/status").assertSuccess().json().get("installs").toString())
@@ -93,7 +92,7 @@ class AgentInstallTest {
     assertThat(update.get("installedVersion").asLong()).isEqualTo(2);
     assertThat(update.get("packKind").asString()).isEqualTo("delta");
     assertThat(update.get("bytesTotal").asLong()).isLessThan(fullPack / 10);
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
 
     admin
         .post("/api/v1/products/game/channels/stable/rollback", Map.of("version", 1))
@@ -101,8 +100,10 @@ class AgentInstallTest {
     JsonNode rollback = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
     assertThat(rollback.get("state").asString()).as(rollback.toString()).isEqualTo("COMPLETED");
     assertThat(rollback.get("installedVersion").asLong()).isEqualTo(3);
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
-    assertThat(siblings(dir)).as("no staging or old directories left").containsExactly("game");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.siblings(dir))
+        .as("no staging or old directories left")
+        .containsExactly("game");
   }
 
   @Test
@@ -122,7 +123,7 @@ class AgentInstallTest {
         .isGreaterThanOrEqualTo(done.get("bytesTotal").asLong());
     assertThat(done.get("bytesFromPeers").asLong()).isZero();
     assertThat(httpOriginEgress()).isEqualTo(httpBefore);
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
 
     // The consent record left the agent's outbox for the control plane, which counts it.
     Awaitility.await()
@@ -170,7 +171,7 @@ class AgentInstallTest {
             .asString();
     JsonNode repaired = agent.awaitInstall(repair, TIMEOUT);
     assertThat(repaired.get("state").asString()).as(repaired.toString()).isEqualTo("COMPLETED");
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
     assertThat(
             agent
                 .post("/v1/installs/" + id + "/verify", null)
@@ -231,7 +232,7 @@ class AgentInstallTest {
     assertThat(install.exit()).as(install.err()).isZero();
     String last = install.out().strip().lines().reduce((a, b) -> b).orElseThrow();
     assertThat(last).contains("\"state\":\"COMPLETED\"");
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
 
     Cli cache = cli("--data-dir", data, "cache");
     assertThat(cache.exit()).as(cache.err()).isZero();
@@ -245,7 +246,7 @@ class AgentInstallTest {
     assertThat(uninstall.exit()).as(uninstall.out() + uninstall.err()).isZero();
     assertThat(uninstall.out()).contains("deregistered");
     assertThat(agent.dataDir()).doesNotExist();
-    assertThat(files(dir)).as("the game stays").containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).as("the game stays").containsExactlyInAnyOrderEntriesOf(v1);
     JsonNode devices = admin.get("/api/v1/devices").assertSuccess().json();
     assertThat(devices.toString()).contains(agent.deviceId());
     for (JsonNode d : devices) {
@@ -263,11 +264,8 @@ class AgentInstallTest {
     admin.post("/api/v1/products", Map.of("slug", "other", "name", "Other")).assertSuccess();
     admin.post("/api/v1/products/other/channels", Map.of("name", "stable")).assertSuccess();
     publish(GameBuilds.build(1, 8_700_000), "1.0");
-    String upload =
-        Publisher.of(admin).upload("other", Map.of("big.bin", GameBuilds.bytes(42, 8_000_000)));
-    String other =
-        Publisher.of(admin).release("other", "stable", upload, "1.0").get("id").asString();
-    admin.post("/api/v1/releases/" + other + "/publish", Map.of("rollout", 100)).assertSuccess();
+    Map<String, byte[]> big = Map.of("big.bin", GameBuilds.bytes(42, 8_000_000));
+    String other = Publisher.of(admin).publish("other", "stable", big, "1.0").id();
     enrolAndEntitle();
     admin
         .post("/api/v1/products/other/entitlements", Map.of("deviceId", agent.deviceId()))
@@ -340,30 +338,10 @@ class AgentInstallTest {
 
   private void enrolAndEntitle() {
     agent.enrol(controlPlane, org);
-    admin
-        .post("/api/v1/products/game/entitlements", Map.of("deviceId", agent.deviceId()))
-        .assertSuccess();
+    Publisher.of(admin).entitle("game", agent.deviceId());
   }
 
   private void publish(Map<String, byte[]> build, String version) {
-    String upload = Publisher.of(admin).upload("game", build);
-    String id = Publisher.of(admin).release("game", "stable", upload, version).get("id").asString();
-    admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
-  }
-
-  private static Map<String, byte[]> files(Path dir) throws IOException {
-    Map<String, byte[]> out = new HashMap<>();
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        out.put(dir.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
-      }
-    }
-    return out;
-  }
-
-  private static java.util.List<String> siblings(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir.getParent())) {
-      return s.map(p -> p.getFileName().toString()).sorted().toList();
-    }
+    Publisher.of(admin).publish("game", "stable", build, version);
   }
 }

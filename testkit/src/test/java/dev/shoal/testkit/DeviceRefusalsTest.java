@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
-import dev.shoal.protocol.manifest.ManifestCodec;
-import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
-import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
 import dev.shoal.testsupport.Announces;
@@ -64,20 +61,10 @@ class DeviceRefusalsTest {
     admin
         .post("/api/v1/products/" + product + "/channels", Map.of("name", "stable"))
         .assertSuccess();
-    String upload =
-        Publisher.of(admin)
-            .upload(product, Map.of("a.bin", GameBuilds.bytes(product.hashCode(), 70_000)));
-    String id = Publisher.of(admin).release(product, "stable", upload, "1").get("id").asString();
-    releaseIds.put(product, id);
-    admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
-    byte[] envelope =
-        admin
-            .get("/api/v1/releases/" + id + "/manifest")
-            .assertSuccess()
-            .body()
-            .getBytes(StandardCharsets.ISO_8859_1);
-    ReleaseManifest manifest = ManifestCodec.parse(SignedEnvelope.parse(envelope).payload());
-    return manifest.fullPack().infoHash();
+    Map<String, byte[]> build = Map.of("a.bin", GameBuilds.bytes(product.hashCode(), 70_000));
+    Publisher.Release release = Publisher.of(admin).publish(product, "stable", build, "1");
+    releaseIds.put(product, release.id());
+    return release.fullPackInfoHash();
   }
 
   private static Device enrolled(String organisation) throws Exception {

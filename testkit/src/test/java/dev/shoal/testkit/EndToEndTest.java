@@ -63,12 +63,7 @@ class EndToEndTest {
     admin.post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
 
     Map<String, byte[]> build = GameBuilds.build(1, 8_700_000);
-    String upload = Publisher.of(admin).upload("game", build);
-    String releaseId =
-        Publisher.of(admin).release("game", "stable", upload, "1.0").get("id").asString();
-    admin
-        .post("/api/v1/releases/" + releaseId + "/publish", Map.of("rollout", 100))
-        .assertSuccess();
+    String releaseId = Publisher.of(admin).publish("game", "stable", build, "1.0").id();
 
     Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol("acme").assertSuccess();
@@ -121,10 +116,7 @@ class EndToEndTest {
     // Second release: one small file changed. Its delta pack from v1 holds only that change.
     Map<String, byte[]> patched = new HashMap<>(build);
     patched.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
-    String upload2 = Publisher.of(admin).upload("game", patched);
-    String release2 =
-        Publisher.of(admin).release("game", "stable", upload2, "1.1").get("id").asString();
-    admin.post("/api/v1/releases/" + release2 + "/publish", Map.of("rollout", 100)).assertSuccess();
+    Publisher.of(admin).publish("game", "stable", patched, "1.1");
     ReleaseManifest second = verifiedManifest(device, "acme");
     assertThat(second.version()).isEqualTo(2);
     PackEntry delta = second.packs().stream().filter(p -> !p.isFull()).findFirst().orElseThrow();

@@ -59,20 +59,13 @@ class AgentFootprintBenchmark {
       ApiClient admin = cp.client(key);
       admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
       admin.post("/api/v1/products/game/channels", Map.of("name", "live")).assertSuccess();
-      String upload =
-          Publisher.of(admin)
-              .upload(
-                  "game",
-                  Map.of(
-                      "data/a.pak",
-                      GameBuilds.bytes(1, SIZE / 2),
-                      "data/b.pak",
-                      GameBuilds.bytes(2, SIZE / 2)));
-      String release =
-          Publisher.of(admin).release("game", "live", upload, "1.0").get("id").asString();
-      admin
-          .post("/api/v1/releases/" + release + "/publish", Map.of("rollout", 100))
-          .assertSuccess();
+      Map<String, byte[]> build =
+          Map.of(
+              "data/a.pak",
+              GameBuilds.bytes(1, SIZE / 2),
+              "data/b.pak",
+              GameBuilds.bytes(2, SIZE / 2));
+      Publisher.of(admin).publish("game", "live", build, "1.0");
 
       Path data = temp.resolve("agent");
       Process agent = startAgent(data);

@@ -24,7 +24,7 @@ if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-libtorrent
 fi
 if [ -z "${SKIP_BUILD:-}" ]; then
-  mvn -B $flags -q install -DskipTests -pl protocol,swarm,dashboard,control-plane,edge-agent
+  mvn -B $flags -q install -DskipTests -pl protocol,test-support,swarm,dashboard,control-plane,edge-agent
 fi
 heap=()
 if [ "$name" = SwarmScaleBenchmark ]; then heap=(-Dsurefire.argLine=-Xmx3g); fi # shoal-1jvm: 20 agents

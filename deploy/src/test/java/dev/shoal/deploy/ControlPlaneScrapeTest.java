@@ -4,21 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
-import java.net.CookieManager;
-import java.net.HttpCookie;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,8 +26,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A real control plane, started from its built {@code -exec} jar (the one the Docker image ships)
@@ -40,12 +38,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Tag("slow")
 class ControlPlaneScrapeTest {
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String PASSWORD = "deploy-checks-admin-password";
 
-  private final CookieManager cookies = new CookieManager();
   private final HttpClient http =
-      HttpClient.newBuilder().cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String base;
 
   @Test
@@ -157,86 +153,19 @@ class ControlPlaneScrapeTest {
   }
 
   /** Signs in as the first admin, makes an API key, and publishes a tiny build through the API. */
-  private void publishARelease() throws Exception {
-    get("/login");
-    String form =
-        "username=admin&password="
-            + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8)
-            + "&_csrf="
-            + xsrf();
-    HttpResponse<String> login =
-        send(
-            HttpRequest.newBuilder(URI.create(base + "/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("X-XSRF-TOKEN", xsrf())
-                .POST(HttpRequest.BodyPublishers.ofString(form)));
-    assertThat(login.statusCode()).as(login.body()).isEqualTo(302);
-    HttpResponse<String> created =
-        send(
-            HttpRequest.newBuilder(URI.create(base + "/api/v1/api-keys"))
-                .header("Content-Type", "application/json")
-                .header("X-XSRF-TOKEN", xsrf())
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ci\",\"role\":\"ADMIN\"}")));
-    String token = JSON.readTree(created.body()).get("token").asString();
-
-    api(token, "POST", "/api/v1/products", "{\"slug\":\"demo\",\"name\":\"Demo\"}");
-    api(token, "POST", "/api/v1/products/demo/channels", "{\"name\":\"live\"}");
-    String upload = api(token, "POST", "/api/v1/products/demo/uploads", null).get("id").asString();
-    byte[] content = new byte[200_000];
-    new SecureRandom().nextBytes(content);
-    HttpResponse<String> put =
-        send(
-            HttpRequest.newBuilder(
-                    URI.create(base + "/api/v1/uploads/" + upload + "/files?path=game.bin"))
-                .header("Authorization", "Bearer " + token)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)));
-    assertThat(put.statusCode()).as(put.body()).isBetween(200, 299);
-    api(token, "POST", "/api/v1/uploads/" + upload + "/complete", null);
-    String release =
-        api(
-                token,
-                "POST",
-                "/api/v1/products/demo/channels/live/releases",
-                "{\"uploadId\":\"" + upload + "\",\"displayVersion\":\"1.0.0\"}")
-            .get("id")
+  private void publishARelease() {
+    String token =
+        ApiClient.signedIn(base, "admin", PASSWORD)
+            .post("/api/v1/api-keys", Map.of("name", "ci", "role", "ADMIN"))
+            .assertSuccess()
+            .json()
+            .get("token")
             .asString();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      String state = api(token, "GET", "/api/v1/releases/" + release, null).get("state").asString();
-      if (state.equals("READY")) {
-        return;
-      }
-      assertThat(state).isNotEqualTo("FAILED");
-      Thread.sleep(300);
-    }
-    fail("release " + release + " not READY within 60 s");
-  }
-
-  private String xsrf() {
-    return cookies.getCookieStore().getCookies().stream()
-        .filter(c -> c.getName().equals("XSRF-TOKEN"))
-        .map(HttpCookie::getValue)
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no XSRF-TOKEN cookie"));
-  }
-
-  private JsonNode api(String token, String method, String path, String json) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .header("Authorization", "Bearer " + token)
-            .method(
-                method,
-                json == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(json));
-    if (json != null) {
-      request.header("Content-Type", "application/json");
-    }
-    HttpResponse<String> response = send(request);
-    assertThat(response.statusCode())
-        .as(method + " " + path + ": " + response.body())
-        .isBetween(200, 299);
-    return response.body().isEmpty() ? JSON.readTree("{}") : JSON.readTree(response.body());
+    Publisher publisher = Publisher.of(base, token).product("demo", "live");
+    byte[] content = GameBuilds.bytes(new SecureRandom().nextLong(), 200_000);
+    String upload = publisher.upload("demo", Map.of("game.bin", content));
+    String release = publisher.requestRelease("demo", "live", upload, "1.0.0");
+    publisher.awaitReady(release, Duration.ofSeconds(60), Duration.ofMillis(300), new HashMap<>());
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {

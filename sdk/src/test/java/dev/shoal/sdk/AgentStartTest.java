@@ -66,7 +66,7 @@ class AgentStartTest {
   void startsTheInstalledAgentDetachedThenFindsItRunning() throws Exception {
     Path exe = installedAgent();
     Path data = temp.resolve("data");
-    assertThat(assertThrows(() -> ShoalClient.connect(data)).code())
+    assertThat(ShoalClientTest.failure(() -> ShoalClient.connect(data)).code())
         .isEqualTo(ErrorCode.AGENT_NOT_INSTALLED);
 
     ProcessHandle started = null;
@@ -102,26 +102,17 @@ class AgentStartTest {
       }
     }
     // A clean stop removed local-api.json: installed (data directory) but not running.
-    ShoalException stopped = assertThrows(() -> ShoalClient.connect(data));
+    ShoalException stopped = ShoalClientTest.failure(() -> ShoalClient.connect(data));
     assertThat(stopped.code()).isEqualTo(ErrorCode.AGENT_NOT_RUNNING);
     assertThat(stopped.retryable()).isTrue();
     // Not running and no launcher where the launcher looks: not installed, with a clear message.
     ShoalException missing =
-        assertThrows(
+        ShoalClientTest.failure(
             () ->
                 ShoalClient.start(
                     temp.resolve("nowhere/shoal-agent"), data, Duration.ofSeconds(5)));
     assertThat(missing.code()).isEqualTo(ErrorCode.AGENT_NOT_INSTALLED);
     assertThat(missing.retryable()).isFalse();
     assertThat(missing.getMessage()).contains("not running").contains("nowhere/shoal-agent");
-  }
-
-  private static ShoalException assertThrows(Runnable call) {
-    try {
-      call.run();
-    } catch (ShoalException e) {
-      return e;
-    }
-    throw new AssertionError("expected a ShoalException");
   }
 }

@@ -2,9 +2,12 @@ package dev.shoal.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.controlplane.identity.Role;
 import dev.shoal.sdk.examples.TerminalLauncher;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -42,8 +45,10 @@ class ExampleLauncherTest {
 
   @Test
   void consentsEnrolsInstallsPlaysInQuietModeThenUpdates() throws Exception {
-    Publisher studio = Publisher.create(controlPlane, "example").product("demo", "live");
-    Map<String, byte[]> v1 = Publisher.build(2);
+    String apiKey =
+        controlPlane.createApiKey(controlPlane.createOrganisation("example"), Role.ADMIN);
+    Publisher studio = Publisher.of(controlPlane.baseUrl(), apiKey).product("demo", "live");
+    Map<String, byte[]> v1 = GameBuilds.build(1, 2_000_000);
     studio.publish("demo", "live", v1, "1.0.0");
     Path dir = temp.resolve("Games/demo");
     try (AgentFixture agent = AgentFixture.start(temp.resolve("agent"));
@@ -52,7 +57,7 @@ class ExampleLauncherTest {
         "--control-plane",
         controlPlane.baseUrl(),
         "--organisation",
-        studio.organisation,
+        studio.organisation(),
         "--product",
         "demo",
         "--channel",
@@ -62,7 +67,7 @@ class ExampleLauncherTest {
         "--data-dir",
         agent.dataDir().toString(),
         "--grant-with-api-key",
-        studio.apiKey,
+        apiKey,
         "--game-seconds",
         "2",
         "--once"
@@ -82,11 +87,11 @@ class ExampleLauncherTest {
           .contains("] 100% 2.0 MB / 2.0 MB full  COMPLETED") // the bar (DOWNLOADING is brief)
           .contains("Installed demo 1.0.0 (version 1)", "full pack")
           .contains("Quiet mode is on", "Game over. Quiet mode is off.");
-      assertThat(Publisher.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+      assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
       assertThat(observer.consent().downloadFromPeers().granted()).isTrue();
       assertThat(observer.consent().uploadToPeers().granted()).isFalse();
       assertThat(observer.consent().uploadToPeers().asked()).isTrue();
-      assertThat(observer.enrolment().organisation()).isEqualTo(studio.organisation);
+      assertThat(observer.enrolment().organisation()).isEqualTo(studio.organisation());
       // The game ran in quiet mode, and only then.
       assertThat(statuses).anyMatch(AgentStatus::quietMode);
       assertThat(observer.status().quietMode()).isFalse();
@@ -101,7 +106,7 @@ class ExampleLauncherTest {
           .doesNotContain(upload.text())
           .contains("is enrolled with")
           .contains("Installed demo 1.0.1 (version 2)", "delta pack");
-      assertThat(Publisher.files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
+      assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
 
       // Up to date: says so.
       assertThat(run("", args)).contains("Up to date: demo 1.0.1 (version 2)");

@@ -3,9 +3,11 @@ package dev.shoal.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
-import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,20 +16,15 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -35,31 +32,7 @@ import tools.jackson.databind.node.ObjectNode;
  * An install's failure ends the handle's wait with the typed exception of the agent's error: not
  * enrolled, not entitled, disk full, a signature that does not verify against the pinned root.
  */
-class InstallErrorsTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  private static final Duration TIMEOUT = Duration.ofMinutes(2);
-  private static int organisations;
-
-  @TempDir Path temp;
-  Publisher studio;
-  AgentFixture agent;
-  ShoalClient shoal;
-
-  @BeforeEach
-  void start() {
-    studio = Publisher.create(controlPlane, "sdk-errors" + (++organisations));
-    studio.product("game", "live");
-    agent = AgentFixture.start(temp.resolve("agent"));
-    shoal = ShoalClient.connect(agent.dataDir());
-  }
-
-  @AfterEach
-  void stop() {
-    shoal.close();
-    agent.close();
-  }
-
+class InstallErrorsTest extends StudioAndAgentTest {
   private static ShoalException failure(InstallHandle h) {
     try {
       InstallProgress p = h.await(TIMEOUT);
@@ -73,7 +46,7 @@ class InstallErrorsTest {
 
   @Test
   void notEnrolledThenNotEntitled() throws Exception {
-    studio.publish("game", "live", Publisher.build(1), "1.0");
+    studio.publish("game", "live", GameBuilds.build(1, 1_000_000), "1.0");
     Path dir = temp.resolve("game");
 
     InstallHandle notEnrolled = shoal.install("game", "live", dir);
@@ -84,7 +57,8 @@ class InstallErrorsTest {
     assertThat(notEnrolled.progress().error())
         .isEqualTo(new InstallError(ErrorCode.NOT_ENROLLED, e.getMessage(), false));
 
-    shoal.enrol(studio.url(), studio.organisation); // enrolled, but not entitled
+    shoal.enrol(
+        URI.create(controlPlane.baseUrl()), studio.organisation()); // enrolled, but not entitled
     ShoalException refused = failure(shoal.install("game", "live", dir));
     assertThat(refused.code()).isEqualTo(ErrorCode.ENTITLEMENT);
     assertThat(refused.retryable()).isFalse();
@@ -103,7 +77,7 @@ class InstallErrorsTest {
   @Test
   void enrollingWithAnUnsafeControlPlaneIsABadRequest() {
     assertThatThrownBy(
-            () -> shoal.enrol(URI.create("http://shoal.example.com/"), studio.organisation))
+            () -> shoal.enrol(URI.create("http://shoal.example.com/"), studio.organisation()))
         .isInstanceOfSatisfying(
             ShoalException.class,
             e -> {
@@ -115,16 +89,19 @@ class InstallErrorsTest {
 
   @Test
   void aReleaseNotSignedUnderThePinnedTrustRootIsASignatureFailure() throws Exception {
-    studio.publish("game", "live", Publisher.build(1), "1.0");
-    shoal.enrol(studio.url(), studio.organisation);
+    studio.publish("game", "live", GameBuilds.build(1, 1_000_000), "1.0");
+    shoal.enrol(URI.create(controlPlane.baseUrl()), studio.organisation());
     studio.entitle("game", agent.deviceId());
 
     // Another organisation's trust root, as a device of that organisation receives it.
-    Publisher other = Publisher.create(controlPlane, "sdk-other" + organisations);
-    TestDevice device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("other-device"));
-    device.enrol(other.organisation).assertSuccess();
+    Publisher other = controlPlane.newPublisher("sdk-other");
+    Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("other-device"));
+    device.enrol(other.organisation()).assertSuccess();
     byte[] foreignRoot =
-        device.get("/api/v1/trust-root?organisation=" + other.organisation).assertSuccess().body();
+        device
+            .get("/api/v1/trust-root?organisation=" + other.organisation())
+            .assertSuccess()
+            .bytes();
 
     // The agent pinned its organisation's root when it enrolled; swap it while it is stopped.
     shoal.close();
@@ -152,8 +129,8 @@ class InstallErrorsTest {
     Assumptions.assumeTrue(
         "root".equals(System.getProperty("user.name")),
         "needs root to mount a 2 MB tmpfs (CI runs as root)");
-    studio.publish("game", "live", Publisher.build(3), "1.0");
-    shoal.enrol(studio.url(), studio.organisation);
+    studio.publish("game", "live", GameBuilds.build(1, 3_000_000), "1.0");
+    shoal.enrol(URI.create(controlPlane.baseUrl()), studio.organisation());
     studio.entitle("game", agent.deviceId());
 
     Path small = Files.createDirectories(temp.resolve("small-disk"));
@@ -178,14 +155,16 @@ class InstallErrorsTest {
 
   @Test
   void anEntitlementTokenFromThePublisherIsPresented() throws Exception {
-    Map<String, byte[]> v1 = Publisher.build(1);
+    Map<String, byte[]> v1 = GameBuilds.build(1, 1_000_000);
     studio.publish("game", "live", v1, "1.0");
-    shoal.enrol(studio.url(), studio.organisation); // not entitled on the control plane
+    shoal.enrol(
+        URI.create(controlPlane.baseUrl()),
+        studio.organisation()); // not entitled on the control plane
     KeyPair publisher = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     byte[] x509 = publisher.getPublic().getEncoded();
     byte[] raw = Arrays.copyOfRange(x509, x509.length - 32, x509.length);
     studio
-        .api
+        .api()
         .send(
             "PUT",
             "/api/v1/products/game/entitlement-key",
@@ -211,7 +190,7 @@ class InstallErrorsTest {
             .install(InstallRequest.of("game", "live", dir).withEntitlementToken(token))
             .await(TIMEOUT);
     assertThat(done.state()).isEqualTo(InstallState.COMPLETED);
-    assertThat(Publisher.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
   }
 
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();

@@ -1,13 +1,14 @@
 package dev.shoal.sdk;
 
-import static dev.shoal.sdk.Publisher.files;
-import static dev.shoal.sdk.Publisher.siblings;
+import static dev.shoal.testsupport.GameBuilds.files;
+import static dev.shoal.testsupport.GameBuilds.siblings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.testkit.AgentFixture;
-import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
 import java.io.RandomAccessFile;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,44 +20,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The SDK installs through a real agent from a real control plane: progress and events, update
  * through a delta, verify and repair, pause/resume, cancel, priorities, and the end of the wait
  * when the agent restarts.
  */
-class InstallTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  static final Duration TIMEOUT = Duration.ofMinutes(2);
-  private static int organisations;
-
-  @TempDir Path temp;
-  Publisher studio;
-  AgentFixture agent;
-  ShoalClient shoal;
-
-  @BeforeEach
-  void start() {
-    studio = Publisher.create(controlPlane, "sdk-installs" + (++organisations));
-    studio.product("game", "live");
-    agent = AgentFixture.start(temp.resolve("agent"));
-    shoal = ShoalClient.connect(agent.dataDir());
-  }
-
-  @AfterEach
-  void stop() {
-    shoal.close();
-    agent.close();
-  }
-
+class InstallTest extends StudioAndAgentTest {
   private void enrolAndEntitle() {
-    Enrolment e = shoal.enrol(studio.url(), studio.organisation);
+    Enrolment e = shoal.enrol(URI.create(controlPlane.baseUrl()), studio.organisation());
     assertThat(e.enrolled()).isTrue();
     studio.entitle("game", e.deviceId());
   }
@@ -73,7 +46,7 @@ class InstallTest {
 
   @Test
   void installsWithProgressEventsThenUpdatesThroughADeltaThenVerifiesAndRepairs() throws Exception {
-    Map<String, byte[]> v1 = Publisher.build(3);
+    Map<String, byte[]> v1 = GameBuilds.build(1, 3_000_000);
     studio.publish("game", "live", v1, "1.0");
     Enrolment before = shoal.enrolment();
     assertThat(before.enrolled()).isFalse();
@@ -81,7 +54,7 @@ class InstallTest {
     enrolAndEntitle();
     Enrolment after = shoal.enrolment();
     assertThat(after.enrolled()).isTrue();
-    assertThat(after.organisation()).isEqualTo(studio.organisation);
+    assertThat(after.organisation()).isEqualTo(studio.organisation());
     assertThat(after.controlPlane().getPort()).isEqualTo(controlPlane.port());
 
     Path dir = temp.resolve("games/game");
@@ -156,7 +129,7 @@ class InstallTest {
       // Verify finds a flipped byte and a deleted file; repair brings them back.
       assertThat(update.verify().intact()).isTrue();
       try (RandomAccessFile f =
-          new RandomAccessFile(dir.resolve("data/assets.pak").toFile(), "rw")) {
+          new RandomAccessFile(dir.resolve("data/levels.pak").toFile(), "rw")) {
         f.seek(1000);
         int b = f.read();
         f.seek(1000);
@@ -167,7 +140,7 @@ class InstallTest {
       assertThat(damaged.intact()).isFalse();
       assertThat(damaged.problems())
           .containsExactlyInAnyOrder(
-              new Verification.FileProblem("data/assets.pak", Verification.Kind.WRONG),
+              new Verification.FileProblem("data/levels.pak", Verification.Kind.WRONG),
               new Verification.FileProblem("readme.txt", Verification.Kind.MISSING));
       InstallHandle repair = update.repair();
       assertThat(repair.id()).isNotEqualTo(update.id());
@@ -181,7 +154,7 @@ class InstallTest {
 
   @Test
   void pauseStopsTheDownloadAndResumeFinishesIt() throws Exception {
-    Map<String, byte[]> v1 = Publisher.build(4);
+    Map<String, byte[]> v1 = GameBuilds.build(1, 4_000_000);
     studio.publish("game", "live", v1, "1.0");
     enrolAndEntitle();
     shoal.setLimits(shoal.limits().withDownloadCap(500_000));
@@ -214,7 +187,7 @@ class InstallTest {
 
   @Test
   void cancelLeavesTheInstalledVersionUntouched() throws Exception {
-    Map<String, byte[]> v1 = Publisher.build(3);
+    Map<String, byte[]> v1 = GameBuilds.build(1, 3_000_000);
     studio.publish("game", "live", v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("games/game");
@@ -223,7 +196,7 @@ class InstallTest {
         .isEqualTo(InstallState.COMPLETED);
 
     Map<String, byte[]> v2 = new TreeMap<>(v1);
-    v2.put("data/assets.pak", Publisher.bytes(99, 1_500_000)); // a delta of 1.5 MB
+    v2.put("data/levels.pak", GameBuilds.bytes(99, 1_500_000)); // a delta of 1.5 MB
     studio.publish("game", "live", v2, "2.0");
     shoal.setLimits(shoal.limits().withDownloadCap(200_000));
     InstallHandle update = shoal.install("game", "live", dir);
@@ -251,8 +224,8 @@ class InstallTest {
   @Test
   void aBackgroundInstallWaitsForTheForegroundOne() throws Exception {
     studio.product("dlc", "live");
-    studio.publish("game", "live", Publisher.build(2), "1.0");
-    studio.publish("dlc", "live", Publisher.build(0.5), "1.0");
+    studio.publish("game", "live", GameBuilds.build(1, 2_000_000), "1.0");
+    studio.publish("dlc", "live", GameBuilds.build(1, 500_000), "1.0");
     enrolAndEntitle();
     studio.entitle("dlc", agent.deviceId());
     shoal.setLimits(shoal.limits().withDownloadCap(300_000));
@@ -275,7 +248,7 @@ class InstallTest {
 
   @Test
   void theSameRunningInstallHasOneHandleAndCanBeAttachedTo() throws Exception {
-    studio.publish("game", "live", Publisher.build(2), "1.0");
+    studio.publish("game", "live", GameBuilds.build(1, 2_000_000), "1.0");
     enrolAndEntitle();
     shoal.setLimits(shoal.limits().withDownloadCap(300_000));
     Path dir = temp.resolve("game");
@@ -299,7 +272,7 @@ class InstallTest {
 
   @Test
   void theWaitEndsRetryablyWhenTheAgentRestartsMidInstall() throws Exception {
-    studio.publish("game", "live", Publisher.build(2), "1.0");
+    studio.publish("game", "live", GameBuilds.build(1, 2_000_000), "1.0");
     enrolAndEntitle();
     shoal.setLimits(shoal.limits().withDownloadCap(200_000));
     InstallHandle install = shoal.install("game", "live", temp.resolve("game"));

@@ -2,8 +2,11 @@ package dev.shoal.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.controlplane.identity.Role;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,8 +92,13 @@ class QuickStartTest {
 
   @Test
   void quickStartWorks() throws Exception {
-    Publisher studio = Publisher.create(controlPlane, "example-studio").product("mygame", "live");
-    Map<String, byte[]> build = Publisher.build(1);
+    Publisher studio =
+        Publisher.of(
+                controlPlane.baseUrl(),
+                controlPlane.createApiKey(
+                    controlPlane.createOrganisation("example-studio"), Role.ADMIN))
+            .product("mygame", "live");
+    Map<String, byte[]> build = GameBuilds.build(1, 1_000_000);
     studio.publish("mygame", "live", build, "1.0");
     Path gameDir = tmp.resolve("games/mygame");
     try (AgentFixture agent = AgentFixture.start(tmp.resolve("data"))) {
@@ -108,7 +116,7 @@ class QuickStartTest {
       assertThat(ui.said).isEmpty();
       assertThat(ui.asked).as("consent is asked once").isEmpty();
       assertThat(ui.played).isTrue();
-      assertThat(Publisher.files(gameDir)).containsExactlyInAnyOrderEntriesOf(build);
+      assertThat(GameBuilds.files(gameDir)).containsExactlyInAnyOrderEntriesOf(build);
       try (ShoalClient check = ShoalClient.connect(agent.dataDir())) {
         assertThat(check.consent().downloadFromPeers().granted()).isTrue();
         assertThat(check.consent().uploadToPeers().granted()).isFalse();

@@ -28,6 +28,7 @@ class SdkBoundariesTest {
             "dev.shoal.controlplane..",
             "dev.shoal.agent..",
             "dev.shoal.testkit..",
+            "dev.shoal.testsupport..",
             "org.springframework..")
         .check(sdk);
   }

@@ -42,7 +42,8 @@ class ShoalClientTest {
     }
   }
 
-  private static ShoalException failure(Runnable call) {
+  /** The ShoalException {@code call} throws; fails the test if it throws none. */
+  static ShoalException failure(Runnable call) {
     try {
       call.run();
     } catch (ShoalException e) {

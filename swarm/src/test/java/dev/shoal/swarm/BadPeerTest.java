@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
@@ -23,8 +27,8 @@ class BadPeerTest {
 
   @Test
   void peerSendingCorruptBlocksIsBannedAndDownloadCompletesFromHonestSeeder() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 8L << 20, 3);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 8L << 20, 3);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (MaliciousSeeder evil = new MaliciousSeeder(meta.infoHash(), meta.pieceCount());
         Swarm honest = Swarm.start(Fixtures.loopback().build());
@@ -38,22 +42,22 @@ class BadPeerTest {
           leecher.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(evil.port()), Fixtures.local(honest.listenPort())))
+                  .peers(List.of(Loopback.address(evil.port()), Loopback.address(honest.listenPort())))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(evil.blocksSent.get()).isPositive();
       assertThat(p.fromPeers()).isGreaterThan(p.total()); // bad bytes arrived and were dropped
       assertThat(evil.closedByRemote.get()).isEqualTo(1);
-      assertThat(evil.accepted.get()).as("banned address is never dialled again").isEqualTo(1);
+      assertThat(evil.accepted()).as("banned address is never dialled again").isEqualTo(1);
       assertThat(p.peersBanned()).isEqualTo(1);
     }
   }
 
   @Test
   void hostileHandshakesAndOversizedMessagesDoNotTakeDownTheListener() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 4);
-    byte[] torrent = Fixtures.torrentFor(data, 64 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 4L << 20, 4);
+    byte[] torrent = Torrents.of(data, 64 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       seeder
@@ -100,10 +104,10 @@ class BadPeerTest {
             .add(
                 TorrentJob.builder(torrent, out)
                     .announceUrl("")
-                    .peers(List.of(Fixtures.local(port)))
+                    .peers(List.of(Loopback.address(port)))
                     .build())
             .awaitCompletion(Duration.ofSeconds(30));
-        assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }
       for (Socket s : halfOpen) {
         s.close();
@@ -173,8 +177,8 @@ class BadPeerTest {
 
   @Test
   void wrongSha256MeansThatPieceIsNeverReportedComplete() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 2L << 20, 6);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 2L << 20, 6);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     List<byte[]> sha256 = new ArrayList<>();
     try (var ch = java.nio.channels.FileChannel.open(data)) {
@@ -197,7 +201,7 @@ class BadPeerTest {
                   .announceUrl("")
                   .pieceSha256(sha256)
                   .onPieceVerified(verified::add)
-                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .peers(List.of(Loopback.address(seeder.listenPort())))
                   .build());
       org.junit.jupiter.api.Assertions.assertThrows(
           TimeoutException.class, () -> h.awaitCompletion(Duration.ofSeconds(4)));

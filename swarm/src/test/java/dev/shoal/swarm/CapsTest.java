@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -16,8 +20,8 @@ class CapsTest {
 
   @Test
   void downloadAndUploadCapsHoldAndCanBeChangedWhileRunning() throws Exception {
-    Path data = Fixtures.randomFile(dir, "c.bin", 96L << 20, 12);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "c.bin", 96L << 20, 12);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       seeder
@@ -29,7 +33,7 @@ class CapsTest {
               TorrentJob.builder(torrent, dir.resolve("out/c.bin"))
                   .announceUrl("")
                   .downCap(down)
-                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .peers(List.of(Loopback.address(seeder.listenPort())))
                   .build());
       double perTorrentDown = measure(h, 10);
       System.out.printf("torrent down cap %d B/s: measured %.0f B/s%n", down, perTorrentDown);

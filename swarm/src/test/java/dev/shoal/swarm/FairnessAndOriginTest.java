@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,12 +56,12 @@ class FairnessAndOriginTest {
 
   /** A player on {@code swarm} that knows only {@code seeder} and has {@code http} as web seed. */
   private TorrentHandle join(
-      Swarm swarm, byte[] torrent, String file, Swarm seeder, OriginServer http)
+      Swarm swarm, byte[] torrent, String file, Swarm seeder, RangeOrigin http)
       throws IOException {
     return swarm.add(
         TorrentJob.builder(torrent, dir.resolve(file))
             .announceUrl("")
-            .peers(List.of(Fixtures.local(seeder.listenPort())))
+            .peers(List.of(Loopback.address(seeder.listenPort())))
             .webSeeds(List.of(http.uri()))
             .build());
   }
@@ -77,7 +81,7 @@ class FairnessAndOriginTest {
               TorrentJob.builder(torrent, dir.resolve("l" + i + "/" + file))
                   .announceUrl("")
                   .downCap(downCap)
-                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .peers(List.of(Loopback.address(seeder.listenPort())))
                   .build()));
     }
     return out;
@@ -94,8 +98,8 @@ class FairnessAndOriginTest {
    */
   @Test
   void aCappedSeederSharesItsRateEvenlyAmongTheLeechers() throws Exception {
-    Path data = Fixtures.randomFile(dir, "rr.bin", 24L << 20, 21);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "rr.bin", 24L << 20, 21);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     long cap = 2_000_000;
     try (Swarms swarms = new Swarms()) {
       Swarm seeder = swarms.start(Fixtures.loopback().globalUpCap(cap).build());
@@ -130,8 +134,8 @@ class FairnessAndOriginTest {
    */
   @Test
   void theOriginSeederSendsEachPieceToOnePlayerOnly() throws Exception {
-    Path data = Fixtures.randomFile(dir, "fc.bin", 8L << 20, 22);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "fc.bin", 8L << 20, 22);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     long size = Files.size(data);
     try (Swarms swarms = new Swarms()) {
       Swarm origin = swarms.start(originSeeder(3_000_000));
@@ -144,10 +148,10 @@ class FairnessAndOriginTest {
       List<TorrentHandle> handles = new ArrayList<>();
       for (int i = 0; i < players.size(); i++) {
         List<InetSocketAddress> peers = new ArrayList<>();
-        peers.add(Fixtures.local(origin.listenPort()));
+        peers.add(Loopback.address(origin.listenPort()));
         for (int j = 0; j < players.size(); j++) {
           if (j != i) {
-            peers.add(Fixtures.local(players.get(j).listenPort()));
+            peers.add(Loopback.address(players.get(j).listenPort()));
           }
         }
         handles.add(
@@ -175,9 +179,9 @@ class FairnessAndOriginTest {
       }
       long sent = origin.onEngine(e -> seed.torrent().uploaded.total());
       System.out.printf("origin seeder sent %.2f F; players: %s%n", sent / (double) size, done);
-      String sha = Fixtures.sha256(data);
+      String sha = Torrents.sha256(data);
       for (int i = 0; i < players.size(); i++) {
-        assertThat(Fixtures.sha256(dir.resolve("p" + i + "/fc.bin"))).isEqualTo(sha);
+        assertThat(Torrents.sha256(dir.resolve("p" + i + "/fc.bin"))).isEqualTo(sha);
       }
       assertThat(sent).as("origin seeder upload").isLessThanOrEqualTo((long) (size * 1.1));
       assertThat(done.stream().mapToLong(Progress::fromPeers).sum())
@@ -189,8 +193,8 @@ class FairnessAndOriginTest {
   /** The player a piece went to first is never refused it: a lone player gets everything. */
   @Test
   void aLonePlayerGetsEveryPieceFromTheOriginSeeder() throws Exception {
-    Path data = Fixtures.randomFile(dir, "lone.bin", 4L << 20, 23);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "lone.bin", 4L << 20, 23);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     long size = Files.size(data);
     try (Swarm origin = Swarm.start(originSeeder(4_000_000));
         Swarm player = Swarm.start(Fixtures.loopback().build())) {
@@ -202,10 +206,10 @@ class FairnessAndOriginTest {
               .add(
                   TorrentJob.builder(torrent, out)
                       .announceUrl("")
-                      .peers(List.of(Fixtures.local(origin.listenPort())))
+                      .peers(List.of(Loopback.address(origin.listenPort())))
                       .build())
               .awaitCompletion(SECONDS_30);
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(size);
       assertThat(p.fromPeers()).isZero();
       assertThat(p.peersBanned()).isZero();
@@ -220,10 +224,10 @@ class FairnessAndOriginTest {
    */
   @Test
   void theHttpOriginIsNotCalledInWhileTheOriginSeederDelivers() throws Exception {
-    Path data = Fixtures.randomFile(dir, "ws.bin", 4L << 20, 24);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (OriginServer httpA = new OriginServer(data);
-        OriginServer httpB = new OriginServer(data);
+    Path data = GameBuilds.randomFile(dir, "ws.bin", 4L << 20, 24);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    try (RangeOrigin httpA = new RangeOrigin(data);
+        RangeOrigin httpB = new RangeOrigin(data);
         Swarm originSeeder = Swarm.start(originSeeder(32_000));
         Swarm plainSeeder = Swarm.start(Fixtures.loopback().globalUpCap(32_000).build());
         Swarm a = Swarm.start(Fixtures.loopback().build());
@@ -236,11 +240,11 @@ class FairnessAndOriginTest {
           .awaitCompletion(SECONDS_30);
       TorrentHandle withOriginSeeder = join(a, torrent, "a/ws.bin", originSeeder, httpA);
       TorrentHandle withPlainSeeder = join(b, torrent, "b/ws.bin", plainSeeder, httpB);
-      await().atMost(Duration.ofSeconds(12)).until(() -> httpB.bytesServed.get() > 0);
+      await().atMost(Duration.ofSeconds(12)).until(() -> httpB.bytesServed() > 0);
       Thread.sleep(2000); // the same rule would have called in httpA by now
       assertThat(withPlainSeeder.progress().fromOrigin()).isPositive();
-      assertThat(httpA.rangeRequests.get()).isZero();
-      assertThat(httpA.bytesServed.get()).isZero();
+      assertThat(httpA.rangeRequests()).isZero();
+      assertThat(httpA.bytesServed()).isZero();
       Progress p = withOriginSeeder.progress();
       assertThat(p.fromOrigin()).as(p.toString()).isPositive(); // from the origin seeder
       assertThat(p.isComplete()).isFalse();
@@ -254,9 +258,9 @@ class FairnessAndOriginTest {
    */
   @Test
   void theHttpOriginHelpsOnlyAfterALongSilenceOfTheOriginSeeder() throws Exception {
-    Path data = Fixtures.randomFile(dir, "sil.bin", 4L << 20, 25);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (OriginServer http = new OriginServer(data);
+    Path data = GameBuilds.randomFile(dir, "sil.bin", 4L << 20, 25);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    try (RangeOrigin http = new RangeOrigin(data);
         Swarm origin = Swarm.start(originSeeder(64_000));
         Swarm player = Swarm.start(Fixtures.loopback().build())) {
       origin
@@ -267,14 +271,14 @@ class FairnessAndOriginTest {
       origin.setUploadEnabled(false); // chokes the player, keeps the connection
       long choked = System.nanoTime();
       Thread.sleep(8000);
-      assertThat(http.bytesServed.get()).as("HTTP bytes 8 s after the choke").isZero();
+      assertThat(http.bytesServed()).as("HTTP bytes 8 s after the choke").isZero();
       assertThat(h.progress().peers()).as("still connected to the origin seeder").isEqualTo(1);
       // Pieces the seeder had started stay with it; the untouched ones go to HTTP.
       await().atMost(Duration.ofSeconds(15)).until(() -> h.progress().piecesVerified() >= 8);
       System.out.printf(
           "HTTP helped %.1f s after the choke: %s%n",
           (System.nanoTime() - choked) / 1e9, h.progress());
-      assertThat(http.bytesServed.get()).isPositive();
+      assertThat(http.bytesServed()).isPositive();
     }
   }
 
@@ -284,9 +288,9 @@ class FairnessAndOriginTest {
    */
   @Test
   void aTricklingOriginSeederHoldsTheHttpOriginBackFor15SecondsOnly() throws Exception {
-    Path data = Fixtures.randomFile(dir, "slow.bin", 4L << 20, 26);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (OriginServer http = new OriginServer(data);
+    Path data = GameBuilds.randomFile(dir, "slow.bin", 4L << 20, 26);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    try (RangeOrigin http = new RangeOrigin(data);
         Swarm origin = Swarm.start(originSeeder(16_000));
         Swarm player = Swarm.start(Fixtures.loopback().build())) {
       origin
@@ -296,8 +300,8 @@ class FairnessAndOriginTest {
       TorrentHandle h = join(player, torrent, "out/slow.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
       Thread.sleep(Math.max(0, 10_000 - (System.nanoTime() - start) / 1_000_000));
-      assertThat(http.bytesServed.get()).as("HTTP bytes in the first 10 s").isZero();
-      await().atMost(Duration.ofSeconds(15)).until(() -> http.bytesServed.get() > 0);
+      assertThat(http.bytesServed()).as("HTTP bytes in the first 10 s").isZero();
+      await().atMost(Duration.ofSeconds(15)).until(() -> http.bytesServed() > 0);
       double after = (System.nanoTime() - start) / 1e9;
       assertThat(after).as("seconds until HTTP helped").isBetween(14.0, 25.0);
       h.awaitCompletion(SECONDS_30);
@@ -311,8 +315,8 @@ class FairnessAndOriginTest {
    */
   @Test
   void unchokeSlotsGrowWhileTheUploadCapIsNotReached() throws Exception {
-    Path data = Fixtures.randomFile(dir, "slots.bin", 8L << 20, 26);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "slots.bin", 8L << 20, 26);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     SwarmConfig oneSlot = Fixtures.loopback().uploadSlots(1).globalUpCap(20_000_000).build();
     try (Swarms swarms = new Swarms()) {
       long started = System.nanoTime();
@@ -373,8 +377,8 @@ class FairnessAndOriginTest {
     Level before = torrentLog.getLevel();
     torrentLog.setLevel(Level.FINE);
     torrentLog.addHandler(collect);
-    Path data = Fixtures.randomFile(dir, "spread.bin", 32L << 20, 28);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "spread.bin", 32L << 20, 28);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     SwarmConfig oneSlot =
         Fixtures.loopback()
             .role(SwarmConfig.Role.ORIGIN_SEEDER)
@@ -423,8 +427,8 @@ class FairnessAndOriginTest {
    */
   @Test
   void aPeerIsAskedForWhatOnlyItHas() throws Exception {
-    Path data = Fixtures.randomFile(dir, "rare.bin", 16L << 20, 27);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "rare.bin", 16L << 20, 27);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     long size = Files.size(data);
     Path half = dir.resolve("half/rare.bin");
     Files.createDirectories(half.getParent());
@@ -450,8 +454,8 @@ class FairnessAndOriginTest {
                       .announceUrl("")
                       .peers(
                           List.of(
-                              Fixtures.local(seed.listenPort()),
-                              Fixtures.local(partial.listenPort())))
+                              Loopback.address(seed.listenPort()),
+                              Loopback.address(partial.listenPort())))
                       .build())
               .awaitCompletion(Duration.ofSeconds(60));
       long fromSeed = seed.onEngine(e -> s.torrent().uploaded.total());

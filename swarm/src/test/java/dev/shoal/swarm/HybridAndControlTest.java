@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,9 +21,9 @@ class HybridAndControlTest {
 
   @Test
   void downloadsFromOriginAloneWhenNoPeerExists() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pack.bin", (6L << 20) + 999, 7);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    try (OriginServer origin = new OriginServer(data);
+    Path data = GameBuilds.randomFile(dir, "pack.bin", (6L << 20) + 999, 7);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    try (RangeOrigin origin = new RangeOrigin(data);
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
@@ -29,23 +33,23 @@ class HybridAndControlTest {
                   .webSeeds(List.of(origin.uri()))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromPeers()).isZero();
       assertThat(p.fromOrigin()).isEqualTo(Files.size(data));
-      assertThat(origin.rangeRequests.get()).isEqualTo(p.pieceCount());
+      assertThat(origin.rangeRequests()).isEqualTo(p.pieceCount());
     }
   }
 
   @Test
   void originFillsInThePiecesNoPeerHas() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pack.bin", 4L << 20, 8);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "pack.bin", 4L << 20, 8);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     // A partial seeder: only the first half of the file is present and verified.
     Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
     byte[] all = Files.readAllBytes(data);
     byte[] half = java.util.Arrays.copyOf(all, all.length / 2);
     Files.write(partial, half);
-    try (OriginServer origin = new OriginServer(data);
+    try (RangeOrigin origin = new RangeOrigin(data);
         Swarm peer = Swarm.start(Fixtures.loopback().build());
         Swarm swarm =
             Swarm.start(
@@ -60,11 +64,11 @@ class HybridAndControlTest {
           swarm.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(peer.listenPort())))
+                  .peers(List.of(Loopback.address(peer.listenPort())))
                   .webSeeds(List.of(origin.uri()))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(2L << 20); // exactly the pieces nobody had
       assertThat(p.fromPeers()).isGreaterThanOrEqualTo(2L << 20);
     }
@@ -72,8 +76,8 @@ class HybridAndControlTest {
 
   @Test
   void theOriginSeederIsNotAskedForPiecesAnotherPeerHas() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pack.bin", 8L << 20, 9);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "pack.bin", 8L << 20, 9);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
     byte[] all = Files.readAllBytes(data);
     Files.write(partial, java.util.Arrays.copyOf(all, all.length / 2));
@@ -99,10 +103,10 @@ class HybridAndControlTest {
                   .announceUrl("")
                   .peers(
                       List.of(
-                          Fixtures.local(origin.listenPort()), Fixtures.local(player.listenPort())))
+                          Loopback.address(origin.listenPort()), Loopback.address(player.listenPort())))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       // The second half only the origin has; of the first half, at most what it sent before the
       // player's first block arrived (the first pieces are picked at random).
       assertThat(p.fromOrigin()).as(p.toString()).isBetween(4L << 20, (4L << 20) + (1L << 20));
@@ -114,8 +118,8 @@ class HybridAndControlTest {
 
   @Test
   void leechOnlySendsNoPayloadAndUploadCanBeSwitchedBackOn() throws Exception {
-    Path data = Fixtures.randomFile(dir, "p.bin", 4L << 20, 9);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "p.bin", 4L << 20, 9);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leechOnly = Swarm.start(Fixtures.loopback().uploadEnabled(false).build());
         Swarm other = Swarm.start(Fixtures.loopback().build())) {
@@ -133,7 +137,7 @@ class HybridAndControlTest {
                   .announceUrl("")
                   .peers(
                       List.of(
-                          Fixtures.local(seeder.listenPort()), Fixtures.local(other.listenPort())))
+                          Loopback.address(seeder.listenPort()), Loopback.address(other.listenPort())))
                   .build());
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(h.progress().uploaded()).isZero();
@@ -147,10 +151,10 @@ class HybridAndControlTest {
         late.add(
                 TorrentJob.builder(torrent, dir.resolve("late/p.bin"))
                     .announceUrl("")
-                    .peers(List.of(Fixtures.local(port)))
+                    .peers(List.of(Loopback.address(port)))
                     .build())
             .awaitCompletion(Duration.ofSeconds(60));
-        assertThat(Fixtures.sha256(dir.resolve("late/p.bin"))).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(dir.resolve("late/p.bin"))).isEqualTo(Torrents.sha256(data));
       }
       long size = Files.size(data);
       await().atMost(Duration.ofSeconds(5)).until(() -> h.progress().uploaded() == size);
@@ -159,8 +163,8 @@ class HybridAndControlTest {
 
   @Test
   void resumeReusesVerifiedPiecesAfterRestart() throws Exception {
-    Path data = Fixtures.randomFile(dir, "r.bin", 8L << 20, 10);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "r.bin", 8L << 20, 10);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     Path out = dir.resolve("out/r.bin");
     Path resume = dir.resolve("out/r.resume");
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
@@ -172,7 +176,7 @@ class HybridAndControlTest {
               .announceUrl("")
               .resumeFile(resume)
               .recheckExisting(false)
-              .peers(List.of(Fixtures.local(seeder.listenPort())))
+              .peers(List.of(Loopback.address(seeder.listenPort())))
               .build();
       int before;
       try (Swarm first = Swarm.start(Fixtures.loopback().build())) {
@@ -191,16 +195,16 @@ class HybridAndControlTest {
         long resumedBytes = (long) before * 128 * 1024;
         assertThat(p.fromPeers()).isLessThanOrEqualTo(Files.size(data) - resumedBytes + (2 << 20));
       }
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
     }
   }
 
   @Test
   void restartedSeederIsFoundAgainThroughThePromptReannounce() throws Exception {
-    Path data = Fixtures.randomFile(dir, "s.bin", 12L << 20, 11);
+    Path data = GameBuilds.randomFile(dir, "s.bin", 12L << 20, 11);
     try (TestTracker tracker = new TestTracker()) {
       tracker.interval = 1800; // only the "all peers gone" re-announce can find the new seeder
-      byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("leecher"));
+      byte[] torrent = Torrents.of(data, 128 * 1024, tracker.url("leecher"));
       Swarm seeder = Swarm.start(Fixtures.loopback().build());
       try (Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
         seeder
@@ -218,7 +222,7 @@ class HybridAndControlTest {
         seeder.add(
             TorrentJob.builder(torrent, data).announceUrl(tracker.pathUrl("seeder2")).build());
         h.awaitCompletion(Duration.ofSeconds(60));
-        assertThat(Fixtures.sha256(dir.resolve("out/s.bin"))).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(dir.resolve("out/s.bin"))).isEqualTo(Torrents.sha256(data));
         assertThat(tracker.announces)
             .filteredOn(a -> a.passkey().equals("leecher"))
             .extracting(TestTracker.Seen::event)
@@ -235,11 +239,11 @@ class HybridAndControlTest {
   /** Withdrawn upload consent must reach the tracker at once, not at the next interval. */
   @Test
   void switchingUploadsOffAndOnTellsTheTrackerAtOnce() throws Exception {
-    Path data = Fixtures.randomFile(dir, "u.bin", 1L << 20, 12);
+    Path data = GameBuilds.randomFile(dir, "u.bin", 1L << 20, 12);
     try (TestTracker tracker = new TestTracker();
         Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       tracker.interval = 1800; // a complete seeder would otherwise not announce for 30 minutes
-      byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, tracker.url("seeder"));
+      byte[] torrent = Torrents.of(data, 128 * 1024, tracker.url("seeder"));
       seeder.add(TorrentJob.of(torrent, data)).awaitCompletion(Duration.ofSeconds(30));
       await().atMost(Duration.ofSeconds(10)).until(() -> !tracker.announces.isEmpty());
       assertThat(lastAnnounce(tracker).upload()).isTrue();
@@ -259,8 +263,8 @@ class HybridAndControlTest {
 
   @Test
   void pauseStopsTransferAndResumeFinishesIt() throws Exception {
-    Path data = Fixtures.randomFile(dir, "pz.bin", 8L << 20, 15);
-    byte[] torrent = Fixtures.torrentFor(data, 128 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "pz.bin", 8L << 20, 15);
+    byte[] torrent = Torrents.of(data, 128 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       seeder
@@ -270,7 +274,7 @@ class HybridAndControlTest {
           leecher.add(
               TorrentJob.builder(torrent, dir.resolve("out/pz.bin"))
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .peers(List.of(Loopback.address(seeder.listenPort())))
                   .build());
       await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 4);
       h.pause();
@@ -282,33 +286,33 @@ class HybridAndControlTest {
       assertThat(h.progress().fromPeers()).isEqualTo(received);
       h.resume();
       h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(dir.resolve("out/pz.bin"))).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(dir.resolve("out/pz.bin"))).isEqualTo(Torrents.sha256(data));
     }
   }
 
   @Test
   @org.junit.jupiter.api.Tag("slow")
   void stalledPeerHoldingRequestsIsSnubbedAndOriginFinishes() throws Exception {
-    Path data = Fixtures.randomFile(dir, "st.bin", 3L << 20, 16);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "st.bin", 3L << 20, 16);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     var meta = dev.shoal.protocol.torrent.Metainfo.parse(torrent);
     try (MaliciousSeeder staller = new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), true);
-        OriginServer origin = new OriginServer(data);
+        RangeOrigin origin = new RangeOrigin(data);
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/st.bin");
       TorrentHandle h =
           swarm.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(staller.port())))
+                  .peers(List.of(Loopback.address(staller.port())))
                   .webSeeds(List.of(origin.uri()))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(Files.size(data));
       // Without the snub the pieces the staller holds would never complete (no end game
       // duplicates: it is the only peer), so completing at all is the proof.
-      assertThat(origin.rangeRequests.get()).isEqualTo(meta.pieceCount());
+      assertThat(origin.rangeRequests()).isEqualTo(meta.pieceCount());
     }
   }
 }

@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -16,7 +20,7 @@ class InteropTest {
 
   private Path seedDir() throws Exception {
     Path s = Files.createDirectories(dir.resolve("seed"));
-    Fixtures.randomFile(s, "payload.bin", SIZE, 42);
+    GameBuilds.randomFile(s, "payload.bin", SIZE, 42);
     return s;
   }
 
@@ -24,7 +28,7 @@ class InteropTest {
   void downloadsFromLibtorrentSeeder() throws Exception {
     Path s = seedDir();
     Path torrentFile = dir.resolve("t.torrent");
-    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
     try (ExternalPeer lt = ExternalPeer.libtorrent("seed", torrentFile, s);
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
@@ -34,10 +38,10 @@ class InteropTest {
           swarm.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(port)))
+                  .peers(List.of(Loopback.address(port)))
                   .build());
       h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
     }
   }
 
@@ -45,7 +49,7 @@ class InteropTest {
   void libtorrentDownloadsFromUs() throws Exception {
     Path s = seedDir();
     Path torrentFile = dir.resolve("t.torrent");
-    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
     try (Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       TorrentHandle seed =
@@ -57,8 +61,8 @@ class InteropTest {
               "download", torrentFile, d, "--peer", "127.0.0.1:" + swarm.listenPort())) {
         lt.await("DONE", Duration.ofSeconds(60));
       }
-      assertThat(Fixtures.sha256(d.resolve("payload.bin")))
-          .isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(d.resolve("payload.bin")))
+          .isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
       // progress() is a snapshot refreshed every 100 ms
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(5))
@@ -70,9 +74,9 @@ class InteropTest {
   void downloadsFromAria2Seeder() throws Exception {
     Path s = seedDir();
     Path torrentFile = dir.resolve("t.torrent");
-    byte[] torrent = Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, null);
+    byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, null);
     Files.write(torrentFile, torrent);
-    int ariaPort = Fixtures.freePort();
+    int ariaPort = Loopback.freePort();
     try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, s, ariaPort, true);
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/payload.bin");
@@ -80,10 +84,10 @@ class InteropTest {
           swarm.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(ariaPort)))
+                  .peers(List.of(Loopback.address(ariaPort)))
                   .build());
       h.awaitCompletion(Duration.ofSeconds(60));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
     }
   }
 
@@ -95,7 +99,7 @@ class InteropTest {
       tracker.interval = 2;
       Path torrentFile = dir.resolve("t.torrent");
       byte[] torrent =
-          Fixtures.torrentFor(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
+          Torrents.of(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
       Files.write(torrentFile, torrent);
       TorrentHandle seed =
           swarm.add(
@@ -104,11 +108,11 @@ class InteropTest {
                   .build());
       seed.awaitCompletion(Duration.ofSeconds(30));
       Path d = Files.createDirectories(dir.resolve("aria"));
-      try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, d, Fixtures.freePort(), false)) {
+      try (ExternalPeer aria = ExternalPeer.aria2(torrentFile, d, Loopback.freePort(), false)) {
         assertThat(aria.exitCode(Duration.ofSeconds(90))).as(aria.log.toString()).isZero();
       }
-      assertThat(Fixtures.sha256(d.resolve("payload.bin")))
-          .isEqualTo(Fixtures.sha256(s.resolve("payload.bin")));
+      assertThat(Torrents.sha256(d.resolve("payload.bin")))
+          .isEqualTo(Torrents.sha256(s.resolve("payload.bin")));
       assertThat(tracker.announces).anyMatch(a -> a.passkey().equals("seederkey"));
     }
   }

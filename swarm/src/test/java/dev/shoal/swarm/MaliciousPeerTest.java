@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -33,8 +37,8 @@ class MaliciousPeerTest {
   @EnumSource(MaliciousSeeder.Mode.class)
   void leecherBansTheLiarAndCompletesFromTheHonestSeeder(MaliciousSeeder.Mode mode)
       throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 21);
-    byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 4L << 20, 21);
+    byte[] torrent = Torrents.of(data, PIECE, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (MaliciousSeeder liar =
             new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), mode, "127.0.0.5");
@@ -48,13 +52,13 @@ class MaliciousPeerTest {
           leecher.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(liar.address(), Fixtures.local(honest.listenPort())))
+                  .peers(List.of(liar.address(), Loopback.address(honest.listenPort())))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(30));
 
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(liar.requestsSeen.get()).as("the liar was asked for data").isPositive();
-      assertThat(liar.accepted.get()).as("dialled once, never again").isEqualTo(1);
+      assertThat(liar.accepted()).as("dialled once, never again").isEqualTo(1);
       if (mode == MaliciousSeeder.Mode.STALL) {
         // Silence is not proof of a lie (a congested honest peer looks the same): the end game
         // fetches its blocks elsewhere and a snub (20 s) would stop asking it; no ban.
@@ -73,8 +77,8 @@ class MaliciousPeerTest {
    */
   @Test
   void requestFloodsAreCappedAndBannedWhileAnHonestLeecherIsServed() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 4L << 20, 22);
-    byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 4L << 20, 22);
+    byte[] torrent = Torrents.of(data, PIECE, null);
     Metainfo meta = Metainfo.parse(torrent);
     byte[] ih = meta.infoHash();
     int pieces = meta.pieceCount();
@@ -89,7 +93,7 @@ class MaliciousPeerTest {
           leecher.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(port)))
+                  .peers(List.of(Loopback.address(port)))
                   .build());
 
       // 1. Unchoked, 600 distinct valid requests without reading: the queue stops at its cap and
@@ -149,7 +153,7 @@ class MaliciousPeerTest {
       }
 
       h.awaitCompletion(Duration.ofSeconds(30));
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(h.progress().peersBanned()).isZero();
       assertThat((int) seeder.onEngine(e -> seed.torrent().peersBanned))
           .isEqualTo(2 + outOfRange.length);
@@ -165,8 +169,8 @@ class MaliciousPeerTest {
    */
   @Test
   void aPeerBannedThreeTimesUnderNewIdentitiesIsRefusedByAddress() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 2L << 20, 23);
-    byte[] torrent = Fixtures.torrentFor(data, PIECE, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 2L << 20, 23);
+    byte[] torrent = Torrents.of(data, PIECE, null);
     byte[] ih = Metainfo.parse(torrent).infoHash();
     byte[] oversized = {0, 16, 0, 0, Wire.PIECE}; // a 1 MiB message
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
@@ -196,10 +200,10 @@ class MaliciousPeerTest {
             .add(
                 TorrentJob.builder(torrent, out)
                     .announceUrl("")
-                    .peers(List.of(Fixtures.local(port)))
+                    .peers(List.of(Loopback.address(port)))
                     .build())
             .awaitCompletion(Duration.ofSeconds(30));
-        assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+        assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }
       assertThat((int) seeder.onEngine(e -> seed.torrent().peersBanned))
           .isEqualTo(Engine.STRIKES_PER_ADDRESS);

@@ -1,11 +1,10 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.LoopbackServer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.Random;
@@ -36,8 +35,7 @@ final class MaliciousSeeder implements AutoCloseable {
     HUGE_PREFIX
   }
 
-  final ServerSocket server;
-  final AtomicInteger accepted = new AtomicInteger();
+  private final LoopbackServer server;
   final AtomicInteger requestsSeen = new AtomicInteger();
   final AtomicInteger blocksSent = new AtomicInteger();
   final AtomicInteger closedByRemote = new AtomicInteger();
@@ -57,35 +55,23 @@ final class MaliciousSeeder implements AutoCloseable {
   /** Listens on a free port of {@code bindAddress} (any 127.x.y.z works on Linux loopback). */
   MaliciousSeeder(byte[] infoHash, int pieceCount, Mode mode, String bindAddress)
       throws IOException {
-    this.server = new ServerSocket(0, 50, InetAddress.getByName(bindAddress));
     this.mode = mode;
     this.infoHash = infoHash;
     this.pieceCount = pieceCount;
-    Thread t = new Thread(this::acceptLoop, "malicious-seeder");
-    t.setDaemon(true);
-    t.start();
+    this.server = new LoopbackServer(bindAddress, this::serve);
   }
 
   int port() {
-    return server.getLocalPort();
+    return server.port();
   }
 
   InetSocketAddress address() {
-    return new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
+    return server.address();
   }
 
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        accepted.incrementAndGet();
-        Thread t = new Thread(() -> serve(s));
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
+  /** Connections accepted so far. */
+  int accepted() {
+    return server.accepted();
   }
 
   private void serve(Socket s) {
@@ -170,7 +156,7 @@ final class MaliciousSeeder implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void close() {
     server.close();
   }
 }

@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -14,8 +18,8 @@ class SwarmLoopbackTest {
 
   @Test
   void downloadsFromOwnSeeder() throws Exception {
-    Path data = Fixtures.randomFile(dir, "payload.bin", 24L << 20 | 12345, 1);
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
+    Path data = GameBuilds.randomFile(dir, "payload.bin", 24L << 20 | 12345, 1);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
@@ -25,11 +29,11 @@ class SwarmLoopbackTest {
           leecher.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Fixtures.local(seeder.listenPort())))
+                  .peers(List.of(Loopback.address(seeder.listenPort())))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(p.isComplete()).isTrue();
-      assertThat(Fixtures.sha256(out)).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isZero();
       assertThat(p.fromPeers()).isGreaterThanOrEqualTo(p.total());
       // Seeding needs no piece arrays: the recycled ones are let go (the agent's heap is 32 MiB).

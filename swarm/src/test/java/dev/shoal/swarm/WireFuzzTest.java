@@ -2,6 +2,8 @@ package dev.shoal.swarm;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Torrents;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -150,8 +152,8 @@ class WireFuzzTest {
   private static synchronized int seederPort() throws Exception {
     if (seeder == null) {
       Path dir = Files.createTempDirectory("wirefuzz");
-      Path data = Fixtures.randomFile(dir, "f.bin", 1 << 20, 14);
-      byte[] torrent = Fixtures.torrentFor(data, 64 * 1024, null);
+      Path data = GameBuilds.randomFile(dir, "f.bin", 1 << 20, 14);
+      byte[] torrent = Torrents.of(data, 64 * 1024, null);
       infoHash = Metainfo.parse(torrent).infoHash();
       seeder = Swarm.start(Fixtures.loopback().build());
       seeder

@@ -122,9 +122,12 @@ public final class AgentFixture implements AutoCloseable {
 
   /** Enrols with a control plane through the local API. */
   public void enrol(ControlPlaneFixture controlPlane, String organisation) {
-    post(
-            "/v1/enrolment",
-            Map.of("controlPlane", controlPlane.baseUrl(), "organisation", organisation))
+    enrol(controlPlane.baseUrl(), organisation);
+  }
+
+  /** Enrols through the local API with the control plane at this URL (or a proxy in front). */
+  public void enrol(String controlPlaneUrl, String organisation) {
+    post("/v1/enrolment", Map.of("controlPlane", controlPlaneUrl, "organisation", organisation))
         .assertSuccess();
   }
 

@@ -6,6 +6,9 @@ import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
 import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.user.Users;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.SharedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -40,6 +44,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class ControlPlaneFixture
     implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+  private static final AtomicInteger ORGANISATIONS = new AtomicInteger();
 
   private final Map<String, Object> settings = new LinkedHashMap<>();
   private final String adminPassword = "testkit-" + UUID.randomUUID();
@@ -154,6 +159,21 @@ public final class ControlPlaneFixture
   /** A client signed in to the dashboard (session cookie plus CSRF header) as this user. */
   public ApiClient signIn(String username, String password) {
     return ApiClient.signedIn(baseUrl(), username, password);
+  }
+
+  /** A publisher with the admin API key of the bootstrap organisation. */
+  public Publisher publisher() {
+    return Publisher.of(baseUrl(), adminApiKey());
+  }
+
+  /**
+   * A publisher of a new organisation (so with its own signing key; its slug is the prefix and a
+   * number) with an admin API key of its own.
+   */
+  public Publisher newPublisher(String organisationPrefix) {
+    Organisation organisation =
+        createOrganisation(organisationPrefix + ORGANISATIONS.incrementAndGet());
+    return Publisher.of(baseUrl(), createApiKey(organisation, Role.ADMIN));
   }
 
   /** Issues a new API key with the given role in the bootstrap organisation. */

@@ -11,6 +11,9 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -56,21 +59,13 @@ class AgentFootprintBenchmark {
       ApiClient admin = cp.client(key);
       admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
       admin.post("/api/v1/products/game/channels", Map.of("name", "live")).assertSuccess();
-      String upload =
-          Builds.upload(
-              admin,
-              cp.baseUrl(),
-              key,
-              "game",
-              Map.of(
-                  "data/a.pak",
-                  Builds.bytes(1, SIZE / 2),
-                  "data/b.pak",
-                  Builds.bytes(2, SIZE / 2)));
-      String release = Builds.release(admin, "game", "live", upload, "1.0").get("id").asString();
-      admin
-          .post("/api/v1/releases/" + release + "/publish", Map.of("rollout", 100))
-          .assertSuccess();
+      Map<String, byte[]> build =
+          Map.of(
+              "data/a.pak",
+              GameBuilds.bytes(1, SIZE / 2),
+              "data/b.pak",
+              GameBuilds.bytes(2, SIZE / 2));
+      Publisher.of(admin).publish("game", "live", build, "1.0");
 
       Path data = temp.resolve("agent");
       Process agent = startAgent(data);
@@ -195,11 +190,7 @@ class AgentFootprintBenchmark {
       cmd.addAll(List.of(unitCommands(unit, "ExecStart=", data).get(0).split(" ")));
       cmd.remove(cmd.size() - 1); // "run": added below, after --data-dir
     } else {
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(FLAGS);
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add("dev.shoal.agent.cli.ShoalAgent");
+      cmd.addAll(LauncherFlags.agentCommand(FLAGS));
     }
     cmd.addAll(List.of("--data-dir", data.toString(), "run"));
     return new ProcessBuilder(cmd)

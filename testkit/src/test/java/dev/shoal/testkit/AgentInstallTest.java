@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -58,7 +60,7 @@ class AgentInstallTest {
   @Test
   void installsThenUpdatesThroughADeltaThenRollsBackToOlderContentUnderAHigherVersion()
       throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("games/game");
@@ -71,7 +73,7 @@ class AgentInstallTest {
     // No download consent: everything from the origin over HTTP, nothing from peers.
     assertThat(first.get("bytesFromOrigin").asLong()).isGreaterThan(0);
     assertThat(first.get("bytesFromPeers").asLong()).isZero();
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
     long fullPack = first.get("bytesTotal").asLong();
     // What the player sees: the status (and its page) lists the install.
     assertThat(agent.get("/v1/status").assertSuccess().json().get("installs").toString())
@@ -83,14 +85,14 @@ class AgentInstallTest {
 
     Map<String, byte[]> v2 = new TreeMap<>(v1);
     v2.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
-    v2.put("data/new-map.pak", Builds.bytes(9, 300_000));
+    v2.put("data/new-map.pak", GameBuilds.bytes(9, 300_000));
     publish(v2, "1.1");
     JsonNode update = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
     assertThat(update.get("state").asString()).as(update.toString()).isEqualTo("COMPLETED");
     assertThat(update.get("installedVersion").asLong()).isEqualTo(2);
     assertThat(update.get("packKind").asString()).isEqualTo("delta");
     assertThat(update.get("bytesTotal").asLong()).isLessThan(fullPack / 10);
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
 
     admin
         .post("/api/v1/products/game/channels/stable/rollback", Map.of("version", 1))
@@ -98,13 +100,15 @@ class AgentInstallTest {
     JsonNode rollback = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
     assertThat(rollback.get("state").asString()).as(rollback.toString()).isEqualTo("COMPLETED");
     assertThat(rollback.get("installedVersion").asLong()).isEqualTo(3);
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
-    assertThat(siblings(dir)).as("no staging or old directories left").containsExactly("game");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.siblings(dir))
+        .as("no staging or old directories left")
+        .containsExactly("game");
   }
 
   @Test
   void withDownloadConsentThePackComesFromTheOriginSeederOverBitTorrent() throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     agent.grantConsent("download");
@@ -119,7 +123,7 @@ class AgentInstallTest {
         .isGreaterThanOrEqualTo(done.get("bytesTotal").asLong());
     assertThat(done.get("bytesFromPeers").asLong()).isZero();
     assertThat(httpOriginEgress()).isEqualTo(httpBefore);
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
 
     // The consent record left the agent's outbox for the control plane, which counts it.
     Awaitility.await()
@@ -141,7 +145,7 @@ class AgentInstallTest {
 
   @Test
   void verifyFindsADamagedFileAndRepairRefetchesIt() throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("repair");
@@ -167,7 +171,7 @@ class AgentInstallTest {
             .asString();
     JsonNode repaired = agent.awaitInstall(repair, TIMEOUT);
     assertThat(repaired.get("state").asString()).as(repaired.toString()).isEqualTo("COMPLETED");
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
     assertThat(
             agent
                 .post("/v1/installs/" + id + "/verify", null)
@@ -180,7 +184,7 @@ class AgentInstallTest {
 
   @Test
   void refusalsLeaveTheInstallDirectoryUntouched() throws Exception {
-    publish(Builds.gameBuild(), "1.0");
+    publish(GameBuilds.build(1, 8_700_000), "1.0");
     Path dir = temp.resolve("refused");
 
     AgentFixture.Response notEnrolled =
@@ -207,7 +211,7 @@ class AgentInstallTest {
 
   @Test
   void theCliInstallsShowsTheCacheAndUninstallRemovesEverythingAndDeregisters() throws Exception {
-    Map<String, byte[]> v1 = Builds.gameBuild();
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
     publish(v1, "1.0");
     enrolAndEntitle();
     Path dir = temp.resolve("cli-game");
@@ -228,7 +232,7 @@ class AgentInstallTest {
     assertThat(install.exit()).as(install.err()).isZero();
     String last = install.out().strip().lines().reduce((a, b) -> b).orElseThrow();
     assertThat(last).contains("\"state\":\"COMPLETED\"");
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
 
     Cli cache = cli("--data-dir", data, "cache");
     assertThat(cache.exit()).as(cache.err()).isZero();
@@ -242,7 +246,7 @@ class AgentInstallTest {
     assertThat(uninstall.exit()).as(uninstall.out() + uninstall.err()).isZero();
     assertThat(uninstall.out()).contains("deregistered");
     assertThat(agent.dataDir()).doesNotExist();
-    assertThat(files(dir)).as("the game stays").containsExactlyInAnyOrderEntriesOf(v1);
+    assertThat(GameBuilds.files(dir)).as("the game stays").containsExactlyInAnyOrderEntriesOf(v1);
     JsonNode devices = admin.get("/api/v1/devices").assertSuccess().json();
     assertThat(devices.toString()).contains(agent.deviceId());
     for (JsonNode d : devices) {
@@ -259,16 +263,9 @@ class AgentInstallTest {
     agent = AgentFixture.start(temp.resolve("small-cache"), 12_000_000);
     admin.post("/api/v1/products", Map.of("slug", "other", "name", "Other")).assertSuccess();
     admin.post("/api/v1/products/other/channels", Map.of("name", "stable")).assertSuccess();
-    publish(Builds.gameBuild(), "1.0");
-    String upload =
-        Builds.upload(
-            admin,
-            controlPlane.baseUrl(),
-            apiKey,
-            "other",
-            Map.of("big.bin", Builds.bytes(42, 8_000_000)));
-    String other = Builds.release(admin, "other", "stable", upload, "1.0").get("id").asString();
-    admin.post("/api/v1/releases/" + other + "/publish", Map.of("rollout", 100)).assertSuccess();
+    publish(GameBuilds.build(1, 8_700_000), "1.0");
+    Map<String, byte[]> big = Map.of("big.bin", GameBuilds.bytes(42, 8_000_000));
+    String other = Publisher.of(admin).publish("other", "stable", big, "1.0").id();
     enrolAndEntitle();
     admin
         .post("/api/v1/products/other/entitlements", Map.of("deviceId", agent.deviceId()))
@@ -325,13 +322,13 @@ class AgentInstallTest {
   /** The control plane's HTTP origin bytes so far (shoal_origin_egress_bytes_total). */
   private static double httpOriginEgress() {
     String metrics =
-        TestDevice.send(
+        ApiClient.exchange(
                 java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
                     .header("Accept", "text/plain")
                     .build())
             .assertSuccess()
-            .text();
+            .body();
     return metrics
         .lines()
         .filter(l -> l.startsWith("shoal_origin_egress_bytes_total"))
@@ -341,30 +338,10 @@ class AgentInstallTest {
 
   private void enrolAndEntitle() {
     agent.enrol(controlPlane, org);
-    admin
-        .post("/api/v1/products/game/entitlements", Map.of("deviceId", agent.deviceId()))
-        .assertSuccess();
+    Publisher.of(admin).entitle("game", agent.deviceId());
   }
 
   private void publish(Map<String, byte[]> build, String version) {
-    String upload = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", build);
-    String id = Builds.release(admin, "game", "stable", upload, version).get("id").asString();
-    admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
-  }
-
-  private static Map<String, byte[]> files(Path dir) throws IOException {
-    Map<String, byte[]> out = new HashMap<>();
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        out.put(dir.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
-      }
-    }
-    return out;
-  }
-
-  private static java.util.List<String> siblings(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir.getParent())) {
-      return s.map(p -> p.getFileName().toString()).sorted().toList();
-    }
+    Publisher.of(admin).publish("game", "stable", build, version);
   }
 }

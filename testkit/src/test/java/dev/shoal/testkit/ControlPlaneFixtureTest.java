@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
+import dev.shoal.testsupport.ApiClient;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

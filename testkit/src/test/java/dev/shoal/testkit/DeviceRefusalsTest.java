@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
-import dev.shoal.protocol.manifest.ManifestCodec;
-import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
-import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -58,34 +61,20 @@ class DeviceRefusalsTest {
     admin
         .post("/api/v1/products/" + product + "/channels", Map.of("name", "stable"))
         .assertSuccess();
-    String upload =
-        Builds.upload(
-            admin,
-            controlPlane.baseUrl(),
-            apiKey,
-            product,
-            Map.of("a.bin", Builds.bytes(product.hashCode(), 70_000)));
-    String id = Builds.release(admin, product, "stable", upload, "1").get("id").asString();
-    releaseIds.put(product, id);
-    admin.post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
-    byte[] envelope =
-        admin
-            .get("/api/v1/releases/" + id + "/manifest")
-            .assertSuccess()
-            .body()
-            .getBytes(StandardCharsets.ISO_8859_1);
-    ReleaseManifest manifest = ManifestCodec.parse(SignedEnvelope.parse(envelope).payload());
-    return manifest.fullPack().infoHash();
+    Map<String, byte[]> build = Map.of("a.bin", GameBuilds.bytes(product.hashCode(), 70_000));
+    Publisher.Release release = Publisher.of(admin).publish(product, "stable", build, "1");
+    releaseIds.put(product, release.id());
+    return release.fullPackInfoHash();
   }
 
-  private static TestDevice enrolled(String organisation) throws Exception {
-    TestDevice device =
-        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "agent"));
+  private static Device enrolled(String organisation) throws Exception {
+    Device device =
+        AgentDevices.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "agent"));
     device.enrol(organisation).assertSuccess();
     return device;
   }
 
-  private static String grant(TestDevice device, String product) {
+  private static String grant(Device device, String product) {
     return admin
         .post(
             "/api/v1/products/" + product + "/entitlements", Map.of("deviceId", device.deviceId()))
@@ -97,7 +86,7 @@ class DeviceRefusalsTest {
 
   @Test
   void signaturesMustBeGoodFreshAndUnused() throws Exception {
-    TestDevice device = enrolled("studio");
+    Device device = enrolled("studio");
     grant(device, "game");
     String path = "/api/v1/device/products/game/channels/stable/manifest";
     assertThat(device.get(path).status()).isEqualTo(200);
@@ -106,9 +95,9 @@ class DeviceRefusalsTest {
     URI keyUri = URI.create(controlPlane.baseUrl() + "/api/v1/device/products/game/content-key");
     byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
     Map<String, String> headers = device.signatureHeaders("POST", keyUri, body);
-    assertThat(TestDevice.send(device.request("POST", keyUri, body, headers)).status())
+    assertThat(ApiClient.exchange(device.request("POST", keyUri, body, headers)).status())
         .isEqualTo(200);
-    assertThat(TestDevice.send(device.request("POST", keyUri, body, headers)).text())
+    assertThat(ApiClient.exchange(device.request("POST", keyUri, body, headers)).body())
         .as("a replayed POST")
         .contains("Replayed");
 
@@ -116,18 +105,18 @@ class DeviceRefusalsTest {
     byte[] sig = Base64.getUrlDecoder().decode(forged.get("X-Shoal-Signature"));
     sig[0] ^= 1;
     forged.put("X-Shoal-Signature", Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
-    TestDevice.Response bad = TestDevice.send(device.request("GET", uri, new byte[0], forged));
+    Response bad = ApiClient.exchange(device.request("GET", uri, new byte[0], forged));
     assertThat(bad.status()).isEqualTo(401);
     assertThat(bad.json().get("detail").asString()).isEqualTo("Bad device signature");
 
     Map<String, String> otherPath =
         device.signatureHeaders(
             "GET", URI.create(controlPlane.baseUrl() + "/api/v1/device/x"), new byte[0]);
-    assertThat(TestDevice.send(device.request("GET", uri, new byte[0], otherPath)).status())
+    assertThat(ApiClient.exchange(device.request("GET", uri, new byte[0], otherPath)).status())
         .as("a signature for another path")
         .isEqualTo(401);
 
-    TestDevice.Response stale =
+    Response stale =
         device.send("GET", path, new byte[0], Instant.now().minus(Duration.ofMinutes(10)));
     assertThat(stale.status()).isEqualTo(401);
     assertThat(stale.json().get("detail").asString()).startsWith("Stale");
@@ -137,17 +126,17 @@ class DeviceRefusalsTest {
                 .status())
         .isEqualTo(401);
 
-    TestDevice stranger =
-        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "stranger"));
+    Device stranger =
+        AgentDevices.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "stranger"));
     assertThat(stranger.get(path).status()).as("a device never enrolled").isEqualTo(401);
   }
 
   @Test
   void enrolmentMustBeSignedByTheEnrolledKey() throws Exception {
-    TestDevice device =
-        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "e"));
-    TestDevice other =
-        TestDevice.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "o"));
+    Device device =
+        AgentDevices.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "e"));
+    Device other =
+        AgentDevices.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "o"));
     byte[] body =
         JSON.writeValueAsBytes(
             Map.of(
@@ -159,7 +148,7 @@ class DeviceRefusalsTest {
                 "A".repeat(43)));
     URI enrol = URI.create(controlPlane.baseUrl() + "/api/v1/device/enrol");
     assertThat(
-            TestDevice.send(
+            ApiClient.exchange(
                     device.request(
                         "POST", enrol, body, device.signatureHeaders("POST", enrol, body)))
                 .status())
@@ -173,7 +162,7 @@ class DeviceRefusalsTest {
 
   @Test
   void withoutEntitlementNothingIsHandedOut() throws Exception {
-    TestDevice device = enrolled("studio");
+    Device device = enrolled("studio");
     assertThat(device.get("/api/v1/device/products/game/channels/stable/manifest").status())
         .isEqualTo(403);
     assertThat(device.post("/api/v1/device/products/game/content-key", Map.of()).status())
@@ -201,7 +190,7 @@ class DeviceRefusalsTest {
         .isEqualTo("unknown torrent");
 
     controlPlane.createOrganisation("rival");
-    TestDevice rival = enrolled("rival");
+    Device rival = enrolled("rival");
     assertThat(rival.get("/api/v1/device/products/game/channels/stable/manifest").status())
         .isEqualTo(404);
     assertThat(announce(rival.passkey(), gameFullPack)).isEqualTo("not entitled to this torrent");
@@ -215,9 +204,9 @@ class DeviceRefusalsTest {
 
   @Test
   void revokingAnEntitlementOrADeviceStopsKeysAndPeersAtOnce() throws Exception {
-    TestDevice device = enrolled("studio");
+    Device device = enrolled("studio");
     String entitlement = grant(device, "game");
-    TestDevice.Response granted = device.post("/api/v1/device/products/game/content-key", Map.of());
+    Response granted = device.post("/api/v1/device/products/game/content-key", Map.of());
     assertThat(granted.status()).isEqualTo(200);
     admin.delete("/api/v1/products/game/entitlements/" + entitlement).assertSuccess();
     // Another body than above: an identical POST in the same second would be refused as a replay.
@@ -257,14 +246,14 @@ class DeviceRefusalsTest {
     long inAnHour = Instant.now().plus(Duration.ofHours(1)).getEpochSecond();
     long anHourAgo = Instant.now().minus(Duration.ofHours(1)).getEpochSecond();
 
-    TestDevice device = enrolled("studio");
+    Device device = enrolled("studio");
     String path = "/api/v1/device/products/game/content-key";
-    assertThat(device.post(path, Map.of("token", token(publisher, "game", anHourAgo))).text())
+    assertThat(device.post(path, Map.of("token", token(publisher, "game", anHourAgo))).body())
         .contains("expired");
     assertThat(
-            device.post(path, Map.of("token", token(Ed25519.generate(), "game", inAnHour))).text())
+            device.post(path, Map.of("token", token(Ed25519.generate(), "game", inAnHour))).body())
         .contains("bad signature");
-    assertThat(device.post(path, Map.of("token", token(publisher, "other", inAnHour))).text())
+    assertThat(device.post(path, Map.of("token", token(publisher, "other", inAnHour))).body())
         .contains("another product");
     assertThat(device.post(path, Map.of("token", "not.a.token")).status()).isEqualTo(403);
     assertThat(device.get("/api/v1/device/products/game/channels/stable/manifest").status())
@@ -281,12 +270,12 @@ class DeviceRefusalsTest {
 
   @Test
   void theOriginServesRangesToEntitledDevices() throws Exception {
-    TestDevice device = enrolled("studio");
+    Device device = enrolled("studio");
     grant(device, "game");
-    TestDevice.Response whole = origin(device.passkey(), gameFullPack);
+    Response whole = origin(device.passkey(), gameFullPack);
     assertThat(whole.status()).isEqualTo(200);
-    TestDevice.Response range =
-        TestDevice.send(
+    Response range =
+        ApiClient.exchange(
             HttpRequest.newBuilder(
                     URI.create(
                         controlPlane.baseUrl()
@@ -297,13 +286,13 @@ class DeviceRefusalsTest {
                 .header("Range", "bytes=100-199")
                 .build());
     assertThat(range.status()).isEqualTo(206);
-    assertThat(range.body()).isEqualTo(Arrays.copyOfRange(whole.body(), 100, 200));
+    assertThat(range.bytes()).isEqualTo(Arrays.copyOfRange(whole.bytes(), 100, 200));
   }
 
   @Test
   void aDeviceThatDoesNotConsentToUploadIsNotHandedOut() throws Exception {
-    TestDevice shy = enrolled("studio");
-    TestDevice other = enrolled("studio");
+    Device shy = enrolled("studio");
+    Device other = enrolled("studio");
     grant(shy, "game");
     grant(other, "game");
     peerPorts(shy.passkey(), 7000, "&upload=0");
@@ -317,31 +306,17 @@ class DeviceRefusalsTest {
     byte[] peerId =
         ("-TK0001-" + port + "abcdefgh").substring(0, 20).getBytes(StandardCharsets.US_ASCII);
     AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(gameFullPack),
-            peerId,
-            port,
-            0,
-            0,
-            1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    TestDevice.Response response =
-        TestDevice.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce")
-                            + extra))
-                .build());
-    AnnounceResponse decoded = AnnounceResponse.decode(response.body());
+        Announces.request(
+            HexFormat.of().parseHex(gameFullPack), peerId, port, 1, AnnounceRequest.Event.NONE);
+    AnnounceResponse decoded =
+        Announces.send(request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce") + extra);
     assertThat(decoded.failureReason()).isNull();
     return decoded.peers().stream().map(java.net.InetSocketAddress::getPort).toList();
   }
 
   @Test
   void originBytesRefusalsAndReportedErrorsAreExported() throws Exception {
-    TestDevice device = enrolled("studio");
+    Device device = enrolled("studio");
     grant(device, "game");
     assertThat(origin(device.passkey(), gameFullPack).status()).isEqualTo(200);
     announce("1".repeat(40), gameFullPack);
@@ -365,11 +340,11 @@ class DeviceRefusalsTest {
         .as("an incomplete report")
         .isEqualTo(400);
     String metrics =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
                     .header("Accept", "text/plain")
                     .build())
-            .text();
+            .body();
     assertThat(metrics)
         .containsPattern("shoal_origin_egress_bytes_total [1-9]")
         .contains("shoal_tracker_announces_total{result=\"unknown_passkey\"}")
@@ -405,17 +380,17 @@ class DeviceRefusalsTest {
             AnnounceRequest.Event.NONE,
             10,
             true);
-    TestDevice.Response response =
-        TestDevice.send(
+    Response response =
+        ApiClient.exchange(
             HttpRequest.newBuilder(
                     URI.create(request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce")))
                 .build());
     assertThat(response.status()).isEqualTo(200);
-    return AnnounceResponse.decode(response.body()).failureReason();
+    return AnnounceResponse.decode(response.bytes()).failureReason();
   }
 
-  private static TestDevice.Response origin(String passkey, String infoHash) {
-    return TestDevice.send(
+  private static Response origin(String passkey, String infoHash) {
+    return ApiClient.exchange(
         HttpRequest.newBuilder(
                 URI.create(controlPlane.baseUrl() + "/origin/" + passkey + "/packs/" + infoHash))
             .build());

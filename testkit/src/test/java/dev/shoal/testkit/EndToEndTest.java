@@ -23,11 +23,15 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -58,14 +62,10 @@ class EndToEndTest {
     admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
     admin.post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
 
-    Map<String, byte[]> build = Builds.gameBuild();
-    String upload = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", build);
-    String releaseId = Builds.release(admin, "game", "stable", upload, "1.0").get("id").asString();
-    admin
-        .post("/api/v1/releases/" + releaseId + "/publish", Map.of("rollout", 100))
-        .assertSuccess();
+    Map<String, byte[]> build = GameBuilds.build(1, 8_700_000);
+    String releaseId = Publisher.of(admin).publish("game", "stable", build, "1.0").id();
 
-    TestDevice device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("agent"));
+    Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol("acme").assertSuccess();
     admin
         .post("/api/v1/products/game/entitlements", Map.of("deviceId", device.deviceId()))
@@ -75,7 +75,7 @@ class EndToEndTest {
     assertThat(manifest.version()).isEqualTo(1);
     PackEntry full = manifest.fullPack();
     byte[] torrent =
-        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().body();
+        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().bytes();
     Metainfo meta = Metainfo.parse(torrent);
     assertThat(meta.announce())
         .isEqualTo(controlPlane.baseUrl() + "/" + device.passkey() + "/announce");
@@ -95,14 +95,16 @@ class EndToEndTest {
     byte[] contentKey = unwrapKey(device, "game");
     assertThat(rebuild(manifest, full, pack, contentKey)).containsExactlyInAnyOrderEntriesOf(build);
 
-    report(device, releaseId, progress);
+    device
+        .reportDownload(releaseId, progress.fromPeers(), progress.fromOrigin(), 0, 1234, "ok")
+        .assertSuccess();
     String metrics =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
                     .header("Accept", "text/plain")
                     .build())
             .assertSuccess()
-            .text();
+            .body();
     assertThat(metrics)
         .contains("shoal_publish_duration_seconds_count")
         .contains("shoal_key_grants_total")
@@ -114,9 +116,7 @@ class EndToEndTest {
     // Second release: one small file changed. Its delta pack from v1 holds only that change.
     Map<String, byte[]> patched = new HashMap<>(build);
     patched.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
-    String upload2 = Builds.upload(admin, controlPlane.baseUrl(), apiKey, "game", patched);
-    String release2 = Builds.release(admin, "game", "stable", upload2, "1.1").get("id").asString();
-    admin.post("/api/v1/releases/" + release2 + "/publish", Map.of("rollout", 100)).assertSuccess();
+    Publisher.of(admin).publish("game", "stable", patched, "1.1");
     ReleaseManifest second = verifiedManifest(device, "acme");
     assertThat(second.version()).isEqualTo(2);
     PackEntry delta = second.packs().stream().filter(p -> !p.isFull()).findFirst().orElseThrow();
@@ -125,9 +125,9 @@ class EndToEndTest {
     assertThat(ratio).as("delta/full = %s", ratio).isLessThan(0.01);
   }
 
-  private static ReleaseManifest verifiedManifest(TestDevice device, String organisation) {
+  private static ReleaseManifest verifiedManifest(Device device, String organisation) {
     byte[] rootBytes =
-        TestDevice.send(
+        ApiClient.exchange(
                 HttpRequest.newBuilder(
                         URI.create(
                             controlPlane.baseUrl()
@@ -135,9 +135,9 @@ class EndToEndTest {
                                 + organisation))
                     .build())
             .assertSuccess()
-            .body();
+            .bytes();
     byte[] envelope =
-        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().body();
+        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().bytes();
     return ManifestVerifier.verify(
         SignedEnvelope.parse(envelope),
         TrustRoot.parse(rootBytes),
@@ -147,27 +147,15 @@ class EndToEndTest {
         Instant.now());
   }
 
-  private static List<?> announce(Metainfo meta, TestDevice device) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
+  private static List<?> announce(Metainfo meta, Device device) throws Exception {
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             meta.infoHash(),
-            peerId,
-            0,
-            0,
+            Announces.randomPeerId(),
             0,
             meta.length(),
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
-    byte[] body =
-        TestDevice.send(
-                HttpRequest.newBuilder(URI.create(request.toUrl(meta.announce()) + "&upload=0"))
-                    .build())
-            .assertSuccess()
-            .body();
-    AnnounceResponse response = AnnounceResponse.decode(body);
+            AnnounceRequest.Event.STARTED);
+    AnnounceResponse response = Announces.send(request.toUrl(meta.announce()) + "&upload=0");
     assertThat(response.failureReason()).isNull();
     assertThat(response.interval()).isBetween(30, 60);
     return response.peers();
@@ -180,13 +168,13 @@ class EndToEndTest {
     }
   }
 
-  private static byte[] unwrapKey(TestDevice device, String product) {
+  private static byte[] unwrapKey(Device device, String product) {
     byte[] wrapped =
         device
             .post("/api/v1/device/products/" + product + "/content-key", Map.of())
             .assertSuccess()
-            .body();
-    return KeyWrap.unwrap(WrappedKey.parse(wrapped), device.agreementPrivateKey());
+            .bytes();
+    return KeyWrap.unwrap(WrappedKey.parse(wrapped), device.keys().agreementPrivateKey());
   }
 
   private static Map<String, byte[]> rebuild(
@@ -203,25 +191,5 @@ class EndToEndTest {
       }
     }
     return files;
-  }
-
-  private static void report(TestDevice device, String releaseId, Progress progress) {
-    device
-        .post(
-            "/api/v1/device/telemetry",
-            Map.of(
-                "releaseId",
-                releaseId,
-                "bytesFromPeers",
-                progress.fromPeers(),
-                "bytesFromOrigin",
-                progress.fromOrigin(),
-                "bytesUploaded",
-                0,
-                "durationMs",
-                1234,
-                "result",
-                "ok"))
-        .assertSuccess();
   }
 }

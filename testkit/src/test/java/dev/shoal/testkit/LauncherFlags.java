@@ -35,4 +35,18 @@ public final class LauncherFlags {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * {@code java <jvmFlags> -cp <this JVM's class path> dev.shoal.agent.cli.ShoalAgent}: the agent
+   * as a process of its own; add its arguments.
+   */
+  public static List<String> agentCommand(List<String> jvmFlags) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmFlags);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("dev.shoal.agent.cli.ShoalAgent");
+    return command;
+  }
 }

@@ -3,81 +3,60 @@ package dev.shoal.testkit;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
 
 /**
  * The module boundaries of docs/architecture.md, checked on the compiled classes of every module
  * that testkit sees (all but the SDK, which checks itself). Dependencies point one way: protocol ←
- * swarm ← control-plane / edge-agent; no Spring outside the control plane; and the engine's command
- * line (module swarm-cli, which no other module depends on) stays out of the engine and the control
- * plane.
+ * swarm ← control-plane / edge-agent; protocol ← test-support (the fixtures of every module's
+ * tests); no Spring outside the control plane; and the engine's command line (module swarm-cli,
+ * which no other module depends on) stays out of the engine and the control plane.
  */
+@AnalyzeClasses(packages = "dev.shoal", importOptions = ImportOption.DoNotIncludeTests.class)
 class ModuleBoundariesTest {
 
-  private static JavaClasses shoal;
-
-  @BeforeAll
-  static void importClasses() {
-    shoal =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("dev.shoal");
-  }
-
-  @Test
-  void protocolDependsOnNoOtherShoalModule() {
+  /** Classes of module {@code from} may not use classes of any of the {@code forbidden} ones. */
+  private static void knowsNothingOf(JavaClasses shoal, String from, String... forbidden) {
+    String[] packages = new String[forbidden.length];
+    for (int i = 0; i < forbidden.length; i++) {
+      packages[i] = "dev.shoal." + forbidden[i] + "..";
+    }
     noClasses()
         .that()
-        .resideInAPackage("dev.shoal.protocol..")
+        .resideInAPackage("dev.shoal." + from + "..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.swarm..",
-            "dev.shoal.controlplane..",
-            "dev.shoal.agent..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..")
+        .resideInAnyPackage(packages)
         .check(shoal);
   }
 
-  @Test
-  void swarmDependsOnlyOnProtocol() {
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.swarm..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.shoal.controlplane..",
-            "dev.shoal.agent..",
-            "dev.shoal.sdk..",
-            "dev.shoal.testkit..")
-        .check(shoal);
+  @ArchTest
+  static void protocolDependsOnNoOtherShoalModule(JavaClasses shoal) {
+    knowsNothingOf(
+        shoal, "protocol", "swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
-  @Test
-  void agentAndControlPlaneDoNotKnowEachOther() {
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.agent..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("dev.shoal.controlplane..", "dev.shoal.sdk..", "dev.shoal.testkit..")
-        .check(shoal);
-    noClasses()
-        .that()
-        .resideInAPackage("dev.shoal.controlplane..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("dev.shoal.agent..", "dev.shoal.sdk..", "dev.shoal.testkit..")
-        .check(shoal);
+  @ArchTest
+  static void swarmDependsOnlyOnProtocol(JavaClasses shoal) {
+    knowsNothingOf(shoal, "swarm", "controlplane", "agent", "sdk", "testkit", "testsupport");
   }
 
-  @Test
-  void theEngineAndTheControlPlaneCarryNoCommandLine() {
+  @ArchTest
+  static void agentAndControlPlaneDoNotKnowEachOther(JavaClasses shoal) {
+    knowsNothingOf(shoal, "agent", "controlplane", "sdk", "testkit", "testsupport");
+    knowsNothingOf(shoal, "controlplane", "agent", "sdk", "testkit", "testsupport");
+  }
+
+  /** The fixture library serves every module's tests, so it may know protocol only. */
+  @ArchTest
+  static void testSupportDependsOnlyOnProtocol(JavaClasses shoal) {
+    knowsNothingOf(shoal, "testsupport", "swarm", "controlplane", "agent", "sdk", "testkit");
+  }
+
+  @ArchTest
+  static void theEngineAndTheControlPlaneCarryNoCommandLine(JavaClasses shoal) {
     noClasses()
         .that()
         .resideInAnyPackage("dev.shoal.swarm", "dev.shoal.controlplane..")
@@ -87,11 +66,15 @@ class ModuleBoundariesTest {
         .check(shoal);
   }
 
-  @Test
-  void noSpringOutsideTheControlPlane() {
+  @ArchTest
+  static void noSpringOutsideTheControlPlane(JavaClasses shoal) {
     noClasses()
         .that()
-        .resideInAnyPackage("dev.shoal.protocol..", "dev.shoal.swarm..", "dev.shoal.agent..")
+        .resideInAnyPackage(
+            "dev.shoal.protocol..",
+            "dev.shoal.swarm..",
+            "dev.shoal.agent..",
+            "dev.shoal.testsupport..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.springframework..")

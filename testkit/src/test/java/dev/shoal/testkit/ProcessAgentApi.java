@@ -3,11 +3,8 @@ package dev.shoal.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Response;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -17,26 +14,16 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ProcessAgentApi {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private ProcessAgentApi() {}
 
   /** One call; asserts a 2xx answer and returns its JSON. */
-  public static JsonNode call(LocalApiFile api, String method, String path, Object body)
-      throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + api.token());
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    }
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
-    return JSON.readTree(r.body());
+  public static JsonNode call(LocalApiFile api, String method, String path, Object body) {
+    Response r =
+        ApiClient.withApiKey(api.baseUrl(), api.token())
+            .send(method, path, body == null ? null : JSON.writeValueAsString(body));
+    assertThat(r.status() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
+    return r.json();
   }
 
   /** Grants a scope ({@code download} or {@code upload}) quoting the hash of its English text. */

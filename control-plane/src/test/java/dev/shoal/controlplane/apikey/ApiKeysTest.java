@@ -3,38 +3,27 @@ package dev.shoal.controlplane.apikey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.controlplane.support.TestOrganisations;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
-class ApiKeysTest extends ApiTest {
+class ApiKeysTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
-  private TestOrganisation org;
-  private Http http;
-  private Credentials admin;
-
-  @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    http = http();
-    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-  }
 
   private JsonNode createKey(String name, String role) {
-    Http.Response created =
-        http.post("/api/v1/api-keys", admin, Http.json("name", name, "role", role));
+    Response created =
+        http.post("/api/v1/api-keys", admin, ApiClient.json("name", name, "role", role));
     assertThat(created.status()).isEqualTo(201);
     return created.json();
   }
@@ -79,11 +68,11 @@ class ApiKeysTest extends ApiTest {
     Credentials leaked = Credentials.apiKey(created.get("token").asString());
     assertThat(http.get("/api/v1/me", leaked).status()).isEqualTo(200);
 
-    Http.Response revoke =
+    Response revoke =
         http.send("DELETE", "/api/v1/api-keys/" + created.get("id").asString(), admin, null, null);
 
     assertThat(revoke.status()).isEqualTo(204);
-    Http.Response after = http.get("/api/v1/me", leaked);
+    Response after = http.get("/api/v1/me", leaked);
     assertThat(after.status()).isEqualTo(401);
     assertThat(after.json().get("detail").asString()).isEqualTo("Invalid or revoked API key");
     JsonNode listed = http.get("/api/v1/api-keys", admin).json();
@@ -112,7 +101,7 @@ class ApiKeysTest extends ApiTest {
     String wrongSecret = token.substring(0, token.length() - 1) + (token.endsWith("A") ? "B" : "A");
 
     for (String bad : new String[] {wrongSecret, "shoal_nope", "not-a-key", token + "x"}) {
-      Http.Response response = http.get("/api/v1/me", Credentials.apiKey(bad));
+      Response response = http.get("/api/v1/me", Credentials.apiKey(bad));
       assertThat(response.status()).as(bad).isEqualTo(401);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
@@ -120,8 +109,9 @@ class ApiKeysTest extends ApiTest {
 
   @Test
   void aBadKeyIsRejectedEvenWithAValidSessionCookie() {
-    Http.Session session = http.signIn(org.usernames().get(Role.ADMIN), TestOrganisations.PASSWORD);
-    Http.Response response =
+    ApiClient.Session session =
+        http.signIn(org.usernames().get(Role.ADMIN), TestOrganisations.PASSWORD);
+    Response response =
         http.send(
             http.request("/api/v1/me")
                 .header("Cookie", "JSESSIONID=" + session.sessionId())
@@ -132,8 +122,9 @@ class ApiKeysTest extends ApiTest {
 
   @Test
   void keyRequestsAreStatelessAndNeedNoCsrfToken() {
-    Http.Response created =
-        http.post("/api/v1/products", admin, Http.json("slug", "stateless", "name", "Stateless"));
+    Response created =
+        http.post(
+            "/api/v1/products", admin, ApiClient.json("slug", "stateless", "name", "Stateless"));
 
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.setCookies()).noneMatch(c -> c.startsWith("JSESSIONID"));
@@ -141,7 +132,7 @@ class ApiKeysTest extends ApiTest {
 
   @Test
   void revokingAnUnknownKeyIs404() {
-    Http.Response response =
+    Response response =
         http.send("DELETE", "/api/v1/api-keys/" + UUID.randomUUID(), admin, null, null);
     assertThat(response.status()).isEqualTo(404);
   }

@@ -2,9 +2,9 @@ package dev.shoal.controlplane.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shoal.controlplane.support.Http;
 import dev.shoal.controlplane.support.RunningApp;
-import dev.shoal.controlplane.support.TestDatabase;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.SharedPostgres;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,7 +20,7 @@ class FirstStartTest {
 
   @Test
   void theFirstStartCreatesAnAdminAndPrintsItsPasswordOnlyThen(CapturedOutput output) {
-    String database = TestDatabase.newDatabaseUrl();
+    String database = SharedPostgres.newDatabaseUrl();
     String password;
     try (RunningApp app = RunningApp.start(Map.of("spring.datasource.url", database))) {
       Matcher printed = Pattern.compile("    password: (\\S+)").matcher(output.getOut());
@@ -66,12 +66,12 @@ class FirstStartTest {
     try (RunningApp app =
         RunningApp.start(
             Map.of(
-                "spring.datasource.url", TestDatabase.newDatabaseUrl(),
+                "spring.datasource.url", SharedPostgres.newDatabaseUrl(),
                 "SHOAL_ADMIN_PASSWORD", password,
                 "shoal.bootstrap.organisation", "acme",
                 "shoal.bootstrap.admin-username", "root",
                 "shoal.public-base-url", "https://shoal.acme.example"))) {
-      Http.Session session = app.http().signIn("root", password);
+      ApiClient.Session session = app.http().signIn("root", password);
 
       JsonNode me = app.http().get("/api/v1/me", session).json();
       assertThat(me.get("organisation").get("slug").asString()).isEqualTo("acme");

@@ -3,8 +3,9 @@ package dev.shoal.controlplane.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -12,9 +13,9 @@ class OpsEndpointsTest extends ApiTest {
 
   @Test
   void livenessAndReadinessProbesAreUpWithoutAuthentication() {
-    Http http = http();
+    ApiClient http = http();
     for (String probe : new String[] {"/actuator/health/liveness", "/actuator/health/readiness"}) {
-      Http.Response response = http.get(probe, Credentials.NONE);
+      Response response = http.get(probe, Credentials.NONE);
       assertThat(response.status()).as(probe).isEqualTo(200);
       assertThat(response.json().get("status").asString()).isEqualTo("UP");
     }
@@ -28,7 +29,7 @@ class OpsEndpointsTest extends ApiTest {
 
   @Test
   void prometheusIsPublicByDefault() {
-    Http.Response response =
+    Response response =
         http().send(http().request("/actuator/prometheus").header("Accept", "text/plain").build());
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.body()).contains("jvm_memory_used_bytes").contains("hikaricp_connections");
@@ -54,13 +55,12 @@ class OpsEndpointsTest extends ApiTest {
 
   @Test
   void swaggerUiIsServed() {
-    Http http = http();
-    Http.Response redirect = http.send(http.request("/swagger-ui.html").build());
+    ApiClient http = http();
+    Response redirect = http.send(http.request("/swagger-ui.html").build());
     assertThat(redirect.status()).isEqualTo(302);
     String location = redirect.headers().firstValue("Location").orElseThrow();
 
-    Http.Response page =
-        http.send(http.request(location.replaceFirst("^https?://[^/]+", "")).build());
+    Response page = http.send(http.request(location.replaceFirst("^https?://[^/]+", "")).build());
 
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.body()).contains("swagger-ui");

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.shoal.controlplane.apikey.ApiKeys;
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisations;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.controlplane.support.RunningApp;
-import dev.shoal.controlplane.support.TestDatabase;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.SharedPostgres;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 @ExtendWith(OutputCaptureExtension.class)
 class ShoalPropertiesTest {
 
-  private static final String DATABASE = TestDatabase.newDatabaseUrl();
+  private static final String DATABASE = SharedPostgres.newDatabaseUrl();
 
   @ParameterizedTest
   @CsvSource(
@@ -58,12 +58,12 @@ class ShoalPropertiesTest {
         RunningApp.start(
             Map.of(
                 "spring.datasource.url",
-                TestDatabase.newDatabaseUrl(),
+                SharedPostgres.newDatabaseUrl(),
                 "shoal.ops.prometheus-public",
                 false))) {
       UUID organisation = app.bean(Organisations.class).findBySlug("default").orElseThrow().id();
       ApiKeys keys = app.bean(ApiKeys.class);
-      Http http = app.http();
+      ApiClient http = app.http();
 
       assertThat(scrape(http, Credentials.NONE)).isEqualTo(401);
       assertThat(scrape(http, key(keys, organisation, Role.VIEWER))).isEqualTo(403);
@@ -71,7 +71,7 @@ class ShoalPropertiesTest {
     }
   }
 
-  private static int scrape(Http http, Credentials credentials) {
+  private static int scrape(ApiClient http, Credentials credentials) {
     return http.send(
             credentials
                 .apply(http.request("/actuator/prometheus").header("Accept", "text/plain"))

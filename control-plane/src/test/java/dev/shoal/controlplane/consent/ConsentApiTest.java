@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.SignedDevice;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Response;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -37,12 +38,12 @@ class ConsentApiTest extends ApiTest {
   @Autowired JdbcClient jdbc;
 
   private TestOrganisation org;
-  private SignedDevice device;
+  private Device device;
 
   @BeforeEach
   void device() {
     org = organisations.create();
-    device = new SignedDevice(http()).enrol(org.organisation().slug());
+    device = Device.create(http().baseUrl()).enrolled(org.organisation().slug());
   }
 
   /** A grant as the agent writes it (Jackson, Instant with nanoseconds). */
@@ -67,20 +68,20 @@ class ConsentApiTest extends ApiTest {
     return r;
   }
 
-  private Http.Response post(Object record) {
+  private Response post(Object record) {
     return device.post("/api/v1/device/consent", JSON.writeValueAsString(record));
   }
 
   private long stored(String scope) {
     return jdbc.sql("select count(*) from consent_records where device_id = ? and scope = ?")
-        .params(device.id(), scope)
+        .params(device.deviceId(), scope)
         .query(Long.class)
         .single();
   }
 
   private Boolean current(String scope) {
     return jdbc.sql("select granted from device_consent where device_id = ? and scope = ?")
-        .params(device.id(), scope)
+        .params(device.deviceId(), scope)
         .query(Boolean.class)
         .optional()
         .orElse(null);
@@ -89,11 +90,11 @@ class ConsentApiTest extends ApiTest {
   @Test
   void aGrantIsStoredWholeAndBecomesTheCurrentAnswer() {
     Instant at = Instant.parse("2026-03-04T05:06:07.123456789Z");
-    Http.Response response = post(grant(device.id(), "UPLOAD_TO_PEERS", at));
+    Response response = post(grant(device.deviceId(), "UPLOAD_TO_PEERS", at));
 
     assertThat(response.status()).as(response.body()).isEqualTo(201);
     JsonNode body = response.json();
-    assertThat(body.get("deviceId").asString()).isEqualTo(device.id());
+    assertThat(body.get("deviceId").asString()).isEqualTo(device.deviceId());
     assertThat(body.get("scope").asString()).isEqualTo("UPLOAD_TO_PEERS");
     assertThat(body.get("decision").asString()).isEqualTo("GRANTED");
     assertThat(Instant.parse(body.get("at").asString()))
@@ -103,7 +104,7 @@ class ConsentApiTest extends ApiTest {
         jdbc.sql(
                 "select organisation_id, asked_where, text_id, text_version, text_locale,"
                     + " text_sha256 from consent_records where device_id = ?")
-            .param(device.id())
+            .param(device.deviceId())
             .query()
             .singleRow();
     assertThat(row)
@@ -119,14 +120,14 @@ class ConsentApiTest extends ApiTest {
 
   @Test
   void resendingTheSameRecordStoresItOnceAndAnswers200() {
-    Map<String, Object> record = grant(device.id(), "DOWNLOAD_FROM_PEERS", Instant.now());
-    String json = JSON.writeValueAsString(record);
+    Map<String, Object> record = grant(device.deviceId(), "DOWNLOAD_FROM_PEERS", Instant.now());
+    byte[] json = JSON.writeValueAsBytes(record);
     Instant now = Instant.now();
-    Http.Response first = device.send("POST", "/api/v1/device/consent", json, now);
+    Response first = device.send("POST", "/api/v1/device/consent", json, now);
     // Signed a second and two seconds earlier: the outbox sender retrying, not a replay of the
     // same signature (which the device filter refuses).
-    Http.Response again = device.send("POST", "/api/v1/device/consent", json, now.minusSeconds(1));
-    Http.Response third = device.send("POST", "/api/v1/device/consent", json, now.minusSeconds(2));
+    Response again = device.send("POST", "/api/v1/device/consent", json, now.minusSeconds(1));
+    Response third = device.send("POST", "/api/v1/device/consent", json, now.minusSeconds(2));
 
     assertThat(first.status()).as(first.body()).isEqualTo(201);
     assertThat(again.status()).as(again.body()).isEqualTo(200);
@@ -140,34 +141,36 @@ class ConsentApiTest extends ApiTest {
   @Test
   void theLatestAnswerWinsEvenWhenAnOlderOneArrivesLast() {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    assertThat(post(grant(device.id(), "UPLOAD_TO_PEERS", now.minusSeconds(60))).status())
+    assertThat(post(grant(device.deviceId(), "UPLOAD_TO_PEERS", now.minusSeconds(60))).status())
         .isEqualTo(201);
-    assertThat(post(withdrawal(device.id(), "UPLOAD_TO_PEERS", now.minusSeconds(30))).status())
+    assertThat(
+            post(withdrawal(device.deviceId(), "UPLOAD_TO_PEERS", now.minusSeconds(30))).status())
         .isEqualTo(201);
     assertThat(current("UPLOAD_TO_PEERS")).isFalse();
 
     // An outbox line from before the withdrawal arrives late: kept, but not the current answer.
-    assertThat(post(grant(device.id(), "UPLOAD_TO_PEERS", now.minusSeconds(45))).status())
+    assertThat(post(grant(device.deviceId(), "UPLOAD_TO_PEERS", now.minusSeconds(45))).status())
         .isEqualTo(201);
     assertThat(current("UPLOAD_TO_PEERS")).isFalse();
     assertThat(stored("UPLOAD_TO_PEERS")).isEqualTo(3);
 
-    assertThat(post(grant(device.id(), "UPLOAD_TO_PEERS", now.minusSeconds(10))).status())
+    assertThat(post(grant(device.deviceId(), "UPLOAD_TO_PEERS", now.minusSeconds(10))).status())
         .isEqualTo(201);
     assertThat(current("UPLOAD_TO_PEERS")).isTrue();
     // A grant and a withdrawal at the same instant: the withdrawal wins.
-    assertThat(post(withdrawal(device.id(), "UPLOAD_TO_PEERS", now.minusSeconds(10))).status())
+    assertThat(
+            post(withdrawal(device.deviceId(), "UPLOAD_TO_PEERS", now.minusSeconds(10))).status())
         .isEqualTo(201);
     assertThat(current("UPLOAD_TO_PEERS")).isFalse();
   }
 
   @Test
   void aWithdrawalWithoutAPreviousGrantNeedsNoText() {
-    Map<String, Object> r = withdrawal(device.id(), "DOWNLOAD_FROM_PEERS", Instant.now());
+    Map<String, Object> r = withdrawal(device.deviceId(), "DOWNLOAD_FROM_PEERS", Instant.now());
     for (String field : List.of("textId", "textVersion", "textLocale", "textSha256")) {
       r.put(field, null);
     }
-    Http.Response response = post(r);
+    Response response = post(r);
 
     assertThat(response.status()).as(response.body()).isEqualTo(201);
     assertThat(response.json().get("textSha256").isNull()).isTrue();
@@ -176,15 +179,15 @@ class ConsentApiTest extends ApiTest {
 
   @Test
   void anotherDevicesRecordIsRefusedWith403() {
-    SignedDevice other = new SignedDevice(http()).enrol(org.organisation().slug());
-    Http.Response response = post(grant(other.id(), "UPLOAD_TO_PEERS", Instant.now()));
+    Device other = Device.create(http().baseUrl()).enrolled(org.organisation().slug());
+    Response response = post(grant(other.deviceId(), "UPLOAD_TO_PEERS", Instant.now()));
 
     assertThat(response.status()).isEqualTo(403);
     assertThat(response.contentType()).startsWith("application/problem+json");
     assertThat(response.json().get("detail").asString()).contains("not the device that signed");
     assertThat(
             jdbc.sql("select count(*) from consent_records where device_id in (?, ?)")
-                .params(device.id(), other.id())
+                .params(device.deviceId(), other.deviceId())
                 .query(Long.class)
                 .single())
         .isZero();
@@ -193,10 +196,10 @@ class ConsentApiTest extends ApiTest {
   @Test
   void aDifferentRecordWithTheSameKeyIsAConflict() {
     Instant at = Instant.now();
-    assertThat(post(grant(device.id(), "UPLOAD_TO_PEERS", at)).status()).isEqualTo(201);
-    Map<String, Object> changed = grant(device.id(), "UPLOAD_TO_PEERS", at);
+    assertThat(post(grant(device.deviceId(), "UPLOAD_TO_PEERS", at)).status()).isEqualTo(201);
+    Map<String, Object> changed = grant(device.deviceId(), "UPLOAD_TO_PEERS", at);
     changed.put("textLocale", "fr");
-    Http.Response response = post(changed);
+    Response response = post(changed);
 
     assertThat(response.status()).isEqualTo(409);
     assertThat(response.contentType()).startsWith("application/problem+json");
@@ -205,12 +208,13 @@ class ConsentApiTest extends ApiTest {
 
   @Test
   void unsignedRequestsAreRefused() {
-    Http.Response response =
+    Response response =
         http()
             .post(
                 "/api/v1/device/consent",
-                Http.Credentials.apiKey(org.keys().get(Role.ADMIN)),
-                JSON.writeValueAsString(grant(device.id(), "UPLOAD_TO_PEERS", Instant.now())));
+                ApiClient.Credentials.apiKey(org.keys().get(Role.ADMIN)),
+                JSON.writeValueAsString(
+                    grant(device.deviceId(), "UPLOAD_TO_PEERS", Instant.now())));
 
     assertThat(response.status()).isEqualTo(401);
     assertThat(response.contentType()).startsWith("application/problem+json");
@@ -267,9 +271,9 @@ class ConsentApiTest extends ApiTest {
   @MethodSource("malformed")
   void aMalformedFieldIsA400ProblemNamingIt(
       String field, String what, Consumer<Map<String, Object>> change) {
-    Map<String, Object> record = grant(device.id(), "UPLOAD_TO_PEERS", Instant.now());
+    Map<String, Object> record = grant(device.deviceId(), "UPLOAD_TO_PEERS", Instant.now());
     change.accept(record);
-    Http.Response response = post(record);
+    Response response = post(record);
 
     assertThat(response.status()).as(response.body()).isEqualTo(400);
     assertThat(response.contentType()).startsWith("application/problem+json");
@@ -282,7 +286,7 @@ class ConsentApiTest extends ApiTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("notARecord")
   void aBodyThatIsNotOneJsonObjectIsA400Problem(String what, String body) {
-    Http.Response response = device.post("/api/v1/device/consent", body);
+    Response response = device.post("/api/v1/device/consent", body);
 
     assertThat(response.status()).as(response.body()).isEqualTo(400);
     assertThat(response.contentType()).startsWith("application/problem+json");

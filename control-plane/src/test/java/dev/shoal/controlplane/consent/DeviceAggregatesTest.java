@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.SignedDevice;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Response;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -44,9 +45,9 @@ class DeviceAggregatesTest extends ApiTest {
     return JSON.writeValueAsString(r);
   }
 
-  private static void send(SignedDevice device, String scope, String decision, Instant at) {
-    Http.Response response =
-        device.post("/api/v1/device/consent", record(device.id(), scope, decision, at));
+  private static void send(Device device, String scope, String decision, Instant at) {
+    Response response =
+        device.post("/api/v1/device/consent", record(device.deviceId(), scope, decision, at));
     assertThat(response.status()).as(response.body()).isEqualTo(201);
   }
 
@@ -60,31 +61,31 @@ class DeviceAggregatesTest extends ApiTest {
     }
     TestOrganisation org = organisations.create();
     String slug = org.organisation().slug();
-    SignedDevice a = new SignedDevice(http()).enrol(slug);
-    SignedDevice b = new SignedDevice(http()).enrol(slug);
-    SignedDevice c = new SignedDevice(http()).enrol(slug);
-    SignedDevice d = new SignedDevice(http()).enrol(slug);
+    Device a = Device.create(http().baseUrl()).enrolled(slug);
+    Device b = Device.create(http().baseUrl()).enrolled(slug);
+    Device c = Device.create(http().baseUrl()).enrolled(slug);
+    Device d = Device.create(http().baseUrl()).enrolled(slug);
     Instant now = Instant.now();
     Instant t = Instant.ofEpochSecond(Math.floorDiv(now.getEpochSecond(), step) * step);
     // The devices were enrolled well before the window (backdated: the test cannot wait hours).
     jdbc.sql("update devices set created_at = ? where id in (?, ?, ?, ?)")
         .params(
             OffsetDateTime.ofInstant(t.minusSeconds(3500), ZoneOffset.UTC),
-            a.id(),
-            b.id(),
-            c.id(),
-            d.id())
+            a.deviceId(),
+            b.deviceId(),
+            c.deviceId(),
+            d.deviceId())
         .update();
     send(b, "DOWNLOAD_FROM_PEERS", "GRANTED", t.minusSeconds(2900)); // bucket 0
     send(a, "DOWNLOAD_FROM_PEERS", "GRANTED", t.minusSeconds(1700)); // bucket 2
     send(a, "UPLOAD_TO_PEERS", "GRANTED", t.minusSeconds(1700));
     send(d, "UPLOAD_TO_PEERS", "GRANTED", t.minusSeconds(1700));
     send(b, "DOWNLOAD_FROM_PEERS", "WITHDRAWN", t.minusSeconds(500)); // bucket 4
-    Http.Credentials admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    assertThat(http().send("DELETE", "/api/v1/devices/" + d.id(), admin, null, "").status())
+    ApiClient.Credentials admin = ApiClient.Credentials.apiKey(org.keys().get(Role.ADMIN));
+    assertThat(http().send("DELETE", "/api/v1/devices/" + d.deviceId(), admin, null, "").status())
         .isEqualTo(204);
 
-    Http.Response response =
+    Response response =
         http()
             .get(
                 "/api/v1/devices/aggregates?from="
@@ -93,11 +94,11 @@ class DeviceAggregatesTest extends ApiTest {
                     + now
                     + "&step="
                     + step,
-                Http.Credentials.apiKey(org.keys().get(Role.VIEWER)));
+                ApiClient.Credentials.apiKey(org.keys().get(Role.VIEWER)));
 
     assertThat(response.status()).as(response.body()).isEqualTo(200);
-    for (SignedDevice device : List.of(a, b, c, d)) {
-      assertThat(response.body()).doesNotContain(device.id());
+    for (Device device : List.of(a, b, c, d)) {
+      assertThat(response.body()).doesNotContain(device.deviceId());
     }
     JsonNode body = response.json();
     JsonNode current = body.get("current");
@@ -148,7 +149,7 @@ class DeviceAggregatesTest extends ApiTest {
         http()
             .get(
                 "/api/v1/devices/aggregates",
-                Http.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER)))
+                ApiClient.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER)))
             .json();
     assertThat(other.get("current").get("enrolledDevices").asLong()).isZero();
     assertThat(other.get("totals").get("downloadGrants").asLong()).isZero();
@@ -157,14 +158,14 @@ class DeviceAggregatesTest extends ApiTest {
   @Test
   void enrolmentsAreCountedInTheirBucket() {
     TestOrganisation org = organisations.create();
-    new SignedDevice(http()).enrol(org.organisation().slug());
-    new SignedDevice(http()).enrol(org.organisation().slug());
+    Device.create(http().baseUrl()).enrolled(org.organisation().slug());
+    Device.create(http().baseUrl()).enrolled(org.organisation().slug());
 
     JsonNode body =
         http()
             .get(
                 "/api/v1/devices/aggregates?from=" + Instant.now().minusSeconds(3600),
-                Http.Credentials.apiKey(org.keys().get(Role.VIEWER)))
+                ApiClient.Credentials.apiKey(org.keys().get(Role.VIEWER)))
             .json();
 
     assertThat(body.get("stepSeconds").asLong()).isEqualTo(60);
@@ -176,8 +177,8 @@ class DeviceAggregatesTest extends ApiTest {
 
   @Test
   void aBadWindowIsA400ProblemNamingTheParameter() {
-    Http.Credentials viewer =
-        Http.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER));
+    ApiClient.Credentials viewer =
+        ApiClient.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER));
     Map<String, String> cases =
         Map.of(
             "?from=yesterday", "from",
@@ -188,7 +189,7 @@ class DeviceAggregatesTest extends ApiTest {
             "?to=now", "to");
     cases.forEach(
         (query, field) -> {
-          Http.Response response = http().get("/api/v1/devices/aggregates" + query, viewer);
+          Response response = http().get("/api/v1/devices/aggregates" + query, viewer);
           assertThat(response.status()).as(query).isEqualTo(400);
           assertThat(response.contentType()).startsWith("application/problem+json");
           assertThat(response.json().get("errors").findValuesAsString("field"))

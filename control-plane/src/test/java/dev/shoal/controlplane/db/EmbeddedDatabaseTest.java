@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.product.Products;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.controlplane.support.RunningApp;
+import dev.shoal.testsupport.ApiClient.Credentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

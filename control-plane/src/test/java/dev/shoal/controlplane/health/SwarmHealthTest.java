@@ -5,19 +5,18 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Builds;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.SignedDevice;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,25 +28,16 @@ import tools.jackson.databind.JsonNode;
  * (one offering uploads, one not), fetch ranges from the real origin, and report downloads; a
  * sample is taken; the release's and the product's series give back exactly those numbers.
  */
-class SwarmHealthTest extends ApiTest {
+class SwarmHealthTest extends OrganisationTest {
 
   @Autowired HealthSampler sampler;
   @Autowired io.micrometer.core.instrument.MeterRegistry meters;
 
-  private TestOrganisation org;
-  private Http.Credentials admin;
-  private Http.Credentials viewer;
-  private Builds builds;
+  private Publisher builds;
 
   @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    viewer = Http.Credentials.apiKey(org.keys().get(Role.VIEWER));
-    builds = new Builds(http(), admin);
-    http().post("/api/v1/products", admin, Http.json("slug", "game", "name", "Game"));
-    http().post("/api/v1/products/game/channels", admin, Http.json("name", "stable"));
-    http().post("/api/v1/products/game/channels", admin, Http.json("name", "beta"));
+  void product() {
+    builds = Publisher.of(http.as(admin)).product("game", "stable", "beta");
   }
 
   private String publishedRelease(String channel, String content) {
@@ -62,53 +52,35 @@ class SwarmHealthTest extends ApiTest {
             .asString();
     assertThat(
             http()
-                .post("/api/v1/releases/" + id + "/publish", admin, Http.json("rollout", 100))
+                .post("/api/v1/releases/" + id + "/publish", admin, ApiClient.json("rollout", 100))
                 .status())
         .isEqualTo(200);
     return id;
   }
 
   private String infoHash(String releaseId) {
-    Http.Response manifest = http().get("/api/v1/releases/" + releaseId + "/manifest", admin);
+    Response manifest = http().get("/api/v1/releases/" + releaseId + "/manifest", admin);
     return ManifestCodec.parse(
             SignedEnvelope.parse(manifest.body().getBytes(StandardCharsets.UTF_8)).payload())
         .fullPack()
         .infoHash();
   }
 
-  private SignedDevice entitledDevice() {
-    SignedDevice device = new SignedDevice(http()).enrol(org.organisation().slug());
-    assertThat(
-            http()
-                .post(
-                    "/api/v1/products/game/entitlements", admin, Http.json("deviceId", device.id()))
-                .status())
-        .isEqualTo(201);
+  private Device entitledDevice() {
+    Device device = Device.create(http().baseUrl()).enrolled(org.organisation().slug());
+    builds.entitle("game", device.deviceId());
     return device;
   }
 
-  private void announce(SignedDevice device, String infoHash, boolean upload) {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
+  private void announce(Device device, String infoHash, boolean upload) {
     AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(infoHash),
-            peerId,
-            6881,
-            0,
-            0,
-            1000,
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
-    String path = request.toUrl("/" + device.passkey() + "/announce") + (upload ? "" : "&upload=0");
-    Http.Response response = http().get(path, Http.Credentials.NONE);
-    assertThat(response.status()).isEqualTo(200);
-    assertThat(response.body()).doesNotContain("failure reason");
+        Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.STARTED);
+    String url = request.toUrl(device.announceUrl()) + (upload ? "" : "&upload=0");
+    assertThat(Announces.send(url).failureReason()).isNull();
   }
 
-  private long originRange(SignedDevice device, String infoHash, int first, int last) {
-    Http.Response response =
+  private long originRange(Device device, String infoHash, int first, int last) {
+    Response response =
         http()
             .send(
                 http()
@@ -121,29 +93,14 @@ class SwarmHealthTest extends ApiTest {
   }
 
   private static void report(
-      SignedDevice device, String releaseId, long peers, long origin, String result) {
-    Http.Response response =
-        device.post(
-            "/api/v1/device/telemetry",
-            Http.json(
-                "releaseId",
-                releaseId,
-                "bytesFromPeers",
-                peers,
-                "bytesFromOrigin",
-                origin,
-                "bytesUploaded",
-                0,
-                "durationMs",
-                1500,
-                "result",
-                result));
+      Device device, String releaseId, long peers, long origin, String result) {
+    Response response = device.reportDownload(releaseId, peers, origin, 0, 1500, result);
     assertThat(response.status()).as(response.body()).isEqualTo(200);
   }
 
   private JsonNode health(String path) {
     Instant now = Instant.now();
-    Http.Response response =
+    Response response =
         http()
             .get(
                 path
@@ -170,8 +127,8 @@ class SwarmHealthTest extends ApiTest {
     String release = publishedRelease("stable", "stable build ");
     String beta = publishedRelease("beta", "beta build ");
     String hash = infoHash(release);
-    SignedDevice a = entitledDevice();
-    SignedDevice b = entitledDevice();
+    Device a = entitledDevice();
+    Device b = entitledDevice();
 
     announce(a, hash, true);
     announce(b, hash, false);
@@ -254,12 +211,12 @@ class SwarmHealthTest extends ApiTest {
   @Test
   void anotherOrganisationsReleaseAndProductAreNotFound() {
     String release = publishedRelease("stable", "private build ");
-    Http.Credentials stranger =
-        Http.Credentials.apiKey(organisations.create().keys().get(Role.ADMIN));
+    ApiClient.Credentials stranger =
+        ApiClient.Credentials.apiKey(organisations.create().keys().get(Role.ADMIN));
 
     for (String path :
         new String[] {"/api/v1/releases/" + release + "/health", "/api/v1/products/game/health"}) {
-      Http.Response response = http().get(path, stranger);
+      Response response = http().get(path, stranger);
       assertThat(response.status()).as(path).isEqualTo(404);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
@@ -276,7 +233,7 @@ class SwarmHealthTest extends ApiTest {
 
   @Test
   void theNewEndpointsAreDescribedInTheOpenApiDocument() {
-    JsonNode doc = http().get("/v3/api-docs", Http.Credentials.NONE).json();
+    JsonNode doc = http().get("/v3/api-docs", ApiClient.Credentials.NONE).json();
 
     assertThat(doc.get("paths").propertyNames())
         .contains(

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
 import dev.shoal.protocol.signing.Ed25519;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.signing.TrustRoot;
 import dev.shoal.protocol.signing.TrustStore;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -74,7 +75,7 @@ class KeysTest extends ApiTest {
 
     String newKey = null;
     for (int i = 0; i < 2; i++) {
-      Http.Response rotated = http().post("/api/v1/keys/signing/rotate", admin, "{}");
+      Response rotated = http().post("/api/v1/keys/signing/rotate", admin, "{}");
       assertThat(rotated.status()).isEqualTo(200);
       newKey = rotated.json().get("keyId").asString();
     }
@@ -97,7 +98,7 @@ class KeysTest extends ApiTest {
   void contentKeyRotationGivesANewKeyId() {
     TestOrganisation org = organisations.create();
     Credentials admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-    http().post("/api/v1/products", admin, Http.json("slug", "game", "name", "Game"));
+    http().post("/api/v1/products", admin, ApiClient.json("slug", "game", "name", "Game"));
     String a =
         http()
             .post("/api/v1/products/game/content-keys/rotate", admin, "{}")

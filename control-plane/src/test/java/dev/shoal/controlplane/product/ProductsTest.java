@@ -3,37 +3,36 @@ package dev.shoal.controlplane.product;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-class ProductsTest extends ApiTest {
+class ProductsTest extends OrganisationTest {
 
-  private Http http;
   private Credentials releaseManager;
-  private Credentials viewer;
 
   @BeforeEach
-  void organisation() {
-    TestOrganisation org = organisations.create();
-    http = http();
+  void releaseManagerKey() {
     releaseManager = Credentials.apiKey(org.keys().get(Role.RELEASE_MANAGER));
-    viewer = Credentials.apiKey(org.keys().get(Role.VIEWER));
   }
 
   @Test
   void aCreatedProductAndItsChannelsCanBeReadBack() {
-    Http.Response created =
+    Response created =
         http.post(
-            "/api/v1/products", releaseManager, Http.json("slug", "space-game", "name", "Space"));
+            "/api/v1/products",
+            releaseManager,
+            ApiClient.json("slug", "space-game", "name", "Space"));
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.headers().firstValue("Location")).hasValue("/api/v1/products/space-game");
-    http.post("/api/v1/products/space-game/channels", releaseManager, Http.json("name", "stable"));
-    http.post("/api/v1/products/space-game/channels", releaseManager, Http.json("name", "beta"));
+    http.post(
+        "/api/v1/products/space-game/channels", releaseManager, ApiClient.json("name", "stable"));
+    http.post(
+        "/api/v1/products/space-game/channels", releaseManager, ApiClient.json("name", "beta"));
 
     JsonNode products = http.get("/api/v1/products", viewer).json();
     JsonNode product = http.get("/api/v1/products/space-game", viewer).json();
@@ -49,27 +48,31 @@ class ProductsTest extends ApiTest {
 
   @Test
   void anotherOrganisationSeesNoneOfThem() {
-    http.post("/api/v1/products", releaseManager, Http.json("slug", "secret", "name", "Secret"));
+    http.post(
+        "/api/v1/products", releaseManager, ApiClient.json("slug", "secret", "name", "Secret"));
     Credentials stranger = Credentials.apiKey(organisations.create().keys().get(Role.ADMIN));
 
     assertThat(http.get("/api/v1/products", stranger).json()).isEmpty();
     assertThat(http.get("/api/v1/products/secret", stranger).status()).isEqualTo(404);
     // The same slug is free in another organisation.
     assertThat(
-            http.post("/api/v1/products", stranger, Http.json("slug", "secret", "name", "Mine"))
+            http.post(
+                    "/api/v1/products", stranger, ApiClient.json("slug", "secret", "name", "Mine"))
                 .status())
         .isEqualTo(201);
   }
 
   @Test
   void duplicatesAre409() {
-    http.post("/api/v1/products", releaseManager, Http.json("slug", "dup", "name", "Dup"));
-    http.post("/api/v1/products/dup/channels", releaseManager, Http.json("name", "stable"));
+    http.post("/api/v1/products", releaseManager, ApiClient.json("slug", "dup", "name", "Dup"));
+    http.post("/api/v1/products/dup/channels", releaseManager, ApiClient.json("name", "stable"));
 
-    Http.Response product =
-        http.post("/api/v1/products", releaseManager, Http.json("slug", "dup", "name", "Again"));
-    Http.Response channel =
-        http.post("/api/v1/products/dup/channels", releaseManager, Http.json("name", "stable"));
+    Response product =
+        http.post(
+            "/api/v1/products", releaseManager, ApiClient.json("slug", "dup", "name", "Again"));
+    Response channel =
+        http.post(
+            "/api/v1/products/dup/channels", releaseManager, ApiClient.json("name", "stable"));
 
     assertThat(product.status()).isEqualTo(409);
     assertThat(product.json().get("detail").asString()).isEqualTo("Product 'dup' exists");
@@ -80,7 +83,7 @@ class ProductsTest extends ApiTest {
   void channelsOfAnUnknownProductAre404() {
     assertThat(http.get("/api/v1/products/nope/channels", viewer).status()).isEqualTo(404);
     assertThat(
-            http.post("/api/v1/products/nope/channels", releaseManager, Http.json("name", "x"))
+            http.post("/api/v1/products/nope/channels", releaseManager, ApiClient.json("name", "x"))
                 .status())
         .isEqualTo(404);
   }

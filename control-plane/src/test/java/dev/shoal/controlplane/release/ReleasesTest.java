@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Builds;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.SignedEnvelope;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,16 +25,16 @@ import tools.jackson.databind.JsonNode;
 class ReleasesTest extends ApiTest {
 
   private Credentials key;
-  private Builds builds;
+  private Publisher builds;
   private String product;
 
   @BeforeEach
   void product() {
     key = Credentials.apiKey(organisations.create().keys().get(Role.RELEASE_MANAGER));
     product = "game-" + Long.toHexString(new Random().nextLong() & 0xffffffffL);
-    http().post("/api/v1/products", key, Http.json("slug", product, "name", "Game"));
-    http().post("/api/v1/products/" + product + "/channels", key, Http.json("name", "stable"));
-    builds = new Builds(http(), key);
+    http().post("/api/v1/products", key, ApiClient.json("slug", product, "name", "Game"));
+    http().post("/api/v1/products/" + product + "/channels", key, ApiClient.json("name", "stable"));
+    builds = Publisher.of(http().as(key));
   }
 
   private static Map<String, byte[]> build(int seed) {
@@ -74,7 +75,8 @@ class ReleasesTest extends ApiTest {
     Path blocker = releases.resolve(product);
     Files.writeString(blocker, "in the way");
     JsonNode failed =
-        builds.finished(builds.start(product, "stable", builds.upload(product, build(3)), "1.0"));
+        builds.awaitFinished(
+            builds.requestRelease(product, "stable", builds.upload(product, build(3)), "1.0"));
     assertThat(failed.get("state").asString()).isEqualTo("FAILED");
     assertThat(failed.get("error").asString()).isNotBlank();
     assertThat(failed.get("version").isNull()).isTrue();
@@ -96,26 +98,28 @@ class ReleasesTest extends ApiTest {
   void publishWidenPauseAndRollBackToANewVersion() {
     String v1 = builds.release(product, "stable", build(4), "1.0").get("id").asString();
     String v2 = builds.release(product, "stable", build(5), "2.0").get("id").asString();
-    assertThat(post("/api/v1/releases/" + v1 + "/publish", Http.json("rollout", 100)).status())
+    assertThat(post("/api/v1/releases/" + v1 + "/publish", ApiClient.json("rollout", 100)).status())
         .isEqualTo(200);
-    assertThat(post("/api/v1/releases/" + v2 + "/publish", Http.json("rollout", 10)).status())
+    assertThat(post("/api/v1/releases/" + v2 + "/publish", ApiClient.json("rollout", 10)).status())
         .isEqualTo(200);
-    assertThat(patch("/api/v1/releases/" + v2 + "/rollout", Http.json("rollout", 5)).status())
+    assertThat(patch("/api/v1/releases/" + v2 + "/rollout", ApiClient.json("rollout", 5)).status())
         .as("rollouts never narrow")
         .isEqualTo(409);
     assertThat(
-            patch("/api/v1/releases/" + v2 + "/rollout", Http.json("rollout", 50))
+            patch("/api/v1/releases/" + v2 + "/rollout", ApiClient.json("rollout", 50))
                 .json()
                 .get("rollout")
                 .asInt())
         .isEqualTo(50);
-    assertThat(post("/api/v1/releases/" + v2 + "/publish", Http.json("rollout", 101)).status())
+    assertThat(post("/api/v1/releases/" + v2 + "/publish", ApiClient.json("rollout", 101)).status())
         .isEqualTo(400);
     assertThat(post("/api/v1/releases/" + v2 + "/pause", "{}").json().get("paused").asBoolean())
         .isTrue();
 
     JsonNode rollback =
-        post("/api/v1/products/" + product + "/channels/stable/rollback", Http.json("version", 1))
+        post(
+                "/api/v1/products/" + product + "/channels/stable/rollback",
+                ApiClient.json("version", 1))
             .json();
     assertThat(rollback.get("version").asLong()).isEqualTo(3);
     assertThat(rollback.get("rollbackOf").asLong()).isEqualTo(1);
@@ -136,17 +140,18 @@ class ReleasesTest extends ApiTest {
     assertThat(
             post(
                     "/api/v1/products/" + product + "/channels/stable/rollback",
-                    Http.json("version", 9))
+                    ApiClient.json("version", 9))
                 .status())
         .isEqualTo(404);
   }
 
   @Test
   void aBadRequestIsAProblem() {
-    Http.Response missing =
+    Response missing =
         post(
             "/api/v1/products/" + product + "/channels/stable/releases",
-            Http.json("uploadId", java.util.UUID.randomUUID().toString(), "displayVersion", "1"));
+            ApiClient.json(
+                "uploadId", java.util.UUID.randomUUID().toString(), "displayVersion", "1"));
     assertThat(missing.status()).isEqualTo(404);
     String open =
         http()
@@ -154,10 +159,10 @@ class ReleasesTest extends ApiTest {
             .json()
             .get("id")
             .asString();
-    Http.Response notSealed =
+    Response notSealed =
         post(
             "/api/v1/products/" + product + "/channels/stable/releases",
-            Http.json("uploadId", open, "displayVersion", "1"));
+            ApiClient.json("uploadId", open, "displayVersion", "1"));
     assertThat(notSealed.status()).isEqualTo(409);
     assertThat(notSealed.contentType()).startsWith("application/problem+json");
   }
@@ -171,11 +176,11 @@ class ReleasesTest extends ApiTest {
     return ManifestCodec.parse(SignedEnvelope.parse(envelope).payload());
   }
 
-  private Http.Response post(String path, String json) {
+  private Response post(String path, String json) {
     return http().post(path, key, json);
   }
 
-  private Http.Response patch(String path, String json) {
+  private Response patch(String path, String json) {
     return http().send("PATCH", path, key, json, "application/json");
   }
 }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
 import dev.shoal.controlplane.support.TestOrganisations;
 import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,15 +53,14 @@ class AuthorizationMatrixTest extends ApiTest {
   void callers() {
     home = organisations.create();
     TestOrganisation other = organisations.create();
-    Http http = http();
+    ApiClient http = http();
     http.post(
         "/api/v1/products",
         Credentials.apiKey(home.keys().get(Role.ADMIN)),
-        Http.json("slug", "game", "name", "Game"));
+        ApiClient.json("slug", "game", "name", "Game"));
     Credentials admin = Credentials.apiKey(home.keys().get(Role.ADMIN));
-    http.post("/api/v1/products/game/channels", admin, Http.json("name", "stable"));
-    dev.shoal.controlplane.support.Builds builds =
-        new dev.shoal.controlplane.support.Builds(http, admin);
+    http.post("/api/v1/products/game/channels", admin, ApiClient.json("name", "stable"));
+    Publisher builds = Publisher.of(http.as(admin));
     releaseId =
         builds
             .release("game", "stable", Map.of("a.txt", new byte[] {1, 2, 3}), "1.0")
@@ -91,7 +92,7 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "POST",
             () -> "/api/v1/products",
-            () -> Http.json("slug", unique("p"), "name", "A game"),
+            () -> ApiClient.json("slug", unique("p"), "name", "A game"),
             Role.RELEASE_MANAGER,
             201,
             201),
@@ -100,7 +101,7 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "POST",
             () -> "/api/v1/products/game/channels",
-            () -> Http.json("name", unique("c")),
+            () -> ApiClient.json("name", unique("c")),
             Role.RELEASE_MANAGER,
             201,
             404),
@@ -108,7 +109,7 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "POST",
             () -> "/api/v1/api-keys",
-            () -> Http.json("name", "k", "role", "VIEWER"),
+            () -> ApiClient.json("name", "k", "role", "VIEWER"),
             Role.ADMIN,
             201,
             201),
@@ -118,7 +119,8 @@ class AuthorizationMatrixTest extends ApiTest {
             "POST",
             () -> "/api/v1/users",
             () ->
-                Http.json("username", unique("u"), "password", "a long password", "role", "VIEWER"),
+                ApiClient.json(
+                    "username", unique("u"), "password", "a long password", "role", "VIEWER"),
             Role.ADMIN,
             201,
             201),
@@ -159,7 +161,7 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "POST",
             () -> "/api/v1/products/game/channels/stable/releases",
-            () -> Http.json("uploadId", openUpload, "displayVersion", "2"),
+            () -> ApiClient.json("uploadId", openUpload, "displayVersion", "2"),
             Role.RELEASE_MANAGER,
             409,
             404),
@@ -181,14 +183,14 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "POST",
             () -> "/api/v1/releases/" + releaseId + "/publish",
-            () -> Http.json("rollout", 10),
+            () -> ApiClient.json("rollout", 10),
             Role.RELEASE_MANAGER,
             200,
             404),
         new Endpoint(
             "PATCH",
             () -> "/api/v1/releases/" + releaseId + "/rollout",
-            () -> Http.json("rollout", 100),
+            () -> ApiClient.json("rollout", 100),
             Role.RELEASE_MANAGER,
             200,
             404),
@@ -216,14 +218,14 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "POST",
             () -> "/api/v1/products/game/channels/stable/rollback",
-            () -> Http.json("version", 1),
+            () -> ApiClient.json("version", 1),
             Role.RELEASE_MANAGER,
             200,
             404),
         new Endpoint(
             "POST",
             () -> "/api/v1/products/game/entitlements",
-            () -> Http.json("player", unique("player")),
+            () -> ApiClient.json("player", unique("player")),
             Role.RELEASE_MANAGER,
             201,
             404),
@@ -239,7 +241,7 @@ class AuthorizationMatrixTest extends ApiTest {
         new Endpoint(
             "PUT",
             () -> "/api/v1/products/game/entitlement-key",
-            () -> Http.json("publicKey", PUBLISHER_KEY),
+            () -> ApiClient.json("publicKey", PUBLISHER_KEY),
             Role.RELEASE_MANAGER,
             204,
             404),
@@ -261,7 +263,7 @@ class AuthorizationMatrixTest extends ApiTest {
             "POST",
             () -> "/api/v1/device/consent",
             () ->
-                Http.json(
+                ApiClient.json(
                     "deviceId",
                     "d-" + "0".repeat(32),
                     "scope",
@@ -289,7 +291,7 @@ class AuthorizationMatrixTest extends ApiTest {
                   DynamicTest.dynamicTest(
                       endpoint.label() + " as " + who,
                       () -> {
-                        Http.Response response =
+                        Response response =
                             http()
                                 .send(
                                     endpoint.method(),
@@ -324,12 +326,12 @@ class AuthorizationMatrixTest extends ApiTest {
 
   // A fresh key of the home organisation, so that each DELETE has something to revoke.
   private String homeKeyId() {
-    Http.Response created =
+    Response created =
         http()
             .post(
                 "/api/v1/api-keys",
                 Credentials.apiKey(home.keys().get(Role.ADMIN)),
-                Http.json("name", "to revoke", "role", "VIEWER"));
+                ApiClient.json("name", "to revoke", "role", "VIEWER"));
     return created.json().get("id").asString();
   }
 

@@ -3,33 +3,23 @@ package dev.shoal.controlplane.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.controlplane.support.TestOrganisations;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Response;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's way in: form sign-in, session cookie, CSRF token from the XSRF-TOKEN cookie. */
-class SessionSignInTest extends ApiTest {
-
-  private Http http;
-  private TestOrganisation org;
-
-  @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    http = http();
-  }
+class SessionSignInTest extends OrganisationTest {
 
   @Test
   void theSignInPageFormWorksWithItsHiddenCsrfField() {
-    Http.Response page = http.send(http.request("/login").header("Accept", "text/html").build());
+    Response page = http.send(http.request("/login").header("Accept", "text/html").build());
     Matcher csrf =
         Pattern.compile("name=\"_csrf\" type=\"hidden\" value=\"([^\"]+)\"").matcher(page.body());
     assertThat(csrf.find()).as(page.body()).isTrue();
@@ -41,7 +31,7 @@ class SessionSignInTest extends ApiTest {
             + "&_csrf="
             + csrf.group(1);
 
-    Http.Response login =
+    Response login =
         http.send(
             http.request("/login")
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -56,9 +46,9 @@ class SessionSignInTest extends ApiTest {
 
   @Test
   void aWrongPasswordDoesNotSignIn() {
-    Http.Response page = http.send(http.request("/login").build());
+    Response page = http.send(http.request("/login").build());
     String xsrf = page.cookie("XSRF-TOKEN").orElseThrow();
-    Http.Response login =
+    Response login =
         http.send(
             http.request("/login")
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -73,19 +63,20 @@ class SessionSignInTest extends ApiTest {
     assertThat(login.headers().firstValue("Location").orElseThrow()).contains("/login?error");
     // The failure message is kept in a session, but that session is not signed in.
     String session = login.cookie("JSESSIONID").orElse("none");
-    Http.Response me =
+    Response me =
         http.send(http.request("/api/v1/me").header("Cookie", "JSESSIONID=" + session).build());
     assertThat(me.status()).isEqualTo(401);
   }
 
   @Test
   void aSessionNeedsTheCsrfHeaderForUnsafeMethodsOnly() {
-    Http.Session session = http.signIn(org.usernames().get(Role.ADMIN), TestOrganisations.PASSWORD);
-    String body = Http.json("slug", "from-dashboard", "name", "Dashboard");
+    ApiClient.Session session =
+        http.signIn(org.usernames().get(Role.ADMIN), TestOrganisations.PASSWORD);
+    String body = ApiClient.json("slug", "from-dashboard", "name", "Dashboard");
 
-    Http.Response forged = http.post("/api/v1/products", session.withoutCsrfHeader(), body);
-    Http.Response read = http.get("/api/v1/products", session.withoutCsrfHeader());
-    Http.Response real = http.post("/api/v1/products", session, body);
+    Response forged = http.post("/api/v1/products", session.withoutCsrfHeader(), body);
+    Response read = http.get("/api/v1/products", session.withoutCsrfHeader());
+    Response real = http.post("/api/v1/products", session, body);
 
     assertThat(forged.status()).isEqualTo(403);
     assertThat(forged.json().get("detail").asString()).contains("CSRF");
@@ -95,9 +86,8 @@ class SessionSignInTest extends ApiTest {
 
   @Test
   void pagesRedirectToSignInWhileTheApiAnswers401() {
-    Http.Response page =
-        http.send(http.request("/some/page").header("Accept", "text/html").build());
-    Http.Response api = http.send(http.request("/api/v1/me").header("Accept", "text/html").build());
+    Response page = http.send(http.request("/some/page").header("Accept", "text/html").build());
+    Response api = http.send(http.request("/api/v1/me").header("Accept", "text/html").build());
 
     assertThat(page.status()).isEqualTo(302);
     assertThat(page.headers().firstValue("Location").orElseThrow()).endsWith("/login");
@@ -106,7 +96,7 @@ class SessionSignInTest extends ApiTest {
 
   @Test
   void theRootLeadsToTheDashboardWithoutSigningIn() {
-    Http.Response root = http.send(http.request("/").header("Accept", "text/html").build());
+    Response root = http.send(http.request("/").header("Accept", "text/html").build());
 
     assertThat(root.status()).isEqualTo(302);
     assertThat(root.headers().firstValue("Location").orElseThrow()).endsWith("/dashboard/");
@@ -116,15 +106,15 @@ class SessionSignInTest extends ApiTest {
   void deviceAndTrackerPathsAreLeftToTheirOwnAuthentication() {
     // The tracker answers every announce with HTTP 200 and a bencoded failure reason.
     for (String path : new String[] {"/announce", "/abc123/announce"}) {
-      Http.Response response = http.send(http.request(path).build());
+      Response response = http.send(http.request(path).build());
       assertThat(response.status()).as(path).isEqualTo(200);
       assertThat(response.body()).as(path).startsWith("d14:failure reason");
     }
-    Http.Response device = http.send(http.request("/api/v1/device/hello").build());
+    Response device = http.send(http.request("/api/v1/device/hello").build());
     assertThat(device.status()).isEqualTo(401);
     assertThat(device.json().get("detail").asString()).isEqualTo("Unknown or revoked device");
     assertThat(http.send(http.request("/origin/x").build()).status()).isEqualTo(404);
-    Http.Response post =
+    Response post =
         http.send(
             http.request("/api/v1/device/hello").POST(HttpRequest.BodyPublishers.noBody()).build());
     assertThat(post.json().get("detail").asString())

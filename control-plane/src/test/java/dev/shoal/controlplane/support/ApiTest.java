@@ -1,5 +1,7 @@
 package dev.shoal.controlplane.support;
 
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.SharedPostgres;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -18,7 +20,7 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"spring.datasource.hikari.maximum-pool-size=5", "spring.main.banner-mode=off"})
 public abstract class ApiTest {
 
-  private static final String DATABASE_URL = TestDatabase.newDatabaseUrl();
+  private static final String DATABASE_URL = SharedPostgres.newDatabaseUrl();
   protected static final java.nio.file.Path DATA_DIR = temporaryDataDir();
 
   private static java.nio.file.Path temporaryDataDir() {
@@ -41,7 +43,7 @@ public abstract class ApiTest {
   @LocalServerPort protected int port;
   @Autowired protected TestOrganisations organisations;
 
-  protected Http http() {
-    return new Http(port);
+  protected ApiClient http() {
+    return ApiClient.anonymous("http://localhost:" + port);
   }
 }

@@ -1,6 +1,7 @@
 package dev.shoal.controlplane.support;
 
 import dev.shoal.controlplane.ShoalControlPlaneApplication;
+import dev.shoal.testsupport.ApiClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +49,8 @@ public final class RunningApp implements AutoCloseable {
     return Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
   }
 
-  public Http http() {
-    return new Http(port());
+  public ApiClient http() {
+    return ApiClient.anonymous("http://localhost:" + port());
   }
 
   public <T> T bean(Class<T> type) {

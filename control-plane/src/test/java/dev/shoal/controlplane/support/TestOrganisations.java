@@ -10,21 +10,14 @@ import java.util.Map;
 import java.util.UUID;
 import org.springframework.boot.test.context.TestComponent;
 
-/** Makes an organisation with a user and an API key for each role, through the real services. */
+/**
+ * Makes an organisation with a user and an API key for each role, through the real services (which
+ * Spring passes to the record's constructor).
+ */
 @TestComponent
-public class TestOrganisations {
+public record TestOrganisations(Organisations organisations, Users users, ApiKeys apiKeys) {
 
   public static final String PASSWORD = "correct horse battery staple";
-
-  private final Organisations organisations;
-  private final Users users;
-  private final ApiKeys apiKeys;
-
-  TestOrganisations(Organisations organisations, Users users, ApiKeys apiKeys) {
-    this.organisations = organisations;
-    this.users = users;
-    this.apiKeys = apiKeys;
-  }
 
   /** An organisation and, per role, a username (password {@link #PASSWORD}) and an API key. */
   public record TestOrganisation(

@@ -2,19 +2,15 @@ package dev.shoal.controlplane.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Builds;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.SignedDevice;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
+import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
-import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,22 +26,17 @@ import org.springframework.test.context.TestPropertySource;
  * indeed still served from the cache, which is what the TTL bounds.
  */
 @TestPropertySource(properties = "shoal.tracker.cache-ttl=60s")
-class TrackerCacheTest extends ApiTest {
+class TrackerCacheTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
 
-  private TestOrganisation org;
-  private Http.Credentials admin;
   private String infoHash;
 
   @BeforeEach
   void publishedPack() {
-    org = organisations.create();
-    admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    http().post("/api/v1/products", admin, Http.json("slug", "game", "name", "Game"));
-    http().post("/api/v1/products/game/channels", admin, Http.json("name", "stable"));
     String release =
-        new Builds(http(), admin)
+        Publisher.of(http.as(admin))
+            .product("game", "stable")
             .release(
                 "game",
                 "stable",
@@ -53,7 +44,7 @@ class TrackerCacheTest extends ApiTest {
                 "1.0")
             .get("id")
             .asString();
-    Http.Response manifest = http().get("/api/v1/releases/" + release + "/manifest", admin);
+    Response manifest = http().get("/api/v1/releases/" + release + "/manifest", admin);
     infoHash =
         ManifestCodec.parse(
                 SignedEnvelope.parse(manifest.body().getBytes(StandardCharsets.UTF_8)).payload())
@@ -61,37 +52,18 @@ class TrackerCacheTest extends ApiTest {
             .infoHash();
   }
 
-  private SignedDevice device() {
-    return new SignedDevice(http()).enrol(org.organisation().slug());
+  private Device device() {
+    return Device.create(http().baseUrl()).enrolled(org.organisation().slug());
   }
 
-  private String grant(SignedDevice device) {
-    Http.Response granted =
-        http()
-            .post("/api/v1/products/game/entitlements", admin, Http.json("deviceId", device.id()));
-    assertThat(granted.status()).isEqualTo(201);
-    return granted.json().get("id").asString();
+  private String grant(Device device) {
+    return Publisher.of(http.as(admin)).entitle("game", device.deviceId());
   }
 
   /** The failure reason, or null for a peer list. */
   private String announce(String passkey) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(infoHash),
-            peerId,
-            6881,
-            0,
-            0,
-            1000,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    Http.Response response =
-        http().get(request.toUrl("/" + passkey + "/announce"), Http.Credentials.NONE);
-    assertThat(response.status()).isEqualTo(200);
-    return AnnounceResponse.decode(response.body().getBytes(StandardCharsets.ISO_8859_1))
+    AnnounceRequest request = Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.NONE);
+    return Announces.send(request.toUrl(http().baseUrl() + "/" + passkey + "/announce"))
         .failureReason();
   }
 
@@ -101,31 +73,33 @@ class TrackerCacheTest extends ApiTest {
 
   @Test
   void aRevocationTheTrackerIsNotToldAboutIsServedFromTheCacheUntilItsTtl() throws Exception {
-    SignedDevice device = device();
+    Device device = device();
     grant(device);
     assertThat(announce(device.passkey())).isNull();
-    jdbc.sql("update devices set revoked_at = now() where id = ?").param(device.id()).update();
+    jdbc.sql("update devices set revoked_at = now() where id = ?")
+        .param(device.deviceId())
+        .update();
     assertThat(announce(device.passkey()))
         .as("cached: this is the window shoal.tracker.cache-ttl bounds across nodes")
         .isNull();
-    delete("/api/v1/devices/" + device.id());
+    delete("/api/v1/devices/" + device.deviceId());
     assertThat(announce(device.passkey())).isEqualTo("unknown or revoked passkey");
   }
 
   @Test
   void aRevokedDeviceIsRefusedOnItsNextAnnounce() throws Exception {
-    SignedDevice device = device();
+    Device device = device();
     grant(device);
     assertThat(announce(device.passkey())).isNull();
     assertThat(announce(device.passkey())).isNull();
-    delete("/api/v1/devices/" + device.id());
+    delete("/api/v1/devices/" + device.deviceId());
     assertThat(announce(device.passkey())).isEqualTo("unknown or revoked passkey");
   }
 
   @Test
   void aRemovedEntitlementIsRefusedOnTheNextAnnounceAndANewGrantWorksAtOnce() throws Exception {
-    SignedDevice device = device();
-    SignedDevice other = device();
+    Device device = device();
+    Device other = device();
     String entitlement = grant(device);
     grant(other);
     assertThat(announce(device.passkey())).isNull();
@@ -139,12 +113,14 @@ class TrackerCacheTest extends ApiTest {
 
   @Test
   void aReEnrolledDevicesOldPasskeyIsRefusedAtOnce() throws Exception {
-    SignedDevice device = device();
+    Device device = device();
     grant(device);
     String old = device.passkey();
     assertThat(announce(old)).isNull();
     // Signed a second later than the first enrolment, which could be in this same second.
-    device.enrol(org.organisation().slug(), java.time.Instant.now().plusSeconds(1));
+    assertThat(device.enrol(org.organisation().slug(), "", java.time.Instant.now().plusSeconds(1)))
+        .extracting(Response::status)
+        .isEqualTo(201);
     assertThat(device.passkey()).isNotEqualTo(old);
     assertThat(announce(old)).isEqualTo("unknown or revoked passkey");
     assertThat(announce(device.passkey())).isNull();

@@ -3,8 +3,9 @@ package dev.shoal.controlplane.tracker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Response;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class TrackerRefusalsTest extends ApiTest {
 
   @Test
   void unknownPasskeyIsRefused() throws Exception {
-    Http.Response response =
+    Response response =
         http()
             .get(
                 "/"
@@ -26,7 +27,7 @@ class TrackerRefusalsTest extends ApiTest {
                     + BINARY_HASH
                     + PEER
                     + "&left=1&uploaded=0&downloaded=0",
-                Http.Credentials.NONE);
+                ApiClient.Credentials.NONE);
     assertThat(response.status()).isEqualTo(200);
     assertThat(
             AnnounceResponse.decode(response.body().getBytes(StandardCharsets.ISO_8859_1))
@@ -36,9 +37,11 @@ class TrackerRefusalsTest extends ApiTest {
 
   @Test
   void malformedAnnounceIsRefused() throws Exception {
-    Http.Response response =
+    Response response =
         http()
-            .get("/announce?passkey=x&info_hash=short&peer_id=x&port=99999", Http.Credentials.NONE);
+            .get(
+                "/announce?passkey=x&info_hash=short&peer_id=x&port=99999",
+                ApiClient.Credentials.NONE);
     assertThat(response.status()).isEqualTo(200);
     assertThat(
             AnnounceResponse.decode(response.body().getBytes(StandardCharsets.ISO_8859_1))

@@ -1,8 +1,8 @@
 package dev.shoal.controlplane.upload;
 
+import dev.shoal.testsupport.GameBuilds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -93,7 +92,7 @@ final class ArchiveSeeds {
     byte[] overhead = new byte[4 << 20];
     Map<String, byte[]> a = new LinkedHashMap<>();
     a.put("valid.tar", tar(file("bin/game.exe", exe, 0755), file("./data/a.pak", pak, 0644)));
-    a.put("valid.tar.gz", gzip(a.get("valid.tar")));
+    a.put("valid.tar.gz", GameBuilds.gzip(a.get("valid.tar")));
     a.put("valid.zip", zip(Map.of("bin/game.exe", exe, "data/a.pak", pak), 0100755));
     a.put("zip-slip.zip", zip(Map.of("../../outside/escaped", exe), 0));
     a.put("absolute.tar", tar(absolute("/tmp/shoal-fuzz-escaped", exe)));
@@ -113,10 +112,12 @@ final class ArchiveSeeds {
     a.put("through-existing.tar", tar(file("existing.txt/x", exe, 0644)));
     a.put("over-existing-dir.tar", tar(file("dir", exe, 0644)));
     a.put("bomb.zip", zip(Map.of("zeros", zeros), 0));
-    a.put("bomb.tar.gz", gzip(tar(file("zeros", zeros, 0644))));
-    a.put("dir-data-bomb.tar.gz", gzip(directoryWithData("d/", overhead)));
-    a.put("pax-bomb.tar.gz", gzip(tar(pax("big", new String(overhead, StandardCharsets.UTF_8)))));
-    a.put("longname-bomb.tar.gz", gzip(gnuLongName("n".repeat(4 << 20))));
+    a.put("bomb.tar.gz", GameBuilds.gzip(tar(file("zeros", zeros, 0644))));
+    a.put("dir-data-bomb.tar.gz", GameBuilds.gzip(directoryWithData("d/", overhead)));
+    a.put(
+        "pax-bomb.tar.gz",
+        GameBuilds.gzip(tar(pax("big", new String(overhead, StandardCharsets.UTF_8)))));
+    a.put("longname-bomb.tar.gz", GameBuilds.gzip(gnuLongName("n".repeat(4 << 20))));
     byte[] gz = a.get("valid.tar.gz");
     a.put("truncated.tar.gz", Arrays.copyOf(gz, gz.length / 2));
     byte[] zip = a.get("valid.zip");
@@ -127,7 +128,8 @@ final class ArchiveSeeds {
     return a;
   }
 
-  private record Entry(TarArchiveEntry header, byte[] content) {}
+  /** A tar entry: its header and its content. */
+  record Entry(TarArchiveEntry header, byte[] content) {}
 
   private static Entry file(String name, byte[] content, int mode) {
     TarArchiveEntry e = new TarArchiveEntry(name);
@@ -187,7 +189,8 @@ final class ArchiveSeeds {
     return new Entry(e, new byte[0]);
   }
 
-  private static byte[] tar(Entry... entries) throws IOException {
+  /** A tar of these entries, long names in PAX headers. */
+  static byte[] tar(Entry... entries) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -230,14 +233,6 @@ final class ArchiveSeeds {
         zip.write(f.getValue());
         zip.closeArchiveEntry();
       }
-    }
-    return out.toByteArray();
-  }
-
-  private static byte[] gzip(byte[] bytes) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (OutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(bytes);
     }
     return out.toByteArray();
   }

@@ -4,20 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
-import java.io.ByteArrayOutputStream;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Response;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.zip.GZIPOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -35,7 +34,7 @@ class UploadsTest extends ApiTest {
   @BeforeEach
   void openUpload() {
     key = Credentials.apiKey(organisations.create().keys().get(Role.RELEASE_MANAGER));
-    http().post("/api/v1/products", key, Http.json("slug", "game", "name", "Game"));
+    http().post("/api/v1/products", key, ApiClient.json("slug", "game", "name", "Game"));
     upload = http().post("/api/v1/products/game/uploads", key, "{}").json().get("id").asString();
   }
 
@@ -44,7 +43,7 @@ class UploadsTest extends ApiTest {
     byte[] content = new byte[100_000];
     Arrays.fill(content, (byte) 7);
     assertThat(putFile("bin/game.exe", content, 0, 40_000).status()).isEqualTo(200);
-    Http.Response head =
+    Response head =
         http()
             .send(
                 authorised("/files?path=bin/game.exe")
@@ -56,7 +55,7 @@ class UploadsTest extends ApiTest {
         .as("a range past what arrived")
         .isEqualTo(409);
     assertThat(putFile("bin/game.exe", content, 40_000, 100_000).status()).isEqualTo(200);
-    Http.Response sealed = complete();
+    Response sealed = complete();
     assertThat(sealed.status()).isEqualTo(200);
     assertThat(sealed.json().get("state").asString()).isEqualTo("SEALED");
     assertThat(sealed.json().get("totalBytes").asLong()).isEqualTo(100_000);
@@ -68,7 +67,7 @@ class UploadsTest extends ApiTest {
         new String[] {
           "../evil", "/etc/passwd", "a/../../b", "a\\b", "a//b", "./..", "n".repeat(256)
         }) {
-      Http.Response response = putFile(path, new byte[] {1}, 0, 1);
+      Response response = putFile(path, new byte[] {1}, 0, 1);
       assertThat(response.status()).as(path).isEqualTo(400);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
@@ -77,16 +76,18 @@ class UploadsTest extends ApiTest {
   @Test
   void tooMuchIsRefusedWith413() {
     byte[] big = new byte[1_100_000];
-    Http.Response response = putFile("big.bin", big, 0, big.length);
+    Response response = putFile("big.bin", big, 0, big.length);
     assertThat(response.status()).isEqualTo(413);
     assertThat(response.json().get("detail").asString()).contains("shoal.upload.max-bytes");
   }
 
   @Test
   void aTarGzUnpacksWithItsExecutableBit() throws IOException {
-    byte[] tar = tar(entry("./bin/run.sh", "#!/bin/sh\n", 0755), entry("data/a.txt", "a", 0644));
-    assertThat(putArchive(gzip(tar)).status()).isEqualTo(200);
-    Http.Response sealed = complete();
+    byte[] tar =
+        ArchiveSeeds.tar(
+            entry("./bin/run.sh", "#!/bin/sh\n", 0755), entry("data/a.txt", "a", 0644));
+    assertThat(putArchive(GameBuilds.gzip(tar)).status()).isEqualTo(200);
+    Response sealed = complete();
     assertThat(sealed.status()).as(sealed.body()).isEqualTo(200);
     assertThat(sealed.json().get("fileCount").asInt()).isEqualTo(2);
   }
@@ -102,9 +103,9 @@ class UploadsTest extends ApiTest {
       tar(symlink),
       tar(hardlink),
       tar(device),
-      tar(entry("../escape.txt", "x", 0644)),
-      tar(entry("/abs.txt", "x", 0644)),
-      tar(entry("a.txt", "x", 0644), entry("A.TXT", "y", 0644)),
+      ArchiveSeeds.tar(entry("../escape.txt", "x", 0644)),
+      ArchiveSeeds.tar(entry("/abs.txt", "x", 0644)),
+      ArchiveSeeds.tar(entry("a.txt", "x", 0644), entry("A.TXT", "y", 0644)),
       zip("ok.txt", "../../zip-slip.txt"),
       "this is not an archive at all".getBytes(StandardCharsets.UTF_8),
     };
@@ -112,10 +113,10 @@ class UploadsTest extends ApiTest {
       byte[] archive = bad[i];
       openUpload();
       assertThat(putArchive(archive).status()).isEqualTo(200);
-      Http.Response refused = complete();
+      Response refused = complete();
       assertThat(refused.status()).as(i + ": " + refused.body()).isEqualTo(400);
       assertThat(refused.json().get("detail").asString()).startsWith("Bad archive");
-      Http.Response kept = http().get("/api/v1/uploads/" + upload + "/archive", key);
+      Response kept = http().get("/api/v1/uploads/" + upload + "/archive", key);
       assertThat(kept.json().get("received").asLong()).as("no data lost").isEqualTo(archive.length);
       assertThat(http().get("/api/v1/uploads/" + upload, key).json().get("state").asString())
           .isEqualTo("OPEN");
@@ -128,7 +129,7 @@ class UploadsTest extends ApiTest {
     assertThat(http().get("/api/v1/uploads/" + upload, other).status()).isEqualTo(404);
   }
 
-  private Http.Response putFile(String path, byte[] content, int from, int to) {
+  private Response putFile(String path, byte[] content, int from, int to) {
     return http()
         .send(
             authorised("/files?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8))
@@ -137,12 +138,12 @@ class UploadsTest extends ApiTest {
                 .build());
   }
 
-  private Http.Response putArchive(byte[] archive) {
+  private Response putArchive(byte[] archive) {
     return http()
         .send(authorised("/archive").PUT(HttpRequest.BodyPublishers.ofByteArray(archive)).build());
   }
 
-  private Http.Response complete() {
+  private Response complete() {
     return http().post("/api/v1/uploads/" + upload + "/complete", key, "{}");
   }
 
@@ -151,50 +152,24 @@ class UploadsTest extends ApiTest {
         .header("Content-Type", "application/octet-stream");
   }
 
-  private record Entry(TarArchiveEntry header, byte[] content) {}
-
-  private static Entry entry(String name, String content, int mode) {
+  private static ArchiveSeeds.Entry entry(String name, String content, int mode) {
     TarArchiveEntry header = new TarArchiveEntry(name, true);
     byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
     header.setSize(bytes.length);
     header.setMode(0100000 | mode);
-    return new Entry(header, bytes);
+    return new ArchiveSeeds.Entry(header, bytes);
   }
 
   private static byte[] tar(TarArchiveEntry special) throws IOException {
-    return tar(new Entry(special, new byte[0]));
+    return ArchiveSeeds.tar(new ArchiveSeeds.Entry(special, new byte[0]));
   }
 
-  private static byte[] tar(Entry... entries) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      for (Entry e : entries) {
-        tar.putArchiveEntry(e.header());
-        tar.write(e.content());
-        tar.closeArchiveEntry();
-      }
+  /** A zip whose entries hold their own names. */
+  private static byte[] zip(String... names) {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (String name : names) {
+      entries.put(name, name.getBytes(StandardCharsets.UTF_8));
     }
-    return out.toByteArray();
-  }
-
-  private static byte[] zip(String... names) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
-      for (String name : names) {
-        zip.putArchiveEntry(new ZipArchiveEntry(name));
-        zip.write(name.getBytes(StandardCharsets.UTF_8));
-        zip.closeArchiveEntry();
-      }
-    }
-    return out.toByteArray();
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(data);
-    }
-    return out.toByteArray();
+    return GameBuilds.zip(entries);
   }
 }

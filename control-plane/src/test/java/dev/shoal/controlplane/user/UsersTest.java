@@ -3,38 +3,26 @@ package dev.shoal.controlplane.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
-import org.junit.jupiter.api.BeforeEach;
+import dev.shoal.controlplane.support.OrganisationTest;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Response;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
-class UsersTest extends ApiTest {
+class UsersTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
-  private TestOrganisation org;
-  private Http http;
-  private Credentials admin;
-
-  @BeforeEach
-  void organisation() {
-    org = organisations.create();
-    http = http();
-    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-  }
 
   @Test
   void anAdminCreatesAUserWhoCanSignInWithThatRoleInTheSameOrganisation() {
     String username = org.organisation().slug() + "-new@example.test";
-    Http.Response created =
+    Response created =
         http.post(
             "/api/v1/users",
             admin,
-            Http.json(
+            ApiClient.json(
                 "username", username, "password", "a long password", "role", "RELEASE_MANAGER"));
     assertThat(created.status()).isEqualTo(201);
     assertThat(created.body()).doesNotContain("a long password").doesNotContain("password");
@@ -57,7 +45,7 @@ class UsersTest extends ApiTest {
     http.post(
         "/api/v1/users",
         admin,
-        Http.json("username", username, "password", "a long password", "role", "VIEWER"));
+        ApiClient.json("username", username, "password", "a long password", "role", "VIEWER"));
 
     String hash =
         jdbc.sql("select password_hash from users where username = ?")
@@ -71,16 +59,16 @@ class UsersTest extends ApiTest {
   @Test
   void takenUsernamesAre409AndShortPasswords400() {
     String taken = org.usernames().get(Role.VIEWER).toUpperCase();
-    Http.Response duplicate =
+    Response duplicate =
         http.post(
             "/api/v1/users",
             admin,
-            Http.json("username", taken, "password", "a long password", "role", "VIEWER"));
-    Http.Response shortPassword =
+            ApiClient.json("username", taken, "password", "a long password", "role", "VIEWER"));
+    Response shortPassword =
         http.post(
             "/api/v1/users",
             admin,
-            Http.json("username", "x@example.test", "password", "short", "role", "VIEWER"));
+            ApiClient.json("username", "x@example.test", "password", "short", "role", "VIEWER"));
 
     assertThat(duplicate.status()).isEqualTo(409);
     assertThat(shortPassword.status()).isEqualTo(400);

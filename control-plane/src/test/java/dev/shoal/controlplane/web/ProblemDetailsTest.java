@@ -2,12 +2,10 @@ package dev.shoal.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shoal.controlplane.identity.Role;
-import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Http;
-import dev.shoal.controlplane.support.Http.Credentials;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
-import org.junit.jupiter.api.BeforeEach;
+import dev.shoal.controlplane.support.OrganisationTest;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.ApiClient.Credentials;
+import dev.shoal.testsupport.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -16,21 +14,9 @@ import tools.jackson.databind.JsonNode;
 
 /** Every kind of error is RFC 9457 application/problem+json, with nothing internal leaking. */
 @ExtendWith(OutputCaptureExtension.class)
-class ProblemDetailsTest extends ApiTest {
+class ProblemDetailsTest extends OrganisationTest {
 
-  private Http http;
-  private Credentials admin;
-  private Credentials viewer;
-
-  @BeforeEach
-  void organisation() {
-    TestOrganisation org = organisations.create();
-    http = http();
-    admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
-    viewer = Credentials.apiKey(org.keys().get(Role.VIEWER));
-  }
-
-  private static JsonNode assertProblem(Http.Response response, int status, String instance) {
+  private static JsonNode assertProblem(Response response, int status, String instance) {
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).startsWith("application/problem+json");
     JsonNode problem = response.json();
@@ -51,7 +37,7 @@ class ProblemDetailsTest extends ApiTest {
   @Test
   void anInsufficientRoleIs403() {
     assertProblem(
-        http.post("/api/v1/products", viewer, Http.json("slug", "x", "name", "x")),
+        http.post("/api/v1/products", viewer, ApiClient.json("slug", "x", "name", "x")),
         403,
         "/api/v1/products");
   }
@@ -91,7 +77,7 @@ class ProblemDetailsTest extends ApiTest {
   void validationErrorsListTheFields() {
     JsonNode problem =
         assertProblem(
-            http.post("/api/v1/products", admin, Http.json("slug", "Not A Slug!", "name", "")),
+            http.post("/api/v1/products", admin, ApiClient.json("slug", "Not A Slug!", "name", "")),
             400,
             "/api/v1/products");
 
@@ -104,7 +90,7 @@ class ProblemDetailsTest extends ApiTest {
   void aValueOfTheWrongTypeNamesItsField() {
     JsonNode problem =
         assertProblem(
-            http.post("/api/v1/api-keys", admin, Http.json("name", "k", "role", "SUPERUSER")),
+            http.post("/api/v1/api-keys", admin, ApiClient.json("name", "k", "role", "SUPERUSER")),
             400,
             "/api/v1/api-keys");
 
@@ -125,7 +111,7 @@ class ProblemDetailsTest extends ApiTest {
 
   @Test
   void requestsTheFirewallRejectsAreProblemsToo() {
-    Http.Response response = http.get("/api/v1/products/%2e%2e/secret", viewer);
+    Response response = http.get("/api/v1/products/%2e%2e/secret", viewer);
 
     assertThat(response.status()).isEqualTo(400);
     assertThat(response.contentType()).startsWith("application/problem+json");

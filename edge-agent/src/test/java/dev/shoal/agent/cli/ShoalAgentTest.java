@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.agent.RunningAgent;
+import dev.shoal.agent.RunningAgentTest;
 import dev.shoal.agent.bandwidth.BandwidthSettings;
 import dev.shoal.agent.consent.ConsentScope;
 import dev.shoal.agent.json.Json;
@@ -16,28 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The CLI, in-process, against a real running agent. */
-class ShoalAgentTest {
-  @TempDir Path tmp;
-  RunningAgent a;
+class ShoalAgentTest extends RunningAgentTest {
 
   record Result(int exit, String out, String err) {}
-
-  @BeforeEach
-  void start() throws Exception {
-    a = new RunningAgent(tmp.resolve("data"));
-  }
-
-  @AfterEach
-  void stop() {
-    a.close();
-  }
 
   Result cliWithInput(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

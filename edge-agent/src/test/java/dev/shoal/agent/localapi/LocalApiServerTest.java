@@ -3,6 +3,7 @@ package dev.shoal.agent.localapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.RunningAgent;
+import dev.shoal.agent.RunningAgentTest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -13,26 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Everything over real HTTP on loopback against a real agent. */
-class LocalApiServerTest {
-  @TempDir Path tmp;
-  RunningAgent a;
-
-  @BeforeEach
-  void start() throws Exception {
-    a = new RunningAgent(tmp.resolve("data"));
-  }
-
-  @AfterEach
-  void stop() {
-    a.close();
-  }
+class LocalApiServerTest extends RunningAgentTest {
 
   @Test
   void tokenFileIsOwnerOnlyAndHoldsA256BitToken() throws Exception {

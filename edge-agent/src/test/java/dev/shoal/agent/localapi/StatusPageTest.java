@@ -4,34 +4,24 @@ import static dev.shoal.agent.localapi.LocalApiServerTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.RunningAgent;
+import dev.shoal.agent.RunningAgentTest;
 import dev.shoal.agent.consent.AskedWhere;
 import dev.shoal.agent.consent.ConsentScope;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The status page and its session-cookie sign-in, driven the way a browser would. */
-class StatusPageTest {
-  @TempDir Path tmp;
-  RunningAgent a;
+class StatusPageTest extends RunningAgentTest {
   String origin;
 
   @BeforeEach
-  void start() throws Exception {
-    a = new RunningAgent(tmp.resolve("data"));
+  void origin() {
     origin = "http://127.0.0.1:" + a.api.port();
-  }
-
-  @AfterEach
-  void stop() {
-    a.close();
   }
 
   @Test

@@ -1,10 +1,10 @@
 package dev.shoal.agent.transfer;
 
+import dev.shoal.testsupport.LoopbackServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,9 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * way. Put in front of an engine, it shows whether anyone connected and what payload left.
  */
 final class CountingProxy implements AutoCloseable {
-  private final ServerSocket server;
+  private final LoopbackServer server;
   private final InetSocketAddress target;
-  final AtomicInteger accepted = new AtomicInteger();
   final AtomicInteger upstreamConnected = new AtomicInteger();
 
   /** Bytes the target sent back to whoever connected to the proxy. */
@@ -26,28 +25,16 @@ final class CountingProxy implements AutoCloseable {
 
   CountingProxy(InetSocketAddress target) throws IOException {
     this.target = target;
-    server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    Thread t = new Thread(this::acceptLoop, "test-proxy-" + server.getLocalPort());
-    t.setDaemon(true);
-    t.start();
+    server = new LoopbackServer(this::relay);
   }
 
   InetSocketAddress address() {
-    return new InetSocketAddress("127.0.0.1", server.getLocalPort());
+    return server.address();
   }
 
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket in = server.accept();
-        accepted.incrementAndGet();
-        Thread t = new Thread(() -> relay(in), "test-proxy-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
+  /** Connections accepted so far. */
+  int accepted() {
+    return server.accepted();
   }
 
   private void relay(Socket in) {
@@ -88,7 +75,7 @@ final class CountingProxy implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void close() {
     server.close();
   }
 }

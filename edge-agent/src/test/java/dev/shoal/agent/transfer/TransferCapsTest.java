@@ -9,6 +9,9 @@ import dev.shoal.swarm.Progress;
 import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,13 +34,13 @@ class TransferCapsTest {
 
   @Test
   void downloadCapsChangedWhileRunningAreHonouredWithinTenPercent() throws Exception {
-    Path original = Packs.randomFile(tmp.resolve("publisher"), "big.pak", SIZE, 7);
-    byte[] torrent = Packs.torrentFor(original);
+    Path original = GameBuilds.randomFile(tmp.resolve("publisher"), "big.pak", SIZE, 7);
+    byte[] torrent = Torrents.of(original, Packs.PIECE, null);
     Path seederCopy = tmp.resolve("seeder").resolve("big.pak");
     Files.createDirectories(seederCopy.getParent());
     Files.copy(original, seederCopy);
     SwarmConfig loopback = SwarmConfig.builder().bindAddress("127.0.0.1").build();
-    try (Origin origin = new Origin(original);
+    try (RangeOrigin origin = new RangeOrigin(original);
         Swarm seeder = Swarm.start(loopback);
         RunningAgent a = new RunningAgent(tmp.resolve("agent"), loopback)) {
       seeder
@@ -71,14 +74,14 @@ class TransferCapsTest {
       a.sendJson("POST", "/v1/quiet-mode", "{\"on\":false}");
       a.agent.policy().setSettings(new BandwidthSettings(1_000_000, 0, 0, null, false, quiet));
       t.awaitCompletion(Duration.ofSeconds(120));
-      assertThat(Packs.sha256(t.dataFile())).isEqualTo(Packs.sha256(original));
+      assertThat(Torrents.sha256(t.dataFile())).isEqualTo(Torrents.sha256(original));
     }
   }
 
   @Test
   void uploadCapsChangedWhileRunningAreHonouredWithinTenPercent() throws Exception {
-    Path original = Packs.randomFile(tmp.resolve("publisher"), "seeded.pak", SIZE, 8);
-    byte[] torrent = Packs.torrentFor(original);
+    Path original = GameBuilds.randomFile(tmp.resolve("publisher"), "seeded.pak", SIZE, 8);
+    byte[] torrent = Torrents.of(original, Packs.PIECE, null);
     SwarmConfig loopback = SwarmConfig.builder().bindAddress("127.0.0.1").build();
     try (RunningAgent a = new RunningAgent(tmp.resolve("agent"), loopback);
         Swarm leecher = Swarm.start(loopback.toBuilder().uploadEnabled(false).build())) {

@@ -11,6 +11,10 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -40,7 +44,7 @@ class TransfersTest {
   byte[] torrent;
   List<byte[]> sha256s;
   String expectedSha;
-  Origin origin;
+  RangeOrigin origin;
   Swarm seeder;
   CountingProxy toSeeder;
   Tracker tracker;
@@ -49,11 +53,11 @@ class TransfersTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    original = Packs.randomFile(tmp.resolve("publisher"), "pack-1.pak", SIZE, 42);
-    torrent = Packs.torrentFor(original);
-    sha256s = Packs.pieceSha256(original);
-    expectedSha = Packs.sha256(original);
-    origin = track(new Origin(original));
+    original = GameBuilds.randomFile(tmp.resolve("publisher"), "pack-1.pak", SIZE, 42);
+    torrent = Torrents.of(original, Packs.PIECE, null);
+    sha256s = Torrents.pieceSha256(original, Packs.PIECE);
+    expectedSha = Torrents.sha256(original);
+    origin = track(new RangeOrigin(original));
     seeder = track(Swarm.start(loopback()));
     Path seederCopy = tmp.resolve("seeder").resolve("pack-1.pak");
     Files.createDirectories(seederCopy.getParent());
@@ -63,7 +67,7 @@ class TransfersTest {
     seeding.awaitCompletion(LONG); // re-check of existing data done: it is a seed now
     toSeeder = track(new CountingProxy(new InetSocketAddress("127.0.0.1", seeder.listenPort())));
     tracker = track(new Tracker(List.of(toSeeder.address())));
-    agentPort = Packs.freePort();
+    agentPort = Loopback.freePort();
     a =
         new RunningAgent(
             tmp.resolve("agent"), loopback().toBuilder().listenPort(agentPort).build());
@@ -143,15 +147,15 @@ class TransfersTest {
     assertThat(t.sources()).isEqualTo(Sources.ORIGIN_ONLY);
     t.awaitCompletion(LONG);
 
-    assertThat(Packs.sha256(t.dataFile())).isEqualTo(expectedSha);
+    assertThat(Torrents.sha256(t.dataFile())).isEqualTo(expectedSha);
     await().atMost(LONG).until(() -> a.agent.traffic().today().fromOrigin() >= SIZE);
     assertThat(t.progress().fromPeers()).isZero();
     assertThat(t.bytesFromPeers()).isZero();
     assertThat(a.agent.traffic().today().fromPeers()).isZero();
-    assertThat(origin.bytesServed.get()).isGreaterThanOrEqualTo(SIZE);
+    assertThat(origin.bytesServed()).isGreaterThanOrEqualTo(SIZE);
     // Nobody was told about us and we talked to nobody.
     assertThat(tracker.announces.get()).isZero();
-    assertThat(toSeeder.accepted.get()).isZero();
+    assertThat(toSeeder.accepted()).isZero();
     assertThat(seeder.listenPort()).isPositive(); // the seeder was there to be found
   }
 
@@ -162,7 +166,7 @@ class TransfersTest {
     assertThat(t.sources()).isEqualTo(Sources.PEERS_AND_ORIGIN);
     t.awaitCompletion(LONG);
 
-    assertThat(Packs.sha256(t.dataFile())).isEqualTo(expectedSha);
+    assertThat(Torrents.sha256(t.dataFile())).isEqualTo(expectedSha);
     // The day's counts are flushed from the transfer now and then: the peer bytes may be in
     // while the last origin bytes are not yet (seen once: 3,866,624 of 4,194,304 counted).
     await()
@@ -174,7 +178,7 @@ class TransfersTest {
                             + a.agent.traffic().today().fromOrigin()
                         >= SIZE);
     assertThat(t.bytesFromPeers()).isPositive();
-    assertThat(toSeeder.accepted.get()).isPositive();
+    assertThat(toSeeder.accepted()).isPositive();
     assertThat(toSeeder.fromTarget.get()).isGreaterThan(t.bytesFromPeers() - 1);
   }
 
@@ -186,7 +190,7 @@ class TransfersTest {
 
     Leecher l = leecherOfAgent(0);
     // The leecher dials (the relay accepts), but the agent has no socket to connect to.
-    await().atMost(LONG).until(() -> l.relay().accepted.get() >= 1);
+    await().atMost(LONG).until(() -> l.relay().accepted() >= 1);
     Thread.sleep(2000); // let any would-be transfer happen; the counts below must stay 0
     assertThat(l.relay().upstreamConnected.get()).isZero();
     assertThat(l.relay().fromTarget.get()).isZero();
@@ -331,15 +335,15 @@ class TransfersTest {
     assertThat(t.sources()).isEqualTo(Sources.ORIGIN_ONLY);
     Packs.grant(a, "DOWNLOAD_FROM_PEERS");
     assertThat(t.sources()).isEqualTo(Sources.PEERS_AND_ORIGIN);
-    await().atMost(LONG).until(() -> toSeeder.accepted.get() > 0);
+    await().atMost(LONG).until(() -> toSeeder.accepted() > 0);
     Packs.withdraw(a, "DOWNLOAD_FROM_PEERS");
     assertThat(t.sources()).isEqualTo(Sources.ORIGIN_ONLY);
     int announces = tracker.announces.get();
-    int accepted = toSeeder.accepted.get();
+    int accepted = toSeeder.accepted();
     a.agent.policy().setSettings(new BandwidthSettings(1_000_000, 0, 0, null, false, 1_000_000));
     t.awaitCompletion(LONG);
-    assertThat(Packs.sha256(t.dataFile())).isEqualTo(expectedSha);
-    assertThat(toSeeder.accepted.get()).isEqualTo(accepted);
+    assertThat(Torrents.sha256(t.dataFile())).isEqualTo(expectedSha);
+    assertThat(toSeeder.accepted()).isEqualTo(accepted);
     // at most the "stopped" announce of the replaced job
     assertThat(tracker.announces.get()).isLessThanOrEqualTo(announces + 1);
   }

@@ -1,5 +1,7 @@
 package dev.shoal.swarm.cli;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
@@ -21,7 +23,7 @@ class CliTest {
 
   @Test
   void createAndDownloadPrintJsonProgressAndExitZero() throws Exception {
-    Path data = Fixtures.randomFile(dir, "cli.bin", 6L << 20, 13);
+    Path data = GameBuilds.randomFile(dir, "cli.bin", 6L << 20, 13);
     Path torrentFile = dir.resolve("cli.torrent");
     try (ExternalPeer create =
         new ExternalPeer(
@@ -64,7 +66,7 @@ class CliTest {
                     + "\"up_rate\":\\d+,\"peers\":\\d+,\"from_peers\":\\d+,\"from_origin\":0,"
                     + "\"uploaded\":0,\"banned\":0\\}");
       }
-      assertThat(Fixtures.sha256(out.resolve("cli.bin"))).isEqualTo(Fixtures.sha256(data));
+      assertThat(Torrents.sha256(out.resolve("cli.bin"))).isEqualTo(Torrents.sha256(data));
     }
   }
 }

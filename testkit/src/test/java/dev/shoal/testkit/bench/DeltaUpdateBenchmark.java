@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +33,12 @@ import tools.jackson.databind.JsonNode;
 @Tag("benchmark")
 class DeltaUpdateBenchmark {
   private static final int FILES = 16;
-  private static final long FILE_SIZE = 64L * Bench.MIB;
-  private static final long REGION = 17L * Bench.MIB;
+  private static final long FILE_SIZE = 64L * GameBuilds.MIB;
+  private static final long REGION = 17L * GameBuilds.MIB;
 
   /** file index, offset of the rewritten region: at the start, in the middle, at the end. */
   private static final long[][] CHANGES = {
-    {3, 0}, {7, 20L * Bench.MIB}, {12, FILE_SIZE - REGION},
+    {3, 0}, {7, 20L * GameBuilds.MIB}, {12, FILE_SIZE - REGION},
   };
 
   private static final Duration TIMEOUT = Duration.ofMinutes(30);
@@ -44,18 +47,15 @@ class DeltaUpdateBenchmark {
 
   @Test
   void anAgentUpdatesA1GibBuildWith5PercentChangedThroughADeltaPack() throws Exception {
-    Path build = temp.resolve("build");
-    for (int i = 0; i < FILES; i++) {
-      Bench.writeRandom(build.resolve(String.format("data/part-%02d.pak", i)), FILE_SIZE, 200 + i);
-    }
+    Path build = GameBuilds.bigBuild(temp.resolve("build"), FILES, FILE_SIZE, 200);
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start();
         AgentFixture agent = AgentFixture.start(temp.resolve("agent"), 8L << 30)) {
-      Bench.Publisher publisher = Bench.Publisher.of(cp, "game", "live");
+      Publisher publisher = cp.publisher().product("game", "live");
       JsonNode v1 = release(publisher, build, "1.0");
 
       agent.enrol(cp, cp.organisation().slug());
       publisher
-          .admin()
+          .api()
           .post("/api/v1/products/game/entitlements", Map.of("deviceId", agent.deviceId()))
           .assertSuccess();
       Path game = temp.resolve("games/game");
@@ -69,7 +69,7 @@ class DeltaUpdateBenchmark {
       long changed = 0;
       for (long[] c : CHANGES) {
         Path file = build.resolve(String.format("data/part-%02d.pak", c[0]));
-        Bench.overwriteRandom(file, c[1], REGION, 900 + c[0]);
+        GameBuilds.overwriteRandom(file, c[1], REGION, 900 + c[0]);
         changed += REGION;
       }
       JsonNode v2 = release(publisher, build, "1.1");
@@ -103,7 +103,7 @@ class DeltaUpdateBenchmark {
               + " full_pack_bytes=%d fetched_bytes=%d from_peers=%d from_origin=%d"
               + " fetched_over_changed=%.3f delta_pack_over_changed=%.3f full_over_delta=%.1f"
               + " install_v1_s=%.1f update_s=%.1f load1=%s%n",
-          FILES * FILE_SIZE / Bench.MIB,
+          FILES * FILE_SIZE / GameBuilds.MIB,
           changed,
           100.0 * changed / (FILES * FILE_SIZE),
           update.get("packKind").asString(),
@@ -121,20 +121,20 @@ class DeltaUpdateBenchmark {
     }
   }
 
-  private static JsonNode release(Bench.Publisher publisher, Path build, String version)
+  private static JsonNode release(Publisher publisher, Path build, String version)
       throws Exception {
     String upload = publisher.upload("game", build);
     String id = publisher.requestRelease("game", "live", upload, version);
-    JsonNode ready = publisher.awaitReady(id, TIMEOUT, 200);
-    publisher.publish(id);
+    JsonNode ready = publisher.awaitReady(id, TIMEOUT, Duration.ofMillis(200), new HashMap<>());
+    publisher.publish(id, 100);
     return ready;
   }
 
   /** SHA-256 of every file under {@code dir}, by relative path (streamed). */
   private static Map<String, String> digests(Path dir) throws Exception {
     Map<String, String> out = new TreeMap<>();
-    List<Path> files = Bench.files(dir);
-    byte[] buf = new byte[Bench.MIB];
+    List<Path> files = GameBuilds.regularFiles(dir);
+    byte[] buf = new byte[GameBuilds.MIB];
     for (Path file : files) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       try (InputStream in = Files.newInputStream(file)) {

@@ -1,6 +1,8 @@
 package dev.shoal.testkit.bench;
 
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -32,19 +34,16 @@ import tools.jackson.databind.JsonNode;
 @Tag("benchmark")
 class PublishPipelineBenchmark {
   private static final int FILES = 16;
-  private static final long FILE_SIZE = 64L * Bench.MIB;
+  private static final long FILE_SIZE = 64L * GameBuilds.MIB;
   private static final long BUILD = FILES * FILE_SIZE;
 
   @TempDir Path temp;
 
   @Test
   void publishesA1GibBuildAndComparesWithOneCoreHashAndCipher() throws Exception {
-    Path build = temp.resolve("build");
-    for (int i = 0; i < FILES; i++) {
-      Bench.writeRandom(build.resolve(String.format("data/part-%02d.pak", i)), FILE_SIZE, 100 + i);
-    }
+    Path build = GameBuilds.bigBuild(temp.resolve("build"), FILES, FILE_SIZE, 100);
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start()) {
-      Bench.Publisher publisher = Bench.Publisher.of(cp, "game", "live");
+      Publisher publisher = cp.publisher().product("game", "live");
       long u0 = System.nanoTime();
       String upload = publisher.upload("game", build);
       double uploadSeconds = (System.nanoTime() - u0) / 1e9;
@@ -55,7 +54,7 @@ class PublishPipelineBenchmark {
       Run cold = run(publisher, upload, "1.0");
       Run warm = run(publisher, upload2, "1.1");
 
-      List<Path> files = Bench.files(build);
+      List<Path> files = GameBuilds.regularFiles(build);
       warmUp(files.get(0));
       double sha256 = mbps(BUILD, digestNanos(files, "SHA-256"));
       double sha1 = mbps(BUILD, digestNanos(files, "SHA-1"));
@@ -79,7 +78,7 @@ class PublishPipelineBenchmark {
               + " serial_1core_bound_mbps=%.0f ratio_vs_aesgcm=%.3f ratio_vs_sha256=%.3f"
               + " ratio_vs_serial_bound=%.3f cold_cpu_s=%.1f warm_cpu_s=%.1f"
               + " warm_mb_per_cpu_s=%.0f cores=%d load1=%s%n",
-          BUILD / Bench.MIB,
+          BUILD / GameBuilds.MIB,
           cold.seconds(),
           BUILD / cold.seconds() / 1e6,
           warm.seconds(),
@@ -122,14 +121,14 @@ class PublishPipelineBenchmark {
     }
   }
 
-  private static Run run(Bench.Publisher publisher, String upload, String version)
+  private static Run run(Publisher publisher, String upload, String version)
       throws InterruptedException {
     String loadBefore = Bench.load();
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     String id = publisher.requestRelease("game", "live", upload, version);
     Map<String, Long> seen = new LinkedHashMap<>();
-    JsonNode ready = publisher.awaitReady(id, Duration.ofMinutes(30), 50, seen);
+    JsonNode ready = publisher.awaitReady(id, Duration.ofMinutes(30), Duration.ofMillis(50), seen);
     double seconds = (System.nanoTime() - t0) / 1e9;
     double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
     // Seconds from the request until each state was first seen (polled every 50 ms).
@@ -173,7 +172,7 @@ class PublishPipelineBenchmark {
 
   /** Reads the files 1 MiB at a time; returns the nanoseconds spent in {@code step} only. */
   private static long timed(List<Path> files, Step step) throws Exception {
-    byte[] buf = new byte[Bench.MIB];
+    byte[] buf = new byte[GameBuilds.MIB];
     ByteBuffer wrap = ByteBuffer.wrap(buf);
     long nanos = 0;
     for (Path file : files) {
@@ -216,7 +215,7 @@ class PublishPipelineBenchmark {
     random.nextBytes(key);
     SecretKeySpec spec = new SecretKeySpec(key, "AES");
     Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    byte[] out = new byte[Bench.MIB + 16];
+    byte[] out = new byte[GameBuilds.MIB + 16];
     byte[] iv = new byte[12];
     long[] counter = {0};
     long nanos =

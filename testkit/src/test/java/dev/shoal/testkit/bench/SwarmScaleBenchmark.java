@@ -9,8 +9,11 @@ import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.LauncherFlags;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -104,19 +108,19 @@ class SwarmScaleBenchmark {
         .isSubsetOf("shoal", "shoal-1jvm", "lt");
 
     Path build = temp.resolve("build");
-    Bench.writeRandom(build.resolve("data/a.pak"), mib * (long) Bench.MIB / 2, 71);
-    Bench.writeRandom(build.resolve("data/b.pak"), mib * (long) Bench.MIB / 2, 72);
+    GameBuilds.randomFile(build, "data/a.pak", mib * (long) GameBuilds.MIB / 2, 71);
+    GameBuilds.randomFile(build, "data/b.pak", mib * (long) GameBuilds.MIB / 2, 72);
 
     Map<Integer, Shoal> ours = new LinkedHashMap<>();
     Map<Integer, Shoal> inOneJvm = new LinkedHashMap<>();
     Map<Integer, Lt> theirs = new LinkedHashMap<>();
     try (ControlPlaneFixture cp =
         new ControlPlaneFixture().with("shoal.origin.upload-cap", seedCap).start()) {
-      Bench.Publisher publisher = Bench.Publisher.of(cp, "game", "live");
+      Publisher publisher = cp.publisher().product("game", "live");
       String upload = publisher.upload("game", build);
       String release = publisher.requestRelease("game", "live", upload, "1.0");
-      publisher.awaitReady(release, TIMEOUT, 500);
-      publisher.publish(release);
+      publisher.awaitReady(release, TIMEOUT, Duration.ofMillis(500), new HashMap<>());
+      publisher.publish(release, 100);
       MeterRegistry meters = cp.bean(MeterRegistry.class);
 
       Path torrent = null;
@@ -270,7 +274,7 @@ class SwarmScaleBenchmark {
 
   private Shoal shoalSwarm(
       ControlPlaneFixture cp,
-      Bench.Publisher publisher,
+      Publisher publisher,
       MeterRegistry meters,
       Path round,
       int n,
@@ -296,7 +300,7 @@ class SwarmScaleBenchmark {
             "/v1/enrolment",
             Map.of("controlPlane", cp.baseUrl(), "organisation", cp.organisation().slug()));
         publisher
-            .admin()
+            .api()
             .post("/api/v1/products/game/entitlements", Map.of("deviceId", device))
             .assertSuccess();
         grant(api, "download");
@@ -372,7 +376,7 @@ class SwarmScaleBenchmark {
           JsonNode st;
           try {
             st = call(apis.get(i), "GET", "/v1/installs/" + ids.get(i), null);
-          } catch (IOException e) {
+          } catch (UncheckedIOException e) {
             throw new AssertionError(
                 "agent " + i + procs.get(i).state() + " but its local API failed; log in " + LOGS,
                 e);

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.SignedEnvelope;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -76,7 +79,7 @@ class TrackerBenchmark {
   void announcesPerSecondOfOurTrackerAndOfOpentracker() throws Exception {
     installDependencies();
     Path build = temp.resolve("build");
-    Bench.writeRandom(build.resolve("data/game.pak"), 8L * Bench.MIB, 7);
+    GameBuilds.randomFile(build, "data/game.pak", 8L * GameBuilds.MIB, 7);
 
     Wrk ours;
     long oursCpuNanos;
@@ -85,20 +88,20 @@ class TrackerBenchmark {
     double refused;
     String infoHash;
     try (ControlPlaneFixture cp = new ControlPlaneFixture().start()) {
-      Bench.Publisher publisher = Bench.Publisher.of(cp, "game", "live");
+      Publisher publisher = cp.publisher().product("game", "live");
       String upload = publisher.upload("game", build);
       String release = publisher.requestRelease("game", "live", upload, "1.0");
-      publisher.awaitReady(release, Duration.ofMinutes(5), 200);
-      publisher.publish(release);
-      TestDevice device = TestDevice.create(cp.baseUrl(), temp.resolve("device"));
+      publisher.awaitReady(release, Duration.ofMinutes(5), Duration.ofMillis(200), new HashMap<>());
+      publisher.publish(release, 100);
+      Device device = AgentDevices.create(cp.baseUrl(), temp.resolve("device"));
       device.enrol(cp.organisation().slug()).assertSuccess();
       publisher
-          .admin()
+          .api()
           .post("/api/v1/products/game/entitlements", Map.of("deviceId", device.deviceId()))
           .assertSuccess();
       byte[] envelope =
           publisher
-              .admin()
+              .api()
               .get("/api/v1/releases/" + release + "/manifest")
               .assertSuccess()
               .body()

@@ -1,5 +1,8 @@
 package dev.shoal.testkit.dashboard;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.testkit.ControlPlaneFixture;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -22,22 +29,29 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Headless Debian chromium driven by the system's chromedriver (never a downloaded one), with a
- * fresh profile that is deleted on close. Slow to start on a loaded machine: share one per test
- * class.
+ * fresh profile that is deleted on close. Slow to start on a loaded machine: one per test class, as
+ * a JUnit extension registered after the control plane it browses: it starts before the class's
+ * tests, checks after each test that no page logged a script error, and closes after all.
  */
-final class Browser implements AutoCloseable {
+final class Browser implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
 
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   static final Duration WAIT = Duration.ofSeconds(15);
 
-  private final Path profile;
-  private final ChromeDriverService service;
-  private final ChromeDriver driver;
-  private final String baseUrl;
+  private final ControlPlaneFixture controlPlane;
+  private Path profile;
+  private ChromeDriverService service;
+  private ChromeDriver driver;
+  private String baseUrl;
 
-  Browser(String baseUrl) {
-    this.baseUrl = baseUrl;
+  Browser(ControlPlaneFixture controlPlane) {
+    this.controlPlane = controlPlane;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    baseUrl = controlPlane.baseUrl();
     for (Path needed : new Path[] {CHROMIUM, CHROMEDRIVER}) {
       if (!Files.isExecutable(needed)) {
         throw new IllegalStateException(
@@ -157,7 +171,15 @@ final class Browser implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void afterEach(ExtensionContext context) {
+    assertThat(scriptErrors()).isEmpty();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (driver == null) {
+      return;
+    }
     try {
       driver.quit();
     } finally {

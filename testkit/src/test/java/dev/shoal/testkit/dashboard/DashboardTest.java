@@ -2,15 +2,14 @@ package dev.shoal.testkit.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,24 +27,7 @@ class DashboardTest {
 
   @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
 
-  private static Browser browser;
-
-  @BeforeAll
-  static void startBrowser() {
-    browser = new Browser(controlPlane.baseUrl());
-  }
-
-  @org.junit.jupiter.api.AfterEach
-  void noScriptErrors() {
-    assertThat(browser.scriptErrors()).isEmpty();
-  }
-
-  @AfterAll
-  static void closeBrowser() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
+  @RegisterExtension static final Browser browser = new Browser(controlPlane);
 
   /** Signs out whoever was signed in, signs in through Spring's form, waits for the dashboard. */
   private static void signIn(String username, String password) {
@@ -406,7 +388,7 @@ class DashboardTest {
 
   @Test
   void devicesAreListedAndAnAdminRevokesOneAfterConfirming(@TempDir Path temp) {
-    TestDevice device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("agent"));
+    Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol(controlPlane.organisation().slug(), "eu-west").assertSuccess();
     signInAsAdmin();
     go("#devices", "page-devices");

@@ -3,17 +3,13 @@ package dev.shoal.testkit.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,43 +28,18 @@ class ReleasesPageTest {
 
   @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
 
-  private static Browser browser;
+  @RegisterExtension static final Browser browser = new Browser(controlPlane);
 
   @TempDir static Path temp;
 
-  @BeforeAll
-  static void start() {
-    browser = new Browser(controlPlane.baseUrl());
-  }
-
-  @org.junit.jupiter.api.AfterEach
-  void noScriptErrors() {
-    assertThat(browser.scriptErrors()).isEmpty();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
-
   private static Path zip(String name, String version) throws IOException {
-    Path file = temp.resolve(name);
-    try (OutputStream out = Files.newOutputStream(file);
-        ZipOutputStream zip = new ZipOutputStream(out)) {
-      zip.putNextEntry(new ZipEntry("game.bin"));
-      byte[] block = new byte[64 * 1024];
-      for (int i = 0; i < 8; i++) {
-        java.util.Arrays.fill(block, (byte) (i + version.hashCode()));
-        zip.write(block);
-      }
-      zip.closeEntry();
-      zip.putNextEntry(new ZipEntry("data/version.txt"));
-      zip.write(version.getBytes(StandardCharsets.UTF_8));
-      zip.closeEntry();
-    }
-    return file;
+    Map<String, byte[]> build =
+        Map.of(
+            "game.bin",
+            GameBuilds.bytes(version.hashCode(), 512 * 1024),
+            "data/version.txt",
+            version.getBytes(StandardCharsets.UTF_8));
+    return Files.write(temp.resolve(name), GameBuilds.zip(build));
   }
 
   private static WebElement row(int version) {

@@ -20,17 +20,16 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
 import dev.shoal.swarm.TorrentHandle;
 import dev.shoal.swarm.TorrentJob;
-import dev.shoal.testkit.ApiClient;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,13 +37,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -70,110 +63,43 @@ class SwarmHealthPageTest {
   static final ControlPlaneFixture controlPlane =
       new ControlPlaneFixture().with("shoal.health.sample-interval", "1s");
 
+  @RegisterExtension static final Browser browser = new Browser(controlPlane);
+
   @TempDir static Path temp;
 
-  private static Browser browser;
-  private static TestDevice device;
+  private static Device device;
   private static Progress progress;
   private static long fullPackBytes;
-
-  @BeforeAll
-  static void start() {
-    browser = new Browser(controlPlane.baseUrl());
-  }
-
-  @AfterEach
-  void noScriptErrors() {
-    assertThat(browser.scriptErrors()).isEmpty();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
 
   private static ApiClient admin() {
     return controlPlane.admin();
   }
 
-  private static byte[] zip(long seed) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-      byte[] data = new byte[1_500_000];
-      new Random(seed).nextBytes(data);
-      zip.putNextEntry(new ZipEntry("game.bin"));
-      zip.write(data);
-      zip.closeEntry();
-      zip.putNextEntry(new ZipEntry("data/version.txt"));
-      zip.write(("build " + seed).getBytes(StandardCharsets.UTF_8));
-      zip.closeEntry();
-    }
-    return bytes.toByteArray();
-  }
-
-  /** Uploads a zip, builds it into a release, publishes it to every device; returns its id. */
-  private static String publish(String product, String channel, long seed) throws IOException {
-    String upload =
-        admin()
-            .post("/api/v1/products/" + product + "/uploads", Map.of())
-            .assertSuccess()
-            .json()
-            .get("id")
-            .asString();
-    admin()
-        .send(
-            HttpRequest.newBuilder(
-                    URI.create(controlPlane.baseUrl() + "/api/v1/uploads/" + upload + "/archive"))
-                .header("Authorization", "Bearer " + controlPlane.adminApiKey())
-                .header("Content-Type", "application/octet-stream")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(zip(seed)))
-                .build())
-        .assertSuccess();
-    admin().post("/api/v1/uploads/" + upload + "/complete", Map.of()).assertSuccess();
-    String id =
-        admin()
-            .post(
-                "/api/v1/products/" + product + "/channels/" + channel + "/releases",
-                Map.of("uploadId", upload, "displayVersion", "1.0." + seed))
-            .assertSuccess()
-            .json()
-            .get("id")
-            .asString();
-    Awaitility.await()
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> admin().get("/api/v1/releases/" + id).json().get("state").asString(),
-            s -> s.equals("READY") || s.equals("FAILED"));
-    assertThat(admin().get("/api/v1/releases/" + id).json().get("state").asString())
-        .isEqualTo("READY");
-    admin().post("/api/v1/releases/" + id + "/publish", Map.of("rollout", 100)).assertSuccess();
-    return id;
+  /** Publishes a zip of a game binary and a version file to every device; returns its id. */
+  private static String publish(String product, String channel, long seed) {
+    Map<String, byte[]> build =
+        Map.of(
+            "game.bin",
+            GameBuilds.bytes(seed, 1_500_000),
+            "data/version.txt",
+            ("build " + seed).getBytes(StandardCharsets.UTF_8));
+    return controlPlane
+        .publisher()
+        .publish(product, channel, build, "1.0." + seed, 100, Publisher.Packaging.ZIP)
+        .id();
   }
 
   private static List<?> announce(Metainfo meta) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            meta.infoHash(),
-            peerId,
-            0,
-            0,
-            0,
-            meta.length(),
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
-    byte[] body =
-        TestDevice.send(
-                HttpRequest.newBuilder(URI.create(request.toUrl(meta.announce()) + "&upload=0"))
-                    .build())
-            .assertSuccess()
-            .body();
-    AnnounceResponse response = AnnounceResponse.decode(body);
+    AnnounceResponse response =
+        Announces.send(
+            Announces.request(
+                        meta.infoHash(),
+                        Announces.randomPeerId(),
+                        0,
+                        meta.length(),
+                        AnnounceRequest.Event.STARTED)
+                    .toUrl(meta.announce())
+                + "&upload=0");
     assertThat(response.failureReason()).isNull();
     return response.peers();
   }
@@ -223,18 +149,18 @@ class SwarmHealthPageTest {
     admin().post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
     String releaseId = publish("game", "stable", 1);
 
-    device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("agent"));
+    device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol(controlPlane.organisation().slug()).assertSuccess();
     admin()
         .post("/api/v1/products/game/entitlements", Map.of("deviceId", device.deviceId()))
         .assertSuccess();
     byte[] envelope =
-        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().body();
+        device.get("/api/v1/device/products/game/channels/stable/manifest").assertSuccess().bytes();
     ReleaseManifest manifest = ManifestCodec.parse(SignedEnvelope.parse(envelope).payload());
     PackEntry full = manifest.fullPack();
     fullPackBytes = full.totalSize();
     byte[] torrent =
-        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().body();
+        device.get("/api/v1/device/packs/" + full.infoHash() + "/torrent").assertSuccess().bytes();
     Metainfo meta = Metainfo.parse(torrent);
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
@@ -259,21 +185,8 @@ class SwarmHealthPageTest {
     // All of it from the seeder: as peer bytes, or as origin bytes when the engine recognises it.
     assertThat(progress.fromPeers() + progress.fromOrigin()).isGreaterThanOrEqualTo(fullPackBytes);
     device
-        .post(
-            "/api/v1/device/telemetry",
-            Map.of(
-                "releaseId",
-                releaseId,
-                "bytesFromPeers",
-                progress.fromPeers(),
-                "bytesFromOrigin",
-                progress.fromOrigin(),
-                "bytesUploaded",
-                progress.uploaded(),
-                "durationMs",
-                2000,
-                "result",
-                "ok"))
+        .reportDownload(
+            releaseId, progress.fromPeers(), progress.fromOrigin(), progress.uploaded(), 2000, "ok")
         .assertSuccess();
 
     // The agent's own ledger records the player's answers and queues them in its outbox; the

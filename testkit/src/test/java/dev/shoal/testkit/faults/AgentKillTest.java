@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testkit.LauncherFlags;
 import dev.shoal.testkit.ProcessAgentApi;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,10 +61,10 @@ class AgentKillTest {
 
   @Test
   void anAgentKilledAgainAndAgainDuringAnUpdateLeavesExactlyOneWholeVersion() throws Exception {
-    Studio studio = Studio.create(controlPlane);
+    Publisher studio = controlPlane.newPublisher("faults").product("game", "live");
     Map<String, byte[]> v1 = build(1);
     Map<String, byte[]> v2 = build(2);
-    studio.publish(v1, "1.0");
+    studio.publish("game", "live", v1, "1.0");
     Path data = temp.resolve("agent");
     Path dir = temp.resolve("games/game");
     Files.createDirectories(dir.getParent());
@@ -72,8 +75,8 @@ class AgentKillTest {
       call(
           "POST",
           "/v1/enrolment",
-          Map.of("controlPlane", controlPlane.baseUrl(), "organisation", studio.org));
-      studio.entitle(device);
+          Map.of("controlPlane", controlPlane.baseUrl(), "organisation", studio.organisation()));
+      studio.entitle("game", device);
       ObjectNode limits = (ObjectNode) call("GET", "/v1/limits", null);
       limits.put("downloadCapBytesPerSecond", 2_000_000);
       call("PUT", "/v1/limits", limits);
@@ -86,7 +89,7 @@ class AgentKillTest {
       assertThat(first.get("state").asString()).as(first.toString()).isEqualTo("COMPLETED");
       assertHoldsExactly(data, dir, v1, 1);
 
-      studio.publish(v2, "2.0");
+      studio.publish("game", "live", v2, "2.0");
       // Seeded delays: into the download (up to 1.5 s of its ~3 s), and into the install step at
       // growing fractions of its measured length, so that the kills reach its later steps too.
       Random random = new Random(SEED);
@@ -134,7 +137,7 @@ class AgentKillTest {
   private static Map<String, byte[]> build(int version) {
     Map<String, byte[]> files = new TreeMap<>();
     for (int i = 0; i < 30; i++) {
-      files.put("data/part-" + i + ".pak", Studio.bytes(version * 1000L + i, 200_000));
+      files.put("data/part-" + i + ".pak", GameBuilds.bytes(version * 1000L + i, 200_000));
     }
     files.put("version.txt", ("v" + version + "\n").getBytes());
     return files;
@@ -146,8 +149,10 @@ class AgentKillTest {
    */
   private static void assertHoldsExactly(
       Path data, Path dir, Map<String, byte[]> build, int version) throws IOException {
-    assertThat(Studio.files(dir)).containsExactlyInAnyOrderEntriesOf(build);
-    assertThat(Studio.siblings(dir)).as("nothing staged or old beside it").containsExactly("game");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(build);
+    assertThat(GameBuilds.siblings(dir))
+        .as("nothing staged or old beside it")
+        .containsExactly("game");
     assertThat(data.resolve("installs/game-live.journal.json")).doesNotExist();
     assertThat(installedVersion(data)).isEqualTo(version);
   }
@@ -199,12 +204,7 @@ class AgentKillTest {
   /** Starts the agent's own process and waits for its local API (a fresh local-api.json). */
   private void start(Path data) throws IOException {
     Files.createDirectories(data);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(FLAGS);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.shoal.agent.cli.ShoalAgent");
+    List<String> cmd = LauncherFlags.agentCommand(FLAGS);
     cmd.addAll(List.of("--data-dir", data.toString(), "run"));
     agent =
         new ProcessBuilder(cmd)

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.shoal.controlplane.tracker.Tracker;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -49,23 +52,25 @@ class ControlPlaneRestartTest {
     try {
       String database = first.bean(Environment.class).getRequiredProperty("spring.datasource.url");
       int port = first.port();
-      Studio studio = Studio.create(first);
-      Map<String, byte[]> v1 = Studio.build(1, BUILD_SIZE);
-      Studio.Release release = studio.publish(v1, "1.0");
+      Publisher studio = first.newPublisher("faults").product("game", "live");
+      Map<String, byte[]> v1 = GameBuilds.build(1, BUILD_SIZE);
+      Release release = studio.publish("game", "live", v1, "1.0");
 
       // Agent 1 installs from the HTTP origin (no peer consent yet), then shares: with both
       // consents its cached pack is announced and seeded, at a 400 kB/s upload cap. Upload first,
       // so that the announce made when download consent arrives already names its listener.
-      studio.enrolAndEntitle(seeder, first.baseUrl());
+      seeder.enrol(first.baseUrl(), studio.organisation());
+      studio.entitle("game", seeder.deviceId());
       Path dir1 = temp.resolve("games-1/game");
       JsonNode installed =
-          seeder.awaitInstall(seeder.install("game", "live", dir1), Studio.TIMEOUT);
+          seeder.awaitInstall(seeder.install("game", "live", dir1), Publisher.TIMEOUT);
       assertThat(installed.get("state").asString()).as(installed.toString()).isEqualTo("COMPLETED");
       setUploadCap(seeder, PEER_UPLOAD_CAP);
       seeder.grantConsent("upload");
       seeder.grantConsent("download");
 
-      studio.enrolAndEntitle(leecher, first.baseUrl());
+      leecher.enrol(first.baseUrl(), studio.organisation());
+      studio.entitle("game", leecher.deviceId());
       leecher.grantConsent("upload");
       leecher.grantConsent("download");
       // The player caps downloads at 300 kB/s (origin included): the transfer lasts some seconds.
@@ -80,7 +85,7 @@ class ControlPlaneRestartTest {
       // PREPARING needs the control plane (trust root, manifest, torrent, key): stop it only once
       // the pack is coming in, from agent 1 among others.
       Awaitility.await()
-          .atMost(Studio.TIMEOUT)
+          .atMost(Publisher.TIMEOUT)
           .pollInterval(Duration.ofMillis(50))
           .until(
               () -> {
@@ -100,11 +105,11 @@ class ControlPlaneRestartTest {
           .as("still mid-transfer when the control plane was gone: %s", atStop)
           .isLessThan(total);
 
-      JsonNode done = leecher.awaitInstall(install, Studio.TIMEOUT);
+      JsonNode done = leecher.awaitInstall(install, Publisher.TIMEOUT);
       assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("COMPLETED");
       double finishedAfter = (System.nanoTime() - stopped) / 1e9;
-      assertThat(Studio.files(dir2)).containsExactlyInAnyOrderEntriesOf(v1);
-      assertThat(Studio.siblings(dir2)).containsExactly("game");
+      assertThat(GameBuilds.files(dir2)).containsExactlyInAnyOrderEntriesOf(v1);
+      assertThat(GameBuilds.siblings(dir2)).containsExactly("game");
       assertRefused(port); // nothing came from the control plane meanwhile
       assertThat(uploaded(seeder) - uploadedBefore)
           .as("agent 1 sent the rest of the pack after the control plane stopped")
@@ -137,7 +142,9 @@ class ControlPlaneRestartTest {
           finishedAfter, (System.nanoTime() - restartedAt) / 1e9);
       // The restarted control plane serves the same studio: its key, release and devices.
       assertThat(
-              cp.client(studio.apiKey)
+              studio
+                  .api()
+                  .at(cp.baseUrl())
                   .get("/api/v1/releases/" + release.id())
                   .assertSuccess()
                   .json()

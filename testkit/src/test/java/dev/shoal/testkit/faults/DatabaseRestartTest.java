@@ -1,12 +1,17 @@
 package dev.shoal.testkit.faults;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.AnnounceRequest;
-import dev.shoal.testkit.ApiClient;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
+import dev.shoal.testsupport.Response;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -57,17 +62,17 @@ class DatabaseRestartTest {
             // without the database: 1 s here, and the announce below comes after it.
             .with("shoal.tracker.cache-ttl", "1s")
             .start()) {
-      Studio studio = Studio.create(cp);
-      Studio.Release release = studio.publish(Studio.build(5, 300_000), "1.0");
-      TestDevice device = TestDevice.create(cp.baseUrl(), temp.resolve("device"));
-      device.enrol(studio.org).assertSuccess();
-      studio.entitle(device.deviceId());
+      Publisher studio = cp.newPublisher("faults").product("game", "live");
+      Release release = studio.publish("game", "live", GameBuilds.build(5, 300_000), "1.0");
+      Device device = AgentDevices.create(cp.baseUrl(), temp.resolve("device"));
+      device.enrol(studio.organisation()).assertSuccess();
+      studio.entitle("game", device.deviceId());
       String manifest = "/api/v1/device/products/game/channels/live/manifest";
-      assertThat(studio.admin.get("/api/v1/products").status()).isEqualTo(200);
+      assertThat(studio.api().get("/api/v1/products").status()).isEqualTo(200);
       assertThat(device.get(manifest).status()).isEqualTo(200);
 
       String announce = announcePath(device, release.fullPackInfoHash());
-      assertThat(TestDevice.send(request(cp, announce)).status()).isEqualTo(200);
+      assertThat(ApiClient.exchange(request(cp, announce)).status()).isEqualTo(200);
 
       crash(pgData);
       postgres.close(); // releases zonky's lock on the directory; the server is already gone
@@ -76,21 +81,20 @@ class DatabaseRestartTest {
       // retry; the process itself stays live.
       // (Each waits for the pool's connection timeout: asked at once, not one after the other.)
       ExecutorService callers = Executors.newFixedThreadPool(4);
-      var products = callers.submit(() -> studio.admin.get("/api/v1/products"));
+      var products = callers.submit(() -> studio.api().get("/api/v1/products"));
       var deviceManifest = callers.submit(() -> device.get(manifest));
       var announced =
           callers.submit(
               () -> {
                 Thread.sleep(1_500); // past the tracker caches' TTL
-                return TestDevice.send(request(cp, announce));
+                return ApiClient.exchange(request(cp, announce));
               });
       var readiness = callers.submit(() -> get(cp, "/actuator/health/readiness"));
       callers.shutdown();
       assertThat(get(cp, "/actuator/health/liveness").status()).isEqualTo(200);
       assertUnavailable(products.get());
-      TestDevice.Response m = deviceManifest.get();
-      assertUnavailable(
-          new ApiClient.Response(m.status(), m.headers(), new String(m.body(), UTF_8)));
+      Response m = deviceManifest.get();
+      assertUnavailable(m);
       assertThat(announced.get().status()).as("announce").isEqualTo(503);
       assertThat(readiness.get().status()).isEqualTo(503);
 
@@ -99,14 +103,14 @@ class DatabaseRestartTest {
       Awaitility.await()
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(250))
-          .until(() -> studio.admin.get("/api/v1/products").status() == 200);
+          .until(() -> studio.api().get("/api/v1/products").status() == 200);
       assertThat(get(cp, "/actuator/health/readiness").status()).isEqualTo(200);
       // Nothing committed before the crash was lost: the device, its entitlement, the release.
       assertThat(device.get(manifest).status()).isEqualTo(200);
-      assertThat(TestDevice.send(request(cp, announce)).status()).isEqualTo(200);
+      assertThat(ApiClient.exchange(request(cp, announce)).status()).isEqualTo(200);
       assertThat(
               studio
-                  .admin
+                  .api()
                   .get("/api/v1/releases/" + release.id())
                   .assertSuccess()
                   .json()
@@ -114,13 +118,13 @@ class DatabaseRestartTest {
                   .asString())
           .isEqualTo("READY");
       // And it writes again.
-      studio.admin.post("/api/v1/products/game/channels", Map.of("name", "beta")).assertSuccess();
+      studio.api().post("/api/v1/products/game/channels", Map.of("name", "beta")).assertSuccess();
     } finally {
       postgres.close();
     }
   }
 
-  private static void assertUnavailable(ApiClient.Response r) {
+  private static void assertUnavailable(Response r) {
     assertThat(r.status()).as(r.body()).isEqualTo(503);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     assertThat(r.headers().firstValue("Retry-After")).hasValue("5");
@@ -131,18 +135,14 @@ class DatabaseRestartTest {
     assertThat(problem.get("type").asString()).isEqualTo("about:blank");
   }
 
-  private static String announcePath(TestDevice device, String infoHash) {
+  private static String announcePath(Device device, String infoHash) {
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
             "-TK0001-faults-dbdown".substring(0, 20).getBytes(StandardCharsets.US_ASCII),
             7002,
-            0,
-            0,
             1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
+            AnnounceRequest.Event.NONE);
     return request.toUrl("/" + device.passkey() + "/announce");
   }
 
@@ -150,7 +150,7 @@ class DatabaseRestartTest {
     return HttpRequest.newBuilder(URI.create(cp.baseUrl() + path)).build();
   }
 
-  private static ApiClient.Response get(ControlPlaneFixture cp, String path) {
+  private static Response get(ControlPlaneFixture cp, String path) {
     return cp.anonymous().send(HttpRequest.newBuilder(URI.create(cp.baseUrl() + path)).build());
   }
 

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,18 +46,19 @@ class OriginUnreachableTest {
 
   @Test
   void theSwarmFinishesFromPeersWhenTheOriginSeederAndHttpOriginAreGone() throws Exception {
-    Studio studio = Studio.create(controlPlane);
-    Map<String, byte[]> build = Studio.build(7, 2_000_000);
-    Studio.Release release = studio.publish(build, "1.0");
+    Publisher studio = controlPlane.newPublisher("faults").product("game", "live");
+    Map<String, byte[]> build = GameBuilds.build(7, 2_000_000);
+    Release release = studio.publish("game", "live", build, "1.0");
     try (FaultProxy proxy = new FaultProxy(controlPlane.baseUrl());
         AgentFixture first = AgentFixture.start(temp.resolve("agent-1"));
         AgentFixture second = AgentFixture.start(temp.resolve("agent-2"))) {
       // Agent 1 installs while the origin works (over HTTP, through the proxy; no peer consent
       // yet, so it is in no swarm).
-      studio.enrolAndEntitle(first, proxy.url());
+      first.enrol(proxy.url(), studio.organisation());
+      studio.entitle("game", first.deviceId());
       JsonNode installed =
           first.awaitInstall(
-              first.install("game", "live", temp.resolve("g1/game")), Studio.TIMEOUT);
+              first.install("game", "live", temp.resolve("g1/game")), Publisher.TIMEOUT);
       assertThat(installed.get("state").asString()).as(installed.toString()).isEqualTo("COMPLETED");
       assertThat(proxy.originForwarded()).as("agent 1 used the HTTP origin").isPositive();
 
@@ -64,9 +68,9 @@ class OriginUnreachableTest {
       assertThat(seeder.isRunning()).isFalse();
       proxy.refuseOrigin();
       int forwardedBefore = proxy.originForwarded();
-      TestDevice probe = TestDevice.create(controlPlane.baseUrl(), temp.resolve("probe"));
-      probe.enrol(studio.org).assertSuccess();
-      studio.entitle(probe.deviceId());
+      Device probe = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("probe"));
+      probe.enrol(studio.organisation()).assertSuccess();
+      studio.entitle("game", probe.deviceId());
       for (InetSocketAddress peer : peers(probe, release.fullPackInfoHash())) {
         assertThatThrownBy(
                 () -> {
@@ -80,7 +84,8 @@ class OriginUnreachableTest {
 
       // Agent 2 (both consents) starts: the manifest, key and torrent come from the control plane,
       // but the pack has no source. Its engine tries the origin and is refused.
-      studio.enrolAndEntitle(second, proxy.url());
+      second.enrol(proxy.url(), studio.organisation());
+      studio.entitle("game", second.deviceId());
       second.grantConsent("upload");
       second.grantConsent("download");
       Path dir = temp.resolve("g2/game");
@@ -97,10 +102,10 @@ class OriginUnreachableTest {
       // Agent 1 joins the swarm: it is announced with its listener, and agent 2 finds it.
       first.grantConsent("upload");
       first.grantConsent("download");
-      JsonNode done = second.awaitInstall(install, Studio.TIMEOUT);
+      JsonNode done = second.awaitInstall(install, Publisher.TIMEOUT);
       assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("COMPLETED");
-      assertThat(Studio.files(dir)).containsExactlyInAnyOrderEntriesOf(build);
-      assertThat(Studio.siblings(dir)).containsExactly("game");
+      assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(build);
+      assertThat(GameBuilds.siblings(dir)).containsExactly("game");
       assertThat(done.get("bytesFromOrigin").asLong()).as(done.toString()).isZero();
       assertThat(done.get("bytesFromPeers").asLong())
           .isGreaterThanOrEqualTo(done.get("bytesTotal").asLong());
@@ -127,27 +132,15 @@ class OriginUnreachableTest {
   }
 
   /** The peers the tracker hands a device that asks for this pack (the origin seeder first). */
-  private static List<InetSocketAddress> peers(TestDevice device, String infoHash)
-      throws Exception {
+  private static List<InetSocketAddress> peers(Device device, String infoHash) throws Exception {
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
             "-TK0001-faults-probe".getBytes(StandardCharsets.US_ASCII),
             0,
-            0,
-            0,
             1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    TestDevice.Response r =
-        TestDevice.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        request.toUrl(
-                            controlPlane.baseUrl() + "/" + device.passkey() + "/announce")))
-                .build());
-    AnnounceResponse decoded = AnnounceResponse.decode(r.body());
+            AnnounceRequest.Event.NONE);
+    AnnounceResponse decoded = Announces.send(request.toUrl(device.announceUrl()));
     assertThat(decoded.failureReason()).isNull();
     return decoded.peers();
   }

@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.controlplane.tracker.Tracker;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,14 +59,14 @@ class SustainedLoadTest {
 
   @Test
   void announcesAndLocalApiCallsForTwentySecondsWithZeroErrorsAndNoGrowth() throws Exception {
-    Studio studio = Studio.create(controlPlane);
-    Studio.Release release = studio.publish(Studio.build(9, 300_000), "1.0");
+    Publisher studio = controlPlane.newPublisher("faults").product("game", "live");
+    Release release = studio.publish("game", "live", GameBuilds.build(9, 300_000), "1.0");
     byte[] infoHash = HexFormat.of().parseHex(release.fullPackInfoHash());
-    List<TestDevice> devices = new ArrayList<>();
+    List<Device> devices = new ArrayList<>();
     for (int d = 0; d < DEVICES; d++) {
-      TestDevice device = TestDevice.create(controlPlane.baseUrl(), temp.resolve("device-" + d));
-      device.enrol(studio.org).assertSuccess();
-      studio.entitle(device.deviceId());
+      Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("device-" + d));
+      device.enrol(studio.organisation()).assertSuccess();
+      studio.entitle("game", device.deviceId());
       devices.add(device);
     }
     Tracker tracker = controlPlane.bean(Tracker.class);
@@ -106,7 +111,7 @@ class SustainedLoadTest {
    * One thread per device announces for its 50 peers in turn (every 7th round a peer leaves with
    * "stopped" and comes back with "started"); two threads call the agent's local API.
    */
-  private Result run(List<TestDevice> devices, byte[] infoHash, AgentFixture agent, Duration d)
+  private Result run(List<Device> devices, byte[] infoHash, AgentFixture agent, Duration d)
       throws Exception {
     long end = System.nanoTime() + d.toNanos();
     AtomicLong announces = new AtomicLong();
@@ -165,7 +170,7 @@ class SustainedLoadTest {
   }
 
   private void check(
-      TestDevice device,
+      Device device,
       byte[] infoHash,
       int d,
       int p,
@@ -188,20 +193,11 @@ class SustainedLoadTest {
 
   /** Peer p of device d: its own peer id and port (10000 + 1000 d + p). */
   private AnnounceResponse announce(
-      TestDevice device, byte[] infoHash, int d, int p, AnnounceRequest.Event event)
-      throws Exception {
+      Device device, byte[] infoHash, int d, int p, AnnounceRequest.Event event) throws Exception {
     String peerId = String.format("-TK0001-load%02d%06d", d, p);
     AnnounceRequest request =
-        new AnnounceRequest(
-            infoHash,
-            peerId.getBytes(StandardCharsets.US_ASCII),
-            10_000 + 1000 * d + p,
-            0,
-            0,
-            1,
-            event,
-            50,
-            true);
+        Announces.request(
+            infoHash, peerId.getBytes(StandardCharsets.US_ASCII), 10_000 + 1000 * d + p, 1, event);
     HttpResponse<byte[]> r =
         http.send(
             HttpRequest.newBuilder(

@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import dev.shoal.controlplane.tracker.Tracker;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.TestDevice;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,16 +38,17 @@ class UploadConsentOnTheWireTest {
 
   @Test
   void anAgentWithoutUploadConsentIsInTheSwarmButNeverHandedOut() throws Exception {
-    Studio studio = Studio.create(controlPlane);
-    Studio.Release release = studio.publish(Studio.build(3, 600_000), "1.0");
+    Publisher studio = controlPlane.newPublisher("faults").product("game", "live");
+    Release release = studio.publish("game", "live", GameBuilds.build(3, 600_000), "1.0");
     Tracker tracker = controlPlane.bean(Tracker.class);
-    TestDevice other = TestDevice.create(controlPlane.baseUrl(), temp.resolve("other"));
-    other.enrol(studio.org).assertSuccess();
-    studio.entitle(other.deviceId());
+    Device other = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("other"));
+    other.enrol(studio.organisation()).assertSuccess();
+    studio.entitle("game", other.deviceId());
 
     try (AgentFixture downloadOnly = AgentFixture.start(temp.resolve("download-only"));
         AgentFixture sharing = AgentFixture.start(temp.resolve("sharing"))) {
-      studio.enrolAndEntitle(downloadOnly, controlPlane.baseUrl());
+      downloadOnly.enrol(controlPlane.baseUrl(), studio.organisation());
+      studio.entitle("game", downloadOnly.deviceId());
       downloadOnly.grantConsent("download");
       install(downloadOnly, temp.resolve("g1/game"));
       // It announced (started, completed) and takes part in the swarm, but offers no uploads.
@@ -54,7 +58,8 @@ class UploadConsentOnTheWireTest {
       assertThat(peers).as("only the origin seeder: %s", peers).hasSize(1);
 
       // Control: a player who agreed to both is handed out, at the port it listens on.
-      studio.enrolAndEntitle(sharing, controlPlane.baseUrl());
+      sharing.enrol(controlPlane.baseUrl(), studio.organisation());
+      studio.entitle("game", sharing.deviceId());
       sharing.grantConsent("upload");
       sharing.grantConsent("download");
       install(sharing, temp.resolve("g2/game"));
@@ -104,32 +109,20 @@ class UploadConsentOnTheWireTest {
   }
 
   private static void install(AgentFixture agent, Path dir) {
-    JsonNode done = agent.awaitInstall(agent.install("game", "live", dir), Studio.TIMEOUT);
+    JsonNode done = agent.awaitInstall(agent.install("game", "live", dir), Publisher.TIMEOUT);
     assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("COMPLETED");
   }
 
   /** One announce as another device that uploads; the peers the tracker gives it. */
-  private static List<InetSocketAddress> peersFor(TestDevice device, String infoHash)
-      throws Exception {
+  private static List<InetSocketAddress> peersFor(Device device, String infoHash) throws Exception {
     AnnounceRequest request =
-        new AnnounceRequest(
+        Announces.request(
             HexFormat.of().parseHex(infoHash),
             "-TK0001-faults-other".getBytes(StandardCharsets.US_ASCII),
             7001,
-            0,
-            0,
             1,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    TestDevice.Response response =
-        TestDevice.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        request.toUrl(
-                            controlPlane.baseUrl() + "/" + device.passkey() + "/announce")))
-                .build());
-    AnnounceResponse decoded = AnnounceResponse.decode(response.body());
+            AnnounceRequest.Event.NONE);
+    AnnounceResponse decoded = Announces.send(request.toUrl(device.announceUrl()));
     assertThat(decoded.failureReason()).isNull();
     return decoded.peers();
   }

@@ -8,17 +8,13 @@ import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
 import dev.shoal.protocol.signing.SignedEnvelope;
-import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.hostile.Publisher.Release;
-import java.nio.file.Path;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,35 +25,18 @@ import tools.jackson.databind.JsonNode;
  * the check the agent would install it; each test ends by showing that the genuine update installs
  * once the proxy is honest.
  */
-class ArbitraryInstallationTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  @TempDir Path temp;
+class ArbitraryInstallationTest extends HostileTest {
   private final KeyPair attacker = Ed25519.generate();
-  private HostileWorld world;
-  private Release v1;
-  private Release v2;
-  private Path dir;
 
-  @BeforeEach
-  void installedV1AndV2IsPublished() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
-    world.installGenuine("game", "stable", dir, v1.files());
-    v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+  ArbitraryInstallationTest() {
+    super(Start.V2_PUBLISHED);
   }
 
   /** The control: the genuine v2 was installable all along. */
   @AfterEach
   void theGenuineUpdateStillInstalls() {
-    try {
-      world.proxy.clearRules();
-      world.installGenuine("game", "stable", dir, v2.files());
-    } finally {
-      world.close();
-    }
+    world.proxy.clearRules();
+    world.installGenuine("game", "stable", dir, v2.files());
   }
 
   @Test
@@ -95,7 +74,7 @@ class ArbitraryInstallationTest {
   void anotherTenantsGenuinelySignedManifestIsRefused() throws Exception {
     // Another organisation on the same control plane, with the same product and channel names:
     // its manifest is genuinely signed, by its own organisation's key.
-    Publisher evil = Publisher.create(controlPlane, "evil");
+    Publisher evil = controlPlane.newPublisher("evil");
     evil.product("game", "stable");
     Release malware = evil.publish("game", "stable", build(666), "9.9");
     attack(malware.envelope(), "UNTRUSTED_KEY");

@@ -1,15 +1,11 @@
 package dev.shoal.testkit.hostile;
 
-import static dev.shoal.testkit.hostile.HostileWorld.build;
-import static dev.shoal.testkit.hostile.HostileWorld.patched;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.manifest.PackEntry;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.Metainfo;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -32,34 +24,15 @@ import tools.jackson.databind.JsonNode;
  * manifest above the verifier's limit, a torrent declaring a pack larger than the signed one, and
  * origin range answers carrying more bytes than the range.
  */
-class EndlessDataTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
+class EndlessDataTest extends HostileTest {
   /** What the agent reads of a control-plane answer at most (ControlPlane.MAX_RESPONSE_BYTES). */
   private static final long AGENT_READ_LIMIT = 96L << 20;
 
   /** Loopback socket buffers and the proxy's own chunk may hold this much more. */
   private static final long SLACK = 16L << 20;
 
-  @TempDir Path temp;
-  private HostileWorld world;
-  private Release v1;
-  private Release v2;
-  private Path dir;
-
-  @BeforeEach
-  void installedV1AndV2IsPublished() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
-    world.installGenuine("game", "stable", dir, v1.files());
-    v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
-  }
-
-  @AfterEach
-  void close() {
-    world.close();
+  EndlessDataTest() {
+    super(Start.V2_PUBLISHED);
   }
 
   @Test

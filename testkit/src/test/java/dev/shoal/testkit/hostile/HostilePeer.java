@@ -1,17 +1,14 @@
 package dev.shoal.testkit.hostile;
 
+import dev.shoal.testsupport.LoopbackServer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,9 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class HostilePeer implements AutoCloseable {
   private static final byte[] PROTOCOL = "BitTorrent protocol".getBytes(StandardCharsets.US_ASCII);
 
-  private final ServerSocket server;
+  private final LoopbackServer server;
   private final int pieceCount;
-  private final ExecutorService threads = Executors.newCachedThreadPool();
   private final SecureRandom random = new SecureRandom();
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
@@ -34,27 +30,15 @@ final class HostilePeer implements AutoCloseable {
 
   HostilePeer(int pieceCount) throws IOException {
     this.pieceCount = pieceCount;
-    this.server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
-    threads.execute(this::acceptLoop);
+    this.server = new LoopbackServer(this::serve);
   }
 
   InetSocketAddress address() {
-    return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-  }
-
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        connections.incrementAndGet();
-        threads.execute(() -> serve(s));
-      } catch (IOException e) {
-        return;
-      }
-    }
+    return server.address();
   }
 
   private void serve(Socket socket) {
+    connections.incrementAndGet();
     try (socket) {
       socket.setSoTimeout(30_000);
       DataInputStream in = new DataInputStream(socket.getInputStream());
@@ -125,8 +109,7 @@ final class HostilePeer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void close() {
     server.close();
-    threads.shutdownNow();
   }
 }

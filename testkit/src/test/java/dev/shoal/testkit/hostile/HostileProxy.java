@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * so a test can later replay what the control plane said earlier (an older manifest, another pack's
  * torrent).
  */
-final class HostileProxy implements AutoCloseable {
+public final class HostileProxy implements AutoCloseable {
   /** The device manifest: {@code group(1)} product, {@code group(2)} channel. */
   static final Pattern MANIFEST =
       Pattern.compile("/api/v1/device/products/([^/]+)/channels/([^/]+)/manifest");
@@ -49,7 +49,7 @@ final class HostileProxy implements AutoCloseable {
   static final Pattern ROTATIONS = Pattern.compile("/api/v1/trust-root/rotations");
 
   /** Origin range requests: {@code group(1)} passkey, {@code group(2)} info hash. */
-  static final Pattern ORIGIN = Pattern.compile("/origin/([^/]+)/packs/([0-9a-f]{40})");
+  public static final Pattern ORIGIN = Pattern.compile("/origin/([^/]+)/packs/([0-9a-f]{40})");
 
   /** Restricted or hop-by-hop: the JDK client sets these itself. */
   private static final Set<String> NOT_FORWARDED =
@@ -66,7 +66,7 @@ final class HostileProxy implements AutoCloseable {
           "date");
 
   /** What the agent sent. */
-  record Request(
+  public record Request(
       String method,
       String rawPath,
       String rawQuery,
@@ -97,8 +97,9 @@ final class HostileProxy implements AutoCloseable {
   }
 
   /** An answer: genuine (from the control plane) or made up. */
-  record Reply(int status, Map<String, List<String>> headers, byte[] body, BodyWriter stream) {
-    static Reply of(int status, String contentType, byte[] body) {
+  public record Reply(
+      int status, Map<String, List<String>> headers, byte[] body, BodyWriter stream) {
+    public static Reply of(int status, String contentType, byte[] body) {
       Map<String, List<String>> h = new LinkedHashMap<>();
       h.put("Content-Type", List.of(contentType));
       return new Reply(status, h, body, null);
@@ -139,13 +140,13 @@ final class HostileProxy implements AutoCloseable {
 
   /** The way to the real control plane. */
   @FunctionalInterface
-  interface Upstream {
+  public interface Upstream {
     Reply forward(Request request) throws IOException, InterruptedException;
   }
 
   /** What the attacker does with one kind of request. */
   @FunctionalInterface
-  interface Rule {
+  public interface Rule {
     Reply handle(Request request, Upstream upstream) throws Exception;
   }
 
@@ -164,7 +165,7 @@ final class HostileProxy implements AutoCloseable {
   private final Map<String, Reply> genuine = new ConcurrentHashMap<>();
   private final List<String> log = new CopyOnWriteArrayList<>();
 
-  HostileProxy(String upstreamBaseUrl) {
+  public HostileProxy(String upstreamBaseUrl) {
     this.upstream = URI.create(upstreamBaseUrl.replaceAll("/+$", ""));
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -177,12 +178,12 @@ final class HostileProxy implements AutoCloseable {
   }
 
   /** The control plane URL to give the agent: plain http on loopback, which it accepts. */
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Installs a rule for the requests whose raw path matches; the latest rule wins. */
-  void on(Pattern path, Rule rule) {
+  public void on(Pattern path, Rule rule) {
     on(r -> r.is(path), rule);
   }
 

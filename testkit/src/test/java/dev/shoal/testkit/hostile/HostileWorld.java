@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.signing.TrustRoot;
 import dev.shoal.testkit.AgentFixture;
-import dev.shoal.testkit.ApiClient;
 import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Publisher.Release;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,7 +28,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class HostileWorld implements AutoCloseable {
   static final Duration TIMEOUT = Duration.ofMinutes(2);
-
   final Publisher publisher;
   final ControlPlaneFixture controlPlane;
   final ApiClient admin;
@@ -41,8 +38,8 @@ final class HostileWorld implements AutoCloseable {
   private HostileWorld(ControlPlaneFixture controlPlane, Path temp) {
     this.controlPlane = controlPlane;
     this.temp = temp;
-    this.publisher = Publisher.create(controlPlane, "hostile");
-    this.admin = publisher.admin;
+    this.publisher = controlPlane.newPublisher("hostile");
+    this.admin = publisher.api();
     this.proxy = new HostileProxy(controlPlane.baseUrl());
     this.agent = AgentFixture.start(temp.resolve("agent"));
   }
@@ -55,7 +52,7 @@ final class HostileWorld implements AutoCloseable {
   }
 
   String org() {
-    return publisher.org();
+    return publisher.organisation();
   }
 
   /** Enrols the agent with the proxy's URL as its control plane, and entitles it to products. */
@@ -64,10 +61,7 @@ final class HostileWorld implements AutoCloseable {
         .post("/v1/enrolment", Map.of("controlPlane", proxy.url(), "organisation", org()))
         .assertSuccess();
     for (String product : entitledTo) {
-      admin
-          .post(
-              "/api/v1/products/" + product + "/entitlements", Map.of("deviceId", agent.deviceId()))
-          .assertSuccess();
+      publisher.entitle(product, agent.deviceId());
     }
   }
 
@@ -117,14 +111,16 @@ final class HostileWorld implements AutoCloseable {
    * beside it (no staging or old directory).
    */
   void assertHolds(Path dir, Map<String, byte[]> build) {
-    assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(build);
-    assertThat(siblings(dir)).as("nothing beside the install directory").containsExactly("game");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(build);
+    assertThat(GameBuilds.siblings(dir))
+        .as("nothing beside the install directory")
+        .containsExactly("game");
   }
 
   /** {@code dir} was never created and nothing was staged beside it. */
   static void assertNothingInstalled(Path dir) {
     assertThat(dir).doesNotExist();
-    assertThat(siblings(dir)).as("no staging directory left").isEmpty();
+    assertThat(GameBuilds.siblings(dir)).as("no staging directory left").isEmpty();
   }
 
   /**
@@ -154,48 +150,16 @@ final class HostileWorld implements AutoCloseable {
     return TrustRoot.parse(Base64.getDecoder().decode(e.get("trustRoot").asString()));
   }
 
-  static Map<String, byte[]> files(Path dir) {
-    Map<String, byte[]> out = new HashMap<>();
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.filter(Files::isRegularFile).toList()) {
-        out.put(dir.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
-  }
-
-  static List<String> siblings(Path dir) {
-    try (Stream<Path> s = Files.list(dir.getParent())) {
-      return s.map(p -> p.getFileName().toString()).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Deterministic pseudo-random bytes. */
-  static byte[] bytes(long seed, int size) {
-    byte[] data = new byte[size];
-    new Random(seed).nextBytes(data);
-    return data;
-  }
-
   /** A build of about 560 KB (three 256 KiB pieces in its full pack); seeds make others. */
   static Map<String, byte[]> build(long seed) {
-    Map<String, byte[]> files = new TreeMap<>();
-    files.put("bin/game.exe", bytes(seed * 10 + 1, 300_000));
-    files.put("data/levels.pak", bytes(seed * 10 + 2, 250_000));
-    files.put("config/settings.ini", ("seed=" + seed + "\n").getBytes(StandardCharsets.UTF_8));
-    files.put("readme.txt", bytes(seed * 10 + 3, 2_000));
-    return files;
+    return GameBuilds.build(seed, 560_000);
   }
 
   /** The next version of a build: one file changed, one added (its pack is a small delta). */
   static Map<String, byte[]> patched(Map<String, byte[]> build, long seed) {
     Map<String, byte[]> next = new TreeMap<>(build);
     next.put("config/settings.ini", ("patched=" + seed + "\n").getBytes(StandardCharsets.UTF_8));
-    next.put("data/patch-" + seed + ".pak", bytes(seed * 10 + 7, 60_000));
+    next.put("data/patch-" + seed + ".pak", GameBuilds.bytes(seed * 10 + 7, 60_000));
     return next;
   }
 

@@ -10,7 +10,7 @@ import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.signing.TrustRoot;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
+import dev.shoal.testsupport.Publisher.Release;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;

@@ -1,14 +1,11 @@
 package dev.shoal.testkit.hostile;
 
-import static dev.shoal.testkit.hostile.HostileWorld.build;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.manifest.PackEntry;
 import dev.shoal.protocol.torrent.AnnounceResponse;
 import dev.shoal.protocol.torrent.Metainfo;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -18,11 +15,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -32,28 +26,17 @@ import tools.jackson.databind.JsonNode;
  * and the install either completes with exactly the genuine files or, while the mirror keeps lying,
  * installs nothing (and can be cancelled cleanly).
  */
-class MaliciousMirrorTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  @TempDir Path temp;
-  private HostileWorld world;
-  private Release v1;
+class MaliciousMirrorTest extends HostileTest {
   private PackEntry pack;
-  private Path dir;
 
-  @BeforeEach
-  void publishedV1() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    pack = v1.manifest().fullPack();
-    assertThat(pack.pieceSha256()).as("a pack of several pieces").hasSizeGreaterThanOrEqualTo(3);
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
+  MaliciousMirrorTest() {
+    super(Start.V1_PUBLISHED);
   }
 
-  @AfterEach
-  void close() {
-    world.close();
+  @BeforeEach
+  void severalPieces() {
+    pack = v1.manifest().fullPack();
+    assertThat(pack.pieceSha256()).as("a pack of several pieces").hasSizeGreaterThanOrEqualTo(3);
   }
 
   @Test

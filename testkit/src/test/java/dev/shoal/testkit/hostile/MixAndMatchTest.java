@@ -7,10 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.protocol.crypto.KeyWrap;
 import dev.shoal.protocol.crypto.X25519;
 import dev.shoal.protocol.manifest.PackEntry;
-import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
-import dev.shoal.testkit.hostile.Publisher.Release;
-import java.nio.file.Path;
+import dev.shoal.testsupport.Publisher.Release;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
@@ -18,11 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,26 +24,9 @@ import tools.jackson.databind.JsonNode;
  * release: another pack's torrent, the content key of another release, a key that is not the
  * release's under the right key id, the bytes of another release's pack from the origin.
  */
-class MixAndMatchTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  @TempDir Path temp;
-  private HostileWorld world;
-  private Release v1;
-  private Path dir;
-
-  @BeforeEach
-  void installedV1() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
-    world.installGenuine("game", "stable", dir, v1.files());
-  }
-
-  @AfterEach
-  void close() {
-    world.close();
+class MixAndMatchTest extends HostileTest {
+  MixAndMatchTest() {
+    super(Start.V1_INSTALLED);
   }
 
   @Test

@@ -1,22 +1,16 @@
 package dev.shoal.testkit.hostile;
 
-import static dev.shoal.testkit.hostile.HostileWorld.build;
 import static dev.shoal.testkit.hostile.HostileWorld.patched;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.release.ManifestSigner;
 import dev.shoal.protocol.manifest.ReleaseManifest;
-import dev.shoal.testkit.ControlPlaneFixture;
-import dev.shoal.testkit.hostile.Publisher.Release;
-import java.nio.file.Path;
+import dev.shoal.testsupport.Publisher.Release;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,26 +23,9 @@ import tools.jackson.databind.JsonNode;
  * the hourly re-signing use) signs the release with a validity that ended an hour ago: byte for
  * byte what this control plane would have served two hours ago with a one-hour TTL, replayed now.
  */
-class RollbackAndFreezeTest {
-  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
-
-  @TempDir Path temp;
-  private HostileWorld world;
-  private Release v1;
-  private Path dir;
-
-  @BeforeEach
-  void installedV1() {
-    world = HostileWorld.create(controlPlane, temp);
-    v1 = world.publish("game", "stable", build(1), "1.0");
-    world.enrolThroughProxy("game");
-    dir = world.installDir("game");
-    world.installGenuine("game", "stable", dir, v1.files());
-  }
-
-  @AfterEach
-  void close() {
-    world.close();
+class RollbackAndFreezeTest extends HostileTest {
+  RollbackAndFreezeTest() {
+    super(Start.V1_INSTALLED);
   }
 
   @Test
@@ -114,7 +91,7 @@ class RollbackAndFreezeTest {
         controlPlane
             .bean(ManifestSigner.class)
             .resign(
-                world.publisher.organisation.id(),
+                controlPlane.bean(Organisations.class).findBySlug(world.org()).orElseThrow().id(),
                 m,
                 m.version(),
                 signedAt,

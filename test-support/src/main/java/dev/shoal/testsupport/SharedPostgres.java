@@ -1,4 +1,4 @@
-package dev.shoal.testkit;
+package dev.shoal.testsupport;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -10,17 +10,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One real PostgreSQL per test JVM, started on first use in a temporary directory on a free port
- * and stopped by a JVM shutdown hook. Every fixture gets a fresh database on it.
+ * and stopped by zonky's shutdown hook. Every caller gets a fresh database of its own on it.
  */
-final class SharedPostgres {
+public final class SharedPostgres {
 
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static EmbeddedPostgres server;
 
   private SharedPostgres() {}
 
-  static synchronized String newDatabaseUrl() {
-    String name = "testkit_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+  /** A JDBC URL to a new, empty database. */
+  public static synchronized String newDatabaseUrl() {
+    String name = "shoal_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
     try (Connection c = server().getPostgresDatabase().getConnection();
         Statement s = c.createStatement()) {
       s.execute("create database " + name);

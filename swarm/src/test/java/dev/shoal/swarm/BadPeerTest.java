@@ -1,12 +1,11 @@
 package dev.shoal.swarm;
 
-import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
-import dev.shoal.testsupport.RangeOrigin;
-import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,7 +41,8 @@ class BadPeerTest {
           leecher.add(
               TorrentJob.builder(torrent, out)
                   .announceUrl("")
-                  .peers(List.of(Loopback.address(evil.port()), Loopback.address(honest.listenPort())))
+                  .peers(
+                      List.of(Loopback.address(evil.port()), Loopback.address(honest.listenPort())))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));

@@ -1,11 +1,10 @@
 package dev.shoal.swarm;
 
-import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
-import dev.shoal.testsupport.RangeOrigin;
-import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.shoal.swarm;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.RangeOrigin;
 import dev.shoal.testsupport.Torrents;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -56,8 +56,7 @@ class FairnessAndOriginTest {
 
   /** A player on {@code swarm} that knows only {@code seeder} and has {@code http} as web seed. */
   private TorrentHandle join(
-      Swarm swarm, byte[] torrent, String file, Swarm seeder, RangeOrigin http)
-      throws IOException {
+      Swarm swarm, byte[] torrent, String file, Swarm seeder, RangeOrigin http) throws IOException {
     return swarm.add(
         TorrentJob.builder(torrent, dir.resolve(file))
             .announceUrl("")

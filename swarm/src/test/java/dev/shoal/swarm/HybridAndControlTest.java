@@ -1,13 +1,13 @@
 package dev.shoal.swarm;
 
-import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
-import dev.shoal.testsupport.RangeOrigin;
-import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.RangeOrigin;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,7 +103,8 @@ class HybridAndControlTest {
                   .announceUrl("")
                   .peers(
                       List.of(
-                          Loopback.address(origin.listenPort()), Loopback.address(player.listenPort())))
+                          Loopback.address(origin.listenPort()),
+                          Loopback.address(player.listenPort())))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
@@ -137,7 +138,8 @@ class HybridAndControlTest {
                   .announceUrl("")
                   .peers(
                       List.of(
-                          Loopback.address(seeder.listenPort()), Loopback.address(other.listenPort())))
+                          Loopback.address(seeder.listenPort()),
+                          Loopback.address(other.listenPort())))
                   .build());
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(h.progress().uploaded()).isZero();

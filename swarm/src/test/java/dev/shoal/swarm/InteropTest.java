@@ -1,11 +1,10 @@
 package dev.shoal.swarm;
 
-import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
-import dev.shoal.testsupport.RangeOrigin;
-import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,8 +97,7 @@ class InteropTest {
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       tracker.interval = 2;
       Path torrentFile = dir.resolve("t.torrent");
-      byte[] torrent =
-          Torrents.of(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
+      byte[] torrent = Torrents.of(s.resolve("payload.bin"), 256 * 1024, tracker.url("aria2key"));
       Files.write(torrentFile, torrent);
       TorrentHandle seed =
           swarm.add(

@@ -1,13 +1,12 @@
 package dev.shoal.swarm;
 
-import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
-import dev.shoal.testsupport.RangeOrigin;
-import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.protocol.torrent.Metainfo;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;

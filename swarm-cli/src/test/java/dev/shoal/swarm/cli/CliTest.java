@@ -1,7 +1,5 @@
 package dev.shoal.swarm.cli;
 
-import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Torrents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
@@ -9,6 +7,8 @@ import dev.shoal.swarm.ExternalPeer;
 import dev.shoal.swarm.Fixtures;
 import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Torrents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

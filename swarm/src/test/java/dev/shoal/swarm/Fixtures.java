@@ -30,7 +30,7 @@ public final class Fixtures {
     return f;
   }
 
-  static byte[] torrentFor(Path file, int pieceLength, String announce) throws Exception {
+  public static byte[] torrentFor(Path file, int pieceLength, String announce) throws Exception {
     long len = Files.size(file);
     int count = (int) ((len + pieceLength - 1) / pieceLength);
     byte[] pieces = new byte[count * 20];

@@ -11,11 +11,13 @@ import java.util.function.Predicate;
 
 /**
  * Whom one torrent dials, and when: the direct peers it was given, the tracker's peers, and peers
- * that dialled us and told us where they listen. Downloading, it dials all of them; complete, it
- * dials every one not known to be a seed (seeds have nothing to take from it). A peer that drops
- * us, or refuses us, is dialled again after 1 s, then 2 s, 4 s ... up to {@link #DIRECT_MAX_DELAY}
- * for direct peers and {@link #MAX_DELAY} for the others; a connection that lasted {@link #STABLE}
- * starts the sequence over. Pure bookkeeping on the engine thread: the clock is passed in.
+ * that dialled us and told us where they listen (so that a seed can dial back a leecher that
+ * dropped it: libtorrent drops an "uninteresting upload-only peer" and redials only after 60 s).
+ * Downloading, it dials all of them; complete, it dials every one not known to be a seed (seeds
+ * have nothing to take from it). A peer that drops us, or refuses us, is dialled again after 1 s,
+ * then 2 s, 4 s ... up to {@link #DIRECT_MAX_DELAY} for direct peers and {@link #MAX_DELAY} for the
+ * others; a connection that lasted {@link #STABLE} starts the sequence over. Pure bookkeeping on
+ * the engine thread: the clock is passed in.
  */
 final class Dialler {
   private static final long SECOND = 1_000_000_000L;
@@ -26,7 +28,7 @@ final class Dialler {
   static final long DIRECT_MAX_DELAY = 2 * SECOND;
   static final long MAX_DELAY = 30 * SECOND;
 
-  /** A connection that lasted this long was not refused: the next drop is redialled at once. */
+  /** A connection that lasted this long was not a refusal: the next drop starts back at 1 s. */
   static final long STABLE = 10 * SECOND;
 
   /**
@@ -35,7 +37,7 @@ final class Dialler {
    */
   static final int LEARNED_MAX_FAILURES = 6;
 
-  /** Dials started per call of {@link #due}: a long tracker list does not open all at once. */
+  /** Dials started per call of {@link #dialDue}: a long tracker list does not open all at once. */
   static final int MAX_DIALS_PER_TICK = 8;
 
   /** Where an address came from. */
@@ -125,10 +127,18 @@ final class Dialler {
 
   /**
    * The connection to a peer listening at {@code a} ended after {@code lastedNanos}. A peer we did
-   * not know yet (it dialled us) is remembered, so that we can dial it back.
+   * not know yet (it dialled us) is remembered, so that we can dial it back, unless it is a seed:
+   * an origin seeder would otherwise keep every player that ever finished.
    */
   void disconnected(InetSocketAddress a, long now, long lastedNanos, boolean seed) {
-    Candidate c = candidates.computeIfAbsent(a, k -> new Candidate(Source.LEARNED));
+    Candidate c = candidates.get(a);
+    if (c == null && seed) {
+      return;
+    }
+    if (c == null) {
+      c = new Candidate(Source.LEARNED);
+      candidates.put(a, c);
+    }
     c.busy = false;
     c.seed = seed;
     c.failures = lastedNanos >= STABLE ? 1 : c.failures + 1;

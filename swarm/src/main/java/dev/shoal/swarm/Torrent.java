@@ -111,7 +111,7 @@ final class Torrent {
   /** When peers last delivered at least {@code originMinPeerRate} (sampled every second). */
   private long lastFastNanos;
 
-  final Dialler dialler = new Dialler();
+  private final Dialler dialler = new Dialler();
   final CompletableFuture<Progress> completion = new CompletableFuture<>();
   final Tracker tracker;
   final WebSeed webSeed;

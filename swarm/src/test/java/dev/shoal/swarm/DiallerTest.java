@@ -74,6 +74,12 @@ class DiallerTest {
   }
 
   @Test
+  void aSeedThatDialledUsIsNotRemembered() {
+    dialler.disconnected(B, 10 * S, 20 * S, true);
+    assertThat(dialler.candidate(B)).isNull();
+  }
+
+  @Test
   void aPeerThatIsConnectedOrReachedIsNotDialledAgain() {
     dialler.addFromTracker(List.of(A, B));
     assertThat(dial(0, false)).containsExactly(A, B);

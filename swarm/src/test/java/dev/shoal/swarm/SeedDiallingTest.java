@@ -19,18 +19,26 @@ class SeedDiallingTest {
   private static final long SIZE = (8L << 20) + 333;
   @TempDir Path dir;
 
-  private Path payload() throws Exception {
-    Path s = Files.createDirectories(dir.resolve("seed"));
-    return Fixtures.randomFile(s, "payload.bin", SIZE, 17);
+  private Path data;
+  private byte[] torrent;
+  private Path torrentFile;
+
+  /** Where libtorrent downloads to. */
+  private Path ltDir;
+
+  /** The seed's payload, its torrent (announcing to {@code announce}, or none) and its file. */
+  private void payload(String announce) throws Exception {
+    data =
+        Fixtures.randomFile(Files.createDirectories(dir.resolve("seed")), "payload.bin", SIZE, 17);
+    torrent = Fixtures.torrentFor(data, 256 * 1024, announce);
+    torrentFile = Files.write(dir.resolve("t.torrent"), torrent);
+    ltDir = Files.createDirectories(dir.resolve("lt"));
   }
 
   @Test
   void seedDialsItsDirectPeerWithinASecond() throws Exception {
-    Path data = payload();
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    Path torrentFile = Files.write(dir.resolve("t.torrent"), torrent);
-    Path d = Files.createDirectories(dir.resolve("lt"));
-    try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, d);
+    payload(null);
+    try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, ltDir);
         Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       int port = Integer.parseInt(lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1]);
       TorrentHandle seed =
@@ -45,19 +53,16 @@ class SeedDiallingTest {
       assertThat(millis(lt.await("CONNECTED", Duration.ofSeconds(10))) - live).isLessThan(2_000);
       lt.await("DONE", Duration.ofSeconds(30));
     }
-    assertThat(Fixtures.sha256(d.resolve("payload.bin"))).isEqualTo(Fixtures.sha256(data));
+    assertThat(Fixtures.sha256(ltDir.resolve("payload.bin"))).isEqualTo(Fixtures.sha256(data));
   }
 
   @Test
   void originSeederDialsThePlayersTheTrackerLists() throws Exception {
-    Path data = payload();
     try (TestTracker tracker = new TestTracker()) {
       // libtorrent announces once, finds nobody, and would not ask again for 60 s.
       tracker.interval = 60;
-      byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, tracker.url("playerkey"));
-      Path torrentFile = Files.write(dir.resolve("t.torrent"), torrent);
-      Path d = Files.createDirectories(dir.resolve("lt"));
-      try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, d)) {
+      payload(tracker.url("playerkey"));
+      try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, ltDir)) {
         Awaitility.await()
             .atMost(Duration.ofSeconds(30))
             .until(() -> tracker.announces.stream().anyMatch(a -> a.passkey().equals("playerkey")));
@@ -76,7 +81,7 @@ class SeedDiallingTest {
           lt.await("DONE", Duration.ofSeconds(20));
         }
       }
-      assertThat(Fixtures.sha256(d.resolve("payload.bin"))).isEqualTo(Fixtures.sha256(data));
+      assertThat(Fixtures.sha256(ltDir.resolve("payload.bin"))).isEqualTo(Fixtures.sha256(data));
     }
   }
 
@@ -87,10 +92,7 @@ class SeedDiallingTest {
    */
   @Test
   void seedRedialsAPeerThatDroppedItWhileLackingPieces() throws Exception {
-    Path data = payload();
-    byte[] torrent = Fixtures.torrentFor(data, 256 * 1024, null);
-    Path torrentFile = Files.write(dir.resolve("t.torrent"), torrent);
-    Path d = Files.createDirectories(dir.resolve("lt"));
+    payload(null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       seeder
           .add(TorrentJob.builder(torrent, data).announceUrl("").build())
@@ -99,7 +101,7 @@ class SeedDiallingTest {
           ExternalPeer.libtorrent(
               "download",
               torrentFile,
-              d,
+              ltDir,
               "--peer",
               "127.0.0.1:" + seeder.listenPort(),
               "--down-cap",
@@ -115,7 +117,7 @@ class SeedDiallingTest {
         lt.await("DONE", Duration.ofSeconds(30));
       }
     }
-    assertThat(Fixtures.sha256(d.resolve("payload.bin"))).isEqualTo(Fixtures.sha256(data));
+    assertThat(Fixtures.sha256(ltDir.resolve("payload.bin"))).isEqualTo(Fixtures.sha256(data));
   }
 
   static long millis(String line) {

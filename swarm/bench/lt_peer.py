@@ -3,9 +3,12 @@
 
 usage: lt_peer.py seed|download TORRENT SAVE_DIR [--peer HOST:PORT ...] [--port N]
                   [--up-cap BPS] [--down-cap BPS] [--timeout S] [--stay]
-                  [--no-tracker] [--start-at EPOCH_MS]
+                  [--no-tracker] [--start-at EPOCH_MS] [--drop-at FRACTION --drop-for S]
 Prints "PORT <n>" once listening, "DONE <seconds> <start_ms> <end_ms>" when the download
-completes, and "UP <bytes>" (payload uploaded so far) every second.
+completes, and "UP <bytes>" (payload uploaded so far) every second. Events for the engine tests,
+each with the time in ms since the epoch: "CONNECTED <ms>" when the peer count goes from 0 to more,
+"DROPPED <ms>"/"UNBLOCKED <ms>" around --drop-at (an IP filter that blocks everyone:
+libtorrent disconnects every peer and forgets them, so only a peer that redials comes back).
 """
 import argparse, sys, time
 import libtorrent as lt
@@ -24,7 +27,14 @@ ap.add_argument("--no-tracker", action="store_true",
                 help="drop the torrent's announce URL (same info dict, same hash): direct peers only")
 ap.add_argument("--start-at", type=int, default=0,
                 help="add the torrent at this time (ms since the epoch), to start many peers at once")
+ap.add_argument("--drop-at", type=float, default=0,
+                help="at this download progress (0..1) drop and forget every peer for --drop-for s")
+ap.add_argument("--drop-for", type=float, default=1.0)
 a = ap.parse_args()
+
+
+def now_ms():
+    return int(time.time() * 1000)
 
 s = lt.session({
     "listen_interfaces": "127.0.0.1:%d" % a.port,
@@ -63,8 +73,23 @@ start = time.time()
 last_up = 0.0
 connected = False
 ready = False
+had_peers = False
+dropped_until = None
 while True:
     st = h.status()
+    if st.num_peers > 0 and not had_peers:
+        print("CONNECTED %d" % now_ms(), flush=True)
+    had_peers = st.num_peers > 0
+    if a.drop_at and dropped_until is None and st.progress >= a.drop_at and not st.is_seeding:
+        block = lt.ip_filter()
+        block.add_rule("0.0.0.0", "255.255.255.255", 1)
+        s.set_ip_filter(block)
+        dropped_until = time.time() + a.drop_for
+        print("DROPPED %d" % now_ms(), flush=True)
+    if dropped_until and time.time() >= dropped_until:
+        s.set_ip_filter(lt.ip_filter())
+        dropped_until = 0
+        print("UNBLOCKED %d" % now_ms(), flush=True)
     if not connected and st.state not in (lt.torrent_status.checking_files,
                                           lt.torrent_status.checking_resume_data):
         for p in a.peer:

@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.http.HttpClient;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -53,6 +52,12 @@ final class Engine implements Runnable {
 
   /** Entries kept per ban table (oldest forgotten first), so bans cannot exhaust memory. */
   private static final int MAX_BAN_ENTRIES = 65_536;
+
+  /**
+   * Unrequested piece data a peer may send a second before it counts as flooding a capped download:
+   * honest peers send some when our CANCEL crosses their block.
+   */
+  private static final int UNREQUESTED_ALLOWANCE = 4 * Wire.BLOCK;
 
   final SwarmConfig config;
   final byte[] peerId;
@@ -542,31 +547,27 @@ final class Engine implements Runnable {
 
   // ---------------------------------------------------------------- reading and framing
 
+  /**
+   * Reads what the peer sent. Download caps are charged per requested block (see {@link
+   * Torrent#topUpRequests}), so reading is not throttled: control messages never wait for tokens.
+   * Only a peer that sends piece data we did not ask for is paused while a cap is in debt.
+   */
   private void read(Peer p) throws IOException {
-    long allow = downBucket.available();
-    if (p.torrent != null) {
-      allow = Math.min(allow, p.torrent.downBucket.available());
-    }
-    if (allow <= 0) {
+    if (p.unrequestedBytes > UNREQUESTED_ALLOWANCE
+        && p.torrent != null
+        && p.torrent.downloadInDebt()) {
       p.key.interestOps(p.key.interestOps() & ~SelectionKey.OP_READ); // tick resumes it
       return;
     }
-    ByteBuffer in = p.in;
-    in.limit((int) Math.min(in.capacity(), in.position() + Math.min(allow, in.capacity())));
-    int n = p.channel.read(in);
-    in.limit(in.capacity());
+    int n = p.channel.read(p.in);
     if (n < 0) {
       close(p, "EOF");
       return;
     }
     if (n > 0) {
-      downBucket.consume(n);
-      if (p.torrent != null) {
-        p.torrent.downBucket.consume(n);
-      }
       p.lastReceiveNanos = System.nanoTime();
     }
-    in.flip();
+    p.in.flip();
     try {
       parse(p);
     } finally {
@@ -731,6 +732,9 @@ final class Engine implements Runnable {
     for (Torrent t : torrents.values()) {
       t.upBucket.refill(now);
       t.downBucket.refill(now);
+      if (t.downloadCapped()) {
+        t.topUpRequests();
+      }
     }
     ticks++;
     if (uploadThrottled) {

@@ -59,6 +59,9 @@ final class Peer {
   /** Its requests we did not queue (choked, duplicate, queue full); decays every second. */
   int refusedRequests;
 
+  /** Piece data it sent this second that we had not asked for (or had cancelled). */
+  long unrequestedBytes;
+
   /** Our outstanding requests to this peer: key = piece << 32 | begin. */
   final LinkedHashSet<Long> requested = new LinkedHashSet<>();
 

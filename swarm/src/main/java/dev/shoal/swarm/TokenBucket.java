@@ -45,6 +45,11 @@ final class TokenBucket {
     return rate == 0 ? Long.MAX_VALUE : Math.max(0, tokens);
   }
 
+  /** More was taken than the rate allowed so far; the debt is paid off before anything passes. */
+  boolean inDebt() {
+    return rate != 0 && tokens < 0;
+  }
+
   void consume(long bytes) {
     if (rate != 0) {
       tokens -= bytes;

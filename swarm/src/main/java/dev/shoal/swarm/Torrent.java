@@ -22,8 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * Per-torrent state: piece picker (rarest first, random first pieces, end game), choker,
- * verification, peer candidates. Runs on the engine thread; hashing and disk writes go to the
- * engine's worker pool and come back as tasks.
+ * verification; whom to dial is the {@link Dialler}'s. Runs on the engine thread; hashing and disk
+ * writes go to the engine's worker pool and come back as tasks.
  */
 final class Torrent {
   private static final Logger LOG = Logger.getLogger(Torrent.class.getName());
@@ -79,6 +79,9 @@ final class Torrent {
    */
   private int originCursor = -1;
 
+  /** Which peer a capped download's next tokens go to first ({@link #topUpRequests}). */
+  private int requestTurn;
+
   /** Unchoke slots added while the upload cap is not reached ({@link #adaptUploadSlots}). */
   private int extraUploadSlots;
 
@@ -108,7 +111,7 @@ final class Torrent {
   /** When peers last delivered at least {@code originMinPeerRate} (sampled every second). */
   private long lastFastNanos;
 
-  final Map<InetSocketAddress, Candidate> candidates = new LinkedHashMap<>();
+  private final Dialler dialler = new Dialler();
   final CompletableFuture<Progress> completion = new CompletableFuture<>();
   final Tracker tracker;
   final WebSeed webSeed;
@@ -162,18 +165,6 @@ final class Torrent {
   private long lastOptimisticNanos;
   volatile Progress snapshot;
 
-  /** Where a peer address came from and when to try it again. */
-  static final class Candidate {
-    final boolean direct;
-    int failures;
-    long nextAttemptNanos;
-    boolean connected;
-
-    Candidate(boolean direct) {
-      this.direct = direct;
-    }
-  }
-
   Torrent(Engine engine, Metainfo meta, TorrentJob job, Storage storage) {
     this.engine = engine;
     this.meta = meta;
@@ -188,9 +179,7 @@ final class Torrent {
     this.maxPiecesInMemory = Math.max(4, (16 << 20) / meta.pieceLength());
     this.upBucket = new TokenBucket(job.upCap());
     this.downBucket = new TokenBucket(job.downCap());
-    for (InetSocketAddress a : job.peers()) {
-      candidates.put(a, new Candidate(true));
-    }
+    dialler.addDirect(job.peers());
     String announce = job.announceUrl() == null ? meta.announce() : job.announceUrl();
     this.tracker = announce == null || announce.isEmpty() ? null : new Tracker(this, announce);
     this.webSeed = job.webSeeds().isEmpty() ? null : new WebSeed(this, job.webSeeds());
@@ -246,11 +235,6 @@ final class Torrent {
 
   void onConnected(Peer p) {
     peers.add(p);
-    Candidate c = candidates.get(p.address);
-    if (c != null) {
-      c.connected = true;
-      c.failures = 0;
-    }
     if (p.extended) {
       Map<String, Object> ext = new HashMap<>();
       ext.put("m", Map.of());
@@ -284,12 +268,11 @@ final class Torrent {
         avail[i]--;
       }
     }
-    Candidate c = candidates.get(p.address);
-    if (c != null) {
-      c.connected = false;
-      c.failures++;
-      long backoff = Math.min(c.direct ? 2 : 30, 1L << Math.min(c.failures, 5));
-      c.nextAttemptNanos = System.nanoTime() + backoff * SECOND / 2;
+    // Where to dial it again: a peer that dialled us said where it listens, or it is not redialled.
+    InetSocketAddress at = p.outgoing ? p.address : p.listenAddress;
+    if (at != null) {
+      long now = System.nanoTime();
+      dialler.disconnected(at, now, now - p.createdNanos, p.isSeed(pieceCount));
     }
     if (peers.isEmpty() && tracker != null && !isComplete()) {
       tracker.peersGone(); // a restarted seeder is found again by announcing
@@ -297,23 +280,11 @@ final class Torrent {
   }
 
   void connectFailed(InetSocketAddress a) {
-    Candidate c = candidates.get(a);
-    if (c != null) {
-      c.connected = false;
-      c.failures++;
-      long halfSeconds = Math.min(c.direct ? 4 : 60, 1L << Math.min(c.failures, 6));
-      c.nextAttemptNanos = System.nanoTime() + halfSeconds * SECOND / 2;
-    }
+    dialler.failed(a, System.nanoTime());
   }
 
   void addTrackerPeers(List<InetSocketAddress> list) {
-    for (InetSocketAddress a : list) {
-      Candidate c = candidates.computeIfAbsent(a, k -> new Candidate(false));
-      if (!c.connected) {
-        c.nextAttemptNanos = 0;
-        c.failures = Math.min(c.failures, 1);
-      }
-    }
+    dialler.addFromTracker(list);
   }
 
   // ---------------------------------------------------------------- incoming messages
@@ -329,6 +300,7 @@ final class Torrent {
     }
     if (p.has.cardinality() == pieceCount) {
       promoteToSeed(p);
+      closeIfBothComplete(p);
     }
   }
 
@@ -348,6 +320,7 @@ final class Torrent {
       promoteToSeed(p);
     }
     updateInterest(p);
+    closeIfBothComplete(p);
   }
 
   void onHaveAll(Peer p) {
@@ -361,6 +334,17 @@ final class Torrent {
     p.hasAll = true;
     seedPeers++;
     updateInterest(p);
+    closeIfBothComplete(p);
+  }
+
+  /**
+   * Two seeds have nothing to exchange: the connection is closed, and the dialler, told it was a
+   * seed, does not dial it again while we are complete (a seed that dials seeds would loop).
+   */
+  private void closeIfBothComplete(Peer p) {
+    if (isComplete() && p.hasAll) {
+      engine.close(p, "both complete");
+    }
   }
 
   /** Seeds are counted once instead of in every availability slot. */
@@ -535,6 +519,10 @@ final class Torrent {
     p.snubbed = false;
     long key = (long) piece << 32 | begin;
     boolean wasRequested = p.requested.remove(key);
+    if (!wasRequested) {
+      chargeDownload(len); // asked-for blocks were charged with their request
+      p.unrequestedBytes += len;
+    }
     if (wasRequested && len != Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin)) {
       // Not the block we asked for. Give the request back first: dropping it silently left the
       // block "requested" by nobody, and the download stalled for good.
@@ -584,10 +572,25 @@ final class Torrent {
 
   // ---------------------------------------------------------------- picker
 
-  /** Tops up the request pipeline of {@code p}. */
+  /**
+   * Tops up the request pipeline of {@code p}. Under a download cap the engine tick does it instead
+   * ({@link #topUpRequests}), sharing the tokens among the peers.
+   */
   void fillRequests(Peer p) {
+    if (!downloadCapped()) {
+      requestMore(p, Integer.MAX_VALUE);
+    }
+  }
+
+  /**
+   * Sends {@code p} up to {@code most} requests, as its pipeline and the download caps allow;
+   * returns whether one went out. Caps are charged here, when a block is asked for, not when its
+   * bytes are read: the socket is then always read at once, so an INTERESTED or a HAVE never waits
+   * behind capped piece data (it did, 7.5 s, while our download ran at its cap).
+   */
+  private boolean requestMore(Peer p, int most) {
     if (!p.amInterested || p.peerChoking || p.snubbed || !live() || isComplete()) {
-      return;
+      return false;
     }
     // About a second of what the peer delivers, at least 8 blocks. A floor of 64 blocks (1 MiB)
     // queued 5 s at a capped player serving ten others, so a 20-player swarm's pieces sat half
@@ -599,7 +602,8 @@ final class Torrent {
                 engine.config.maxRequestsPerPeer(), Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
     p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
     BitSet skip = p.origin ? originSkip() : null;
-    while (p.requested.size() < p.requestDepth) {
+    int sent = 0;
+    while (sent < most && p.requested.size() < p.requestDepth && downloadTokens() >= Wire.BLOCK) {
       long key = pick(p, skip);
       if (key < 0) {
         break;
@@ -610,8 +614,57 @@ final class Torrent {
         p.lastRequestNanos = System.nanoTime(); // the snub clock starts with the first request
       }
       p.requested.add(key);
-      p.sendRequest(
-          Wire.REQUEST, piece, begin, Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin));
+      int length = Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin);
+      p.sendRequest(Wire.REQUEST, piece, begin, length);
+      chargeDownload(length);
+      sent++;
+    }
+    return sent > 0;
+  }
+
+  /** Download bytes the engine's and this torrent's caps allow now; Long.MAX_VALUE uncapped. */
+  private long downloadTokens() {
+    return Math.min(engine.downBucket.available(), downBucket.available());
+  }
+
+  private void chargeDownload(long bytes) {
+    engine.downBucket.consume(bytes);
+    downBucket.consume(bytes);
+  }
+
+  boolean downloadCapped() {
+    return engine.downBucket.rate() > 0 || downBucket.rate() > 0;
+  }
+
+  /**
+   * A cap is in debt: the origin took a piece up front, or peers sent blocks we never asked for.
+   */
+  boolean downloadInDebt() {
+    return engine.downBucket.inDebt() || downBucket.inDebt();
+  }
+
+  /**
+   * Under a download cap, requests wait for tokens, which come every engine tick (10 ms): the
+   * pipelines are topped up then, one block per peer in turn, starting each tick with the next
+   * peer. Filled in list order, the first peer took every token and a peer holding the one piece we
+   * lacked was never asked.
+   */
+  void topUpRequests() {
+    if (!live() || isComplete() || peers.isEmpty()) {
+      return;
+    }
+    int n = peers.size();
+    int first = Math.floorMod(requestTurn++, n);
+    boolean any = true;
+    while (any && downloadTokens() >= Wire.BLOCK) {
+      any = false;
+      for (int k = 0; k < n; k++) {
+        Peer p = peers.get((first + k) % n);
+        if (p.handshakeReceived && requestMore(p, 1)) {
+          engine.flushLater(p);
+          any = true;
+        }
+      }
     }
   }
 
@@ -1056,8 +1109,10 @@ final class Torrent {
     if (!live()) {
       return;
     }
+    if (acceptsPeers() && (!isComplete() || engine.uploadEnabled())) {
+      connectCandidates(now); // a seed dials too: a leecher behind NAT cannot dial it
+    }
     if (!isComplete()) {
-      connectCandidates(now);
       for (Peer p : peers) {
         if (p.connected && p.handshakeReceived) {
           updateInterest(p);
@@ -1107,17 +1162,7 @@ final class Torrent {
         reached.add(p.listenAddress);
       }
     }
-    for (Map.Entry<InetSocketAddress, Candidate> e : candidates.entrySet()) {
-      Candidate c = e.getValue();
-      if (!c.connected
-          && !reached.contains(e.getKey())
-          && c.nextAttemptNanos <= now
-          && engine.canConnect(e.getKey())) {
-        c.connected = true; // "connecting"; reset by connectFailed/onDisconnected
-        c.nextAttemptNanos = now + SECOND;
-        engine.connect(this, e.getKey());
-      }
-    }
+    dialler.dialDue(now, isComplete(), reached, engine::canConnect, a -> engine.connect(this, a));
   }
 
   /** Every second: rates, choking (10 s), optimistic unchoke (30 s), resume state. */
@@ -1132,6 +1177,7 @@ final class Torrent {
       p.down.sample(seconds);
       p.up.sample(seconds);
       p.refusedRequests = Math.max(0, p.refusedRequests - REFUSED_DECAY);
+      p.unrequestedBytes = 0;
       releaseIfSnubbed(p, now);
     }
     if (now - lastResumeSave > 5 * SECOND) {
@@ -1392,7 +1438,7 @@ final class Torrent {
       }
       active.clear();
     } else {
-      candidates.values().forEach(c -> c.nextAttemptNanos = 0);
+      dialler.retryAllNow();
       lastUsefulPeerNanos = System.nanoTime();
     }
     publish();

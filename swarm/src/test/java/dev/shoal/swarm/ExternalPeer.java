@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /** A real libtorrent or aria2 process; its output lines are collected for the test to read. */
 public final class ExternalPeer implements AutoCloseable {
-  static final Path LT_PEER = Path.of("bench/lt_peer.py").toAbsolutePath();
+  /** The script lives in the swarm module; other modules' tests run from their own directory. */
+  static final Path LT_PEER =
+      Path.of(Files.exists(Path.of("bench/lt_peer.py")) ? "" : "../swarm")
+          .resolve("bench/lt_peer.py")
+          .toAbsolutePath();
 
   private final Process process;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -40,7 +45,7 @@ public final class ExternalPeer implements AutoCloseable {
     t.start();
   }
 
-  static ExternalPeer libtorrent(String mode, Path torrent, Path dir, String... extra)
+  public static ExternalPeer libtorrent(String mode, Path torrent, Path dir, String... extra)
       throws IOException {
     List<String> cmd =
         new java.util.ArrayList<>(
@@ -75,7 +80,7 @@ public final class ExternalPeer implements AutoCloseable {
   }
 
   /** Waits for a line starting with {@code prefix} and returns it. */
-  String await(String prefix, Duration timeout) throws InterruptedException {
+  public String await(String prefix, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       String line = lines.poll(100, TimeUnit.MILLISECONDS);

@@ -69,4 +69,29 @@ class CliTest {
       assertThat(Torrents.sha256(out.resolve("cli.bin"))).isEqualTo(Torrents.sha256(data));
     }
   }
+
+  /** {@code seed --peer}: the seed dials a libtorrent leecher that never dials anyone itself. */
+  @Test
+  void seedDialsItsPeer() throws Exception {
+    Path data = GameBuilds.randomFile(dir, "seed.bin", 4L << 20, 14);
+    Path torrentFile = Files.write(dir.resolve("seed.torrent"), Torrents.of(data, 65536, null));
+    Path out = Files.createDirectories(dir.resolve("lt"));
+    try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, out)) {
+      String port = lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1];
+      try (ExternalPeer seed =
+          new ExternalPeer(
+              List.of(
+                  SCRIPT.toString(),
+                  "seed",
+                  torrentFile.toString(),
+                  data.toString(),
+                  "--peer",
+                  "127.0.0.1:" + port,
+                  "--bind",
+                  "127.0.0.1"))) {
+        lt.await("DONE", Duration.ofSeconds(60));
+      }
+    }
+    assertThat(Torrents.sha256(out.resolve("seed.bin"))).isEqualTo(Torrents.sha256(data));
+  }
 }

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileStore;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -29,23 +30,37 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Installs releases of one product/channel into one install directory, crash-safely.
  *
- * <p>The new version is built in {@code <install>.staging-<v>} next to the install directory,
- * reusing verified chunks of the current install and fetching the rest from a {@link ChunkSource};
- * every file is checked against the manifest (size, SHA-256) and fsync'd. Then, under a journal in
- * {@code <data dir>/installs/}, the install directory is renamed to {@code <install>.old-<v>}, the
- * staging directory to the install directory, the installed state is written, and the old version
- * is deleted. {@link #recover()} (run by {@link #install} and to be run at agent start) completes
- * or rolls back an interrupted switch, so the install directory always holds one complete version.
+ * <p>An update into an existing install directory writes only what changed ({@link UpdatePlan}):
+ * the changed and new files are built in {@code <install>/.shoal-update-<v>/} (the same file
+ * system), reusing verified chunks of the current install and fetching the rest from a {@link
+ * ChunkSource}; every built file is checked against the manifest (size, SHA-256) and fsync'd. Then,
+ * under a journal in {@code <data dir>/installs/}, each changed file's old version is renamed into
+ * that directory and the new one into its place, deleted files are moved there too, the installed
+ * state is written, and the directory is deleted. Files the manifests say are unchanged are not
+ * touched, nor is anything neither manifest lists.
+ *
+ * <p>A fresh install (no install directory yet) is built whole in {@code <install>.staging-<v>}
+ * next to it and renamed into place; so is an update whose files clash with directories (a file
+ * became a directory or the reverse), the install directory being renamed to {@code
+ * <install>.old-<v>} first.
+ *
+ * <p>{@link #recover()} (run by {@link #install} and to be run at agent start) completes or rolls
+ * back an interrupted switch, so the install always holds one complete version.
  */
 public final class Installer {
   /** A file of the installed release that does not match the manifest. */
@@ -69,6 +84,8 @@ public final class Installer {
     SWITCHED
   }
 
+  private static final String WORK_PREFIX = ".shoal-update-";
+
   private final DataDir dataDir;
   private final Path installDir;
   private final String product;
@@ -76,11 +93,23 @@ public final class Installer {
   private final Path stateFile;
   private final Path journalFile;
   private final boolean posix;
+  private final ToLongFunction<FileStore> usableSpace;
 
   /**
    * @param installDir the stable path of the game's files; its parent must exist
    */
   public Installer(DataDir dataDir, Path installDir, String product, String channel) {
+    this(dataDir, installDir, product, channel, Installer::usableSpace);
+  }
+
+  /** With {@code usableSpace} telling the free bytes of a file system (tests fake a full disk). */
+  Installer(
+      DataDir dataDir,
+      Path installDir,
+      String product,
+      String channel,
+      ToLongFunction<FileStore> usableSpace) {
+    this.usableSpace = usableSpace;
     this.dataDir = dataDir;
     this.installDir = installDir.toAbsolutePath().normalize();
     this.product = product;
@@ -202,6 +231,17 @@ public final class Installer {
     }
     recover();
     Optional<ReleaseManifest> current = installed();
+    UpdatePlan plan = plan(release, current.orElse(null));
+    requireSpace(Map.of(installSpaceDir(), plan.bytesToWrite(release)));
+    if (plan.inPlace()) {
+      updateInPlace(release, current.orElse(null), plan, source);
+    } else {
+      installStaged(release, current.orElse(null), source);
+    }
+  }
+
+  private void installStaged(ReleaseManifest release, ReleaseManifest current, ChunkSource source)
+      throws InstallException {
     long v = release.version();
     Path staging = stagingDir(v);
     Path old = oldDir(v);
@@ -212,10 +252,11 @@ public final class Installer {
     } catch (IOException e) {
       throw InstallException.fromIo("cannot clean " + staging, e);
     }
-    writeJournal(Phase.STAGING, release);
+    UpdatePlan plan = UpdatePlan.whole(release);
+    writeJournal(Phase.STAGING, release, plan);
     CrashPoints.step();
     try {
-      buildStaging(release, current.orElse(null), source, staging);
+      buildStaging(release, current, source, staging);
     } catch (InstallException | RuntimeException e) {
       try {
         DataDir.deleteTree(staging, CrashPoints::step);
@@ -225,15 +266,209 @@ public final class Installer {
       }
       throw e;
     }
-    writeJournal(Phase.STAGED, release);
+    writeJournal(Phase.STAGED, release, plan);
     CrashPoints.step();
-    switchForward(release);
+    switchForward(release, plan);
+  }
+
+  /** Builds the changed and new files inside the install directory and switches them in. */
+  private void updateInPlace(
+      ReleaseManifest release, ReleaseManifest current, UpdatePlan plan, ChunkSource source)
+      throws InstallException {
+    Path work = workDir(release.version());
+    // No journal exists now, so nothing refers to work directories: leftovers of a crash before
+    // the journal was written.
+    try (var leftovers = Files.newDirectoryStream(installDir, WORK_PREFIX + "*")) {
+      for (Path leftover : leftovers) {
+        DataDir.deleteTree(leftover, CrashPoints::step);
+      }
+    } catch (IOException e) {
+      throw InstallException.fromIo("cannot clean " + work, e);
+    }
+    writeJournal(Phase.STAGING, release, plan);
+    CrashPoints.step();
+    try {
+      buildChanged(release, current, plan, source, work);
+    } catch (InstallException | RuntimeException e) {
+      try {
+        DataDir.deleteTree(work, CrashPoints::step);
+        deleteJournal();
+      } catch (IOException | InstallException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    writeJournal(Phase.STAGED, release, plan);
+    CrashPoints.step();
+    try {
+      switchFilesIn(release, plan);
+    } catch (IOException | InstallException | RuntimeException e) {
+      // A file that cannot take its place (a name too long, no permission): the old version back.
+      InstallException failure =
+          e instanceof IOException io
+              ? InstallException.fromIo("cannot switch " + installDir, io)
+              : e instanceof InstallException ie ? ie : null;
+      try {
+        rollBack(release, plan, true);
+      } catch (IOException | InstallException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (failure == null) {
+        throw (RuntimeException) e;
+      }
+      throw failure;
+    }
+    switchForward(release, plan);
+  }
+
+  // ---------------------------------------------------------------- planning and space
+
+  /**
+   * What installing {@code release} over {@code current} writes: in place, only the files whose
+   * manifest entry (content, mode) changed or whose installed file is missing or has another size;
+   * a whole staged copy when there is no install directory yet or a file clashes with a directory.
+   */
+  UpdatePlan plan(ReleaseManifest release, ReleaseManifest current) throws InstallException {
+    if (!Files.isDirectory(installDir, LinkOption.NOFOLLOW_LINKS)) {
+      return UpdatePlan.whole(release);
+    }
+    Map<String, FileEntry> old = new HashMap<>();
+    if (current != null) {
+      for (FileEntry f : current.files()) {
+        old.put(f.path(), f);
+      }
+    }
+    List<Integer> changed = new ArrayList<>();
+    Set<String> kept = new HashSet<>();
+    List<FileEntry> files = release.files();
+    for (int i = 0; i < files.size(); i++) {
+      FileEntry f = files.get(i);
+      kept.add(f.path());
+      Path target = resolveInside(installDir, f.path());
+      if (f.path().startsWith(WORK_PREFIX) || clashesWithDirectory(target)) {
+        return UpdatePlan.whole(release);
+      }
+      if (!f.equals(old.get(f.path())) || !hasSize(target, f.size())) {
+        changed.add(i);
+      }
+    }
+    List<String> deleted = new ArrayList<>();
+    for (String path : old.keySet()) {
+      if (!kept.contains(path)) {
+        deleted.add(path);
+      }
+    }
+    deleted.sort(null);
+    return new UpdatePlan(true, changed, deleted);
+  }
+
+  /** A directory where the file goes, or a non-directory where one of its parents goes. */
+  private boolean clashesWithDirectory(Path target) {
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      return true;
+    }
+    for (Path p = target.getParent(); !p.equals(installDir); p = p.getParent()) {
+      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+          && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasSize(Path file, long size) {
+    try {
+      return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) == size;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
-   * Finishes or rolls back an install interrupted by a crash. Before the staged version was
-   * completely verified and recorded ({@code STAGING}) it rolls back; after ({@code STAGED}) it
-   * completes, unless the staging directory no longer verifies, in which case it rolls back.
+   * Refuses ({@code DISK_FULL}) before anything is downloaded when the disk cannot take the update:
+   * the files it writes into the install's file system, plus what is left to download of {@code
+   * packFile} ({@code packBytes} in all) into the cache's.
+   */
+  public void requireSpace(ReleaseManifest release, Path packFile, long packBytes)
+      throws InstallException {
+    UpdatePlan plan = plan(release, installed().orElse(null));
+    long have = 0;
+    try {
+      if (Files.isRegularFile(packFile)) {
+        have = Files.size(packFile);
+      }
+    } catch (IOException e) {
+      // counted as not downloaded yet
+    }
+    Map<Path, Long> needs = new LinkedHashMap<>();
+    needs.put(installSpaceDir(), plan.bytesToWrite(release));
+    needs.merge(packFile.getParent(), Math.max(0, packBytes - have), Long::sum);
+    requireSpace(needs);
+  }
+
+  /** Where the install's bytes land: the install directory, or its parent before it exists. */
+  private Path installSpaceDir() {
+    return Files.isDirectory(installDir) ? installDir : installDir.getParent();
+  }
+
+  /** Each directory's need, summed per file system, against that file system's usable space. */
+  private void requireSpace(Map<Path, Long> needs) throws InstallException {
+    Map<FileStore, Long> perStore = new LinkedHashMap<>();
+    Map<FileStore, Path> named = new HashMap<>();
+    try {
+      for (var e : needs.entrySet()) {
+        FileStore store = Files.getFileStore(existingAncestor(e.getKey()));
+        perStore.merge(store, e.getValue(), Long::sum);
+        named.putIfAbsent(store, e.getKey());
+      }
+      for (var e : perStore.entrySet()) {
+        long free = usableSpace.applyAsLong(e.getKey());
+        if (free < e.getValue()) {
+          throw new InstallException(
+              Code.DISK_FULL,
+              "needs "
+                  + humanBytes(e.getValue())
+                  + " free on "
+                  + named.get(e.getKey())
+                  + ", "
+                  + humanBytes(free)
+                  + " free; free space and retry");
+        }
+      }
+    } catch (IOException e) {
+      throw InstallException.fromIo("cannot tell the free space for " + installDir, e);
+    } catch (UncheckedIOException e) {
+      throw InstallException.fromIo("cannot tell the free space for " + installDir, e.getCause());
+    }
+  }
+
+  private static Path existingAncestor(Path dir) {
+    Path p = dir.toAbsolutePath();
+    while (p.getParent() != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    return p;
+  }
+
+  private static long usableSpace(FileStore store) {
+    try {
+      return store.getUsableSpace();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String humanBytes(long bytes) {
+    if (bytes >= 100_000_000L) {
+      return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
+    }
+    return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+  }
+
+  /**
+   * Finishes or rolls back an install interrupted by a crash. Before the new files were completely
+   * verified and recorded ({@code STAGING}) it rolls back; after ({@code STAGED}) it completes,
+   * unless a new file no longer verifies, in which case it rolls back.
    */
   public Recovery recover() throws InstallException {
     Optional<String> text;
@@ -247,33 +482,30 @@ public final class Installer {
     }
     Phase phase;
     ReleaseManifest release;
+    UpdatePlan plan;
     try {
       JsonNode j = Json.MAPPER.readTree(text.get());
       phase = Phase.valueOf(j.get("phase").asString());
       release = decodeManifest(j.get("manifest").asString());
+      plan = readPlan(j, release);
     } catch (RuntimeException e) {
       throw new InstallException(
           Code.INTEGRITY, "install journal " + journalFile + " unreadable", e);
     }
-    Path staging = stagingDir(release.version());
-    Path old = oldDir(release.version());
     try {
       switch (phase) {
         case STAGING:
-          rollBack(staging, old);
+          rollBack(release, plan, false);
           return Recovery.ROLLED_BACK;
         case STAGED:
-          if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
-              && !verifyTree(staging, release).isEmpty()) {
-            rollBack(staging, old);
+          if (!stagedFilesVerify(release, plan)) {
+            rollBack(release, plan, true);
             return Recovery.ROLLED_BACK;
           }
-          switchForward(release);
+          switchForward(release, plan);
           return Recovery.COMPLETED;
         case SWITCHED:
-          DataDir.deleteTree(old, CrashPoints::step);
-          DataDir.syncDirectory(installDir.getParent());
-          deleteJournal();
+          finishSwitch(release, plan);
           return Recovery.COMPLETED;
         default:
           throw new IllegalStateException(phase.name());
@@ -281,6 +513,28 @@ public final class Installer {
     } catch (IOException e) {
       throw InstallException.fromIo("recovery of " + installDir, e);
     }
+  }
+
+  /** Whether every new file built for {@code plan}, still aside or switched in, matches. */
+  private boolean stagedFilesVerify(ReleaseManifest release, UpdatePlan plan)
+      throws IOException, InstallException {
+    if (!plan.inPlace()) {
+      Path staging = stagingDir(release.version());
+      return !Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
+          || verifyTree(staging, release).isEmpty();
+    }
+    Path work = workDir(release.version());
+    for (int i : plan.changed()) {
+      FileEntry f = release.files().get(i);
+      Path built = builtFile(work, i);
+      if (!Files.exists(built, LinkOption.NOFOLLOW_LINKS)) {
+        built = resolveInside(installDir, f.path());
+      }
+      if (!matches(built, f)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Compares every file of the installed release with the manifest. */
@@ -342,6 +596,24 @@ public final class Installer {
   private void buildStaging(
       ReleaseManifest release, ReleaseManifest current, ChunkSource source, Path staging)
       throws InstallException {
+    Map<String, Long> sizes = chunkSizes(release);
+    OldInstall oldInstall = new OldInstall(reuseIndex(current));
+    try {
+      Files.createDirectories(staging);
+      for (FileEntry f : release.files()) {
+        Path target = resolveInside(staging, f.path());
+        Files.createDirectories(target.getParent());
+        writeFile(target, f, sizes, oldInstall, source);
+        CrashPoints.step();
+      }
+      syncDirs(staging);
+    } catch (IOException e) {
+      throw InstallException.fromIo("cannot stage " + staging, e);
+    }
+  }
+
+  /** Where each chunk of the current release lies in the install directory. */
+  private static Map<String, Location> reuseIndex(ReleaseManifest current) {
     Map<String, Location> reuse = new HashMap<>();
     if (current != null) {
       Map<String, Long> oldSizes = chunkSizes(current);
@@ -357,19 +629,29 @@ public final class Installer {
         }
       }
     }
+    return reuse;
+  }
+
+  /** Builds the plan's changed and new files in {@code work}, inside the install directory. */
+  private void buildChanged(
+      ReleaseManifest release,
+      ReleaseManifest current,
+      UpdatePlan plan,
+      ChunkSource source,
+      Path work)
+      throws InstallException {
     Map<String, Long> sizes = chunkSizes(release);
-    OldInstall oldInstall = new OldInstall(reuse);
+    OldInstall oldInstall = new OldInstall(reuseIndex(current));
     try {
-      Files.createDirectories(staging);
-      for (FileEntry f : release.files()) {
-        Path target = resolveInside(staging, f.path());
-        Files.createDirectories(target.getParent());
-        writeFile(target, f, sizes, oldInstall, source);
+      Files.createDirectories(work);
+      DataDir.syncDirectory(installDir);
+      for (int i : plan.changed()) {
+        writeFile(builtFile(work, i), release.files().get(i), sizes, oldInstall, source);
         CrashPoints.step();
       }
-      syncDirs(staging);
+      DataDir.syncDirectory(work);
     } catch (IOException e) {
-      throw InstallException.fromIo("cannot stage " + staging, e);
+      throw InstallException.fromIo("cannot build the update in " + work, e);
     }
   }
 
@@ -427,15 +709,7 @@ public final class Installer {
     try (FileChannel out =
         FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       for (String id : f.chunkIds()) {
-        byte[] b = oldInstall == null ? null : oldInstall.chunk(id);
-        if (b == null) {
-          b = fetch(source, id);
-        }
-        Long expected = sizes.get(id);
-        if (expected == null || expected != b.length) {
-          throw new InstallException(
-              Code.INTEGRITY, "chunk " + id + ": size " + b.length + " not in the manifest");
-        }
+        byte[] b = chunk(id, sizes, oldInstall, source);
         whole.update(b);
         ByteBuffer buf = ByteBuffer.wrap(b);
         while (buf.hasRemaining()) {
@@ -452,6 +726,22 @@ public final class Installer {
           Code.INTEGRITY, f.path() + ": built file does not match the manifest (size or SHA-256)");
     }
     setMode(target, f.mode());
+  }
+
+  /** A chunk from the current install if it is there intact, else from the source; checked. */
+  private static byte[] chunk(
+      String id, Map<String, Long> sizes, OldInstall oldInstall, ChunkSource source)
+      throws InstallException {
+    byte[] b = oldInstall == null ? null : oldInstall.chunk(id);
+    if (b == null) {
+      b = fetch(source, id);
+    }
+    Long expected = sizes.get(id);
+    if (expected == null || expected != b.length) {
+      throw new InstallException(
+          Code.INTEGRITY, "chunk " + id + ": size " + b.length + " not in the manifest");
+    }
+    return b;
   }
 
   private static byte[] fetch(ChunkSource source, String id) throws InstallException {
@@ -483,43 +773,167 @@ public final class Installer {
 
   // ---------------------------------------------------------------- switch and recovery
 
-  private void switchForward(ReleaseManifest release) throws InstallException {
-    Path staging = stagingDir(release.version());
-    Path old = oldDir(release.version());
-    Path parent = installDir.getParent();
+  private void switchForward(ReleaseManifest release, UpdatePlan plan) throws InstallException {
     try {
-      if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
-        if (Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)) {
-          move(installDir, old);
-          DataDir.syncDirectory(parent);
-          CrashPoints.step();
-        }
-        move(staging, installDir);
-        DataDir.syncDirectory(parent);
-        CrashPoints.step();
+      if (plan.inPlace()) {
+        switchFilesIn(release, plan);
+      } else {
+        switchDirectoryIn(release);
       }
       writeState(release);
       CrashPoints.step();
-      writeJournal(Phase.SWITCHED, release);
+      writeJournal(Phase.SWITCHED, release, plan);
       CrashPoints.step();
-      DataDir.deleteTree(old, CrashPoints::step);
-      DataDir.syncDirectory(parent);
-      deleteJournal();
-      CrashPoints.step();
+      finishSwitch(release, plan);
     } catch (IOException e) {
-      throw InstallException.fromIo("cannot switch " + installDir + " to " + staging, e);
+      throw InstallException.fromIo("cannot switch " + installDir + " to " + release.version(), e);
     }
   }
 
-  private void rollBack(Path staging, Path old) throws IOException, InstallException {
+  private void switchDirectoryIn(ReleaseManifest release) throws IOException {
+    Path staging = stagingDir(release.version());
+    Path parent = installDir.getParent();
+    if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)) {
+        move(installDir, oldDir(release.version()));
+        DataDir.syncDirectory(parent);
+        CrashPoints.step();
+      }
+      move(staging, installDir);
+      DataDir.syncDirectory(parent);
+      CrashPoints.step();
+    }
+  }
+
+  /**
+   * Each changed file: its old version (if any) renamed aside into the work directory, then the new
+   * one into its place; each deleted file renamed aside. Every step is a rename on one file system
+   * and can be repeated, so a recovery runs this again from wherever a crash stopped it.
+   */
+  private void switchFilesIn(ReleaseManifest release, UpdatePlan plan)
+      throws IOException, InstallException {
+    Path work = workDir(release.version());
+    if (!Files.exists(work, LinkOption.NOFOLLOW_LINKS)) {
+      return; // switched and cleaned up already
+    }
+    for (int i : plan.changed()) {
+      Path built = builtFile(work, i);
+      if (!Files.exists(built, LinkOption.NOFOLLOW_LINKS)) {
+        continue; // switched in already
+      }
+      Path target = resolveInside(installDir, release.files().get(i).path());
+      Files.createDirectories(target.getParent());
+      Path aside = oldFile(work, i);
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
+          && !Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+        move(target, aside);
+        CrashPoints.step();
+      }
+      move(built, target);
+      DataDir.syncDirectory(target.getParent());
+      CrashPoints.step();
+    }
+    for (int j = 0; j < plan.deleted().size(); j++) {
+      Path target = resolveInside(installDir, plan.deleted().get(j));
+      Path aside = deletedFile(work, j);
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
+          && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
+          && !Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+        move(target, aside);
+        DataDir.syncDirectory(target.getParent());
+        CrashPoints.step();
+      }
+    }
+    DataDir.syncDirectory(work);
+  }
+
+  /** After the state records the new version: deletes the old version's files. */
+  private void finishSwitch(ReleaseManifest release, UpdatePlan plan)
+      throws IOException, InstallException {
+    if (plan.inPlace()) {
+      DataDir.deleteTree(workDir(release.version()), CrashPoints::step);
+      for (String path : plan.deleted()) {
+        removeEmptyParents(resolveInside(installDir, path));
+      }
+      DataDir.syncDirectory(installDir);
+    } else {
+      DataDir.deleteTree(oldDir(release.version()), CrashPoints::step);
+      DataDir.syncDirectory(installDir.getParent());
+    }
+    deleteJournal();
+    CrashPoints.step();
+  }
+
+  /**
+   * Puts the old version back. After {@code STAGED} some new files may be switched in already: a
+   * new file that is no longer in the work directory is in its place, and is removed before the old
+   * version (if it had one) is renamed back.
+   */
+  private void rollBack(ReleaseManifest release, UpdatePlan plan, boolean staged)
+      throws IOException, InstallException {
+    if (!plan.inPlace()) {
+      rollBackDirectory(release);
+      return;
+    }
+    Path work = workDir(release.version());
+    if (staged && Files.exists(work, LinkOption.NOFOLLOW_LINKS)) {
+      for (int j = plan.deleted().size() - 1; j >= 0; j--) {
+        Path aside = deletedFile(work, j);
+        if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+          move(aside, resolveInside(installDir, plan.deleted().get(j)));
+        }
+      }
+      for (int k = plan.changed().size() - 1; k >= 0; k--) {
+        int i = plan.changed().get(k);
+        Path target = resolveInside(installDir, release.files().get(i).path());
+        if (!Files.exists(builtFile(work, i), LinkOption.NOFOLLOW_LINKS)) {
+          Files.deleteIfExists(target);
+        }
+        Path aside = oldFile(work, i);
+        if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
+          move(aside, target);
+        } else {
+          removeEmptyParents(target);
+        }
+        CrashPoints.step();
+      }
+    }
+    DataDir.deleteTree(work, CrashPoints::step);
+    DataDir.syncDirectory(installDir);
+    deleteJournal();
+  }
+
+  private void rollBackDirectory(ReleaseManifest release) throws IOException, InstallException {
+    Path old = oldDir(release.version());
     if (!Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)
         && Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
       move(old, installDir);
       DataDir.syncDirectory(installDir.getParent());
     }
-    DataDir.deleteTree(staging, CrashPoints::step);
+    DataDir.deleteTree(stagingDir(release.version()), CrashPoints::step);
     DataDir.syncDirectory(installDir.getParent());
     deleteJournal();
+  }
+
+  /** Removes the directories above {@code file} that are empty now, up to the install directory. */
+  private void removeEmptyParents(Path file) throws IOException {
+    for (Path d = file.getParent(); !d.equals(installDir); d = d.getParent()) {
+      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try (var entries = Files.list(d)) {
+        if (entries.findAny().isPresent()) {
+          return;
+        }
+      }
+      Files.delete(d);
+    }
+  }
+
+  private boolean matches(Path p, FileEntry f) throws IOException {
+    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+        && Files.size(p) == f.size()
+        && sha256(p).equals(f.sha256());
   }
 
   private List<FileProblem> verifyTree(Path root, ReleaseManifest m)
@@ -531,7 +945,7 @@ public final class Installer {
         problems.add(new FileProblem(f.path(), FileProblem.Kind.MISSING));
         continue;
       }
-      if (Files.size(p) != f.size() || !sha256(p).equals(f.sha256())) {
+      if (!matches(p, f)) {
         problems.add(new FileProblem(f.path(), FileProblem.Kind.WRONG));
       }
     }
@@ -551,15 +965,48 @@ public final class Installer {
     write(stateFile, n);
   }
 
-  private void writeJournal(Phase phase, ReleaseManifest release) throws InstallException {
+  private void writeJournal(Phase phase, ReleaseManifest release, UpdatePlan plan)
+      throws InstallException {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("phase", phase.name());
     n.put("version", release.version());
     n.put("installDir", installDir.toString());
-    n.put("staging", stagingDir(release.version()).toString());
-    n.put("old", oldDir(release.version()).toString());
+    if (plan.inPlace()) {
+      n.put("work", workDir(release.version()).toString());
+      ArrayNode changed = n.putArray("changed");
+      for (int i : plan.changed()) {
+        changed.add(i);
+      }
+      ArrayNode deleted = n.putArray("deleted");
+      for (String path : plan.deleted()) {
+        deleted.add(path);
+      }
+    } else {
+      n.put("staging", stagingDir(release.version()).toString());
+      n.put("old", oldDir(release.version()).toString());
+    }
     n.put("manifest", encodeManifest(release));
     write(journalFile, n);
+  }
+
+  /** The plan a journal recorded; a journal without one (older agents) staged the whole release. */
+  private static UpdatePlan readPlan(JsonNode j, ReleaseManifest release) {
+    if (!j.has("changed")) {
+      return UpdatePlan.whole(release);
+    }
+    List<Integer> changed = new ArrayList<>();
+    for (JsonNode i : j.get("changed")) {
+      int index = i.asInt();
+      if (index < 0 || index >= release.files().size()) {
+        throw new IllegalArgumentException("file index " + index + " outside the manifest");
+      }
+      changed.add(index);
+    }
+    List<String> deleted = new ArrayList<>();
+    for (JsonNode p : j.get("deleted")) {
+      deleted.add(p.asString());
+    }
+    return new UpdatePlan(true, changed, deleted);
   }
 
   private void write(Path file, ObjectNode n) throws InstallException {
@@ -595,6 +1042,23 @@ public final class Installer {
 
   Path oldDir(long version) {
     return installDir.resolveSibling(installDir.getFileName() + ".old-" + version);
+  }
+
+  /** Where an in-place update builds new files and puts old ones aside: inside the install. */
+  Path workDir(long version) {
+    return installDir.resolve(WORK_PREFIX + version);
+  }
+
+  private static Path builtFile(Path work, int index) {
+    return work.resolve("new-" + index);
+  }
+
+  private static Path oldFile(Path work, int index) {
+    return work.resolve("old-" + index);
+  }
+
+  private static Path deletedFile(Path work, int index) {
+    return work.resolve("deleted-" + index);
   }
 
   /**

@@ -86,6 +86,9 @@ public final class Installer {
 
   private static final String WORK_PREFIX = ".shoal-update-";
 
+  /** Smaller files are copied: a clone saves little there. */
+  static final long CLONE_MIN_BYTES = 1 << 20;
+
   private final DataDir dataDir;
   private final Path installDir;
   private final String product;
@@ -94,6 +97,7 @@ public final class Installer {
   private final Path journalFile;
   private final boolean posix;
   private final ToLongFunction<FileStore> usableSpace;
+  private int clonedFiles;
 
   /**
    * @param installDir the stable path of the game's files; its parent must exist
@@ -642,17 +646,89 @@ public final class Installer {
       throws InstallException {
     Map<String, Long> sizes = chunkSizes(release);
     OldInstall oldInstall = new OldInstall(reuseIndex(current));
+    Map<String, FileEntry> oldFiles = new HashMap<>();
+    Map<String, Long> oldSizes = current == null ? Map.of() : chunkSizes(current);
+    if (current != null) {
+      current.files().forEach(f -> oldFiles.put(f.path(), f));
+    }
     try {
       Files.createDirectories(work);
       DataDir.syncDirectory(installDir);
       for (int i : plan.changed()) {
-        writeFile(builtFile(work, i), release.files().get(i), sizes, oldInstall, source);
+        FileEntry f = release.files().get(i);
+        Path built = builtFile(work, i);
+        FileEntry old = oldFiles.get(f.path());
+        if (old == null || !buildByClone(built, f, old, oldSizes, sizes, oldInstall, source)) {
+          writeFile(built, f, sizes, oldInstall, source);
+        }
         CrashPoints.step();
       }
       DataDir.syncDirectory(work);
     } catch (IOException e) {
       throw InstallException.fromIo("cannot build the update in " + work, e);
     }
+  }
+
+  /**
+   * Where the file system can clone (XFS, btrfs): builds {@code f} as a clone of its old version
+   * {@code old}, rewriting only the chunks that are not the same at the same offset, then checks
+   * the whole file. Returns false, leaving nothing at {@code built}, when it cannot clone or the
+   * result does not match (a damaged old file): the caller then builds the file chunk by chunk.
+   */
+  private boolean buildByClone(
+      Path built,
+      FileEntry f,
+      FileEntry old,
+      Map<String, Long> oldSizes,
+      Map<String, Long> sizes,
+      OldInstall oldInstall,
+      ChunkSource source)
+      throws IOException, InstallException {
+    Path oldFile = resolveInside(installDir, old.path());
+    if (old.size() < CLONE_MIN_BYTES
+        || !Files.isRegularFile(oldFile, LinkOption.NOFOLLOW_LINKS)
+        || !oldFile.toRealPath().startsWith(installDir.toRealPath())
+        || !FileClone.tryClone(oldFile, built)) {
+      return false;
+    }
+    Map<Long, String> oldAt = new HashMap<>();
+    long off = 0;
+    for (String id : old.chunkIds()) {
+      oldAt.put(off, id);
+      off += oldSizes.getOrDefault(id, 0L);
+    }
+    off = 0;
+    try (FileChannel out = FileChannel.open(built, StandardOpenOption.WRITE)) {
+      for (String id : f.chunkIds()) {
+        Long size = sizes.get(id);
+        if (size != null && id.equals(oldAt.get(off))) {
+          off += size; // the same bytes at the same place: shared with the old version
+          continue;
+        }
+        byte[] b = chunk(id, sizes, oldInstall, source);
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        long pos = off;
+        while (buf.hasRemaining()) {
+          pos += out.write(buf, pos);
+        }
+        off += b.length;
+        CrashPoints.step();
+      }
+      out.truncate(off);
+      out.force(true);
+    }
+    if (!matches(built, f)) {
+      Files.delete(built);
+      return false;
+    }
+    setMode(built, f.mode());
+    clonedFiles++;
+    return true;
+  }
+
+  /** How many files this installer built as clones of their old versions (tests). */
+  int clonedFiles() {
+    return clonedFiles;
   }
 
   /** Reads chunks out of the current install, trusting nothing it has not hashed. */

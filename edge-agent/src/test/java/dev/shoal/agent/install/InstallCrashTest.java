@@ -38,9 +38,14 @@ class InstallCrashTest {
 
   @BeforeAll
   static void packs() throws IOException {
-    v1Pack = V1.writePack(shared.resolve("v1.pack"), PackLayout.full(V1.manifest));
-    v2Pack = V2.writePack(shared.resolve("v2.pack"), PackLayout.full(V2.manifest));
-    v2Manifest = V2.writeManifest(shared.resolve("v2.manifest"));
+    packs(shared);
+  }
+
+  /** Writes the packs and the v2 manifest the children install from into {@code dir}. */
+  static void packs(Path dir) throws IOException {
+    v1Pack = V1.writePack(dir.resolve("v1.pack"), PackLayout.full(V1.manifest));
+    v2Pack = V2.writePack(dir.resolve("v2.pack"), PackLayout.full(V2.manifest));
+    v2Manifest = V2.writeManifest(dir.resolve("v2.manifest"));
   }
 
   record Setup(DataDir data, Path game) {
@@ -183,6 +188,11 @@ class InstallCrashTest {
   @Test
   void crashAtNumberedStepsAndRandomKillsLeaveOldOrNewNeverAMix(@TempDir Path tmp)
       throws Exception {
+    crashAtNumberedStepsAndRandomKills(tmp);
+  }
+
+  /** Returns what the uninterrupted child printed ({@code steps=… cloned=…}). */
+  String crashAtNumberedStepsAndRandomKills(Path tmp) throws Exception {
     // Baseline: an uninterrupted child run, counting its step boundaries.
     Setup base = withV1(tmp.resolve("base"));
     long started = System.nanoTime();
@@ -230,5 +240,6 @@ class InstallCrashTest {
       c.waitFor();
       recoverAndCheck(s, "random kill " + i);
     }
+    return out;
   }
 }

@@ -30,10 +30,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -84,7 +82,7 @@ public final class Installer {
     SWITCHED
   }
 
-  private static final String WORK_PREFIX = ".shoal-update-";
+  static final String WORK_PREFIX = ".shoal-update-";
 
   /** Smaller files are copied: a clone saves little there. */
   static final long CLONE_MIN_BYTES = 1 << 20;
@@ -96,14 +94,14 @@ public final class Installer {
   private final Path stateFile;
   private final Path journalFile;
   private final boolean posix;
-  private final ToLongFunction<FileStore> usableSpace;
+  private final DiskSpace diskSpace;
   private int clonedFiles;
 
   /**
    * @param installDir the stable path of the game's files; its parent must exist
    */
   public Installer(DataDir dataDir, Path installDir, String product, String channel) {
-    this(dataDir, installDir, product, channel, Installer::usableSpace);
+    this(dataDir, installDir, product, channel, DiskSpace::usableSpace);
   }
 
   /** With {@code usableSpace} telling the free bytes of a file system (tests fake a full disk). */
@@ -113,7 +111,7 @@ public final class Installer {
       String product,
       String channel,
       ToLongFunction<FileStore> usableSpace) {
-    this.usableSpace = usableSpace;
+    this.diskSpace = new DiskSpace(usableSpace);
     this.dataDir = dataDir;
     this.installDir = installDir.toAbsolutePath().normalize();
     this.product = product;
@@ -236,7 +234,7 @@ public final class Installer {
     recover();
     Optional<ReleaseManifest> current = installed();
     UpdatePlan plan = plan(release, current.orElse(null));
-    requireSpace(Map.of(installSpaceDir(), plan.bytesToWrite(release)));
+    diskSpace.require(Map.of(installSpaceDir(), plan.bytesToWrite(release)));
     if (plan.inPlace()) {
       updateInPlace(release, current.orElse(null), plan, source);
     } else {
@@ -246,32 +244,17 @@ public final class Installer {
 
   private void installStaged(ReleaseManifest release, ReleaseManifest current, ChunkSource source)
       throws InstallException {
-    long v = release.version();
-    Path staging = stagingDir(v);
-    Path old = oldDir(v);
+    Path staging = stagingDir(release.version());
     try {
       // No journal exists now, so nothing refers to these: leftovers of a crash before the journal.
       DataDir.deleteTree(staging, CrashPoints::step);
-      DataDir.deleteTree(old, CrashPoints::step);
+      DataDir.deleteTree(oldDir(release.version()), CrashPoints::step);
     } catch (IOException e) {
       throw InstallException.fromIo("cannot clean " + staging, e);
     }
     UpdatePlan plan = UpdatePlan.whole(release);
-    writeJournal(Phase.STAGING, release, plan);
-    CrashPoints.step();
-    try {
-      buildStaging(release, current, source, staging);
-    } catch (InstallException | RuntimeException e) {
-      try {
-        DataDir.deleteTree(staging, CrashPoints::step);
-        deleteJournal();
-      } catch (IOException | InstallException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
-    }
-    writeJournal(Phase.STAGED, release, plan);
-    CrashPoints.step();
+    buildUnderJournal(
+        release, plan, staging, () -> buildStaging(release, current, source, staging));
     switchForward(release, plan);
   }
 
@@ -289,23 +272,9 @@ public final class Installer {
     } catch (IOException e) {
       throw InstallException.fromIo("cannot clean " + work, e);
     }
-    writeJournal(Phase.STAGING, release, plan);
-    CrashPoints.step();
+    buildUnderJournal(release, plan, work, () -> buildChanged(release, current, plan, source));
     try {
-      buildChanged(release, current, plan, source, work);
-    } catch (InstallException | RuntimeException e) {
-      try {
-        DataDir.deleteTree(work, CrashPoints::step);
-        deleteJournal();
-      } catch (IOException | InstallException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      throw e;
-    }
-    writeJournal(Phase.STAGED, release, plan);
-    CrashPoints.step();
-    try {
-      switchFilesIn(release, plan);
+      new FileSwitch(installDir, release, plan).switchIn();
     } catch (IOException | InstallException | RuntimeException e) {
       // A file that cannot take its place (a name too long, no permission): the old version back.
       InstallException failure =
@@ -325,67 +294,40 @@ public final class Installer {
     switchForward(release, plan);
   }
 
-  // ---------------------------------------------------------------- planning and space
+  @FunctionalInterface
+  private interface Build {
+    void run() throws InstallException;
+  }
 
   /**
-   * What installing {@code release} over {@code current} writes: in place, only the files whose
-   * manifest entry (content, mode) changed or whose installed file is missing or has another size;
-   * a whole staged copy when there is no install directory yet or a file clashes with a directory.
+   * Runs {@code build} between the {@code STAGING} and {@code STAGED} journal entries; when it
+   * fails, deletes what it built in {@code dir} and the journal, so the old version stays as it
+   * was.
    */
-  UpdatePlan plan(ReleaseManifest release, ReleaseManifest current) throws InstallException {
-    if (!Files.isDirectory(installDir, LinkOption.NOFOLLOW_LINKS)) {
-      return UpdatePlan.whole(release);
-    }
-    Map<String, FileEntry> old = new HashMap<>();
-    if (current != null) {
-      for (FileEntry f : current.files()) {
-        old.put(f.path(), f);
-      }
-    }
-    List<Integer> changed = new ArrayList<>();
-    Set<String> kept = new HashSet<>();
-    List<FileEntry> files = release.files();
-    for (int i = 0; i < files.size(); i++) {
-      FileEntry f = files.get(i);
-      kept.add(f.path());
-      Path target = resolveInside(installDir, f.path());
-      if (f.path().startsWith(WORK_PREFIX) || clashesWithDirectory(target)) {
-        return UpdatePlan.whole(release);
-      }
-      if (!f.equals(old.get(f.path())) || !hasSize(target, f.size())) {
-        changed.add(i);
-      }
-    }
-    List<String> deleted = new ArrayList<>();
-    for (String path : old.keySet()) {
-      if (!kept.contains(path)) {
-        deleted.add(path);
-      }
-    }
-    deleted.sort(null);
-    return new UpdatePlan(true, changed, deleted);
-  }
-
-  /** A directory where the file goes, or a non-directory where one of its parents goes. */
-  private boolean clashesWithDirectory(Path target) {
-    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-      return true;
-    }
-    for (Path p = target.getParent(); !p.equals(installDir); p = p.getParent()) {
-      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)
-          && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean hasSize(Path file, long size) {
+  private void buildUnderJournal(ReleaseManifest release, UpdatePlan plan, Path dir, Build build)
+      throws InstallException {
+    writeJournal(Phase.STAGING, release, plan);
+    CrashPoints.step();
     try {
-      return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) == size;
-    } catch (IOException e) {
-      return false;
+      build.run();
+    } catch (InstallException | RuntimeException e) {
+      try {
+        DataDir.deleteTree(dir, CrashPoints::step);
+        deleteJournal();
+      } catch (IOException | InstallException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     }
+    writeJournal(Phase.STAGED, release, plan);
+    CrashPoints.step();
+  }
+
+  // ---------------------------------------------------------------- planning and space
+
+  /** What installing {@code release} over {@code current} writes. */
+  UpdatePlan plan(ReleaseManifest release, ReleaseManifest current) throws InstallException {
+    return UpdatePlan.of(installDir, release, current);
   }
 
   /**
@@ -407,66 +349,12 @@ public final class Installer {
     Map<Path, Long> needs = new LinkedHashMap<>();
     needs.put(installSpaceDir(), plan.bytesToWrite(release));
     needs.merge(packFile.getParent(), Math.max(0, packBytes - have), Long::sum);
-    requireSpace(needs);
+    diskSpace.require(needs);
   }
 
   /** Where the install's bytes land: the install directory, or its parent before it exists. */
   private Path installSpaceDir() {
     return Files.isDirectory(installDir) ? installDir : installDir.getParent();
-  }
-
-  /** Each directory's need, summed per file system, against that file system's usable space. */
-  private void requireSpace(Map<Path, Long> needs) throws InstallException {
-    Map<FileStore, Long> perStore = new LinkedHashMap<>();
-    Map<FileStore, Path> named = new HashMap<>();
-    try {
-      for (var e : needs.entrySet()) {
-        FileStore store = Files.getFileStore(existingAncestor(e.getKey()));
-        perStore.merge(store, e.getValue(), Long::sum);
-        named.putIfAbsent(store, e.getKey());
-      }
-      for (var e : perStore.entrySet()) {
-        long free = usableSpace.applyAsLong(e.getKey());
-        if (free < e.getValue()) {
-          throw new InstallException(
-              Code.DISK_FULL,
-              "needs "
-                  + humanBytes(e.getValue())
-                  + " free on "
-                  + named.get(e.getKey())
-                  + ", "
-                  + humanBytes(free)
-                  + " free; free space and retry");
-        }
-      }
-    } catch (IOException e) {
-      throw InstallException.fromIo("cannot tell the free space for " + installDir, e);
-    } catch (UncheckedIOException e) {
-      throw InstallException.fromIo("cannot tell the free space for " + installDir, e.getCause());
-    }
-  }
-
-  private static Path existingAncestor(Path dir) {
-    Path p = dir.toAbsolutePath();
-    while (p.getParent() != null && !Files.exists(p)) {
-      p = p.getParent();
-    }
-    return p;
-  }
-
-  private static long usableSpace(FileStore store) {
-    try {
-      return store.getUsableSpace();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static String humanBytes(long bytes) {
-    if (bytes >= 100_000_000L) {
-      return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
-    }
-    return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
   }
 
   /**
@@ -527,18 +415,7 @@ public final class Installer {
       return !Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
           || verifyTree(staging, release).isEmpty();
     }
-    Path work = workDir(release.version());
-    for (int i : plan.changed()) {
-      FileEntry f = release.files().get(i);
-      Path built = builtFile(work, i);
-      if (!Files.exists(built, LinkOption.NOFOLLOW_LINKS)) {
-        built = resolveInside(installDir, f.path());
-      }
-      if (!matches(built, f)) {
-        return false;
-      }
-    }
-    return true;
+    return new FileSwitch(installDir, release, plan).builtFilesMatch();
   }
 
   /** Compares every file of the installed release with the manifest. */
@@ -636,14 +513,12 @@ public final class Installer {
     return reuse;
   }
 
-  /** Builds the plan's changed and new files in {@code work}, inside the install directory. */
+  /** Builds the plan's changed and new files in its work directory, inside the install. */
   private void buildChanged(
-      ReleaseManifest release,
-      ReleaseManifest current,
-      UpdatePlan plan,
-      ChunkSource source,
-      Path work)
+      ReleaseManifest release, ReleaseManifest current, UpdatePlan plan, ChunkSource source)
       throws InstallException {
+    FileSwitch files = new FileSwitch(installDir, release, plan);
+    Path work = files.work();
     Map<String, Long> sizes = chunkSizes(release);
     OldInstall oldInstall = new OldInstall(reuseIndex(current));
     Map<String, FileEntry> oldFiles = new HashMap<>();
@@ -656,7 +531,7 @@ public final class Installer {
       DataDir.syncDirectory(installDir);
       for (int i : plan.changed()) {
         FileEntry f = release.files().get(i);
-        Path built = builtFile(work, i);
+        Path built = files.built(i);
         FileEntry old = oldFiles.get(f.path());
         if (old == null || !buildByClone(built, f, old, oldSizes, sizes, oldInstall, source)) {
           writeFile(built, f, sizes, oldInstall, source);
@@ -852,7 +727,7 @@ public final class Installer {
   private void switchForward(ReleaseManifest release, UpdatePlan plan) throws InstallException {
     try {
       if (plan.inPlace()) {
-        switchFilesIn(release, plan);
+        new FileSwitch(installDir, release, plan).switchIn();
       } else {
         switchDirectoryIn(release);
       }
@@ -881,57 +756,11 @@ public final class Installer {
     }
   }
 
-  /**
-   * Each changed file: its old version (if any) renamed aside into the work directory, then the new
-   * one into its place; each deleted file renamed aside. Every step is a rename on one file system
-   * and can be repeated, so a recovery runs this again from wherever a crash stopped it.
-   */
-  private void switchFilesIn(ReleaseManifest release, UpdatePlan plan)
-      throws IOException, InstallException {
-    Path work = workDir(release.version());
-    if (!Files.exists(work, LinkOption.NOFOLLOW_LINKS)) {
-      return; // switched and cleaned up already
-    }
-    for (int i : plan.changed()) {
-      Path built = builtFile(work, i);
-      if (!Files.exists(built, LinkOption.NOFOLLOW_LINKS)) {
-        continue; // switched in already
-      }
-      Path target = resolveInside(installDir, release.files().get(i).path());
-      Files.createDirectories(target.getParent());
-      Path aside = oldFile(work, i);
-      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
-          && !Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
-        move(target, aside);
-        CrashPoints.step();
-      }
-      move(built, target);
-      DataDir.syncDirectory(target.getParent());
-      CrashPoints.step();
-    }
-    for (int j = 0; j < plan.deleted().size(); j++) {
-      Path target = resolveInside(installDir, plan.deleted().get(j));
-      Path aside = deletedFile(work, j);
-      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
-          && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
-          && !Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
-        move(target, aside);
-        DataDir.syncDirectory(target.getParent());
-        CrashPoints.step();
-      }
-    }
-    DataDir.syncDirectory(work);
-  }
-
   /** After the state records the new version: deletes the old version's files. */
   private void finishSwitch(ReleaseManifest release, UpdatePlan plan)
       throws IOException, InstallException {
     if (plan.inPlace()) {
-      DataDir.deleteTree(workDir(release.version()), CrashPoints::step);
-      for (String path : plan.deleted()) {
-        removeEmptyParents(resolveInside(installDir, path));
-      }
-      DataDir.syncDirectory(installDir);
+      new FileSwitch(installDir, release, plan).finish();
     } else {
       DataDir.deleteTree(oldDir(release.version()), CrashPoints::step);
       DataDir.syncDirectory(installDir.getParent());
@@ -940,42 +769,14 @@ public final class Installer {
     CrashPoints.step();
   }
 
-  /**
-   * Puts the old version back. After {@code STAGED} some new files may be switched in already: a
-   * new file that is no longer in the work directory is in its place, and is removed before the old
-   * version (if it had one) is renamed back.
-   */
-  private void rollBack(ReleaseManifest release, UpdatePlan plan, boolean staged)
+  /** Puts the old version back and forgets the install; {@code switching} after {@code STAGED}. */
+  private void rollBack(ReleaseManifest release, UpdatePlan plan, boolean switching)
       throws IOException, InstallException {
-    if (!plan.inPlace()) {
+    if (plan.inPlace()) {
+      new FileSwitch(installDir, release, plan).rollBack(switching);
+    } else {
       rollBackDirectory(release);
-      return;
     }
-    Path work = workDir(release.version());
-    if (staged && Files.exists(work, LinkOption.NOFOLLOW_LINKS)) {
-      for (int j = plan.deleted().size() - 1; j >= 0; j--) {
-        Path aside = deletedFile(work, j);
-        if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
-          move(aside, resolveInside(installDir, plan.deleted().get(j)));
-        }
-      }
-      for (int k = plan.changed().size() - 1; k >= 0; k--) {
-        int i = plan.changed().get(k);
-        Path target = resolveInside(installDir, release.files().get(i).path());
-        if (!Files.exists(builtFile(work, i), LinkOption.NOFOLLOW_LINKS)) {
-          Files.deleteIfExists(target);
-        }
-        Path aside = oldFile(work, i);
-        if (Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
-          move(aside, target);
-        } else {
-          removeEmptyParents(target);
-        }
-        CrashPoints.step();
-      }
-    }
-    DataDir.deleteTree(work, CrashPoints::step);
-    DataDir.syncDirectory(installDir);
     deleteJournal();
   }
 
@@ -988,25 +789,9 @@ public final class Installer {
     }
     DataDir.deleteTree(stagingDir(release.version()), CrashPoints::step);
     DataDir.syncDirectory(installDir.getParent());
-    deleteJournal();
   }
 
-  /** Removes the directories above {@code file} that are empty now, up to the install directory. */
-  private void removeEmptyParents(Path file) throws IOException {
-    for (Path d = file.getParent(); !d.equals(installDir); d = d.getParent()) {
-      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      try (var entries = Files.list(d)) {
-        if (entries.findAny().isPresent()) {
-          return;
-        }
-      }
-      Files.delete(d);
-    }
-  }
-
-  private boolean matches(Path p, FileEntry f) throws IOException {
+  static boolean matches(Path p, FileEntry f) throws IOException {
     return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
         && Files.size(p) == f.size()
         && sha256(p).equals(f.sha256());
@@ -1122,19 +907,7 @@ public final class Installer {
 
   /** Where an in-place update builds new files and puts old ones aside: inside the install. */
   Path workDir(long version) {
-    return installDir.resolve(WORK_PREFIX + version);
-  }
-
-  private static Path builtFile(Path work, int index) {
-    return work.resolve("new-" + index);
-  }
-
-  private static Path oldFile(Path work, int index) {
-    return work.resolve("old-" + index);
-  }
-
-  private static Path deletedFile(Path work, int index) {
-    return work.resolve("deleted-" + index);
+    return FileSwitch.workDir(installDir, version);
   }
 
   /**
@@ -1176,7 +949,7 @@ public final class Installer {
     return sizes;
   }
 
-  private static void move(Path from, Path to) throws IOException {
+  static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {

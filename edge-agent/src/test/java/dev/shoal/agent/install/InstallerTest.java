@@ -335,7 +335,7 @@ class InstallerTest {
               assertThat(e.getMessage())
                   .contains(
                       "needs "
-                          + Installer.humanBytes(v1Bytes)
+                          + DiskSpace.humanBytes(v1Bytes)
                           + " free on "
                           + game.getParent()
                           + ", 0.4 MB free");
@@ -366,15 +366,15 @@ class InstallerTest {
             InstallException.class,
             e -> {
               assertThat(e.code()).isEqualTo(InstallException.Code.DISK_FULL);
-              assertThat(e.getMessage()).contains("needs " + Installer.humanBytes(needed));
+              assertThat(e.getMessage()).contains("needs " + DiskSpace.humanBytes(needed));
             });
     assertThat(V2.matches(game)).isTrue();
   }
 
   @Test
   void sizesAreShownInMegabytesOrGigabytes() {
-    assertThat(Installer.humanBytes(1_200_000_000L)).isEqualTo("1.2 GB");
-    assertThat(Installer.humanBytes(400_000_000L)).isEqualTo("0.4 GB");
-    assertThat(Installer.humanBytes(4_300_000L)).isEqualTo("4.3 MB");
+    assertThat(DiskSpace.humanBytes(1_200_000_000L)).isEqualTo("1.2 GB");
+    assertThat(DiskSpace.humanBytes(400_000_000L)).isEqualTo("0.4 GB");
+    assertThat(DiskSpace.humanBytes(4_300_000L)).isEqualTo("4.3 MB");
   }
 }

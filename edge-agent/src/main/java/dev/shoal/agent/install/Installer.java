@@ -273,25 +273,26 @@ public final class Installer {
       throw InstallException.fromIo("cannot clean " + work, e);
     }
     buildUnderJournal(release, plan, work, () -> buildChanged(release, current, plan, source));
+    // A file that cannot take its place (a name too long, no permission): the old version back.
     try {
       new FileSwitch(installDir, release, plan).switchIn();
-    } catch (IOException | InstallException | RuntimeException e) {
-      // A file that cannot take its place (a name too long, no permission): the old version back.
-      InstallException failure =
-          e instanceof IOException io
-              ? InstallException.fromIo("cannot switch " + installDir, io)
-              : e instanceof InstallException ie ? ie : null;
-      try {
-        rollBack(release, plan, true);
-      } catch (IOException | InstallException cleanup) {
-        e.addSuppressed(cleanup);
-      }
-      if (failure == null) {
-        throw (RuntimeException) e;
-      }
-      throw failure;
+    } catch (IOException e) {
+      throw rolledBack(release, plan, InstallException.fromIo("cannot switch " + installDir, e));
+    } catch (InstallException e) {
+      throw rolledBack(release, plan, e);
     }
     switchForward(release, plan);
+  }
+
+  /** Rolls a switch that failed back and returns why it failed. */
+  private InstallException rolledBack(
+      ReleaseManifest release, UpdatePlan plan, InstallException failure) {
+    try {
+      rollBack(release, plan, true);
+    } catch (IOException | InstallException cleanup) {
+      failure.addSuppressed(cleanup);
+    }
+    return failure;
   }
 
   @FunctionalInterface

@@ -4,6 +4,9 @@
 # testkit/target/surefire-reports/dev.shoal.testkit.bench.<Name>-output.txt.
 #
 #   testkit/bench/run.sh PublishPipelineBenchmark | TrackerBenchmark | DeltaUpdateBenchmark
+#   testkit/bench/run.sh InstallUpdateBenchmark # BENCH_ARGS="-Dshoal.bench.installBytes=4294967296
+#                                               # -Dshoal.bench.dir=/mnt/xfs" (default 4 GiB in a
+#                                               # temporary directory)
 #   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_N=5,10,20 SWARM_SEED_CAP=5000000
 #                                               # SWARM_PEER_CAP=2000000 SWARM_MIB=256
 #                                               # SWARM_ENGINES=shoal,shoal-1jvm,lt (environment;
@@ -14,7 +17,7 @@
 # SwarmScaleBenchmark installs python3-libtorrent (apt-get) when /usr/bin/python3 lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|DeltaUpdateBenchmark|SwarmScaleBenchmark}
+name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
 flags=${MVN_FLAGS--o}
 if [ "$name" = TrackerBenchmark ]; then scripts/install-bench-deps.sh; fi
 if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent' 2>/dev/null; then

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -180,6 +181,43 @@ class AgentInstallTest {
                 .get("intact")
                 .asBoolean())
         .isTrue();
+  }
+
+  @Test
+  void tooLittleSpaceIsRefusedBeforeTheDownloadSayingHowMuchIsNeeded() throws Exception {
+    // A 1 MiB file system for a ~9 MB game: a tmpfs, which only root may mount.
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "needs root to mount a small tmpfs");
+    publish(Builds.gameBuild(), "1.0");
+    enrolAndEntitle();
+    Path small = Files.createDirectories(temp.resolve("small"));
+    Assumptions.assumeTrue(
+        run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString()),
+        "could not mount a tmpfs");
+    try {
+      Path dir = small.resolve("game");
+      JsonNode refused = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+      assertThat(refused.get("state").asString()).as(refused.toString()).isEqualTo("FAILED");
+      JsonNode error = refused.get("error");
+      assertThat(error.get("code").asString()).isEqualTo("DISK_FULL");
+      assertThat(error.get("retryable").asBoolean()).isTrue();
+      assertThat(error.get("message").asString())
+          .matches("needs [0-9.]+ MB free on " + small + ", [0-9.]+ MB free.*");
+      // Refused before the download: not a byte fetched, nothing written there.
+      assertThat(refused.get("bytesFromOrigin").asLong()).isZero();
+      assertThat(refused.get("bytesFromPeers").asLong()).isZero();
+      try (Stream<Path> s = Files.list(small)) {
+        assertThat(s).isEmpty();
+      }
+    } finally {
+      run("umount", small.toString());
+    }
+  }
+
+  private static boolean run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor() == 0;
   }
 
   @Test

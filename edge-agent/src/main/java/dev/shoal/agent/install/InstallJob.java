@@ -321,6 +321,7 @@ public final class InstallJob {
     }
     PackEntry chosen = choosePack(m, installedVersion);
     pack = chosen;
+    installer.requireSpace(m, transferFile(chosen), chosen.totalSize());
     Metainfo torrent = checkedTorrent(cp, chosen);
     byte[] key = contentKey(cp, m.contentKeyId());
     checkpoint();

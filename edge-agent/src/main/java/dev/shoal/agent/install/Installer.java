@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileStore;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -29,23 +30,35 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Installs releases of one product/channel into one install directory, crash-safely.
  *
- * <p>The new version is built in {@code <install>.staging-<v>} next to the install directory,
- * reusing verified chunks of the current install and fetching the rest from a {@link ChunkSource};
- * every file is checked against the manifest (size, SHA-256) and fsync'd. Then, under a journal in
- * {@code <data dir>/installs/}, the install directory is renamed to {@code <install>.old-<v>}, the
- * staging directory to the install directory, the installed state is written, and the old version
- * is deleted. {@link #recover()} (run by {@link #install} and to be run at agent start) completes
- * or rolls back an interrupted switch, so the install directory always holds one complete version.
+ * <p>An update into an existing install directory writes only what changed ({@link UpdatePlan}):
+ * the changed and new files are built in {@code <install>/.shoal-update-<v>/} (the same file
+ * system), reusing verified chunks of the current install and fetching the rest from a {@link
+ * ChunkSource}; every built file is checked against the manifest (size, SHA-256) and fsync'd. Then,
+ * under a journal in {@code <data dir>/installs/}, each changed file's old version is renamed into
+ * that directory and the new one into its place, deleted files are moved there too, the installed
+ * state is written, and the directory is deleted. Files the manifests say are unchanged are not
+ * touched, nor is anything neither manifest lists.
+ *
+ * <p>A fresh install (no install directory yet) is built whole in {@code <install>.staging-<v>}
+ * next to it and renamed into place; so is an update whose files clash with directories (a file
+ * became a directory or the reverse), the install directory being renamed to {@code
+ * <install>.old-<v>} first.
+ *
+ * <p>{@link #recover()} (run by {@link #install} and to be run at agent start) completes or rolls
+ * back an interrupted switch, so the install always holds one complete version.
  */
 public final class Installer {
   /** A file of the installed release that does not match the manifest. */
@@ -69,6 +82,11 @@ public final class Installer {
     SWITCHED
   }
 
+  static final String WORK_PREFIX = ".shoal-update-";
+
+  /** Smaller files are copied: a clone saves little there. */
+  static final long CLONE_MIN_BYTES = 1 << 20;
+
   private final DataDir dataDir;
   private final Path installDir;
   private final String product;
@@ -76,11 +94,24 @@ public final class Installer {
   private final Path stateFile;
   private final Path journalFile;
   private final boolean posix;
+  private final DiskSpace diskSpace;
+  private int clonedFiles;
 
   /**
    * @param installDir the stable path of the game's files; its parent must exist
    */
   public Installer(DataDir dataDir, Path installDir, String product, String channel) {
+    this(dataDir, installDir, product, channel, DiskSpace::usableSpace);
+  }
+
+  /** With {@code usableSpace} telling the free bytes of a file system (tests fake a full disk). */
+  Installer(
+      DataDir dataDir,
+      Path installDir,
+      String product,
+      String channel,
+      ToLongFunction<FileStore> usableSpace) {
+    this.diskSpace = new DiskSpace(usableSpace);
     this.dataDir = dataDir;
     this.installDir = installDir.toAbsolutePath().normalize();
     this.product = product;
@@ -202,38 +233,135 @@ public final class Installer {
     }
     recover();
     Optional<ReleaseManifest> current = installed();
-    long v = release.version();
-    Path staging = stagingDir(v);
-    Path old = oldDir(v);
+    UpdatePlan plan = plan(release, current.orElse(null));
+    diskSpace.require(Map.of(installSpaceDir(), plan.bytesToWrite(release)));
+    if (plan.inPlace()) {
+      updateInPlace(release, current.orElse(null), plan, source);
+    } else {
+      installStaged(release, current.orElse(null), source);
+    }
+  }
+
+  private void installStaged(ReleaseManifest release, ReleaseManifest current, ChunkSource source)
+      throws InstallException {
+    Path staging = stagingDir(release.version());
     try {
       // No journal exists now, so nothing refers to these: leftovers of a crash before the journal.
       DataDir.deleteTree(staging, CrashPoints::step);
-      DataDir.deleteTree(old, CrashPoints::step);
+      DataDir.deleteTree(oldDir(release.version()), CrashPoints::step);
     } catch (IOException e) {
       throw InstallException.fromIo("cannot clean " + staging, e);
     }
-    writeJournal(Phase.STAGING, release);
+    UpdatePlan plan = UpdatePlan.whole(release);
+    buildUnderJournal(
+        release, plan, staging, () -> buildStaging(release, current, source, staging));
+    switchForward(release, plan);
+  }
+
+  /** Builds the changed and new files inside the install directory and switches them in. */
+  private void updateInPlace(
+      ReleaseManifest release, ReleaseManifest current, UpdatePlan plan, ChunkSource source)
+      throws InstallException {
+    Path work = workDir(release.version());
+    // No journal exists now, so nothing refers to work directories: leftovers of a crash before
+    // the journal was written.
+    try (var leftovers = Files.newDirectoryStream(installDir, WORK_PREFIX + "*")) {
+      for (Path leftover : leftovers) {
+        DataDir.deleteTree(leftover, CrashPoints::step);
+      }
+    } catch (IOException e) {
+      throw InstallException.fromIo("cannot clean " + work, e);
+    }
+    buildUnderJournal(release, plan, work, () -> buildChanged(release, current, plan, source));
+    // A file that cannot take its place (a name too long, no permission): the old version back.
+    try {
+      new FileSwitch(installDir, release, plan).switchIn();
+    } catch (IOException e) {
+      throw rolledBack(release, plan, InstallException.fromIo("cannot switch " + installDir, e));
+    } catch (InstallException e) {
+      throw rolledBack(release, plan, e);
+    }
+    switchForward(release, plan);
+  }
+
+  /** Rolls a switch that failed back and returns why it failed. */
+  private InstallException rolledBack(
+      ReleaseManifest release, UpdatePlan plan, InstallException failure) {
+    try {
+      rollBack(release, plan, true);
+    } catch (IOException | InstallException cleanup) {
+      failure.addSuppressed(cleanup);
+    }
+    return failure;
+  }
+
+  @FunctionalInterface
+  private interface Build {
+    void run() throws InstallException;
+  }
+
+  /**
+   * Runs {@code build} between the {@code STAGING} and {@code STAGED} journal entries; when it
+   * fails, deletes what it built in {@code dir} and the journal, so the old version stays as it
+   * was.
+   */
+  private void buildUnderJournal(ReleaseManifest release, UpdatePlan plan, Path dir, Build build)
+      throws InstallException {
+    writeJournal(Phase.STAGING, release, plan);
     CrashPoints.step();
     try {
-      buildStaging(release, current.orElse(null), source, staging);
+      build.run();
     } catch (InstallException | RuntimeException e) {
       try {
-        DataDir.deleteTree(staging, CrashPoints::step);
+        DataDir.deleteTree(dir, CrashPoints::step);
         deleteJournal();
       } catch (IOException | InstallException cleanup) {
         e.addSuppressed(cleanup);
       }
       throw e;
     }
-    writeJournal(Phase.STAGED, release);
+    writeJournal(Phase.STAGED, release, plan);
     CrashPoints.step();
-    switchForward(release);
+  }
+
+  // ---------------------------------------------------------------- planning and space
+
+  /** What installing {@code release} over {@code current} writes. */
+  UpdatePlan plan(ReleaseManifest release, ReleaseManifest current) throws InstallException {
+    return UpdatePlan.of(installDir, release, current);
   }
 
   /**
-   * Finishes or rolls back an install interrupted by a crash. Before the staged version was
-   * completely verified and recorded ({@code STAGING}) it rolls back; after ({@code STAGED}) it
-   * completes, unless the staging directory no longer verifies, in which case it rolls back.
+   * Refuses ({@code DISK_FULL}) before anything is downloaded when the disk cannot take the update:
+   * the files it writes into the install's file system, plus what is left to download of {@code
+   * packFile} ({@code packBytes} in all) into the cache's.
+   */
+  public void requireSpace(ReleaseManifest release, Path packFile, long packBytes)
+      throws InstallException {
+    UpdatePlan plan = plan(release, installed().orElse(null));
+    long have = 0;
+    try {
+      if (Files.isRegularFile(packFile)) {
+        have = Files.size(packFile);
+      }
+    } catch (IOException e) {
+      // counted as not downloaded yet
+    }
+    Map<Path, Long> needs = new LinkedHashMap<>();
+    needs.put(installSpaceDir(), plan.bytesToWrite(release));
+    needs.merge(packFile.getParent(), Math.max(0, packBytes - have), Long::sum);
+    diskSpace.require(needs);
+  }
+
+  /** Where the install's bytes land: the install directory, or its parent before it exists. */
+  private Path installSpaceDir() {
+    return Files.isDirectory(installDir) ? installDir : installDir.getParent();
+  }
+
+  /**
+   * Finishes or rolls back an install interrupted by a crash. Before the new files were completely
+   * verified and recorded ({@code STAGING}) it rolls back; after ({@code STAGED}) it completes,
+   * unless a new file no longer verifies, in which case it rolls back.
    */
   public Recovery recover() throws InstallException {
     Optional<String> text;
@@ -247,33 +375,30 @@ public final class Installer {
     }
     Phase phase;
     ReleaseManifest release;
+    UpdatePlan plan;
     try {
       JsonNode j = Json.MAPPER.readTree(text.get());
       phase = Phase.valueOf(j.get("phase").asString());
       release = decodeManifest(j.get("manifest").asString());
+      plan = readPlan(j, release);
     } catch (RuntimeException e) {
       throw new InstallException(
           Code.INTEGRITY, "install journal " + journalFile + " unreadable", e);
     }
-    Path staging = stagingDir(release.version());
-    Path old = oldDir(release.version());
     try {
       switch (phase) {
         case STAGING:
-          rollBack(staging, old);
+          rollBack(release, plan, false);
           return Recovery.ROLLED_BACK;
         case STAGED:
-          if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
-              && !verifyTree(staging, release).isEmpty()) {
-            rollBack(staging, old);
+          if (!stagedFilesVerify(release, plan)) {
+            rollBack(release, plan, true);
             return Recovery.ROLLED_BACK;
           }
-          switchForward(release);
+          switchForward(release, plan);
           return Recovery.COMPLETED;
         case SWITCHED:
-          DataDir.deleteTree(old, CrashPoints::step);
-          DataDir.syncDirectory(installDir.getParent());
-          deleteJournal();
+          finishSwitch(release, plan);
           return Recovery.COMPLETED;
         default:
           throw new IllegalStateException(phase.name());
@@ -281,6 +406,17 @@ public final class Installer {
     } catch (IOException e) {
       throw InstallException.fromIo("recovery of " + installDir, e);
     }
+  }
+
+  /** Whether every new file built for {@code plan}, still aside or switched in, matches. */
+  private boolean stagedFilesVerify(ReleaseManifest release, UpdatePlan plan)
+      throws IOException, InstallException {
+    if (!plan.inPlace()) {
+      Path staging = stagingDir(release.version());
+      return !Files.exists(staging, LinkOption.NOFOLLOW_LINKS)
+          || verifyTree(staging, release).isEmpty();
+    }
+    return new FileSwitch(installDir, release, plan).builtFilesMatch();
   }
 
   /** Compares every file of the installed release with the manifest. */
@@ -342,6 +478,24 @@ public final class Installer {
   private void buildStaging(
       ReleaseManifest release, ReleaseManifest current, ChunkSource source, Path staging)
       throws InstallException {
+    Map<String, Long> sizes = chunkSizes(release);
+    OldInstall oldInstall = new OldInstall(reuseIndex(current));
+    try {
+      Files.createDirectories(staging);
+      for (FileEntry f : release.files()) {
+        Path target = resolveInside(staging, f.path());
+        Files.createDirectories(target.getParent());
+        writeFile(target, f, sizes, oldInstall, source);
+        CrashPoints.step();
+      }
+      syncDirs(staging);
+    } catch (IOException e) {
+      throw InstallException.fromIo("cannot stage " + staging, e);
+    }
+  }
+
+  /** Where each chunk of the current release lies in the install directory. */
+  private static Map<String, Location> reuseIndex(ReleaseManifest current) {
     Map<String, Location> reuse = new HashMap<>();
     if (current != null) {
       Map<String, Long> oldSizes = chunkSizes(current);
@@ -357,20 +511,100 @@ public final class Installer {
         }
       }
     }
+    return reuse;
+  }
+
+  /** Builds the plan's changed and new files in its work directory, inside the install. */
+  private void buildChanged(
+      ReleaseManifest release, ReleaseManifest current, UpdatePlan plan, ChunkSource source)
+      throws InstallException {
+    FileSwitch files = new FileSwitch(installDir, release, plan);
+    Path work = files.work();
     Map<String, Long> sizes = chunkSizes(release);
-    OldInstall oldInstall = new OldInstall(reuse);
+    OldInstall oldInstall = new OldInstall(reuseIndex(current));
+    Map<String, FileEntry> oldFiles = new HashMap<>();
+    Map<String, Long> oldSizes = current == null ? Map.of() : chunkSizes(current);
+    if (current != null) {
+      current.files().forEach(f -> oldFiles.put(f.path(), f));
+    }
     try {
-      Files.createDirectories(staging);
-      for (FileEntry f : release.files()) {
-        Path target = resolveInside(staging, f.path());
-        Files.createDirectories(target.getParent());
-        writeFile(target, f, sizes, oldInstall, source);
+      Files.createDirectories(work);
+      DataDir.syncDirectory(installDir);
+      for (int i : plan.changed()) {
+        FileEntry f = release.files().get(i);
+        Path built = files.built(i);
+        FileEntry old = oldFiles.get(f.path());
+        if (old == null || !buildByClone(built, f, old, oldSizes, sizes, oldInstall, source)) {
+          writeFile(built, f, sizes, oldInstall, source);
+        }
         CrashPoints.step();
       }
-      syncDirs(staging);
+      DataDir.syncDirectory(work);
     } catch (IOException e) {
-      throw InstallException.fromIo("cannot stage " + staging, e);
+      throw InstallException.fromIo("cannot build the update in " + work, e);
     }
+  }
+
+  /**
+   * Where the file system can clone (XFS, btrfs): builds {@code f} as a clone of its old version
+   * {@code old}, rewriting only the chunks that are not the same at the same offset, then checks
+   * the whole file. Returns false, leaving nothing at {@code built}, when it cannot clone or the
+   * result does not match (a damaged old file): the caller then builds the file chunk by chunk.
+   */
+  private boolean buildByClone(
+      Path built,
+      FileEntry f,
+      FileEntry old,
+      Map<String, Long> oldSizes,
+      Map<String, Long> sizes,
+      OldInstall oldInstall,
+      ChunkSource source)
+      throws IOException, InstallException {
+    Path oldFile = resolveInside(installDir, old.path());
+    if (old.size() < CLONE_MIN_BYTES
+        || !Files.isRegularFile(oldFile, LinkOption.NOFOLLOW_LINKS)
+        || !oldFile.toRealPath().startsWith(installDir.toRealPath())
+        || !FileClone.tryClone(oldFile, built)) {
+      return false;
+    }
+    Map<Long, String> oldAt = new HashMap<>();
+    long off = 0;
+    for (String id : old.chunkIds()) {
+      oldAt.put(off, id);
+      off += oldSizes.getOrDefault(id, 0L);
+    }
+    off = 0;
+    try (FileChannel out = FileChannel.open(built, StandardOpenOption.WRITE)) {
+      for (String id : f.chunkIds()) {
+        Long size = sizes.get(id);
+        if (size != null && id.equals(oldAt.get(off))) {
+          off += size; // the same bytes at the same place: shared with the old version
+          continue;
+        }
+        byte[] b = chunk(id, sizes, oldInstall, source);
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        long pos = off;
+        while (buf.hasRemaining()) {
+          pos += out.write(buf, pos);
+        }
+        off += b.length;
+        CrashPoints.step();
+      }
+      out.truncate(off);
+      out.force(true);
+    }
+    if (!matches(built, f)) {
+      Files.delete(built);
+      return false;
+    }
+    setMode(built, f.mode());
+    clonedFiles++;
+    return true;
+  }
+
+  /** How many files this installer built as clones of their old versions (tests). */
+  int clonedFiles() {
+    return clonedFiles;
   }
 
   /** Reads chunks out of the current install, trusting nothing it has not hashed. */
@@ -427,15 +661,7 @@ public final class Installer {
     try (FileChannel out =
         FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       for (String id : f.chunkIds()) {
-        byte[] b = oldInstall == null ? null : oldInstall.chunk(id);
-        if (b == null) {
-          b = fetch(source, id);
-        }
-        Long expected = sizes.get(id);
-        if (expected == null || expected != b.length) {
-          throw new InstallException(
-              Code.INTEGRITY, "chunk " + id + ": size " + b.length + " not in the manifest");
-        }
+        byte[] b = chunk(id, sizes, oldInstall, source);
         whole.update(b);
         ByteBuffer buf = ByteBuffer.wrap(b);
         while (buf.hasRemaining()) {
@@ -452,6 +678,22 @@ public final class Installer {
           Code.INTEGRITY, f.path() + ": built file does not match the manifest (size or SHA-256)");
     }
     setMode(target, f.mode());
+  }
+
+  /** A chunk from the current install if it is there intact, else from the source; checked. */
+  private static byte[] chunk(
+      String id, Map<String, Long> sizes, OldInstall oldInstall, ChunkSource source)
+      throws InstallException {
+    byte[] b = oldInstall == null ? null : oldInstall.chunk(id);
+    if (b == null) {
+      b = fetch(source, id);
+    }
+    Long expected = sizes.get(id);
+    if (expected == null || expected != b.length) {
+      throw new InstallException(
+          Code.INTEGRITY, "chunk " + id + ": size " + b.length + " not in the manifest");
+    }
+    return b;
   }
 
   private static byte[] fetch(ChunkSource source, String id) throws InstallException {
@@ -483,43 +725,77 @@ public final class Installer {
 
   // ---------------------------------------------------------------- switch and recovery
 
-  private void switchForward(ReleaseManifest release) throws InstallException {
-    Path staging = stagingDir(release.version());
-    Path old = oldDir(release.version());
-    Path parent = installDir.getParent();
+  private void switchForward(ReleaseManifest release, UpdatePlan plan) throws InstallException {
     try {
-      if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
-        if (Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)) {
-          move(installDir, old);
-          DataDir.syncDirectory(parent);
-          CrashPoints.step();
-        }
-        move(staging, installDir);
-        DataDir.syncDirectory(parent);
-        CrashPoints.step();
+      if (plan.inPlace()) {
+        new FileSwitch(installDir, release, plan).switchIn();
+      } else {
+        switchDirectoryIn(release);
       }
       writeState(release);
       CrashPoints.step();
-      writeJournal(Phase.SWITCHED, release);
+      writeJournal(Phase.SWITCHED, release, plan);
       CrashPoints.step();
-      DataDir.deleteTree(old, CrashPoints::step);
-      DataDir.syncDirectory(parent);
-      deleteJournal();
-      CrashPoints.step();
+      finishSwitch(release, plan);
     } catch (IOException e) {
-      throw InstallException.fromIo("cannot switch " + installDir + " to " + staging, e);
+      throw InstallException.fromIo("cannot switch " + installDir + " to " + release.version(), e);
     }
   }
 
-  private void rollBack(Path staging, Path old) throws IOException, InstallException {
+  private void switchDirectoryIn(ReleaseManifest release) throws IOException {
+    Path staging = stagingDir(release.version());
+    Path parent = installDir.getParent();
+    if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)) {
+        move(installDir, oldDir(release.version()));
+        DataDir.syncDirectory(parent);
+        CrashPoints.step();
+      }
+      move(staging, installDir);
+      DataDir.syncDirectory(parent);
+      CrashPoints.step();
+    }
+  }
+
+  /** After the state records the new version: deletes the old version's files. */
+  private void finishSwitch(ReleaseManifest release, UpdatePlan plan)
+      throws IOException, InstallException {
+    if (plan.inPlace()) {
+      new FileSwitch(installDir, release, plan).finish();
+    } else {
+      DataDir.deleteTree(oldDir(release.version()), CrashPoints::step);
+      DataDir.syncDirectory(installDir.getParent());
+    }
+    deleteJournal();
+    CrashPoints.step();
+  }
+
+  /** Puts the old version back and forgets the install; {@code switching} after {@code STAGED}. */
+  private void rollBack(ReleaseManifest release, UpdatePlan plan, boolean switching)
+      throws IOException, InstallException {
+    if (plan.inPlace()) {
+      new FileSwitch(installDir, release, plan).rollBack(switching);
+    } else {
+      rollBackDirectory(release);
+    }
+    deleteJournal();
+  }
+
+  private void rollBackDirectory(ReleaseManifest release) throws IOException, InstallException {
+    Path old = oldDir(release.version());
     if (!Files.exists(installDir, LinkOption.NOFOLLOW_LINKS)
         && Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
       move(old, installDir);
       DataDir.syncDirectory(installDir.getParent());
     }
-    DataDir.deleteTree(staging, CrashPoints::step);
+    DataDir.deleteTree(stagingDir(release.version()), CrashPoints::step);
     DataDir.syncDirectory(installDir.getParent());
-    deleteJournal();
+  }
+
+  static boolean matches(Path p, FileEntry f) throws IOException {
+    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+        && Files.size(p) == f.size()
+        && sha256(p).equals(f.sha256());
   }
 
   private List<FileProblem> verifyTree(Path root, ReleaseManifest m)
@@ -531,7 +807,7 @@ public final class Installer {
         problems.add(new FileProblem(f.path(), FileProblem.Kind.MISSING));
         continue;
       }
-      if (Files.size(p) != f.size() || !sha256(p).equals(f.sha256())) {
+      if (!matches(p, f)) {
         problems.add(new FileProblem(f.path(), FileProblem.Kind.WRONG));
       }
     }
@@ -551,15 +827,48 @@ public final class Installer {
     write(stateFile, n);
   }
 
-  private void writeJournal(Phase phase, ReleaseManifest release) throws InstallException {
+  private void writeJournal(Phase phase, ReleaseManifest release, UpdatePlan plan)
+      throws InstallException {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("phase", phase.name());
     n.put("version", release.version());
     n.put("installDir", installDir.toString());
-    n.put("staging", stagingDir(release.version()).toString());
-    n.put("old", oldDir(release.version()).toString());
+    if (plan.inPlace()) {
+      n.put("work", workDir(release.version()).toString());
+      ArrayNode changed = n.putArray("changed");
+      for (int i : plan.changed()) {
+        changed.add(i);
+      }
+      ArrayNode deleted = n.putArray("deleted");
+      for (String path : plan.deleted()) {
+        deleted.add(path);
+      }
+    } else {
+      n.put("staging", stagingDir(release.version()).toString());
+      n.put("old", oldDir(release.version()).toString());
+    }
     n.put("manifest", encodeManifest(release));
     write(journalFile, n);
+  }
+
+  /** The plan a journal recorded; a journal without one (older agents) staged the whole release. */
+  private static UpdatePlan readPlan(JsonNode j, ReleaseManifest release) {
+    if (!j.has("changed")) {
+      return UpdatePlan.whole(release);
+    }
+    List<Integer> changed = new ArrayList<>();
+    for (JsonNode i : j.get("changed")) {
+      int index = i.asInt();
+      if (index < 0 || index >= release.files().size()) {
+        throw new IllegalArgumentException("file index " + index + " outside the manifest");
+      }
+      changed.add(index);
+    }
+    List<String> deleted = new ArrayList<>();
+    for (JsonNode p : j.get("deleted")) {
+      deleted.add(p.asString());
+    }
+    return new UpdatePlan(true, changed, deleted);
   }
 
   private void write(Path file, ObjectNode n) throws InstallException {
@@ -595,6 +904,11 @@ public final class Installer {
 
   Path oldDir(long version) {
     return installDir.resolveSibling(installDir.getFileName() + ".old-" + version);
+  }
+
+  /** Where an in-place update builds new files and puts old ones aside: inside the install. */
+  Path workDir(long version) {
+    return FileSwitch.workDir(installDir, version);
   }
 
   /**
@@ -636,7 +950,7 @@ public final class Installer {
     return sizes;
   }
 
-  private static void move(Path from, Path to) throws IOException {
+  static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {

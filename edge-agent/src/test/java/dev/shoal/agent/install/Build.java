@@ -147,14 +147,20 @@ final class Build {
 
   /** True if {@code dir} holds exactly this build's files, bit for bit, with its modes. */
   boolean matches(Path dir) throws IOException {
+    return matches(dir, Set.of());
+  }
+
+  /** Like {@link #matches(Path)}, not counting the player's own files at {@code playerFiles}. */
+  boolean matches(Path dir, Set<String> playerFiles) throws IOException {
     if (!Files.isDirectory(dir)) {
       return false;
     }
     Map<String, byte[]> found = new TreeMap<>();
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) s::iterator) {
-        if (Files.isRegularFile(p)) {
-          found.put(dir.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
+        String relative = dir.relativize(p).toString().replace('\\', '/');
+        if (Files.isRegularFile(p) && !playerFiles.contains(relative)) {
+          found.put(relative, Files.readAllBytes(p));
         }
       }
     }

@@ -26,6 +26,6 @@ public final class InstallChild {
     try (ChunkSource src = ChunkSource.fromPack(Path.of(args[3]), PackLayout.full(m), Build.KEY)) {
       installer.install(m, src);
     }
-    System.out.println("steps=" + CrashPoints.reached());
+    System.out.println("steps=" + CrashPoints.reached() + " cloned=" + installer.clonedFiles());
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,14 +19,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a child JVM installing v2 over v1 at numbered step boundaries ({@code SHOAL_CRASH_AT},
- * {@code Runtime.halt}) and at random moments ({@code destroyForcibly}, SIGKILL), then recovers in
- * this JVM: the install directory must hold exactly v1 or exactly v2, and a later install must
- * work.
+ * Kills a child JVM updating v1 to v2 at numbered step boundaries ({@code SHOAL_CRASH_AT}, {@code
+ * Runtime.halt}) and at random moments ({@code destroyForcibly}, SIGKILL), then recovers in this
+ * JVM: the install directory must hold exactly v1 or exactly v2 (building the changed files, each
+ * file's switch, the deleted file, the clean-up), the player's own files beside the game and inside
+ * its directory must be untouched, and a later install must work.
  */
 class InstallCrashTest {
   static final Build V1 = Build.v1();
   static final Build V2 = Build.v2();
+  static final String SAVE = "saves/slot1.sav";
+  static final String BESIDE = "notes.txt";
 
   @TempDir static Path shared;
   static Path v1Pack;
@@ -34,9 +38,14 @@ class InstallCrashTest {
 
   @BeforeAll
   static void packs() throws IOException {
-    v1Pack = V1.writePack(shared.resolve("v1.pack"), PackLayout.full(V1.manifest));
-    v2Pack = V2.writePack(shared.resolve("v2.pack"), PackLayout.full(V2.manifest));
-    v2Manifest = V2.writeManifest(shared.resolve("v2.manifest"));
+    packs(shared);
+  }
+
+  /** Writes the packs and the v2 manifest the children install from into {@code dir}. */
+  static void packs(Path dir) throws IOException {
+    v1Pack = V1.writePack(dir.resolve("v1.pack"), PackLayout.full(V1.manifest));
+    v2Pack = V2.writePack(dir.resolve("v2.pack"), PackLayout.full(V2.manifest));
+    v2Manifest = V2.writeManifest(dir.resolve("v2.manifest"));
   }
 
   record Setup(DataDir data, Path game) {
@@ -53,6 +62,10 @@ class InstallCrashTest {
     try (ChunkSource src = ChunkSource.fromPack(v1Pack, PackLayout.full(V1.manifest), Build.KEY)) {
       s.installer().install(V1.manifest, src);
     }
+    Path save = s.game().resolve(SAVE);
+    Files.createDirectories(save.getParent());
+    Files.writeString(save, "player's save");
+    Files.writeString(s.game().resolveSibling(BESIDE), "player's notes");
     return s;
   }
 
@@ -89,12 +102,13 @@ class InstallCrashTest {
 
   @Test
   void crashDuringRecoveryIsRecoveredToo(@TempDir Path tmp) throws Exception {
-    // Installs interrupted before the switch (5), right after STAGED (14), between the two
-    // renames (15), after them (16) and while deleting the old version (20) (step numbers of
-    // InstallChild as the other test counts them); each recovery is itself killed at its first
-    // steps, then recovered again here.
+    // Updates interrupted while building the changed files (5), right after STAGED (13), between
+    // the two renames of a changed file (14), after a new file is in (17), after the deleted file
+    // is put aside (21), after the state is written (22) and while deleting the old files (25)
+    // (step numbers of InstallChild as the other test counts them); each recovery is itself killed
+    // at its first steps, then recovered again here.
     int interrupted = 0;
-    for (long n : List.of(5L, 14L, 15L, 16L, 20L)) {
+    for (long n : List.of(5L, 13L, 14L, 17L, 21L, 22L, 25L)) {
       for (long m = 1; m <= 3; m++) {
         Setup s = withV1(tmp.resolve("r-" + n + "-" + m));
         assertThat(run(child(s, n))).isEqualTo(137);
@@ -114,8 +128,8 @@ class InstallCrashTest {
   int recoverAndCheck(Setup s, String what) throws Exception {
     Installer installer = s.installer();
     installer.recover();
-    boolean isV1 = V1.matches(s.game());
-    boolean isV2 = V2.matches(s.game());
+    boolean isV1 = V1.matches(s.game(), Set.of(SAVE));
+    boolean isV2 = V2.matches(s.game(), Set.of(SAVE));
     assertThat(isV1 || isV2).as(what + ": install dir is exactly v1 or exactly v2").isTrue();
     long recorded = installer.installed().orElseThrow().version();
     assertThat(recorded).as(what + ": recorded version").isEqualTo(isV2 ? 2 : 1);
@@ -123,20 +137,62 @@ class InstallCrashTest {
     try (var list = Files.list(s.game().getParent())) {
       assertThat(list.map(p -> p.getFileName().toString()).toList())
           .as(what)
-          .containsExactly("game");
+          .containsExactlyInAnyOrder("game", BESIDE);
     }
+    assertPlayersFilesUntouched(s, what);
     assertThat(installer.journalFile()).as(what).doesNotExist();
 
     try (ChunkSource src = ChunkSource.fromPack(v2Pack, PackLayout.full(V2.manifest), Build.KEY)) {
       installer.install(V2.manifest, src);
     }
-    assertThat(V2.matches(s.game())).as(what + ": following install").isTrue();
+    assertThat(V2.matches(s.game(), Set.of(SAVE))).as(what + ": following install").isTrue();
+    assertPlayersFilesUntouched(s, what + ": following install");
     return isV2 ? 2 : 1;
+  }
+
+  static void assertPlayersFilesUntouched(Setup s, String what) throws IOException {
+    assertThat(Files.readString(s.game().resolve(SAVE))).as(what).isEqualTo("player's save");
+    assertThat(Files.readString(s.game().resolveSibling(BESIDE)))
+        .as(what)
+        .isEqualTo("player's notes");
+  }
+
+  @Test
+  void newFileDamagedAfterACrashMidSwitchRollsBackToTheOldVersion(@TempDir Path tmp)
+      throws Exception {
+    // Crashed between the two renames of the first changed file: some new files still wait in the
+    // work directory. One of them is damaged before recovery, so recovery cannot complete the
+    // update and must put every old file back.
+    Setup s = withV1(tmp.resolve("damaged"));
+    assertThat(run(child(s, 14L))).isEqualTo(137);
+    Path work = s.installer().workDir(2);
+    Path waiting;
+    try (var built = Files.list(work)) {
+      waiting =
+          built
+              .filter(p -> p.getFileName().toString().startsWith("new-"))
+              .filter(p -> !Files.isDirectory(p))
+              .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
+              .orElseThrow();
+    }
+    byte[] b = Files.readAllBytes(waiting);
+    b[b.length / 2] ^= 1;
+    Files.write(waiting, b);
+
+    assertThat(s.installer().recover()).isEqualTo(Installer.Recovery.ROLLED_BACK);
+    assertThat(V1.matches(s.game(), Set.of(SAVE))).isTrue();
+    assertThat(work).doesNotExist();
+    assertThat(recoverAndCheck(s, "damaged new file")).isEqualTo(1);
   }
 
   @Test
   void crashAtNumberedStepsAndRandomKillsLeaveOldOrNewNeverAMix(@TempDir Path tmp)
       throws Exception {
+    crashAtNumberedStepsAndRandomKills(tmp);
+  }
+
+  /** Returns what the uninterrupted child printed ({@code steps=… cloned=…}). */
+  String crashAtNumberedStepsAndRandomKills(Path tmp) throws Exception {
     // Baseline: an uninterrupted child run, counting its step boundaries.
     Setup base = withV1(tmp.resolve("base"));
     long started = System.nanoTime();
@@ -144,7 +200,7 @@ class InstallCrashTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(out).isZero();
     long runMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-    assertThat(V2.matches(base.game())).isTrue();
+    assertThat(V2.matches(base.game(), Set.of(SAVE))).isTrue();
     long steps = Long.parseLong(out.replaceAll("(?s).*steps=(\\d+).*", "$1"));
     assertThat(steps).isGreaterThanOrEqualTo(20);
 
@@ -184,5 +240,6 @@ class InstallCrashTest {
       c.waitFor();
       recoverAndCheck(s, "random kill " + i);
     }
+    return out;
   }
 }

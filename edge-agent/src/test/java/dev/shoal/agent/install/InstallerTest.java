@@ -236,4 +236,145 @@ class InstallerTest {
             InstallException.class,
             e -> assertThat(e.code()).isEqualTo(InstallException.Code.SIGNATURE));
   }
+
+  /** v2 with only the readme changed: every other file keeps its content and mode. */
+  static Build readmeOnly() {
+    Map<String, byte[]> files = new java.util.HashMap<>(V2.files);
+    files.put("readme.txt", "hello v3\n".getBytes());
+    return new Build(3, files, V2.modes);
+  }
+
+  static Object fileKey(Path p) throws IOException {
+    return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+  }
+
+  @Test
+  void updateWritesOnlyChangedFilesAndLeavesUnchangedAndPlayerFilesAlone() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    installer.install(V2.manifest, deltaPack(V1, V2));
+    Path save = game.resolve("saves/slot1.sav");
+    Files.createDirectories(save.getParent());
+    Files.writeString(save, "player's own");
+    Path beside = tmp.resolve("games/notes.txt");
+    Files.writeString(beside, "also the player's");
+    Build v3 = readmeOnly();
+    Map<String, Object> keys = new java.util.HashMap<>();
+    Map<String, java.nio.file.attribute.FileTime> times = new java.util.HashMap<>();
+    for (String f : List.of("bin/game", "data/a.pak", "data/c.pak", "data/empty")) {
+      keys.put(f, fileKey(game.resolve(f)));
+      times.put(f, Files.getLastModifiedTime(game.resolve(f)));
+    }
+
+    UpdatePlan plan = installer.plan(v3.manifest, V2.manifest);
+    assertThat(plan.inPlace()).isTrue();
+    assertThat(plan.changed())
+        .extracting(i -> v3.manifest.files().get(i).path())
+        .containsExactly("readme.txt");
+    assertThat(plan.deleted()).isEmpty();
+    assertThat(plan.bytesToWrite(v3.manifest)).isEqualTo("hello v3\n".length());
+    try (Build.Counting full = fullPack(v3)) {
+      installer.install(v3.manifest, full);
+      assertThat(full.asked).isEqualTo(v3.chunkIdsOf("readme.txt"));
+    }
+
+    assertThat(v3.matches(game, Set.of("saves/slot1.sav"))).isTrue();
+    for (var e : keys.entrySet()) {
+      Path f = game.resolve(e.getKey());
+      assertThat(fileKey(f)).as(e.getKey() + " not rewritten").isEqualTo(e.getValue());
+      assertThat(Files.getLastModifiedTime(f)).as(e.getKey()).isEqualTo(times.get(e.getKey()));
+    }
+    assertThat(Files.readString(save)).isEqualTo("player's own");
+    assertThat(Files.readString(beside)).isEqualTo("also the player's");
+    assertThat(installer.installed().orElseThrow()).isEqualTo(v3.manifest);
+    assertThat(installer.verify()).isEmpty();
+    assertThat(installer.workDir(3)).doesNotExist();
+  }
+
+  @Test
+  void updateRemovesDeletedFilesAndTheirEmptyDirectoriesButNotThePlayersFiles() throws Exception {
+    Map<String, byte[]> files = new java.util.HashMap<>(V1.files);
+    files.put("mods/old/one.pak", Build.random(10_000, 9));
+    files.put("maps/keep.map", Build.random(10_000, 10));
+    Build withMods = new Build(1, files, V1.modes);
+    installer.install(withMods.manifest, withMods.chunks::get);
+    Path mine = game.resolve("maps/mine.map");
+    Files.writeString(mine, "player's map");
+    files.remove("mods/old/one.pak");
+    files.remove("maps/keep.map");
+    Build without = new Build(2, files, V1.modes);
+
+    installer.install(without.manifest, without.chunks::get);
+
+    assertThat(without.matches(game, Set.of("maps/mine.map"))).isTrue();
+    assertThat(game.resolve("mods")).doesNotExist();
+    assertThat(Files.readString(mine)).isEqualTo("player's map");
+    assertThat(installer.verify()).isEmpty();
+    assertClean();
+  }
+
+  @Test
+  void freshInstallIntoAnExistingDirectoryKeepsThePlayersFiles() throws Exception {
+    Files.createDirectories(game);
+    Files.writeString(game.resolve("readme.txt.bak"), "mine");
+    installer.install(V1.manifest, fullPack(V1));
+    assertThat(V1.matches(game, Set.of("readme.txt.bak"))).isTrue();
+    assertThat(Files.readString(game.resolve("readme.txt.bak"))).isEqualTo("mine");
+    assertClean();
+  }
+
+  @Test
+  void notEnoughSpaceIsRefusedBeforeAnythingIsWrittenSayingHowMuchIsNeeded() throws Exception {
+    long v1Bytes = V1.manifest.files().stream().mapToLong(f -> f.size()).sum();
+    Installer full = new Installer(data, game, "game", "live", store -> 400_000);
+    assertThatThrownBy(() -> full.install(V1.manifest, fullPack(V1)))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(InstallException.Code.DISK_FULL);
+              assertThat(e.retryable()).isTrue();
+              assertThat(e.getMessage())
+                  .contains(
+                      "needs "
+                          + DiskSpace.humanBytes(v1Bytes)
+                          + " free on "
+                          + game.getParent()
+                          + ", 0.4 MB free");
+            });
+    assertThat(game).doesNotExist();
+    assertThat(installer.journalFile()).doesNotExist();
+  }
+
+  @Test
+  void spaceNeededForAnUpdateIsTheChangedFilesPlusWhatIsLeftToDownload() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    installer.install(V2.manifest, deltaPack(V1, V2));
+    Build v3 = readmeOnly();
+    long changed = installer.plan(v3.manifest, V2.manifest).bytesToWrite(v3.manifest);
+    // Only the readme is written and counted, not the unchanged megabytes.
+    assertThat(changed).isEqualTo("hello v3\n".length());
+    Path cache = Files.createDirectories(tmp.resolve("cache"));
+    Path pack = cache.resolve("p.pack");
+    Files.write(pack, new byte[1_000_000]); // a partial download already there
+    long packBytes = 3_000_000;
+    long needed = changed + packBytes - 1_000_000;
+
+    Installer roomy = new Installer(data, game, "game", "live", store -> needed);
+    roomy.requireSpace(v3.manifest, pack, packBytes);
+    Installer tight = new Installer(data, game, "game", "live", store -> needed - 1);
+    assertThatThrownBy(() -> tight.requireSpace(v3.manifest, pack, packBytes))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(InstallException.Code.DISK_FULL);
+              assertThat(e.getMessage()).contains("needs " + DiskSpace.humanBytes(needed));
+            });
+    assertThat(V2.matches(game)).isTrue();
+  }
+
+  @Test
+  void sizesAreShownInMegabytesOrGigabytes() {
+    assertThat(DiskSpace.humanBytes(1_200_000_000L)).isEqualTo("1.2 GB");
+    assertThat(DiskSpace.humanBytes(400_000_000L)).isEqualTo("0.4 GB");
+    assertThat(DiskSpace.humanBytes(4_300_000L)).isEqualTo("4.3 MB");
+  }
 }

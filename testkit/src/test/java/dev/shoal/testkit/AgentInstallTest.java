@@ -188,7 +188,7 @@ class AgentInstallTest {
     // A 1 MiB file system for a ~9 MB game: a tmpfs, which only root may mount.
     Assumptions.assumeTrue(
         "root".equals(System.getProperty("user.name")), "needs root to mount a small tmpfs");
-    publish(Builds.gameBuild(), "1.0");
+    publish(GameBuilds.build(1, 8_700_000), "1.0");
     enrolAndEntitle();
     Path small = Files.createDirectories(temp.resolve("small"));
     Assumptions.assumeTrue(

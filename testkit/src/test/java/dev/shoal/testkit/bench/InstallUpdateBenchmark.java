@@ -11,6 +11,7 @@ import dev.shoal.protocol.chunking.FileChunks;
 import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
+import dev.shoal.testsupport.GameBuilds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -82,9 +83,9 @@ class InstallUpdateBenchmark {
     long region = Math.max(1, total / 100 / 3);
     Path build = temp.resolve("build");
     for (int i = 0; i < FILES; i++) {
-      Bench.writeRandom(build.resolve(String.format("data/part-%02d.pak", i)), fileSize, 300 + i);
+      GameBuilds.randomFile(build, String.format("data/part-%02d.pak", i), fileSize, 300 + i);
     }
-    Bench.writeRandom(build.resolve("old-notes.bin"), SMALL, 299);
+    GameBuilds.randomFile(build, "old-notes.bin", SMALL, 299);
     Built v1 = Built.scan(build, 1);
     Path game = Files.createDirectories(temp.resolve("games")).resolve("game");
     Installer installer = new Installer(DataDir.open(temp.resolve("data")), game, "game", "live");
@@ -95,11 +96,11 @@ class InstallUpdateBenchmark {
     long changedFiles = 0;
     for (long[] c : changes) {
       Path file = build.resolve(String.format("data/part-%02d.pak", c[0]));
-      Bench.overwriteRandom(file, c[1], region, 900 + c[0]);
+      GameBuilds.overwriteRandom(file, c[1], region, 900 + c[0]);
       changedFiles += fileSize;
     }
     Files.delete(build.resolve("old-notes.bin"));
-    Bench.writeRandom(build.resolve("new-notes.bin"), SMALL, 298);
+    GameBuilds.randomFile(build, "new-notes.bin", SMALL, 298);
     changedFiles += SMALL;
     long changedBytes = 3 * region + SMALL;
     Built v2 = Built.scan(build, 2);
@@ -198,7 +199,7 @@ class InstallUpdateBenchmark {
       Map<String, ChunkEntry> table = new LinkedHashMap<>();
       Map<String, Location> locations = new HashMap<>();
       long bytes = 0;
-      for (Path file : Bench.files(dir)) {
+      for (Path file : GameBuilds.regularFiles(dir)) {
         FileChunks fc;
         try (InputStream in = Files.newInputStream(file)) {
           fc = ChunkScanner.scan(in);

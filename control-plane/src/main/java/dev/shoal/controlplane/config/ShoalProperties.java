@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -23,6 +24,9 @@ import org.springframework.validation.annotation.Validated;
  *     postgres/} below it)
  * @param publicBaseUrl the URL devices and people reach this control plane at; when unset, {@code
  *     http://localhost:<port>/}
+ * @param trustedProxies the load balancers and reverse proxies (addresses or CIDR blocks) whose
+ *     {@code Forwarded} / {@code X-Forwarded-For} headers name the client; from anyone else those
+ *     headers are ignored. Empty (the default): the connection's address is the client's
  */
 @ConfigurationProperties("shoal")
 @Validated
@@ -40,7 +44,8 @@ public record ShoalProperties(
     @DefaultValue @Valid Tracker tracker,
     @DefaultValue @Valid Origin origin,
     @DefaultValue @Valid Device device,
-    @DefaultValue @Valid Health health) {
+    @DefaultValue @Valid Health health,
+    @DefaultValue List<Cidr> trustedProxies) {
 
   /** The base URL to show people, ending in a slash. */
   public String baseUrl(int localPort) {

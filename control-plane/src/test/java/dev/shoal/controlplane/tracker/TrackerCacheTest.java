@@ -2,20 +2,8 @@ package dev.shoal.controlplane.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.support.ApiTest;
-import dev.shoal.controlplane.support.Builds;
-import dev.shoal.controlplane.support.Http;
 import dev.shoal.controlplane.support.SignedDevice;
-import dev.shoal.controlplane.support.TestOrganisations.TestOrganisation;
-import dev.shoal.protocol.manifest.ManifestCodec;
-import dev.shoal.protocol.signing.SignedEnvelope;
-import dev.shoal.protocol.torrent.AnnounceRequest;
-import dev.shoal.protocol.torrent.AnnounceResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.HexFormat;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,69 +22,28 @@ class TrackerCacheTest extends ApiTest {
 
   @Autowired JdbcClient jdbc;
 
-  private TestOrganisation org;
-  private Http.Credentials admin;
-  private String infoHash;
+  private PublishedPack pack;
 
   @BeforeEach
   void publishedPack() {
-    org = organisations.create();
-    admin = Http.Credentials.apiKey(org.keys().get(Role.ADMIN));
-    http().post("/api/v1/products", admin, Http.json("slug", "game", "name", "Game"));
-    http().post("/api/v1/products/game/channels", admin, Http.json("name", "stable"));
-    String release =
-        new Builds(http(), admin)
-            .release(
-                "game",
-                "stable",
-                Map.of("game.bin", "cached ".repeat(300).getBytes(StandardCharsets.UTF_8)),
-                "1.0")
-            .get("id")
-            .asString();
-    Http.Response manifest = http().get("/api/v1/releases/" + release + "/manifest", admin);
-    infoHash =
-        ManifestCodec.parse(
-                SignedEnvelope.parse(manifest.body().getBytes(StandardCharsets.UTF_8)).payload())
-            .fullPack()
-            .infoHash();
+    pack = new PublishedPack(http(), organisations);
   }
 
   private SignedDevice device() {
-    return new SignedDevice(http()).enrol(org.organisation().slug());
+    return pack.device();
   }
 
   private String grant(SignedDevice device) {
-    Http.Response granted =
-        http()
-            .post("/api/v1/products/game/entitlements", admin, Http.json("deviceId", device.id()));
-    assertThat(granted.status()).isEqualTo(201);
-    return granted.json().get("id").asString();
+    return pack.grant(device);
   }
 
   /** The failure reason, or null for a peer list. */
   private String announce(String passkey) throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(infoHash),
-            peerId,
-            6881,
-            0,
-            0,
-            1000,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
-    Http.Response response =
-        http().get(request.toUrl("/" + passkey + "/announce"), Http.Credentials.NONE);
-    assertThat(response.status()).isEqualTo(200);
-    return AnnounceResponse.decode(response.body().getBytes(StandardCharsets.ISO_8859_1))
-        .failureReason();
+    return pack.announce(passkey, request -> request).failureReason();
   }
 
   private void delete(String path) {
-    assertThat(http().send("DELETE", path, admin, null, null).status()).isBetween(200, 299);
+    assertThat(http().send("DELETE", path, pack.admin, null, null).status()).isBetween(200, 299);
   }
 
   @Test
@@ -144,7 +91,7 @@ class TrackerCacheTest extends ApiTest {
     String old = device.passkey();
     assertThat(announce(old)).isNull();
     // Signed a second later than the first enrolment, which could be in this same second.
-    device.enrol(org.organisation().slug(), java.time.Instant.now().plusSeconds(1));
+    device.enrol(pack.organisationSlug(), java.time.Instant.now().plusSeconds(1));
     assertThat(device.passkey()).isNotEqualTo(old);
     assertThat(announce(old)).isEqualTo("unknown or revoked passkey");
     assertThat(announce(device.passkey())).isNull();

@@ -119,7 +119,9 @@ public record ShoalProperties(
   /**
    * The BitTorrent tracker.
    *
-   * @param interval re-announce interval sent to peers; peers silent for two intervals expire
+   * @param interval re-announce interval sent to peers; peers silent for two (of the longest, with
+   *     jitter) intervals expire
+   * @param intervalJitter percent by which each response's interval is spread either way
    * @param region the region of this control plane's origin seeder (peers prefer their region)
    * @param cacheTtl how long one node keeps a passkey's device, a pack's product and an entitlement
    *     found for an announce; a revocation through another node takes effect here within it (0
@@ -127,11 +129,14 @@ public record ShoalProperties(
    */
   public record Tracker(
       @DefaultValue("45s") @NotNull Duration interval,
+      @DefaultValue("10") @Min(0) @Max(50) int intervalJitter,
       @DefaultValue("") String region,
       @DefaultValue("5s") @NotNull Duration cacheTtl) {
-    @AssertTrue(message = "tracker.interval must be between 30 and 60 seconds")
+    @AssertTrue(message = "tracker.interval must be between 30 seconds and 30 minutes")
     boolean isIntervalInRange() {
-      return interval != null && interval.toSeconds() >= 30 && interval.toSeconds() <= 60;
+      return interval != null
+          && interval.compareTo(Duration.ofSeconds(30)) >= 0
+          && interval.compareTo(Duration.ofMinutes(30)) <= 0;
     }
 
     @AssertTrue(message = "tracker.cache-ttl must be between 0 and 60 seconds")

@@ -33,9 +33,10 @@ final class Swarms {
   private final Clock clock;
   private final long expiryMillis;
 
-  Swarms(Clock clock, Duration interval) {
+  /** Peers that have not announced for {@code expiry} are gone. */
+  Swarms(Clock clock, Duration expiry) {
     this.clock = clock;
-    this.expiryMillis = interval.multipliedBy(2).toMillis();
+    this.expiryMillis = expiry.toMillis();
   }
 
   /** Records the announce (or removes the peer on "stopped") and returns peers for it. */

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -63,7 +64,7 @@ public class Tracker {
   private final TtlCache<String, Devices.Device> devicesByPasskey;
   private final TtlCache<String, UUID> productsByInfoHash;
   private final TtlCache<Entitled, Instant> entitledUntil;
-  private final int interval;
+  private final AnnounceInterval interval;
   // The origin seeder's own passkey: it lives in memory only and changes at every start.
   private final String originPasskey;
 
@@ -89,8 +90,10 @@ public class Tracker {
               .tag("result", result)
               .register(meters));
     }
-    this.interval = (int) properties.tracker().interval().toSeconds();
-    this.swarms = new Swarms(Clock.systemUTC(), properties.tracker().interval());
+    this.interval =
+        new AnnounceInterval(
+            properties.tracker().interval(), properties.tracker().intervalJitter());
+    this.swarms = new Swarms(Clock.systemUTC(), interval.peerExpiry());
     byte[] random = new byte[20];
     new SecureRandom().nextBytes(random);
     this.originPasskey = HexFormat.of().formatHex(random);
@@ -162,7 +165,12 @@ public class Tracker {
             request.event() == AnnounceRequest.Event.STOPPED,
             request.numwant());
     count("ok");
-    return new AnnounceResponse(interval, interval / 2, peers, null).encode();
+    return new AnnounceResponse(
+            interval.nextSeconds(ThreadLocalRandom.current()),
+            interval.minIntervalSeconds(),
+            peers,
+            null)
+        .encode();
   }
 
   private boolean entitled(Devices.Device device, UUID productId) {

@@ -35,7 +35,7 @@ class SwarmsTest {
   }
 
   private final TestClock clock = new TestClock();
-  private final Swarms swarms = new Swarms(clock, Duration.ofSeconds(30));
+  private final Swarms swarms = new Swarms(clock, Duration.ofSeconds(60));
 
   private List<InetSocketAddress> announce(
       String device, String ip, String region, boolean uploads, boolean origin) {

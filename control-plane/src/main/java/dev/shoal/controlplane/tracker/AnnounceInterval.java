@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.tracker;
 
+import dev.shoal.controlplane.config.ShoalProperties;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 
@@ -11,6 +12,10 @@ import java.util.random.RandomGenerator;
  * {@code min interval} stays at most 30 s so that a long interval never holds those back.
  */
 record AnnounceInterval(Duration interval, int jitterPercent) {
+
+  static AnnounceInterval of(ShoalProperties.Tracker settings) {
+    return new AnnounceInterval(settings.interval(), settings.intervalJitter());
+  }
 
   private static final int MIN_INTERVAL_CAP_SECONDS = 30;
 

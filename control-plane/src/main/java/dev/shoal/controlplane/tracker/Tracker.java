@@ -14,7 +14,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -52,7 +51,7 @@ public class Tracker {
   private final Releases releases;
   private final Entitlements entitlements;
   private final ShoalProperties properties;
-  private final Swarms swarms;
+  private final SwarmStore swarms;
   private final Map<String, Counter> announces = new HashMap<>();
 
   /** A device's live entitlement to a product: the key of the entitlement cache. */
@@ -73,6 +72,7 @@ public class Tracker {
       Releases releases,
       Entitlements entitlements,
       ShoalProperties properties,
+      SwarmStore swarms,
       MeterRegistry meters) {
     this.devices = devices;
     this.releases = releases;
@@ -90,17 +90,15 @@ public class Tracker {
               .tag("result", result)
               .register(meters));
     }
-    this.interval =
-        new AnnounceInterval(
-            properties.tracker().interval(), properties.tracker().intervalJitter());
-    this.swarms = new Swarms(Clock.systemUTC(), interval.peerExpiry());
+    this.interval = AnnounceInterval.of(properties.tracker());
+    this.swarms = swarms;
     byte[] random = new byte[20];
     new SecureRandom().nextBytes(random);
     this.originPasskey = HexFormat.of().formatHex(random);
-    Gauge.builder("shoal.tracker.active.peers", swarms, Swarms::activePeers)
+    Gauge.builder("shoal.tracker.active.peers", swarms, SwarmStore::activePeers)
         .description("Peers that announced within two intervals")
         .register(meters);
-    Gauge.builder("shoal.tracker.active.swarms", swarms, Swarms::activeSwarms)
+    Gauge.builder("shoal.tracker.active.swarms", swarms, SwarmStore::activeSwarms)
         .description("Torrents with at least one peer that announced within two intervals")
         .register(meters);
   }
@@ -115,7 +113,8 @@ public class Tracker {
 
   /**
    * The swarms with at least one device that announced within two intervals, by info hash (hex):
-   * the origin seeder is not counted. A snapshot of this node's in-memory state.
+   * the origin seeder is not counted. A snapshot of the swarm store (this node's, or Redis when
+   * shared).
    */
   public java.util.Map<String, SwarmCount> swarmCounts() {
     java.util.Map<String, SwarmCount> counts = new java.util.HashMap<>();
@@ -156,7 +155,9 @@ public class Tracker {
     boolean uploads = request.port() > 0 && !uploadOff(rawQuery);
     String deviceId = origin ? "origin" : device.id();
     String region = origin ? properties.tracker().region() : device.region();
-    Swarms.Peer peer = new Swarms.Peer(deviceId, address, region, uploads, origin, swarms.now());
+    SwarmStore.Peer peer =
+        new SwarmStore.Peer(
+            deviceId, address, region, uploads, origin, request.left() == 0, swarms.now());
     List<InetSocketAddress> peers =
         swarms.announce(
             infoHash,

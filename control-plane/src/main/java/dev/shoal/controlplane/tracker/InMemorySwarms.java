@@ -15,13 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemorySwarms implements SwarmStore {
 
   private final Map<String, Map<String, Peer>> swarms = new ConcurrentHashMap<>();
-  private final Clock clock;
-  private final long expiryMillis;
+  private final PeerExpiry expiry;
 
   /** Peers that have not announced for {@code expiry} are gone. */
   InMemorySwarms(Clock clock, Duration expiry) {
-    this.clock = clock;
-    this.expiryMillis = expiry.toMillis();
+    this.expiry = new PeerExpiry(clock, expiry);
   }
 
   @Override
@@ -33,21 +31,17 @@ final class InMemorySwarms implements SwarmStore {
       return List.of();
     }
     swarm.put(peerKey, peer);
-    return PeerSelection.select(swarm.values(), peer, numwant, oldest());
+    return PeerSelection.select(swarm.values(), peer, numwant, expiry.oldest());
   }
 
   @Override
   public long now() {
-    return clock.millis();
-  }
-
-  private long oldest() {
-    return now() - expiryMillis;
+    return expiry.now();
   }
 
   @Override
   public int purge() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     int left = 0;
     for (Map<String, Peer> swarm : swarms.values()) {
       swarm.values().removeIf(p -> p.lastSeenMillis() < oldest);
@@ -59,7 +53,7 @@ final class InMemorySwarms implements SwarmStore {
 
   @Override
   public int activePeers() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     int n = 0;
     for (Map<String, Peer> swarm : swarms.values()) {
       n += PeerSelection.active(swarm.values(), oldest);
@@ -69,7 +63,7 @@ final class InMemorySwarms implements SwarmStore {
 
   @Override
   public int activeSwarms() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     int n = 0;
     for (Map<String, Peer> swarm : swarms.values()) {
       if (PeerSelection.active(swarm.values(), oldest) > 0) {
@@ -81,7 +75,7 @@ final class InMemorySwarms implements SwarmStore {
 
   @Override
   public Map<String, Count> counts() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     Map<String, Count> counts = new HashMap<>();
     swarms.forEach(
         (infoHash, swarm) -> {

@@ -57,13 +57,11 @@ final class RedisSwarms implements SwarmStore {
           Long.class);
 
   private final StringRedisTemplate redis;
-  private final Clock clock;
-  private final long expiryMillis;
+  private final PeerExpiry expiry;
 
   RedisSwarms(StringRedisTemplate redis, Clock clock, Duration expiry) {
     this.redis = redis;
-    this.clock = clock;
-    this.expiryMillis = expiry.toMillis();
+    this.expiry = new PeerExpiry(clock, expiry);
   }
 
   @Override
@@ -76,17 +74,18 @@ final class RedisSwarms implements SwarmStore {
     }
     @SuppressWarnings("unchecked")
     List<String> values =
-        redis.execute(ANNOUNCE, List.of(key), peerKey, encode(peer), Long.toString(expiryMillis));
-    return PeerSelection.select(decode(values), peer, numwant, oldest());
+        redis.execute(
+            ANNOUNCE,
+            List.of(key),
+            peerKey,
+            encode(peer),
+            Long.toString(expiry.after().toMillis()));
+    return PeerSelection.select(decode(values), peer, numwant, expiry.oldest());
   }
 
   @Override
   public long now() {
-    return clock.millis();
-  }
-
-  private long oldest() {
-    return now() - expiryMillis;
+    return expiry.now();
   }
 
   @Override
@@ -100,7 +99,7 @@ final class RedisSwarms implements SwarmStore {
   }
 
   private int prune(String deviceId) {
-    String oldest = Long.toString(oldest());
+    String oldest = Long.toString(expiry.oldest());
     int left = 0;
     for (String key : swarmKeys()) {
       Long n = redis.execute(PRUNE, List.of(key), oldest, deviceId);
@@ -111,7 +110,7 @@ final class RedisSwarms implements SwarmStore {
 
   @Override
   public int activePeers() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     int[] n = {0};
     forEachSwarm((infoHash, peers) -> n[0] += PeerSelection.active(peers, oldest));
     return n[0];
@@ -119,7 +118,7 @@ final class RedisSwarms implements SwarmStore {
 
   @Override
   public int activeSwarms() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     int[] n = {0};
     forEachSwarm(
         (infoHash, peers) -> {
@@ -132,7 +131,7 @@ final class RedisSwarms implements SwarmStore {
 
   @Override
   public Map<String, Count> counts() {
-    long oldest = oldest();
+    long oldest = expiry.oldest();
     Map<String, Count> counts = new HashMap<>();
     forEachSwarm(
         (infoHash, peers) -> {

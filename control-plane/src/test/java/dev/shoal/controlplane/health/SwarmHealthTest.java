@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.support.Announces;
 import dev.shoal.controlplane.support.ApiTest;
 import dev.shoal.controlplane.support.Builds;
 import dev.shoal.controlplane.support.Http;
@@ -14,10 +15,8 @@ import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,19 +87,7 @@ class SwarmHealthTest extends ApiTest {
   }
 
   private void announce(SignedDevice device, String infoHash, boolean upload) {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(infoHash),
-            peerId,
-            6881,
-            0,
-            0,
-            1000,
-            AnnounceRequest.Event.STARTED,
-            50,
-            true);
+    AnnounceRequest request = Announces.request(infoHash, AnnounceRequest.Event.STARTED);
     String path = request.toUrl("/" + device.passkey() + "/announce") + (upload ? "" : "&upload=0");
     Http.Response response = http().get(path, Http.Credentials.NONE);
     assertThat(response.status()).isEqualTo(200);

@@ -3,6 +3,7 @@ package dev.shoal.controlplane.tracker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.support.Announces;
 import dev.shoal.controlplane.support.Builds;
 import dev.shoal.controlplane.support.Http;
 import dev.shoal.controlplane.support.SignedDevice;
@@ -16,8 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -72,19 +71,7 @@ final class PublishedPack {
   /** A regular announce on port 6881. */
   AnnounceResponse announce(String passkey, UnaryOperator<HttpRequest.Builder> headers)
       throws Exception {
-    byte[] peerId = new byte[20];
-    new SecureRandom().nextBytes(peerId);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(infoHash),
-            peerId,
-            6881,
-            0,
-            0,
-            1000,
-            AnnounceRequest.Event.NONE,
-            50,
-            true);
+    AnnounceRequest request = Announces.request(infoHash, AnnounceRequest.Event.NONE);
     // Bytes, not text: compact peer lists are binary.
     HttpResponse<byte[]> response =
         client.send(

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,6 +17,7 @@ final class InMemorySwarms implements SwarmStore {
 
   private final Map<String, Map<String, Peer>> swarms = new ConcurrentHashMap<>();
   private final PeerExpiry expiry;
+  private final Set<String> originPasskeys = ConcurrentHashMap.newKeySet();
 
   /** Peers that have not announced for {@code expiry} are gone. */
   InMemorySwarms(Clock clock, Duration expiry) {
@@ -90,5 +92,15 @@ final class InMemorySwarms implements SwarmStore {
   @Override
   public void forgetDevice(String deviceId) {
     swarms.values().forEach(s -> s.values().removeIf(p -> p.deviceId().equals(deviceId)));
+  }
+
+  @Override
+  public void registerOriginPasskey(String passkey) {
+    originPasskeys.add(passkey);
+  }
+
+  @Override
+  public boolean isOriginPasskey(String passkey) {
+    return originPasskeys.contains(passkey);
   }
 }

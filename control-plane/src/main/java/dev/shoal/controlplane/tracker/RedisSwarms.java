@@ -3,10 +3,14 @@ package dev.shoal.controlplane.tracker;
 import dev.shoal.controlplane.config.Cidr;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -27,6 +31,8 @@ import org.springframework.data.redis.core.script.RedisScript;
 final class RedisSwarms implements SwarmStore {
 
   static final String PREFIX = "shoal:swarm:";
+  // Origin seeders' passkeys, as SHA-256 hex (the passkey itself never leaves its node).
+  static final String ORIGIN_PREFIX = "shoal:origin-passkey:";
 
   @SuppressWarnings("rawtypes")
   private static final RedisScript<List> ANNOUNCE =
@@ -201,5 +207,25 @@ final class RedisSwarms implements SwarmStore {
               Long.parseLong(f[0])));
     }
     return peers;
+  }
+
+  @Override
+  public void registerOriginPasskey(String passkey) {
+    redis.opsForValue().set(ORIGIN_PREFIX + sha256(passkey), "1", expiry.after());
+  }
+
+  @Override
+  public boolean isOriginPasskey(String passkey) {
+    return Boolean.TRUE.equals(redis.hasKey(ORIGIN_PREFIX + sha256(passkey)));
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 }

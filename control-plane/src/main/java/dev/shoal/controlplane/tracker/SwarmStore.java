@@ -58,4 +58,13 @@ interface SwarmStore {
 
   /** Removes every peer of the device from every swarm (it was revoked). */
   void forgetDevice(String deviceId);
+
+  /**
+   * Makes a node's origin-seeder passkey known to every tracker sharing this store, for the expiry
+   * time; registered again before that runs out.
+   */
+  void registerOriginPasskey(String passkey);
+
+  /** Whether the passkey is a registered origin seeder's. */
+  boolean isOriginPasskey(String passkey);
 }

@@ -140,7 +140,10 @@ public class Tracker {
           passkey == null
               ? null
               : devicesByPasskey.get(passkey, k -> devices.byPasskey(k).orElse(null));
-      if (device == null) {
+      // Not a device: perhaps another node's origin seeder (asked only now, so that devices'
+      // announces cost the swarm store nothing extra).
+      origin = device == null && passkey != null && swarms.isOriginPasskey(passkey);
+      if (device == null && !origin) {
         return refuse("unknown_passkey", "unknown or revoked passkey", remoteAddress);
       }
     }
@@ -239,6 +242,8 @@ public class Tracker {
 
   @Scheduled(fixedDelayString = "${shoal.tracker.interval:45s}")
   void purge() {
+    // Also at start-up: every node's tracker must admit this node's seeder before it announces.
+    swarms.registerOriginPasskey(originPasskey);
     swarms.purge();
   }
 }

@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.tracker;
 
+import dev.shoal.controlplane.config.RedisConfigured;
 import dev.shoal.controlplane.config.ShoalProperties;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,15 +9,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.data.redis.health.DataRedisHealthIndicator;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Condition;
-import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
-import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.util.StringUtils;
 
 /**
  * Chooses the swarm store: Redis when {@code spring.data.redis.url} ({@code SHOAL_REDIS_URL}) is
@@ -47,21 +44,5 @@ class TrackerConfiguration {
   @Conditional(RedisConfigured.class)
   DataRedisHealthIndicator redisHealthIndicator(RedisConnectionFactory connections) {
     return new DataRedisHealthIndicator(connections);
-  }
-
-  /**
-   * {@code spring.data.redis.url} is set to something (application.properties maps it to
-   * SHOAL_REDIS_URL).
-   */
-  static final class RedisConfigured implements Condition {
-
-    static boolean in(Environment environment) {
-      return StringUtils.hasText(environment.getProperty("spring.data.redis.url"));
-    }
-
-    @Override
-    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-      return in(context.getEnvironment());
-    }
   }
 }

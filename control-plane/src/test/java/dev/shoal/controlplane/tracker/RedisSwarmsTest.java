@@ -98,5 +98,11 @@ class RedisSwarmsTest extends SwarmStoreContract {
             false,
             50);
     assertThat(peers).containsExactly(new InetSocketAddress("10.1.1.2", 6881));
+
+    nodeA.registerOriginPasskey("node-a-seeder");
+    assertThat(nodeB.isOriginPasskey("node-a-seeder")).as("admitted by every node").isTrue();
+    assertThat(redis.keys(RedisSwarms.ORIGIN_PREFIX + "*"))
+        .singleElement()
+        .satisfies(k -> assertThat(k).doesNotContain("node-a-seeder"));
   }
 }

@@ -1,19 +1,25 @@
 package dev.shoal.controlplane.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.support.ApiTest;
 import dev.shoal.controlplane.support.Http;
 import dev.shoal.controlplane.support.RedisServer;
 import dev.shoal.controlplane.support.SignedDevice;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** With spring.data.redis.url set, the tracker keeps its swarms in Redis, and health checks it. */
+/**
+ * With spring.data.redis.url set, the tracker keeps its swarms in Redis, health checks it, and the
+ * other nodes' revocations reach this node's caches.
+ */
 class RedisTrackerTest extends ApiTest {
 
   @BeforeAll
@@ -28,6 +34,7 @@ class RedisTrackerTest extends ApiTest {
 
   @Autowired SwarmStore swarms;
   @Autowired StringRedisTemplate redis;
+  @Autowired JdbcClient jdbc;
 
   @Test
   void announcesGoToRedisAndARevokedDeviceLeavesIt() throws Exception {
@@ -51,6 +58,41 @@ class RedisTrackerTest extends ApiTest {
     assertThat(redis.<String, String>opsForHash().keys(key))
         .singleElement()
         .satisfies(k -> assertThat(k).startsWith(kept.id() + "/"));
+  }
+
+  /**
+   * Another node revoked a device: its message reaches this node's tracker cache within a second,
+   * well inside the 5 s cache TTL that would otherwise let the device announce on here.
+   */
+  @Test
+  void aRevocationMadeOnAnotherNodeIsRefusedHereWithinASecond() throws Exception {
+    PublishedPack pack = new PublishedPack(http(), organisations);
+    SignedDevice device = pack.device();
+    pack.grant(device);
+    assertThat(pack.announce(device.passkey(), r -> r).failureReason()).isNull();
+    // What the other node's revocation wrote, unseen by this node's listeners:
+    jdbc.sql("update devices set revoked_at = now() where id = ?").param(device.id()).update();
+    assertThat(pack.announce(device.passkey(), r -> r).failureReason())
+        .as("still served from this node's cache")
+        .isNull();
+    redis.convertAndSend("shoal:node-events", "another-node|device-revoked|" + device.id());
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .untilAsserted(
+            () ->
+                assertThat(pack.announce(device.passkey(), r -> r).failureReason())
+                    .isEqualTo("unknown or revoked passkey"));
+  }
+
+  @Test
+  void anotherNodesOriginSeederIsAdmitted() throws Exception {
+    PublishedPack pack = new PublishedPack(http(), organisations);
+    String seeder = "ab".repeat(20);
+    assertThat(pack.announce(seeder, r -> r).failureReason())
+        .isEqualTo("unknown or revoked passkey");
+    new RedisSwarms(redis, java.time.Clock.systemUTC(), Duration.ofMinutes(1))
+        .registerOriginPasskey(seeder); // what the other node does at start and every interval
+    assertThat(pack.announce(seeder, r -> r).failureReason()).isNull();
   }
 
   @Test

@@ -210,4 +210,11 @@ abstract class SwarmStoreContract {
     assertThat(swarms.purge()).isEqualTo(1);
     assertThat(ips(announce(HASH, "b", "10.1.1.3", Peering.LEECH))).containsExactly("10.1.1.2");
   }
+
+  @Test
+  void aRegisteredOriginPasskeyIsKnownAndOthersAreNot() {
+    swarms.registerOriginPasskey("seeder-passkey");
+    assertThat(swarms.isOriginPasskey("seeder-passkey")).isTrue();
+    assertThat(swarms.isOriginPasskey("device-passkey")).isFalse();
+  }
 }

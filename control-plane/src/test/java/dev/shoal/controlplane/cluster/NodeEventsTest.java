@@ -13,7 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
@@ -28,11 +27,7 @@ class NodeEventsTest {
 
   @BeforeAll
   static void connect() {
-    connections =
-        new LettuceConnectionFactory(
-            new RedisStandaloneConfiguration("127.0.0.1", RedisServer.shared().port()));
-    connections.afterPropertiesSet();
-    connections.start();
+    connections = RedisServer.shared().connect();
     redis = new StringRedisTemplate(connections);
     subscriptions = new RedisMessageListenerContainer();
     subscriptions.setConnectionFactory(connections);

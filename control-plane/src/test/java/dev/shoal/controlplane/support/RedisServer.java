@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * A real {@code redis-server} (Debian's package; scripts/install-test-deps.sh installs it) on a
@@ -47,6 +49,15 @@ public final class RedisServer {
 
   public int port() {
     return port;
+  }
+
+  /** A started Lettuce connection factory to this server, for tests that talk to it directly. */
+  public LettuceConnectionFactory connect() {
+    LettuceConnectionFactory connections =
+        new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", port));
+    connections.afterPropertiesSet();
+    connections.start();
+    return connections;
   }
 
   private static RedisServer start() {

@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -21,11 +20,7 @@ class RedisSwarmsTest extends SwarmStoreContract {
 
   @BeforeAll
   static void connect() {
-    connections =
-        new LettuceConnectionFactory(
-            new RedisStandaloneConfiguration("127.0.0.1", RedisServer.shared().port()));
-    connections.afterPropertiesSet();
-    connections.start();
+    connections = RedisServer.shared().connect();
     redis = new StringRedisTemplate(connections);
   }
 

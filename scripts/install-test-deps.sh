@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: a JDK and Maven if missing, Chromium and
 # ChromeDriver (dashboard browser tests), aria2 and python3-libtorrent (BitTorrent interop tests),
-# yamllint, promtool and systemd-analyze (checks of the deploy/ files).
+# yamllint, promtool and systemd-analyze (checks of the deploy/ files), redis-server (the tracker's
+# Redis swarm store).
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v aria2c >/dev/null 2>&1 || need+=(aria2)
 command -v yamllint >/dev/null 2>&1 || need+=(yamllint)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# the control plane's Redis swarm store is tested against a real server
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 /**
@@ -17,6 +18,9 @@ import java.util.logging.Logger;
 final class Tracker {
   private static final Logger LOG = Logger.getLogger(Tracker.class.getName());
   private static final long SECOND = 1_000_000_000L;
+  // Every back-off wait is spread by up to this fraction either way: agents that started together
+  // (release day, a tracker back after an outage) must not keep asking in the same second.
+  private static final double JITTER = 0.2;
 
   private final Torrent torrent;
   private final String url;
@@ -27,6 +31,8 @@ final class Tracker {
   private int minIntervalSeconds;
   private int failures;
   private int emptyAnnounces;
+  // Drawn once per announce, so that a wait is not shortened by redrawing it at every tick.
+  private double spread = 1;
 
   Tracker(Torrent torrent, String url) {
     this.torrent = torrent;
@@ -63,6 +69,7 @@ final class Tracker {
     }
     inFlight = true;
     lastAnnounceNanos = System.nanoTime();
+    spread = spread(ThreadLocalRandom.current().nextDouble());
     engine
         .http()
         .sendAsync(http, HttpResponse.BodyHandlers.ofByteArray())
@@ -98,9 +105,9 @@ final class Tracker {
       }
     }
     failures++;
-    long backoff = Math.min(300, 5L << Math.min(failures, 6));
-    nextAnnounceNanos = System.nanoTime() + backoff * SECOND;
-    LOG.info("announce failed (" + problem + "), retry in " + backoff + " s");
+    double backoff = Math.min(300, 5L << Math.min(failures, 6)) * spread;
+    nextAnnounceNanos = System.nanoTime() + (long) (backoff * SECOND);
+    LOG.info("announce failed (" + problem + "), retry in " + Math.round(backoff) + " s");
   }
 
   /**
@@ -124,16 +131,28 @@ final class Tracker {
     emptyAnnounces = 0;
   }
 
+  /** A factor in [1 - JITTER, 1 + JITTER] from a uniform draw in [0, 1). */
+  static double spread(double uniform) {
+    return 1 + (2 * uniform - 1) * JITTER;
+  }
+
+  /**
+   * Seconds to wait before asking again after {@code emptyAnnounces} announces found no peers while
+   * we still need data: 3 s, 6 s, 12 s ... up to a minute, spread, but never below the tracker's
+   * min interval (capped at 30 s so that a restarted seeder is found quickly).
+   */
+  static double emptySwarmGap(int emptyAnnounces, int minIntervalSeconds, double spread) {
+    double gap = Math.min(60, 3L << Math.min(emptyAnnounces, 5)) * spread;
+    return Math.max(gap, Math.min(minIntervalSeconds, 30));
+  }
+
   void tick(long now) {
     if (inFlight || !torrent.live()) {
       return;
     }
     if (torrent.peers.isEmpty() && !torrent.isComplete()) {
-      // No peers while we still need data: 3 s, 6 s, 12 s ... up to a minute, never below the
-      // tracker's min interval (capped at 30 s so a restarted seeder is found quickly).
-      long gap = Math.min(60, 3L << Math.min(emptyAnnounces, 5));
-      gap = Math.max(gap, Math.min(minIntervalSeconds, 30));
-      if (now - lastAnnounceNanos >= gap * SECOND) {
+      double gap = emptySwarmGap(emptyAnnounces, minIntervalSeconds, spread);
+      if (now - lastAnnounceNanos >= (long) (gap * SECOND)) {
         emptyAnnounces++;
         announce(AnnounceRequest.Event.NONE);
         return;

@@ -38,7 +38,12 @@ public final class Announces {
 
   /** GETs an announce URL; fails the test unless the tracker answered 200; returns the answer. */
   public static AnnounceResponse send(String url) {
-    Response response = ApiClient.exchange(HttpRequest.newBuilder(URI.create(url)).build());
+    return send(HttpRequest.newBuilder(URI.create(url)).build());
+  }
+
+  /** The same for an announce request with headers of its own (as a proxy adds them). */
+  public static AnnounceResponse send(HttpRequest announce) {
+    Response response = ApiClient.exchange(announce);
     if (response.status() != 200) {
       throw new AssertionError("announce answered HTTP " + response.status());
     }

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -23,6 +24,9 @@ import org.springframework.validation.annotation.Validated;
  *     postgres/} below it)
  * @param publicBaseUrl the URL devices and people reach this control plane at; when unset, {@code
  *     http://localhost:<port>/}
+ * @param trustedProxies the load balancers and reverse proxies (addresses or CIDR blocks) whose
+ *     {@code Forwarded} / {@code X-Forwarded-For} headers name the client; from anyone else those
+ *     headers are ignored. Empty (the default): the connection's address is the client's
  */
 @ConfigurationProperties("shoal")
 @Validated
@@ -40,7 +44,8 @@ public record ShoalProperties(
     @DefaultValue @Valid Tracker tracker,
     @DefaultValue @Valid Origin origin,
     @DefaultValue @Valid Device device,
-    @DefaultValue @Valid Health health) {
+    @DefaultValue @Valid Health health,
+    @DefaultValue List<Cidr> trustedProxies) {
 
   /** The base URL to show people, ending in a slash. */
   public String baseUrl(int localPort) {
@@ -114,7 +119,9 @@ public record ShoalProperties(
   /**
    * The BitTorrent tracker.
    *
-   * @param interval re-announce interval sent to peers; peers silent for two intervals expire
+   * @param interval re-announce interval sent to peers; peers silent for two (of the longest, with
+   *     jitter) intervals expire
+   * @param intervalJitter percent by which each response's interval is spread either way
    * @param region the region of this control plane's origin seeder (peers prefer their region)
    * @param cacheTtl how long one node keeps a passkey's device, a pack's product and an entitlement
    *     found for an announce; a revocation through another node takes effect here within it (0
@@ -122,11 +129,14 @@ public record ShoalProperties(
    */
   public record Tracker(
       @DefaultValue("45s") @NotNull Duration interval,
+      @DefaultValue("10") @Min(0) @Max(50) int intervalJitter,
       @DefaultValue("") String region,
       @DefaultValue("5s") @NotNull Duration cacheTtl) {
-    @AssertTrue(message = "tracker.interval must be between 30 and 60 seconds")
+    @AssertTrue(message = "tracker.interval must be between 30 seconds and 30 minutes")
     boolean isIntervalInRange() {
-      return interval != null && interval.toSeconds() >= 30 && interval.toSeconds() <= 60;
+      return interval != null
+          && interval.compareTo(Duration.ofSeconds(30)) >= 0
+          && interval.compareTo(Duration.ofMinutes(30)) <= 0;
     }
 
     @AssertTrue(message = "tracker.cache-ttl must be between 0 and 60 seconds")

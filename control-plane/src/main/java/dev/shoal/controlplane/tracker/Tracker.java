@@ -14,7 +14,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -22,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -51,7 +51,7 @@ public class Tracker {
   private final Releases releases;
   private final Entitlements entitlements;
   private final ShoalProperties properties;
-  private final Swarms swarms;
+  private final SwarmStore swarms;
   private final Map<String, Counter> announces = new HashMap<>();
 
   /** A device's live entitlement to a product: the key of the entitlement cache. */
@@ -63,7 +63,7 @@ public class Tracker {
   private final TtlCache<String, Devices.Device> devicesByPasskey;
   private final TtlCache<String, UUID> productsByInfoHash;
   private final TtlCache<Entitled, Instant> entitledUntil;
-  private final int interval;
+  private final AnnounceInterval interval;
   // The origin seeder's own passkey: it lives in memory only and changes at every start.
   private final String originPasskey;
 
@@ -72,6 +72,7 @@ public class Tracker {
       Releases releases,
       Entitlements entitlements,
       ShoalProperties properties,
+      SwarmStore swarms,
       MeterRegistry meters) {
     this.devices = devices;
     this.releases = releases;
@@ -89,15 +90,15 @@ public class Tracker {
               .tag("result", result)
               .register(meters));
     }
-    this.interval = (int) properties.tracker().interval().toSeconds();
-    this.swarms = new Swarms(Clock.systemUTC(), properties.tracker().interval());
+    this.interval = AnnounceInterval.of(properties.tracker());
+    this.swarms = swarms;
     byte[] random = new byte[20];
     new SecureRandom().nextBytes(random);
     this.originPasskey = HexFormat.of().formatHex(random);
-    Gauge.builder("shoal.tracker.active.peers", swarms, Swarms::activePeers)
+    Gauge.builder("shoal.tracker.active.peers", swarms, SwarmStore::activePeers)
         .description("Peers that announced within two intervals")
         .register(meters);
-    Gauge.builder("shoal.tracker.active.swarms", swarms, Swarms::activeSwarms)
+    Gauge.builder("shoal.tracker.active.swarms", swarms, SwarmStore::activeSwarms)
         .description("Torrents with at least one peer that announced within two intervals")
         .register(meters);
   }
@@ -112,7 +113,8 @@ public class Tracker {
 
   /**
    * The swarms with at least one device that announced within two intervals, by info hash (hex):
-   * the origin seeder is not counted. A snapshot of this node's in-memory state.
+   * the origin seeder is not counted. A snapshot of the swarm store (this node's, or Redis when
+   * shared).
    */
   public java.util.Map<String, SwarmCount> swarmCounts() {
     java.util.Map<String, SwarmCount> counts = new java.util.HashMap<>();
@@ -138,7 +140,10 @@ public class Tracker {
           passkey == null
               ? null
               : devicesByPasskey.get(passkey, k -> devices.byPasskey(k).orElse(null));
-      if (device == null) {
+      // Not a device: perhaps another node's origin seeder (asked only now, so that devices'
+      // announces cost the swarm store nothing extra).
+      origin = device == null && passkey != null && swarms.isOriginPasskey(passkey);
+      if (device == null && !origin) {
         return refuse("unknown_passkey", "unknown or revoked passkey", remoteAddress);
       }
     }
@@ -153,7 +158,9 @@ public class Tracker {
     boolean uploads = request.port() > 0 && !uploadOff(rawQuery);
     String deviceId = origin ? "origin" : device.id();
     String region = origin ? properties.tracker().region() : device.region();
-    Swarms.Peer peer = new Swarms.Peer(deviceId, address, region, uploads, origin, swarms.now());
+    SwarmStore.Peer peer =
+        new SwarmStore.Peer(
+            deviceId, address, region, uploads, origin, request.left() == 0, swarms.now());
     List<InetSocketAddress> peers =
         swarms.announce(
             infoHash,
@@ -162,7 +169,12 @@ public class Tracker {
             request.event() == AnnounceRequest.Event.STOPPED,
             request.numwant());
     count("ok");
-    return new AnnounceResponse(interval, interval / 2, peers, null).encode();
+    return new AnnounceResponse(
+            interval.nextSeconds(ThreadLocalRandom.current()),
+            interval.minIntervalSeconds(),
+            peers,
+            null)
+        .encode();
   }
 
   private boolean entitled(Devices.Device device, UUID productId) {
@@ -230,6 +242,8 @@ public class Tracker {
 
   @Scheduled(fixedDelayString = "${shoal.tracker.interval:45s}")
   void purge() {
+    // Also at start-up: every node's tracker must admit this node's seeder before it announces.
+    swarms.registerOriginPasskey(originPasskey);
     swarms.purge();
   }
 }

@@ -7,9 +7,13 @@ import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.Response;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 class OpsEndpointsTest extends ApiTest {
+
+  @Autowired ApplicationContext context;
 
   @Test
   void livenessAndReadinessProbesAreUpWithoutAuthentication() {
@@ -19,6 +23,20 @@ class OpsEndpointsTest extends ApiTest {
       assertThat(response.status()).as(probe).isEqualTo(200);
       assertThat(response.json().get("status").asString()).isEqualTo("UP");
     }
+  }
+
+  /**
+   * The Redis client is on the classpath but no Redis is configured: swarms stay in memory and no
+   * Redis health check turns health DOWN (Boot's would, failing to reach localhost:6379).
+   */
+  @Test
+  void withoutRedisHealthIsUpAndSwarmsStayInMemory() {
+    Response response = http().get("/actuator/health", Credentials.NONE);
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(response.json().get("status").asString()).isEqualTo("UP");
+    assertThat(context.containsBean("redisHealthIndicator")).isFalse();
+    assertThat(context.getBean("swarmStore").getClass().getSimpleName())
+        .isEqualTo("InMemorySwarms");
   }
 
   @Test

@@ -3,15 +3,8 @@ package dev.shoal.controlplane.tracker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.support.OrganisationTest;
-import dev.shoal.protocol.manifest.ManifestCodec;
-import dev.shoal.protocol.signing.SignedEnvelope;
-import dev.shoal.protocol.torrent.AnnounceRequest;
-import dev.shoal.testsupport.Announces;
 import dev.shoal.testsupport.Device;
-import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Response;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,41 +23,24 @@ class TrackerCacheTest extends OrganisationTest {
 
   @Autowired JdbcClient jdbc;
 
-  private String infoHash;
+  private PublishedPack pack;
 
   @BeforeEach
   void publishedPack() {
-    String release =
-        Publisher.of(http.as(admin))
-            .product("game", "stable")
-            .release(
-                "game",
-                "stable",
-                Map.of("game.bin", "cached ".repeat(300).getBytes(StandardCharsets.UTF_8)),
-                "1.0")
-            .get("id")
-            .asString();
-    Response manifest = http().get("/api/v1/releases/" + release + "/manifest", admin);
-    infoHash =
-        ManifestCodec.parse(
-                SignedEnvelope.parse(manifest.body().getBytes(StandardCharsets.UTF_8)).payload())
-            .fullPack()
-            .infoHash();
+    pack = new PublishedPack(http.as(admin), org.organisation().slug());
   }
 
   private Device device() {
-    return Device.create(http().baseUrl()).enrolled(org.organisation().slug());
+    return pack.device();
   }
 
   private String grant(Device device) {
-    return Publisher.of(http.as(admin)).entitle("game", device.deviceId());
+    return pack.grant(device);
   }
 
   /** The failure reason, or null for a peer list. */
   private String announce(String passkey) throws Exception {
-    AnnounceRequest request = Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.NONE);
-    return Announces.send(request.toUrl(http().baseUrl() + "/" + passkey + "/announce"))
-        .failureReason();
+    return pack.announce(passkey, request -> request).failureReason();
   }
 
   private void delete(String path) {

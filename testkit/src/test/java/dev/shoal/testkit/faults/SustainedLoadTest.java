@@ -46,7 +46,10 @@ import org.junit.jupiter.api.io.TempDir;
 class SustainedLoadTest {
   @RegisterExtension
   static final ControlPlaneFixture controlPlane =
-      new ControlPlaneFixture().with("shoal.tracker.interval", "30s");
+      new ControlPlaneFixture()
+          .with("shoal.tracker.interval", "30s")
+          // every answer is checked for exactly this interval: no spread
+          .with("shoal.tracker.interval-jitter", "0");
 
   private static final Duration LOAD = Duration.ofSeconds(20);
   private static final int DEVICES = 8;

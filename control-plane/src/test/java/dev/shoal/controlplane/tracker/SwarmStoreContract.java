@@ -10,12 +10,15 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Peer selection and expiry, on a clock the test moves. */
-class SwarmsTest {
+/**
+ * What every swarm store does, in memory or in Redis: peer selection and expiry, on a clock the
+ * test moves. Peers expire after 60 s.
+ */
+abstract class SwarmStoreContract {
 
   private static final String HASH = "ab".repeat(20);
 
-  private static final class TestClock extends Clock {
+  static final class TestClock extends Clock {
     private Instant now = Instant.parse("2030-01-01T00:00:00Z");
 
     @Override
@@ -34,8 +37,36 @@ class SwarmsTest {
     }
   }
 
-  private final TestClock clock = new TestClock();
-  private final Swarms swarms = new Swarms(clock, Duration.ofSeconds(30));
+  static final Duration EXPIRY = Duration.ofSeconds(60);
+
+  final TestClock clock = new TestClock();
+  private final SwarmStore swarms = store(clock);
+
+  private List<InetSocketAddress> announce(String hash, String device, String ip, Peering how) {
+    return swarms.announce(
+        hash,
+        device,
+        new SwarmStore.Peer(
+            device,
+            new InetSocketAddress(ip, 6881),
+            "",
+            how != Peering.NO_UPLOADS,
+            false,
+            how == Peering.SEED,
+            swarms.now()),
+        how == Peering.STOPPED,
+        50);
+  }
+
+  private enum Peering {
+    LEECH,
+    SEED,
+    NO_UPLOADS,
+    STOPPED
+  }
+
+  /** A new, empty store whose peers expire after {@link #EXPIRY}. */
+  abstract SwarmStore store(Clock clock);
 
   private List<InetSocketAddress> announce(
       String device, String ip, String region, boolean uploads, boolean origin) {
@@ -43,7 +74,7 @@ class SwarmsTest {
     return swarms.announce(
         HASH,
         device,
-        new Swarms.Peer(device, address, region, uploads, origin, swarms.now()),
+        new SwarmStore.Peer(device, address, region, uploads, origin, false, swarms.now()),
         false,
         50);
   }
@@ -90,8 +121,8 @@ class SwarmsTest {
     swarms.announce(
         other,
         "b",
-        new Swarms.Peer(
-            "b", new InetSocketAddress("10.1.1.3", 6881), "", true, false, swarms.now()),
+        new SwarmStore.Peer(
+            "b", new InetSocketAddress("10.1.1.3", 6881), "", true, false, false, swarms.now()),
         false,
         50);
     assertThat(swarms.activeSwarms()).isEqualTo(2);
@@ -105,7 +136,8 @@ class SwarmsTest {
     return swarms.announce(
         HASH,
         device,
-        new Swarms.Peer(device, new InetSocketAddress(ip, 6881), region, true, false, swarms.now()),
+        new SwarmStore.Peer(
+            device, new InetSocketAddress(ip, 6881), region, true, false, false, swarms.now()),
         false,
         numwant);
   }
@@ -135,5 +167,54 @@ class SwarmsTest {
     assertThat(announce("me", "10.1.1.1", "eu", 5))
         .hasSize(5)
         .allMatch(p -> p.getAddress().getHostAddress().startsWith("10.1.1."));
+  }
+
+  private static List<String> ips(List<InetSocketAddress> peers) {
+    return peers.stream().map(p -> p.getAddress().getHostAddress()).toList();
+  }
+
+  @Test
+  void seedsAreNotHandedToSeedsButToLeechers() {
+    announce(HASH, "seed1", "10.1.1.2", Peering.SEED);
+    announce(HASH, "leech", "10.1.1.3", Peering.LEECH);
+    assertThat(ips(announce(HASH, "seed2", "10.1.1.4", Peering.SEED))).containsExactly("10.1.1.3");
+    assertThat(ips(announce(HASH, "leech2", "10.1.1.5", Peering.LEECH)))
+        .containsExactlyInAnyOrder("10.1.1.2", "10.1.1.3", "10.1.1.4");
+  }
+
+  @Test
+  void aDeviceWithoutUploadConsentIsNeverHandedOutEvenAsASeed() {
+    announce(HASH, "shy", "10.1.1.2", Peering.NO_UPLOADS);
+    assertThat(announce(HASH, "me", "10.1.1.3", Peering.LEECH)).isEmpty();
+    assertThat(swarms.counts().get(HASH)).isEqualTo(new SwarmStore.Count(2, 1));
+  }
+
+  @Test
+  void aStoppedPeerLeavesAtOnceAndSwarmsAreApart() {
+    String other = "ef".repeat(20);
+    announce(HASH, "a", "10.1.1.2", Peering.LEECH);
+    announce(other, "b", "10.1.1.3", Peering.LEECH);
+    assertThat(ips(announce(HASH, "c", "10.1.1.4", Peering.LEECH))).containsExactly("10.1.1.2");
+    announce(HASH, "a", "10.1.1.2", Peering.STOPPED);
+    assertThat(announce(HASH, "c", "10.1.1.4", Peering.LEECH)).isEmpty();
+    assertThat(swarms.activePeers()).isEqualTo(2);
+    assertThat(swarms.counts()).containsOnlyKeys(HASH, other);
+  }
+
+  @Test
+  void aPeerThatAnnouncesAgainBeforeExpiryStays() {
+    announce(HASH, "a", "10.1.1.2", Peering.LEECH);
+    clock.now = clock.now.plusSeconds(50);
+    announce(HASH, "a", "10.1.1.2", Peering.LEECH);
+    clock.now = clock.now.plusSeconds(50);
+    assertThat(swarms.purge()).isEqualTo(1);
+    assertThat(ips(announce(HASH, "b", "10.1.1.3", Peering.LEECH))).containsExactly("10.1.1.2");
+  }
+
+  @Test
+  void aRegisteredOriginPasskeyIsKnownAndOthersAreNot() {
+    swarms.registerOriginPasskey("seeder-passkey");
+    assertThat(swarms.isOriginPasskey("seeder-passkey")).isTrue();
+    assertThat(swarms.isOriginPasskey("device-passkey")).isFalse();
   }
 }

@@ -1,0 +1,130 @@
+package dev.shoal.controlplane.tracker;
+
+import dev.shoal.controlplane.tracker.SwarmStore.Count;
+import dev.shoal.controlplane.tracker.SwarmStore.Peer;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** What both swarm stores do with the peers of one swarm once they have them. */
+final class PeerSelection {
+
+  private static final int RANKS = 4;
+
+  private PeerSelection() {}
+
+  /**
+   * Origin seeders first (every entitled device may use them), then peers in the same /24, then the
+   * same region, then the rest, shuffled within each group. Never the asking device itself, never a
+   * peer that does not upload, never one last seen before {@code oldest}, never a seed to a seed.
+   *
+   * <p>One pass over the swarm with no copy of it: per group a uniform random sample (reservoir) of
+   * at most {@code numwant} peers, and nothing kept of a group that earlier groups already fill.
+   */
+  static List<InetSocketAddress> select(Iterable<Peer> swarm, Peer self, int numwant, long oldest) {
+    if (numwant <= 0) {
+      return List.of();
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    @SuppressWarnings("unchecked")
+    List<Peer>[] samples = new List[RANKS];
+    int[] seen = new int[RANKS];
+    for (Peer p : swarm) {
+      if (p.lastSeenMillis() < oldest
+          || !p.uploads()
+          || (self.seed() && p.seed())
+          || p.deviceId().equals(self.deviceId())
+          || p.address().equals(self.address())) {
+        continue;
+      }
+      int rank = rank(p, self);
+      int ahead = 0;
+      for (int r = 0; r < rank; r++) {
+        ahead += seen[r];
+      }
+      if (ahead >= numwant) {
+        continue;
+      }
+      int k = seen[rank]++;
+      if (samples[rank] == null) {
+        samples[rank] = new ArrayList<>(Math.min(numwant, 64));
+      }
+      if (k < numwant) {
+        samples[rank].add(p);
+      } else {
+        int j = random.nextInt(k + 1);
+        if (j < numwant) {
+          samples[rank].set(j, p);
+        }
+      }
+    }
+    List<InetSocketAddress> picked = new ArrayList<>(Math.min(numwant, 64));
+    for (List<Peer> sample : samples) {
+      if (sample == null) {
+        continue;
+      }
+      Collections.shuffle(sample, random);
+      for (Peer p : sample) {
+        if (picked.size() == numwant) {
+          return picked;
+        }
+        picked.add(p.address());
+      }
+    }
+    return picked;
+  }
+
+  private static int rank(Peer peer, Peer self) {
+    if (peer.origin()) {
+      return 0;
+    }
+    if (sameSlash24(peer.address().getAddress(), self.address().getAddress())) {
+      return 1;
+    }
+    if (!self.region().isEmpty() && self.region().equals(peer.region())) {
+      return 2;
+    }
+    return 3;
+  }
+
+  static boolean sameSlash24(InetAddress a, InetAddress b) {
+    if (!(a instanceof Inet4Address) || !(b instanceof Inet4Address)) {
+      return false;
+    }
+    byte[] x = a.getAddress();
+    byte[] y = b.getAddress();
+    return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+  }
+
+  /** Peers of one swarm last seen at or after {@code oldest}. */
+  static int active(Iterable<Peer> swarm, long oldest) {
+    int n = 0;
+    for (Peer p : swarm) {
+      if (p.lastSeenMillis() >= oldest) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The active devices of one swarm, each once, the origin seeder not counted; null if none. */
+  static Count count(Iterable<Peer> swarm, long oldest) {
+    Map<String, Boolean> devices = new HashMap<>();
+    for (Peer p : swarm) {
+      if (p.lastSeenMillis() >= oldest && !p.origin()) {
+        devices.merge(p.deviceId(), p.uploads(), Boolean::logicalOr);
+      }
+    }
+    if (devices.isEmpty()) {
+      return null;
+    }
+    int uploading = (int) devices.values().stream().filter(u -> u).count();
+    return new Count(devices.size(), uploading);
+  }
+}

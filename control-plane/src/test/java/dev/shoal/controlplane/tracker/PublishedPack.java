@@ -1,0 +1,59 @@
+package dev.shoal.controlplane.tracker;
+
+import dev.shoal.protocol.manifest.ManifestCodec;
+import dev.shoal.protocol.signing.SignedEnvelope;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Publisher;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/** One released (READY) pack of product "game" in an organisation, and its devices' announces. */
+final class PublishedPack {
+
+  private final Publisher studio;
+  private final String organisation;
+  final String infoHash;
+
+  /** Releases the pack with the studio's client (an admin's) of the organisation with this slug. */
+  PublishedPack(ApiClient studio, String organisation) {
+    this.studio = Publisher.of(studio).product("game", "stable");
+    this.organisation = organisation;
+    String release =
+        this.studio
+            .release(
+                "game",
+                "stable",
+                Map.of("game.bin", "cached ".repeat(300).getBytes(StandardCharsets.UTF_8)),
+                "1.0")
+            .get("id")
+            .asString();
+    infoHash =
+        ManifestCodec.parse(SignedEnvelope.parse(this.studio.envelope(release)).payload())
+            .fullPack()
+            .infoHash();
+  }
+
+  /** A new device enrolled in the organisation, not yet entitled. */
+  Device device() {
+    return Device.create(studio.api().baseUrl()).enrolled(organisation);
+  }
+
+  /** Entitles the device to the product; returns the entitlement's id. */
+  String grant(Device device) {
+    return studio.entitle("game", device.deviceId());
+  }
+
+  /** A regular announce on port 6881 with what {@code headers} adds; fails unless HTTP 200. */
+  AnnounceResponse announce(String passkey, UnaryOperator<HttpRequest.Builder> headers) {
+    AnnounceRequest request = Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.NONE);
+    String url = request.toUrl(studio.api().baseUrl() + "/" + passkey + "/announce");
+    return Announces.send(headers.apply(HttpRequest.newBuilder(URI.create(url))).GET().build());
+  }
+}

@@ -1,0 +1,103 @@
+package dev.shoal.controlplane.tracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.support.RedisServer;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+/** The swarm store contract against a real redis-server, and what only Redis has to say. */
+class RedisSwarmsTest extends SwarmStoreContract {
+
+  private static LettuceConnectionFactory connections;
+  private static StringRedisTemplate redis;
+
+  @BeforeAll
+  static void connect() {
+    connections = RedisServer.shared().connect();
+    redis = new StringRedisTemplate(connections);
+  }
+
+  @AfterAll
+  static void disconnect() {
+    if (connections != null) { // null when skipped without redis-server
+      connections.destroy();
+    }
+  }
+
+  @Override
+  SwarmStore store(Clock clock) {
+    redis.execute(
+        (org.springframework.data.redis.core.RedisCallback<Void>)
+            connection -> {
+              connection.serverCommands().flushDb();
+              return null;
+            });
+    return new RedisSwarms(redis, clock, EXPIRY);
+  }
+
+  @Test
+  void aSwarmIsOneHashThatExpiresAsAWholeWhenNobodyAnnounces() {
+    SwarmStore swarms = new RedisSwarms(redis, clock, EXPIRY);
+    swarms.announce(
+        "12".repeat(20),
+        "d/1",
+        new SwarmStore.Peer(
+            "d", new InetSocketAddress("10.1.1.2", 6881), "eu|west", true, false, true, 1234),
+        false,
+        50);
+    String key = RedisSwarms.PREFIX + "12".repeat(20);
+    assertThat(redis.<String, String>opsForHash().entries(key)).containsOnlyKeys("d/1");
+    Long ttl = redis.getExpire(key, java.util.concurrent.TimeUnit.MILLISECONDS);
+    assertThat(ttl).isBetween(EXPIRY.toMillis() - 5_000, EXPIRY.toMillis());
+    assertThat(RedisSwarms.decode(redis.<String, String>opsForHash().values(key)))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.region()).as("free text survives").isEqualTo("eu|west");
+              assertThat(p.seed()).isTrue();
+              assertThat(p.lastSeenMillis()).isEqualTo(1234);
+            });
+  }
+
+  @Test
+  void twoNodesShareOneSwarm() {
+    SwarmStore nodeA = new RedisSwarms(redis, clock, EXPIRY);
+    SwarmStore nodeB = new RedisSwarms(redis, clock, EXPIRY);
+    String hash = "34".repeat(20);
+    nodeA.announce(
+        hash,
+        "a/1",
+        new SwarmStore.Peer(
+            "a", new InetSocketAddress("10.1.1.2", 6881), "", true, false, false, clock.millis()),
+        false,
+        50);
+    List<InetSocketAddress> peers =
+        nodeB.announce(
+            hash,
+            "b/1",
+            new SwarmStore.Peer(
+                "b",
+                new InetSocketAddress("10.1.1.3", 6881),
+                "",
+                true,
+                false,
+                false,
+                clock.millis()),
+            false,
+            50);
+    assertThat(peers).containsExactly(new InetSocketAddress("10.1.1.2", 6881));
+
+    nodeA.registerOriginPasskey("node-a-seeder");
+    assertThat(nodeB.isOriginPasskey("node-a-seeder")).as("admitted by every node").isTrue();
+    assertThat(redis.keys(RedisSwarms.ORIGIN_PREFIX + "*"))
+        .singleElement()
+        .satisfies(k -> assertThat(k).doesNotContain("node-a-seeder"));
+  }
+}

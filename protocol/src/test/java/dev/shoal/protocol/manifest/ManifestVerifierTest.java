@@ -87,9 +87,8 @@ class ManifestVerifierTest {
                 env, ROOT, "starfall", "live", 0, Fixtures.EXPIRES.minusSeconds(1)))
         .isNotNull();
     assertThatRejected(
+            Reason.EXPIRED,
             () -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, Fixtures.EXPIRES))
-        .satisfies(
-            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.EXPIRED))
         .hasMessageContaining("manifest.expiresAt");
   }
 
@@ -109,22 +108,16 @@ class ManifestVerifierTest {
   @Test
   void wrongProduct() {
     assertThatRejected(
+            Reason.WRONG_PRODUCT,
             () -> ManifestVerifier.verify(signed(sampleJson()), ROOT, "moonrise", "live", 0, NOW))
-        .satisfies(
-            e ->
-                assertThat(((ManifestRejectedException) e).reason())
-                    .isEqualTo(Reason.WRONG_PRODUCT))
         .hasMessageContaining("manifest.product is starfall");
   }
 
   @Test
   void wrongChannel() {
     assertThatRejected(
+            Reason.WRONG_CHANNEL,
             () -> ManifestVerifier.verify(signed(sampleJson()), ROOT, "starfall", "beta", 0, NOW))
-        .satisfies(
-            e ->
-                assertThat(((ManifestRejectedException) e).reason())
-                    .isEqualTo(Reason.WRONG_CHANNEL))
         .hasMessageContaining("manifest.channel is live");
   }
 
@@ -177,14 +170,13 @@ class ManifestVerifierTest {
   void oversized() {
     ManifestLimits small = new ManifestLimits(4096, 10, 10, 4, 100);
     SignedEnvelope env = signed(sampleJson());
-    assertThatRejected(() -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, NOW, small))
-        .satisfies(
-            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.TOO_LARGE))
+    assertThatRejected(
+            Reason.TOO_LARGE,
+            () -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, NOW, small))
         .hasMessageContaining("limit 4096");
     assertThatRejected(
-            () -> ManifestVerifier.verify(env.encode(), ROOT, "starfall", "live", 0, NOW, small))
-        .satisfies(
-            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.TOO_LARGE));
+        Reason.TOO_LARGE,
+        () -> ManifestVerifier.verify(env.encode(), ROOT, "starfall", "live", 0, NOW, small));
   }
 
   @Test
@@ -267,14 +259,15 @@ class ManifestVerifierTest {
 
   private static void assertRejected(
       SignedEnvelope env, TrustRoot root, long installed, Reason reason, String message) {
-    assertThatRejected(() -> verify(env, root, installed))
-        .satisfies(e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(reason))
-        .hasMessageContaining(message);
+    assertThatRejected(reason, () -> verify(env, root, installed)).hasMessageContaining(message);
   }
 
+  /** {@code call} throws a {@link ManifestRejectedException} for {@code reason}. */
   private static AbstractThrowableAssert<?, ? extends Throwable> assertThatRejected(
-      org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
-    return assertThatThrownBy(call).isInstanceOf(ManifestRejectedException.class);
+      Reason reason, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    return assertThatThrownBy(call)
+        .isInstanceOf(ManifestRejectedException.class)
+        .satisfies(e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(reason));
   }
 
   static SignedEnvelope signed(String json) {

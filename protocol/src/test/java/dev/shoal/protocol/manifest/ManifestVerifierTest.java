@@ -123,19 +123,20 @@ class ManifestVerifierTest {
 
   @Test
   void fileSizeThatDoesNotAddUp() {
-    String json = sampleJson().replace("\"size\":1358576", "\"size\":1358577");
-    assertRejected(
-        signed(json),
-        ROOT,
-        0,
+    assertRejectedWith(
+        "\"size\":1358576",
+        "\"size\":1358577",
         Reason.INCONSISTENT,
         "manifest.files[0].size: 1358577 but its chunks add up to 1358576");
   }
 
   @Test
   void encryptedSizeThatDoesNotAddUp() {
-    String json = sampleJson().replace("\"encryptedSize\":1250", "\"encryptedSize\":1251");
-    assertRejected(signed(json), ROOT, 0, Reason.INCONSISTENT, "manifest.chunks[4].encryptedSize");
+    assertRejectedWith(
+        "\"encryptedSize\":1250",
+        "\"encryptedSize\":1251",
+        Reason.INCONSISTENT,
+        "manifest.chunks[4].encryptedSize");
   }
 
   @Test
@@ -149,21 +150,29 @@ class ManifestVerifierTest {
 
   @Test
   void unknownField() {
-    String json = sampleJson().replace("\"version\":42", "\"version\":42,\"x-extra\":true");
-    assertRejected(signed(json), ROOT, 0, Reason.MALFORMED, "unknown field \"x-extra\"");
+    assertRejectedWith(
+        "\"version\":42",
+        "\"version\":42,\"x-extra\":true",
+        Reason.MALFORMED,
+        "unknown field \"x-extra\"");
   }
 
   @Test
   void pathTraversal() {
-    String json = sampleJson().replace("\"readme.txt\"", "\"../../.ssh/authorized_keys\"");
-    assertRejected(signed(json), ROOT, 0, Reason.MALFORMED, "manifest.files[3].path: '..' segment");
+    assertRejectedWith(
+        "\"readme.txt\"",
+        "\"../../.ssh/authorized_keys\"",
+        Reason.MALFORMED,
+        "manifest.files[3].path: '..' segment");
   }
 
   @Test
   void duplicatePath() {
-    String json = sampleJson().replace("\"readme.txt\"", "\"bin/game.exe\"");
-    assertRejected(
-        signed(json), ROOT, 0, Reason.MALFORMED, "manifest.files[3].path: duplicate path");
+    assertRejectedWith(
+        "\"readme.txt\"",
+        "\"bin/game.exe\"",
+        Reason.MALFORMED,
+        "manifest.files[3].path: duplicate path");
   }
 
   @Test
@@ -260,6 +269,11 @@ class ManifestVerifierTest {
   private static void assertRejected(
       SignedEnvelope env, TrustRoot root, long installed, Reason reason, String message) {
     assertThatRejected(reason, () -> verify(env, root, installed)).hasMessageContaining(message);
+  }
+
+  /** The sample manifest with {@code from} replaced by {@code to}, signed, is rejected so. */
+  private static void assertRejectedWith(String from, String to, Reason reason, String message) {
+    assertRejected(signed(sampleJson().replace(from, to)), ROOT, 0, reason, message);
   }
 
   /** {@code call} throws a {@link ManifestRejectedException} for {@code reason}. */

@@ -25,18 +25,15 @@ const csrfHeaders = () => {
 const NETWORK =
   'Could not reach the Shoal control plane. Check your network connection, then try again.';
 
-/** Calls the API; resolves to the parsed JSON (null for 204), rejects with an ApiError. */
-export const api = async (path, { method = 'GET', body } = {}) => {
-  const headers = { Accept: 'application/json', ...csrfHeaders() };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+/**
+ * fetch() with the session cookie; resolves to a successful response, rejects with an ApiError when
+ * the network fails, the session has ended (then it goes to the sign-in page) or the answer is a
+ * problem.
+ */
+const send = async (path, init) => {
   let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await fetch(path, { ...init, credentials: 'same-origin' });
   } catch {
     throw new ApiError(NETWORK);
   }
@@ -45,6 +42,18 @@ export const api = async (path, { method = 'GET', body } = {}) => {
     throw new ApiError('Your session has ended. Please sign in again.', 401);
   }
   if (!response.ok) throw await problem(response);
+  return response;
+};
+
+/** Calls the API; resolves to the parsed JSON (null for 204), rejects with an ApiError. */
+export const api = async (path, { method = 'GET', body } = {}) => {
+  const headers = { Accept: 'application/json', ...csrfHeaders() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await send(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (response.status === 204) return null;
   try {
     return await response.json();
@@ -58,22 +67,11 @@ export const api = async (path, { method = 'GET', body } = {}) => {
  * answer, rejects with an ApiError like api().
  */
 export const putBytes = async (path, blob, headers = {}) => {
-  let response;
-  try {
-    response = await fetch(path, {
-      method: 'PUT',
-      credentials: 'same-origin',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/octet-stream', ...csrfHeaders(), ...headers },
-      body: blob,
-    });
-  } catch {
-    throw new ApiError(NETWORK);
-  }
-  if (response.status === 401) {
-    window.location.assign('/login');
-    throw new ApiError('Your session has ended. Please sign in again.', 401);
-  }
-  if (!response.ok) throw await problem(response);
+  const response = await send(path, {
+    method: 'PUT',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/octet-stream', ...csrfHeaders(), ...headers },
+    body: blob,
+  });
   return response.json();
 };
 

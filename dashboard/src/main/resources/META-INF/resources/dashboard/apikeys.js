@@ -1,6 +1,6 @@
 // API keys page (#api-keys, admins): create (secret shown once), list, revoke after confirming.
 import { api } from './api.js';
-import { confirmAction, el, fillTable, onSubmit, roleName, say, when } from './ui.js';
+import { confirmAction, el, fillTable, loadList, onCreate, roleName, say, when } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,24 +38,14 @@ export const apiKeys = {
       hideSecret();
       $('api-keys-heading').focus();
     });
-    onSubmit($('new-api-key'), async (data) => {
-      const key = await api('/api/v1/api-keys', { method: 'POST', body: data });
-      $('new-api-key').reset();
-      await this.show();
+    onCreate($('new-api-key'), () => '/api/v1/api-keys', () => this.show(), (key) => {
       showSecret(key);
       return `Created API key ${key.name}.`;
     });
   },
   async show() {
-    say($('api-keys-error'), '');
-    let keys;
-    try {
-      keys = await api('/api/v1/api-keys');
-    } catch (e) {
-      fillTable($('api-keys'), [], null);
-      say($('api-keys-error'), `Could not load the API keys: ${e.message}`);
-      return;
-    }
+    const keys = await loadList(() => api('/api/v1/api-keys'), $('api-keys'), $('api-keys-error'), 'API keys');
+    if (!keys) return;
     const rows = keys.map((k) => [
       k.name,
       roleName(k.role),

@@ -179,11 +179,19 @@ const dataTable = (spec, format) => {
 
 /** The time ranges offered by the range selects: span and bucket size, in seconds. */
 export const RANGES = {
-  hour: { span: 3600, step: 60, interval: 'per minute' },
-  day: { span: 86400, step: 900, interval: 'per 15 minutes' },
-  week: { span: 7 * 86400, step: 3600, interval: 'per hour' },
-  month: { span: 30 * 86400, step: 6 * 3600, interval: 'per 6 hours' },
+  hour: { label: 'Last hour', span: 3600, step: 60, interval: 'per minute' },
+  day: { label: 'Last 24 hours', span: 86400, step: 900, interval: 'per 15 minutes' },
+  week: { label: 'Last 7 days', span: 7 * 86400, step: 3600, interval: 'per hour' },
+  month: { label: 'Last 30 days', span: 30 * 86400, step: 6 * 3600, interval: 'per 6 hours' },
 };
+
+/** Offers the RANGES in a time-range <select>, the last 24 hours chosen. */
+export const fillRangeSelect = (select) =>
+  select.replaceChildren(
+    ...Object.entries(RANGES).map(([value, range]) =>
+      el('option', { value, selected: value === 'day' }, `${range.label} (${range.interval})`),
+    ),
+  );
 
 /** The query string for a range: from, to (now) and step. */
 export const rangeQuery = (name) => {

@@ -2,7 +2,7 @@
 // answers, now and over time, from GET /api/v1/devices/aggregates. Numbers only: the API names no
 // device and no player.
 import { api } from './api.js';
-import { RANGES, clearCharts, drawChart, formats, rangeQuery } from './charts.js';
+import { RANGES, clearCharts, drawChart, fillRangeSelect, formats, rangeQuery } from './charts.js';
 import { el, say } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -83,6 +83,7 @@ const render = (body, a, rangeName) => {
 
 export const consent = {
   init() {
+    fillRangeSelect($('consent-range'));
     $('consent-range').addEventListener('change', () => this.show());
     $('consent-refresh').addEventListener('click', () => this.show());
   },

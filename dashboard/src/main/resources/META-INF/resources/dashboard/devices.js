@@ -1,20 +1,13 @@
 // Devices page (#devices): the organisation's enrolled devices; admins revoke one after confirming.
 import { api } from './api.js';
-import { allows, confirmAction, el, fillTable, say, when } from './ui.js';
+import { allows, confirmAction, el, fillTable, loadList, say, when } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
 export const devices = {
   async show() {
-    say($('devices-error'), '');
-    let list;
-    try {
-      list = await api('/api/v1/devices');
-    } catch (e) {
-      fillTable($('devices'), [], null);
-      say($('devices-error'), `Could not load the devices: ${e.message}`);
-      return;
-    }
+    const list = await loadList(() => api('/api/v1/devices'), $('devices'), $('devices-error'), 'devices');
+    if (!list) return;
     const admin = allows(document.body.dataset.role, 'ADMIN');
     const rows = list.map((d) => [
       el('code', {}, d.id),

@@ -3,7 +3,7 @@
 // devices in the swarm, downloads, where the bytes came from, the offload ratio and the origin's
 // egress. Nothing is drawn when nothing happened: the page says so instead.
 import { api } from './api.js';
-import { RANGES, clearCharts, drawChart, formats, rangeQuery } from './charts.js';
+import { RANGES, clearCharts, drawChart, fillRangeSelect, formats, rangeQuery } from './charts.js';
 import { el, say } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -169,6 +169,7 @@ export const healthPanel = (prefix, source) => {
       say($(`${prefix}-status`), '');
     },
     init() {
+      fillRangeSelect($(`${prefix}-range`));
       $(`${prefix}-range`).addEventListener('change', () => panel.load());
       $(`${prefix}-refresh`).addEventListener('click', () => panel.load());
     },

@@ -1,19 +1,14 @@
 // Products page (#products) and one product's channels and swarm health (#product/{slug}).
 import { api } from './api.js';
 import { healthPanel } from './health.js';
-import { el, fillTable, onSubmit, say, when } from './ui.js';
+import { el, fillTable, onCreate, say, when } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const path = (slug) => `/api/v1/products/${encodeURIComponent(slug)}`;
 
 export const products = {
   init() {
-    onSubmit($('new-product'), async (data) => {
-      const product = await api('/api/v1/products', { method: 'POST', body: data });
-      $('new-product').reset();
-      await this.show();
-      return `Created product ${product.name} (${product.slug}).`;
-    });
+    onCreate($('new-product'), () => '/api/v1/products', () => this.show(), (product) => `Created product ${product.name} (${product.slug}).`);
   },
   async show() {
     const list = await api('/api/v1/products');
@@ -35,12 +30,7 @@ const health = healthPanel('product-health', () =>
 export const product = {
   init() {
     health.init();
-    onSubmit($('new-channel'), async (data) => {
-      const channel = await api(`${path(current)}/channels`, { method: 'POST', body: data });
-      $('new-channel').reset();
-      await this.show(current);
-      return `Created channel ${channel.name}.`;
-    });
+    onCreate($('new-channel'), () => `${path(current)}/channels`, () => this.show(current), (channel) => `Created channel ${channel.name}.`);
   },
   async show(slug) {
     const formMessage = $('new-channel')?.querySelector('.message'); // absent for viewers

@@ -1,4 +1,5 @@
 // Small DOM helpers shared by the page modules.
+import { api } from './api.js';
 
 /** Creates an element: el('td', {className: 'x'}, 'text', child...). */
 export const el = (tag, props = {}, ...children) => {
@@ -38,6 +39,33 @@ export const fillTable = (tbody, rows, emptyNote) => {
   );
   if (emptyNote) emptyNote.hidden = rows.length > 0;
 };
+
+/**
+ * Loads what a page lists with load(): clears the page's error line and resolves to the list; on a
+ * failure empties the table, says "Could not load the {what}: …" and resolves to null.
+ */
+export const loadList = async (load, tbody, error, what) => {
+  say(error, '');
+  try {
+    return await load();
+  } catch (e) {
+    fillTable(tbody, [], null);
+    say(error, `Could not load the ${what}: ${e.message}`);
+    return null;
+  }
+};
+
+/**
+ * A form that creates something: POSTs its data to path(), empties the form, shows the page again
+ * with reload() and says what was made with said(created).
+ */
+export const onCreate = (form, path, reload, said) =>
+  onSubmit(form, async (data) => {
+    const created = await api(path(), { method: 'POST', body: data });
+    form.reset();
+    await reload();
+    return said(created);
+  });
 
 /**
  * Runs a form's submit through fn(data); errors go to the form's .message line in plain words,

@@ -13,10 +13,13 @@ import java.security.SecureRandom;
 import java.security.spec.NamedParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** Builders of consistent test manifests and deterministic keys. */
 public final class Fixtures {
@@ -25,6 +28,24 @@ public final class Fixtures {
   public static final Instant NOW = Instant.parse("2026-11-26T00:00:00Z");
 
   private Fixtures() {}
+
+  /**
+   * The fuzz targets' rule for a parser of hostile bytes: it either rejects {@code data} with a
+   * {@link ProtocolException} or accepts it as the one canonical encoding of what it parsed (so
+   * {@code encode} gives {@code data} back) and {@code check} passes on it; anything else escapes.
+   */
+  public static <T> void canonicalOrRejected(
+      byte[] data, Function<byte[], T> parse, Function<T, byte[]> encode, Consumer<T> check) {
+    try {
+      T parsed = parse.apply(data);
+      if (!Arrays.equals(encode.apply(parsed), data)) {
+        throw new AssertionError("accepted bytes that are not canonical");
+      }
+      check.accept(parsed);
+    } catch (ProtocolException expected) {
+      // rejected cleanly
+    }
+  }
 
   /** A chunk of a file spec: its identity label (same label = same chunk) and plaintext size. */
   public record ChunkSpec(String label, long size) {}

@@ -1,7 +1,6 @@
 package dev.shoal.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.AgentFixture;
@@ -76,14 +75,10 @@ class InstallErrorsTest extends StudioAndAgentTest {
 
   @Test
   void enrollingWithAnUnsafeControlPlaneIsABadRequest() {
-    assertThatThrownBy(
-            () -> shoal.enrol(URI.create("http://shoal.example.com/"), studio.organisation()))
-        .isInstanceOfSatisfying(
-            ShoalException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST);
-              assertThat(e.retryable()).isFalse();
-            });
+    assertFails(
+        ErrorCode.BAD_REQUEST,
+        false,
+        () -> shoal.enrol(URI.create("http://shoal.example.com/"), studio.organisation()));
     assertThat(shoal.enrolment().enrolled()).isFalse();
   }
 

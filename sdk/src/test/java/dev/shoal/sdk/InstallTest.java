@@ -203,13 +203,7 @@ class InstallTest extends StudioAndAgentTest {
     until(update, p -> p.state() == InstallState.DOWNLOADING && p.bytesFromOrigin() > 0);
     update.cancel();
 
-    assertThatThrownBy(() -> update.await(TIMEOUT))
-        .isInstanceOfSatisfying(
-            ShoalException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED);
-              assertThat(e.retryable()).isFalse();
-            });
+    assertFails(ErrorCode.CANCELLED, false, () -> update.await(TIMEOUT));
     assertThat(update.progress().state()).isEqualTo(InstallState.CANCELLED);
     assertThat(update.progress().packKind()).isEqualTo(PackKind.DELTA);
     assertThat(files(dir)).containsExactlyInAnyOrderEntriesOf(v1);
@@ -295,14 +289,8 @@ class InstallTest extends StudioAndAgentTest {
             ShoalException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.AGENT_NOT_RUNNING));
     agent = AgentFixture.start(agent.dataDir());
 
-    assertThatThrownBy(() -> install.await(TIMEOUT))
-        .isInstanceOfSatisfying(
-            ShoalException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ErrorCode.AGENT_NOT_RUNNING);
-              assertThat(e.retryable()).isTrue();
-              assertThat(e.getMessage()).contains("install again");
-            });
+    assertThat(assertFails(ErrorCode.AGENT_NOT_RUNNING, true, () -> install.await(TIMEOUT)))
+        .hasMessageContaining("install again");
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !drops.isEmpty());
     // Installing again resumes; the same client follows the restarted agent.
     shoal.setLimits(shoal.limits().withDownloadCap(0));

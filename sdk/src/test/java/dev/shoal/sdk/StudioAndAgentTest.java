@@ -1,10 +1,14 @@
 package dev.shoal.sdk;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.Publisher;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,5 +40,18 @@ abstract class StudioAndAgentTest {
   void stopAgent() {
     shoal.close();
     agent.close();
+  }
+
+  /**
+   * {@code call} fails with a {@link ShoalException} of {@code code}, retryable or not as said;
+   * returns it for further checks.
+   */
+  static ShoalException assertFails(ErrorCode code, boolean retryable, ThrowingCallable call) {
+    Throwable thrown = catchThrowable(call);
+    assertThat(thrown).isInstanceOf(ShoalException.class);
+    ShoalException e = (ShoalException) thrown;
+    assertThat(e.code()).as(e.toString()).isEqualTo(code);
+    assertThat(e.retryable()).as(e.toString()).isEqualTo(retryable);
+    return e;
   }
 }

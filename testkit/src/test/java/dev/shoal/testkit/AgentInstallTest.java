@@ -61,9 +61,7 @@ class AgentInstallTest {
   @Test
   void installsThenUpdatesThroughADeltaThenRollsBackToOlderContentUnderAHigherVersion()
       throws Exception {
-    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
-    publish(v1, "1.0");
-    enrolAndEntitle();
+    Map<String, byte[]> v1 = publishV1AndEnrolEntitled();
     Path dir = temp.resolve("games/game");
     Files.createDirectories(dir.getParent());
 
@@ -109,9 +107,7 @@ class AgentInstallTest {
 
   @Test
   void withDownloadConsentThePackComesFromTheOriginSeederOverBitTorrent() throws Exception {
-    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
-    publish(v1, "1.0");
-    enrolAndEntitle();
+    Map<String, byte[]> v1 = publishV1AndEnrolEntitled();
     agent.grantConsent("download");
     Path dir = temp.resolve("peer-install");
     double httpBefore = httpOriginEgress();
@@ -146,9 +142,7 @@ class AgentInstallTest {
 
   @Test
   void verifyFindsADamagedFileAndRepairRefetchesIt() throws Exception {
-    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
-    publish(v1, "1.0");
-    enrolAndEntitle();
+    Map<String, byte[]> v1 = publishV1AndEnrolEntitled();
     Path dir = temp.resolve("repair");
     String id = agent.install("game", "stable", dir);
     assertThat(agent.awaitInstall(id, TIMEOUT).get("state").asString()).isEqualTo("COMPLETED");
@@ -249,9 +243,7 @@ class AgentInstallTest {
 
   @Test
   void theCliInstallsShowsTheCacheAndUninstallRemovesEverythingAndDeregisters() throws Exception {
-    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
-    publish(v1, "1.0");
-    enrolAndEntitle();
+    Map<String, byte[]> v1 = publishV1AndEnrolEntitled();
     Path dir = temp.resolve("cli-game");
     String data = agent.dataDir().toString();
 
@@ -372,6 +364,14 @@ class AgentInstallTest {
         .filter(l -> l.startsWith("shoal_origin_egress_bytes_total"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
+  }
+
+  /** Publishes v1 of {@code game/stable}, enrols the agent and entitles it; returns v1. */
+  private Map<String, byte[]> publishV1AndEnrolEntitled() {
+    Map<String, byte[]> v1 = GameBuilds.build(1, 8_700_000);
+    publish(v1, "1.0");
+    enrolAndEntitle();
+    return v1;
   }
 
   private void enrolAndEntitle() {

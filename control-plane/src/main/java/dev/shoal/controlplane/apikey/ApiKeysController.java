@@ -26,13 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 /** Admins issue, list and revoke their organisation's API keys. */
 @RestController
 @RequestMapping("/api/v1/api-keys")
-class ApiKeysController {
-
-  private final ApiKeys apiKeys;
-
-  ApiKeysController(ApiKeys apiKeys) {
-    this.apiKeys = apiKeys;
-  }
+record ApiKeysController(ApiKeys apiKeys) {
 
   record CreateApiKey(@NotBlank @Size(max = 100) String name, @NotNull Role role) {}
 

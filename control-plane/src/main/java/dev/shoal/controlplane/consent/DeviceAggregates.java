@@ -124,17 +124,13 @@ class DeviceAggregates {
                     + " from (select i, least(?::timestamptz + make_interval(secs => (i + 1) * ?),"
                     + " now()) as e from generate_series(0, ? - 1) as g(i)) b")
             .params(organisationId, organisationId, organisationId, start, step, window.buckets())
-            .query(
-                (rs, i) ->
-                    new State(
-                        rs.getInt("bucket"),
-                        rs.getLong("enrolled"),
-                        rs.getLong("download"),
-                        rs.getLong("upload")))
+            .query(State.class)
             .list();
     List<Events> enrolments =
         jdbc.sql(
-                "select floor(extract(epoch from (created_at - ?::timestamptz)) / ?)::int as b,"
+                "select "
+                    + Window.bucketSql("created_at")
+                    + " as b,"
                     + " count(*) as n from devices where organisation_id = ?"
                     + " and created_at >= ? and created_at < ? group by 1")
             .params(start, step, organisationId, start, end)
@@ -142,7 +138,9 @@ class DeviceAggregates {
             .list();
     List<Events> answers =
         jdbc.sql(
-                "select floor(extract(epoch from (at - ?::timestamptz)) / ?)::int as b,"
+                "select "
+                    + Window.bucketSql("at")
+                    + " as b,"
                     + " count(*) filter (where scope = 'DOWNLOAD_FROM_PEERS' and decision ="
                     + " 'GRANTED') as dg,"
                     + " count(*) filter (where scope = 'UPLOAD_TO_PEERS' and decision ="

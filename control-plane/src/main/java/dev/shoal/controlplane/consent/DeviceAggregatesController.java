@@ -10,13 +10,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Device and consent counts of the caller's organisation (VIEWER): numbers only. */
 @RestController
-class DeviceAggregatesController {
-
-  private final DeviceAggregates aggregates;
-
-  DeviceAggregatesController(DeviceAggregates aggregates) {
-    this.aggregates = aggregates;
-  }
+record DeviceAggregatesController(DeviceAggregates aggregates) {
 
   @Operation(
       summary =

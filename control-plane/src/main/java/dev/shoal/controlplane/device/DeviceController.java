@@ -23,17 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Device enrolment (signed by the key being enrolled) and the admins' device list. */
 @RestController
-class DeviceController {
-
-  private final Devices devices;
-  private final DeviceSignatures signatures;
-  private final JsonMapper json;
-
-  DeviceController(Devices devices, DeviceSignatures signatures, JsonMapper json) {
-    this.devices = devices;
-    this.signatures = signatures;
-    this.json = json;
-  }
+record DeviceController(Devices devices, DeviceSignatures signatures, JsonMapper json) {
 
   @Operation(
       summary =

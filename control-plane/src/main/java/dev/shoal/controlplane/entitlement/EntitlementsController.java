@@ -26,13 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Release managers grant and revoke entitlements and register the publisher's token key. */
 @RestController
-class EntitlementsController {
-
-  private final Entitlements entitlements;
-
-  EntitlementsController(Entitlements entitlements) {
-    this.entitlements = entitlements;
-  }
+record EntitlementsController(Entitlements entitlements) {
 
   record Grant(
       @Pattern(regexp = "d-[0-9a-f]{32}", message = "must be a device id") String deviceId,

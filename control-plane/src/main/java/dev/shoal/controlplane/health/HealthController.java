@@ -12,18 +12,12 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Swarm health over time, for publishers (VIEWER). */
 @RestController
-class HealthController {
+record HealthController(SwarmHealth health) {
 
   static final String WINDOW =
       " Query: from, to (ISO-8601 instants; default the 24 hours before now), step (seconds,"
           + " 60..86400; default the smallest of 1 min, 5 min, 15 min, 1 h, 6 h, 1 day giving at"
           + " most 360 buckets). Buckets are aligned on multiples of step.";
-
-  private final SwarmHealth health;
-
-  HealthController(SwarmHealth health) {
-    this.health = health;
-  }
 
   @Operation(
       summary =

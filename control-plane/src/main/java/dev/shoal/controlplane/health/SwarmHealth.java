@@ -115,7 +115,8 @@ class SwarmHealth {
     long step = window.stepSeconds();
     List<Sampled> sampled =
         jdbc.sql(
-                "select floor(extract(epoch from (h.sampled_at - ?::timestamptz)) / ?)::int"
+                "select "
+                    + Window.bucketSql("h.sampled_at")
                     + " as bucket, max(coalesce(s.peers, 0)) as peers,"
                     + " max(coalesce(s.uploading, 0)) as uploading,"
                     + " coalesce(sum(e.http), 0) as http, coalesce(sum(e.seeder), 0) as seeder"
@@ -132,18 +133,12 @@ class SwarmHealth {
                     + ") e on true"
                     + " where h.sampled_at >= ? and h.sampled_at < ? group by 1")
             .params(start, step, subjectId, subjectId, start, end)
-            .query(
-                (rs, i) ->
-                    new Sampled(
-                        rs.getInt("bucket"),
-                        rs.getInt("peers"),
-                        rs.getInt("uploading"),
-                        rs.getLong("http"),
-                        rs.getLong("seeder")))
+            .query(Sampled.class)
             .list();
     List<Reported> reported =
         jdbc.sql(
-                "select floor(extract(epoch from (received_at - ?::timestamptz)) / ?)::int"
+                "select "
+                    + Window.bucketSql("received_at")
                     + " as bucket, count(*) filter (where result = 'ok') as downloads,"
                     + " count(*) filter (where result <> 'ok') as failures,"
                     + " coalesce(sum(bytes_from_peers), 0) as peers,"
@@ -152,14 +147,7 @@ class SwarmHealth {
                     + reports
                     + " and received_at >= ? and received_at < ? group by 1")
             .params(start, step, subjectId, start, end)
-            .query(
-                (rs, i) ->
-                    new Reported(
-                        rs.getInt("bucket"),
-                        rs.getLong("downloads"),
-                        rs.getLong("failures"),
-                        rs.getLong("peers"),
-                        rs.getLong("origin")))
+            .query(Reported.class)
             .list();
     Sampled[] samples = new Sampled[window.buckets()];
     sampled.forEach(s -> samples[s.bucket()] = s);

@@ -42,6 +42,14 @@ public record Window(Instant start, Duration step, int buckets) {
     return start.plus(step.multipliedBy(i));
   }
 
+  /**
+   * SQL for the index of the bucket holding {@code timestamp} (a column or expression): it takes
+   * two parameters, the window's start and then its step in seconds.
+   */
+  public static String bucketSql(String timestamp) {
+    return "floor(extract(epoch from (" + timestamp + " - ?::timestamptz)) / ?)::int";
+  }
+
   /** From the query parameters, any of them absent; 400 with the field named when one is bad. */
   public static Window of(String from, String to, Long step, Instant now) {
     Instant end = to == null ? now : instant("to", to);

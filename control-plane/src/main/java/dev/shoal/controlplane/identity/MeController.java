@@ -8,13 +8,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
-class MeController {
-
-  private final Organisations organisations;
-
-  MeController(Organisations organisations) {
-    this.organisations = organisations;
-  }
+record MeController(Organisations organisations) {
 
   record Me(Caller.Kind kind, UUID id, String name, Role role, Organisation organisation) {}
 

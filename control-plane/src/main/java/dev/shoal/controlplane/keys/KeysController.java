@@ -20,23 +20,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Key rotation (admins) and the public trust-root chain (devices). */
 @RestController
-class KeysController {
-
-  private final SigningKeys signingKeys;
-  private final ContentKeys contentKeys;
-  private final Products products;
-  private final Organisations organisations;
-
-  KeysController(
-      SigningKeys signingKeys,
-      ContentKeys contentKeys,
-      Products products,
-      Organisations organisations) {
-    this.signingKeys = signingKeys;
-    this.contentKeys = contentKeys;
-    this.products = products;
-    this.organisations = organisations;
-  }
+record KeysController(
+    SigningKeys signingKeys,
+    ContentKeys contentKeys,
+    Products products,
+    Organisations organisations) {
 
   record RotatedSigningKey(String keyId, int trustRootVersion) {}
 

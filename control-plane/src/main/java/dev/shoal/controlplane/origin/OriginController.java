@@ -26,17 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @Hidden
 @RestController
-class OriginController {
-
-  private final Devices devices;
-  private final Entitlements entitlements;
-  private final Releases releases;
-
-  OriginController(Devices devices, Entitlements entitlements, Releases releases) {
-    this.devices = devices;
-    this.entitlements = entitlements;
-    this.releases = releases;
-  }
+record OriginController(Devices devices, Entitlements entitlements, Releases releases) {
 
   @GetMapping("/origin/{passkey}/packs/{infoHash}")
   ResponseEntity<Resource> pack(@PathVariable String passkey, @PathVariable String infoHash) {

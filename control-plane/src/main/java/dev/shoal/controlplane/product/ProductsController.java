@@ -19,17 +19,11 @@ import org.springframework.web.bind.annotation.RestController;
 /** Viewers read products and channels; release managers and admins create them. */
 @RestController
 @RequestMapping("/api/v1/products")
-class ProductsController {
+record ProductsController(Products products) {
 
   static final String SLUG = "[a-z0-9][a-z0-9-]{0,62}";
   static final String SLUG_MESSAGE =
       "must be 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit";
-
-  private final Products products;
-
-  ProductsController(Products products) {
-    this.products = products;
-  }
 
   record CreateProduct(
       @NotBlank @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String slug,

@@ -28,17 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * (publish, widen, pause, resume, refresh, roll back).
  */
 @RestController
-class ReleasesController {
-
-  private final ReleasePipeline pipeline;
-  private final Publishing publishing;
-  private final Releases releases;
-
-  ReleasesController(ReleasePipeline pipeline, Publishing publishing, Releases releases) {
-    this.pipeline = pipeline;
-    this.publishing = publishing;
-    this.releases = releases;
-  }
+record ReleasesController(ReleasePipeline pipeline, Publishing publishing, Releases releases) {
 
   record CreateRelease(
       @NotNull UUID uploadId,

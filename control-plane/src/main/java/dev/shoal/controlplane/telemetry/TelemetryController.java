@@ -15,15 +15,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Devices report each download. */
 @RestController
-class TelemetryController {
+record TelemetryController(Telemetry telemetry) {
 
   private static final long MAX_BYTES = 1L << 50;
-
-  private final Telemetry telemetry;
-
-  TelemetryController(Telemetry telemetry) {
-    this.telemetry = telemetry;
-  }
 
   record DownloadReport(
       @NotNull UUID releaseId,

@@ -28,17 +28,11 @@ import org.springframework.web.bind.annotation.RestController;
  * <offset>-<last>/<total>}.
  */
 @RestController
-class UploadsController {
+record UploadsController(Uploads uploads) {
 
   private static final Pattern CONTENT_RANGE =
       Pattern.compile("bytes (\\d{1,18})-(\\d{1,18})/(\\d{1,18}|\\*)");
   static final String UPLOAD_OFFSET = "Upload-Offset";
-
-  private final Uploads uploads;
-
-  UploadsController(Uploads uploads) {
-    this.uploads = uploads;
-  }
 
   @Operation(summary = "Open an upload session for a product's next build (RELEASE_MANAGER)")
   @PostMapping("/api/v1/products/{slug}/uploads")

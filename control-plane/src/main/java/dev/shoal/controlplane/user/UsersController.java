@@ -19,13 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
 /** Admins manage the users of their own organisation. */
 @RestController
 @RequestMapping("/api/v1/users")
-class UsersController {
-
-  private final Users users;
-
-  UsersController(Users users) {
-    this.users = users;
-  }
+record UsersController(Users users) {
 
   record CreateUser(
       @NotBlank @Size(max = 254) String username,

@@ -11,6 +11,7 @@ import dev.shoal.testsupport.Response;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,11 +103,15 @@ class DeviceAggregatesTest extends ApiTest {
     }
     JsonNode body = response.json();
     JsonNode current = body.get("current");
-    assertThat(current.get("enrolledDevices").asLong()).isEqualTo(3);
-    assertThat(current.get("revokedDevices").asLong()).isEqualTo(1);
-    assertThat(current.get("downloadConsent").asLong()).isEqualTo(1);
-    assertThat(current.get("uploadConsent").asLong()).isEqualTo(1);
-    assertThat(current.get("neverAnswered").asLong()).isEqualTo(1);
+    assertThat(
+            longs(
+                current,
+                "enrolledDevices",
+                "revokedDevices",
+                "downloadConsent",
+                "uploadConsent",
+                "neverAnswered"))
+        .containsExactly(3, 1, 1, 1, 1);
     assertThat(body.get("stepSeconds").asLong()).isEqualTo(step);
     assertThat(Instant.parse(body.get("from").asString())).isEqualTo(t.minusSeconds(3000));
     JsonNode buckets = body.get("buckets");
@@ -119,20 +124,10 @@ class DeviceAggregatesTest extends ApiTest {
       JsonNode bucket = buckets.get(i);
       assertThat(Instant.parse(bucket.get("start").asString()))
           .isEqualTo(t.minusSeconds(3000 - i * step));
-      assertThat(
-              new long[] {
-                bucket.get("enrolledDevices").asLong(),
-                bucket.get("downloadConsent").asLong(),
-                bucket.get("uploadConsent").asLong()
-              })
+      assertThat(longs(bucket, "enrolledDevices", "downloadConsent", "uploadConsent"))
           .as("state at the end of bucket %d", i)
           .containsExactly(states[i]);
-      assertThat(
-              new long[] {
-                bucket.get("downloadGrants").asLong(),
-                bucket.get("uploadGrants").asLong(),
-                bucket.get("downloadWithdrawals").asLong()
-              })
+      assertThat(longs(bucket, "downloadGrants", "uploadGrants", "downloadWithdrawals"))
           .as("events in bucket %d", i)
           .containsExactly(events[i]);
       assertThat(bucket.get("uploadWithdrawals").asLong()).isZero();
@@ -196,5 +191,10 @@ class DeviceAggregatesTest extends ApiTest {
               .as(query)
               .containsExactly(field);
         });
+  }
+
+  /** The named number fields of {@code node}, in that order. */
+  private static long[] longs(JsonNode node, String... fields) {
+    return Arrays.stream(fields).mapToLong(f -> node.get(f).asLong()).toArray();
   }
 }

@@ -99,18 +99,8 @@ class KeysTest extends ApiTest {
     TestOrganisation org = organisations.create();
     Credentials admin = Credentials.apiKey(org.keys().get(Role.ADMIN));
     http().post("/api/v1/products", admin, ApiClient.json("slug", "game", "name", "Game"));
-    String a =
-        http()
-            .post("/api/v1/products/game/content-keys/rotate", admin, "{}")
-            .json()
-            .get("contentKeyId")
-            .asString();
-    String b =
-        http()
-            .post("/api/v1/products/game/content-keys/rotate", admin, "{}")
-            .json()
-            .get("contentKeyId")
-            .asString();
+    String a = rotateContentKey(admin);
+    String b = rotateContentKey(admin);
     assertThat(a).matches("[0-9a-f]{32}").isNotEqualTo(b);
     assertThat(
             http()
@@ -120,5 +110,14 @@ class KeysTest extends ApiTest {
                     "{}")
                 .status())
         .isEqualTo(403);
+  }
+
+  /** Rotates the content key of {@code game}; returns the new key's id. */
+  private String rotateContentKey(Credentials admin) {
+    return http()
+        .post("/api/v1/products/game/content-keys/rotate", admin, "{}")
+        .json()
+        .get("contentKeyId")
+        .asString();
   }
 }

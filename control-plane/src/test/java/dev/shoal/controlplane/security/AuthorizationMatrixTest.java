@@ -84,6 +84,17 @@ class AuthorizationMatrixTest extends ApiTest {
     }
   }
 
+  /** A release manager's action on the release: 200, or 404 for another organisation. */
+  private Endpoint releaseAction(String method, String action, Supplier<String> body) {
+    return new Endpoint(
+        method,
+        () -> "/api/v1/releases/" + releaseId + action,
+        body,
+        Role.RELEASE_MANAGER,
+        200,
+        404);
+  }
+
   private List<Endpoint> endpoints() {
     Supplier<String> none = () -> null;
     return List.of(
@@ -180,41 +191,11 @@ class AuthorizationMatrixTest extends ApiTest {
             Role.VIEWER,
             200,
             404),
-        new Endpoint(
-            "POST",
-            () -> "/api/v1/releases/" + releaseId + "/publish",
-            () -> ApiClient.json("rollout", 10),
-            Role.RELEASE_MANAGER,
-            200,
-            404),
-        new Endpoint(
-            "PATCH",
-            () -> "/api/v1/releases/" + releaseId + "/rollout",
-            () -> ApiClient.json("rollout", 100),
-            Role.RELEASE_MANAGER,
-            200,
-            404),
-        new Endpoint(
-            "POST",
-            () -> "/api/v1/releases/" + releaseId + "/pause",
-            () -> "{}",
-            Role.RELEASE_MANAGER,
-            200,
-            404),
-        new Endpoint(
-            "POST",
-            () -> "/api/v1/releases/" + releaseId + "/resume",
-            () -> "{}",
-            Role.RELEASE_MANAGER,
-            200,
-            404),
-        new Endpoint(
-            "POST",
-            () -> "/api/v1/releases/" + releaseId + "/refresh",
-            () -> "{}",
-            Role.RELEASE_MANAGER,
-            200,
-            404),
+        releaseAction("POST", "/publish", () -> ApiClient.json("rollout", 10)),
+        releaseAction("PATCH", "/rollout", () -> ApiClient.json("rollout", 100)),
+        releaseAction("POST", "/pause", () -> "{}"),
+        releaseAction("POST", "/resume", () -> "{}"),
+        releaseAction("POST", "/refresh", () -> "{}"),
         new Endpoint(
             "POST",
             () -> "/api/v1/products/game/channels/stable/rollback",

@@ -43,44 +43,47 @@ final class ArchiveSeeds {
       structured.put("random-" + i, b);
     }
     write("ArchiveExtractorFuzzTestInputs/structured", structured);
-    Map<String, byte[]> paths = new LinkedHashMap<>();
-    for (String p :
-        new String[] {
-          "bin/game.exe",
-          "./data/a.pak",
-          "../evil",
-          "/etc/passwd",
-          "a/../../b",
-          "a\\b",
-          "a//b",
-          "./..",
-          "a/./b",
-          "c:/x",
-          "a\0b",
-          "con/aux",
-          "x".repeat(1100),
-          "\u00e9t\u00e9/\u4e2d.txt"
-        }) {
-      paths.put("path-" + paths.size(), p.getBytes(StandardCharsets.UTF_8));
-    }
+    Map<String, byte[]> paths =
+        numbered(
+            "path-",
+            "bin/game.exe",
+            "./data/a.pak",
+            "../evil",
+            "/etc/passwd",
+            "a/../../b",
+            "a\\b",
+            "a//b",
+            "./..",
+            "a/./b",
+            "c:/x",
+            "a\0b",
+            "con/aux",
+            "x".repeat(1100),
+            "\u00e9t\u00e9/\u4e2d.txt");
     paths.put("unpaired-surrogate", utf16("a/\ud800b"));
     write("UploadPathsFuzzTestInputs/path", paths);
-    Map<String, byte[]> ranges = new LinkedHashMap<>();
-    for (String r :
-        new String[] {
-          "bytes 0-99/100",
-          "bytes 40-99/*",
-          "bytes 5-4/100",
-          "bytes 0-100/100",
-          "bytes 0-999999999999999999/999999999999999999",
-          "bytes 0-9999999999999999999/*",
-          "bytes -1-2/3",
-          "  bytes 0-0/1  ",
-          "bytes \u0661-\u0662/\u0663"
-        }) {
-      ranges.put("range-" + ranges.size(), r.getBytes(StandardCharsets.UTF_8));
-    }
+    Map<String, byte[]> ranges =
+        numbered(
+            "range-",
+            "bytes 0-99/100",
+            "bytes 40-99/*",
+            "bytes 5-4/100",
+            "bytes 0-100/100",
+            "bytes 0-999999999999999999/999999999999999999",
+            "bytes 0-9999999999999999999/*",
+            "bytes -1-2/3",
+            "  bytes 0-0/1  ",
+            "bytes \u0661-\u0662/\u0663");
     write("UploadPathsFuzzTestInputs/contentRange", ranges);
+  }
+
+  /** Seeds named {@code prefix} and their index, holding {@code values} in UTF-8, in order. */
+  private static Map<String, byte[]> numbered(String prefix, String... values) {
+    Map<String, byte[]> seeds = new LinkedHashMap<>();
+    for (String value : values) {
+      seeds.put(prefix + seeds.size(), value.getBytes(StandardCharsets.UTF_8));
+    }
+    return seeds;
   }
 
   static Map<String, byte[]> archives() throws IOException {

@@ -6,6 +6,7 @@ import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.ApiClient.Credentials;
 import dev.shoal.testsupport.Response;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -27,6 +28,16 @@ class ProblemDetailsTest extends OrganisationTest {
     assertThat(problem.get("instance").asString()).isEqualTo(instance);
     assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ");
     return problem;
+  }
+
+  /** An admin's POST of {@code body} to {@code path} is a 400 problem. */
+  private JsonNode assertBadRequest(String path, String body) {
+    return assertProblem(http.post(path, admin, body), 400, path);
+  }
+
+  /** The fields a validation problem names. */
+  private static List<String> fields(JsonNode problem) {
+    return problem.get("errors").findValues("field").stream().map(JsonNode::asString).toList();
   }
 
   @Test
@@ -64,9 +75,7 @@ class ProblemDetailsTest extends OrganisationTest {
 
   @Test
   void malformedJsonIs400AndLoggedAtWarnWithItsPath(CapturedOutput output) {
-    JsonNode problem =
-        assertProblem(
-            http.post("/api/v1/products", admin, "{\"slug\": \"x\", "), 400, "/api/v1/products");
+    JsonNode problem = assertBadRequest("/api/v1/products", "{\"slug\": \"x\", ");
 
     assertThat(problem.get("detail").asString())
         .isEqualTo("The request body is missing or not valid JSON");
@@ -76,26 +85,18 @@ class ProblemDetailsTest extends OrganisationTest {
   @Test
   void validationErrorsListTheFields() {
     JsonNode problem =
-        assertProblem(
-            http.post("/api/v1/products", admin, ApiClient.json("slug", "Not A Slug!", "name", "")),
-            400,
-            "/api/v1/products");
+        assertBadRequest("/api/v1/products", ApiClient.json("slug", "Not A Slug!", "name", ""));
 
     assertThat(problem.get("type").asString()).isEqualTo("urn:shoal:problem:validation");
-    assertThat(problem.get("errors").findValues("field").stream().map(JsonNode::asString))
-        .containsExactlyInAnyOrder("slug", "name");
+    assertThat(fields(problem)).containsExactlyInAnyOrder("slug", "name");
   }
 
   @Test
   void aValueOfTheWrongTypeNamesItsField() {
     JsonNode problem =
-        assertProblem(
-            http.post("/api/v1/api-keys", admin, ApiClient.json("name", "k", "role", "SUPERUSER")),
-            400,
-            "/api/v1/api-keys");
+        assertBadRequest("/api/v1/api-keys", ApiClient.json("name", "k", "role", "SUPERUSER"));
 
-    assertThat(problem.get("errors").findValues("field").stream().map(JsonNode::asString))
-        .containsExactly("role");
+    assertThat(fields(problem)).containsExactly("role");
   }
 
   @Test

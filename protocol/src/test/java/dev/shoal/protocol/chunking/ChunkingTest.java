@@ -30,10 +30,7 @@ class ChunkingTest {
         .checkAssert(
             (seed, size, maxRead) -> {
               byte[] data = Fixtures.bytes(new Random(seed), size);
-              ByteArrayOutputStream joined = new ByteArrayOutputStream();
-              List<ChunkRef> refs = scan(trickle(data, maxRead), SMALL, joined);
-              assertThat(joined.toByteArray()).isEqualTo(data);
-              assertThat(refs).isEqualTo(scan(new ByteArrayInputStream(data), SMALL, null));
+              assertChunksIgnoreReadSizes(data, maxRead, SMALL);
             });
   }
 
@@ -41,10 +38,18 @@ class ChunkingTest {
   void defaultBoundsDoNotDependOnReadSizesEither() {
     // Exercises the buffer growing from 64 KiB to 8 MiB under short reads.
     byte[] data = Fixtures.bytes(new Random(11), 11 << 20);
+    assertChunksIgnoreReadSizes(data, 77_777, ChunkingParams.DEFAULT);
+  }
+
+  /**
+   * Read at most {@code maxRead} bytes at a time, {@code data}'s chunks join up to it and are the
+   * chunks of the same data read at once.
+   */
+  private static void assertChunksIgnoreReadSizes(byte[] data, int maxRead, ChunkingParams params) {
     ByteArrayOutputStream joined = new ByteArrayOutputStream();
-    List<ChunkRef> refs = scan(trickle(data, 77_777), ChunkingParams.DEFAULT, joined);
+    List<ChunkRef> refs = scan(trickle(data, maxRead), params, joined);
     assertThat(joined.toByteArray()).isEqualTo(data);
-    assertThat(refs).isEqualTo(scan(new ByteArrayInputStream(data), ChunkingParams.DEFAULT, null));
+    assertThat(refs).isEqualTo(scan(new ByteArrayInputStream(data), params, null));
   }
 
   @Test

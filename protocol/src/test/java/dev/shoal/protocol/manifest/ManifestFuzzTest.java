@@ -4,7 +4,6 @@ import static dev.shoal.protocol.Fixtures.NOW;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.shoal.protocol.Fixtures;
-import dev.shoal.protocol.ProtocolException;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.signing.TrustRoot;
 import java.util.Arrays;
@@ -19,15 +18,11 @@ class ManifestFuzzTest {
 
   @FuzzTest(maxDuration = "2m")
   void parse(byte[] data) {
-    try {
-      ReleaseManifest m = ManifestCodec.parse(data, LIMITS);
-      if (!Arrays.equals(ManifestCodec.encode(m), data)) {
-        throw new AssertionError("accepted bytes that are not canonical");
-      }
-      ManifestConsistency.check(m);
-    } catch (ProtocolException expected) {
-      // rejected cleanly
-    }
+    Fixtures.canonicalOrRejected(
+        data,
+        d -> ManifestCodec.parse(d, LIMITS),
+        ManifestCodec::encode,
+        ManifestConsistency::check);
   }
 
   /** Envelope bytes from the wire, as a client receives them. */

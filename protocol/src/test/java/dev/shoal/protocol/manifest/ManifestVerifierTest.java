@@ -87,9 +87,8 @@ class ManifestVerifierTest {
                 env, ROOT, "starfall", "live", 0, Fixtures.EXPIRES.minusSeconds(1)))
         .isNotNull();
     assertThatRejected(
+            Reason.EXPIRED,
             () -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, Fixtures.EXPIRES))
-        .satisfies(
-            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.EXPIRED))
         .hasMessageContaining("manifest.expiresAt");
   }
 
@@ -109,40 +108,35 @@ class ManifestVerifierTest {
   @Test
   void wrongProduct() {
     assertThatRejected(
+            Reason.WRONG_PRODUCT,
             () -> ManifestVerifier.verify(signed(sampleJson()), ROOT, "moonrise", "live", 0, NOW))
-        .satisfies(
-            e ->
-                assertThat(((ManifestRejectedException) e).reason())
-                    .isEqualTo(Reason.WRONG_PRODUCT))
         .hasMessageContaining("manifest.product is starfall");
   }
 
   @Test
   void wrongChannel() {
     assertThatRejected(
+            Reason.WRONG_CHANNEL,
             () -> ManifestVerifier.verify(signed(sampleJson()), ROOT, "starfall", "beta", 0, NOW))
-        .satisfies(
-            e ->
-                assertThat(((ManifestRejectedException) e).reason())
-                    .isEqualTo(Reason.WRONG_CHANNEL))
         .hasMessageContaining("manifest.channel is live");
   }
 
   @Test
   void fileSizeThatDoesNotAddUp() {
-    String json = sampleJson().replace("\"size\":1358576", "\"size\":1358577");
-    assertRejected(
-        signed(json),
-        ROOT,
-        0,
+    assertRejectedWith(
+        "\"size\":1358576",
+        "\"size\":1358577",
         Reason.INCONSISTENT,
         "manifest.files[0].size: 1358577 but its chunks add up to 1358576");
   }
 
   @Test
   void encryptedSizeThatDoesNotAddUp() {
-    String json = sampleJson().replace("\"encryptedSize\":1250", "\"encryptedSize\":1251");
-    assertRejected(signed(json), ROOT, 0, Reason.INCONSISTENT, "manifest.chunks[4].encryptedSize");
+    assertRejectedWith(
+        "\"encryptedSize\":1250",
+        "\"encryptedSize\":1251",
+        Reason.INCONSISTENT,
+        "manifest.chunks[4].encryptedSize");
   }
 
   @Test
@@ -156,35 +150,42 @@ class ManifestVerifierTest {
 
   @Test
   void unknownField() {
-    String json = sampleJson().replace("\"version\":42", "\"version\":42,\"x-extra\":true");
-    assertRejected(signed(json), ROOT, 0, Reason.MALFORMED, "unknown field \"x-extra\"");
+    assertRejectedWith(
+        "\"version\":42",
+        "\"version\":42,\"x-extra\":true",
+        Reason.MALFORMED,
+        "unknown field \"x-extra\"");
   }
 
   @Test
   void pathTraversal() {
-    String json = sampleJson().replace("\"readme.txt\"", "\"../../.ssh/authorized_keys\"");
-    assertRejected(signed(json), ROOT, 0, Reason.MALFORMED, "manifest.files[3].path: '..' segment");
+    assertRejectedWith(
+        "\"readme.txt\"",
+        "\"../../.ssh/authorized_keys\"",
+        Reason.MALFORMED,
+        "manifest.files[3].path: '..' segment");
   }
 
   @Test
   void duplicatePath() {
-    String json = sampleJson().replace("\"readme.txt\"", "\"bin/game.exe\"");
-    assertRejected(
-        signed(json), ROOT, 0, Reason.MALFORMED, "manifest.files[3].path: duplicate path");
+    assertRejectedWith(
+        "\"readme.txt\"",
+        "\"bin/game.exe\"",
+        Reason.MALFORMED,
+        "manifest.files[3].path: duplicate path");
   }
 
   @Test
   void oversized() {
     ManifestLimits small = new ManifestLimits(4096, 10, 10, 4, 100);
     SignedEnvelope env = signed(sampleJson());
-    assertThatRejected(() -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, NOW, small))
-        .satisfies(
-            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.TOO_LARGE))
+    assertThatRejected(
+            Reason.TOO_LARGE,
+            () -> ManifestVerifier.verify(env, ROOT, "starfall", "live", 0, NOW, small))
         .hasMessageContaining("limit 4096");
     assertThatRejected(
-            () -> ManifestVerifier.verify(env.encode(), ROOT, "starfall", "live", 0, NOW, small))
-        .satisfies(
-            e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(Reason.TOO_LARGE));
+        Reason.TOO_LARGE,
+        () -> ManifestVerifier.verify(env.encode(), ROOT, "starfall", "live", 0, NOW, small));
   }
 
   @Test
@@ -267,14 +268,20 @@ class ManifestVerifierTest {
 
   private static void assertRejected(
       SignedEnvelope env, TrustRoot root, long installed, Reason reason, String message) {
-    assertThatRejected(() -> verify(env, root, installed))
-        .satisfies(e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(reason))
-        .hasMessageContaining(message);
+    assertThatRejected(reason, () -> verify(env, root, installed)).hasMessageContaining(message);
   }
 
+  /** The sample manifest with {@code from} replaced by {@code to}, signed, is rejected so. */
+  private static void assertRejectedWith(String from, String to, Reason reason, String message) {
+    assertRejected(signed(sampleJson().replace(from, to)), ROOT, 0, reason, message);
+  }
+
+  /** {@code call} throws a {@link ManifestRejectedException} for {@code reason}. */
   private static AbstractThrowableAssert<?, ? extends Throwable> assertThatRejected(
-      org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
-    return assertThatThrownBy(call).isInstanceOf(ManifestRejectedException.class);
+      Reason reason, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    return assertThatThrownBy(call)
+        .isInstanceOf(ManifestRejectedException.class)
+        .satisfies(e -> assertThat(((ManifestRejectedException) e).reason()).isEqualTo(reason));
   }
 
   static SignedEnvelope signed(String json) {

@@ -38,27 +38,18 @@ class RotationTest {
 
   @Test
   void signedOnlyByOldKeysIsRejected() {
-    SignedEnvelope env = SignedEnvelope.sign(V2.encode(), OLD_A, OLD_B);
-    assertThatThrownBy(() -> V1.rotate(env))
-        .isInstanceOf(RotationRejectedException.class)
-        .hasMessageContaining("of its own keys");
+    assertRotationRejected(V2.encode(), "of its own keys", OLD_A, OLD_B);
   }
 
   @Test
   void signedOnlyByNewKeysIsRejected() {
-    SignedEnvelope env = SignedEnvelope.sign(V2.encode(), NEW_D, NEW_E);
-    assertThatThrownBy(() -> V1.rotate(env))
-        .isInstanceOf(RotationRejectedException.class)
-        .hasMessageContaining("keys of root v1, needs 2");
+    assertRotationRejected(V2.encode(), "keys of root v1, needs 2", NEW_D, NEW_E);
   }
 
   @Test
   void versionSkipIsRejected() {
     TrustRoot v3 = TrustRoot.of(3, 1, null, NEW_D.getPublic());
-    SignedEnvelope env = SignedEnvelope.sign(v3.encode(), OLD_A, OLD_B, NEW_D);
-    assertThatThrownBy(() -> V1.rotate(env))
-        .isInstanceOf(RotationRejectedException.class)
-        .hasMessageContaining("version 3 is not 2");
+    assertRotationRejected(v3.encode(), "version 3 is not 2", OLD_A, OLD_B, NEW_D);
     TrustRoot sameVersion = TrustRoot.of(1, 1, null, NEW_D.getPublic());
     SignedEnvelope replay = SignedEnvelope.sign(sameVersion.encode(), OLD_A, OLD_B, NEW_D);
     assertThatThrownBy(() -> V1.rotate(replay)).isInstanceOf(RotationRejectedException.class);
@@ -66,11 +57,8 @@ class RotationTest {
 
   @Test
   void malformedNewRootIsRejected() {
-    SignedEnvelope env =
-        SignedEnvelope.sign("{\"version\":2}".getBytes(StandardCharsets.UTF_8), OLD_A, OLD_B);
-    assertThatThrownBy(() -> V1.rotate(env))
-        .isInstanceOf(RotationRejectedException.class)
-        .hasMessageContaining("malformed");
+    assertRotationRejected(
+        "{\"version\":2}".getBytes(StandardCharsets.UTF_8), "malformed", OLD_A, OLD_B);
   }
 
   @Test
@@ -100,5 +88,13 @@ class RotationTest {
     assertThatThrownBy(() -> store.applyChain(List.of(bad)))
         .isInstanceOf(RotationRejectedException.class);
     assertThat(store.current()).isEqualTo(V1);
+  }
+
+  /** V1 refuses to rotate to {@code nextRoot} signed by {@code signers}, saying {@code message}. */
+  private static void assertRotationRejected(byte[] nextRoot, String message, KeyPair... signers) {
+    SignedEnvelope env = SignedEnvelope.sign(nextRoot, signers);
+    assertThatThrownBy(() -> V1.rotate(env))
+        .isInstanceOf(RotationRejectedException.class)
+        .hasMessageContaining(message);
   }
 }

@@ -9,9 +9,11 @@ import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.TorrentJob;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Torrents;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +28,7 @@ class CliTest {
     Path data = GameBuilds.randomFile(dir, "cli.bin", 6L << 20, 13);
     Path torrentFile = dir.resolve("cli.torrent");
     try (ExternalPeer create =
-        new ExternalPeer(
-            List.of(
-                SCRIPT.toString(),
-                "create",
-                data.toString(),
-                torrentFile.toString(),
-                "--piece-length",
-                "65536"))) {
+        cli("create", data.toString(), torrentFile.toString(), "--piece-length", "65536")) {
       assertThat(create.exitCode(Duration.ofSeconds(60))).as(create.log.toString()).isZero();
     }
     byte[] torrent = Files.readAllBytes(torrentFile);
@@ -44,19 +39,17 @@ class CliTest {
           .awaitCompletion(Duration.ofSeconds(30));
       Path out = dir.resolve("out");
       try (ExternalPeer dl =
-          new ExternalPeer(
-              List.of(
-                  SCRIPT.toString(),
-                  "download",
-                  torrentFile.toString(),
-                  out.toString(),
-                  "--peer",
-                  "127.0.0.1:" + seeder.listenPort(),
-                  "--bind",
-                  "127.0.0.1",
-                  "--no-upload",
-                  "--down-cap",
-                  "4000000"))) {
+          cli(
+              "download",
+              torrentFile.toString(),
+              out.toString(),
+              "--peer",
+              "127.0.0.1:" + seeder.listenPort(),
+              "--bind",
+              "127.0.0.1",
+              "--no-upload",
+              "--down-cap",
+              "4000000")) {
         assertThat(dl.exitCode(Duration.ofSeconds(60))).as(dl.log.toString()).isZero();
         String log = dl.log.toString();
         assertThat(log).contains("\"event\":\"complete\"");
@@ -79,19 +72,24 @@ class CliTest {
     try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, out)) {
       String port = lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1];
       try (ExternalPeer seed =
-          new ExternalPeer(
-              List.of(
-                  SCRIPT.toString(),
-                  "seed",
-                  torrentFile.toString(),
-                  data.toString(),
-                  "--peer",
-                  "127.0.0.1:" + port,
-                  "--bind",
-                  "127.0.0.1"))) {
+          cli(
+              "seed",
+              torrentFile.toString(),
+              data.toString(),
+              "--peer",
+              "127.0.0.1:" + port,
+              "--bind",
+              "127.0.0.1")) {
         lt.await("DONE", Duration.ofSeconds(60));
       }
     }
     assertThat(Torrents.sha256(out.resolve("seed.bin"))).isEqualTo(Torrents.sha256(data));
+  }
+
+  /** Runs the {@code shoal-swarm} script with these arguments. */
+  private static ExternalPeer cli(String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(SCRIPT.toString()));
+    command.addAll(List.of(args));
+    return new ExternalPeer(command);
   }
 }

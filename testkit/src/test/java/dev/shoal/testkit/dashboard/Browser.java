@@ -104,6 +104,28 @@ final class Browser implements BeforeAllCallback, AfterEachCallback, AfterAllCal
     driver.get(baseUrl + path);
   }
 
+  /**
+   * Signs out whoever was signed in, signs in through Spring's form with a 1280x900 viewport and
+   * waits for the dashboard to be ready.
+   */
+  void signIn(String username, String password) {
+    viewport(1280, 900);
+    driver.manage().deleteAllCookies();
+    open("/login");
+    visible("username").sendKeys(username);
+    driver.findElement(By.id("password")).sendKeys(password);
+    driver.findElement(By.cssSelector("button[type=submit]")).click();
+    until(
+        "the dashboard to load after signing in",
+        () ->
+            driver.getCurrentUrl().contains("/dashboard/")
+                && "true".equals(js("return document.body.dataset.ready")));
+  }
+
+  void signInAsAdmin() {
+    signIn(controlPlane.adminUsername(), controlPlane.adminPassword());
+  }
+
   /** Sets the viewport (not the window) to width x height CSS pixels. */
   void viewport(int width, int height) {
     driver.manage().window().setSize(new Dimension(width, height));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.testkit.AgentDevices;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Publisher;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,29 +30,24 @@ class DashboardTest {
 
   @RegisterExtension static final Browser browser = new Browser(controlPlane);
 
-  /** Signs out whoever was signed in, signs in through Spring's form, waits for the dashboard. */
-  private static void signIn(String username, String password) {
-    browser.viewport(1280, 900);
-    browser.driver().manage().deleteAllCookies();
-    browser.open("/login");
-    browser.visible("username").sendKeys(username);
-    browser.driver().findElement(By.id("password")).sendKeys(password);
-    browser.driver().findElement(By.cssSelector("button[type=submit]")).click();
-    browser.until(
-        "the dashboard to load after signing in",
-        () ->
-            browser.driver().getCurrentUrl().contains("/dashboard/")
-                && "true".equals(browser.js("return document.body.dataset.ready")));
-  }
-
-  private static void signInAsAdmin() {
-    signIn(controlPlane.adminUsername(), controlPlane.adminPassword());
-  }
-
   /** Goes to a page by its hash and waits for its section to show. */
   private static void go(String hash, String sectionId) {
     browser.js("window.location.hash = arguments[0]", hash);
     browser.visible(sectionId);
+  }
+
+  /** Signs in as admin and goes to a page. */
+  private static void openAsAdmin(String hash, String sectionId) {
+    browser.signInAsAdmin();
+    go(hash, sectionId);
+  }
+
+  /** Makes a product (named as its slug, which starts with {@code prefix}), signs in as admin. */
+  private static String newProductAndAdminSignedIn(String prefix) {
+    String product = slug(prefix);
+    Publisher.of(controlPlane.admin()).product(product);
+    browser.signInAsAdmin();
+    return product;
   }
 
   private static String slug(String prefix) {
@@ -71,7 +67,7 @@ class DashboardTest {
 
   @Test
   void adminSignsInAndSeesOrganisationRoleAndEverything() {
-    signInAsAdmin();
+    browser.signInAsAdmin();
 
     String who = browser.visible("who").getText();
     assertThat(who)
@@ -91,7 +87,7 @@ class DashboardTest {
 
   @Test
   void createsAProductAndAChannelAndListsThem() {
-    signInAsAdmin();
+    browser.signInAsAdmin();
     String product = slug("game");
 
     browser.visible("product-slug").sendKeys(product);
@@ -119,12 +115,7 @@ class DashboardTest {
 
   @Test
   void anApiErrorIsShownInPlainWordsNextToTheForm() {
-    String product = slug("dup");
-    controlPlane
-        .admin()
-        .post("/api/v1/products", Map.of("slug", product, "name", "First"))
-        .assertSuccess();
-    signInAsAdmin();
+    String product = newProductAndAdminSignedIn("dup");
 
     browser.visible("product-slug").sendKeys(product);
     browser.driver().findElement(By.id("product-name")).sendKeys("Second");
@@ -139,7 +130,7 @@ class DashboardTest {
 
   @Test
   void aNetworkFailureSaysSo() {
-    signInAsAdmin();
+    browser.signInAsAdmin();
     browser.js("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'))");
 
     browser.visible("product-slug").sendKeys(slug("offline"));
@@ -153,8 +144,7 @@ class DashboardTest {
 
   @Test
   void anApiKeyIsShownOnceAndCanBeRevokedAfterConfirming() {
-    signInAsAdmin();
-    go("#api-keys", "page-api-keys");
+    openAsAdmin("#api-keys", "page-api-keys");
     String name = slug("ci");
 
     browser.visible("api-key-name").sendKeys(name);
@@ -197,8 +187,7 @@ class DashboardTest {
 
   @Test
   void anAdminCreatesAUserWithARole() {
-    signInAsAdmin();
-    go("#users", "page-users");
+    openAsAdmin("#users", "page-users");
     String username = slug("rm");
 
     browser.visible("user-name").sendKeys(username);
@@ -212,7 +201,7 @@ class DashboardTest {
     browser.textIn(By.id("users"), username);
 
     // The new user signs in and gets what a release manager may do, no more.
-    signIn(username, "a-long-password-123");
+    browser.signIn(username, "a-long-password-123");
     assertThat(browser.visible("who").getText()).contains(username, "release manager");
     assertThat(browser.driver().findElements(By.cssSelector("#nav a")))
         .extracting(WebElement::getText)
@@ -232,7 +221,7 @@ class DashboardTest {
         .admin()
         .post("/api/v1/products/" + seen + "/channels", Map.of("name", "stable"))
         .assertSuccess();
-    signIn(viewer, "viewer-password-1");
+    browser.signIn(viewer, "viewer-password-1");
 
     assertThat(browser.visible("who").getText()).contains(viewer, "viewer");
     assertThat(browser.driver().findElements(By.cssSelector("#nav a")))
@@ -283,7 +272,7 @@ class DashboardTest {
         .admin()
         .post("/api/v1/products/" + product + "/channels", Map.of("name", "stable"))
         .assertSuccess();
-    signInAsAdmin();
+    browser.signInAsAdmin();
     Map<String, String> pages = new java.util.LinkedHashMap<>();
     pages.putAll(
         Map.of(
@@ -329,7 +318,7 @@ class DashboardTest {
 
   @Test
   void everyControlHasALabel() {
-    signInAsAdmin();
+    browser.signInAsAdmin();
     List<String> unlabelled = new ArrayList<>();
     controlPlane.admin().post("/api/v1/products", Map.of("slug", "labels", "name", "Labels"));
     controlPlane.admin().post("/api/v1/products/labels/channels", Map.of("name", "beta"));
@@ -363,7 +352,7 @@ class DashboardTest {
 
   @Test
   void theKeyboardReachesTheCreateProductFormWithAVisibleFocus() {
-    signInAsAdmin();
+    browser.signInAsAdmin();
     browser.visible("new-product");
     List<String> reached = new ArrayList<>();
     for (int i = 0; i < 40 && !reached.contains("create-product"); i++) {
@@ -390,8 +379,7 @@ class DashboardTest {
   void devicesAreListedAndAnAdminRevokesOneAfterConfirming(@TempDir Path temp) {
     Device device = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("agent"));
     device.enrol(controlPlane.organisation().slug(), "eu-west").assertSuccess();
-    signInAsAdmin();
-    go("#devices", "page-devices");
+    openAsAdmin("#devices", "page-devices");
 
     By row = By.xpath("//tbody[@id='devices']/tr[td[1]='" + device.deviceId() + "']");
     assertThat(browser.textIn(row, "active").getText()).contains("eu-west");
@@ -409,12 +397,7 @@ class DashboardTest {
 
   @Test
   void anAdminRotatesTheSigningKeyAndAContentKey() {
-    String product = slug("keys");
-    controlPlane
-        .admin()
-        .post("/api/v1/products", Map.of("slug", product, "name", "Keys"))
-        .assertSuccess();
-    signInAsAdmin();
+    String product = newProductAndAdminSignedIn("keys");
     go("#keys", "page-keys");
     browser.until(
         "the trust root",

@@ -84,12 +84,7 @@ class ReleasesPageTest {
         .admin()
         .post("/api/v1/products/game/channels", Map.of("name", "stable"))
         .assertSuccess();
-    browser.open("/login");
-    browser.visible("username").sendKeys(controlPlane.adminUsername());
-    browser.driver().findElement(By.id("password")).sendKeys(controlPlane.adminPassword());
-    browser.driver().findElement(By.cssSelector("button[type=submit]")).click();
-    browser.until(
-        "the dashboard", () -> "true".equals(browser.js("return document.body.dataset.ready")));
+    browser.signInAsAdmin();
 
     browser.driver().findElement(By.linkText("game")).click();
     browser.visible(By.linkText("stable")).click();

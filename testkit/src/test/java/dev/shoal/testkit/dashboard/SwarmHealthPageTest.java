@@ -234,29 +234,21 @@ class SwarmHealthPageTest {
                 .status())
         .isEqualTo(200);
 
-    signIn();
+    browser.signInAsAdmin();
     browser.js("window.location.hash = '#channel/game/stable'");
     browser.textIn(By.id("channel-heading"), "Releases of game / stable");
-    new Select(browser.visible("channel-health-range")).selectByValue("hour");
-    waitForCharts("channel-health");
+    showLastHour("channel-health");
     assertThat(
             new Select(browser.driver().findElement(By.id("channel-health-release")))
                 .getFirstSelectedOption()
                 .getText())
         .contains("Version 1", "100% of devices");
-    checkSwarmHealth("channel-health");
-    screenshotOf("channel-health", "swarm-health-release-1280");
-    fitsAt390("swarm-health-release-390");
+    checkAndPicture("channel-health", "swarm-health-release");
 
-    browser.viewport(1280, 900);
     browser.js("window.location.hash = '#product/game'");
-    new Select(browser.visible("product-health-range")).selectByValue("hour");
-    waitForCharts("product-health");
-    checkSwarmHealth("product-health");
-    screenshotOf("product-health", "swarm-health-product-1280");
-    fitsAt390("swarm-health-product-390");
+    showLastHour("product-health");
+    checkAndPicture("product-health", "swarm-health-product");
 
-    browser.viewport(1280, 900);
     browser.js("window.location.hash = '#consent'");
     new Select(browser.visible("consent-range")).selectByValue("hour");
     browser.until(
@@ -293,7 +285,7 @@ class SwarmHealthPageTest {
     admin().post("/api/v1/products", Map.of("slug", "quiet", "name", "Quiet")).assertSuccess();
     admin().post("/api/v1/products/quiet/channels", Map.of("name", "empty")).assertSuccess();
     admin().post("/api/v1/products/quiet/channels", Map.of("name", "stable")).assertSuccess();
-    signIn();
+    browser.signInAsAdmin();
 
     browser.js("window.location.hash = '#channel/quiet/empty'");
     browser.textIn(By.id("channel-health-body"), "No release of this channel is built yet");
@@ -321,7 +313,7 @@ class SwarmHealthPageTest {
   @Test
   @Order(3)
   void failuresAreSaidInPlainWords() {
-    signIn();
+    browser.signInAsAdmin();
     browser.js("window.location.hash = '#product/game'");
     waitForCharts("product-health");
     browser.js("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'))");
@@ -341,18 +333,21 @@ class SwarmHealthPageTest {
     assertThat(browser.driver().findElement(By.id("product-health-status")).getText()).isEmpty();
   }
 
-  private static void signIn() {
+  /** Shows the last hour in the health section {@code prefix} and waits for its charts. */
+  private static void showLastHour(String prefix) {
+    new Select(browser.visible(prefix + "-range")).selectByValue("hour");
+    waitForCharts(prefix);
+  }
+
+  /**
+   * Checks the health section {@code prefix}, pictures it 1280 and 390 pixels wide, and sets the
+   * viewport back to 1280x900.
+   */
+  private static void checkAndPicture(String prefix, String picture) {
+    checkSwarmHealth(prefix);
+    screenshotOf(prefix, picture + "-1280");
+    fitsAt390(picture + "-390");
     browser.viewport(1280, 900);
-    browser.driver().manage().deleteAllCookies();
-    browser.open("/login");
-    browser.visible("username").sendKeys(controlPlane.adminUsername());
-    browser.driver().findElement(By.id("password")).sendKeys(controlPlane.adminPassword());
-    browser.driver().findElement(By.cssSelector("button[type=submit]")).click();
-    browser.until(
-        "the dashboard",
-        () ->
-            browser.driver().getCurrentUrl().contains("/dashboard/")
-                && "true".equals(browser.js("return document.body.dataset.ready")));
   }
 
   private static void waitForCharts(String prefix) {

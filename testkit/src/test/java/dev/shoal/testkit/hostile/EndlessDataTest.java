@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -39,30 +38,20 @@ class EndlessDataTest extends HostileTest {
   void aManifestThatNeverEndsIsCutOffAndRefused() throws Exception {
     AtomicLong written = new AtomicLong();
     long cap = 1L << 30; // the proxy gives up after 1 GiB: far more than the agent may read
-    world.proxy.on(
-        HostileProxy.MANIFEST,
-        (req, up) ->
-            Reply.streaming(
-                200,
-                "application/json",
-                out -> {
-                  byte[] junk = new byte[64 << 10];
-                  Arrays.fill(junk, (byte) ' ');
-                  while (written.get() < cap) {
-                    out.write(junk);
-                    written.addAndGet(junk.length);
-                  }
-                }));
+    serveManifestAs(
+        out -> {
+          byte[] junk = new byte[64 << 10];
+          Arrays.fill(junk, (byte) ' ');
+          while (written.get() < cap) {
+            out.write(junk);
+            written.addAndGet(junk.length);
+          }
+        });
 
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "NETWORK");
-    assertThat(s.get("error").get("message").asString()).contains("too large");
+    world.assertInstallRefused(dir, "NETWORK", v1, "too large");
     assertThat(written.get())
         .as("the agent stopped reading at its limit and hung up")
         .isLessThan(AGENT_READ_LIMIT + SLACK);
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
   }
 
   /**
@@ -74,24 +63,19 @@ class EndlessDataTest extends HostileTest {
   @Test
   void aManifestThatDripsIsLeftAtOnceWhenThePlayerCancels() throws Exception {
     AtomicLong dripped = new AtomicLong();
-    world.proxy.on(
-        HostileProxy.MANIFEST,
-        (req, up) ->
-            Reply.streaming(
-                200,
-                "application/json",
-                out -> {
-                  for (int i = 0; i < 3000; i++) {
-                    out.write(' ');
-                    out.flush();
-                    dripped.incrementAndGet();
-                    try {
-                      Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                      return;
-                    }
-                  }
-                }));
+    serveManifestAs(
+        out -> {
+          for (int i = 0; i < 3000; i++) {
+            out.write(' ');
+            out.flush();
+            dripped.incrementAndGet();
+            try {
+              Thread.sleep(200);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        });
 
     String id = world.startInstall("game", "stable", dir);
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> dripped.get() >= 5);
@@ -114,12 +98,7 @@ class EndlessDataTest extends HostileTest {
     assertThat((long) huge.length).isLessThan(AGENT_READ_LIMIT);
     world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(huge));
 
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "SIGNATURE");
-    assertThat(s.get("error").get("message").asString()).contains("TOO_LARGE");
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "TOO_LARGE");
   }
 
   @Test
@@ -140,26 +119,16 @@ class EndlessDataTest extends HostileTest {
               Metainfo.createPrivate(m.announce(), m.name(), length, m.pieceLength(), sha1s));
         });
 
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "SIGNATURE");
-    assertThat(s.get("error").get("message").asString())
-        .contains("torrent does not match the pack in the signed manifest");
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
+    world.assertInstallRefused(
+        dir, "SIGNATURE", v1, "torrent does not match the pack in the signed manifest");
   }
 
   @Test
   void originRangesLongerThanAskedAreRefusedAndNeverWrittenPastThePack() throws Exception {
-    AtomicInteger budget = new AtomicInteger(2);
     List<String> padded = new CopyOnWriteArrayList<>();
-    world.proxy.on(
-        HostileProxy.ORIGIN,
-        (req, up) -> {
-          Reply genuine = up.forward(req);
-          if (genuine.status() != 206 || budget.getAndDecrement() <= 0) {
-            return genuine;
-          }
+    world.proxy.tamperWithOriginRanges(
+        2,
+        (req, genuine) -> {
           padded.add(req.header("Range"));
           byte[] longer = Arrays.copyOf(genuine.body(), genuine.body().length + (1 << 20));
           Arrays.fill(longer, genuine.body().length, longer.length, (byte) 0x5a);
@@ -169,9 +138,7 @@ class EndlessDataTest extends HostileTest {
     JsonNode s = world.install("game", "stable", dir);
 
     assertThat(padded).as("the origin sent more than the ranges asked").isNotEmpty();
-    assertThat(s.get("state").asString()).as(s.toString()).isEqualTo("COMPLETED");
-    world.assertHolds(dir, v2.files());
-    world.assertAgentRecords(s.get("id").asString(), v2);
+    world.assertInstalled(dir, s, v2);
     assertCachedPackIsExactlyAsSigned(s);
   }
 
@@ -184,16 +151,11 @@ class EndlessDataTest extends HostileTest {
    */
   @Test
   void anOriginRangeThatNeverEndsIsCutOff() throws Exception {
-    AtomicInteger budget = new AtomicInteger(1);
     AtomicLong written = new AtomicLong();
     long cap = 256L << 20; // the proxy gives up there
-    world.proxy.on(
-        HostileProxy.ORIGIN,
-        (req, up) -> {
-          Reply genuine = up.forward(req);
-          if (genuine.status() != 206 || budget.getAndDecrement() <= 0) {
-            return genuine;
-          }
+    world.proxy.tamperWithOriginRanges(
+        1,
+        (req, genuine) -> {
           byte[] start = genuine.body();
           return Reply.streaming(
                   206,
@@ -215,6 +177,12 @@ class EndlessDataTest extends HostileTest {
     assertThat(s.get("state").asString()).as(s.toString()).isEqualTo("COMPLETED");
     world.assertHolds(dir, v2.files());
     assertCachedPackIsExactlyAsSigned(s);
+  }
+
+  /** Answers the agent's manifest requests with a JSON body that {@code body} writes. */
+  private void serveManifestAs(HostileProxy.BodyWriter body) {
+    world.proxy.on(
+        HostileProxy.MANIFEST, (req, up) -> Reply.streaming(200, "application/json", body));
   }
 
   /** The downloaded pack in the agent's cache has the signed size, not a byte more. */

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -189,6 +190,33 @@ public final class HostileProxy implements AutoCloseable {
 
   void on(Predicate<Request> when, Rule rule) {
     rules.add(0, new Installed(when, rule));
+  }
+
+  /** What an attacker does to one range (206 answer) of the origin. */
+  @FunctionalInterface
+  interface RangeTamper {
+    Reply tamper(Request request, Reply genuine) throws Exception;
+  }
+
+  /**
+   * Lets {@code tamper} rewrite the first {@code times} ranges (206 answers) the origin serves;
+   * every other origin answer passes unchanged. Returns the Range header of every origin request,
+   * in the order they come.
+   */
+  List<String> tamperWithOriginRanges(int times, RangeTamper tamper) {
+    AtomicInteger budget = new AtomicInteger(times);
+    List<String> ranges = new CopyOnWriteArrayList<>();
+    on(
+        ORIGIN,
+        (req, up) -> {
+          Reply genuine = up.forward(req);
+          ranges.add(req.header("Range"));
+          if (genuine.status() != 206 || budget.getAndDecrement() <= 0) {
+            return genuine;
+          }
+          return tamper.tamper(req, genuine);
+        });
+    return ranges;
   }
 
   /** Back to an honest proxy. */

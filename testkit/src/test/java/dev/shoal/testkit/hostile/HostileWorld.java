@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
@@ -104,6 +105,41 @@ final class HostileWorld implements AutoCloseable {
   static void assertFailed(JsonNode status, String code) {
     assertThat(status.get("state").asString()).as(status.toString()).isEqualTo("FAILED");
     assertThat(status.get("error").get("code").asString()).as(status.toString()).isEqualTo(code);
+  }
+
+  /**
+   * Installs {@code game/stable} into {@code dir} and asserts the agent refused it with {@code
+   * code}, its message naming every one of {@code messageParts}, and kept {@code kept} installed
+   * and recorded, untouched. Returns the install's status for the test's own further checks.
+   */
+  JsonNode assertInstallRefused(Path dir, String code, Release kept, String... messageParts)
+      throws IOException {
+    JsonNode status = install("game", "stable", dir);
+    assertFailed(status, code);
+    if (messageParts.length > 0) {
+      assertThat(status.get("error").get("message").asString()).contains(messageParts);
+    }
+    assertHolds(dir, kept.files());
+    assertAgentRecords(status.get("id").asString(), kept);
+    return status;
+  }
+
+  /**
+   * Each of the {@code tampered} ranges was asked for again: {@code ranges} has it twice or more.
+   */
+  static void assertFetchedAgain(List<String> tampered, List<String> ranges) {
+    for (String range : tampered) {
+      assertThat(ranges.stream().filter(range::equals).count())
+          .as("the tampered piece %s was fetched again", range)
+          .isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  /** The install of {@code status} completed with {@code release} in {@code dir}, recorded. */
+  void assertInstalled(Path dir, JsonNode status, Release release) throws IOException {
+    assertThat(status.get("state").asString()).as(status.toString()).isEqualTo("COMPLETED");
+    assertHolds(dir, release.files());
+    assertAgentRecords(status.get("id").asString(), release);
   }
 
   /**

@@ -36,13 +36,8 @@ class MixAndMatchTest extends HostileTest {
     Reply v1Torrent = world.proxy.genuine("/api/v1/device/packs/" + v1Pack + "/torrent");
 
     world.proxy.on(HostileProxy.TORRENT, (req, up) -> v1Torrent);
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "SIGNATURE");
-    assertThat(s.get("error").get("message").asString())
-        .contains("torrent does not match the pack in the signed manifest");
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
+    world.assertInstallRefused(
+        dir, "SIGNATURE", v1, "torrent does not match the pack in the signed manifest");
 
     world.proxy.clearRules();
     world.installGenuine("game", "stable", dir, v2.files());
@@ -56,13 +51,7 @@ class MixAndMatchTest extends HostileTest {
     assertThat(v2.manifest().contentKeyId()).isNotEqualTo(v1.manifest().contentKeyId());
 
     world.proxy.on(HostileProxy.CONTENT_KEY, (req, up) -> v1Key);
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "SIGNATURE");
-    assertThat(s.get("error").get("message").asString())
-        .contains("wrapped key " + v1.manifest().contentKeyId());
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "wrapped key " + v1.manifest().contentKeyId());
 
     world.proxy.clearRules();
     world.installGenuine("game", "stable", dir, v2.files());
@@ -81,11 +70,7 @@ class MixAndMatchTest extends HostileTest {
             .encode();
 
     world.proxy.on(HostileProxy.CONTENT_KEY, (req, up) -> Forge.json(wrapped));
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "INTEGRITY");
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
+    world.assertInstallRefused(dir, "INTEGRITY", v1);
 
     world.proxy.clearRules();
     world.installGenuine("game", "stable", dir, v2.files());
@@ -117,14 +102,8 @@ class MixAndMatchTest extends HostileTest {
     JsonNode s = world.install("game", "stable", dir);
 
     assertThat(substituted).as("the origin served v1's bytes for v2's pack").isNotEmpty();
-    for (String range : substituted) {
-      assertThat(ranges.stream().filter(range::equals).count())
-          .as("the rejected piece %s was fetched again", range)
-          .isGreaterThanOrEqualTo(2);
-    }
-    assertThat(s.get("state").asString()).as(s.toString()).isEqualTo("COMPLETED");
-    world.assertHolds(dir, v2.files());
-    world.assertAgentRecords(s.get("id").asString(), v2);
+    HostileWorld.assertFetchedAgain(substituted, ranges);
+    world.assertInstalled(dir, s, v2);
     PackEntry used =
         v2.manifest().packs().stream()
             .filter(p -> p.kind().equals(s.get("packKind").asString()))

@@ -36,12 +36,7 @@ class RollbackAndFreezeTest extends HostileTest {
     assertThat(v1.manifest().expiresAt()).isAfter(Instant.now().plus(Duration.ofDays(1)));
 
     world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(v1.envelope()));
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "SIGNATURE");
-    assertThat(s.get("error").get("message").asString()).contains("ROLLBACK");
-    world.assertHolds(dir, v2.files());
-    world.assertAgentRecords(s.get("id").asString(), v2);
+    world.assertInstallRefused(dir, "SIGNATURE", v2, "ROLLBACK");
   }
 
   @Test
@@ -50,12 +45,7 @@ class RollbackAndFreezeTest extends HostileTest {
     byte[] stale = signedLongAgo(v2.manifest());
 
     world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(stale));
-    JsonNode s = world.install("game", "stable", dir);
-
-    HostileWorld.assertFailed(s, "SIGNATURE");
-    assertThat(s.get("error").get("message").asString()).contains("EXPIRED");
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(s.get("id").asString(), v1);
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "EXPIRED");
 
     world.proxy.clearRules(); // the control: the same release, freshly signed, installs
     world.installGenuine("game", "stable", dir, v2.files());
@@ -76,11 +66,7 @@ class RollbackAndFreezeTest extends HostileTest {
     // Once expired, the same freeze is reported as a failure instead of "up to date".
     byte[] stale = signedLongAgo(v1.manifest());
     world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(stale));
-    JsonNode after = world.install("game", "stable", dir);
-    HostileWorld.assertFailed(after, "SIGNATURE");
-    assertThat(after.get("error").get("message").asString()).contains("EXPIRED");
-    world.assertHolds(dir, v1.files());
-    world.assertAgentRecords(after.get("id").asString(), v1);
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "EXPIRED");
   }
 
   /** The release as the control plane would have signed it two hours ago with a one-hour TTL. */

@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.addressOf;
+import static dev.shoal.swarm.Fixtures.fetch;
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.protocol.torrent.Metainfo;
@@ -33,17 +37,10 @@ class BadPeerTest {
         Swarm honest = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
       // A slow honest seeder, so the fast liar gets plenty of requests.
-      honest
-          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(4 << 20).build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(honest, trackerless(torrent, data).upCap(4 << 20));
       Path out = dir.resolve("out/payload.bin");
       TorrentHandle h =
-          leecher.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .peers(
-                      List.of(Loopback.address(evil.port()), Loopback.address(honest.listenPort())))
-                  .build());
+          fetch(leecher, torrent, out, Loopback.address(evil.port()), addressOf(honest));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(evil.blocksSent.get()).isPositive();
@@ -60,9 +57,7 @@ class BadPeerTest {
     byte[] torrent = Torrents.of(data, 64 * 1024, null);
     Metainfo meta = Metainfo.parse(torrent);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(seeder, trackerless(torrent, data));
       int port = seeder.listenPort();
       // Silent (never send anything): more than one address may hold half-open, from one
       // address. The engine keeps HALF_OPEN_PER_ADDRESS of them and hangs up on the rest at once.
@@ -100,12 +95,7 @@ class BadPeerTest {
       // The listener still serves a real download.
       try (Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
         Path out = dir.resolve("out/payload.bin");
-        leecher
-            .add(
-                TorrentJob.builder(torrent, out)
-                    .announceUrl("")
-                    .peers(List.of(Loopback.address(port)))
-                    .build())
+        fetch(leecher, torrent, out, Loopback.address(port))
             .awaitCompletion(Duration.ofSeconds(30));
         assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }
@@ -191,17 +181,14 @@ class BadPeerTest {
     sha256.set(3, new byte[32]); // the manifest disagrees with piece 3
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(seeder, trackerless(torrent, data));
       List<Integer> verified = new java.util.concurrent.CopyOnWriteArrayList<>();
       TorrentHandle h =
           leecher.add(
-              TorrentJob.builder(torrent, dir.resolve("out/payload.bin"))
-                  .announceUrl("")
+              trackerless(torrent, dir.resolve("out/payload.bin"))
                   .pieceSha256(sha256)
                   .onPieceVerified(verified::add)
-                  .peers(List.of(Loopback.address(seeder.listenPort())))
+                  .peers(List.of(addressOf(seeder)))
                   .build());
       org.junit.jupiter.api.Assertions.assertThrows(
           TimeoutException.class, () -> h.awaitCompletion(Duration.ofSeconds(4)));

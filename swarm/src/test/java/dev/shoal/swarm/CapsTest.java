@@ -1,12 +1,13 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.addressOf;
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.Torrents;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,16 +24,13 @@ class CapsTest {
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(seeder, trackerless(torrent, data));
       long down = 3L << 20;
       TorrentHandle h =
           leecher.add(
-              TorrentJob.builder(torrent, dir.resolve("out/c.bin"))
-                  .announceUrl("")
+              trackerless(torrent, dir.resolve("out/c.bin"))
                   .downCap(down)
-                  .peers(List.of(Loopback.address(seeder.listenPort())))
+                  .peers(List.of(addressOf(seeder)))
                   .build());
       double perTorrentDown = measure(h, 10);
       System.out.printf("torrent down cap %d B/s: measured %.0f B/s%n", down, perTorrentDown);

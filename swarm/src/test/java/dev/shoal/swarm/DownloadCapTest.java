@@ -1,5 +1,6 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.testsupport.GameBuilds;
@@ -42,8 +43,7 @@ class DownloadCapTest {
       int port = Integer.parseInt(uploader.await("PORT", Duration.ofSeconds(30)).split(" ")[1]);
       TorrentHandle h =
           us.add(
-              TorrentJob.builder(torrent, dir.resolve("us/payload.bin"))
-                  .announceUrl("")
+              trackerless(torrent, dir.resolve("us/payload.bin"))
                   .peers(List.of(Loopback.address(port)))
                   .onPieceVerified(
                       i -> {

@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.addressOf;
+import static dev.shoal.swarm.Fixtures.fetch;
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -58,9 +62,8 @@ class FairnessAndOriginTest {
   private TorrentHandle join(
       Swarm swarm, byte[] torrent, String file, Swarm seeder, RangeOrigin http) throws IOException {
     return swarm.add(
-        TorrentJob.builder(torrent, dir.resolve(file))
-            .announceUrl("")
-            .peers(List.of(Loopback.address(seeder.listenPort())))
+        trackerless(torrent, dir.resolve(file))
+            .peers(List.of(addressOf(seeder)))
             .webSeeds(List.of(http.uri()))
             .build());
   }
@@ -77,10 +80,9 @@ class FairnessAndOriginTest {
       Swarm leecher = swarms.start(Fixtures.loopback().uploadEnabled(false).build());
       out.add(
           leecher.add(
-              TorrentJob.builder(torrent, dir.resolve("l" + i + "/" + file))
-                  .announceUrl("")
+              trackerless(torrent, dir.resolve("l" + i + "/" + file))
                   .downCap(downCap)
-                  .peers(List.of(Loopback.address(seeder.listenPort())))
+                  .peers(List.of(addressOf(seeder)))
                   .build()));
     }
     return out;
@@ -102,8 +104,7 @@ class FairnessAndOriginTest {
     long cap = 2_000_000;
     try (Swarms swarms = new Swarms()) {
       Swarm seeder = swarms.start(Fixtures.loopback().globalUpCap(cap).build());
-      TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
-      seed.awaitCompletion(SECONDS_30);
+      TorrentHandle seed = seed(seeder, trackerless(torrent, data));
       List<TorrentHandle> leechers = leechOnly(swarms, torrent, "rr.bin", seeder, 3, 0);
       await().atMost(Duration.ofSeconds(10)).until(() -> seed.progress().peers() == 3);
       Thread.sleep(1000); // every leecher's pipeline is full
@@ -138,8 +139,7 @@ class FairnessAndOriginTest {
     long size = Files.size(data);
     try (Swarms swarms = new Swarms()) {
       Swarm origin = swarms.start(originSeeder(3_000_000));
-      TorrentHandle seed = origin.add(TorrentJob.builder(torrent, data).announceUrl("").build());
-      seed.awaitCompletion(SECONDS_30);
+      TorrentHandle seed = seed(origin, trackerless(torrent, data));
       List<Swarm> players = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         players.add(swarms.start(Fixtures.loopback().build()));
@@ -147,7 +147,7 @@ class FairnessAndOriginTest {
       List<TorrentHandle> handles = new ArrayList<>();
       for (int i = 0; i < players.size(); i++) {
         List<InetSocketAddress> peers = new ArrayList<>();
-        peers.add(Loopback.address(origin.listenPort()));
+        peers.add(addressOf(origin));
         for (int j = 0; j < players.size(); j++) {
           if (j != i) {
             peers.add(Loopback.address(players.get(j).listenPort()));
@@ -156,11 +156,7 @@ class FairnessAndOriginTest {
         handles.add(
             players
                 .get(i)
-                .add(
-                    TorrentJob.builder(torrent, dir.resolve("p" + i + "/fc.bin"))
-                        .announceUrl("")
-                        .peers(peers)
-                        .build()));
+                .add(trackerless(torrent, dir.resolve("p" + i + "/fc.bin")).peers(peers).build()));
       }
       // A player that took the seeder's refusals for lies bans it, and then cannot finish.
       await()
@@ -197,17 +193,9 @@ class FairnessAndOriginTest {
     long size = Files.size(data);
     try (Swarm origin = Swarm.start(originSeeder(4_000_000));
         Swarm player = Swarm.start(Fixtures.loopback().build())) {
-      TorrentHandle seed = origin.add(TorrentJob.builder(torrent, data).announceUrl("").build());
-      seed.awaitCompletion(SECONDS_30);
+      TorrentHandle seed = seed(origin, trackerless(torrent, data));
       Path out = dir.resolve("out/lone.bin");
-      Progress p =
-          player
-              .add(
-                  TorrentJob.builder(torrent, out)
-                      .announceUrl("")
-                      .peers(List.of(Loopback.address(origin.listenPort())))
-                      .build())
-              .awaitCompletion(SECONDS_30);
+      Progress p = fetch(player, torrent, out, addressOf(origin)).awaitCompletion(SECONDS_30);
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromOrigin()).isEqualTo(size);
       assertThat(p.fromPeers()).isZero();
@@ -231,12 +219,8 @@ class FairnessAndOriginTest {
         Swarm plainSeeder = Swarm.start(Fixtures.loopback().globalUpCap(32_000).build());
         Swarm a = Swarm.start(Fixtures.loopback().build());
         Swarm b = Swarm.start(Fixtures.loopback().build())) {
-      originSeeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
-      plainSeeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
+      seed(originSeeder, trackerless(torrent, data));
+      seed(plainSeeder, trackerless(torrent, data));
       TorrentHandle withOriginSeeder = join(a, torrent, "a/ws.bin", originSeeder, httpA);
       TorrentHandle withPlainSeeder = join(b, torrent, "b/ws.bin", plainSeeder, httpB);
       await().atMost(Duration.ofSeconds(12)).until(() -> httpB.bytesServed() > 0);
@@ -262,9 +246,7 @@ class FairnessAndOriginTest {
     try (RangeOrigin http = new RangeOrigin(data);
         Swarm origin = Swarm.start(originSeeder(64_000));
         Swarm player = Swarm.start(Fixtures.loopback().build())) {
-      origin
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
+      seed(origin, trackerless(torrent, data));
       TorrentHandle h = join(player, torrent, "out/sil.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
       origin.setUploadEnabled(false); // chokes the player, keeps the connection
@@ -292,9 +274,7 @@ class FairnessAndOriginTest {
     try (RangeOrigin http = new RangeOrigin(data);
         Swarm origin = Swarm.start(originSeeder(16_000));
         Swarm player = Swarm.start(Fixtures.loopback().build())) {
-      origin
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
+      seed(origin, trackerless(torrent, data));
       long start = System.nanoTime();
       TorrentHandle h = join(player, torrent, "out/slow.bin", origin, http);
       await().atMost(Duration.ofSeconds(10)).until(() -> h.progress().fromOrigin() > 0);
@@ -323,9 +303,7 @@ class FairnessAndOriginTest {
       // The engine rechokes at its first tick, then every 10 s: let the first one pass before the
       // torrent exists, so the next one judges 10 s of serving one leecher far below the cap.
       Thread.sleep(300);
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
+      seed(seeder, trackerless(torrent, data));
       List<TorrentHandle> leechers = leechOnly(swarms, torrent, "slots.bin", seeder, 4, 100_000);
       await()
           .atMost(Duration.ofSeconds(20))
@@ -386,9 +364,7 @@ class FairnessAndOriginTest {
             .build();
     try (Swarms swarms = new Swarms()) {
       Swarm origin = swarms.start(oneSlot);
-      origin
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
+      seed(origin, trackerless(torrent, data));
       List<TorrentHandle> players = leechOnly(swarms, torrent, "spread.bin", origin, 3, 0);
       long start = System.nanoTime();
       await()
@@ -443,25 +419,14 @@ class FairnessAndOriginTest {
     try (Swarm seed = Swarm.start(Fixtures.loopback().globalUpCap(1_000_000).build());
         Swarm partial = Swarm.start(Fixtures.loopback().globalUpCap(2_000_000).build());
         Swarm player = Swarm.start(Fixtures.loopback().uploadEnabled(false).build())) {
-      TorrentHandle s = seed.add(TorrentJob.builder(torrent, data).announceUrl("").build());
-      s.awaitCompletion(SECONDS_30);
-      TorrentHandle p =
-          partial.add(
-              TorrentJob.builder(torrent, half).announceUrl("").recheckExisting(true).build());
+      TorrentHandle s = seed(seed, trackerless(torrent, data));
+      TorrentHandle p = partial.add(trackerless(torrent, half).recheckExisting(true).build());
       int pieces = (int) (size / (256 * 1024));
       await().atMost(SECONDS_30).until(() -> p.progress().state() == Progress.State.DOWNLOADING);
       assertThat(p.progress().piecesVerified()).isEqualTo(pieces / 2);
       Path out = dir.resolve("out/rare.bin");
       Progress done =
-          player
-              .add(
-                  TorrentJob.builder(torrent, out)
-                      .announceUrl("")
-                      .peers(
-                          List.of(
-                              Loopback.address(seed.listenPort()),
-                              Loopback.address(partial.listenPort())))
-                      .build())
+          fetch(player, torrent, out, addressOf(seed), addressOf(partial))
               .awaitCompletion(Duration.ofSeconds(60));
       long fromSeed = seed.onEngine(e -> s.torrent().uploaded.total());
       System.out.printf(

@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.addressOf;
+import static dev.shoal.swarm.Fixtures.fetch;
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,6 +12,7 @@ import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.RangeOrigin;
 import dev.shoal.testsupport.Torrents;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +32,7 @@ class HybridAndControlTest {
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
-          swarm.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .webSeeds(List.of(origin.uri()))
-                  .build());
+          swarm.add(trackerless(torrent, out).webSeeds(List.of(origin.uri())).build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(p.fromPeers()).isZero();
@@ -40,15 +41,21 @@ class HybridAndControlTest {
     }
   }
 
+  /**
+   * A copy of the first half of {@code data} in {@code partial/}, for a seeder that has only it.
+   */
+  private Path firstHalfOf(Path data) throws IOException {
+    Path partial = Files.createDirectories(dir.resolve("partial")).resolve(data.getFileName());
+    byte[] all = Files.readAllBytes(data);
+    return Files.write(partial, java.util.Arrays.copyOf(all, all.length / 2));
+  }
+
   @Test
   void originFillsInThePiecesNoPeerHas() throws Exception {
     Path data = GameBuilds.randomFile(dir, "pack.bin", 4L << 20, 8);
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     // A partial seeder: only the first half of the file is present and verified.
-    Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
-    byte[] all = Files.readAllBytes(data);
-    byte[] half = java.util.Arrays.copyOf(all, all.length / 2);
-    Files.write(partial, half);
+    Path partial = firstHalfOf(data);
     try (RangeOrigin origin = new RangeOrigin(data);
         Swarm peer = Swarm.start(Fixtures.loopback().build());
         Swarm swarm =
@@ -57,14 +64,13 @@ class HybridAndControlTest {
                     .originFallbackAfter(Duration.ofSeconds(30))
                     .originMinPeerRate(0)
                     .build())) {
-      TorrentHandle p1 = peer.add(TorrentJob.builder(torrent, partial).announceUrl("").build());
+      TorrentHandle p1 = peer.add(trackerless(torrent, partial).build());
       await().atMost(Duration.ofSeconds(20)).until(() -> p1.progress().piecesVerified() == 8);
       Path out = dir.resolve("out/pack.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .peers(List.of(Loopback.address(peer.listenPort())))
+              trackerless(torrent, out)
+                  .peers(List.of(addressOf(peer)))
                   .webSeeds(List.of(origin.uri()))
                   .build());
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
@@ -78,9 +84,7 @@ class HybridAndControlTest {
   void theOriginSeederIsNotAskedForPiecesAnotherPeerHas() throws Exception {
     Path data = GameBuilds.randomFile(dir, "pack.bin", 8L << 20, 9);
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
-    Path partial = Files.createDirectories(dir.resolve("partial")).resolve("pack.bin");
-    byte[] all = Files.readAllBytes(data);
-    Files.write(partial, java.util.Arrays.copyOf(all, all.length / 2));
+    Path partial = firstHalfOf(data);
     // The origin seeder is 8x faster than the player who has the first half: asked for anything,
     // it would send most of that half too.
     try (Swarm origin =
@@ -91,21 +95,11 @@ class HybridAndControlTest {
                     .build());
         Swarm player = Swarm.start(Fixtures.loopback().globalUpCap(500_000).build());
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
-      origin
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(SECONDS_30);
-      TorrentHandle p1 = player.add(TorrentJob.builder(torrent, partial).announceUrl("").build());
+      seed(origin, trackerless(torrent, data));
+      TorrentHandle p1 = player.add(trackerless(torrent, partial).build());
       await().atMost(SECONDS_30).until(() -> p1.progress().piecesVerified() == 16);
       Path out = dir.resolve("out/pack.bin");
-      TorrentHandle h =
-          swarm.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .peers(
-                      List.of(
-                          Loopback.address(origin.listenPort()),
-                          Loopback.address(player.listenPort())))
-                  .build());
+      TorrentHandle h = fetch(swarm, torrent, out, addressOf(origin), addressOf(player));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       // The second half only the origin has; of the first half, at most what it sent before the
@@ -124,23 +118,13 @@ class HybridAndControlTest {
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leechOnly = Swarm.start(Fixtures.loopback().uploadEnabled(false).build());
         Swarm other = Swarm.start(Fixtures.loopback().build())) {
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(seeder, trackerless(torrent, data).upCap(2 << 20));
       // "other" wants the data too, and the leech-only node dials it: it must never serve it.
       TorrentHandle otherHandle =
-          other.add(
-              TorrentJob.builder(torrent, dir.resolve("other/p.bin")).announceUrl("").build());
+          other.add(trackerless(torrent, dir.resolve("other/p.bin")).build());
       assertThat(leechOnly.listenPort()).isZero();
       TorrentHandle h =
-          leechOnly.add(
-              TorrentJob.builder(torrent, dir.resolve("lo/p.bin"))
-                  .announceUrl("")
-                  .peers(
-                      List.of(
-                          Loopback.address(seeder.listenPort()),
-                          Loopback.address(other.listenPort())))
-                  .build());
+          fetch(leechOnly, torrent, dir.resolve("lo/p.bin"), addressOf(seeder), addressOf(other));
       h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(h.progress().uploaded()).isZero();
       assertThat(otherHandle.progress().fromPeers()).isZero();
@@ -150,11 +134,7 @@ class HybridAndControlTest {
       int port = leechOnly.listenPort();
       assertThat(port).isPositive();
       try (Swarm late = Swarm.start(Fixtures.loopback().build())) {
-        late.add(
-                TorrentJob.builder(torrent, dir.resolve("late/p.bin"))
-                    .announceUrl("")
-                    .peers(List.of(Loopback.address(port)))
-                    .build())
+        fetch(late, torrent, dir.resolve("late/p.bin"), Loopback.address(port))
             .awaitCompletion(Duration.ofSeconds(60));
         assertThat(Torrents.sha256(dir.resolve("late/p.bin"))).isEqualTo(Torrents.sha256(data));
       }
@@ -170,15 +150,12 @@ class HybridAndControlTest {
     Path out = dir.resolve("out/r.bin");
     Path resume = dir.resolve("out/r.resume");
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
-      TorrentHandle seed =
-          seeder.add(TorrentJob.builder(torrent, data).announceUrl("").upCap(4 << 20).build());
-      seed.awaitCompletion(Duration.ofSeconds(30));
+      TorrentHandle seed = seed(seeder, trackerless(torrent, data).upCap(4 << 20));
       TorrentJob job =
-          TorrentJob.builder(torrent, out)
-              .announceUrl("")
+          trackerless(torrent, out)
               .resumeFile(resume)
               .recheckExisting(false)
-              .peers(List.of(Loopback.address(seeder.listenPort())))
+              .peers(List.of(addressOf(seeder)))
               .build();
       int before;
       try (Swarm first = Swarm.start(Fixtures.loopback().build())) {
@@ -271,15 +248,8 @@ class HybridAndControlTest {
     byte[] torrent = Torrents.of(data, 128 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build())
-          .awaitCompletion(Duration.ofSeconds(30));
-      TorrentHandle h =
-          leecher.add(
-              TorrentJob.builder(torrent, dir.resolve("out/pz.bin"))
-                  .announceUrl("")
-                  .peers(List.of(Loopback.address(seeder.listenPort())))
-                  .build());
+      seed(seeder, trackerless(torrent, data).upCap(2 << 20));
+      TorrentHandle h = fetch(leecher, torrent, dir.resolve("out/pz.bin"), addressOf(seeder));
       await().atMost(Duration.ofSeconds(30)).until(() -> h.progress().piecesVerified() > 4);
       h.pause();
       await()
@@ -306,8 +276,7 @@ class HybridAndControlTest {
       Path out = dir.resolve("out/st.bin");
       TorrentHandle h =
           swarm.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
+              trackerless(torrent, out)
                   .peers(List.of(Loopback.address(staller.port())))
                   .webSeeds(List.of(origin.uri()))
                   .build());

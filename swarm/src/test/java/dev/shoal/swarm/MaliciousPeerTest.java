@@ -1,5 +1,9 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.addressOf;
+import static dev.shoal.swarm.Fixtures.fetch;
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,16 +46,9 @@ class MaliciousPeerTest {
             new MaliciousSeeder(meta.infoHash(), meta.pieceCount(), mode, "127.0.0.5");
         Swarm honest = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
-      honest
-          .add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(honest, trackerless(torrent, data).upCap(2 << 20));
       Path out = dir.resolve("out/payload.bin");
-      TorrentHandle h =
-          leecher.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .peers(List.of(liar.address(), Loopback.address(honest.listenPort())))
-                  .build());
+      TorrentHandle h = fetch(leecher, torrent, out, liar.address(), addressOf(honest));
       Progress p = h.awaitCompletion(Duration.ofSeconds(30));
 
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
@@ -83,17 +79,10 @@ class MaliciousPeerTest {
     int pieces = meta.pieceCount();
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
-      TorrentHandle seed =
-          seeder.add(TorrentJob.builder(torrent, data).announceUrl("").upCap(2 << 20).build());
-      seed.awaitCompletion(Duration.ofSeconds(30));
+      TorrentHandle seed = seed(seeder, trackerless(torrent, data).upCap(2 << 20));
       int port = seeder.listenPort();
       Path out = dir.resolve("out/payload.bin");
-      TorrentHandle h =
-          leecher.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .peers(List.of(Loopback.address(port)))
-                  .build());
+      TorrentHandle h = fetch(leecher, torrent, out, Loopback.address(port));
 
       // 1. Unchoked, 600 distinct valid requests without reading: the queue stops at its cap and
       // the overshoot is rejected (BEP 6), which alone is no reason to ban.
@@ -173,8 +162,7 @@ class MaliciousPeerTest {
     byte[] ih = Metainfo.parse(torrent).infoHash();
     byte[] oversized = {0, 16, 0, 0, Wire.PIECE}; // a 1 MiB message
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
-      TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
-      seed.awaitCompletion(Duration.ofSeconds(30));
+      TorrentHandle seed = seed(seeder, trackerless(torrent, data));
       int port = seeder.listenPort();
       for (int strike = 1; strike <= Engine.STRIKES_PER_ADDRESS; strike++) {
         try (RawPeer evil = new RawPeer("127.0.0.66", port)) {
@@ -195,12 +183,7 @@ class MaliciousPeerTest {
       }
       try (Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
         Path out = dir.resolve("out/payload.bin");
-        leecher
-            .add(
-                TorrentJob.builder(torrent, out)
-                    .announceUrl("")
-                    .peers(List.of(Loopback.address(port)))
-                    .build())
+        fetch(leecher, torrent, out, Loopback.address(port))
             .awaitCompletion(Duration.ofSeconds(30));
         assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }

@@ -1,5 +1,7 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.testsupport.GameBuilds;
@@ -46,11 +48,7 @@ class SeedDiallingTest {
         Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
       int port = Integer.parseInt(lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1]);
       TorrentHandle seed =
-          seeder.add(
-              TorrentJob.builder(torrent, data)
-                  .announceUrl("")
-                  .peers(List.of(Loopback.address(port)))
-                  .build());
+          seeder.add(trackerless(torrent, data).peers(List.of(Loopback.address(port))).build());
       seed.awaitCompletion(Duration.ofSeconds(30)); // returns as the seed goes live
       long live = System.currentTimeMillis();
       // Within a second (with a margin for a busy machine), then libtorrent downloads everything.
@@ -98,9 +96,7 @@ class SeedDiallingTest {
   void seedRedialsAPeerThatDroppedItWhileLackingPieces() throws Exception {
     payload(null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(seeder, trackerless(torrent, data));
       try (ExternalPeer lt =
           ExternalPeer.libtorrent(
               "download",

@@ -1,13 +1,15 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.addressOf;
+import static dev.shoal.swarm.Fixtures.fetch;
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.Torrents;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,15 +23,9 @@ class SwarmLoopbackTest {
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().build());
         Swarm leecher = Swarm.start(Fixtures.loopback().build())) {
-      TorrentHandle seed = seeder.add(TorrentJob.builder(torrent, data).announceUrl("").build());
-      seed.awaitCompletion(Duration.ofSeconds(30));
+      TorrentHandle seed = seed(seeder, trackerless(torrent, data));
       Path out = dir.resolve("out/payload.bin");
-      TorrentHandle h =
-          leecher.add(
-              TorrentJob.builder(torrent, out)
-                  .announceUrl("")
-                  .peers(List.of(Loopback.address(seeder.listenPort())))
-                  .build());
+      TorrentHandle h = fetch(leecher, torrent, out, addressOf(seeder));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
       assertThat(p.isComplete()).isTrue();
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));

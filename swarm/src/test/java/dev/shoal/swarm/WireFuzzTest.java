@@ -1,5 +1,8 @@
 package dev.shoal.swarm;
 
+import static dev.shoal.swarm.Fixtures.seed;
+import static dev.shoal.swarm.Fixtures.trackerless;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testsupport.GameBuilds;
@@ -11,7 +14,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -156,9 +158,7 @@ class WireFuzzTest {
       byte[] torrent = Torrents.of(data, 64 * 1024, null);
       infoHash = Metainfo.parse(torrent).infoHash();
       seeder = Swarm.start(Fixtures.loopback().build());
-      seeder
-          .add(TorrentJob.builder(torrent, data).announceUrl("").build())
-          .awaitCompletion(Duration.ofSeconds(30));
+      seed(seeder, trackerless(torrent, data));
       Runtime.getRuntime().addShutdownHook(new Thread(seeder::close));
     }
     return seeder.listenPort();

@@ -12,34 +12,30 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 /** Two nodes on one real Redis: what one does is replayed on the other, once, not echoed back. */
 class NodeEventsTest {
 
-  private static LettuceConnectionFactory connections;
-  private static StringRedisTemplate redis;
+  @RegisterExtension static final RedisServer.Connection redis = new RedisServer.Connection();
+
   private static RedisMessageListenerContainer subscriptions;
 
   @BeforeAll
-  static void connect() {
-    connections = RedisServer.shared().connect();
-    redis = new StringRedisTemplate(connections);
+  static void subscribe() {
     subscriptions = new RedisMessageListenerContainer();
-    subscriptions.setConnectionFactory(connections);
+    subscriptions.setConnectionFactory(redis.factory());
     subscriptions.afterPropertiesSet();
     subscriptions.start();
   }
 
   @AfterAll
-  static void disconnect() throws Exception {
-    if (connections != null) { // null when skipped without redis-server
+  static void unsubscribe() throws Exception {
+    if (subscriptions != null) { // null when skipped without redis-server
       subscriptions.destroy();
-      connections.destroy();
     }
   }
 
@@ -59,7 +55,7 @@ class NodeEventsTest {
               self[0].deviceRevoked(revoked);
             }
           };
-      events = new NodeEvents(redis, publisher);
+      events = new NodeEvents(redis.template(), publisher);
       self[0] = events;
       subscriptions.addMessageListener(events, new ChannelTopic(NodeEvents.CHANNEL));
     }
@@ -76,7 +72,7 @@ class NodeEventsTest {
         .atMost(Duration.ofSeconds(10))
         .until(
             () -> {
-              redis.convertAndSend(NodeEvents.CHANNEL, "probe");
+              redis.template().convertAndSend(NodeEvents.CHANNEL, "probe");
               Thread.sleep(50);
               return wire.contains("probe");
             });

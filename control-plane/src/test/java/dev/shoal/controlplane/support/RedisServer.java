@@ -13,8 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
  * A real {@code redis-server} (Debian's package; scripts/install-test-deps.sh installs it) on a
@@ -51,13 +55,38 @@ public final class RedisServer {
     return port;
   }
 
-  /** A started Lettuce connection factory to this server, for tests that talk to it directly. */
-  public LettuceConnectionFactory connect() {
-    LettuceConnectionFactory connections =
-        new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", port));
-    connections.afterPropertiesSet();
-    connections.start();
-    return connections;
+  /**
+   * A connection to the {@link #shared()} server for one test class, opened before its tests and
+   * closed after them: register it as a static {@code @RegisterExtension} field.
+   */
+  public static final class Connection implements BeforeAllCallback, AfterAllCallback {
+    private LettuceConnectionFactory factory;
+    private StringRedisTemplate template;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      RedisServer server = shared();
+      factory =
+          new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", server.port));
+      factory.afterPropertiesSet();
+      factory.start();
+      template = new StringRedisTemplate(factory);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+      if (factory != null) { // null when skipped without redis-server
+        factory.destroy();
+      }
+    }
+
+    public LettuceConnectionFactory factory() {
+      return factory;
+    }
+
+    public StringRedisTemplate template() {
+      return template;
+    }
   }
 
   private static RedisServer start() {

@@ -6,45 +6,30 @@ import dev.shoal.controlplane.support.RedisServer;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The swarm store contract against a real redis-server, and what only Redis has to say. */
 class RedisSwarmsTest extends SwarmStoreContract {
 
-  private static LettuceConnectionFactory connections;
-  private static StringRedisTemplate redis;
-
-  @BeforeAll
-  static void connect() {
-    connections = RedisServer.shared().connect();
-    redis = new StringRedisTemplate(connections);
-  }
-
-  @AfterAll
-  static void disconnect() {
-    if (connections != null) { // null when skipped without redis-server
-      connections.destroy();
-    }
-  }
+  @RegisterExtension static final RedisServer.Connection redis = new RedisServer.Connection();
 
   @Override
   SwarmStore store(Clock clock) {
-    redis.execute(
-        (org.springframework.data.redis.core.RedisCallback<Void>)
-            connection -> {
-              connection.serverCommands().flushDb();
-              return null;
-            });
-    return new RedisSwarms(redis, clock, EXPIRY);
+    redis
+        .template()
+        .execute(
+            (org.springframework.data.redis.core.RedisCallback<Void>)
+                connection -> {
+                  connection.serverCommands().flushDb();
+                  return null;
+                });
+    return new RedisSwarms(redis.template(), clock, EXPIRY);
   }
 
   @Test
   void aSwarmIsOneHashThatExpiresAsAWholeWhenNobodyAnnounces() {
-    SwarmStore swarms = new RedisSwarms(redis, clock, EXPIRY);
+    SwarmStore swarms = new RedisSwarms(redis.template(), clock, EXPIRY);
     swarms.announce(
         "12".repeat(20),
         "d/1",
@@ -53,10 +38,10 @@ class RedisSwarmsTest extends SwarmStoreContract {
         false,
         50);
     String key = RedisSwarms.PREFIX + "12".repeat(20);
-    assertThat(redis.<String, String>opsForHash().entries(key)).containsOnlyKeys("d/1");
-    Long ttl = redis.getExpire(key, java.util.concurrent.TimeUnit.MILLISECONDS);
+    assertThat(redis.template().<String, String>opsForHash().entries(key)).containsOnlyKeys("d/1");
+    Long ttl = redis.template().getExpire(key, java.util.concurrent.TimeUnit.MILLISECONDS);
     assertThat(ttl).isBetween(EXPIRY.toMillis() - 5_000, EXPIRY.toMillis());
-    assertThat(RedisSwarms.decode(redis.<String, String>opsForHash().values(key)))
+    assertThat(RedisSwarms.decode(redis.template().<String, String>opsForHash().values(key)))
         .singleElement()
         .satisfies(
             p -> {
@@ -68,8 +53,8 @@ class RedisSwarmsTest extends SwarmStoreContract {
 
   @Test
   void twoNodesShareOneSwarm() {
-    SwarmStore nodeA = new RedisSwarms(redis, clock, EXPIRY);
-    SwarmStore nodeB = new RedisSwarms(redis, clock, EXPIRY);
+    SwarmStore nodeA = new RedisSwarms(redis.template(), clock, EXPIRY);
+    SwarmStore nodeB = new RedisSwarms(redis.template(), clock, EXPIRY);
     String hash = "34".repeat(20);
     nodeA.announce(
         hash,
@@ -96,7 +81,7 @@ class RedisSwarmsTest extends SwarmStoreContract {
 
     nodeA.registerOriginPasskey("node-a-seeder");
     assertThat(nodeB.isOriginPasskey("node-a-seeder")).as("admitted by every node").isTrue();
-    assertThat(redis.keys(RedisSwarms.ORIGIN_PREFIX + "*"))
+    assertThat(redis.template().keys(RedisSwarms.ORIGIN_PREFIX + "*"))
         .singleElement()
         .satisfies(k -> assertThat(k).doesNotContain("node-a-seeder"));
   }

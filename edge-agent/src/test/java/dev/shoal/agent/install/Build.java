@@ -11,6 +11,7 @@ import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.pack.PackLayout;
 import dev.shoal.protocol.pack.PackWriter;
+import dev.shoal.testsupport.Manifests;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,18 +71,7 @@ final class Build {
       throw new UncheckedIOException(e);
     }
     manifest =
-        new ReleaseManifest(
-            "game",
-            "live",
-            version,
-            "v" + version,
-            Instant.parse("2026-01-01T00:00:00Z"),
-            Instant.parse("2027-01-01T00:00:00Z"),
-            entries,
-            new ArrayList<>(table.values()),
-            List.of(),
-            "ck-1",
-            "0123456789abcdef0123456789abcdef");
+        Manifests.of(version, Instant.parse("2027-01-01T00:00:00Z"), entries, table.values());
   }
 
   static byte[] random(int size, long seed) {

@@ -12,6 +12,7 @@ import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Manifests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -213,18 +214,7 @@ class InstallUpdateBenchmark {
         bytes += fc.size();
       }
       ReleaseManifest m =
-          new ReleaseManifest(
-              "game",
-              "live",
-              version,
-              "v" + version,
-              Instant.parse("2026-01-01T00:00:00Z"),
-              Instant.parse("2099-01-01T00:00:00Z"),
-              files,
-              new ArrayList<>(table.values()),
-              List.of(),
-              "ck-1",
-              "0123456789abcdef0123456789abcdef");
+          Manifests.of(version, Instant.parse("2099-01-01T00:00:00Z"), files, table.values());
       return new Built(m, locations, bytes);
     }
 

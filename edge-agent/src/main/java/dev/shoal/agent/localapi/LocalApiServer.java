@@ -27,8 +27,6 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -41,8 +39,11 @@ public final class LocalApiServer implements AutoCloseable {
       "default-src 'none'; script-src 'nonce-%1$s'; style-src 'nonce-%1$s'; connect-src 'self'; "
           + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+  /** Threads for exchanges at once before the slowest half-sent request is dropped. */
+  private static final int MAX_THREADS = 32;
+
   private final HttpServer server;
-  private final ExecutorService workers;
+  private final ExchangeThreads workers;
   private final DataDir dataDir;
   private final int maxBodyBytes;
   private final Router router = new Router();
@@ -58,7 +59,7 @@ public final class LocalApiServer implements AutoCloseable {
     this.maxBodyBytes = maxBodyBytes;
     this.reporter = reporter;
     this.events = new EventStream(() -> Json.MAPPER.writeValueAsString(reporter.status()));
-    this.workers = Executors.newFixedThreadPool(2, DaemonThreads.numbered("shoal-local-api"));
+    this.workers = new ExchangeThreads(MAX_THREADS, DaemonThreads.numbered("shoal-local-api"));
   }
 
   /** Binds 127.0.0.1:{@code port} (0 = random), writes local-api.json and starts serving. */
@@ -97,9 +98,10 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   /**
-   * A request whose headers and body take longer than this is dropped, so a local program cannot
-   * hold the two worker threads with half-sent requests. JDK-wide and read once, when the first
-   * HttpServer is created; an explicit -D setting wins. Responses (event streams) are not limited.
+   * A request whose headers and body take longer than this is dropped, so half-sent requests do not
+   * hold threads for ever ({@link ExchangeThreads} keeps them from delaying anyone meanwhile).
+   * JDK-wide and read once, when the first HttpServer is created; an explicit -D setting wins.
+   * Responses (event streams) are not limited.
    */
   private static void limitRequestTime() {
     if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
@@ -120,10 +122,11 @@ public final class LocalApiServer implements AutoCloseable {
     }
     events.close();
     server.stop(0);
-    workers.shutdownNow();
+    workers.close();
   }
 
   private void handle(HttpExchange ex) {
+    workers.headersRead();
     ApiResponse resp;
     try {
       resp = dispatch(ex);

@@ -1,5 +1,6 @@
 package dev.shoal.agent.localapi;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.RunningAgent;
@@ -14,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -94,6 +98,39 @@ class LocalApiServerTest extends RunningAgentTest {
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .build());
     assertThat(preflight.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void halfSentRequestsDoNotDelayALauncher() throws Exception {
+    List<Socket> slow = new ArrayList<>();
+    try {
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 40; i++) {
+          Socket s = new Socket("127.0.0.1", a.api.port());
+          s.getOutputStream()
+              .write("GET /v1/status HTTP/1.1\r\nHost: localhost\r\n".getBytes(US_ASCII));
+          slow.add(s);
+        }
+        Thread.sleep(300); // the server has handed them to its threads
+        long start = System.nanoTime();
+        HttpResponse<String> r = a.get("/v1/status");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(took).as("round %d", round).isLessThan(Duration.ofSeconds(1));
+      }
+      // 120 half-sent requests, but the oldest were dropped to make room: threads stay bounded
+      assertThat(apiThreads()).isLessThanOrEqualTo(33);
+    } finally {
+      for (Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  private static long apiThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("shoal-local-api-"))
+        .count();
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -116,6 +117,19 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   @ExceptionHandler({AccessDeniedException.class, AuthenticationException.class})
   void rethrowSecurity(RuntimeException ex) {
     throw ex;
+  }
+
+  /**
+   * Tomcat decodes query parameters lazily, when the first one is read, and throws this for bad
+   * percent-escapes or bytes that are not UTF-8 (an overlong "%C0%AF" for "/"): the client's fault.
+   */
+  @ExceptionHandler(InvalidParameterException.class)
+  ResponseEntity<Object> undecodableParameter(InvalidParameterException ex, WebRequest request) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.BAD_REQUEST,
+            "A query parameter is not valid percent-encoded UTF-8 (RFC 3986 and RFC 3629)");
+    return handleExceptionInternal(ex, problem, new HttpHeaders(), HttpStatus.BAD_REQUEST, request);
   }
 
   @ExceptionHandler(Exception.class)

@@ -19,6 +19,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -26,6 +29,7 @@ import org.springframework.test.context.TestPropertySource;
  * with a problem, without losing what was received. The limit is lowered to 1 MB to test 413.
  */
 @TestPropertySource(properties = "shoal.upload.max-bytes=1MB")
+@ExtendWith(OutputCaptureExtension.class)
 class UploadsTest extends ApiTest {
 
   private Credentials key;
@@ -71,6 +75,21 @@ class UploadsTest extends ApiTest {
       assertThat(response.status()).as(path).isEqualTo(400);
       assertThat(response.contentType()).startsWith("application/problem+json");
     }
+  }
+
+  @Test
+  void malformedPercentEscapesAre400AndLoggedWithoutAStackTrace(CapturedOutput log) {
+    for (String rawPath : new String[] {"%C0%AF", "a%C0%AE%C0%AEb", "%FF%FE", "%E2%82"}) {
+      Response response =
+          http()
+              .send(
+                  authorised("/files?path=" + rawPath)
+                      .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1}))
+                      .build());
+      assertThat(response.status()).as(rawPath).isEqualTo(400);
+      assertThat(response.contentType()).as(rawPath).startsWith("application/problem+json");
+    }
+    assertThat(log.getOut()).contains("not valid percent-encoded UTF-8").doesNotContain("\tat ");
   }
 
   @Test

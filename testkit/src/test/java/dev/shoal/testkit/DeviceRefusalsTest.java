@@ -202,6 +202,66 @@ class DeviceRefusalsTest {
         .isEqualTo(404);
   }
 
+  /**
+   * Entitlements may name a player rather than a device. Player names are chosen by each
+   * organisation, so the same name in two organisations is two people: an organisation's grant to
+   * "player-7" must not reach another organisation's device linked to its own "player-7".
+   */
+  @Test
+  void aPlayerNameEntitlesOnlyWithinItsOrganisation() throws Exception {
+    Organisation rivalOrg = controlPlane.createOrganisation("rival-players");
+    ApiClient rival = controlPlane.client(controlPlane.createApiKey(rivalOrg, Role.ADMIN));
+    rival.post("/api/v1/products", Map.of("slug", "game", "name", "Their game")).assertSuccess();
+    rival.post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
+    String theirPack =
+        Publisher.of(rival)
+            .publish("game", "stable", Map.of("a.bin", GameBuilds.bytes(7, 50_000)), "1")
+            .fullPackInfoHash();
+    KeyPair publisher = Ed25519.generate();
+    rival
+        .send(
+            "PUT",
+            "/api/v1/products/game/entitlement-key",
+            JSON.writeValueAsString(
+                Map.of(
+                    "publicKey",
+                    Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(Ed25519.rawPublicKey(publisher.getPublic())))))
+        .assertSuccess();
+    Device theirs = enrolled("rival-players");
+    long inAnHour = Instant.now().plus(Duration.ofHours(1)).getEpochSecond();
+    assertThat(
+            theirs
+                .post(
+                    "/api/v1/device/products/game/content-key",
+                    Map.of("token", token(publisher, "game", inAnHour)))
+                .status())
+        .as("their player-7 redeems their own token")
+        .isEqualTo(200);
+    assertThat(announce(theirs.passkey(), theirPack)).isNull();
+
+    admin.post("/api/v1/products/game/entitlements", Map.of("player", "player-7")).assertSuccess();
+    assertThat(announce(theirs.passkey(), gameFullPack)).isEqualTo("not entitled to this torrent");
+    assertThat(origin(theirs.passkey(), gameFullPack).status()).isEqualTo(403);
+    assertThat(theirs.get("/api/v1/device/packs/" + gameFullPack + "/torrent").status())
+        .isEqualTo(403);
+    assertThat(
+            theirs
+                .post(
+                    "/api/v1/device/telemetry",
+                    Map.of(
+                        "releaseId", releaseIds.get("game"),
+                        "bytesFromPeers", 0,
+                        "bytesFromOrigin", 1,
+                        "bytesUploaded", 0,
+                        "durationMs", 10,
+                        "result", "ok"))
+                .status())
+        .as("telemetry about our release")
+        .isIn(403, 404);
+  }
+
   @Test
   void revokingAnEntitlementOrADeviceStopsKeysAndPeersAtOnce() throws Exception {
     Device device = enrolled("studio");

@@ -60,16 +60,21 @@ public class Entitlements {
   private static final String COLUMNS =
       "id, device_id, player, source, expires_at, created_at, revoked_at";
 
-  /** Live entitlements of a product (first parameter) for a device (its id, its player). */
+  /**
+   * Live entitlements of a product (first parameter) for a device (its id, its player, its
+   * organisation). Player names are each organisation's own: a grant to "alice" reaches only
+   * devices of the product's organisation.
+   */
   private static final String LIVE_FOR_DEVICE =
       " from entitlements where product_id = ? and revoked_at is null"
           + " and (expires_at is null or expires_at > now())"
-          + " and (device_id = ? or (device_id is null and player = ?))";
+          + " and (device_id = ? or (device_id is null and player = ?))"
+          + " and product_id in (select id from products where organisation_id = ?)";
 
   /** The live entitlement that lets this device have this product's content, if any. */
   public Optional<UUID> find(Devices.Device device, UUID productId) {
     return jdbc.sql("select id" + LIVE_FOR_DEVICE + " order by created_at limit 1")
-        .params(productId, device.id(), device.player())
+        .params(productId, device.id(), device.player(), device.organisationId())
         .query(UUID.class)
         .optional();
   }
@@ -84,7 +89,7 @@ public class Entitlements {
     }
     return jdbc.sql(
             "select expires_at" + LIVE_FOR_DEVICE + " order by expires_at desc nulls first limit 1")
-        .params(productId, device.id(), device.player())
+        .params(productId, device.id(), device.player(), device.organisationId())
         .query(
             (rs, n) -> {
               Timestamp expires = rs.getTimestamp(1);

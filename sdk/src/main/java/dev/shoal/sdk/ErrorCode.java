@@ -31,6 +31,11 @@ public enum ErrorCode {
   /** A path was too long for the file system. */
   PATH_TOO_LONG,
   /**
+   * A first install was pointed at a directory that already holds files Shoal did not write: ask
+   * the player for a new or empty directory.
+   */
+  DIRECTORY_NOT_EMPTY,
+  /**
    * A signature check failed: the manifest, a trust root rotation or a torrent does not verify
    * against the trust root the agent pinned when it enrolled.
    */

@@ -177,6 +177,72 @@ class AgentInstallTest {
         .isTrue();
   }
 
+  /**
+   * A launcher pointed at the player's home by mistake must not overwrite (and a later update or
+   * uninstall must not delete) the player's files; files the player puts next to the game survive
+   * every later operation on it.
+   */
+  @Test
+  void thePlayersFilesSurviveAndAFirstInstallIntoTheirDirectoryIsRefused() throws Exception {
+    Map<String, byte[]> v1 = publishV1AndEnrolEntitled();
+    Path home = Files.createDirectories(temp.resolve("home"));
+    Map<String, byte[]> theirs =
+        Map.of("readme.txt", "my own readme".getBytes(), "thesis.odt", GameBuilds.bytes(3, 5_000));
+    write(home, theirs);
+    JsonNode refused = agent.awaitInstall(agent.install("game", "stable", home), TIMEOUT);
+    assertThat(refused.get("state").asString()).as(refused.toString()).isEqualTo("FAILED");
+    assertThat(refused.get("error").get("code").asString()).isEqualTo("DIRECTORY_NOT_EMPTY");
+    assertThat(refused.get("error").get("message").asString()).contains(home.toString());
+    assertThat(GameBuilds.files(home)).containsExactlyInAnyOrderEntriesOf(theirs);
+
+    Path dir = Files.createDirectories(temp.resolve("games/game")); // empty: fine
+    String id = agent.install("game", "stable", dir);
+    assertThat(agent.awaitInstall(id, TIMEOUT).get("state").asString()).isEqualTo("COMPLETED");
+    Map<String, byte[]> saves =
+        Map.of("saves/slot1.sav", GameBuilds.bytes(4, 20_000), "data/my-mod.pak", new byte[] {1});
+    write(dir, saves);
+
+    Map<String, byte[]> v2 = new TreeMap<>(v1);
+    v2.put("data/new-map.pak", GameBuilds.bytes(9, 300_000));
+    v2.remove("readme.txt");
+    publish(v2, "1.1");
+    assertThat(agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT).get("state"))
+        .hasToString("\"COMPLETED\"");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(union(v2, saves));
+
+    Files.delete(dir.resolve("data/new-map.pak"));
+    String repair =
+        agent
+            .post("/v1/installs/" + id + "/repair", null)
+            .assertSuccess()
+            .json()
+            .get("id")
+            .asString();
+    assertThat(agent.awaitInstall(repair, TIMEOUT).get("state").asString()).isEqualTo("COMPLETED");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(union(v2, saves));
+
+    admin
+        .post("/api/v1/products/game/channels/stable/rollback", Map.of("version", 1))
+        .assertSuccess();
+    assertThat(agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT).get("state"))
+        .hasToString("\"COMPLETED\"");
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(union(v1, saves));
+  }
+
+  private static void write(Path dir, Map<String, byte[]> files) throws IOException {
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      Path p = dir.resolve(f.getKey());
+      Files.createDirectories(p.getParent());
+      Files.write(p, f.getValue());
+    }
+  }
+
+  private static Map<String, byte[]> union(Map<String, byte[]> a, Map<String, byte[]> b) {
+    Map<String, byte[]> out = new TreeMap<>(a);
+    out.putAll(b);
+    return out;
+  }
+
   @Test
   void tooLittleSpaceIsRefusedBeforeTheDownloadSayingHowMuchIsNeeded() throws Exception {
     // A 1 MiB file system for a ~9 MB game: a tmpfs, which only root may mount.

@@ -37,6 +37,8 @@ public final class InstallException extends Exception {
     UNSAFE_PATH(false),
     /** Another install of the same product and channel uses another directory. */
     CONFLICT(false),
+    /** A first install into a directory that already holds files Shoal did not write. */
+    DIRECTORY_NOT_EMPTY(false),
     CANCELLED(false),
     /** Any other I/O failure. */
     IO(true);

@@ -287,6 +287,9 @@ public final class InstallJob {
     installer.requireRecordedInstallDir();
     installer.recover();
     Optional<ReleaseManifest> installed = installer.installed();
+    if (installed.isEmpty()) {
+      installer.requireNoForeignFiles();
+    }
     installedVersion = installed.map(ReleaseManifest::version).orElse(null);
     return new Prepared(enrolment, cp, root, installed);
   }

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -179,6 +180,35 @@ public final class Installer {
               + recorded.get()
               + ", not in "
               + installDir);
+    }
+  }
+
+  /**
+   * A first install goes into an absent or empty directory only. A launcher or player that points
+   * it at {@code ~/Games} or {@code ~} must not have their own files overwritten by the game's, and
+   * later deleted by an uninstall; Shoal's own work directories (a first install interrupted before
+   * its switch) do not count.
+   */
+  void requireNoForeignFiles() throws InstallException {
+    if (!Files.isDirectory(installDir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(installDir)) {
+      Optional<String> foreign =
+          entries
+              .map(p -> p.getFileName().toString())
+              .filter(name -> !name.startsWith(WORK_PREFIX))
+              .findFirst();
+      if (foreign.isPresent()) {
+        throw new InstallException(
+            Code.DIRECTORY_NOT_EMPTY,
+            installDir
+                + " already holds files Shoal did not write (such as '"
+                + foreign.get()
+                + "'); install into a new or empty directory");
+      }
+    } catch (IOException e) {
+      throw InstallException.fromIo("cannot list " + installDir, e);
     }
   }
 

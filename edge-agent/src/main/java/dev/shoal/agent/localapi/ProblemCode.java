@@ -22,6 +22,7 @@ enum ProblemCode {
   NO_RELEASE(404, "No release", true),
   INTEGRITY(502, "Integrity check failed", false),
   UNSAFE_PATH(400, "Unsafe path", false),
+  DIRECTORY_NOT_EMPTY(409, "Directory not empty", false),
   CANCELLED(409, "Cancelled", false),
   IO(500, "I/O error", true),
   INTERNAL(500, "Internal error", true);

@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -26,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Device {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final SecureRandom NONCES = new SecureRandom();
 
   private final String baseUrl;
   private final Keys keys;
@@ -203,12 +205,17 @@ public final class Device {
           String target = query == null ? uri.getRawPath() : uri.getRawPath() + "?" + query;
           String verb = method.toUpperCase(Locale.ROOT);
           String hash = HexFormat.of().formatHex(sha256(body));
-          String toSign = String.join("\n", "SHOAL-REQ-V1", deviceId, verb, target, time, hash);
+          byte[] random = new byte[16];
+          NONCES.nextBytes(random);
+          String nonce = b64(random);
+          String toSign =
+              String.join("\n", "SHOAL-REQ-V2", deviceId, verb, target, time, nonce, hash);
           byte[] signature =
               Ed25519.sign(signing.getPrivate(), toSign.getBytes(StandardCharsets.UTF_8));
           return Map.of(
               "X-Shoal-Device", deviceId,
               "X-Shoal-Timestamp", time,
+              "X-Shoal-Nonce", nonce,
               "X-Shoal-Signature", b64(signature));
         };
     return new Keys(

@@ -25,11 +25,12 @@ class DeviceTest {
     String toSign =
         String.join(
             "\n",
-            "SHOAL-REQ-V1",
+            "SHOAL-REQ-V2",
             device.deviceId(),
             "POST",
             "/a/b?c=d",
             headers.get("X-Shoal-Timestamp"),
+            headers.get("X-Shoal-Nonce"),
             HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)));
     byte[] signature = Base64.getUrlDecoder().decode(headers.get("X-Shoal-Signature"));
     byte[] publicKey = Base64.getUrlDecoder().decode(device.keys().signingPublicKey());

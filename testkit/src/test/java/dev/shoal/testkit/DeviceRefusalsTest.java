@@ -109,6 +109,18 @@ class DeviceRefusalsTest {
     assertThat(bad.status()).isEqualTo(401);
     assertThat(bad.json().get("detail").asString()).isEqualTo("Bad device signature");
 
+    Map<String, String> get = device.signatureHeaders("GET", uri, new byte[0]);
+    assertThat(ApiClient.exchange(device.request("GET", uri, new byte[0], get)).status())
+        .isEqualTo(200);
+    assertThat(ApiClient.exchange(device.request("GET", uri, new byte[0], get)).body())
+        .as("a replayed GET")
+        .contains("Replayed");
+    Map<String, String> noNonce = new HashMap<>(device.signatureHeaders("GET", uri, new byte[0]));
+    noNonce.remove("X-Shoal-Nonce");
+    assertThat(ApiClient.exchange(device.request("GET", uri, new byte[0], noNonce)).status())
+        .as("without a nonce")
+        .isEqualTo(401);
+
     Map<String, String> otherPath =
         device.signatureHeaders(
             "GET", URI.create(controlPlane.baseUrl() + "/api/v1/device/x"), new byte[0]);
@@ -129,6 +141,19 @@ class DeviceRefusalsTest {
     Device stranger =
         AgentDevices.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "stranger"));
     assertThat(stranger.get(path).status()).as("a device never enrolled").isEqualTo(401);
+  }
+
+  @Test
+  void identicalRequestsInOneSecondAreEachAcceptedOnce() throws Exception {
+    Device device = enrolled("studio");
+    grant(device, "game");
+    URI keyUri = URI.create(controlPlane.baseUrl() + "/api/v1/device/products/game/content-key");
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    Instant now = Instant.now();
+    for (int i = 0; i < 3; i++) {
+      Response r = device.send("POST", "/api/v1/device/products/game/content-key", body, now);
+      assertThat(r.status()).as("identical POST %d in one second: %s", i, r.body()).isEqualTo(200);
+    }
   }
 
   @Test
@@ -269,7 +294,6 @@ class DeviceRefusalsTest {
     Response granted = device.post("/api/v1/device/products/game/content-key", Map.of());
     assertThat(granted.status()).isEqualTo(200);
     admin.delete("/api/v1/products/game/entitlements/" + entitlement).assertSuccess();
-    // Another body than above: an identical POST in the same second would be refused as a replay.
     String keyId = granted.json().get("contentKeyId").asString();
     assertThat(
             device

@@ -11,12 +11,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /**
  * Checks the edge agent's request signatures (edge-agent README, "Request signing"): Ed25519 over
- * {@code SHOAL-REQ-V1 \n device \n METHOD \n raw path[?raw query] \n timestamp \n sha256(body)}, a
- * timestamp within the allowed clock skew, and each signature accepted once within that window.
+ * {@code SHOAL-REQ-V2 \n device \n METHOD \n raw path[?raw query] \n timestamp \n nonce \n
+ * sha256(body)}, a timestamp within the allowed clock skew, and each nonce accepted once per device
+ * within that window, whatever the method. ({@code SHOAL-REQ-V1}, without the nonce, could not tell
+ * a replay from an agent's identical request in the same second, and is refused.)
  */
 @Component
 class DeviceSignatures {
@@ -24,12 +27,14 @@ class DeviceSignatures {
   static final String DEVICE = "X-Shoal-Device";
   static final String TIMESTAMP = "X-Shoal-Timestamp";
   static final String SIGNATURE = "X-Shoal-Signature";
+  static final String NONCE = "X-Shoal-Nonce";
+  private static final Pattern NONCE_FORMAT = Pattern.compile("[A-Za-z0-9_-]{16,64}");
   private static final int MAX_REMEMBERED = 200_000;
 
   private final Devices devices;
   private final long skewSeconds;
   private final Clock clock = Clock.systemUTC();
-  // Signature -> epoch second after which it is too old to be replayed anyway.
+  // "device nonce" -> epoch second after which it is too old to be replayed anyway.
   private final Map<String, Long> seen = new ConcurrentHashMap<>();
 
   DeviceSignatures(Devices devices, ShoalProperties properties) {
@@ -64,6 +69,7 @@ class DeviceSignatures {
         request.getMethod(),
         pathAndQuery(request),
         request.getHeader(TIMESTAMP),
+        request.getHeader(NONCE),
         request.getHeader(SIGNATURE),
         body);
   }
@@ -81,11 +87,16 @@ class DeviceSignatures {
       String method,
       String pathAndQuery,
       String timestamp,
+      String nonce,
       String signature,
       byte[] body)
       throws Refused {
-    if (timestamp == null || !timestamp.matches("\\d{1,12}") || signature == null) {
-      throw new Refused("Missing or malformed " + TIMESTAMP + " / " + SIGNATURE);
+    if (timestamp == null
+        || !timestamp.matches("\\d{1,12}")
+        || nonce == null
+        || !NONCE_FORMAT.matcher(nonce).matches()
+        || signature == null) {
+      throw new Refused("Missing or malformed " + TIMESTAMP + " / " + NONCE + " / " + SIGNATURE);
     }
     long now = clock.instant().getEpochSecond();
     long at = Long.parseLong(timestamp);
@@ -98,33 +109,24 @@ class DeviceSignatures {
     } catch (IllegalArgumentException e) {
       throw new Refused("Malformed " + SIGNATURE);
     }
+    String bodyHash = HexFormat.of().formatHex(Devices.sha256(body));
+    String verb = method.toUpperCase(Locale.ROOT);
     String toSign =
-        String.join(
-            "\n",
-            "SHOAL-REQ-V1",
-            deviceId,
-            method.toUpperCase(Locale.ROOT),
-            pathAndQuery,
-            timestamp,
-            HexFormat.of().formatHex(Devices.sha256(body)));
+        String.join("\n", "SHOAL-REQ-V2", deviceId, verb, pathAndQuery, timestamp, nonce, bodyHash);
     if (sig.length != Ed25519.SIGNATURE_BYTES
         || !Ed25519.verify(
             Ed25519.publicKey(signingKey), toSign.getBytes(StandardCharsets.UTF_8), sig)) {
       throw new Refused("Bad device signature");
     }
-    // Safe methods only read what this device may read anyway, and an agent may repeat one within
-    // the same second (same timestamp, and Ed25519 signatures are deterministic): not replays.
-    if (!method.equals("GET") && !method.equals("HEAD")) {
-      remember(signature, at + skewSeconds, now);
-    }
+    remember(deviceId + " " + nonce, at + skewSeconds, now);
   }
 
-  private void remember(String signature, long keepUntil, long now) throws Refused {
+  private void remember(String used, long keepUntil, long now) throws Refused {
     if (seen.size() > MAX_REMEMBERED) {
       seen.values().removeIf(until -> until < now);
     }
-    if (seen.putIfAbsent(signature, keepUntil) != null) {
-      throw new Refused("Replayed request: this signature was already used");
+    if (seen.putIfAbsent(used, keepUntil) != null) {
+      throw new Refused("Replayed request: this nonce was already used");
     }
   }
 }

@@ -14,6 +14,7 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
@@ -31,11 +32,14 @@ import java.util.Map;
  */
 public final class DeviceIdentity {
   /** Prefix of the string-to-sign; bump it if the format ever changes. */
-  static final String SIGNATURE_SCHEME = "SHOAL-REQ-V1";
+  static final String SIGNATURE_SCHEME = "SHOAL-REQ-V2";
 
   public static final String HEADER_DEVICE = "X-Shoal-Device";
   public static final String HEADER_TIMESTAMP = "X-Shoal-Timestamp";
   public static final String HEADER_SIGNATURE = "X-Shoal-Signature";
+  public static final String HEADER_NONCE = "X-Shoal-Nonce";
+
+  private static final SecureRandom NONCES = new SecureRandom();
 
   // Ed25519 and X25519 X.509 SubjectPublicKeyInfo encodings are a fixed 12-byte header + 32 bytes.
   private static final int RAW_KEY_BYTES = 32;
@@ -83,31 +87,40 @@ public final class DeviceIdentity {
 
   /**
    * Signs an outgoing control-plane request. {@code uri} supplies the path and query exactly as
-   * sent. Returns the three headers to add. The string-to-sign is documented in README.md.
+   * sent. Returns the four headers to add. The string-to-sign is documented in README.md; a fresh
+   * random nonce in it makes every request's signature unique, so the control plane can refuse any
+   * replay, even of two identical requests within one second.
    */
   public Map<String, String> signRequest(String method, URI uri, byte[] body, Instant now) {
     String timestamp = Long.toString(now.getEpochSecond());
-    String toSign = stringToSign(deviceId, method, pathAndQuery(uri), timestamp, body);
+    byte[] random = new byte[16];
+    NONCES.nextBytes(random);
+    String nonce = b64(random);
+    String toSign = stringToSign(deviceId, method, pathAndQuery(uri), timestamp, nonce, body);
     byte[] sig = sign(toSign.getBytes(StandardCharsets.UTF_8));
     return Map.of(
         HEADER_DEVICE, deviceId,
         HEADER_TIMESTAMP, timestamp,
+        HEADER_NONCE, nonce,
         HEADER_SIGNATURE, b64(sig));
   }
 
   static String stringToSign(
-      String deviceId, String method, String pathAndQuery, String timestamp, byte[] body) {
-    return SIGNATURE_SCHEME
-        + "\n"
-        + deviceId
-        + "\n"
-        + method.toUpperCase(Locale.ROOT)
-        + "\n"
-        + pathAndQuery
-        + "\n"
-        + timestamp
-        + "\n"
-        + HexFormat.of().formatHex(sha256(body));
+      String deviceId,
+      String method,
+      String pathAndQuery,
+      String timestamp,
+      String nonce,
+      byte[] body) {
+    return String.join(
+        "\n",
+        SIGNATURE_SCHEME,
+        deviceId,
+        method.toUpperCase(Locale.ROOT),
+        pathAndQuery,
+        timestamp,
+        nonce,
+        HexFormat.of().formatHex(sha256(body)));
   }
 
   static String pathAndQuery(URI uri) {

@@ -54,15 +54,23 @@ class DeviceIdentityTest {
     assertThat(h.get("X-Shoal-Timestamp")).isEqualTo("1795579200");
 
     // Rebuilt independently, exactly as README.md tells the control plane to.
+    assertThat(h.get("X-Shoal-Nonce")).matches("[A-Za-z0-9_-]{22}");
     String expected =
-        "SHOAL-REQ-V1\n"
+        "SHOAL-REQ-V2\n"
             + id.deviceId()
             + "\nPOST\n/v1/devices/x?y=1%202\n"
             + "1795579200\n"
+            + h.get("X-Shoal-Nonce")
+            + "\n"
             + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
     PublicKey pub = fromRaw(Base64.getUrlDecoder().decode(id.signingPublicKey()));
     assertThat(verify(pub, expected, h.get("X-Shoal-Signature"))).isTrue();
     assertThat(verify(pub, expected.replace("POST", "PUT"), h.get("X-Shoal-Signature"))).isFalse();
+    Map<String, String> again =
+        id.signRequest("post", URI.create("https://cp.example/v1/devices/x?y=1%202"), body, now);
+    assertThat(again.get("X-Shoal-Signature"))
+        .as("the same request in the same second signs differently")
+        .isNotEqualTo(h.get("X-Shoal-Signature"));
   }
 
   @Test

@@ -1,10 +1,26 @@
-// Devices page (#devices): the organisation's enrolled devices; admins revoke one after confirming.
+// Devices page (#devices): the organisation's enrolled devices; admins revoke one, or every device
+// enrolled since a time, after confirming.
 import { api } from './api.js';
-import { allows, confirmAction, el, fillTable, loadList, say, when } from './ui.js';
+import { allows, confirmAction, el, fillTable, loadList, onSubmit, say, when } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
 export const devices = {
+  init() {
+    onSubmit($('revoke-since'), async ({ since }) => {
+      const at = new Date(since);
+      if (Number.isNaN(at.getTime())) throw new Error('Choose a date and a time.');
+      const sure = await confirmAction(
+        'Revoke every device enrolled since then?',
+        `Every device enrolled since ${at.toLocaleString()} gets no more content keys, peer lists or downloads, at once. Each would have to enrol again.`,
+        'Revoke devices',
+      );
+      if (!sure) return '';
+      const done = await api('/api/v1/devices/revocations', { method: 'POST', body: { enrolledSince: at.toISOString() } });
+      await this.show();
+      return `Revoked ${done.revoked} device${done.revoked === 1 ? '' : 's'} enrolled since ${at.toLocaleString()}.`;
+    });
+  },
   async show() {
     const list = await loadList(() => api('/api/v1/devices'), $('devices'), $('devices-error'), 'devices');
     if (!list) return;

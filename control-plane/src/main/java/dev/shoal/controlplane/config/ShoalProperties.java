@@ -7,6 +7,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -163,8 +164,21 @@ public record ShoalProperties(
    * Signed device requests.
    *
    * @param maxClockSkew how far a device's X-Shoal-Timestamp may be from the server's clock
+   * @param enrolmentLimit enrolments one source address may make into one organisation at once (0:
+   *     no limit); the budget refills over {@code enrolmentWindow}
+   * @param enrolmentWindow how long the enrolment budget takes to refill completely
    */
-  public record Device(@DefaultValue("5m") @NotNull Duration maxClockSkew) {}
+  public record Device(
+      @DefaultValue("5m") @NotNull Duration maxClockSkew,
+      @DefaultValue("60") @PositiveOrZero int enrolmentLimit,
+      @DefaultValue("10m") @NotNull Duration enrolmentWindow) {
+    @AssertTrue(message = "device.enrolment-window must be between 1 second and 1 day")
+    boolean isEnrolmentWindowInRange() {
+      return enrolmentWindow != null
+          && enrolmentWindow.compareTo(Duration.ofSeconds(1)) >= 0
+          && enrolmentWindow.compareTo(Duration.ofDays(1)) <= 0;
+    }
+  }
 
   /**
    * Swarm health: what the tracker and the origin are sampled into for the publishers' charts.

@@ -8,6 +8,7 @@ import dev.shoal.controlplane.identity.Caller;
 import dev.shoal.controlplane.refusal.Refusal;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -23,7 +24,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Device enrolment (signed by the key being enrolled) and the admins' device list. */
 @RestController
-record DeviceController(Devices devices, DeviceSignatures signatures, JsonMapper json) {
+record DeviceController(
+    Devices devices,
+    DeviceSignatures signatures,
+    EnrolmentLimits enrolmentLimits,
+    JsonMapper json) {
+
+  private static final int MAX_BULK_REVOCATIONS = 10_000;
 
   @Operation(
       summary =
@@ -55,6 +62,7 @@ record DeviceController(Devices devices, DeviceSignatures signatures, JsonMapper
     } catch (DeviceSignatures.Refused e) {
       throw new Refusal(UNAUTHENTICATED, e.getMessage());
     }
+    enrolmentLimits.take(request.getRemoteAddr(), organisation);
     return ResponseEntity.status(HttpStatus.CREATED)
         .body(devices.enrol(organisation, signingKey, agreementKey, region));
   }
@@ -83,6 +91,32 @@ record DeviceController(Devices devices, DeviceSignatures signatures, JsonMapper
       throw new Refusal(NOT_FOUND, "No device " + id);
     }
     return ResponseEntity.noContent().build();
+  }
+
+  /** Devices to revoke at once: those listed, or every device enrolled since a time. */
+  record Revocations(List<String> deviceIds, OffsetDateTime enrolledSince) {}
+
+  /** How many devices a bulk revocation revoked (those revoked already are not counted). */
+  record Revoked(int revoked) {}
+
+  @Operation(
+      summary =
+          "Revoke many devices at once: {deviceIds: [...]} (up to 10,000) or {enrolledSince:"
+              + " instant}, for a wave of devices nobody expected (ADMIN)")
+  @PostMapping("/api/v1/devices/revocations")
+  Revoked revokeMany(Caller caller, @RequestBody Revocations revocations) {
+    if ((revocations.deviceIds() == null) == (revocations.enrolledSince() == null)) {
+      throw bad("Give either 'deviceIds' or 'enrolledSince'");
+    }
+    if (revocations.deviceIds() != null) {
+      if (revocations.deviceIds().size() > MAX_BULK_REVOCATIONS) {
+        throw bad("At most " + MAX_BULK_REVOCATIONS + " device ids at once");
+      }
+      return new Revoked(devices.revoke(caller.organisationId(), revocations.deviceIds()));
+    }
+    return new Revoked(
+        devices.revokeEnrolledSince(
+            caller.organisationId(), revocations.enrolledSince().toInstant()));
   }
 
   private static byte[] key(JsonNode node, String field) {

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.List;
@@ -197,6 +199,33 @@ public class Devices {
       events.publishEvent(new DeviceRevoked(id));
     }
     return found;
+  }
+
+  /** Revokes the listed devices of the organisation; returns how many were live. */
+  int revoke(UUID organisationId, List<String> ids) {
+    return revoked(
+        jdbc.sql(
+                "update devices set revoked_at = now() where organisation_id = ?"
+                    + " and revoked_at is null and id = any(?) returning id")
+            .params(organisationId, ids.toArray(String[]::new))
+            .query(String.class)
+            .list());
+  }
+
+  /** Revokes every live device of the organisation enrolled at or after {@code since}. */
+  int revokeEnrolledSince(UUID organisationId, Instant since) {
+    return revoked(
+        jdbc.sql(
+                "update devices set revoked_at = now() where organisation_id = ?"
+                    + " and revoked_at is null and created_at >= ? returning id")
+            .params(organisationId, Timestamp.from(since))
+            .query(String.class)
+            .list());
+  }
+
+  private int revoked(List<String> ids) {
+    ids.forEach(id -> events.publishEvent(new DeviceRevoked(id)));
+    return ids.size();
   }
 
   private static byte[] passkeyHash(String passkey) {

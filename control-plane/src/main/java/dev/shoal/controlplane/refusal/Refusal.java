@@ -1,6 +1,8 @@
 package dev.shoal.controlplane.refusal;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A request the control plane refuses, said in the domain's words: services throw it and know
@@ -24,7 +26,9 @@ public final class Refusal extends RuntimeException {
     /** More bytes than the configured limit. */
     TOO_LARGE,
     /** A temporary shortage (a full queue): the same request may succeed later. */
-    BUSY
+    BUSY,
+    /** The caller used up its budget of such requests: the same request succeeds after a wait. */
+    TOO_MANY_REQUESTS
   }
 
   /** One field and what is wrong with it, e.g. ("at", "must be an ISO-8601 instant"). */
@@ -32,20 +36,32 @@ public final class Refusal extends RuntimeException {
 
   private final Kind kind;
   private final List<FieldProblem> fields;
+  private final Duration retryAfter;
 
   public Refusal(Kind kind, String message) {
-    this(kind, message, List.of());
+    this(kind, message, List.of(), null);
   }
 
-  private Refusal(Kind kind, String message, List<FieldProblem> fields) {
+  private Refusal(Kind kind, String message, List<FieldProblem> fields, Duration retryAfter) {
     super(message);
     this.kind = kind;
     this.fields = List.copyOf(fields);
+    this.retryAfter = retryAfter;
+  }
+
+  /** A {@link Kind#TOO_MANY_REQUESTS} refusal, and when to try again. */
+  public static Refusal tooManyRequests(String message, Duration retryAfter) {
+    return new Refusal(Kind.TOO_MANY_REQUESTS, message, List.of(), retryAfter);
+  }
+
+  /** How long the caller should wait before trying again, when the refusal says. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 
   /** An {@link Kind#INVALID} request listing each bad field, like Bean Validation's. */
   public static Refusal invalidFields(List<FieldProblem> fields) {
-    return new Refusal(Kind.INVALID, "The request has invalid fields", fields);
+    return new Refusal(Kind.INVALID, "The request has invalid fields", fields, null);
   }
 
   public static Refusal invalidField(String field, String message) {

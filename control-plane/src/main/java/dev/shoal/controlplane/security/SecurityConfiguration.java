@@ -132,6 +132,8 @@ class SecurityConfiguration {
         .hasRole("ADMIN")
         .requestMatchers(HttpMethod.DELETE, "/api/v1/devices/**")
         .hasRole("ADMIN")
+        .requestMatchers(HttpMethod.POST, "/api/v1/devices/revocations")
+        .hasRole("ADMIN")
         .requestMatchers(HttpMethod.GET, "/api/v1/devices/**", "/api/v1/releases/**")
         .hasRole("VIEWER")
         .requestMatchers("/api/v1/uploads/**", "/api/v1/releases/**")

@@ -98,7 +98,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         refusal.fieldProblems().isEmpty()
             ? ProblemDetail.forStatusAndDetail(status, refusal.getMessage())
             : invalidFields(status, refusal.fieldProblems());
-    return handleExceptionInternal(refusal, problem, new HttpHeaders(), status, request);
+    HttpHeaders headers = new HttpHeaders();
+    refusal
+        .retryAfter()
+        .ifPresent(wait -> headers.set(HttpHeaders.RETRY_AFTER, Long.toString(wait.toSeconds())));
+    return handleExceptionInternal(refusal, problem, headers, status, request);
   }
 
   private static HttpStatus statusOf(Refusal.Kind kind) {
@@ -110,6 +114,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
       case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
       case TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
       case BUSY -> HttpStatus.SERVICE_UNAVAILABLE;
+      case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
     };
   }
 

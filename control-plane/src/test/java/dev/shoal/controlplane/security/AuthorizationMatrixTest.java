@@ -259,7 +259,14 @@ class AuthorizationMatrixTest extends ApiTest {
             401,
             401),
         new Endpoint(
-            "DELETE", () -> "/api/v1/devices/d-" + "0".repeat(32), none, Role.ADMIN, 404, 404));
+            "DELETE", () -> "/api/v1/devices/d-" + "0".repeat(32), none, Role.ADMIN, 404, 404),
+        new Endpoint(
+            "POST",
+            () -> "/api/v1/devices/revocations",
+            () -> ApiClient.json("deviceIds", List.of("d-" + "0".repeat(32))),
+            Role.ADMIN,
+            200,
+            200));
   }
 
   @TestFactory

@@ -396,6 +396,39 @@ class DashboardTest {
   }
 
   @Test
+  void anAdminRevokesEveryDeviceEnrolledSinceATime(@TempDir Path temp) {
+    Device before = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("before"));
+    before.enrol(controlPlane.organisation().slug()).assertSuccess();
+    // The form takes whole seconds of local time: start the wave at the next second.
+    java.time.LocalDateTime since = java.time.LocalDateTime.now().plusSeconds(1).withNano(0);
+    browser.until("the wave's second", () -> java.time.LocalDateTime.now().isAfter(since));
+    List<Device> wave = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Device d = AgentDevices.create(controlPlane.baseUrl(), temp.resolve("wave" + i));
+      d.enrol(controlPlane.organisation().slug()).assertSuccess();
+      wave.add(d);
+    }
+    openAsAdmin("#devices", "page-devices");
+    browser.visible("revoke-since-time");
+    browser.js(
+        "const i = document.getElementById('revoke-since-time'); i.value = arguments[0];",
+        since.toString());
+    browser.screenshot("devices-revoke-since-1280");
+    browser.driver().findElement(By.cssSelector("#revoke-since button[type=submit]")).click();
+    assertThat(browser.visible("confirm").getText())
+        .contains("Revoke every device enrolled since then?");
+    browser.driver().findElement(By.id("confirm-yes")).click();
+    browser.textIn(By.cssSelector("#revoke-since .message"), "Revoked 3 devices enrolled since");
+    for (Device d : wave) {
+      browser.textIn(
+          By.xpath("//tbody[@id='devices']/tr[td[1]='" + d.deviceId() + "']"), "revoked");
+    }
+    browser.textIn(
+        By.xpath("//tbody[@id='devices']/tr[td[1]='" + before.deviceId() + "']"), "active");
+    browser.screenshot("devices-revoked-since-1280");
+  }
+
+  @Test
   void anAdminRotatesTheSigningKeyAndAContentKey() {
     String product = newProductAndAdminSignedIn("keys");
     go("#keys", "page-keys");

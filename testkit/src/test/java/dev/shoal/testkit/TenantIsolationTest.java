@@ -1,0 +1,266 @@
+package dev.shoal.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shoal.controlplane.identity.Role;
+import dev.shoal.controlplane.organisation.Organisation;
+import dev.shoal.protocol.signing.Ed25519;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.ApiClient;
+import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Publisher;
+import dev.shoal.testsupport.Response;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Every device-facing path, for four devices, against one real control plane: only our own entitled
+ * device gets anything of ours. The others are a device of another organisation whose product has
+ * the same slug and whose player has the same name as ours, a device of ours that was revoked, and
+ * a device of ours without an entitlement.
+ */
+class TenantIsolationTest {
+
+  @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final String PLAYER = "alice";
+  private static Path agents;
+  private static Publisher.Release ours;
+  private static Publisher.Release theirs;
+  private static Device own;
+  private static final Map<String, Device> strangers = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void twoOrganisationsWithTheSameProductAndPlayerNames() throws Exception {
+    agents = Files.createTempDirectory("shoal-tenants");
+    ApiClient us = admin("studio-a");
+    ApiClient them = admin("studio-b");
+    ours = publish(us, 1);
+    theirs = publish(them, 2);
+    us.post("/api/v1/products/game/entitlements", Map.of("player", PLAYER)).assertSuccess();
+    them.post("/api/v1/products/game/entitlements", Map.of("player", PLAYER)).assertSuccess();
+
+    own = enrolled("studio-a");
+    grant(us, own);
+    Device theirPlayer = enrolled("studio-b");
+    linkToPlayer(them, theirPlayer);
+    Device revoked = enrolled("studio-a");
+    grant(us, revoked);
+    us.delete("/api/v1/devices/" + revoked.deviceId()).assertSuccess();
+    strangers.put("another organisation, same product slug and player name", theirPlayer);
+    strangers.put("our device, revoked", revoked);
+    strangers.put("our device, not entitled", enrolled("studio-a"));
+  }
+
+  @Test
+  void torrent() {
+    String path = "/api/v1/device/packs/" + ours.fullPackInfoHash() + "/torrent";
+    assertThat(own.get(path).status()).isEqualTo(200);
+    strangers.forEach((who, d) -> assertThat(d.get(path).status()).as(who).isIn(401, 403, 404));
+  }
+
+  @Test
+  void announce() throws Exception {
+    assertThat(announce(own)).isNull();
+    strangers.forEach(
+        (who, d) -> assertThat(uncheckedAnnounce(d)).as(who).isNotNull().isNotEmpty());
+  }
+
+  @Test
+  void httpOrigin() {
+    assertThat(origin(own).status()).isEqualTo(200);
+    strangers.forEach((who, d) -> assertThat(origin(d).status()).as(who).isIn(401, 403, 404));
+  }
+
+  @Test
+  void contentKey() {
+    String path = "/api/v1/device/products/game/content-key";
+    Response mine = own.post(path, Map.of());
+    assertThat(mine.status()).isEqualTo(200);
+    String ourKey = mine.json().get("contentKeyId").asString();
+    strangers.forEach(
+        (who, d) -> {
+          Response r = d.post(path, Map.of());
+          if (r.status() == 200) {
+            assertThat(r.json().get("contentKeyId").asString()).as(who).isNotEqualTo(ourKey);
+          } else {
+            assertThat(r.status()).as(who).isIn(401, 403, 404);
+          }
+        });
+  }
+
+  @Test
+  void manifest() {
+    String path = "/api/v1/device/products/game/channels/stable/manifest";
+    Response mine = own.get(path);
+    assertThat(mine.status()).isEqualTo(200);
+    assertThat(mine.headers().firstValue("X-Shoal-Release-Id")).hasValue(ours.id());
+    strangers.forEach(
+        (who, d) -> {
+          Response r = d.get(path);
+          if (r.status() == 200) {
+            assertThat(r.headers().firstValue("X-Shoal-Release-Id")).as(who).hasValue(theirs.id());
+            assertThat(r.bytes()).as(who).isNotEqualTo(mine.bytes());
+          } else {
+            assertThat(r.status()).as(who).isIn(401, 403, 404);
+          }
+        });
+  }
+
+  @Test
+  void telemetry() {
+    Map<String, Object> report =
+        Map.of(
+            "releaseId", ours.id(),
+            "bytesFromPeers", 0,
+            "bytesFromOrigin", 1,
+            "bytesUploaded", 0,
+            "durationMs", 10,
+            "result", "ok");
+    assertThat(own.post("/api/v1/device/telemetry", report).status()).isBetween(200, 204);
+    strangers.forEach(
+        (who, d) ->
+            assertThat(d.post("/api/v1/device/telemetry", report).status())
+                .as(who)
+                .isIn(401, 403, 404));
+  }
+
+  @Test
+  void consentIsRecordedOnlyForTheSigningDevice() {
+    Response mine = own.post("/api/v1/device/consent", consent(own));
+    assertThat(mine.status()).as(mine.body()).isBetween(200, 201);
+    strangers.forEach(
+        (who, d) ->
+            assertThat(d.post("/api/v1/device/consent", consent(own)).status())
+                .as(who)
+                .isIn(401, 403));
+  }
+
+  /** A withdrawal of upload consent: every field present, the text fields null (no text). */
+  private static Map<String, Object> consent(Device about) {
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("deviceId", about.deviceId());
+    record.put("scope", "UPLOAD_TO_PEERS");
+    record.put("decision", "WITHDRAWN");
+    record.put("at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    record.put("askedWhere", "CLI");
+    for (String text : new String[] {"textId", "textVersion", "textLocale", "textSha256"}) {
+      record.put(text, null);
+    }
+    return record;
+  }
+
+  private static ApiClient admin(String slug) {
+    Organisation org = controlPlane.createOrganisation(slug);
+    return controlPlane.client(controlPlane.createApiKey(org, Role.ADMIN));
+  }
+
+  private static Publisher.Release publish(ApiClient admin, int seed) {
+    admin.post("/api/v1/products", Map.of("slug", "game", "name", "Game")).assertSuccess();
+    admin.post("/api/v1/products/game/channels", Map.of("name", "stable")).assertSuccess();
+    return Publisher.of(admin)
+        .publish("game", "stable", Map.of("a.bin", GameBuilds.bytes(seed, 60_000)), "1");
+  }
+
+  private static Device enrolled(String organisation) throws Exception {
+    Device device =
+        AgentDevices.create(controlPlane.baseUrl(), Files.createTempDirectory(agents, "agent"));
+    device.enrol(organisation).assertSuccess();
+    return device;
+  }
+
+  private static void grant(ApiClient admin, Device device) {
+    admin
+        .post("/api/v1/products/game/entitlements", Map.of("deviceId", device.deviceId()))
+        .assertSuccess();
+  }
+
+  /** The device redeems its organisation's token naming {@link #PLAYER}: it is that player now. */
+  private static void linkToPlayer(ApiClient admin, Device device) {
+    KeyPair publisher = Ed25519.generate();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    admin
+        .send(
+            "PUT",
+            "/api/v1/products/game/entitlement-key",
+            JSON.writeValueAsString(
+                Map.of(
+                    "publicKey", b64.encodeToString(Ed25519.rawPublicKey(publisher.getPublic())))))
+        .assertSuccess();
+    String header =
+        b64.encodeToString("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+    long exp = Instant.now().plus(Duration.ofHours(1)).getEpochSecond();
+    String claims =
+        b64.encodeToString(
+            JSON.writeValueAsBytes(Map.of("sub", PLAYER, "product", "game", "exp", exp)));
+    String signed = header + "." + claims;
+    String token =
+        signed
+            + "."
+            + b64.encodeToString(
+                Ed25519.sign(publisher.getPrivate(), signed.getBytes(StandardCharsets.US_ASCII)));
+    device.post("/api/v1/device/products/game/content-key", Map.of("token", token)).assertSuccess();
+  }
+
+  private static String uncheckedAnnounce(Device device) {
+    try {
+      return announce(device);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The failure reason of an announce of our full pack, or null when it succeeded. */
+  private static String announce(Device device) throws Exception {
+    AnnounceRequest request =
+        new AnnounceRequest(
+            HexFormat.of().parseHex(ours.fullPackInfoHash()),
+            "-TK0001-tenantsabcde".getBytes(StandardCharsets.US_ASCII),
+            0,
+            0,
+            0,
+            1,
+            AnnounceRequest.Event.NONE,
+            10,
+            true);
+    Response response =
+        ApiClient.exchange(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        request.toUrl(
+                            controlPlane.baseUrl() + "/" + device.passkey() + "/announce")))
+                .build());
+    assertThat(response.status()).isEqualTo(200);
+    return AnnounceResponse.decode(response.bytes()).failureReason();
+  }
+
+  private static Response origin(Device device) {
+    return ApiClient.exchange(
+        HttpRequest.newBuilder(
+                URI.create(
+                    controlPlane.baseUrl()
+                        + "/origin/"
+                        + device.passkey()
+                        + "/packs/"
+                        + ours.fullPackInfoHash()))
+            .build());
+  }
+}

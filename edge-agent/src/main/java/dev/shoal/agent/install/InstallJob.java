@@ -313,7 +313,7 @@ public final class InstallJob {
     ControlPlane.ManifestResponse response =
         call(() -> cp.manifest(request.product(), request.channel()));
     releaseId = response.releaseId();
-    ReleaseManifest m = verify(response.envelope(), p.root(), installedVersion);
+    ReleaseManifest m = verify(response.envelope(), p.root(), versionFloor(p));
     target = m;
     if (installedVersion != null && installedVersion == m.version()) {
       setState(State.VERIFYING);
@@ -354,6 +354,21 @@ public final class InstallJob {
       with.enrolments().save(enrolment.withTrustRoot(store.current().encode()));
     }
     return store.current();
+  }
+
+  /**
+   * The lowest version this install accepts: the installed one, unless the key that signed it is no
+   * longer in the trust root. A thief with the signing key could have installed a huge version
+   * (fast-forward) that would refuse every later genuine one as a rollback; once the publisher
+   * rotates that key out, its claims, the version among them, are forgotten (TUF does the same when
+   * a root changes). The key is still needed to sign anything new, so this opens no rollback to
+   * manifests of the old key.
+   */
+  private static Long versionFloor(Prepared p) {
+    return p.installed()
+        .filter(m -> p.root().keys().containsKey(m.signingKeyId()))
+        .map(ReleaseManifest::version)
+        .orElse(null);
   }
 
   private ReleaseManifest verify(byte[] envelope, TrustRoot root, Long installed)

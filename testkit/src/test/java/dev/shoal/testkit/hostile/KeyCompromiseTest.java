@@ -4,6 +4,8 @@ import static dev.shoal.testkit.hostile.HostileWorld.build;
 import static dev.shoal.testkit.hostile.HostileWorld.patched;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.shoal.controlplane.keys.SigningKeys;
+import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
 import dev.shoal.protocol.signing.SignedEnvelope;
@@ -84,6 +86,52 @@ class KeyCompromiseTest {
 
     world.proxy.clearRules(); // the control: v2 signed by the new key installs
     world.installGenuine("game", "stable", dir, v2.files());
+  }
+
+  /**
+   * Fast-forward: a thief with the signing key serves a genuine build as version 1,000,000; once
+   * installed, every later genuine version would be a "rollback". When the publisher rotates the
+   * stolen key out, the floor it set is forgotten (as TUF resets version floors on a root change).
+   */
+  @Test
+  void aVersionFastForwardedByAStolenKeyIsForgottenOnceTheKeyIsRotatedOut() throws Exception {
+    Release v1 = world.publish("game", "stable", build(1), "1.0");
+    world.enrolThroughProxy("game");
+    world.installGenuine("game", "stable", dir, v1.files());
+
+    KeyPair stolen =
+        world
+            .controlPlane
+            .bean(SigningKeys.class)
+            .current(
+                world
+                    .controlPlane
+                    .bean(Organisations.class)
+                    .findBySlug(world.org())
+                    .orElseThrow()
+                    .id())
+            .pair();
+    ReleaseManifest fastForwarded = Forge.with(v1.manifest(), 1_000_000, Forge.keyId(stolen));
+    world.proxy.on(
+        HostileProxy.MANIFEST, (req, up) -> Forge.json(Forge.signed(fastForwarded, stolen)));
+    world.installGenuine("game", "stable", dir, v1.files()); // the key is still trusted
+    world.proxy.clearRules();
+
+    Release v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+    assertThat(v2.version()).isLessThan(1_000_000);
+    JsonNode stuck = world.install("game", "stable", dir); // the key is not rotated out yet
+    HostileWorld.assertFailed(stuck, "SIGNATURE");
+    assertThat(stuck.get("error").get("message").asString()).contains("ROLLBACK");
+    world.assertHolds(dir, v1.files());
+
+    world.admin.post("/api/v1/keys/signing/rotate", Map.of()).assertSuccess();
+    world.admin.post("/api/v1/releases/" + v2.id() + "/refresh", Map.of()).assertSuccess();
+    world.installGenuine("game", "stable", dir, v2.files());
+
+    // The forged manifest now fails on its key, and the floor is v2's again.
+    world.proxy.on(
+        HostileProxy.MANIFEST, (req, up) -> Forge.json(Forge.signed(fastForwarded, stolen)));
+    world.assertInstallRefused(dir, "SIGNATURE", v2, "UNTRUSTED_KEY");
   }
 
   @Test

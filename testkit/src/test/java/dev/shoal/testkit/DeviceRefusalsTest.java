@@ -143,6 +143,59 @@ class DeviceRefusalsTest {
     assertThat(stranger.get(path).status()).as("a device never enrolled").isEqualTo(401);
   }
 
+  /** One device reporting 10^15 bytes from peers skewed a release's offload ratio. */
+  @Test
+  void telemetryIsBelievedOnlyAsFarAsOneDownloadOfTheReleaseCouldGo() throws Exception {
+    Device device = enrolled("studio");
+    grant(device, "game");
+    long pack =
+        ApiClient.exchange(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            controlPlane.baseUrl()
+                                + "/origin/"
+                                + device.passkey()
+                                + "/packs/"
+                                + gameFullPack))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .build())
+            .headers()
+            .firstValueAsLong("Content-Length")
+            .orElseThrow();
+    long peersBefore = report(device, 0, 0).status() == 200 ? peers(device) : -1;
+    Response huge = report(device, 1_000_000_000_000_000L, 0);
+    assertThat(huge.status()).isEqualTo(400);
+    assertThat(huge.json().get("detail").asString()).contains("more than one download");
+    assertThat(peers(device)).as("the refused report counts nothing").isEqualTo(peersBefore);
+
+    Response over = report(device, pack + pack / 2, 0); // end-game duplicates: scaled to the pack
+    assertThat(over.status()).isEqualTo(200);
+    assertThat(over.json().get("bytesFromPeers").asLong()).isEqualTo(peersBefore + pack);
+  }
+
+  private Response report(Device device, long peers, long origin) {
+    return device.post(
+        "/api/v1/device/telemetry",
+        Map.of(
+            "releaseId",
+            releaseIds.get("game"),
+            "bytesFromPeers",
+            peers,
+            "bytesFromOrigin",
+            origin,
+            "bytesUploaded",
+            0,
+            "durationMs",
+            10,
+            "result",
+            "ok"));
+  }
+
+  /** The release's bytes from peers so far, as an empty report returns them. */
+  private long peers(Device device) {
+    return report(device, 0, 0).json().get("bytesFromPeers").asLong();
+  }
+
   @Test
   void identicalRequestsInOneSecondAreEachAcceptedOnce() throws Exception {
     Device device = enrolled("studio");

@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.telemetry;
 
+import static dev.shoal.controlplane.refusal.Refusal.Kind.INVALID;
 import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
 
 import dev.shoal.controlplane.device.Devices;
@@ -54,13 +55,14 @@ class Telemetry {
       long bytesUploaded) {}
 
   @Transactional
-  Totals record(Devices.Device device, Report report) {
+  Totals record(Devices.Device device, Report sent) {
     UUID productId =
         releases
-            .productOf(report.releaseId())
+            .productOf(sent.releaseId())
             .filter(p -> entitlements.isEntitled(device, p))
             .orElseThrow(
-                () -> new Refusal(NOT_FOUND, "No release " + report.releaseId() + " for you"));
+                () -> new Refusal(NOT_FOUND, "No release " + sent.releaseId() + " for you"));
+    Report report = bounded(sent);
     boolean ok = report.result().equals("ok");
     jdbc.sql(
             "insert into telemetry_reports (device_id, release_id, bytes_from_peers,"
@@ -103,6 +105,42 @@ class Telemetry {
     }
     ratio(report.releaseId()).set(offload(totals));
     return totals;
+  }
+
+  /**
+   * A report is believed only as far as it could be true: one download fetches at most the
+   * release's largest pack. An honest agent may count a little more (pieces fetched twice at the
+   * end of a download, or again after failing verification): up to twice the pack is scaled down to
+   * the pack, keeping its split between peers and origin; more is refused, so that one device
+   * cannot skew a release's offload ratio.
+   */
+  private Report bounded(Report report) {
+    long pack =
+        jdbc.sql("select coalesce(max(total_size), 0) from packs where release_id = ?")
+            .param(report.releaseId())
+            .query(Long.class)
+            .single();
+    long claimed = report.bytesFromPeers() + report.bytesFromOrigin();
+    if (claimed <= pack) {
+      return report;
+    }
+    if (claimed > 2 * pack) {
+      throw new Refusal(
+          INVALID,
+          "bytesFromPeers + bytesFromOrigin is "
+              + claimed
+              + ", more than one download of this release can fetch (its largest pack is "
+              + pack
+              + " bytes)");
+    }
+    long peers = (long) ((double) report.bytesFromPeers() * pack / claimed);
+    return new Report(
+        report.releaseId(),
+        peers,
+        pack - peers,
+        report.bytesUploaded(),
+        report.durationMs(),
+        report.result());
   }
 
   private static double offload(Totals t) {

@@ -150,13 +150,7 @@ class DeviceRefusalsTest {
     grant(device, "game");
     long pack =
         ApiClient.exchange(
-                HttpRequest.newBuilder(
-                        URI.create(
-                            controlPlane.baseUrl()
-                                + "/origin/"
-                                + device.passkey()
-                                + "/packs/"
-                                + gameFullPack))
+                DeviceCalls.originRequest(controlPlane.baseUrl(), device.passkey(), gameFullPack)
                     .method("HEAD", HttpRequest.BodyPublishers.noBody())
                     .build())
             .headers()
@@ -297,15 +291,7 @@ class DeviceRefusalsTest {
             .fullPackInfoHash();
     KeyPair publisher = Ed25519.generate();
     rival
-        .send(
-            "PUT",
-            "/api/v1/products/game/entitlement-key",
-            JSON.writeValueAsString(
-                Map.of(
-                    "publicKey",
-                    Base64.getUrlEncoder()
-                        .withoutPadding()
-                        .encodeToString(Ed25519.rawPublicKey(publisher.getPublic())))))
+        .send("PUT", "/api/v1/products/game/entitlement-key", DeviceCalls.entitlementKey(publisher))
         .assertSuccess();
     Device theirs = enrolled("rival-players");
     long inAnHour = Instant.now().plus(Duration.ofHours(1)).getEpochSecond();
@@ -413,13 +399,7 @@ class DeviceRefusalsTest {
     assertThat(whole.status()).isEqualTo(200);
     Response range =
         ApiClient.exchange(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        controlPlane.baseUrl()
-                            + "/origin/"
-                            + device.passkey()
-                            + "/packs/"
-                            + gameFullPack))
+            DeviceCalls.originRequest(controlPlane.baseUrl(), device.passkey(), gameFullPack)
                 .header("Range", "bytes=100-199")
                 .build());
     assertThat(range.status()).isEqualTo(206);
@@ -490,46 +470,15 @@ class DeviceRefusalsTest {
   }
 
   private static String token(KeyPair key, String product, long exp) {
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String header =
-        b64.encodeToString("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    String claims =
-        b64.encodeToString(
-            JSON.writeValueAsBytes(Map.of("sub", "player-7", "product", product, "exp", exp)));
-    String signed = header + "." + claims;
-    return signed
-        + "."
-        + b64.encodeToString(
-            Ed25519.sign(key.getPrivate(), signed.getBytes(StandardCharsets.US_ASCII)));
+    return DeviceCalls.entitlementToken(key, "player-7", product, exp);
   }
 
   /** The failure reason of an announce, or null when it succeeded. */
-  private static String announce(String passkey, String infoHash) throws Exception {
-    byte[] peerId = "-TK0001-abcdefghijkl".getBytes(StandardCharsets.US_ASCII);
-    AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(infoHash),
-            peerId,
-            0,
-            0,
-            0,
-            1,
-            AnnounceRequest.Event.NONE,
-            10,
-            true);
-    Response response =
-        ApiClient.exchange(
-            HttpRequest.newBuilder(
-                    URI.create(request.toUrl(controlPlane.baseUrl() + "/" + passkey + "/announce")))
-                .build());
-    assertThat(response.status()).isEqualTo(200);
-    return AnnounceResponse.decode(response.bytes()).failureReason();
+  private static String announce(String passkey, String infoHash) {
+    return DeviceCalls.announceFailure(controlPlane.baseUrl(), passkey, infoHash);
   }
 
   private static Response origin(String passkey, String infoHash) {
-    return ApiClient.exchange(
-        HttpRequest.newBuilder(
-                URI.create(controlPlane.baseUrl() + "/origin/" + passkey + "/packs/" + infoHash))
-            .build());
+    return DeviceCalls.origin(controlPlane.baseUrl(), passkey, infoHash);
   }
 }

@@ -5,30 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
 import dev.shoal.protocol.signing.Ed25519;
-import dev.shoal.protocol.torrent.AnnounceRequest;
-import dev.shoal.protocol.torrent.AnnounceResponse;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
 import dev.shoal.testsupport.Response;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every device-facing path, for four devices, against one real control plane: only our own entitled
@@ -40,7 +32,6 @@ class TenantIsolationTest {
 
   @RegisterExtension static final ControlPlaneFixture controlPlane = new ControlPlaneFixture();
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String PLAYER = "alice";
   private static Path agents;
   private static Publisher.Release ours;
@@ -78,10 +69,9 @@ class TenantIsolationTest {
   }
 
   @Test
-  void announce() throws Exception {
+  void announce() {
     assertThat(announce(own)).isNull();
-    strangers.forEach(
-        (who, d) -> assertThat(uncheckedAnnounce(d)).as(who).isNotNull().isNotEmpty());
+    strangers.forEach((who, d) -> assertThat(announce(d)).as(who).isNotNull().isNotEmpty());
   }
 
   @Test
@@ -196,71 +186,23 @@ class TenantIsolationTest {
   /** The device redeems its organisation's token naming {@link #PLAYER}: it is that player now. */
   private static void linkToPlayer(ApiClient admin, Device device) {
     KeyPair publisher = Ed25519.generate();
-    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     admin
-        .send(
-            "PUT",
-            "/api/v1/products/game/entitlement-key",
-            JSON.writeValueAsString(
-                Map.of(
-                    "publicKey", b64.encodeToString(Ed25519.rawPublicKey(publisher.getPublic())))))
+        .send("PUT", "/api/v1/products/game/entitlement-key", DeviceCalls.entitlementKey(publisher))
         .assertSuccess();
-    String header =
-        b64.encodeToString("{\"alg\":\"EdDSA\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
     long exp = Instant.now().plus(Duration.ofHours(1)).getEpochSecond();
-    String claims =
-        b64.encodeToString(
-            JSON.writeValueAsBytes(Map.of("sub", PLAYER, "product", "game", "exp", exp)));
-    String signed = header + "." + claims;
-    String token =
-        signed
-            + "."
-            + b64.encodeToString(
-                Ed25519.sign(publisher.getPrivate(), signed.getBytes(StandardCharsets.US_ASCII)));
-    device.post("/api/v1/device/products/game/content-key", Map.of("token", token)).assertSuccess();
+    device
+        .post(
+            "/api/v1/device/products/game/content-key",
+            Map.of("token", DeviceCalls.entitlementToken(publisher, PLAYER, "game", exp)))
+        .assertSuccess();
   }
 
-  private static String uncheckedAnnounce(Device device) {
-    try {
-      return announce(device);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** The failure reason of an announce of our full pack, or null when it succeeded. */
-  private static String announce(Device device) throws Exception {
-    AnnounceRequest request =
-        new AnnounceRequest(
-            HexFormat.of().parseHex(ours.fullPackInfoHash()),
-            "-TK0001-tenantsabcde".getBytes(StandardCharsets.US_ASCII),
-            0,
-            0,
-            0,
-            1,
-            AnnounceRequest.Event.NONE,
-            10,
-            true);
-    Response response =
-        ApiClient.exchange(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        request.toUrl(
-                            controlPlane.baseUrl() + "/" + device.passkey() + "/announce")))
-                .build());
-    assertThat(response.status()).isEqualTo(200);
-    return AnnounceResponse.decode(response.bytes()).failureReason();
+  private static String announce(Device device) {
+    return DeviceCalls.announceFailure(
+        controlPlane.baseUrl(), device.passkey(), ours.fullPackInfoHash());
   }
 
   private static Response origin(Device device) {
-    return ApiClient.exchange(
-        HttpRequest.newBuilder(
-                URI.create(
-                    controlPlane.baseUrl()
-                        + "/origin/"
-                        + device.passkey()
-                        + "/packs/"
-                        + ours.fullPackInfoHash()))
-            .build());
+    return DeviceCalls.origin(controlPlane.baseUrl(), device.passkey(), ours.fullPackInfoHash());
   }
 }

@@ -104,11 +104,22 @@ public record ShoalProperties(
    * @param deltaFrom delta packs are made from this many previous releases of the channel
    * @param manifestTtl how long a signed manifest is valid; active releases are re-signed at half
    * @param queueCapacity pipelines waiting for the (single) pipeline thread; more are refused (503)
+   * @param headTtl how long the signed channel head served with each manifest is valid ("this is
+   *     the latest release for you"): a replayed older manifest is refused at once, a replayed head
+   *     within this time
    */
   public record Release(
       @DefaultValue("3") @Min(0) @Max(16) int deltaFrom,
       @DefaultValue("30d") @NotNull Duration manifestTtl,
-      @DefaultValue("16") @Min(1) @Max(1000) int queueCapacity) {
+      @DefaultValue("16") @Min(1) @Max(1000) int queueCapacity,
+      @DefaultValue("6h") @NotNull Duration headTtl) {
+    @AssertTrue(message = "release.head-ttl must be between 1 second and 7 days")
+    boolean isHeadTtlSane() {
+      return headTtl != null
+          && headTtl.compareTo(Duration.ofSeconds(1)) >= 0
+          && headTtl.compareTo(Duration.ofDays(7)) <= 0;
+    }
+
     @AssertTrue(message = "release.manifest-ttl must be between 1 hour and 365 days")
     boolean isTtlSane() {
       return manifestTtl != null

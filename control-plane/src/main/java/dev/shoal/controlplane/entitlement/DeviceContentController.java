@@ -4,16 +4,19 @@ import static dev.shoal.controlplane.refusal.Refusal.Kind.FORBIDDEN;
 import static dev.shoal.controlplane.refusal.Refusal.Kind.NOT_FOUND;
 
 import dev.shoal.controlplane.config.PublicUrls;
+import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.device.DeviceAttribute;
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.keys.ContentKeys;
 import dev.shoal.controlplane.product.Products;
 import dev.shoal.controlplane.refusal.Refusal;
+import dev.shoal.controlplane.release.ManifestSigner;
 import dev.shoal.controlplane.release.Publishing;
 import dev.shoal.controlplane.release.Releases;
 import dev.shoal.protocol.crypto.KeyWrap;
 import dev.shoal.protocol.crypto.WrappedKey;
 import dev.shoal.protocol.crypto.X25519;
+import dev.shoal.protocol.manifest.ChannelHead;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.protocol.torrent.MetainfoException;
 import io.micrometer.core.instrument.Counter;
@@ -23,6 +26,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +51,7 @@ import org.springframework.web.bind.annotation.RestController;
 class DeviceContentController {
 
   static final String RELEASE_ID_HEADER = "X-Shoal-Release-Id";
+  static final String CHANNEL_HEAD_HEADER = "X-Shoal-Channel-Head";
 
   private static final Logger log = LoggerFactory.getLogger(DeviceContentController.class);
 
@@ -55,6 +63,8 @@ class DeviceContentController {
   private final Devices devices;
   private final PublicUrls urls;
   private final JdbcClient jdbc;
+  private final ManifestSigner signer;
+  private final Duration headTtl;
   private final Counter grants;
 
   DeviceContentController(
@@ -66,6 +76,8 @@ class DeviceContentController {
       Devices devices,
       PublicUrls urls,
       JdbcClient jdbc,
+      ManifestSigner signer,
+      ShoalProperties properties,
       MeterRegistry meters) {
     this.products = products;
     this.entitlements = entitlements;
@@ -75,6 +87,8 @@ class DeviceContentController {
     this.devices = devices;
     this.urls = urls;
     this.jdbc = jdbc;
+    this.signer = signer;
+    this.headTtl = properties.release().headTtl();
     this.grants =
         Counter.builder("shoal.key.grants")
             .description("Content keys wrapped for devices")
@@ -99,10 +113,19 @@ class DeviceContentController {
             .forDevice(channelId, device.id())
             .orElseThrow(() -> new Refusal(NOT_FOUND, "No release for this device on " + channel));
     // The release id names the release in the device's telemetry report; the manifest itself
-    // carries product, channel and version only.
+    // carries product, channel and version only. The head says, for hours, that this is the one.
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    ChannelHead head =
+        new ChannelHead(
+            product.slug(), channel, device.id(), release.version(), now, now.plus(headTtl));
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_JSON)
         .header(RELEASE_ID_HEADER, release.id().toString())
+        .header(
+            CHANNEL_HEAD_HEADER,
+            Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(signer.signHead(device.organisationId(), head)))
         .body(release.manifest());
   }
 

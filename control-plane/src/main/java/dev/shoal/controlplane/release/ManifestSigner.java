@@ -1,6 +1,7 @@
 package dev.shoal.controlplane.release;
 
 import dev.shoal.controlplane.keys.SigningKeys;
+import dev.shoal.protocol.manifest.ChannelHead;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ManifestConsistency;
 import dev.shoal.protocol.manifest.PackEntry;
@@ -69,6 +70,11 @@ public class ManifestSigner {
   public Signed resign(
       UUID organisationId, ReleaseManifest m, long version, Instant createdAt, Instant expiresAt) {
     return sign(organisationId, m, version, createdAt, expiresAt, m.packs());
+  }
+
+  /** The channel head for a device, signed with the live key: an envelope's bytes. */
+  public byte[] signHead(UUID organisationId, ChannelHead head) {
+    return SignedEnvelope.sign(head.encode(), signingKeys.current(organisationId).pair()).encode();
   }
 
   private Signed sign(

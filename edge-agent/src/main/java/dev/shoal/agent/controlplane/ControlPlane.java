@@ -45,8 +45,14 @@ public final class ControlPlane {
   /** Header naming the release of a manifest, for telemetry. */
   public static final String RELEASE_ID_HEADER = "X-Shoal-Release-Id";
 
+  static final String CHANNEL_HEAD_HEADER = "X-Shoal-Channel-Head";
+
   /** A signed manifest and the control plane's id of its release (for telemetry). */
-  public record ManifestResponse(byte[] envelope, String releaseId) {}
+  /**
+   * @param channelHead the signed channel head served with the manifest (null when the answer had
+   *     none or it was not base64url)
+   */
+  public record ManifestResponse(byte[] envelope, String releaseId, byte[] channelHead) {}
 
   /** One download as reported to the control plane. */
   public record DownloadReport(
@@ -159,7 +165,17 @@ public final class ControlPlane {
                 + "/manifest",
             new byte[0]);
     String releaseId = r.headers().firstValue(RELEASE_ID_HEADER).orElse(null);
-    return new ManifestResponse(body(r), releaseId);
+    byte[] head =
+        r.headers().firstValue(CHANNEL_HEAD_HEADER).map(ControlPlane::base64url).orElse(null);
+    return new ManifestResponse(body(r), releaseId, head);
+  }
+
+  private static byte[] base64url(String text) {
+    try {
+      return Base64.getUrlDecoder().decode(text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** A pack's torrent, carrying this device's announce URL. */

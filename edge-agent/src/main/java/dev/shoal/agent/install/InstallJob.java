@@ -13,6 +13,7 @@ import dev.shoal.agent.transfer.Transfers;
 import dev.shoal.protocol.Hex;
 import dev.shoal.protocol.crypto.KeyWrap;
 import dev.shoal.protocol.crypto.WrappedKey;
+import dev.shoal.protocol.manifest.ChannelHead;
 import dev.shoal.protocol.manifest.ManifestRejectedException;
 import dev.shoal.protocol.manifest.ManifestVerifier;
 import dev.shoal.protocol.manifest.PackEntry;
@@ -314,6 +315,7 @@ public final class InstallJob {
         call(() -> cp.manifest(request.product(), request.channel()));
     releaseId = response.releaseId();
     ReleaseManifest m = verify(response.envelope(), p.root(), versionFloor(p));
+    requireLatest(response.channelHead(), p.root(), m);
     target = m;
     if (installedVersion != null && installedVersion == m.version()) {
       setState(State.VERIFYING);
@@ -369,6 +371,24 @@ public final class InstallJob {
         .filter(m -> p.root().keys().containsKey(m.signingKeyId()))
         .map(ReleaseManifest::version)
         .orElse(null);
+  }
+
+  /**
+   * The manifest must be the release the channel head names, and the head fresh: a replayed older
+   * manifest (still valid for weeks) is refused at once, a replayed head within hours.
+   */
+  private void requireLatest(byte[] head, TrustRoot root, ReleaseManifest m)
+      throws InstallException {
+    if (head == null) {
+      throw new InstallException(
+          Code.SIGNATURE, "the manifest came without a channel head saying it is the latest");
+    }
+    try {
+      ChannelHead.verify(head, root, m, with.identity().deviceId(), with.clock().instant());
+    } catch (ManifestRejectedException e) {
+      throw new InstallException(
+          Code.SIGNATURE, "the channel head was refused: " + e.getMessage(), e);
+    }
   }
 
   private ReleaseManifest verify(byte[] envelope, TrustRoot root, Long installed)

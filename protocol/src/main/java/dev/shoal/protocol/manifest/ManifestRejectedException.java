@@ -18,7 +18,13 @@ public class ManifestRejectedException extends ProtocolException {
     WRONG_PRODUCT,
     WRONG_CHANNEL,
     EXPIRED,
-    ROLLBACK
+    ROLLBACK,
+    /**
+     * The channel head (the short-lived "this is the latest") expired: a replay, or a stale cache.
+     */
+    STALE,
+    /** The manifest is not the release the channel head names: an older one was replayed. */
+    NOT_LATEST
   }
 
   private final Reason reason;

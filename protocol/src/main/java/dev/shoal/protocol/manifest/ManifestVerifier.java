@@ -110,7 +110,7 @@ public final class ManifestVerifier {
     return m;
   }
 
-  private static Set<String> checkSignatures(SignedEnvelope envelope, TrustRoot root) {
+  static Set<String> checkSignatures(SignedEnvelope envelope, TrustRoot root) {
     Set<String> signers = root.validSigners(envelope);
     if (signers.size() >= root.threshold()) {
       return signers;

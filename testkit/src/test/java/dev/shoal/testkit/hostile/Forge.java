@@ -1,5 +1,6 @@
 package dev.shoal.testkit.hostile;
 
+import dev.shoal.protocol.manifest.ChannelHead;
 import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.signing.Ed25519;
@@ -7,6 +8,9 @@ import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.protocol.signing.TrustRoot;
 import dev.shoal.testkit.hostile.HostileProxy.Reply;
 import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +48,32 @@ final class Forge {
   /** The manifest's canonical bytes in an envelope signed by each of {@code signers}. */
   static byte[] signed(ReleaseManifest m, KeyPair... signers) {
     return SignedEnvelope.sign(ManifestCodec.encode(m), signers).encode();
+  }
+
+  /** The header carrying the channel head with a manifest. */
+  static final String CHANNEL_HEAD = "X-Shoal-Channel-Head";
+
+  /**
+   * A channel head for {@code deviceId} naming {@code m}'s version, valid for an hour, signed by
+   * each of {@code signers}: the header's value.
+   */
+  static String head(ReleaseManifest m, String deviceId, KeyPair... signers) {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    ChannelHead head =
+        new ChannelHead(
+            m.product(), m.channel(), deviceId, m.version(), now, now.plus(Duration.ofHours(1)));
+    return base64url(SignedEnvelope.sign(head.encode(), signers).encode());
+  }
+
+  /** The genuine answer's channel head, the same statement signed by each of {@code signers}. */
+  static String resignedHead(Reply genuine, KeyPair... signers) {
+    byte[] payload =
+        SignedEnvelope.parse(Base64.getUrlDecoder().decode(genuine.header(CHANNEL_HEAD))).payload();
+    return base64url(SignedEnvelope.sign(payload, signers).encode());
+  }
+
+  static String base64url(byte[] bytes) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   static ReleaseManifest manifestOf(byte[] envelope) {

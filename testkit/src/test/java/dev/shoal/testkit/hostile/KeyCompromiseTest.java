@@ -113,7 +113,11 @@ class KeyCompromiseTest {
             .pair();
     ReleaseManifest fastForwarded = Forge.with(v1.manifest(), 1_000_000, Forge.keyId(stolen));
     world.proxy.on(
-        HostileProxy.MANIFEST, (req, up) -> Forge.json(Forge.signed(fastForwarded, stolen)));
+        HostileProxy.MANIFEST,
+        (req, up) ->
+            Forge.json(Forge.signed(fastForwarded, stolen))
+                .withHeader(
+                    Forge.CHANNEL_HEAD, Forge.head(fastForwarded, world.agent.deviceId(), stolen)));
     world.installGenuine("game", "stable", dir, v1.files()); // the key is still trusted
     world.proxy.clearRules();
 
@@ -130,7 +134,11 @@ class KeyCompromiseTest {
 
     // The forged manifest now fails on its key, and the floor is v2's again.
     world.proxy.on(
-        HostileProxy.MANIFEST, (req, up) -> Forge.json(Forge.signed(fastForwarded, stolen)));
+        HostileProxy.MANIFEST,
+        (req, up) ->
+            Forge.json(Forge.signed(fastForwarded, stolen))
+                .withHeader(
+                    Forge.CHANNEL_HEAD, Forge.head(fastForwarded, world.agent.deviceId(), stolen)));
     world.assertInstallRefused(dir, "SIGNATURE", v2, "UNTRUSTED_KEY");
   }
 
@@ -192,7 +200,9 @@ class KeyCompromiseTest {
           }
           ReleaseManifest m = Forge.manifestOf(genuine.body());
           KeyPair[] by = signers.get();
-          return genuine.withBody(Forge.signed(Forge.with(m, m.version(), Forge.keyId(by[0])), by));
+          return genuine
+              .withBody(Forge.signed(Forge.with(m, m.version(), Forge.keyId(by[0])), by))
+              .withHeader(Forge.CHANNEL_HEAD, Forge.resignedHead(genuine, by));
         });
 
     Release v1 = world.publish("game", "stable", build(1), "1.0");

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.organisation.Organisations;
 import dev.shoal.controlplane.release.ManifestSigner;
+import dev.shoal.protocol.manifest.ChannelHead;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.testsupport.Publisher.Release;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
 
 /**
  * TUF "rollback" and "indefinite freeze": a man in the middle replays manifests the control plane
@@ -51,22 +51,48 @@ class RollbackAndFreezeTest extends HostileTest {
     world.installGenuine("game", "stable", dir, v2.files());
   }
 
+  /**
+   * A replayed current manifest used to hide v2 for the manifest's whole validity (30 days): the
+   * agent believed it was up to date. The channel head served with every manifest now names the
+   * release for this device, and lives hours.
+   */
   @Test
-  void replayingTheInstalledReleasesManifestFreezesTheAgentOnlyUntilItExpires() throws Exception {
-    world.publish("game", "stable", patched(v1.files(), 2), "1.1");
+  void replayingTheInstalledReleasesManifestIsCaughtByTheChannelHead() throws Exception {
+    Release v2 = world.publish("game", "stable", patched(v1.files(), 2), "1.1");
 
-    // Within its validity, a replayed current manifest does hide v2: the agent believes it is up
-    // to date. That window is the manifest TTL (30 days by default), the documented limit.
+    // v1's manifest with the genuine answer's head, which names v2.
+    world.proxy.on(HostileProxy.MANIFEST, (req, up) -> up.forward(req).withBody(v1.envelope()));
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "NOT_LATEST", "version 2");
+
+    // v1's manifest with the head that named v1 back then: refused once that head expired.
+    String oldHead = Forge.base64url(headSignedLongAgo(v1.version()));
+    world.proxy.on(
+        HostileProxy.MANIFEST,
+        (req, up) -> Forge.json(v1.envelope()).withHeader(Forge.CHANNEL_HEAD, oldHead));
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "STALE");
+
+    // Without any head.
     world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(v1.envelope()));
-    JsonNode within = world.install("game", "stable", dir);
-    assertThat(within.get("state").asString()).as(within.toString()).isEqualTo("COMPLETED");
-    assertThat(within.get("targetVersion").asLong()).isEqualTo(1);
-    world.assertHolds(dir, v1.files());
+    world.assertInstallRefused(dir, "SIGNATURE", v1, "without a channel head");
 
-    // Once expired, the same freeze is reported as a failure instead of "up to date".
-    byte[] stale = signedLongAgo(v1.manifest());
-    world.proxy.on(HostileProxy.MANIFEST, (req, up) -> Forge.json(stale));
-    world.assertInstallRefused(dir, "SIGNATURE", v1, "EXPIRED");
+    world.proxy.clearRules(); // the control
+    world.installGenuine("game", "stable", dir, v2.files());
+  }
+
+  /** A head for this agent naming {@code version}, issued seven hours ago for six. */
+  private byte[] headSignedLongAgo(long version) {
+    Instant issued = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofHours(7));
+    return controlPlane
+        .bean(ManifestSigner.class)
+        .signHead(
+            controlPlane.bean(Organisations.class).findBySlug(world.org()).orElseThrow().id(),
+            new ChannelHead(
+                "game",
+                "stable",
+                world.agent.deviceId(),
+                version,
+                issued,
+                issued.plus(Duration.ofHours(6))));
   }
 
   /** The release as the control plane would have signed it two hours ago with a one-hour TTL. */

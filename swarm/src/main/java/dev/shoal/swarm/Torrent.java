@@ -90,15 +90,10 @@ final class Torrent {
   /** Blocks kept requested from a peer whose rate is not known yet (see fillRequests). */
   private static final int MIN_REQUEST_DEPTH = 8;
 
-  /** Origin seeder: who was sent each piece first, and when ({@link #takenByAnotherPlayer}). */
-  private Peer[] firstTaker;
-
-  private long[] firstTakenNanos;
-  private static final long FIRST_COPY_WINDOW = 30 * SECOND;
-
   /**
-   * Pieces the origin seeder refused us lately (it sent them to another player first): not asked of
-   * it again until the set is cleared every {@link #ORIGIN_DECLINED_FOR}.
+   * Pieces the origin seeder refused us lately: not asked of it again until the set is cleared
+   * every {@link #ORIGIN_DECLINED_FOR}. Our seeder refuses nothing; an older one, or a peer posing
+   * as the origin, would otherwise be asked again at once after every REJECT, in a loop.
    */
   private final BitSet originDeclined = new BitSet();
 
@@ -157,9 +152,6 @@ final class Torrent {
   private final Object resumeLock = new Object();
   private long resumeWritten;
   private long lastUsefulPeerNanos = System.nanoTime();
-
-  /** When a peer other than the origin seeder last sent us a block (0: never). */
-  private long lastNonOriginBlockNanos;
 
   private long startedNanos = System.nanoTime();
   private long lastOptimisticNanos;
@@ -260,7 +252,6 @@ final class Torrent {
       return;
     }
     releaseAll(p);
-    forgetFirstTaker(p);
     if (p.hasAll) {
       seedPeers--;
     } else {
@@ -382,12 +373,13 @@ final class Torrent {
     }
     release(piece, begin);
     if (p.origin) {
-      // The seeder sent this piece to another player first (takenByAnotherPlayer): not a lie.
       if (originDeclined.isEmpty()) {
         originDeclinedSince = System.nanoTime();
       }
       originDeclined.set(piece);
     } else if (!p.peerChoking) {
+      // The publisher's seeder is not suspected: an older one refused pieces it had sent to
+      // another player first, and a lie would only cost the publisher's own bytes.
       refuse(p, piece);
     }
   }
@@ -442,10 +434,6 @@ final class Torrent {
   void onRequest(Peer p, int piece, int begin, int length) {
     boolean servable = !p.amChoking && engine.uploadEnabled() && pieceState[piece] == HAVE;
     if (servable && p.peerRequests.size() < MAX_QUEUED_REQUESTS) {
-      if (takenByAnotherPlayer(p, piece)) {
-        p.reject(piece, begin, length); // a polite no: not counted against the peer
-        return;
-      }
       if (p.peerRequests.add(new Peer.Request(piece, begin, length))) {
         peakQueuedRequests = Math.max(peakQueuedRequests, p.peerRequests.size());
         return;
@@ -456,47 +444,6 @@ final class Torrent {
     }
     if (++p.refusedRequests > REFUSED_REQUESTS_LIMIT) {
       engine.ban(p, "request flood (" + p.refusedRequests + " requests refused)");
-    }
-  }
-
-  /**
-   * The origin seeder sends each piece to one player first and, for {@link #FIRST_COPY_WINDOW},
-   * refuses it to others (BEP 6 reject; only to peers with the fast extension, which can be told
-   * no): they get it from that player. Players ask the seeder only for pieces none of their peers
-   * has, but cannot see what another player is being sent right now; without this the seeder sent
-   * 0.13-0.4 F twice in swarms of 5 to 20 players. Never refuses the player that took it first, nor
-   * once that player has gone, been choked (its queued requests were dropped) or the window has
-   * passed (it may not have passed the piece on).
-   */
-  private boolean takenByAnotherPlayer(Peer p, int piece) {
-    if (!engine.config.isOrigin() || !p.fast || !isComplete()) {
-      return false;
-    }
-    if (firstTaker == null) {
-      firstTaker = new Peer[pieceCount];
-      firstTakenNanos = new long[pieceCount];
-    }
-    Peer first = firstTaker[piece];
-    long now = System.nanoTime();
-    if (first == null
-        || first.closed
-        || first.amChoking
-        || now - firstTakenNanos[piece] > FIRST_COPY_WINDOW) {
-      firstTaker[piece] = p;
-      firstTakenNanos[piece] = now;
-      return false;
-    }
-    return first != p;
-  }
-
-  /** A closed peer's buffers must not stay reachable from the origin's first-copy table. */
-  private void forgetFirstTaker(Peer p) {
-    if (firstTaker != null) {
-      for (int i = 0; i < pieceCount; i++) {
-        if (firstTaker[i] == p) {
-          firstTaker[i] = null;
-        }
-      }
     }
   }
 
@@ -513,9 +460,6 @@ final class Torrent {
     }
     p.down.add(len);
     p.lastBlockNanos = System.nanoTime();
-    if (!p.origin) {
-      lastNonOriginBlockNanos = p.lastBlockNanos;
-    }
     p.snubbed = false;
     long key = (long) piece << 32 | begin;
     boolean wasRequested = p.requested.remove(key);
@@ -601,10 +545,10 @@ final class Torrent {
             Math.min(
                 engine.config.maxRequestsPerPeer(), Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
     p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
-    BitSet skip = p.origin ? originSkip() : null;
+    BitSet elsewhere = p.origin ? withDeclined(elsewhere()) : null;
     int sent = 0;
     while (sent < most && p.requested.size() < p.requestDepth && downloadTokens() >= Wire.BLOCK) {
-      long key = pick(p, skip);
+      long key = p.origin ? pickForOriginSeeder(p, elsewhere) : pick(p, null);
       if (key < 0) {
         break;
       }
@@ -669,19 +613,10 @@ final class Torrent {
   }
 
   /**
-   * The pieces the publisher's origin seeder is not asked for: those another connected peer has,
-   * while other peers deliver. Every byte the origin sends is paid for by the publisher, and the
-   * other peers can pass on what they have; so the origin puts each piece into the swarm about
-   * once, and the players' uploads spread it. When no other peer has sent a block for {@code
-   * originFallbackAfter} (at the start, or everyone else chokes us) the origin may send anything.
-   * Null: no restriction.
+   * The pieces some other connected peer (not the origin seeder) has: the origin seeder is asked
+   * first for the others, so that its bytes are the ones nobody else could send.
    */
   private BitSet elsewhere() {
-    long now = System.nanoTime();
-    if (lastNonOriginBlockNanos == 0
-        || now - lastNonOriginBlockNanos > engine.config.originFallbackAfter().toNanos()) {
-      return null;
-    }
     BitSet out = new BitSet(pieceCount);
     for (Peer o : peers) {
       if (o.origin || !o.handshakeReceived) {
@@ -696,19 +631,85 @@ final class Torrent {
     return out;
   }
 
-  /** {@link #elsewhere()} and what the origin refused us lately; null: no restriction. */
-  private BitSet originSkip() {
+  /**
+   * The next block to ask the publisher's origin seeder for. It serves every downloading player a
+   * fair share of its budget, and a player keeps its pipeline there full whatever the other peers
+   * do: peers only add speed. (Asking it only for pieces no other peer had, while it refused pieces
+   * it had sent to another player, held a second player to the first one's 1 MB/s upload while the
+   * seeder's 20 MB/s sat idle: 36 s where the origin alone needed 6.7 s.) What it is asked for, in
+   * this order: blocks of pieces begun with it that nobody else has, a new piece nobody else has (a
+   * walk, see {@link #originCursor}), blocks of an unfinished piece or a new piece (rarest first)
+   * that no peer with room in its pipeline could be asked for ({@link #peersHaveRoomFor}), and last
+   * a second request for a block another peer still holds (end game), so nothing waits on a slow
+   * peer while the origin could send it.
+   */
+  private long pickForOriginSeeder(Peer p, BitSet elsewhere) {
+    PieceBuf partial = rarestPartial(p, elsewhere);
+    if (partial == null) {
+      int piece =
+          active.size() + verifying >= maxPiecesInMemory
+              ? BUDGET_EXHAUSTED
+              : pieceOnlyAtOrigin(p, elsewhere);
+      if (piece >= 0) {
+        return startPiece(piece);
+      }
+      partial = rarestPartial(p, withDeclined(peersHaveRoomFor()));
+    }
+    if (partial != null) {
+      return (long) partial.index << 32 | (long) partial.claimFree() * Wire.BLOCK;
+    }
+    if (active.size() + verifying < maxPiecesInMemory) {
+      int piece = pickNewPiece(p, withDeclined(peersHaveRoomFor()), Integer.MAX_VALUE);
+      if (piece >= 0) {
+        return startPiece(piece);
+      }
+    }
+    return endGamePick(p, withDeclined(peersHaveRoomFor()));
+  }
+
+  /**
+   * Pieces a peer other than the origin seeder could be asked for right now: it has them, unchokes
+   * us and has room in its pipeline. The origin is not asked for those (its bytes are the
+   * publisher's): peers fast enough to keep up take them at their next top-up. Peers whose
+   * pipelines are full are the slow ones, and what they cannot take goes to the origin.
+   */
+  private BitSet peersHaveRoomFor() {
+    BitSet out = new BitSet(pieceCount);
+    for (Peer o : peers) {
+      if (o.origin
+          || !o.handshakeReceived
+          || !o.amInterested
+          || o.peerChoking
+          || o.snubbed
+          || o.requested.size() >= o.requestDepth) {
+        continue;
+      }
+      if (o.hasAll) {
+        out.set(0, pieceCount);
+        return out;
+      }
+      out.or(o.has);
+    }
+    return out;
+  }
+
+  /** {@code skip} plus the pieces the origin seeder refused us lately. */
+  private BitSet withDeclined(BitSet skip) {
     if (!originDeclined.isEmpty()
         && System.nanoTime() - originDeclinedSince > ORIGIN_DECLINED_FOR) {
       originDeclined.clear();
     }
-    BitSet skip = elsewhere();
-    if (originDeclined.isEmpty()) {
-      return skip;
-    }
-    BitSet out = skip == null ? new BitSet(pieceCount) : skip;
-    out.or(originDeclined);
-    return out;
+    skip.or(originDeclined);
+    return skip;
+  }
+
+  private long startPiece(int piece) {
+    int size = meta.pieceSize(piece);
+    byte[] data = size == meta.pieceLength() && !spare.isEmpty() ? spare.pop() : new byte[size];
+    PieceBuf buf = new PieceBuf(piece, size, data);
+    active.put(piece, buf);
+    pieceState[piece] = ACTIVE;
+    return (long) piece << 32 | (long) buf.claimFree() * Wire.BLOCK;
   }
 
   /**
@@ -723,7 +724,6 @@ final class Torrent {
     boolean keepPartial =
         partial != null
             && (verified < RANDOM_FIRST_PIECES
-                || (p.origin && skip != null)
                 || avail[partial.index] == 0); // only seeds have it: nothing is rarer
     if (!keepPartial) {
       int piece = pickNewPiece(p, skip, partial == null ? Integer.MAX_VALUE : avail[partial.index]);
@@ -732,12 +732,7 @@ final class Torrent {
         return -1;
       }
       if (piece >= 0) {
-        int size = meta.pieceSize(piece);
-        byte[] data = size == meta.pieceLength() && !spare.isEmpty() ? spare.pop() : new byte[size];
-        PieceBuf buf = new PieceBuf(piece, size, data);
-        active.put(piece, buf);
-        pieceState[piece] = ACTIVE;
-        return (long) piece << 32 | (long) buf.claimFree() * Wire.BLOCK;
+        return startPiece(piece);
       }
     }
     if (partial != null) {
@@ -768,9 +763,6 @@ final class Torrent {
     if (active.size() + verifying >= maxPiecesInMemory) {
       return BUDGET_EXHAUSTED; // hashing or disk is behind: buffer no more pieces
     }
-    if (p.origin && skip != null) {
-      return pickForOriginSeeder(p, skip);
-    }
     int n = pieceCount;
     int start = ThreadLocalRandom.current().nextInt(n);
     boolean random = verified < RANDOM_FIRST_PIECES;
@@ -796,18 +788,21 @@ final class Torrent {
     return best;
   }
 
-  /** The piece at {@link #originCursor} if the seeder may be asked for it, else a random one. */
-  private int pickForOriginSeeder(Peer p, BitSet skip) {
+  /**
+   * A piece nobody but the origin seeder has: the one at {@link #originCursor} if it still is, else
+   * a random one.
+   */
+  private int pieceOnlyAtOrigin(Peer p, BitSet elsewhere) {
     int piece = originCursor;
-    if (piece < 0 || !askableOfOrigin(p, skip, piece)) {
-      piece = randomAskableOfOrigin(p, skip);
+    if (piece < 0 || !askableOfOrigin(p, elsewhere, piece)) {
+      piece = randomAskableOfOrigin(p, elsewhere);
     }
     originCursor = piece < 0 ? -1 : (piece + 1) % pieceCount;
     return piece;
   }
 
-  private boolean askableOfOrigin(Peer p, BitSet skip, int piece) {
-    return pieceState[piece] == NONE && p.hasPiece(piece) && !skip.get(piece);
+  private boolean askableOfOrigin(Peer p, BitSet elsewhere, int piece) {
+    return pieceState[piece] == NONE && p.hasPiece(piece) && !elsewhere.get(piece);
   }
 
   /**
@@ -815,18 +810,18 @@ final class Torrent {
    * since scanning forward from a random index lands on the first piece after another peer's
    * stretch, which is where that peer is asking the seeder right now.
    */
-  private int randomAskableOfOrigin(Peer p, BitSet skip) {
+  private int randomAskableOfOrigin(Peer p, BitSet elsewhere) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int tries = 0; tries < 32; tries++) {
       int i = random.nextInt(pieceCount);
-      if (askableOfOrigin(p, skip, i)) {
+      if (askableOfOrigin(p, elsewhere, i)) {
         return i;
       }
     }
     int start = random.nextInt(pieceCount);
     for (int k = 0; k < pieceCount; k++) {
       int i = (start + k) % pieceCount;
-      if (askableOfOrigin(p, skip, i)) {
+      if (askableOfOrigin(p, elsewhere, i)) {
         return i;
       }
     }
@@ -1250,7 +1245,20 @@ final class Torrent {
   }
 
   private int uploadSlots() {
+    if (servesEveryPlayer()) {
+      return Integer.MAX_VALUE;
+    }
     return engine.config.uploadSlots() + extraUploadSlots;
+  }
+
+  /**
+   * The publisher's origin seeder unchokes every player that wants data, and its one upload budget
+   * is shared among them round robin (the engine's tick): each downloading player gets a fair
+   * share, so none is ever slower than the origin alone would make it. With slots, the choked
+   * players waited for other players' uploads while the seeder had budget to spare for them.
+   */
+  private boolean servesEveryPlayer() {
+    return engine.config.isOrigin() && isComplete();
   }
 
   /**

@@ -136,7 +136,7 @@ final class Engine implements Runnable {
   private static void warmUpHashing() {
     byte[] block = new byte[256 * 1024];
     for (int i = 0; i < 64; i++) {
-      Torrent.matches("SHA-1", block, block.length, new byte[20]);
+      Verifier.matches("SHA-1", block, block.length, new byte[20]);
     }
   }
 

@@ -16,10 +16,10 @@ final class Choker {
   private static final Logger LOG = Logger.getLogger(Torrent.class.getName());
 
   /** Unchoke slots added while the upload cap is not reached ({@link #adaptUploadSlots}). */
-  int extraUploadSlots;
+  private int extraUploadSlots;
 
-  static final int MAX_EXTRA_UPLOAD_SLOTS = 64;
-  long lastOptimisticNanos;
+  private static final int MAX_EXTRA_UPLOAD_SLOTS = 64;
+  private long lastOptimisticNanos;
 
   private final Torrent t;
 
@@ -53,7 +53,7 @@ final class Choker {
    * share, so none is ever slower than the origin alone would make it. With slots, the choked
    * players waited for other players' uploads while the seeder had budget to spare for them.
    */
-  boolean servesEveryPlayer() {
+  private boolean servesEveryPlayer() {
     return t.engine.config.isOrigin() && t.isComplete();
   }
 
@@ -112,7 +112,7 @@ final class Choker {
    * its 2 MB/s cap; in a 20-player swarm one player finished at 67 s as the only holder of 290
    * pieces, and the others' last 20 s waited on its upload.
    */
-  Comparator<Peer> unchokeOrder() {
+  private Comparator<Peer> unchokeOrder() {
     if (t.isComplete() && t.engine.config.isOrigin()) {
       return Comparator.comparingLong((Peer p) -> p.up.total());
     }
@@ -129,7 +129,7 @@ final class Choker {
    * peers that needed its pieces waited choked (the swarm's rate fell from 40 to 6 MB/s over its
    * last 50 s). Without a cap "reached" cannot be told, so the configured slots stay.
    */
-  void adaptUploadSlots(double uploadBusy) {
+  private void adaptUploadSlots(double uploadBusy) {
     boolean capped = t.engine.upBucket.rate() > 0 || t.upBucket.rate() > 0;
     if (!capped) {
       extraUploadSlots = 0;
@@ -142,7 +142,7 @@ final class Choker {
     }
   }
 
-  int chokedInterestedPeers() {
+  private int chokedInterestedPeers() {
     int n = 0;
     for (Peer p : t.peers) {
       if (p.peerInterested && p.amChoking && p.handshakeReceived) {

@@ -17,7 +17,7 @@ final class OriginPolicy {
    * the other) for about 0.2 F; players that each walked from a fixed start caught up with each
    * other's stretch and then asked for the same pieces in lock step (0.8 F).
    */
-  int originCursor = -1;
+  private int originCursor = -1;
 
   /**
    * Pieces the origin seeder refused us lately: not asked of it again until the set is cleared
@@ -27,10 +27,10 @@ final class OriginPolicy {
   final BitSet originDeclined = new BitSet();
 
   long originDeclinedSince;
-  static final long ORIGIN_DECLINED_FOR = 10 * Torrent.SECOND;
+  private static final long ORIGIN_DECLINED_FOR = 10 * Torrent.SECOND;
 
   /** How long no peer may deliver, while the origin seeder is connected, before HTTP helps. */
-  static final long ORIGIN_SEEDER_PATIENCE = 15 * Torrent.SECOND;
+  private static final long ORIGIN_SEEDER_PATIENCE = 15 * Torrent.SECOND;
 
   private final Torrent t;
 
@@ -106,7 +106,7 @@ final class OriginPolicy {
     return piece;
   }
 
-  boolean askableOfOrigin(Peer p, BitSet elsewhere, int piece) {
+  private boolean askableOfOrigin(Peer p, BitSet elsewhere, int piece) {
     return t.pieces.pieceState[piece] == PieceTable.NONE
         && p.hasPiece(piece)
         && !elsewhere.get(piece);
@@ -117,7 +117,7 @@ final class OriginPolicy {
    * since scanning forward from a random index lands on the first piece after another peer's
    * stretch, which is where that peer is asking the seeder right now.
    */
-  int randomAskableOfOrigin(Peer p, BitSet elsewhere) {
+  private int randomAskableOfOrigin(Peer p, BitSet elsewhere) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int tries = 0; tries < 32; tries++) {
       int i = random.nextInt(t.pieceCount);
@@ -154,7 +154,7 @@ final class OriginPolicy {
     return anyPiece && fallback >= 0 ? claimForOrigin(fallback) : -1;
   }
 
-  int claimForOrigin(int i) {
+  private int claimForOrigin(int i) {
     t.pieces.pieceState[i] = PieceTable.ORIGIN;
     return i;
   }
@@ -181,7 +181,7 @@ final class OriginPolicy {
     return starved || slow;
   }
 
-  boolean originSeederConnected() {
+  private boolean originSeederConnected() {
     for (Peer p : t.peers) {
       if (p.origin && p.handshakeReceived && !p.snubbed) {
         return true;

@@ -10,14 +10,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * only.
  */
 final class Picker {
-  static final int RANDOM_FIRST_PIECES = 4;
-  static final int BUDGET_EXHAUSTED = -2;
+  private static final int RANDOM_FIRST_PIECES = 4;
+  private static final int BUDGET_EXHAUSTED = -2;
 
   /** Which peer a capped download's next tokens go to first ({@link #topUpRequests}). */
-  int requestTurn;
+  private int requestTurn;
 
   /** Blocks kept requested from a peer whose rate is not known yet (see fillRequests). */
-  static final int MIN_REQUEST_DEPTH = 8;
+  private static final int MIN_REQUEST_DEPTH = 8;
 
   /**
    * Picks refused because {@link PieceTable#maxPiecesInMemory} pieces were in memory, since the
@@ -47,7 +47,7 @@ final class Picker {
    * bytes are read: the socket is then always read at once, so an INTERESTED or a HAVE never waits
    * behind capped piece data (it did, 7.5 s, while our download ran at its cap).
    */
-  boolean requestMore(Peer p, int most) {
+  private boolean requestMore(Peer p, int most) {
     if (!p.amInterested || p.peerChoking || p.snubbed || !t.live() || t.isComplete()) {
       return false;
     }
@@ -83,7 +83,7 @@ final class Picker {
   }
 
   /** Download bytes the engine's and this torrent's caps allow now; Long.MAX_VALUE uncapped. */
-  long downloadTokens() {
+  private long downloadTokens() {
     return Math.min(t.engine.downBucket.available(), t.downBucket.available());
   }
 
@@ -140,7 +140,7 @@ final class Picker {
    * OriginPolicy#peersHaveRoomFor}), and last a second request for a block another peer still holds
    * (end game), so nothing waits on a slow peer while the origin could send it.
    */
-  long pickForOriginSeeder(Peer p, BitSet elsewhere) {
+  private long pickForOriginSeeder(Peer p, BitSet elsewhere) {
     PieceBuf partial = rarestPartial(p, elsewhere);
     if (partial == null) {
       int piece =
@@ -172,7 +172,7 @@ final class Picker {
    * 128 pieces the origin had sent to one player stayed with it alone for a minute while it
    * uploaded at its cap, and the swarm's last 40 s ran at half speed waiting for them.
    */
-  long pick(Peer p, BitSet skip) {
+  private long pick(Peer p, BitSet skip) {
     PieceBuf partial = rarestPartial(p, skip);
     boolean keepPartial =
         partial != null
@@ -200,7 +200,7 @@ final class Picker {
   }
 
   /** The unfinished piece with free blocks that {@code p} has and the fewest peers have. */
-  PieceBuf rarestPartial(Peer p, BitSet skip) {
+  private PieceBuf rarestPartial(Peer p, BitSet skip) {
     PieceBuf best = null;
     for (PieceBuf buf : t.pieces.active.values()) {
       if (buf.free > 0
@@ -214,7 +214,7 @@ final class Picker {
   }
 
   /** Rarest first among pieces the peer has; the first few pieces at random to start fast. */
-  int pickNewPiece(Peer p, BitSet skip, int rarerThan) {
+  private int pickNewPiece(Peer p, BitSet skip, int rarerThan) {
     if (t.pieces.active.size() + t.pieces.verifying >= t.pieces.maxPiecesInMemory) {
       return BUDGET_EXHAUSTED; // hashing or disk is behind: buffer no more pieces
     }
@@ -246,7 +246,7 @@ final class Picker {
   }
 
   /** End game: duplicate a block already requested from someone else (at most twice). */
-  long endGamePick(Peer p, BitSet skip) {
+  private long endGamePick(Peer p, BitSet skip) {
     for (PieceBuf buf : t.pieces.active.values()) {
       if (!p.hasPiece(buf.index) || (skip != null && skip.get(buf.index))) {
         continue;

@@ -12,7 +12,7 @@ import java.util.Map;
  */
 final class PieceTable {
   static final byte NONE = 0;
-  static final byte ACTIVE = 1;
+  private static final byte ACTIVE = 1;
   static final byte VERIFYING = 2;
   static final byte HAVE = 3;
   static final byte ORIGIN = 4;

@@ -18,7 +18,7 @@ import java.util.logging.Logger;
 final class Verifier {
   private static final Logger LOG = Logger.getLogger(Torrent.class.getName());
 
-  final Map<Integer, PieceBuf> suspects = new HashMap<>();
+  private final Map<Integer, PieceBuf> suspects = new HashMap<>();
 
   private final Torrent t;
 
@@ -63,7 +63,8 @@ final class Verifier {
     }
   }
 
-  void onVerified(int index, boolean ok, IOException error, List<Peer> contributors, PieceBuf buf) {
+  private void onVerified(
+      int index, boolean ok, IOException error, List<Peer> contributors, PieceBuf buf) {
     t.pieces.verifying--;
     if (t.state == Progress.State.CLOSED) {
       return;
@@ -109,7 +110,7 @@ final class Verifier {
    * copy is kept; once the piece verifies, the peers whose blocks differ from the good copy are
    * banned. The web seed is never banned (it is ours); its piece just goes back.
    */
-  void punish(List<Peer> contributors, int index, PieceBuf buf) {
+  private void punish(List<Peer> contributors, int index, PieceBuf buf) {
     LOG.warning("piece " + index + " failed verification, from " + contributors);
     if (contributors.contains(null) && t.webSeed != null) {
       t.webSeed.backOff(); // the origin served bad data: do not hammer it
@@ -121,7 +122,7 @@ final class Verifier {
     }
   }
 
-  void banLiars(PieceBuf failed, PieceBuf good) {
+  private void banLiars(PieceBuf failed, PieceBuf good) {
     for (int b = 0; b < failed.blocks(); b++) {
       Peer p = failed.blockFrom[b];
       int off = b * Wire.BLOCK;

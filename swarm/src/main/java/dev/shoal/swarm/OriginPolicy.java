@@ -24,9 +24,9 @@ final class OriginPolicy {
    * every {@link #ORIGIN_DECLINED_FOR}. Our seeder refuses nothing; an older one, or a peer posing
    * as the origin, would otherwise be asked again at once after every REJECT, in a loop.
    */
-  final BitSet originDeclined = new BitSet();
+  private final BitSet originDeclined = new BitSet();
 
-  long originDeclinedSince;
+  private long originDeclinedSince;
   private static final long ORIGIN_DECLINED_FOR = 10 * Torrent.SECOND;
 
   /** How long no peer may deliver, while the origin seeder is connected, before HTTP helps. */
@@ -81,6 +81,14 @@ final class OriginPolicy {
       out.or(o.has);
     }
     return out;
+  }
+
+  /** The origin seeder refused us {@code piece}: not asked for it again for a while. */
+  void declined(int piece) {
+    if (originDeclined.isEmpty()) {
+      originDeclinedSince = System.nanoTime();
+    }
+    originDeclined.set(piece);
   }
 
   /** {@code skip} plus the pieces the origin seeder refused us lately. */
@@ -164,10 +172,11 @@ final class OriginPolicy {
       return false;
     }
     if (originSeederConnected()) {
-      // The publisher capped its seeder; the HTTP origin would bypass that cap, so while the seeder
-      // is there only a long silence of every peer, or a download slow for just as long, calls
-      // it in (at the start of a 20-player swarm the seeder's choking sent 0.07-0.17 F over HTTP
-      // within seconds). The second rule bounds what a peer posing as the origin can hold back.
+      // The seeder serves each player its fair share of the origin's budget; HTTP fetches whole
+      // pieces outside that sharing (and, before the control plane put both under one budget,
+      // bypassed the cap: 0.07-0.17 F at the start of a 20-player swarm). So while the seeder is
+      // there only a long silence of every peer, or a download slow for just as long, calls it in.
+      // The second rule bounds what a peer posing as the origin can hold back.
       boolean silent = now - t.lastUsefulPeerNanos > ORIGIN_SEEDER_PATIENCE;
       boolean slowForLong =
           now - t.startedNanos > ORIGIN_SEEDER_PATIENCE

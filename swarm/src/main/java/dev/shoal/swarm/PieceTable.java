@@ -41,6 +41,65 @@ final class PieceTable {
     this.maxPiecesInMemory = Math.max(4, (16 << 20) / t.meta.pieceLength());
   }
 
+  // ---- availability: how many connected peers have each piece; seeds are counted once ----
+
+  /** {@code p} announced {@code index} (HAVE). */
+  void peerHas(Peer p, int index) {
+    p.has.set(index);
+    avail[index]++;
+  }
+
+  /** {@code p}'s pieces are {@code bits} (BITFIELD), replacing what it had. */
+  void peerHas(Peer p, BitSet bits) {
+    uncount(p);
+    p.setPieces(bits);
+    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
+      avail[i]++;
+    }
+  }
+
+  /** {@code p} has everything: counted once as a seed instead of in every slot. */
+  void peerIsSeed(Peer p) {
+    uncount(p);
+    p.becomeSeed();
+    seedPeers++;
+  }
+
+  /**
+   * {@code p} does not have {@code piece} after all (it refused it): a "seed" is one no more, its
+   * pieces counted one by one again, without that one.
+   */
+  void peerLacks(Peer p, int piece) {
+    if (p.hasAll) {
+      seedPeers--;
+      BitSet all = new BitSet(t.pieceCount);
+      all.set(0, t.pieceCount);
+      p.setPieces(all);
+      for (int i = 0; i < t.pieceCount; i++) {
+        avail[i]++;
+      }
+    }
+    if (p.has.get(piece)) {
+      p.has.clear(piece);
+      avail[piece]--;
+    }
+  }
+
+  /** {@code p} disconnected. */
+  void peerGone(Peer p) {
+    uncount(p);
+  }
+
+  private void uncount(Peer p) {
+    if (p.hasAll) {
+      seedPeers--;
+      return;
+    }
+    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
+      avail[i]--;
+    }
+  }
+
   long startPiece(int piece) {
     int size = t.meta.pieceSize(piece);
     byte[] data = size == t.meta.pieceLength() && !spare.isEmpty() ? spare.pop() : new byte[size];

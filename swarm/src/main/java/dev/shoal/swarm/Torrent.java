@@ -205,13 +205,7 @@ final class Torrent {
       return;
     }
     releaseAll(p);
-    if (p.hasAll) {
-      pieces.seedPeers--;
-    } else {
-      for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-        pieces.avail[i]--;
-      }
-    }
+    pieces.peerGone(p);
     // Where to dial it again: a peer that dialled us said where it listens, or it is not redialled.
     InetSocketAddress at = p.outgoing ? p.address : p.listenAddress;
     if (at != null) {
@@ -237,13 +231,12 @@ final class Torrent {
     if (p.hasAll || p.has.get(index) || p.refused.get(index)) {
       return;
     }
-    p.has.set(index);
-    pieces.avail[index]++;
+    pieces.peerHas(p, index);
     if (pieces.pieceState[index] != PieceTable.HAVE) {
       p.interested(true);
     }
     if (p.has.cardinality() == pieceCount) {
-      promoteToSeed(p);
+      pieces.peerIsSeed(p);
       closeIfBothComplete(p);
     }
   }
@@ -252,16 +245,10 @@ final class Torrent {
     if (p.hasAll) {
       return;
     }
-    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-      pieces.avail[i]--;
-    }
     bits.andNot(p.refused);
-    p.setPieces(bits);
-    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
-      pieces.avail[i]++;
-    }
+    pieces.peerHas(p, bits);
     if (bits.cardinality() == pieceCount) {
-      promoteToSeed(p);
+      pieces.peerIsSeed(p);
     }
     updateInterest(p);
     closeIfBothComplete(p);
@@ -271,11 +258,7 @@ final class Torrent {
     if (p.hasAll || !p.refused.isEmpty()) {
       return; // after refusing pieces, "I have everything" is not believed
     }
-    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-      pieces.avail[i]--;
-    }
-    p.becomeSeed();
-    pieces.seedPeers++;
+    pieces.peerIsSeed(p);
     updateInterest(p);
     closeIfBothComplete(p);
   }
@@ -288,15 +271,6 @@ final class Torrent {
     if (isComplete() && p.hasAll) {
       engine.close(p, "both complete");
     }
-  }
-
-  /** Seeds are counted once instead of in every availability slot. */
-  private void promoteToSeed(Peer p) {
-    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-      pieces.avail[i]--;
-    }
-    p.becomeSeed();
-    pieces.seedPeers++;
   }
 
   void updateInterest(Peer p) {
@@ -324,10 +298,7 @@ final class Torrent {
     }
     pieces.release(piece, begin);
     if (p.origin) {
-      if (origin.originDeclined.isEmpty()) {
-        origin.originDeclinedSince = System.nanoTime();
-      }
-      origin.originDeclined.set(piece);
+      origin.declined(piece);
     } else if (!p.peerChoking) {
       // The publisher's seeder is not suspected: an older one refused pieces it had sent to
       // another player first, and a lie would only cost the publisher's own bytes.
@@ -345,28 +316,11 @@ final class Torrent {
       return;
     }
     p.refused.set(piece);
-    if (p.hasAll) {
-      demoteSeed(p);
-    }
-    if (p.has.get(piece)) {
-      p.has.clear(piece);
-      pieces.avail[piece]--;
-    }
+    pieces.peerLacks(p, piece);
     if (p.refused.cardinality() >= Math.min(LIES_BEFORE_BAN, pieceCount)) {
       engine.ban(p, "refused " + p.refused.cardinality() + " pieces it advertised");
     } else {
       updateInterest(p);
-    }
-  }
-
-  /** A "seed" that refused a piece is one no more: its pieces are counted one by one again. */
-  private void demoteSeed(Peer p) {
-    pieces.seedPeers--;
-    BitSet all = new BitSet(pieceCount);
-    all.set(0, pieceCount);
-    p.setPieces(all);
-    for (int i = 0; i < pieceCount; i++) {
-      pieces.avail[i]++;
     }
   }
 

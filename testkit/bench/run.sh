@@ -7,10 +7,12 @@
 #   testkit/bench/run.sh InstallUpdateBenchmark # BENCH_ARGS="-Dshoal.bench.installBytes=4294967296
 #                                               # -Dshoal.bench.dir=/mnt/xfs" (default 4 GiB in a
 #                                               # temporary directory)
-#   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_N=5,10,20 SWARM_SEED_CAP=5000000
-#                                               # SWARM_PEER_CAP=2000000 SWARM_MIB=256
-#                                               # SWARM_ENGINES=shoal,shoal-1jvm,lt (environment;
-#                                               # shoal-1jvm: the N agents in one JVM)
+#   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_SCENARIOS=all (or names/prefixes:
+#                                               # t-20to1,a-20to1-n5,d-) SWARM_SEED_CAP=10000000
+#                                               # SWARM_MIB=64 SWARM_ENGINES=shoal,shoal-1jvm,lt
+#                                               # (environment; shoal-1jvm: the N agents in one
+#                                               # JVM); without SWARM_SCENARIOS: SWARM_N=5,10,20
+#                                               # together at SWARM_PEER_CAP=2000000
 #
 # SKIP_BUILD=1 skips installing the modules first; MVN_FLAGS (default -o) are added to every mvn.
 # TrackerBenchmark installs wrk and opentracker first (scripts/install-bench-deps.sh, apt-get);

@@ -101,7 +101,10 @@ final class Engine implements Runnable {
   Engine(SwarmConfig config) throws IOException {
     this.config = config;
     this.peerId = newPeerId(config.role().peerIdPrefix());
-    this.upBucket = new TokenBucket(config.globalUpCap());
+    this.upBucket =
+        config.uploadBudget() != null
+            ? config.uploadBudget().bucket
+            : new TokenBucket(config.globalUpCap());
     this.downBucket = new TokenBucket(config.globalDownCap());
     this.selector = Selector.open();
     this.resumeWriter = Executors.newSingleThreadExecutor(daemon("shoal-swarm-resume"));
@@ -133,7 +136,7 @@ final class Engine implements Runnable {
   private static void warmUpHashing() {
     byte[] block = new byte[256 * 1024];
     for (int i = 0; i < 64; i++) {
-      Torrent.matches("SHA-1", block, block.length, new byte[20]);
+      Verifier.matches("SHA-1", block, block.length, new byte[20]);
     }
   }
 

@@ -114,6 +114,61 @@ final class Peer {
     return hasAll || has.get(index);
   }
 
+  // ---- the state the torrent keeps about this peer, changed only through these ----
+
+  /** Its pieces are {@code bits} now (a BITFIELD, or a seed's pieces counted one by one again). */
+  void setPieces(BitSet bits) {
+    has = bits;
+    hasAll = false;
+  }
+
+  /** It has every piece: counted once as a seed, its bit set dropped. */
+  void becomeSeed() {
+    has = new BitSet();
+    hasAll = true;
+  }
+
+  /** It sent a block of piece data now: not snubbed (any more). */
+  void delivered(long nowNanos) {
+    lastBlockNanos = nowNanos;
+    snubbed = false;
+  }
+
+  /** It held our requests for too long without sending anything. */
+  void snub() {
+    snubbed = true;
+  }
+
+  /** One more of its requests refused; returns how many it has run up (decaying). */
+  int refusedOne() {
+    return ++refusedRequests;
+  }
+
+  /** Piece data it sent that we had not asked for. */
+  void unrequested(long bytes) {
+    unrequestedBytes += bytes;
+  }
+
+  /** Once a second: the refused count decays, the unrequested bytes start over. */
+  void newSecond(int refusedDecay) {
+    refusedRequests = Math.max(0, refusedRequests - refusedDecay);
+    unrequestedBytes = 0;
+  }
+
+  /** How many blocks we keep requested from it; the snub clock starts with the first request. */
+  void setRequestDepth(int depth) {
+    requestDepth = depth;
+  }
+
+  void firstRequestSent(long nowNanos) {
+    lastRequestNanos = nowNanos;
+  }
+
+  /** Whether it holds the optimistic unchoke. */
+  void setOptimistic(boolean optimistic) {
+    this.optimistic = optimistic;
+  }
+
   // ---- outgoing messages (queued in the control buffer, flushed by the engine) ----
 
   void sendHandshake(byte[] infoHash, byte[] peerId) {

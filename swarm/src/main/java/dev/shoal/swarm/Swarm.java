@@ -88,8 +88,8 @@ public final class Swarm implements AutoCloseable {
         }
         byte[] data = t.storage.read(pos, m.pieceSize(i));
         byte[] sha256 = t.job.pieceSha256() == null ? null : t.job.pieceSha256().get(i);
-        if (Torrent.matches("SHA-1", data, data.length, m.pieceSha1(i))
-            && (sha256 == null || Torrent.matches("SHA-256", data, data.length, sha256))) {
+        if (Verifier.matches("SHA-1", data, data.length, m.pieceSha1(i))
+            && (sha256 == null || Verifier.matches("SHA-256", data, data.length, sha256))) {
           good.set(i);
         }
       }

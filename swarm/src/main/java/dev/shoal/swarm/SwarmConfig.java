@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param originFallbackAfter how long a torrent may go without useful peers before the web seed is
  *     used
  * @param originMinPeerRate peer download rate (bytes/s) below which the web seed helps out
+ * @param uploadBudget an upload budget shared with others (the origin's HTTP side), used instead of
+ *     {@code globalUpCap} when set; null = the engine's own
  */
 public record SwarmConfig(
     int listenPort,
@@ -32,7 +34,8 @@ public record SwarmConfig(
     boolean uploadEnabled,
     String userAgent,
     Duration originFallbackAfter,
-    long originMinPeerRate) {
+    long originMinPeerRate,
+    UploadBudget uploadBudget) {
 
   /** The peer id prefix of players, Azureus style. */
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
@@ -41,9 +44,10 @@ public record SwarmConfig(
    * The peer id prefix of a publisher's origin seeder. Bytes from a peer whose id starts with it
    * count as from the origin, not from peers, so the offload ratio measures what other players
    * gave. Players also treat it as the publisher's capped seeder: its BEP 6 rejects are not counted
-   * as lies (it refuses a piece it sent another player first), and while it is connected the HTTP
-   * origin waits for 15 s of silence or of a slow download. A peer that lies with this prefix makes
-   * its own contribution look smaller, and can delay the HTTP origin by those 15 s.
+   * as lies (an older seeder refused a piece it had sent another player first), and while it is
+   * connected the HTTP origin waits for 15 s of silence or of a slow download. A peer that lies
+   * with this prefix makes its own contribution look smaller, and can delay the HTTP origin by
+   * those 15 s.
    */
   public static final String ORIGIN_PEER_ID_PREFIX = "-SO0100-";
 
@@ -56,8 +60,8 @@ public record SwarmConfig(
     /** A player's engine: downloads, and uploads to other players if allowed. */
     PLAYER,
     /**
-     * The publisher's origin seeder: sends each piece to one player first, spreading its capped
-     * upload over the players it has sent least.
+     * The publisher's origin seeder: unchokes every downloading player and shares its capped upload
+     * among them round robin, so each gets a fair share of the origin.
      */
     ORIGIN_SEEDER;
 
@@ -112,7 +116,8 @@ public record SwarmConfig(
         .uploadEnabled(uploadEnabled)
         .userAgent(userAgent)
         .originFallbackAfter(originFallbackAfter)
-        .originMinPeerRate(originMinPeerRate);
+        .originMinPeerRate(originMinPeerRate)
+        .uploadBudget(uploadBudget);
   }
 
   /** Collects the settings; {@link #build()} checks them. Each setter's meaning is the field's. */
@@ -129,6 +134,7 @@ public record SwarmConfig(
     private String userAgent = "Shoal/0.1";
     private Duration originFallbackAfter = Duration.ofSeconds(2);
     private long originMinPeerRate = 64 * 1024;
+    private UploadBudget uploadBudget;
 
     private Builder() {}
 
@@ -192,6 +198,11 @@ public record SwarmConfig(
       return this;
     }
 
+    public Builder uploadBudget(UploadBudget budget) {
+      this.uploadBudget = budget;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -211,7 +222,8 @@ public record SwarmConfig(
           uploadEnabled,
           userAgent,
           originFallbackAfter,
-          originMinPeerRate);
+          originMinPeerRate,
+          uploadBudget);
     }
   }
 }

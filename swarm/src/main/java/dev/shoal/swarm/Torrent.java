@@ -4,37 +4,41 @@ import dev.shoal.protocol.torrent.Metainfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Per-torrent state: piece picker (rarest first, random first pieces, end game), choker,
- * verification; whom to dial is the {@link Dialler}'s. Runs on the engine thread; hashing and disk
- * writes go to the engine's worker pool and come back as tasks.
+ * One torrent: takes its peers' messages, runs its periodic work and keeps its progress; the
+ * decisions are its parts': the piece table ({@link PieceTable}), what to ask whom ({@link
+ * Picker}), when the origin helps ({@link OriginPolicy}), whom to upload to ({@link Choker}),
+ * verification ({@link Verifier}), whom to dial ({@link Dialler}). Runs on the engine thread;
+ * hashing and disk writes go to the engine's worker pool and come back as tasks.
  */
 final class Torrent {
+
+  /** Piece states, availability and the pieces in memory. */
+  final PieceTable pieces;
+
+  /** What to ask whom. */
+  final Picker picker;
+
+  /** When the origin helps, and what it is asked for. */
+  final OriginPolicy origin;
+
+  /** Whom we upload to. */
+  final Choker choker;
+
+  /** Hash checks, writes and bans for bad data. */
+  final Verifier verifier;
+
   private static final Logger LOG = Logger.getLogger(Torrent.class.getName());
-  private static final byte NONE = 0;
-  private static final byte ACTIVE = 1;
-  private static final byte VERIFYING = 2;
-  private static final byte HAVE = 3;
-  private static final byte ORIGIN = 4;
-  private static final int RANDOM_FIRST_PIECES = 4;
-  private static final int BUDGET_EXHAUSTED = -2;
-  private static final long SECOND = 1_000_000_000L;
+  static final long SECOND = 1_000_000_000L;
 
   /**
    * Requests of one peer we queue, and the "reqq" we advertise (BEP 10): 8 MiB in flight, more than
@@ -69,67 +73,13 @@ final class Torrent {
   final TokenBucket downBucket;
   final List<Peer> peers = new ArrayList<>();
 
-  /**
-   * The next piece to ask the origin seeder for, once other peers deliver (-1: none yet). Each
-   * player walks forward through a stretch of pieces nobody has, and jumps to a random such piece
-   * when it reaches one another peer has. Players that picked a random piece for every request
-   * asked the seeder for the same piece as another player (both requests in flight, neither seen by
-   * the other) for about 0.2 F; players that each walked from a fixed start caught up with each
-   * other's stretch and then asked for the same pieces in lock step (0.8 F).
-   */
-  private int originCursor = -1;
-
-  /** Which peer a capped download's next tokens go to first ({@link #topUpRequests}). */
-  private int requestTurn;
-
-  /** Unchoke slots added while the upload cap is not reached ({@link #adaptUploadSlots}). */
-  private int extraUploadSlots;
-
-  private static final int MAX_EXTRA_UPLOAD_SLOTS = 64;
-
-  /** Blocks kept requested from a peer whose rate is not known yet (see fillRequests). */
-  private static final int MIN_REQUEST_DEPTH = 8;
-
-  /** Origin seeder: who was sent each piece first, and when ({@link #takenByAnotherPlayer}). */
-  private Peer[] firstTaker;
-
-  private long[] firstTakenNanos;
-  private static final long FIRST_COPY_WINDOW = 30 * SECOND;
-
-  /**
-   * Pieces the origin seeder refused us lately (it sent them to another player first): not asked of
-   * it again until the set is cleared every {@link #ORIGIN_DECLINED_FOR}.
-   */
-  private final BitSet originDeclined = new BitSet();
-
-  private long originDeclinedSince;
-  private static final long ORIGIN_DECLINED_FOR = 10 * SECOND;
-
-  /** How long no peer may deliver, while the origin seeder is connected, before HTTP helps. */
-  private static final long ORIGIN_SEEDER_PATIENCE = 15 * SECOND;
-
   /** When peers last delivered at least {@code originMinPeerRate} (sampled every second). */
-  private long lastFastNanos;
+  long lastFastNanos;
 
   private final Dialler dialler = new Dialler();
   final CompletableFuture<Progress> completion = new CompletableFuture<>();
   final Tracker tracker;
   final WebSeed webSeed;
-
-  private final byte[] pieceState;
-  private final int[] avail;
-  private int seedPeers;
-  private final BitSet have = new BitSet();
-  private final Map<Integer, PieceBuf> active = new LinkedHashMap<>();
-  private final Map<Integer, PieceBuf> suspects = new HashMap<>();
-  private final int maxPiecesInMemory;
-  private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
-  private int verifying;
-
-  /** Picks refused because {@link #maxPiecesInMemory} pieces were in memory, since the rechoke. */
-  private int budgetExhausted;
-
-  private int verified;
 
   /** Peers of this torrent banned so far (counted by {@link Engine#ban}). */
   int peersBanned;
@@ -137,7 +87,6 @@ final class Torrent {
   /** The longest queue of requests any peer has had with us (a bound the flood tests check). */
   int peakQueuedRequests;
 
-  private long bytesDone;
   final Rate fromPeers = new Rate();
   final Rate fromOrigin = new Rate();
 
@@ -149,20 +98,16 @@ final class Torrent {
   final Rate fromOriginSeeder = new Rate();
 
   final Rate uploaded = new Rate();
-  private Progress.State state = Progress.State.CHECKING;
+  Progress.State state = Progress.State.CHECKING;
   private boolean paused;
-  private boolean resumeDirty;
+  boolean resumeDirty;
   private long lastResumeSave;
   private long resumeSeq;
   private final Object resumeLock = new Object();
   private long resumeWritten;
-  private long lastUsefulPeerNanos = System.nanoTime();
+  long lastUsefulPeerNanos = System.nanoTime();
 
-  /** When a peer other than the origin seeder last sent us a block (0: never). */
-  private long lastNonOriginBlockNanos;
-
-  private long startedNanos = System.nanoTime();
-  private long lastOptimisticNanos;
+  long startedNanos = System.nanoTime();
   volatile Progress snapshot;
 
   Torrent(Engine engine, Metainfo meta, TorrentJob job, Storage storage) {
@@ -172,11 +117,11 @@ final class Torrent {
     this.infoHash = meta.infoHash();
     this.pieceCount = meta.pieceCount();
     this.storage = storage;
-    this.pieceState = new byte[pieceCount];
-    this.avail = new int[pieceCount];
-    // 16 MiB of piece buffers (in flight + waiting for the hasher + spare), at least 4 pieces:
-    // ~80 ms of data at 200 MB/s, enough to keep the pipe full while bounding the heap.
-    this.maxPiecesInMemory = Math.max(4, (16 << 20) / meta.pieceLength());
+    this.pieces = new PieceTable(this);
+    this.picker = new Picker(this);
+    this.origin = new OriginPolicy(this);
+    this.choker = new Choker(this);
+    this.verifier = new Verifier(this);
     this.upBucket = new TokenBucket(job.upCap());
     this.downBucket = new TokenBucket(job.downCap());
     dialler.addDirect(job.peers());
@@ -191,19 +136,19 @@ final class Torrent {
   /** Marks pieces known good (resume state or re-check) before the torrent goes live. */
   void markVerifiedAtStart(BitSet good) {
     for (int i = good.nextSetBit(0); i >= 0 && i < pieceCount; i = good.nextSetBit(i + 1)) {
-      pieceState[i] = HAVE;
-      have.set(i);
-      verified++;
-      bytesDone += meta.pieceSize(i);
+      pieces.pieceState[i] = PieceTable.HAVE;
+      pieces.have.set(i);
+      pieces.verified++;
+      pieces.bytesDone += meta.pieceSize(i);
     }
   }
 
   void goLive() {
-    state = verified == pieceCount ? seedOrComplete() : Progress.State.DOWNLOADING;
+    state = pieces.verified == pieceCount ? seedOrComplete() : Progress.State.DOWNLOADING;
     startedNanos = System.nanoTime();
     lastUsefulPeerNanos = startedNanos;
     lastFastNanos = startedNanos;
-    if (verified == pieceCount) {
+    if (pieces.verified == pieceCount) {
       completion.complete(snapshotNow());
     }
     if (tracker != null) {
@@ -224,7 +169,7 @@ final class Torrent {
   }
 
   boolean isComplete() {
-    return verified == pieceCount;
+    return pieces.verified == pieceCount;
   }
 
   boolean acceptsPeers() {
@@ -246,12 +191,12 @@ final class Torrent {
       byte[] hs = dev.shoal.protocol.torrent.Bencode.encode(ext);
       p.sendExtended(0, hs);
     }
-    if (p.fast && verified == pieceCount) {
+    if (p.fast && pieces.verified == pieceCount) {
       p.sendSimple(Wire.HAVE_ALL);
-    } else if (p.fast && verified == 0) {
+    } else if (p.fast && pieces.verified == 0) {
       p.sendSimple(Wire.HAVE_NONE);
-    } else if (verified > 0) {
-      p.sendBitfield(have, pieceCount);
+    } else if (pieces.verified > 0) {
+      p.sendBitfield(pieces.have, pieceCount);
     }
   }
 
@@ -260,14 +205,7 @@ final class Torrent {
       return;
     }
     releaseAll(p);
-    forgetFirstTaker(p);
-    if (p.hasAll) {
-      seedPeers--;
-    } else {
-      for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-        avail[i]--;
-      }
-    }
+    pieces.peerGone(p);
     // Where to dial it again: a peer that dialled us said where it listens, or it is not redialled.
     InetSocketAddress at = p.outgoing ? p.address : p.listenAddress;
     if (at != null) {
@@ -293,13 +231,12 @@ final class Torrent {
     if (p.hasAll || p.has.get(index) || p.refused.get(index)) {
       return;
     }
-    p.has.set(index);
-    avail[index]++;
-    if (pieceState[index] != HAVE) {
+    pieces.peerHas(p, index);
+    if (pieces.pieceState[index] != PieceTable.HAVE) {
       p.interested(true);
     }
     if (p.has.cardinality() == pieceCount) {
-      promoteToSeed(p);
+      pieces.peerIsSeed(p);
       closeIfBothComplete(p);
     }
   }
@@ -308,16 +245,10 @@ final class Torrent {
     if (p.hasAll) {
       return;
     }
-    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-      avail[i]--;
-    }
     bits.andNot(p.refused);
-    p.has = bits;
-    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
-      avail[i]++;
-    }
+    pieces.peerHas(p, bits);
     if (bits.cardinality() == pieceCount) {
-      promoteToSeed(p);
+      pieces.peerIsSeed(p);
     }
     updateInterest(p);
     closeIfBothComplete(p);
@@ -327,12 +258,7 @@ final class Torrent {
     if (p.hasAll || !p.refused.isEmpty()) {
       return; // after refusing pieces, "I have everything" is not believed
     }
-    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-      avail[i]--;
-    }
-    p.has = new BitSet();
-    p.hasAll = true;
-    seedPeers++;
+    pieces.peerIsSeed(p);
     updateInterest(p);
     closeIfBothComplete(p);
   }
@@ -347,16 +273,6 @@ final class Torrent {
     }
   }
 
-  /** Seeds are counted once instead of in every availability slot. */
-  private void promoteToSeed(Peer p) {
-    for (int i = p.has.nextSetBit(0); i >= 0; i = p.has.nextSetBit(i + 1)) {
-      avail[i]--;
-    }
-    p.has = new BitSet();
-    p.hasAll = true;
-    seedPeers++;
-  }
-
   void updateInterest(Peer p) {
     if (isComplete()) {
       p.interested(false);
@@ -367,7 +283,7 @@ final class Torrent {
       return;
     }
     BitSet wanted = (BitSet) p.has.clone();
-    wanted.andNot(have);
+    wanted.andNot(pieces.have);
     p.interested(!wanted.isEmpty());
   }
 
@@ -380,14 +296,12 @@ final class Torrent {
     if (!p.requested.remove(key)) {
       return; // we had cancelled it (BEP 6 answers a CANCEL with a REJECT), or never asked
     }
-    release(piece, begin);
+    pieces.release(piece, begin);
     if (p.origin) {
-      // The seeder sent this piece to another player first (takenByAnotherPlayer): not a lie.
-      if (originDeclined.isEmpty()) {
-        originDeclinedSince = System.nanoTime();
-      }
-      originDeclined.set(piece);
+      origin.declined(piece);
     } else if (!p.peerChoking) {
+      // The publisher's seeder is not suspected: an older one refused pieces it had sent to
+      // another player first, and a lie would only cost the publisher's own bytes.
       refuse(p, piece);
     }
   }
@@ -402,13 +316,7 @@ final class Torrent {
       return;
     }
     p.refused.set(piece);
-    if (p.hasAll) {
-      demoteSeed(p);
-    }
-    if (p.has.get(piece)) {
-      p.has.clear(piece);
-      avail[piece]--;
-    }
+    pieces.peerLacks(p, piece);
     if (p.refused.cardinality() >= Math.min(LIES_BEFORE_BAN, pieceCount)) {
       engine.ban(p, "refused " + p.refused.cardinality() + " pieces it advertised");
     } else {
@@ -416,20 +324,8 @@ final class Torrent {
     }
   }
 
-  /** A "seed" that refused a piece is one no more: its pieces are counted one by one again. */
-  private void demoteSeed(Peer p) {
-    p.hasAll = false;
-    seedPeers--;
-    BitSet all = new BitSet(pieceCount);
-    all.set(0, pieceCount);
-    p.has = all;
-    for (int i = 0; i < pieceCount; i++) {
-      avail[i]++;
-    }
-  }
-
   void onInterestChanged(Peer p) {
-    if (p.peerInterested && p.amChoking && canUnchokeMore()) {
+    if (p.peerInterested && p.amChoking && choker.canUnchokeMore()) {
       p.choke(false);
     }
   }
@@ -440,12 +336,9 @@ final class Torrent {
    * peer stays bounded by {@link #MAX_QUEUED_REQUESTS}.
    */
   void onRequest(Peer p, int piece, int begin, int length) {
-    boolean servable = !p.amChoking && engine.uploadEnabled() && pieceState[piece] == HAVE;
+    boolean servable =
+        !p.amChoking && engine.uploadEnabled() && pieces.pieceState[piece] == PieceTable.HAVE;
     if (servable && p.peerRequests.size() < MAX_QUEUED_REQUESTS) {
-      if (takenByAnotherPlayer(p, piece)) {
-        p.reject(piece, begin, length); // a polite no: not counted against the peer
-        return;
-      }
       if (p.peerRequests.add(new Peer.Request(piece, begin, length))) {
         peakQueuedRequests = Math.max(peakQueuedRequests, p.peerRequests.size());
         return;
@@ -454,49 +347,8 @@ final class Torrent {
     } else {
       p.reject(piece, begin, length);
     }
-    if (++p.refusedRequests > REFUSED_REQUESTS_LIMIT) {
+    if (p.refusedOne() > REFUSED_REQUESTS_LIMIT) {
       engine.ban(p, "request flood (" + p.refusedRequests + " requests refused)");
-    }
-  }
-
-  /**
-   * The origin seeder sends each piece to one player first and, for {@link #FIRST_COPY_WINDOW},
-   * refuses it to others (BEP 6 reject; only to peers with the fast extension, which can be told
-   * no): they get it from that player. Players ask the seeder only for pieces none of their peers
-   * has, but cannot see what another player is being sent right now; without this the seeder sent
-   * 0.13-0.4 F twice in swarms of 5 to 20 players. Never refuses the player that took it first, nor
-   * once that player has gone, been choked (its queued requests were dropped) or the window has
-   * passed (it may not have passed the piece on).
-   */
-  private boolean takenByAnotherPlayer(Peer p, int piece) {
-    if (!engine.config.isOrigin() || !p.fast || !isComplete()) {
-      return false;
-    }
-    if (firstTaker == null) {
-      firstTaker = new Peer[pieceCount];
-      firstTakenNanos = new long[pieceCount];
-    }
-    Peer first = firstTaker[piece];
-    long now = System.nanoTime();
-    if (first == null
-        || first.closed
-        || first.amChoking
-        || now - firstTakenNanos[piece] > FIRST_COPY_WINDOW) {
-      firstTaker[piece] = p;
-      firstTakenNanos[piece] = now;
-      return false;
-    }
-    return first != p;
-  }
-
-  /** A closed peer's buffers must not stay reachable from the origin's first-copy table. */
-  private void forgetFirstTaker(Peer p) {
-    if (firstTaker != null) {
-      for (int i = 0; i < pieceCount; i++) {
-        if (firstTaker[i] == p) {
-          firstTaker[i] = null;
-        }
-      }
     }
   }
 
@@ -512,25 +364,21 @@ final class Torrent {
       fromOriginSeeder.add(len);
     }
     p.down.add(len);
-    p.lastBlockNanos = System.nanoTime();
-    if (!p.origin) {
-      lastNonOriginBlockNanos = p.lastBlockNanos;
-    }
-    p.snubbed = false;
+    p.delivered(System.nanoTime());
     long key = (long) piece << 32 | begin;
     boolean wasRequested = p.requested.remove(key);
     if (!wasRequested) {
-      chargeDownload(len); // asked-for blocks were charged with their request
-      p.unrequestedBytes += len;
+      picker.chargeDownload(len); // asked-for blocks were charged with their request
+      p.unrequested(len);
     }
     if (wasRequested && len != Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin)) {
       // Not the block we asked for. Give the request back first: dropping it silently left the
       // block "requested" by nobody, and the download stalled for good.
-      release(piece, begin);
+      pieces.release(piece, begin);
       engine.ban(p, "answered a request of piece " + piece + " with " + len + " bytes");
       return;
     }
-    PieceBuf buf = active.get(piece);
+    PieceBuf buf = pieces.active.get(piece);
     if (buf == null || begin % Wire.BLOCK != 0) {
       return; // not wanted any more (completed, or taken by the origin)
     }
@@ -554,10 +402,10 @@ final class Torrent {
       cancelOthers(p, key, piece, begin, len);
     }
     if (buf.complete()) {
-      active.remove(piece);
-      pieceState[piece] = VERIFYING;
-      verifying++;
-      verify(buf, new ArrayList<>(buf.contributors));
+      pieces.active.remove(piece);
+      pieces.pieceState[piece] = PieceTable.VERIFYING;
+      pieces.verifying++;
+      verifier.verify(buf, new ArrayList<>(buf.contributors));
     }
   }
 
@@ -570,424 +418,17 @@ final class Torrent {
     }
   }
 
-  // ---------------------------------------------------------------- picker
-
-  /**
-   * Tops up the request pipeline of {@code p}. Under a download cap the engine tick does it instead
-   * ({@link #topUpRequests}), sharing the tokens among the peers.
-   */
-  void fillRequests(Peer p) {
-    if (!downloadCapped()) {
-      requestMore(p, Integer.MAX_VALUE);
-    }
-  }
-
-  /**
-   * Sends {@code p} up to {@code most} requests, as its pipeline and the download caps allow;
-   * returns whether one went out. Caps are charged here, when a block is asked for, not when its
-   * bytes are read: the socket is then always read at once, so an INTERESTED or a HAVE never waits
-   * behind capped piece data (it did, 7.5 s, while our download ran at its cap).
-   */
-  private boolean requestMore(Peer p, int most) {
-    if (!p.amInterested || p.peerChoking || p.snubbed || !live() || isComplete()) {
-      return false;
-    }
-    // About a second of what the peer delivers, at least 8 blocks. A floor of 64 blocks (1 MiB)
-    // queued 5 s at a capped player serving ten others, so a 20-player swarm's pieces sat half
-    // done at busy peers, filled the in-memory budget, and left idle peers unasked at the end.
-    long rate = p.down.perSecond();
-    int depth =
-        (int)
-            Math.min(
-                engine.config.maxRequestsPerPeer(), Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
-    p.requestDepth = Math.min(depth, Math.max(4, p.remoteReqq));
-    BitSet skip = p.origin ? originSkip() : null;
-    int sent = 0;
-    while (sent < most && p.requested.size() < p.requestDepth && downloadTokens() >= Wire.BLOCK) {
-      long key = pick(p, skip);
-      if (key < 0) {
-        break;
-      }
-      int piece = (int) (key >>> 32);
-      int begin = (int) key;
-      if (p.requested.isEmpty()) {
-        p.lastRequestNanos = System.nanoTime(); // the snub clock starts with the first request
-      }
-      p.requested.add(key);
-      int length = Math.min(Wire.BLOCK, meta.pieceSize(piece) - begin);
-      p.sendRequest(Wire.REQUEST, piece, begin, length);
-      chargeDownload(length);
-      sent++;
-    }
-    return sent > 0;
-  }
-
-  /** Download bytes the engine's and this torrent's caps allow now; Long.MAX_VALUE uncapped. */
-  private long downloadTokens() {
-    return Math.min(engine.downBucket.available(), downBucket.available());
-  }
-
-  private void chargeDownload(long bytes) {
-    engine.downBucket.consume(bytes);
-    downBucket.consume(bytes);
-  }
-
-  boolean downloadCapped() {
-    return engine.downBucket.rate() > 0 || downBucket.rate() > 0;
-  }
-
-  /**
-   * A cap is in debt: the origin took a piece up front, or peers sent blocks we never asked for.
-   */
-  boolean downloadInDebt() {
-    return engine.downBucket.inDebt() || downBucket.inDebt();
-  }
-
-  /**
-   * Under a download cap, requests wait for tokens, which come every engine tick (10 ms): the
-   * pipelines are topped up then, one block per peer in turn, starting each tick with the next
-   * peer. Filled in list order, the first peer took every token and a peer holding the one piece we
-   * lacked was never asked.
-   */
-  void topUpRequests() {
-    if (!live() || isComplete() || peers.isEmpty()) {
-      return;
-    }
-    int n = peers.size();
-    int first = Math.floorMod(requestTurn++, n);
-    boolean any = true;
-    while (any && downloadTokens() >= Wire.BLOCK) {
-      any = false;
-      for (int k = 0; k < n; k++) {
-        Peer p = peers.get((first + k) % n);
-        if (p.handshakeReceived && requestMore(p, 1)) {
-          engine.flushLater(p);
-          any = true;
-        }
-      }
-    }
-  }
-
-  /**
-   * The pieces the publisher's origin seeder is not asked for: those another connected peer has,
-   * while other peers deliver. Every byte the origin sends is paid for by the publisher, and the
-   * other peers can pass on what they have; so the origin puts each piece into the swarm about
-   * once, and the players' uploads spread it. When no other peer has sent a block for {@code
-   * originFallbackAfter} (at the start, or everyone else chokes us) the origin may send anything.
-   * Null: no restriction.
-   */
-  private BitSet elsewhere() {
-    long now = System.nanoTime();
-    if (lastNonOriginBlockNanos == 0
-        || now - lastNonOriginBlockNanos > engine.config.originFallbackAfter().toNanos()) {
-      return null;
-    }
-    BitSet out = new BitSet(pieceCount);
-    for (Peer o : peers) {
-      if (o.origin || !o.handshakeReceived) {
-        continue;
-      }
-      if (o.hasAll) {
-        out.set(0, pieceCount);
-        return out;
-      }
-      out.or(o.has);
-    }
-    return out;
-  }
-
-  /** {@link #elsewhere()} and what the origin refused us lately; null: no restriction. */
-  private BitSet originSkip() {
-    if (!originDeclined.isEmpty()
-        && System.nanoTime() - originDeclinedSince > ORIGIN_DECLINED_FOR) {
-      originDeclined.clear();
-    }
-    BitSet skip = elsewhere();
-    if (originDeclined.isEmpty()) {
-      return skip;
-    }
-    BitSet out = skip == null ? new BitSet(pieceCount) : skip;
-    out.or(originDeclined);
-    return out;
-  }
-
-  /**
-   * The next block to ask {@code p} for: of an unfinished piece, unless {@code p} has a piece that
-   * is rarer than all those (then that one starts). Finishing unfinished pieces first spent a
-   * capped player's whole upload on pieces every other player also had: in a 20-player swarm the
-   * 128 pieces the origin had sent to one player stayed with it alone for a minute while it
-   * uploaded at its cap, and the swarm's last 40 s ran at half speed waiting for them.
-   */
-  private long pick(Peer p, BitSet skip) {
-    PieceBuf partial = rarestPartial(p, skip);
-    boolean keepPartial =
-        partial != null
-            && (verified < RANDOM_FIRST_PIECES
-                || (p.origin && skip != null)
-                || avail[partial.index] == 0); // only seeds have it: nothing is rarer
-    if (!keepPartial) {
-      int piece = pickNewPiece(p, skip, partial == null ? Integer.MAX_VALUE : avail[partial.index]);
-      if (piece == BUDGET_EXHAUSTED && partial == null) {
-        budgetExhausted++;
-        return -1;
-      }
-      if (piece >= 0) {
-        int size = meta.pieceSize(piece);
-        byte[] data = size == meta.pieceLength() && !spare.isEmpty() ? spare.pop() : new byte[size];
-        PieceBuf buf = new PieceBuf(piece, size, data);
-        active.put(piece, buf);
-        pieceState[piece] = ACTIVE;
-        return (long) piece << 32 | (long) buf.claimFree() * Wire.BLOCK;
-      }
-    }
-    if (partial != null) {
-      int b = partial.claimFree();
-      if (b >= 0) {
-        return (long) partial.index << 32 | (long) b * Wire.BLOCK;
-      }
-    }
-    return endGamePick(p, skip);
-  }
-
-  /** The unfinished piece with free blocks that {@code p} has and the fewest peers have. */
-  private PieceBuf rarestPartial(Peer p, BitSet skip) {
-    PieceBuf best = null;
-    for (PieceBuf buf : active.values()) {
-      if (buf.free > 0
-          && p.hasPiece(buf.index)
-          && (skip == null || !skip.get(buf.index))
-          && (best == null || avail[buf.index] < avail[best.index])) {
-        best = buf;
-      }
-    }
-    return best;
-  }
-
-  /** Rarest first among pieces the peer has; the first few pieces at random to start fast. */
-  private int pickNewPiece(Peer p, BitSet skip, int rarerThan) {
-    if (active.size() + verifying >= maxPiecesInMemory) {
-      return BUDGET_EXHAUSTED; // hashing or disk is behind: buffer no more pieces
-    }
-    if (p.origin && skip != null) {
-      return pickForOriginSeeder(p, skip);
-    }
-    int n = pieceCount;
-    int start = ThreadLocalRandom.current().nextInt(n);
-    boolean random = verified < RANDOM_FIRST_PIECES;
-    int best = -1;
-    int bestAvail = Integer.MAX_VALUE;
-    for (int k = 0; k < n; k++) {
-      int i = (start + k) % n;
-      if (pieceState[i] != NONE || !p.hasPiece(i) || (skip != null && skip.get(i))) {
-        continue;
-      }
-      if (random) {
-        return i;
-      }
-      int a = avail[i];
-      if (a < bestAvail && a < rarerThan) {
-        best = i;
-        bestAvail = a;
-        if (a <= 1) {
-          break;
-        }
-      }
-    }
-    return best;
-  }
-
-  /** The piece at {@link #originCursor} if the seeder may be asked for it, else a random one. */
-  private int pickForOriginSeeder(Peer p, BitSet skip) {
-    int piece = originCursor;
-    if (piece < 0 || !askableOfOrigin(p, skip, piece)) {
-      piece = randomAskableOfOrigin(p, skip);
-    }
-    originCursor = piece < 0 ? -1 : (piece + 1) % pieceCount;
-    return piece;
-  }
-
-  private boolean askableOfOrigin(Peer p, BitSet skip, int piece) {
-    return pieceState[piece] == NONE && p.hasPiece(piece) && !skip.get(piece);
-  }
-
-  /**
-   * A piece drawn at random among those the seeder may be asked for: a few random draws first,
-   * since scanning forward from a random index lands on the first piece after another peer's
-   * stretch, which is where that peer is asking the seeder right now.
-   */
-  private int randomAskableOfOrigin(Peer p, BitSet skip) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    for (int tries = 0; tries < 32; tries++) {
-      int i = random.nextInt(pieceCount);
-      if (askableOfOrigin(p, skip, i)) {
-        return i;
-      }
-    }
-    int start = random.nextInt(pieceCount);
-    for (int k = 0; k < pieceCount; k++) {
-      int i = (start + k) % pieceCount;
-      if (askableOfOrigin(p, skip, i)) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** End game: duplicate a block already requested from someone else (at most twice). */
-  private long endGamePick(Peer p, BitSet skip) {
-    for (PieceBuf buf : active.values()) {
-      if (!p.hasPiece(buf.index) || (skip != null && skip.get(buf.index))) {
-        continue;
-      }
-      for (int b = 0; b < buf.blocks(); b++) {
-        long key = (long) buf.index << 32 | (long) b * Wire.BLOCK;
-        if (buf.blockState[b] == PieceBuf.REQUESTED
-            && buf.requestCount[b] < 2
-            && !p.requested.contains(key)) {
-          buf.requestCount[b]++;
-          return key;
-        }
-      }
-    }
-    return -1;
-  }
-
-  private void release(int piece, int begin) {
-    PieceBuf buf = active.get(piece);
-    if (buf != null) {
-      buf.release(begin / Wire.BLOCK);
-    }
-  }
-
   void releaseAll(Peer p) {
     for (long key : p.requested) {
-      release((int) (key >>> 32), (int) key);
+      pieces.release((int) (key >>> 32), (int) key);
     }
     p.requested.clear();
   }
 
-  // ---------------------------------------------------------------- verification
-
-  private void verify(PieceBuf buf, List<Peer> contributors) {
-    verify(buf.index, buf.data, buf.size, contributors, buf);
-  }
-
-  private void verify(int index, byte[] data, int size, List<Peer> contributors, PieceBuf buf) {
-    byte[] sha1 = meta.pieceSha1(index);
-    byte[] sha256 = job.pieceSha256() == null ? null : job.pieceSha256().get(index);
-    long position = (long) index * meta.pieceLength();
-    engine.workers.execute(
-        () -> {
-          boolean ok =
-              matches("SHA-1", data, size, sha1)
-                  && (sha256 == null || matches("SHA-256", data, size, sha256));
-          IOException failure = null;
-          if (ok) {
-            try {
-              storage.write(position, data, size);
-            } catch (IOException e) {
-              failure = e;
-            }
-          }
-          boolean good = ok;
-          IOException error = failure;
-          engine.execute(() -> onVerified(index, good, error, contributors, buf));
-        });
-  }
-
-  static boolean matches(String algorithm, byte[] data, int size, byte[] expected) {
-    try {
-      MessageDigest md = MessageDigest.getInstance(algorithm);
-      md.update(data, 0, size);
-      return MessageDigest.isEqual(md.digest(), expected);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private void onVerified(
-      int index, boolean ok, IOException error, List<Peer> contributors, PieceBuf buf) {
-    verifying--;
-    if (state == Progress.State.CLOSED) {
-      return;
-    }
-    if (error != null) {
-      LOG.log(Level.WARNING, "cannot write piece " + index, error);
-      pieceState[index] = NONE;
-      return;
-    }
-    if (!ok) {
-      pieceState[index] = NONE;
-      punish(contributors, index, buf);
-      return;
-    }
-    PieceBuf failed = suspects.remove(index);
-    if (failed != null && buf != null) {
-      banLiars(failed, buf);
-    }
-    recycle(buf);
-    pieceState[index] = HAVE;
-    have.set(index);
-    verified++;
-    bytesDone += meta.pieceSize(index);
-    resumeDirty = true;
-    for (Peer p : peers) {
-      p.sendHave(index);
-      engine.flushLater(p);
-    }
-    if (job.onPieceVerified() != null) {
-      try {
-        job.onPieceVerified().accept(index);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "piece listener failed", e);
-      }
-    }
-    if (verified == pieceCount) {
-      onComplete();
-    }
-  }
-
-  /**
-   * Bad data: a sole contributor is banned at once. When several peers shared the piece, the failed
-   * copy is kept; once the piece verifies, the peers whose blocks differ from the good copy are
-   * banned. The web seed is never banned (it is ours); its piece just goes back.
-   */
-  private void punish(List<Peer> contributors, int index, PieceBuf buf) {
-    LOG.warning("piece " + index + " failed verification, from " + contributors);
-    if (contributors.contains(null) && webSeed != null) {
-      webSeed.backOff(); // the origin served bad data: do not hammer it
-    }
-    if (contributors.size() == 1 && contributors.get(0) != null) {
-      engine.ban(contributors.get(0), "sent bad data for piece " + index);
-    } else if (buf != null && suspects.size() < Math.max(2, (8 << 20) / meta.pieceLength())) {
-      suspects.put(index, buf);
-    }
-  }
-
-  /** Piece arrays are reused: at 150+ MB/s fresh 256 KiB arrays would keep the GC busy. */
-  private void recycle(PieceBuf buf) {
-    if (buf != null
-        && buf.data.length == meta.pieceLength()
-        && spare.size() + active.size() + verifying < maxPiecesInMemory) {
-      spare.push(buf.data);
-    }
-  }
-
-  private void banLiars(PieceBuf failed, PieceBuf good) {
-    for (int b = 0; b < failed.blocks(); b++) {
-      Peer p = failed.blockFrom[b];
-      int off = b * Wire.BLOCK;
-      int len = failed.blockLength(b);
-      if (p != null && !Arrays.equals(failed.data, off, off + len, good.data, off, off + len)) {
-        engine.ban(p, "sent bad block " + b + " of piece " + failed.index);
-      }
-    }
-  }
-
-  private void onComplete() {
+  void onComplete() {
     // A complete torrent only reads blocks from the file: up to 16 MiB of recycled piece arrays
     // kept for as long as it seeds is half of the agent's 32 MiB heap.
-    spare.clear();
+    pieces.spare.clear();
     state = seedOrComplete();
     publish();
     saveResume(true);
@@ -1004,74 +445,17 @@ final class Torrent {
     completion.complete(snapshotNow());
   }
 
-  // ---------------------------------------------------------------- origin (web seed)
-
-  /** Picks a piece for the origin: one no connected peer has, else a random missing one. */
-  int pickForOrigin(boolean anyPiece) {
-    int start = ThreadLocalRandom.current().nextInt(pieceCount);
-    int fallback = -1;
-    for (int k = 0; k < pieceCount; k++) {
-      int i = (start + k) % pieceCount;
-      if (pieceState[i] != NONE) {
-        continue;
-      }
-      if (avail[i] + seedPeers == 0) {
-        return claimForOrigin(i);
-      }
-      if (fallback < 0) {
-        fallback = i;
-      }
-    }
-    return anyPiece && fallback >= 0 ? claimForOrigin(fallback) : -1;
-  }
-
-  private int claimForOrigin(int i) {
-    pieceState[i] = ORIGIN;
-    return i;
-  }
-
   void onOriginPiece(int index, byte[] data) {
     if (data == null) {
-      pieceState[index] = NONE;
+      pieces.pieceState[index] = PieceTable.NONE;
       return;
     }
     fromOrigin.add(data.length);
-    pieceState[index] = VERIFYING;
-    verifying++;
+    pieces.pieceState[index] = PieceTable.VERIFYING;
+    pieces.verifying++;
     List<Peer> none = new ArrayList<>();
     none.add(null);
-    verify(index, data, data.length, none, null);
-  }
-
-  boolean needsOrigin(long now) {
-    if (!live() || isComplete() || webSeed == null) {
-      return false;
-    }
-    if (originSeederConnected()) {
-      // The publisher capped its seeder; the HTTP origin would bypass that cap, so while the seeder
-      // is there only a long silence of every peer, or a download slow for just as long, calls
-      // it in (at the start of a 20-player swarm the seeder's choking sent 0.07-0.17 F over HTTP
-      // within seconds). The second rule bounds what a peer posing as the origin can hold back.
-      boolean silent = now - lastUsefulPeerNanos > ORIGIN_SEEDER_PATIENCE;
-      boolean slowForLong =
-          now - startedNanos > ORIGIN_SEEDER_PATIENCE
-              && now - lastFastNanos > ORIGIN_SEEDER_PATIENCE;
-      return silent || slowForLong;
-    }
-    boolean starved = now - lastUsefulPeerNanos > engine.config.originFallbackAfter().toNanos();
-    boolean slow =
-        now - startedNanos > 5 * SECOND
-            && fromPeers.perSecond() < engine.config.originMinPeerRate();
-    return starved || slow;
-  }
-
-  private boolean originSeederConnected() {
-    for (Peer p : peers) {
-      if (p.origin && p.handshakeReceived && !p.snubbed) {
-        return true;
-      }
-    }
-    return false;
+    verifier.verify(index, data, data.length, none, null);
   }
 
   // ---------------------------------------------------------------- upload
@@ -1116,7 +500,7 @@ final class Torrent {
       for (Peer p : peers) {
         if (p.connected && p.handshakeReceived) {
           updateInterest(p);
-          fillRequests(p);
+          picker.fillRequests(p);
           engine.flushLater(p);
         }
       }
@@ -1124,7 +508,7 @@ final class Torrent {
         lastUsefulPeerNanos = Math.max(lastUsefulPeerNanos, now - SECOND / 2);
       }
       if (webSeed != null) {
-        boolean any = needsOrigin(now);
+        boolean any = origin.needsOrigin(now);
         // Pieces no connected peer has go to the origin at once, as soon as bitfields are in.
         boolean missing = now - startedNanos > SECOND && anyHandshakenPeer();
         if (any || missing) {
@@ -1176,8 +560,7 @@ final class Torrent {
     for (Peer p : peers) {
       p.down.sample(seconds);
       p.up.sample(seconds);
-      p.refusedRequests = Math.max(0, p.refusedRequests - REFUSED_DECAY);
-      p.unrequestedBytes = 0;
+      p.newSecond(REFUSED_DECAY);
       releaseIfSnubbed(p, now);
     }
     if (now - lastResumeSave > 5 * SECOND) {
@@ -1193,148 +576,9 @@ final class Torrent {
     long since = Math.max(p.lastBlockNanos, p.lastRequestNanos);
     if (!p.requested.isEmpty() && now - since > 20 * SECOND) {
       LOG.info("peer " + p + " sent nothing for 20 s: snubbed, its requests go elsewhere");
-      p.snubbed = true;
+      p.snub();
       releaseAll(p);
-      dropUntouchedPieces();
-    }
-  }
-
-  /**
-   * A banned peer's blocks in unfinished pieces are not trusted: they are fetched again from other
-   * sources. A piece left with no data and no requests goes back to NONE, so that the origin may
-   * take it (it takes only untouched pieces); otherwise a lone liar's half-filled pieces stalled
-   * the download for good.
-   */
-  void forgetBlocksFrom(Peer p) {
-    for (PieceBuf buf : active.values()) {
-      if (!buf.contributors.remove(p)) {
-        continue;
-      }
-      for (int b = 0; b < buf.blocks(); b++) {
-        if (buf.blockFrom[b] == p && buf.blockState[b] == PieceBuf.RECEIVED) {
-          buf.blockState[b] = PieceBuf.FREE;
-          buf.blockFrom[b] = null;
-          buf.received--;
-          buf.free++;
-          buf.firstFree = Math.min(buf.firstFree, b);
-        }
-      }
-    }
-    dropUntouchedPieces();
-  }
-
-  /** Active pieces with no data and no requests go back to NONE, so the origin may take them. */
-  private void dropUntouchedPieces() {
-    Iterator<PieceBuf> it = active.values().iterator();
-    while (it.hasNext()) {
-      PieceBuf buf = it.next();
-      if (buf.received == 0 && buf.free == buf.blocks()) {
-        it.remove();
-        pieceState[buf.index] = NONE;
-        recycle(buf);
-      }
-    }
-  }
-
-  boolean canUnchokeMore() {
-    if (!engine.uploadEnabled()) {
-      return false;
-    }
-    int unchoked = 0;
-    for (Peer p : peers) {
-      if (!p.amChoking && !p.optimistic) {
-        unchoked++;
-      }
-    }
-    return unchoked < uploadSlots();
-  }
-
-  private int uploadSlots() {
-    return engine.config.uploadSlots() + extraUploadSlots;
-  }
-
-  /**
-   * Regular unchoke: best uploaders to us (or best downloaders from us once we seed).
-   *
-   * @param uploadBusy the share of the last interval's ticks that found the upload cap reached (for
-   *     the whole engine, all torrents together); negative when no tick was measured
-   */
-  void rechoke(long now, double uploadBusy) {
-    if (LOG.isLoggable(Level.FINE)) {
-      LOG.fine(state());
-    }
-    budgetExhausted = 0;
-    if (!engine.uploadEnabled()) {
-      peers.forEach(p -> p.choke(true));
-      return;
-    }
-    adaptUploadSlots(uploadBusy);
-    List<Peer> interested = new ArrayList<>();
-    for (Peer p : peers) {
-      if (p.peerInterested && p.handshakeReceived) {
-        interested.add(p);
-      } else {
-        p.optimistic = false;
-      }
-    }
-    interested.sort(unchokeOrder());
-    int slots = uploadSlots();
-    boolean newOptimistic = now - lastOptimisticNanos >= 30 * SECOND;
-    for (int i = 0; i < interested.size(); i++) {
-      Peer p = interested.get(i);
-      if (i < slots) {
-        p.optimistic = false;
-        p.choke(false);
-      } else if (!p.optimistic || newOptimistic) {
-        p.optimistic = false;
-        p.choke(true);
-      }
-    }
-    if (newOptimistic && interested.size() > slots) {
-      lastOptimisticNanos = now;
-      List<Peer> rest = interested.subList(slots, interested.size());
-      Peer lucky = rest.get(ThreadLocalRandom.current().nextInt(rest.size()));
-      lucky.optimistic = true;
-      lucky.choke(false);
-    }
-    peers.forEach(engine::flushLater);
-  }
-
-  /**
-   * Who is unchoked first. Downloading: the peers that send us most (tit for tat). Seeding: those
-   * that take most, so the upload goes where it moves fastest. The publisher's origin seeder
-   * instead serves first the players it has sent least: it puts each piece into the swarm about
-   * once, and a player it favoured collected its pieces at up to 5 MB/s while passing them on at
-   * its 2 MB/s cap; in a 20-player swarm one player finished at 67 s as the only holder of 290
-   * pieces, and the others' last 20 s waited on its upload.
-   */
-  private Comparator<Peer> unchokeOrder() {
-    if (isComplete() && engine.config.isOrigin()) {
-      return Comparator.comparingLong((Peer p) -> p.up.total());
-    }
-    Comparator<Peer> byRate =
-        isComplete()
-            ? Comparator.comparingLong((Peer p) -> p.up.perSecond())
-            : Comparator.comparingLong((Peer p) -> p.down.perSecond());
-    return byRate.reversed();
-  }
-
-  /**
-   * With an upload cap, unchokes more peers while the cap is not reached, and fewer again once it
-   * is: the fixed slots left a capped uploader half idle at the end of a 20-player swarm, while the
-   * peers that needed its pieces waited choked (the swarm's rate fell from 40 to 6 MB/s over its
-   * last 50 s). Without a cap "reached" cannot be told, so the configured slots stay.
-   */
-  private void adaptUploadSlots(double uploadBusy) {
-    boolean capped = engine.upBucket.rate() > 0 || upBucket.rate() > 0;
-    if (!capped) {
-      extraUploadSlots = 0;
-    } else if (uploadBusy < 0) {
-      return; // no ticks measured yet
-    } else if (uploadBusy < 0.5 && chokedInterestedPeers() > 0) {
-      extraUploadSlots = Math.min(extraUploadSlots + 4, MAX_EXTRA_UPLOAD_SLOTS);
-    } else if (uploadBusy > 0.9) {
-      extraUploadSlots = Math.max(0, extraUploadSlots - 1); // slowly: the need comes back
+      pieces.dropUntouchedPieces();
     }
   }
 
@@ -1342,11 +586,11 @@ final class Torrent {
    * One line of what this torrent is doing, logged at FINE every rechoke: where a swarm's time goes
    * (pieces waiting for a rare holder, the in-memory budget, choking) is not visible in rates.
    */
-  private String state() {
+  String state() {
     int[] byAvail = new int[4];
     for (int i = 0; i < pieceCount; i++) {
-      if (pieceState[i] != HAVE) {
-        byAvail[Math.min(avail[i], 3)]++;
+      if (pieces.pieceState[i] != PieceTable.HAVE) {
+        byAvail[Math.min(pieces.avail[i], 3)]++;
       }
     }
     int unchokingUs = 0;
@@ -1367,12 +611,12 @@ final class Torrent {
             + " holders 0:%d 1:%d 2:%d 3+:%d; peers %d, unchoking us %d, snubbed %d, requests"
             + " out %d; interested in us %d, we unchoke %d of %d slots; down %d up %d B/s",
         meta.infoHashHex().substring(0, 8),
-        verified,
+        pieces.verified,
         pieceCount,
-        active.size(),
-        verifying,
-        maxPiecesInMemory,
-        budgetExhausted,
+        pieces.active.size(),
+        pieces.verifying,
+        pieces.maxPiecesInMemory,
+        picker.budgetExhausted,
         byAvail[0],
         byAvail[1],
         byAvail[2],
@@ -1383,19 +627,9 @@ final class Torrent {
         requests,
         interestedInUs,
         weUnchoke,
-        uploadSlots(),
+        choker.uploadSlots(),
         fromPeers.perSecond() + fromOrigin.perSecond(),
         uploaded.perSecond());
-  }
-
-  private int chokedInterestedPeers() {
-    int n = 0;
-    for (Peer p : peers) {
-      if (p.peerInterested && p.amChoking && p.handshakeReceived) {
-        n++;
-      }
-    }
-    return n;
   }
 
   void saveResume(boolean force) {
@@ -1404,7 +638,7 @@ final class Torrent {
     }
     resumeDirty = false;
     lastResumeSave = System.nanoTime();
-    BitSet copy = (BitSet) have.clone();
+    BitSet copy = (BitSet) pieces.have.clone();
     long seq = ++resumeSeq;
     engine.resumeWriter.execute(() -> writeResume(copy, seq));
   }
@@ -1433,10 +667,10 @@ final class Torrent {
       for (Peer p : new ArrayList<>(peers)) {
         engine.close(p, "paused");
       }
-      for (PieceBuf buf : active.values()) {
-        pieceState[buf.index] = NONE;
+      for (PieceBuf buf : pieces.active.values()) {
+        pieces.pieceState[buf.index] = PieceTable.NONE;
       }
-      active.clear();
+      pieces.active.clear();
     } else {
       dialler.retryAllNow();
       lastUsefulPeerNanos = System.nanoTime();
@@ -1474,19 +708,19 @@ final class Torrent {
   }
 
   long left() {
-    return meta.length() - bytesDone;
+    return meta.length() - pieces.bytesDone;
   }
 
   /** Piece arrays held (in flight and spare); engine thread, or after completion for tests. */
   int pieceArraysHeld() {
-    return spare.size() + active.size();
+    return pieces.spare.size() + pieces.active.size();
   }
 
   Progress snapshotNow() {
     Progress.State s = paused ? Progress.State.PAUSED : state;
     return new Progress(
         s,
-        bytesDone,
+        pieces.bytesDone,
         meta.length(),
         fromPeers.perSecond() + fromOrigin.perSecond(),
         uploaded.perSecond(),
@@ -1494,7 +728,7 @@ final class Torrent {
         fromPeers.total() - fromOriginSeeder.total(),
         fromOrigin.total() + fromOriginSeeder.total(),
         uploaded.total(),
-        verified,
+        pieces.verified,
         pieceCount,
         peersBanned);
   }
@@ -1505,5 +739,35 @@ final class Torrent {
 
   static String hex(byte[] b) {
     return java.util.HexFormat.of().formatHex(b);
+  }
+
+  // ---------------------------------------------------------------- entry points of the parts
+
+  void fillRequests(Peer p) {
+    picker.fillRequests(p);
+  }
+
+  boolean downloadCapped() {
+    return picker.downloadCapped();
+  }
+
+  boolean downloadInDebt() {
+    return picker.downloadInDebt();
+  }
+
+  void topUpRequests() {
+    picker.topUpRequests();
+  }
+
+  int pickForOrigin(boolean anyPiece) {
+    return origin.pickForOrigin(anyPiece);
+  }
+
+  void rechoke(long now, double uploadBusy) {
+    choker.rechoke(now, uploadBusy);
+  }
+
+  void forgetBlocksFrom(Peer p) {
+    pieces.forgetBlocksFrom(p);
   }
 }

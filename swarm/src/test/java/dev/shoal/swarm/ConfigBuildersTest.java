@@ -28,7 +28,8 @@ class ConfigBuildersTest {
                 true,
                 "Shoal/0.1",
                 Duration.ofSeconds(2),
-                64 * 1024));
+                64 * 1024,
+                null));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How a capped uploader shares its rate: round robin among the peers it serves, the origin seeder's
- * first copy of each piece, the HTTP origin held back while the origin seeder serves, unchoke slots
- * that grow while the upload cap is not reached, the origin seeder serving first the players it has
- * sent least, and a peer asked for the pieces only it has.
+ * How a capped uploader shares its rate: round robin among the peers it serves, the origin seeder
+ * sending about one copy when players can pass pieces on, the HTTP origin held back while the
+ * origin seeder serves, unchoke slots that grow while the upload cap is not reached, the origin
+ * seeder serving every player, and a peer asked for the pieces only it has.
  */
 class FairnessAndOriginTest {
   @TempDir Path dir;
@@ -127,18 +127,20 @@ class FairnessAndOriginTest {
   }
 
   /**
-   * Four players who know each other and the publisher's origin seeder: the seeder sends each piece
-   * into the swarm once (the players pass it on), refusing a piece another player was sent first;
-   * the refused players do not take that for a lie. Without the rule, players who asked for the
-   * same piece at the same time (neither seeing the other's request) were both sent it.
+   * Four players with uncapped uplinks who know each other and the publisher's origin seeder: their
+   * uplinks can carry the swarm, so the origin is asked for what no peer has or can take now, and
+   * sends about one copy of the pack (the players pass pieces on). What it sends twice is pieces
+   * two players asked for at the same moment, neither seeing the other's request in flight:
+   * 1.09-1.24 F here (32 MiB, 128 pieces) on a quiet machine; the first-copy rule that refused them
+   * got 1.00 F, and held players to each other's uploads when those were slow (PlayerFirstTest).
    */
   @Test
-  void theOriginSeederSendsEachPieceToOnePlayerOnly() throws Exception {
-    Path data = GameBuilds.randomFile(dir, "fc.bin", 8L << 20, 22);
+  void theOriginSeederSendsAboutOneCopyWhenThePlayersCanPassPiecesOn() throws Exception {
+    Path data = GameBuilds.randomFile(dir, "fc.bin", 32L << 20, 22);
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     long size = Files.size(data);
     try (Swarms swarms = new Swarms()) {
-      Swarm origin = swarms.start(originSeeder(3_000_000));
+      Swarm origin = swarms.start(originSeeder(6_000_000));
       TorrentHandle seed = seed(origin, trackerless(torrent, data));
       List<Swarm> players = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -158,7 +160,6 @@ class FairnessAndOriginTest {
                 .get(i)
                 .add(trackerless(torrent, dir.resolve("p" + i + "/fc.bin")).peers(peers).build()));
       }
-      // A player that took the seeder's refusals for lies bans it, and then cannot finish.
       await()
           .atMost(SECONDS_30)
           .until(
@@ -178,14 +179,16 @@ class FairnessAndOriginTest {
       for (int i = 0; i < players.size(); i++) {
         assertThat(Torrents.sha256(dir.resolve("p" + i + "/fc.bin"))).isEqualTo(sha);
       }
-      assertThat(sent).as("origin seeder upload").isLessThanOrEqualTo((long) (size * 1.1));
+      // About one copy: 1.09-1.24 F on a quiet machine, 1.41 F once at a load of 32 on 2 cores
+      // (slow players ask the origin for more); every piece to every player would be 4 F.
+      assertThat(sent).as("origin seeder upload").isLessThanOrEqualTo((long) (size * 1.6));
       assertThat(done.stream().mapToLong(Progress::fromPeers).sum())
           .as("passed on between players")
           .isGreaterThanOrEqualTo(size);
     }
   }
 
-  /** The player a piece went to first is never refused it: a lone player gets everything. */
+  /** A lone player gets everything from the origin seeder, each piece once. */
   @Test
   void aLonePlayerGetsEveryPieceFromTheOriginSeeder() throws Exception {
     Path data = GameBuilds.randomFile(dir, "lone.bin", 4L << 20, 23);
@@ -325,14 +328,13 @@ class FairnessAndOriginTest {
   }
 
   /**
-   * The origin seeder, one unchoke slot and its cap reached, and three players that cannot pass
-   * pieces on: each rechoke (every 10 s) gives the slot to the player it has sent least, so all
-   * three are served within 25 s. Favouring the fastest taker, as a plain seeder does, kept one
-   * player on the slot and left the third choked until the next optimistic unchoke at 40 s; in a
-   * swarm, the favoured player collected the origin's pieces faster than its upload passed them on.
+   * The origin seeder configured with one unchoke slot, its cap reached, and three players that
+   * cannot pass pieces on: it serves every downloading player regardless of slots, so all three are
+   * served at once. With slots, favouring the fastest taker kept one player on the slot and left
+   * the third choked until the next optimistic unchoke at 40 s.
    */
   @Test
-  void theOriginSeederServesFirstThePlayersItHasSentLeast() throws Exception {
+  void theOriginSeederServesEveryPlayerWhateverItsSlots() throws Exception {
     // The torrents' state lines (FINE, at each rechoke) are checked on the way.
     Logger torrentLog = Logger.getLogger(Torrent.class.getName());
     List<String> stateLines = new CopyOnWriteArrayList<>();
@@ -368,7 +370,7 @@ class FairnessAndOriginTest {
       List<TorrentHandle> players = leechOnly(swarms, torrent, "spread.bin", origin, 3, 0);
       long start = System.nanoTime();
       await()
-          .atMost(Duration.ofSeconds(25))
+          .atMost(Duration.ofSeconds(6))
           .untilAsserted(
               () ->
                   assertThat(players.stream().mapToLong(h -> h.progress().fromOrigin()).toArray())

@@ -80,18 +80,23 @@ class HybridAndControlTest {
     }
   }
 
+  /**
+   * The origin seeder is 8x faster than the player who has the first half: the slow player adds
+   * what its upload can carry and holds nothing back. Asked only for pieces no other peer had (the
+   * old rule), the seeder sent the second half in a second and the download then waited 8 s on the
+   * player's 500 KB/s for the first half, four times the origin-alone time.
+   */
   @Test
-  void theOriginSeederIsNotAskedForPiecesAnotherPeerHas() throws Exception {
+  void aSlowPeerAddsToTheOriginSeederAndHoldsNothingBack() throws Exception {
     Path data = GameBuilds.randomFile(dir, "pack.bin", 8L << 20, 9);
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     Path partial = firstHalfOf(data);
-    // The origin seeder is 8x faster than the player who has the first half: asked for anything,
-    // it would send most of that half too.
+    long originRate = 4_000_000;
     try (Swarm origin =
             Swarm.start(
                 Fixtures.loopback()
                     .role(SwarmConfig.Role.ORIGIN_SEEDER)
-                    .globalUpCap(4_000_000)
+                    .globalUpCap(originRate)
                     .build());
         Swarm player = Swarm.start(Fixtures.loopback().globalUpCap(500_000).build());
         Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
@@ -99,13 +104,16 @@ class HybridAndControlTest {
       TorrentHandle p1 = player.add(trackerless(torrent, partial).build());
       await().atMost(SECONDS_30).until(() -> p1.progress().piecesVerified() == 16);
       Path out = dir.resolve("out/pack.bin");
+      long start = System.nanoTime();
       TorrentHandle h = fetch(swarm, torrent, out, addressOf(origin), addressOf(player));
       Progress p = h.awaitCompletion(Duration.ofSeconds(60));
+      double took = (System.nanoTime() - start) / 1e9;
+      double alone = (8L << 20) / (double) originRate;
+      System.out.printf("took %.1f s (origin alone %.1f s): %s%n", took, alone, p);
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
-      // The second half only the origin has; of the first half, at most what it sent before the
-      // player's first block arrived (the first pieces are picked at random).
-      assertThat(p.fromOrigin()).as(p.toString()).isBetween(4L << 20, (4L << 20) + (1L << 20));
-      assertThat(p.fromPeers()).as(p.toString()).isGreaterThanOrEqualTo(3L << 20);
+      // Within the origin-alone time, with a margin for a loaded machine (the old rule: 4x).
+      assertThat(took).as(p.toString()).isLessThan(1.25 * alone + 2);
+      assertThat(p.fromPeers()).as("the slow player added").isPositive();
     }
   }
 

@@ -160,7 +160,8 @@ public record ShoalProperties(
   /**
    * The origin: HTTP range downloads and the BitTorrent seeder of every published pack.
    *
-   * @param uploadCap the seeder's total upload rate in bytes per second; 0 means no cap
+   * @param uploadCap the origin's one upload budget, the BitTorrent seeder and the HTTP packs
+   *     together, in bytes per second; 0 means no cap
    * @param seederEnabled whether the control plane seeds published packs over BitTorrent
    * @param seederPort the seeder's listening port; 0 picks a free one
    * @param seederBindAddress the address the seeder listens on

@@ -11,7 +11,6 @@ import io.swagger.v3.oas.annotations.Hidden;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -22,11 +21,13 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Packs over HTTP, with Range support (Spring MVC answers Range requests on a Resource body with
  * 206 and the region): the fallback when peers are slow or absent, usable as a BEP 19 web seed. The
- * passkey in the path authenticates the device; its entitlement is checked on every request.
+ * passkey in the path authenticates the device; its entitlement is checked on every request. The
+ * bytes are paced by the origin's one budget ({@link OriginBudget}), shared with the seeder.
  */
 @Hidden
 @RestController
-record OriginController(Devices devices, Entitlements entitlements, Releases releases) {
+record OriginController(
+    Devices devices, Entitlements entitlements, Releases releases, OriginBudget budget) {
 
   @GetMapping("/origin/{passkey}/packs/{infoHash}")
   ResponseEntity<Resource> pack(@PathVariable String passkey, @PathVariable String infoHash) {
@@ -46,6 +47,6 @@ record OriginController(Devices devices, Entitlements entitlements, Releases rel
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_OCTET_STREAM)
         .header("Accept-Ranges", "bytes")
-        .body(new FileSystemResource(file));
+        .body(budget.pack(file)); // the seeder's budget: one origin rate
   }
 }

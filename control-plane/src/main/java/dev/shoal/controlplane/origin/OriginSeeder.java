@@ -24,8 +24,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Seeds every published pack over BitTorrent with the swarm engine, under {@code
- * shoal.origin.upload-cap}, announcing to our own tracker with the origin passkey: the tracker
- * lists it first to every entitled device. Packs are rechecked from disk when added.
+ * shoal.origin.upload-cap} (one budget with the HTTP origin, {@link OriginBudget}), announcing to
+ * our own tracker with the origin passkey: the tracker lists it first to every entitled device.
+ * Packs are rechecked from disk when added.
  */
 @Component
 class OriginSeeder implements SmartLifecycle {
@@ -37,6 +38,7 @@ class OriginSeeder implements SmartLifecycle {
   private final Tracker tracker;
   private final PublicUrls urls;
   private final OriginTraffic traffic;
+  private final OriginBudget budget;
   private final Set<String> seeding = ConcurrentHashMap.newKeySet();
   private volatile Swarm swarm;
 
@@ -45,8 +47,10 @@ class OriginSeeder implements SmartLifecycle {
       Releases releases,
       Tracker tracker,
       PublicUrls urls,
-      OriginTraffic traffic) {
+      OriginTraffic traffic,
+      OriginBudget budget) {
     this.properties = properties;
+    this.budget = budget;
     this.traffic = traffic;
     this.releases = releases;
     this.tracker = tracker;
@@ -67,8 +71,9 @@ class OriginSeeder implements SmartLifecycle {
                   .bindAddress(origin.seederBindAddress())
                   // Devices count what the seeder sends as origin bytes, not peer bytes.
                   .role(SwarmConfig.Role.ORIGIN_SEEDER)
+                  // One budget with the HTTP origin: shoal.origin.upload-cap covers both.
+                  .uploadBudget(budget.budget())
                   .build());
-      swarm.setGlobalCaps(origin.uploadCap().toBytes(), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot start the origin seeder", e);
     }

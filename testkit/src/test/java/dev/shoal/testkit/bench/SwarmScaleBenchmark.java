@@ -10,6 +10,7 @@ import dev.shoal.testkit.AgentFixture;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testkit.LauncherFlags;
 import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.OriginAlone;
 import dev.shoal.testsupport.Publisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,23 +43,29 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A swarm of N real agents (each its own process with the launcher's JVM flags, or with {@code
- * shoal-1jvm} all in this JVM; peer download and upload consent, upload capped at u_i through the
- * local API) installing one release from a real control plane whose origin seeder is capped at u_s;
- * then the same swarm of libtorrent peers (one seeder at u_s, N leechers at u_i, full mesh of
- * direct addresses) on the same pack. Per N: the time until the last agent has the whole pack,
- * against the Kurose–Ross lower bound max(F/u_s, N·F/(u_s + N·u_i)) (no download cap: F/d_min is
- * 0), the origin's egress (seeder plus HTTP) as a multiple of F, the offload (peer bytes / all
- * bytes the agents fetched) and our time over libtorrent's. Prints {@code key=value} figures on its
- * last line; docs/benchmarks.md has the command and the results.
+ * Swarms of N real agents (each its own process with the launcher's JVM flags, or with {@code
+ * shoal-1jvm} all in this JVM; peer download and upload consent, upload capped at u_i and download
+ * at d through the local API) installing one release from a real control plane whose origin (seeder
+ * and HTTP together, {@code shoal.origin.upload-cap}) is capped at u_s; then, per scenario, the
+ * same swarm of libtorrent peers (one seeder at u_s, N leechers at u_i and d, full mesh of direct
+ * addresses, the same arrival times) on the same pack. Per scenario ({@link #matrix}): each
+ * player's time from its own start over its time from the origin alone ({@link OriginAlone}: a fair
+ * share of u_s among the players downloading at each moment, its own cap respected), the last
+ * player over the Kurose–Ross bound max(F/u_s, F/d_min, N·F/(u_s + N·u_i)) (players starting
+ * together), our last player over libtorrent's, the origin's egress (seeder plus HTTP) in F against
+ * 1.1 × max(F, N·F − N·u_i·T_bound). Prints {@code key=value} figures on its last line;
+ * docs/benchmarks.md has the command and the results.
  *
- * <p>System properties (or the environment variables in brackets): {@code swarm.bench.n} (SWARM_N,
- * default "5,10,20"), {@code swarm.bench.seed-cap} (SWARM_SEED_CAP, bytes/s, default 5000000),
- * {@code swarm.bench.peer-cap} (SWARM_PEER_CAP, default 2000000), {@code swarm.bench.mib}
- * (SWARM_MIB, default 256), {@code swarm.bench.engines} (SWARM_ENGINES, default "shoal,lt"; any of
- * shoal, shoal-1jvm, lt), {@code swarm.bench.step} (SWARM_STEP_S, the timeline's step, default 10),
- * SWARM_TRACE=1 (each agent process logs its torrent's state every 10 s), SWARM_JFR=1 (a CPU
- * profile of agent 0), SWARM_AGENT_FLAGS (JVM options added to the launcher's, to try one out).
+ * <p>System properties (or the environment variables in brackets): {@code swarm.bench.scenarios}
+ * (SWARM_SCENARIOS: "all", or scenario names or prefixes such as "t-20to1,a-", see {@link
+ * #selected}; unset: SWARM_N's together-start swarms at SWARM_PEER_CAP, as before), {@code
+ * swarm.bench.n} (SWARM_N, default "5,10,20"), {@code swarm.bench.seed-cap} (SWARM_SEED_CAP, u_s,
+ * bytes/s, default 10000000), {@code swarm.bench.peer-cap} (SWARM_PEER_CAP, default 2000000, for
+ * SWARM_N only), {@code swarm.bench.mib} (SWARM_MIB, default 64), {@code swarm.bench.engines}
+ * (SWARM_ENGINES, default "shoal,lt"; any of shoal, shoal-1jvm, lt), {@code swarm.bench.step}
+ * (SWARM_STEP_S, the timeline's step, default 10), SWARM_TRACE=1 (each agent process logs its
+ * torrent's state every 10 s), SWARM_JFR=1 (a CPU profile of agent 0), SWARM_AGENT_FLAGS (JVM
+ * options added to the launcher's, to try one out).
  */
 @Tag("benchmark")
 class SwarmScaleBenchmark {
@@ -72,33 +78,151 @@ class SwarmScaleBenchmark {
 
   @TempDir Path temp;
 
-  /** What one swarm of our agents did. */
+  /**
+   * One swarm to run: N players with upload cap u_i (and download cap d, 0 = none), starting
+   * together or arriving with exponential gaps of mean F/(4·u_s) (the same arrival times for our
+   * agents and for libtorrent). The origin's rate u_s is the control plane's {@code
+   * shoal.origin.upload-cap} (seeder and HTTP together), the same for every scenario of a run.
+   */
+  record Scenario(String name, int n, long peerCap, long downCap, boolean arriving) {
+    String key() {
+      return name.replace('-', '_') + "_";
+    }
+
+    /** Each player's start in seconds from the first; a fixed seed, so every run has the same. */
+    double[] arrivals(double fileBytes, long seedCap) {
+      double[] at = new double[n];
+      if (arriving) {
+        java.util.Random random = new java.util.Random(1000L * n + name.length());
+        double mean = fileBytes / (4.0 * seedCap);
+        for (int i = 1; i < n; i++) {
+          at[i] = at[i - 1] - mean * Math.log(1 - random.nextDouble());
+        }
+      }
+      return at;
+    }
+
+    double[] downCaps() {
+      double[] caps = new double[n];
+      Arrays.fill(caps, downCap);
+      return caps;
+    }
+  }
+
+  /**
+   * The matrix (u_s = {@code seedCap}): players starting together at origin:uplink 5:2, 5:1 and
+   * 20:1, each at N = 2, 5 and 20; players arriving over time at 20:1 with N = 5 and 20 and at 5:2
+   * with N = 20; and two runs with download caps of 10x the upload cap (asymmetric links), where
+   * that cap binds: 20:1 at N = 2 together (F/d is the bound) and 20:1 at N = 20 arriving (the
+   * first players alone would take the origin's whole rate).
+   */
+  static List<Scenario> matrix(long seedCap) {
+    List<Scenario> out = new ArrayList<>();
+    long[][] ratios = {{5, 2}, {5, 1}, {20, 1}};
+    for (long[] r : ratios) {
+      for (int n : new int[] {2, 5, 20}) {
+        out.add(
+            new Scenario("t-" + r[0] + "to" + r[1] + "-n" + n, n, seedCap * r[1] / r[0], 0, false));
+      }
+    }
+    out.add(new Scenario("a-20to1-n5", 5, seedCap / 20, 0, true));
+    out.add(new Scenario("a-20to1-n20", 20, seedCap / 20, 0, true));
+    out.add(new Scenario("a-5to2-n20", 20, seedCap * 2 / 5, 0, true));
+    out.add(new Scenario("d-20to1-n2", 2, seedCap / 20, seedCap / 2, false));
+    out.add(new Scenario("d-20to1-n20", 20, seedCap / 20, seedCap / 2, true));
+    return out;
+  }
+
+  /**
+   * SWARM_SCENARIOS: "all", or names and name prefixes up to a dash of {@link #matrix} ("t-20to1" =
+   * its three together-start runs, "a-" = the arrivals; "t-20to1-n2" is that one run only),
+   * comma-separated. Unset: one together-start scenario per SWARM_N at SWARM_PEER_CAP
+   * ("custom-n5"...), as before the matrix.
+   */
+  static List<Scenario> selected(long seedCap, long peerCap) {
+    String wanted = setting("swarm.bench.scenarios", "SWARM_SCENARIOS", "");
+    if (wanted.isEmpty()) {
+      List<Scenario> out = new ArrayList<>();
+      for (String n : setting("swarm.bench.n", "SWARM_N", "5,10,20").split(",")) {
+        int count = Integer.parseInt(n.trim());
+        out.add(new Scenario("custom-n" + count, count, peerCap, 0, false));
+      }
+      return out;
+    }
+    List<Scenario> out = new ArrayList<>();
+    for (Scenario s : matrix(seedCap)) {
+      for (String w : wanted.split(",")) {
+        String token = w.trim();
+        String prefix = token.endsWith("-") ? token : token + "-";
+        if (token.equals("all") || s.name().equals(token) || s.name().startsWith(prefix)) {
+          out.add(s);
+          break;
+        }
+      }
+    }
+    assertThat(out).as("scenarios matching %s among %s", wanted, matrix(seedCap)).isNotEmpty();
+    return out;
+  }
+
+  /**
+   * What one swarm of our agents did; times in seconds, {@code startS} and {@code doneS} per player
+   * from the first player's start.
+   */
   record Shoal(
       int n,
       long packBytes,
-      double lastDownloadS,
+      double[] startS,
+      double[] doneS,
       double lastInstallS,
-      double firstDownloadS,
       long fromPeers,
       long fromOrigin,
       long seederBytes,
       long httpBytes,
       double cpuS,
-      String load) {}
+      String load) {
+    double lastDownloadS() {
+      return Arrays.stream(doneS).max().orElseThrow();
+    }
 
-  /** What one swarm of libtorrent peers did. */
-  record Lt(int n, double lastS, double firstS, long seederBytes, double cpuS, String load) {}
+    double firstDownloadS() {
+      return Arrays.stream(doneS).min().orElseThrow();
+    }
+
+    /** Each player's time from its own start. */
+    double[] took() {
+      double[] t = new double[n];
+      for (int i = 0; i < n; i++) {
+        t[i] = doneS[i] - startS[i];
+      }
+      return t;
+    }
+  }
+
+  /** What one swarm of libtorrent peers did (per leecher as in {@link Shoal}). */
+  record Lt(int n, double[] startS, double[] doneS, long seederBytes, double cpuS, String load) {
+    double lastS() {
+      return Arrays.stream(doneS).max().orElseThrow();
+    }
+
+    double firstS() {
+      return Arrays.stream(doneS).min().orElseThrow();
+    }
+
+    double[] took() {
+      double[] t = new double[n];
+      for (int i = 0; i < n; i++) {
+        t[i] = doneS[i] - startS[i];
+      }
+      return t;
+    }
+  }
 
   @Test
   void aSwarmOfNAgentsAgainstTheLowerBoundAndLibtorrent() throws Exception {
-    int[] ns =
-        Arrays.stream(setting("swarm.bench.n", "SWARM_N", "5,10,20").split(","))
-            .map(String::trim)
-            .mapToInt(Integer::parseInt)
-            .toArray();
-    long seedCap = Long.parseLong(setting("swarm.bench.seed-cap", "SWARM_SEED_CAP", "5000000"));
+    long seedCap = Long.parseLong(setting("swarm.bench.seed-cap", "SWARM_SEED_CAP", "10000000"));
     long peerCap = Long.parseLong(setting("swarm.bench.peer-cap", "SWARM_PEER_CAP", "2000000"));
-    int mib = Integer.parseInt(setting("swarm.bench.mib", "SWARM_MIB", "256"));
+    int mib = Integer.parseInt(setting("swarm.bench.mib", "SWARM_MIB", "64"));
+    List<Scenario> scenarios = selected(seedCap, peerCap);
     List<String> engines =
         List.of(setting("swarm.bench.engines", "SWARM_ENGINES", "shoal,lt").split(","));
     assertThat(engines)
@@ -111,9 +235,10 @@ class SwarmScaleBenchmark {
     GameBuilds.randomFile(build, "data/a.pak", mib * (long) GameBuilds.MIB / 2, 71);
     GameBuilds.randomFile(build, "data/b.pak", mib * (long) GameBuilds.MIB / 2, 72);
 
-    Map<Integer, Shoal> ours = new LinkedHashMap<>();
-    Map<Integer, Shoal> inOneJvm = new LinkedHashMap<>();
-    Map<Integer, Lt> theirs = new LinkedHashMap<>();
+    Map<String, Shoal> ours = new LinkedHashMap<>();
+    Map<String, Shoal> inOneJvm = new LinkedHashMap<>();
+    Map<String, Lt> theirs = new LinkedHashMap<>();
+    long started = System.nanoTime();
     try (ControlPlaneFixture cp =
         new ControlPlaneFixture().with("shoal.origin.upload-cap", seedCap).start()) {
       Publisher publisher = cp.publisher().product("game", "live");
@@ -125,16 +250,16 @@ class SwarmScaleBenchmark {
 
       Path torrent = null;
       Path pack = null;
-      for (int n : ns) {
+      for (Scenario sc : scenarios) {
         for (String engine : List.of("shoal", "shoal-1jvm")) {
           if (!engines.contains(engine)) {
             continue;
           }
           boolean oneJvm = engine.equals("shoal-1jvm");
-          Path round = temp.resolve(engine + "-" + n);
-          Shoal s = shoalSwarm(cp, publisher, meters, round, n, peerCap, oneJvm);
-          (oneJvm ? inOneJvm : ours).put(n, s);
-          System.out.println(engine + " " + s);
+          Path round = temp.resolve(engine + "-" + sc.name());
+          Shoal s = shoalSwarm(cp, publisher, meters, round, sc, seedCap, mib, oneJvm);
+          (oneJvm ? inOneJvm : ours).put(sc.name(), s);
+          System.out.println(engine + " " + sc.name() + " " + describe(s));
           if (torrent == null) {
             // Keep the first agent's pack and torrent for the libtorrent swarms.
             Path agent0 = round.resolve("agent-0");
@@ -149,13 +274,13 @@ class SwarmScaleBenchmark {
           }
           deleteRecursively(round);
         }
-      }
-      if (engines.contains("lt")) {
-        for (int n : ns) {
-          Lt l = ltSwarm(torrent, pack.getParent(), temp.resolve("lt-" + n), n, seedCap, peerCap);
-          theirs.put(n, l);
-          System.out.println(l);
-          deleteRecursively(temp.resolve("lt-" + n));
+        if (engines.contains("lt")) {
+          double f = (ours.containsKey(sc.name()) ? ours : inOneJvm).get(sc.name()).packBytes();
+          Path dir = temp.resolve("lt-" + sc.name());
+          Lt l = ltSwarm(torrent, pack.getParent(), dir, sc, seedCap, f);
+          theirs.put(sc.name(), l);
+          System.out.println("lt " + sc.name() + " " + describe(l));
+          deleteRecursively(dir);
         }
       }
     }
@@ -164,110 +289,171 @@ class SwarmScaleBenchmark {
     line.append(
         String.format(
             Locale.ROOT,
-            "file_mib=%d seed_cap_bps=%d peer_cap_bps=%d down_cap=none",
+            "file_mib=%d seed_cap_bps=%d scenarios=%d minutes=%.1f",
             mib,
             seedCap,
-            peerCap));
-    for (int n : ns) {
-      Lt l = theirs.get(n);
-      if (ours.containsKey(n)) {
-        line.append(figures("n" + n + "_", ours.get(n), seedCap, peerCap, l));
+            scenarios.size(),
+            (System.nanoTime() - started) / 60e9));
+    for (Scenario sc : scenarios) {
+      Lt l = theirs.get(sc.name());
+      if (ours.containsKey(sc.name())) {
+        line.append(figures(sc.key(), sc, ours.get(sc.name()), seedCap, l));
       }
-      if (inOneJvm.containsKey(n)) {
-        line.append(figures("n" + n + "_1jvm_", inOneJvm.get(n), seedCap, peerCap, l));
+      if (inOneJvm.containsKey(sc.name())) {
+        line.append(figures(sc.key() + "1jvm_", sc, inOneJvm.get(sc.name()), seedCap, l));
       }
       if (l != null) {
-        double f = (ours.containsKey(n) ? ours.get(n) : inOneJvm.get(n)).packBytes();
-        double bound = bound(n, f, seedCap, peerCap);
-        System.out.printf(
-            Locale.ROOT,
-            "N=%d libtorrent: last leecher done after %.1f s (first %.1f s); seeder sent %d"
-                + " bytes; CPU %.1f s; load %s%n",
-            n,
-            l.lastS(),
-            l.firstS(),
-            l.seederBytes(),
-            l.cpuS(),
-            l.load());
+        double f = (ours.containsKey(sc.name()) ? ours : inOneJvm).get(sc.name()).packBytes();
+        double[] alone = OriginAlone.times(f, seedCap, l.startS(), sc.downCaps());
         line.append(
             String.format(
                 Locale.ROOT,
-                " n%d_lt_s=%.1f n%d_lt_ratio=%.2f n%d_lt_seed_f=%.2f n%d_lt_cpu_s=%.0f",
-                n,
+                " %slt_s=%.1f %slt_alone=%.2f %slt_origin_f=%.2f",
+                sc.key(),
                 l.lastS(),
-                n,
-                l.lastS() / bound,
-                n,
-                l.seederBytes() / f,
-                n,
-                l.cpuS()));
+                sc.key(),
+                worst(l.took(), alone),
+                sc.key(),
+                l.seederBytes() / f));
+        if (!sc.arriving()) {
+          line.append(
+              String.format(
+                  Locale.ROOT, " %slt_bound=%.2f", sc.key(), l.lastS() / bound(sc, f, seedCap)));
+        }
       }
     }
     line.append(" load1=").append(Bench.load1());
     System.out.println(line);
   }
 
-  /** Kurose-Ross: max(F/u_s, N·F/(u_s + N·u_i)); d_min is unlimited here. */
-  private static double bound(int n, double f, long seedCap, long peerCap) {
-    return Math.max(f / seedCap, n * f / (seedCap + (double) n * peerCap));
+  /** Kurose-Ross: max(F/u_s, F/d_min, N·F/(u_s + N·u_i)). */
+  static double bound(Scenario sc, double f, long seedCap) {
+    double b = Math.max(f / seedCap, sc.n() * f / (seedCap + (double) sc.n() * sc.peerCap()));
+    return sc.downCap() > 0 ? Math.max(b, f / sc.downCap()) : b;
   }
 
-  /** One swarm of our agents: a line of text, and its key=value figures under {@code prefix}. */
-  private static String figures(String prefix, Shoal s, long seedCap, long peerCap, Lt lt) {
-    int n = s.n();
-    double f = s.packBytes();
-    double bound = bound(n, f, seedCap, peerCap);
-    // The bound's schedule keeps the origin sending at u_s all along (u_s·T bytes); if it may
-    // send only 1.1·F, the peers must move the rest: T >= (N - 1.1)·F / (N·u_i).
-    double boundAtEgress = Math.max(1.1 * f / seedCap, (n - 1.1) * f / (n * (double) peerCap));
-    boundAtEgress = Math.max(bound, boundAtEgress);
-    double fetched = s.fromPeers() + s.fromOrigin();
-    System.out.printf(
+  /**
+   * What the origin may send at most (players starting together): 1.1 × max(F, N·F − Σu_i·T_bound),
+   * the bytes the players' uplinks cannot carry in the bound's time.
+   */
+  static double egressLimit(Scenario sc, double f, long seedCap) {
+    double t = bound(sc, f, seedCap);
+    return 1.1 * Math.max(f, sc.n() * f - sc.n() * (double) sc.peerCap() * t);
+  }
+
+  /** The worst player's time over its time from the origin alone. */
+  static double worst(double[] took, double[] alone) {
+    double w = 0;
+    for (int i = 0; i < took.length; i++) {
+      w = Math.max(w, took[i] / alone[i]);
+    }
+    return w;
+  }
+
+  /** Whether every player made it within 1.05 × its origin-alone time + 1 s. */
+  static boolean neverSlower(double[] took, double[] alone) {
+    for (int i = 0; i < took.length; i++) {
+      if (took[i] > 1.05 * alone[i] + 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String describe(Shoal s) {
+    return String.format(
         Locale.ROOT,
-        "N=%d (%s): pack %d bytes; last agent had the pack after %.1f s (first after %.1f s), last"
-            + " install done after %.1f s; bound %.1f s; origin sent %d bytes by BitTorrent and"
-            + " %d over HTTP; agents fetched %d from peers, %d from the origin; CPU %.1f s; load"
-            + " %s%n",
-        n,
-        prefix.contains("1jvm") ? "agents in one JVM" : "agents as processes",
-        s.packBytes(),
+        "players started at %s s, took %s s; last done %.1f s; origin sent %d by BitTorrent, %d over"
+            + " HTTP; from peers %d, from the origin %d; CPU %.1f s; load %s",
+        seconds(s.startS()),
+        seconds(s.took()),
         s.lastDownloadS(),
-        s.firstDownloadS(),
-        s.lastInstallS(),
-        bound,
         s.seederBytes(),
         s.httpBytes(),
         s.fromPeers(),
         s.fromOrigin(),
         s.cpuS(),
         s.load());
-    String out =
+  }
+
+  private static String describe(Lt l) {
+    return String.format(
+        Locale.ROOT,
+        "leechers started at %s s, took %s s; last done %.1f s; seeder sent %d; CPU %.1f s; load %s",
+        seconds(l.startS()),
+        seconds(l.took()),
+        l.lastS(),
+        l.seederBytes(),
+        l.cpuS(),
+        l.load());
+  }
+
+  private static String seconds(double[] values) {
+    return Arrays.stream(values)
+        .mapToObj(v -> String.format(Locale.ROOT, "%.1f", v))
+        .collect(java.util.stream.Collectors.joining(" ", "[", "]"));
+  }
+
+  /** One swarm of our agents: a line of text, and its key=value figures under {@code prefix}. */
+  private static String figures(String prefix, Scenario sc, Shoal s, long seedCap, Lt lt) {
+    double f = s.packBytes();
+    double[] alone = OriginAlone.times(f, seedCap, s.startS(), sc.downCaps());
+    double origin = (s.seederBytes() + s.httpBytes()) / f;
+    System.out.printf(
+        Locale.ROOT,
+        "%s (%s): pack %d bytes; players took %s s, from the origin alone %s s; origin sent %.2f F"
+            + " (HTTP %.2f F)%s%n",
+        sc.name(),
+        prefix.contains("1jvm") ? "agents in one JVM" : "agents as processes",
+        s.packBytes(),
+        seconds(s.took()),
+        seconds(alone),
+        origin,
+        s.httpBytes() / f,
+        sc.arriving()
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; bound %.1f s, origin limit %.2f F",
+                bound(sc, f, seedCap),
+                egressLimit(sc, f, seedCap) / f));
+    StringBuilder out = new StringBuilder();
+    out.append(
         String.format(
             Locale.ROOT,
-            " %ss=%.1f %sbound_s=%.1f %sratio=%.2f %sbound_1.1f_s=%.1f %sorigin_f=%.2f %shttp_f=%.2f"
-                + " %soffload=%.3f %sinstall_s=%.1f %scpu_s=%.0f",
+            " %ss=%.1f %salone=%.2f %salone_ok=%d %sorigin_f=%.2f %shttp_f=%.2f %soffload=%.3f"
+                + " %scpu_s=%.0f",
             prefix,
             s.lastDownloadS(),
             prefix,
-            bound,
+            worst(s.took(), alone),
             prefix,
-            s.lastDownloadS() / bound,
+            neverSlower(s.took(), alone) ? 1 : 0,
             prefix,
-            boundAtEgress,
-            prefix,
-            (s.seederBytes() + s.httpBytes()) / f,
+            origin,
             prefix,
             s.httpBytes() / f,
             prefix,
-            s.fromPeers() / fetched,
+            s.fromPeers() / (double) (s.fromPeers() + s.fromOrigin()),
             prefix,
-            s.lastInstallS(),
-            prefix,
-            s.cpuS());
-    if (lt != null) {
-      out += String.format(Locale.ROOT, " %sover_lt=%.2f", prefix, s.lastDownloadS() / lt.lastS());
+            s.cpuS()));
+    if (!sc.arriving()) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              " %sbound_s=%.1f %sbound=%.2f %sorigin_limit_f=%.2f",
+              prefix,
+              bound(sc, f, seedCap),
+              prefix,
+              s.lastDownloadS() / bound(sc, f, seedCap),
+              prefix,
+              egressLimit(sc, f, seedCap) / f));
     }
-    return out;
+    if (lt != null) {
+      out.append(
+          String.format(Locale.ROOT, " %sover_lt=%.2f", prefix, s.lastDownloadS() / lt.lastS()));
+    }
+    return out.toString();
   }
 
   // ---------------------------------------------------------------- our agents
@@ -277,10 +463,12 @@ class SwarmScaleBenchmark {
       Publisher publisher,
       MeterRegistry meters,
       Path round,
-      int n,
-      long peerCap,
+      Scenario sc,
+      long seedCap,
+      int mib,
       boolean oneJvm)
       throws Exception {
+    int n = sc.n();
     List<Member> procs = new ArrayList<>();
     List<LocalApiFile> apis = new ArrayList<>();
     try {
@@ -306,8 +494,8 @@ class SwarmScaleBenchmark {
         grant(api, "download");
         grant(api, "upload");
         ObjectNode limits = (ObjectNode) call(api, "GET", "/v1/limits", null);
-        limits.put("uploadCapBytesPerSecond", peerCap);
-        limits.put("downloadCapBytesPerSecond", 0);
+        limits.put("uploadCapBytesPerSecond", sc.peerCap());
+        limits.put("downloadCapBytesPerSecond", sc.downCap());
         call(api, "PUT", "/v1/limits", limits);
         int port = call(api, "GET", "/v1/status", null).get("rates").get("listenPort").asInt();
         assertThat(port).as("agent %d listens for peers", i).isPositive();
@@ -320,40 +508,51 @@ class SwarmScaleBenchmark {
       }
       long jvmCpu0 = cpuTicks(ProcessHandle.current().pid());
 
-      // All at once, as libtorrent's leechers add the torrent at one moment: asked one after the
-      // other, the 20th agent started 6-8 s after the first (each answer took ~0.4 s on 2 cores
-      // already busy with the first agents' downloads).
-      List<Callable<String>> requests = new ArrayList<>();
+      // Together: all at once, as libtorrent's leechers add the torrent at one moment (asked one
+      // after the other, the 20th agent started 6-8 s after the first; each answer took ~0.4 s on
+      // 2 cores already busy with the first agents' downloads). Arriving: each at its time.
+      double[] arrivals = sc.arrivals(mib * (double) GameBuilds.MIB, seedCap);
+      java.util.concurrent.atomic.AtomicReferenceArray<String> ids =
+          new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
+      long[] startedAt = new long[n];
+      long t0 = System.nanoTime() + 200_000_000L;
+      ExecutorService askers = Executors.newFixedThreadPool(n);
+      List<Future<?>> asked = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         LocalApiFile api = apis.get(i);
         Path dir = round.resolve("game-" + i);
-        requests.add(
-            () ->
-                call(
-                        api,
-                        "POST",
-                        "/v1/installs",
-                        Map.of("product", "game", "channel", "live", "directory", dir.toString()))
-                    .get("id")
-                    .asString());
+        int k = i;
+        asked.add(
+            askers.submit(
+                () -> {
+                  long at = t0 + (long) (arrivals[k] * 1e9);
+                  long wait = at - System.nanoTime();
+                  if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                  }
+                  startedAt[k] = System.nanoTime();
+                  ids.set(
+                      k,
+                      call(
+                              api,
+                              "POST",
+                              "/v1/installs",
+                              Map.of(
+                                  "product",
+                                  "game",
+                                  "channel",
+                                  "live",
+                                  "directory",
+                                  dir.toString()))
+                          .get("id")
+                          .asString());
+                  return null;
+                }));
       }
-      long t0 = System.nanoTime();
-      List<String> ids = new ArrayList<>();
-      ExecutorService askers = Executors.newFixedThreadPool(n);
-      try {
-        for (Future<String> id : askers.invokeAll(requests)) {
-          ids.add(id.get());
-        }
-      } finally {
-        askers.shutdown();
-      }
-      System.out.printf(
-          Locale.ROOT,
-          "N=%d: %d install requests took %.1f s%n",
-          n,
-          n,
-          (System.nanoTime() - t0) / 1e9);
+      askers.shutdown();
       long[] downloaded = new long[n];
+      long[] polledAt = new long[n]; // each agent's previous poll, and what it had then
+      JsonNode[] polled = new JsonNode[n];
       long[] swarming = new long[n]; // when the agent was first seen DOWNLOADING
       double[] startCpu = new double[n]; // its CPU seconds from the install request until then
       long[] installed = new long[n];
@@ -369,8 +568,13 @@ class SwarmScaleBenchmark {
         timeline.sample(
             now, () -> seederCounter(cp, meters), () -> httpCounter(meters), last, apis);
         assertThat(now).as("all installs done within %s", TIMEOUT).isLessThan(deadline);
+        for (Future<?> a : asked) {
+          if (a.isDone()) {
+            a.get(); // a failed install request fails the run
+          }
+        }
         for (int i = 0; i < n; i++) {
-          if (installed[i] != 0) {
+          if (installed[i] != 0 || ids.get(i) == null) {
             continue;
           }
           JsonNode st;
@@ -390,8 +594,10 @@ class SwarmScaleBenchmark {
           assertThat(state).as("agent %d: %s", i, st).isNotIn("FAILED", "CANCELLED");
           boolean past = List.of("VERIFYING", "INSTALLING", "COMPLETED").contains(state);
           if (past && downloaded[i] == 0) {
-            downloaded[i] = now;
+            downloaded[i] = finishedAt(now, polledAt[i], polled[i]);
           }
+          polledAt[i] = now;
+          polled[i] = st;
           if (state.equals("COMPLETED")) {
             installed[i] = now;
             left--;
@@ -434,12 +640,18 @@ class SwarmScaleBenchmark {
         fromOrigin += st.get("bytesFromOrigin").asLong();
       }
       assertThat(fromPeers + fromOrigin).isGreaterThanOrEqualTo(n * packBytes);
+      double[] startS = new double[n];
+      double[] doneS = new double[n];
+      for (int i = 0; i < n; i++) {
+        startS[i] = (startedAt[i] - t0) / 1e9;
+        doneS[i] = (downloaded[i] - t0) / 1e9;
+      }
       return new Shoal(
           n,
           packBytes,
-          (Arrays.stream(downloaded).max().orElseThrow() - t0) / 1e9,
+          startS,
+          doneS,
           (Arrays.stream(installed).max().orElseThrow() - t0) / 1e9,
-          (Arrays.stream(downloaded).min().orElseThrow() - t0) / 1e9,
           fromPeers,
           fromOrigin,
           seederCounter(cp, meters) - seeder0,
@@ -454,6 +666,23 @@ class SwarmScaleBenchmark {
         m.awaitStopped();
       }
     }
+  }
+
+  /**
+   * When an agent seen past DOWNLOADING at {@code now} had the whole pack: the previous poll's
+   * bytes left at its rate then, no earlier than that poll. A round of polls over 20 busy agents
+   * takes seconds; the first poll that saw an agent done was that much late.
+   */
+  private static long finishedAt(long now, long prevAt, JsonNode prev) {
+    if (prev == null || !"DOWNLOADING".equals(prev.path("state").asString(""))) {
+      return now;
+    }
+    long left = prev.path("bytesTotal").asLong() - prev.path("bytesDone").asLong();
+    long rate = prev.path("bytesPerSecond").asLong();
+    if (rate <= 0) {
+      return now;
+    }
+    return Math.min(now, prevAt + (long) (left * 1e9 / rate));
   }
 
   /**
@@ -660,8 +889,10 @@ class SwarmScaleBenchmark {
   private static final Pattern DONE = Pattern.compile("DONE [\\d.]+ (\\d+) (\\d+)");
   private static final Pattern UP = Pattern.compile("UP (\\d+)");
 
-  private Lt ltSwarm(Path torrent, Path seedDir, Path dir, int n, long seedCap, long peerCap)
+  private Lt ltSwarm(Path torrent, Path seedDir, Path dir, Scenario sc, long seedCap, double f)
       throws Exception {
+    int n = sc.n();
+    double[] arrivals = sc.arrivals(f, seedCap);
     Files.createDirectories(dir);
     Path work = Files.createDirectories(LOGS.resolve(dir.getFileName()));
     Path script = Path.of("..", "swarm", "bench", "lt_peer.py").toAbsolutePath().normalize();
@@ -684,7 +915,8 @@ class SwarmScaleBenchmark {
                   Long.toString(seedCap),
                   "--no-tracker")));
       await(procs.get(0), seedLog, "READY", Duration.ofMinutes(3));
-      // Every leecher adds the torrent at the same moment, once all have started.
+      // Every leecher adds the torrent at the same moment once all have started (or, arriving, at
+      // its time from that moment).
       long startAt = System.currentTimeMillis() + 3000 + 150L * n;
       for (int i = 0; i < n; i++) {
         Path d = Files.createDirectories(dir.resolve("peer-" + i));
@@ -698,13 +930,15 @@ class SwarmScaleBenchmark {
                     "--port",
                     Integer.toString(ports[i + 1]),
                     "--up-cap",
-                    Long.toString(peerCap),
+                    Long.toString(sc.peerCap()),
+                    "--down-cap",
+                    Long.toString(sc.downCap()),
                     "--no-tracker",
                     "--stay",
                     "--timeout",
-                    Long.toString(TIMEOUT.toSeconds()),
+                    Long.toString(TIMEOUT.toSeconds() + (long) arrivals[i]),
                     "--start-at",
-                    Long.toString(startAt)));
+                    Long.toString(startAt + (long) (arrivals[i] * 1000))));
         for (int j = 0; j <= n; j++) {
           if (j != i + 1) {
             cmd.add("--peer");
@@ -720,27 +954,26 @@ class SwarmScaleBenchmark {
         cpu0[i] = cpuTicks(procs.get(i).pid());
       }
       long seed0 = lastUp(seedLog);
-      long lastEnd = 0;
-      long firstEnd = Long.MAX_VALUE;
+      double[] startS = new double[n];
+      double[] doneS = new double[n];
       for (int i = 0; i < n; i++) {
-        String text = await(procs.get(i + 1), logs.get(i), "DONE", TIMEOUT);
+        String text =
+            await(
+                procs.get(i + 1),
+                logs.get(i),
+                "DONE",
+                TIMEOUT.plusSeconds((long) arrivals[i] + 10));
         Matcher m = DONE.matcher(text);
         assertThat(m.find()).as(text).isTrue();
-        lastEnd = Math.max(lastEnd, Long.parseLong(m.group(2)));
-        firstEnd = Math.min(firstEnd, Long.parseLong(m.group(2)));
+        startS[i] = (Long.parseLong(m.group(1)) - startAt) / 1000.0;
+        doneS[i] = (Long.parseLong(m.group(2)) - startAt) / 1000.0;
       }
       Thread.sleep(1500); // one more UP line from the seeder
       double cpu = 0;
       for (int i = 0; i < procs.size(); i++) {
         cpu += (cpuTicks(procs.get(i).pid()) - cpu0[i]) / 100.0;
       }
-      return new Lt(
-          n,
-          (lastEnd - startAt) / 1000.0,
-          (firstEnd - startAt) / 1000.0,
-          lastUp(seedLog) - seed0,
-          cpu,
-          Bench.load());
+      return new Lt(n, startS, doneS, lastUp(seedLog) - seed0, cpu, Bench.load());
     } finally {
       for (Process p : procs) {
         p.destroy();

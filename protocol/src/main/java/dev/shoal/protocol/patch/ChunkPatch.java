@@ -1,0 +1,95 @@
+package dev.shoal.protocol.patch;
+
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
+import dev.shoal.protocol.ProtocolException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Byte-level patches of one chunk against chunks the base release has (format 2): a zstd frame of
+ * the new chunk compressed with the old chunks' bytes as a raw-content dictionary. Matches against
+ * the dictionary cost a few bytes each, so an edited chunk costs about the edit.
+ *
+ * <p>Memory stays bounded by the inputs: a chunk is at most 4 MiB (16 MiB accepted) and a
+ * dictionary at most {@link #MAX_DICTIONARY} bytes; files are patched chunk by chunk, never whole.
+ */
+public final class ChunkPatch {
+  /** Upper bound of a dictionary: a few maximum-size chunks. */
+  public static final int MAX_DICTIONARY = 16 << 20;
+
+  /**
+   * Level 9 with long-distance matching finds the dictionary's long matches at about 20 MB/s of
+   * input on one core here; level 19 makes patches a few per cent smaller at a tenth of the speed.
+   */
+  public static final int DEFAULT_LEVEL = 9;
+
+  /**
+   * Put before the base chunks' bytes: zstd reads a dictionary that starts with its dictionary
+   * magic number as a structured dictionary, and a chunk may start with those four bytes.
+   */
+  private static final byte[] PREFIX = "shoal/patch/v1\n\0".getBytes(StandardCharsets.US_ASCII);
+
+  /** 2^25 = 32 MiB covers dictionary plus chunk, so every match in the dictionary is reachable. */
+  private static final int WINDOW_LOG = 25;
+
+  private ChunkPatch() {}
+
+  /** The patch turning {@code dictionary} into {@code target[offset, offset + length)}. */
+  public static byte[] create(
+      byte[] dictionary, int dictionaryLength, byte[] target, int offset, int length, int level) {
+    requireDictionary(dictionaryLength);
+    try (ZstdCompressCtx ctx = new ZstdCompressCtx()) {
+      ctx.setLevel(level);
+      ctx.setLong(WINDOW_LOG);
+      ctx.setWindowLog(WINDOW_LOG);
+      ctx.setChecksum(false); // the chunk id (SHA-256) is checked instead
+      ctx.setContentSize(true);
+      ctx.loadDict(prefixed(dictionary, dictionaryLength));
+      return ctx.compress(exact(target, offset, length));
+    }
+  }
+
+  /**
+   * Applies a patch; the caller checks the result's SHA-256 against the chunk id.
+   *
+   * @throws ProtocolException if the patch is not a zstd frame of exactly {@code size} bytes
+   */
+  public static byte[] apply(byte[] dictionary, int dictionaryLength, byte[] patch, int size) {
+    requireDictionary(dictionaryLength);
+    try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
+      ctx.loadDict(prefixed(dictionary, dictionaryLength));
+      byte[] out = new byte[size];
+      int n = ctx.decompressByteArray(out, 0, size, patch, 0, patch.length);
+      if (n != size) {
+        throw new ProtocolException("patch: produced " + n + " bytes, expected " + size);
+      }
+      return out;
+    } catch (ZstdException e) {
+      throw new ProtocolException("patch: not a valid zstd frame (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static void requireDictionary(int length) {
+    if (length < 1 || length > MAX_DICTIONARY) {
+      throw new IllegalArgumentException(
+          "dictionary: " + length + " bytes outside 1.." + MAX_DICTIONARY);
+    }
+  }
+
+  private static byte[] prefixed(byte[] b, int length) {
+    byte[] dict = new byte[PREFIX.length + length];
+    System.arraycopy(PREFIX, 0, dict, 0, PREFIX.length);
+    System.arraycopy(b, 0, dict, PREFIX.length, length);
+    return dict;
+  }
+
+  private static byte[] exact(byte[] b, int offset, int length) {
+    if (offset == 0 && length == b.length) {
+      return b;
+    }
+    byte[] copy = new byte[length];
+    System.arraycopy(b, offset, copy, 0, length);
+    return copy;
+  }
+}

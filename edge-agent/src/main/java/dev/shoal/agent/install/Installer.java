@@ -9,7 +9,9 @@ import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.FileModes;
 import dev.shoal.protocol.manifest.ManifestCodec;
+import dev.shoal.protocol.manifest.PatchEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
+import dev.shoal.protocol.patch.ChunkPatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -96,6 +98,9 @@ public final class Installer {
   private final boolean posix;
   private final DiskSpace diskSpace;
   private int clonedFiles;
+
+  /** The patches of the delta pack being installed, by the chunk each produces. */
+  private Map<String, PatchEntry> patches = Map.of();
 
   /**
    * @param installDir the stable path of the game's files; its parent must exist
@@ -219,6 +224,29 @@ public final class Installer {
    * unchanged chunks of the current install. On failure the current install is left as it was.
    */
   public void install(ReleaseManifest release, ChunkSource source) throws InstallException {
+    install(release, source, List.of());
+  }
+
+  /**
+   * Installs {@code release} from a delta pack {@code source} that ships some chunks as {@code
+   * patches} against chunks of the installed release: each is applied while its file is written
+   * (old chunks read from the install and hashed, result checked against the chunk id), so no file
+   * is ever held in memory.
+   */
+  public void install(ReleaseManifest release, ChunkSource source, List<PatchEntry> patches)
+      throws InstallException {
+    Map<String, PatchEntry> byChunk = new HashMap<>();
+    patches.forEach(p -> byChunk.put(p.chunkId(), p));
+    this.patches = byChunk;
+    try {
+      installVerified(release, source);
+    } finally {
+      this.patches = Map.of();
+    }
+  }
+
+  private void installVerified(ReleaseManifest release, ChunkSource source)
+      throws InstallException {
     if (!release.product().equals(product) || !release.channel().equals(channel)) {
       throw new InstallException(
           Code.SIGNATURE,
@@ -680,18 +708,67 @@ public final class Installer {
     setMode(target, f.mode());
   }
 
-  /** A chunk from the current install if it is there intact, else from the source; checked. */
-  private static byte[] chunk(
+  /**
+   * A chunk from the current install if it is there intact, else from its patch in the source
+   * applied to chunks of the current install, else from the source; checked.
+   */
+  private byte[] chunk(
       String id, Map<String, Long> sizes, OldInstall oldInstall, ChunkSource source)
       throws InstallException {
     byte[] b = oldInstall == null ? null : oldInstall.chunk(id);
     if (b == null) {
-      b = fetch(source, id);
+      PatchEntry patch = patches.get(id);
+      b = patch == null ? fetch(source, id) : patched(patch, sizes, oldInstall, source);
     }
     Long expected = sizes.get(id);
     if (expected == null || expected != b.length) {
       throw new InstallException(
           Code.INTEGRITY, "chunk " + id + ": size " + b.length + " not in the manifest");
+    }
+    return b;
+  }
+
+  /** Applies {@code patch} to its base chunks read (and hashed) from the current install. */
+  private static byte[] patched(
+      PatchEntry patch, Map<String, Long> sizes, OldInstall oldInstall, ChunkSource source)
+      throws InstallException {
+    String id = patch.chunkId();
+    Long size = sizes.get(id);
+    if (size == null) {
+      throw new InstallException(Code.INTEGRITY, "patch " + patch.id() + ": chunk not in release");
+    }
+    List<byte[]> parts = new ArrayList<>();
+    int length = 0;
+    for (String baseId : patch.baseChunkIds()) {
+      byte[] part = oldInstall == null ? null : oldInstall.chunk(baseId);
+      if (part == null || length + part.length > ChunkPatch.MAX_DICTIONARY) {
+        throw new InstallException(
+            Code.NETWORK,
+            "chunk "
+                + id
+                + ": base chunk "
+                + baseId
+                + " of its patch is not intact in the install");
+      }
+      parts.add(part);
+      length += part.length;
+    }
+    byte[] dictionary = new byte[length];
+    int at = 0;
+    for (byte[] part : parts) {
+      System.arraycopy(part, 0, dictionary, at, part.length);
+      at += part.length;
+    }
+    byte[] delta = fetch(source, patch.id()); // the decryption checked the patch's SHA-256
+    byte[] b;
+    try {
+      b = ChunkPatch.apply(dictionary, length, delta, Math.toIntExact(size));
+    } catch (ProtocolException e) {
+      throw new InstallException(Code.INTEGRITY, "chunk " + id + ": " + e.getMessage(), e);
+    }
+    if (!Hex.encode(sha256().digest(b)).equals(id)) {
+      throw new InstallException(
+          Code.INTEGRITY, "chunk " + id + ": patch result's SHA-256 does not match its id");
     }
     return b;
   }

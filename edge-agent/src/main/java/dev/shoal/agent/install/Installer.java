@@ -651,6 +651,12 @@ public final class Installer {
       this.realRoot = r;
     }
 
+    /** The size the current release gives the chunk, or null if it has no such chunk. */
+    Long size(String id) {
+      Location loc = index.get(id);
+      return loc == null ? null : loc.size();
+    }
+
     byte[] chunk(String id) {
       Location loc = index.get(id);
       if (loc == null || realRoot == null) {
@@ -737,32 +743,34 @@ public final class Installer {
     if (size == null) {
       throw new InstallException(Code.INTEGRITY, "patch " + patch.id() + ": chunk not in release");
     }
-    List<byte[]> parts = new ArrayList<>();
-    int length = 0;
+    // One array, filled chunk by chunk: the dictionary is in memory once (the agent's heap is
+    // small), at most 16 MiB.
+    long length = 0;
     for (String baseId : patch.baseChunkIds()) {
-      byte[] part = oldInstall == null ? null : oldInstall.chunk(baseId);
-      if (part == null || length + part.length > ChunkPatch.MAX_DICTIONARY) {
-        throw new InstallException(
-            Code.NETWORK,
-            "chunk "
-                + id
-                + ": base chunk "
-                + baseId
-                + " of its patch is not intact in the install");
+      Long baseSize = oldInstall == null ? null : oldInstall.size(baseId);
+      if (baseSize == null) {
+        throw notIntact(id, baseId);
       }
-      parts.add(part);
-      length += part.length;
+      length += baseSize;
     }
-    byte[] dictionary = new byte[length];
-    int at = 0;
-    for (byte[] part : parts) {
+    if (length < 1 || length > ChunkPatch.MAX_DICTIONARY) {
+      throw new InstallException(
+          Code.INTEGRITY, "patch " + patch.id() + ": base chunks of " + length + " bytes");
+    }
+    byte[] dictionary = ChunkPatch.newDictionary((int) length);
+    int at = ChunkPatch.DICTIONARY_START;
+    for (String baseId : patch.baseChunkIds()) {
+      byte[] part = oldInstall.chunk(baseId);
+      if (part == null) {
+        throw notIntact(id, baseId);
+      }
       System.arraycopy(part, 0, dictionary, at, part.length);
       at += part.length;
     }
     byte[] delta = fetch(source, patch.id()); // the decryption checked the patch's SHA-256
     byte[] b;
     try {
-      b = ChunkPatch.apply(dictionary, length, delta, Math.toIntExact(size));
+      b = ChunkPatch.apply(dictionary, delta, Math.toIntExact(size));
     } catch (ProtocolException e) {
       throw new InstallException(Code.INTEGRITY, "chunk " + id + ": " + e.getMessage(), e);
     }
@@ -771,6 +779,12 @@ public final class Installer {
           Code.INTEGRITY, "chunk " + id + ": patch result's SHA-256 does not match its id");
     }
     return b;
+  }
+
+  private static InstallException notIntact(String id, String baseId) {
+    return new InstallException(
+        Code.NETWORK,
+        "chunk " + id + ": base chunk " + baseId + " of its patch is not intact in the install");
   }
 
   private static byte[] fetch(ChunkSource source, String id) throws InstallException {

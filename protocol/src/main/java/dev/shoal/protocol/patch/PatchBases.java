@@ -11,14 +11,20 @@ import java.util.Map;
  * old bytes between the same anchors; a new chunk at relative offset {@code a..b} of its run is
  * compared with the old bytes around {@code a..b} of the old run, widened by the difference of the
  * two runs' lengths (what an insertion or deletion may have shifted). The old chunks overlapping
- * that window form the dictionary, capped at {@link #MAX_CHUNKS} chunks and {@link
- * ChunkPatch#MAX_DICTIONARY} bytes around the centre, so memory stays bounded whatever the file.
+ * that window form the dictionary, capped at {@link #MAX_CHUNKS} chunks and {@link #MAX_BYTES}
+ * bytes around the centre, so memory stays bounded whatever the file.
  */
 public final class PatchBases {
   /** Matches {@code PatchEntry.MAX_BASE_CHUNKS} of the manifest. */
   public static final int MAX_CHUNKS = 8;
 
   private static final long MAX_SLACK = 4L << 20;
+
+  /**
+   * What the publisher uses, below the format's {@link ChunkPatch#MAX_DICTIONARY}: an agent with a
+   * small heap holds one dictionary at a time.
+   */
+  public static final long MAX_BYTES = 8L << 20;
 
   private PatchBases() {}
 
@@ -75,7 +81,7 @@ public final class PatchBases {
     int first = chunkAt(oldOff, from);
     int last = chunkAt(oldOff, to - 1) + 1;
     long centre = (from + to) / 2;
-    long budget = ChunkPatch.MAX_DICTIONARY;
+    long budget = MAX_BYTES;
     while (last - first > MAX_CHUNKS || oldOff[last] - oldOff[first] > budget) {
       if (last - first == 1) {
         return null; // a single old chunk above the cap cannot happen with chunks <= 16 MiB

@@ -483,6 +483,9 @@ final class PackBuilder {
       System.arraycopy(b, 0, dictionary, at, b.length);
       at += b.length;
     }
+    if (!ChunkPatch.worthTrying(dictionary, length, target)) {
+      return null; // rewritten: zstd would search in vain
+    }
     byte[] patch =
         ChunkPatch.create(dictionary, length, target, 0, target.length, ChunkPatch.DEFAULT_LEVEL);
     if (patch.length >= target.length) {

@@ -72,6 +72,64 @@ public final class ChunkPatch {
     }
   }
 
+  /**
+   * Whether a patch of {@code target} against {@code dictionary} can be smaller than the target: a
+   * quick resemblance test (about 1 GB/s) that spares zstd's search (about 10 MB/s at level 9) on
+   * chunks that were rewritten. Content-defined samples of both (positions where a 64-byte rolling
+   * hash has its top 12 bits zero, about one per 4 KiB) are compared; true when at least a
+   * twentieth of the target's samples occur in the dictionary, or the target is too small to
+   * sample.
+   */
+  public static boolean worthTrying(byte[] dictionary, int dictionaryLength, byte[] target) {
+    long[] wanted = samples(target, target.length);
+    if (wanted.length < 8) {
+      return true;
+    }
+    java.util.Set<Long> have = new java.util.HashSet<>();
+    for (long h : samples(dictionary, dictionaryLength)) {
+      have.add(h);
+    }
+    int found = 0;
+    for (long h : wanted) {
+      if (have.contains(h)) {
+        found++;
+      }
+    }
+    return found * 20 >= wanted.length;
+  }
+
+  private static final long[] GEAR = gear();
+  private static final long SAMPLE_MASK = -1L << 52;
+
+  private static long[] samples(byte[] b, int length) {
+    long[] out = new long[16];
+    int n = 0;
+    long h = 0;
+    for (int i = 0; i < length; i++) {
+      h = (h << 1) + GEAR[b[i] & 0xff];
+      if (i >= 63 && (h & SAMPLE_MASK) == 0) {
+        if (n == out.length) {
+          out = java.util.Arrays.copyOf(out, n * 2);
+        }
+        out[n++] = h;
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
+  }
+
+  private static long[] gear() {
+    long[] table = new long[256];
+    long state = 0x7061_7463_6873_616dL;
+    for (int i = 0; i < table.length; i++) {
+      state += 0x9e37_79b9_7f4a_7c15L;
+      long z = state;
+      z = (z ^ (z >>> 30)) * 0xbf58_476d_1ce4_e5b9L;
+      z = (z ^ (z >>> 27)) * 0x94d0_49bb_1331_11ebL;
+      table[i] = z ^ (z >>> 31);
+    }
+    return table;
+  }
+
   /** The patch turning {@code dictionary} into {@code target[offset, offset + length)}. */
   public static byte[] create(
       byte[] dictionary, int dictionaryLength, byte[] target, int offset, int length, int level) {

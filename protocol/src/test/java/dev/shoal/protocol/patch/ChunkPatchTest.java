@@ -26,6 +26,22 @@ class ChunkPatchTest {
   }
 
   @Test
+  void theResemblanceTestTellsEditedFromRewrittenChunks() {
+    Random r = new Random(8);
+    byte[] old = new byte[3 << 20];
+    r.nextBytes(old);
+    byte[] edited = Arrays.copyOfRange(old, 1 << 20, 2 << 20);
+    byte[] edit = new byte[900 << 10];
+    r.nextBytes(edit);
+    System.arraycopy(edit, 0, edited, 10_000, edit.length); // 86 % rewritten, 14 % kept
+    assertThat(ChunkPatch.worthTrying(old, old.length, edited)).isTrue();
+    byte[] rewritten = new byte[1 << 20];
+    r.nextBytes(rewritten);
+    assertThat(ChunkPatch.worthTrying(old, old.length, rewritten)).isFalse();
+    assertThat(ChunkPatch.worthTrying(old, old.length, new byte[1000])).isTrue(); // too small
+  }
+
+  @Test
   void aDictionaryStartingWithZstdsDictionaryMagicIsStillRawContent() {
     byte[] old = new byte[64 << 10];
     new Random(6).nextBytes(old);

@@ -15,6 +15,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let current = null; // { product, channel }
 let refreshTimer = null;
 let healthShownFor = null; // the channel whose health was last loaded
+let lastList = []; // the releases last listed
 
 const releaseSelect = () => $('channel-health-release');
 
@@ -62,6 +63,49 @@ const stateText = (r) => {
 const rolloutText = (r) => {
   if (!r.publishedAt) return r.state === 'READY' ? 'not published' : '—';
   return `${r.rollout}% of devices${r.paused ? ', paused' : ''}`;
+};
+
+/** A byte count for people: B, KiB, MiB or GiB. */
+const size = (n) => {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+};
+
+/** Full download, and what a device one release behind fetches (the patch from version - 1). */
+const downloadText = (r) => {
+  if (r.fullPackBytes == null) return '—';
+  const full = `full ${size(r.fullPackBytes)}`;
+  return r.deltaPackBytes == null ? full : `${full}; patch from ${r.version - 1}: ${size(r.deltaPackBytes)}`;
+};
+
+/** The chosen release's full size and its patch size from each earlier version it serves. */
+const showSizes = async (list) => {
+  const node = $('release-sizes');
+  const id = releaseSelect().value;
+  const r = list.find((x) => x.id === id);
+  if (!r || r.fullPackBytes == null) {
+    node.hidden = true;
+    return;
+  }
+  let deltas = [];
+  try {
+    deltas = await api(`/api/v1/releases/${enc(id)}/deltas`);
+  } catch (e) {
+    say(node, `Could not load the patch sizes: ${e.message}`);
+    return;
+  }
+  const patches = deltas.map((d) => `from version ${d.fromVersion}: ${size(d.bytes)}`);
+  node.textContent =
+    `Version ${r.version}: full download ${size(r.fullPackBytes)}; ` +
+    (patches.length ? `patches ${patches.join(', ')}.` : 'no patches (no earlier version served).');
+  node.hidden = false;
 };
 
 const button = (label, name, action, kind = 'small') =>
@@ -187,7 +231,10 @@ const publishPatch = async (form) => {
 export const channel = {
   init() {
     health.init();
-    releaseSelect().addEventListener('change', () => health.load());
+    releaseSelect().addEventListener('change', () => {
+      health.load();
+      showSizes(lastList);
+    });
     const form = $('new-release');
     if (!form) return;
     form.addEventListener('submit', async (event) => {
@@ -239,11 +286,14 @@ export const channel = {
       r.displayVersion || '—',
       stateText(r),
       rolloutText(r),
+      downloadText(r),
       when(r.publishedAt),
       actions(r, newestPublished),
     ]);
     fillTable($('releases'), rows, $('no-releases'));
     const choiceChanged = offerReleases(list);
+    lastList = list;
+    await showSizes(list);
     if (choiceChanged || healthShownFor !== shownFor) {
       healthShownFor = shownFor;
       if (releaseSelect().value) {

@@ -3,6 +3,7 @@ package dev.shoal.protocol;
 import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.PackEntry;
+import dev.shoal.protocol.manifest.PatchEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.pack.PackLayout;
 import java.nio.charset.StandardCharsets;
@@ -160,8 +161,75 @@ public final class Fixtures {
 
   public static final KeyPair PUBLISHER = ed25519(1);
 
-  /** The pinned sample release (see sample-manifest.json). */
+  /**
+   * The pinned sample release in format 2 (see sample-manifest-v2.json): its delta pack carries a
+   * patch of {@code exe-b2} against {@code exe-b} instead of the chunk.
+   */
   public static ReleaseManifest sample() {
+    return patched(sampleUnpatched(), "exe-b2", "exe-b", 4321);
+  }
+
+  /** The pinned format 1 sample (see sample-manifest.json): the same release without patches. */
+  public static ReleaseManifest sampleFormat1() {
+    return withFormat(sampleUnpatched(), 1);
+  }
+
+  public static ReleaseManifest withFormat(ReleaseManifest m, int format) {
+    return new ReleaseManifest(
+        m.product(),
+        m.channel(),
+        m.version(),
+        m.displayVersion(),
+        m.createdAt(),
+        m.expiresAt(),
+        m.files(),
+        m.chunks(),
+        m.packs(),
+        m.contentKeyId(),
+        m.signingKeyId(),
+        format);
+  }
+
+  /**
+   * {@code m} with its first delta pack shipping a patch of chunk {@code label} (against chunk
+   * {@code baseLabel} of the base) of {@code size} bytes instead of the chunk.
+   */
+  public static ReleaseManifest patched(
+      ReleaseManifest m, String label, String baseLabel, long size) {
+    String chunkId = sha256Hex(label);
+    PatchEntry patch =
+        new PatchEntry(sha256Hex("patch:" + label), size, chunkId, List.of(sha256Hex(baseLabel)));
+    List<PackEntry> packs = new ArrayList<>();
+    boolean done = false;
+    for (PackEntry p : m.packs()) {
+      if (done || p.isFull()) {
+        packs.add(p);
+        continue;
+      }
+      List<ChunkEntry> whole = new ArrayList<>();
+      for (String id : p.chunkIds()) {
+        if (!id.equals(chunkId)) {
+          whole.add(m.chunks().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow());
+        }
+      }
+      PackLayout layout = PackLayout.of(whole, List.of(patch));
+      PackEntry stand = pack(p.kind(), p.baseVersion(), layout);
+      packs.add(
+          new PackEntry(
+              stand.kind(),
+              stand.baseVersion(),
+              stand.infoHash(),
+              stand.pieceLength(),
+              stand.totalSize(),
+              stand.pieceSha256(),
+              whole.stream().map(ChunkEntry::id).toList(),
+              List.of(patch)));
+      done = true;
+    }
+    return m.withPacks(packs);
+  }
+
+  private static ReleaseManifest sampleUnpatched() {
     String keyId = keyIdOf(PUBLISHER);
     ReleaseManifest v41 =
         release(

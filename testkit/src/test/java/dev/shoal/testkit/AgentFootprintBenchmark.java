@@ -29,6 +29,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -37,8 +38,10 @@ import tools.jackson.databind.node.ObjectNode;
  * by the systemd user unit's own command lines on the app image when deploy/agent/build-runtime.sh
  * has made one (its runtime, flags and class-data archive), else with the launcher's flags; this
  * measures its resident memory idle and while installing a 256 MiB release from a real control
- * plane, then its CPU while seeding that pack to one leecher at a 10 MB/s upload cap. Prints {@code
- * key=value} figures on its last line; docs/benchmarks.md has the command and the results.
+ * plane, then its CPU while seeding that pack to one leecher at a 10 MB/s upload cap, then its
+ * resident memory while updating through byte-level patches (scattered edits and an insertion in
+ * the two files). Prints {@code key=value} figures on its last line; docs/benchmarks.md has the
+ * command and the results.
  */
 @Tag("benchmark")
 class AgentFootprintBenchmark {
@@ -135,11 +138,52 @@ class AgentFootprintBenchmark {
         double seedSeconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = (cpuTicks(agent.pid()) - cpuBefore) / 100.0; // USER_HZ
         double seedRate = SIZE / seedSeconds / 1e6;
+
+        // A patched update (format 2): scattered overwrites and an insertion in the paks; the
+        // agent rebuilds the changed chunks from patches against its installed ones.
+        byte[] a = build.get("data/a.pak");
+        byte[] inserted = GameBuilds.bytes(12, 32 << 10);
+        byte[] a2 = new byte[a.length + inserted.length];
+        System.arraycopy(a, 0, a2, 0, 90 << 20);
+        System.arraycopy(inserted, 0, a2, 90 << 20, inserted.length);
+        System.arraycopy(a, 90 << 20, a2, (90 << 20) + inserted.length, a.length - (90 << 20));
+        System.arraycopy(GameBuilds.bytes(13, 64 << 10), 0, a2, 10 << 20, 64 << 10);
+        System.arraycopy(GameBuilds.bytes(14, 16 << 10), 0, a2, 50 << 20, 16 << 10);
+        byte[] b2 = build.get("data/b.pak").clone();
+        System.arraycopy(GameBuilds.bytes(15, 4 << 10), 0, b2, 1 << 20, 4 << 10);
+        Publisher.of(admin)
+            .publish("game", "live", Map.of("data/a.pak", a2, "data/b.pak", b2), "1.1");
+        AtomicLong updatePeakKb = new AtomicLong();
+        String update =
+            call(
+                    api,
+                    "POST",
+                    "/v1/installs",
+                    Map.of(
+                        "product",
+                        "game",
+                        "channel",
+                        "live",
+                        "directory",
+                        temp.resolve("game").toString()))
+                .get("id")
+                .asString();
+        JsonNode u;
+        do {
+          Thread.sleep(100);
+          updatePeakKb.accumulateAndGet(rssKb(agent.pid()), Math::max);
+          u = call(api, "GET", "/v1/installs/" + update, null);
+        } while (!u.get("state").asString().equals("COMPLETED")
+            && !u.get("state").asString().equals("FAILED"));
+        assertThat(u.get("state").asString()).as(u.toString()).isEqualTo("COMPLETED");
+        long updateFetched = u.get("bytesFromPeers").asLong() + u.get("bytesFromOrigin").asLong();
         System.out.printf(
             Locale.ROOT,
             "agent=%s idle_rss_mb=%.1f install_peak_rss_mb=%.1f install_vmhwm_mb=%.1f install_s=%.1f"
                 + " install_cpu_s=%.1f"
-                + " seed_mbps=%.2f seed_cap_mbps=%.1f seed_cpu_s=%.2f seed_cpu_pct=%.1f%n",
+                + " seed_mbps=%.2f seed_cap_mbps=%.1f seed_cpu_s=%.2f seed_cpu_pct=%.1f"
+                + " patched_update_peak_rss_mb=%.1f patched_update_fetched_bytes=%d"
+                + " patched_update_changed_bytes=%d vmhwm_after_update_mb=%.1f%n",
             launcher(),
             idleKb / 1024.0,
             peakKb.get() / 1024.0,
@@ -149,7 +193,11 @@ class AgentFootprintBenchmark {
             seedRate,
             UPLOAD_CAP / 1e6,
             cpuSeconds,
-            100 * cpuSeconds / seedSeconds);
+            100 * cpuSeconds / seedSeconds,
+            updatePeakKb.get() / 1024.0,
+            updateFetched,
+            (64 << 10) + (16 << 10) + (32 << 10) + (4 << 10),
+            status(agent.pid(), "VmHWM") / 1024.0);
       } finally {
         agent.destroy();
         agent.waitFor();

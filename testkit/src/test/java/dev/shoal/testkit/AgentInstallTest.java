@@ -106,6 +106,37 @@ class AgentInstallTest {
   }
 
   @Test
+  void anEditedPakUpdatesThroughPatchesAboutTheSizeOfTheEdits() throws Exception {
+    Map<String, byte[]> v1 = new TreeMap<>();
+    v1.put("data/world.pak", GameBuilds.bytes(21, 8 << 20));
+    v1.put("bin/game.exe", GameBuilds.bytes(22, 1 << 20));
+    publish(v1, "1.0");
+    enrolAndEntitle();
+    Path dir = temp.resolve("games/game");
+    Files.createDirectories(dir.getParent());
+    JsonNode first = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(first.get("state").asString()).as(first.toString()).isEqualTo("COMPLETED");
+
+    // An overwrite of 20 KiB at 2 MiB and an insertion of 10 KiB at 5 MiB that shifts the rest.
+    byte[] pak = v1.get("data/world.pak");
+    byte[] edited = new byte[pak.length + 10_240];
+    System.arraycopy(pak, 0, edited, 0, 5 << 20);
+    System.arraycopy(GameBuilds.bytes(23, 10_240), 0, edited, 5 << 20, 10_240);
+    System.arraycopy(pak, 5 << 20, edited, (5 << 20) + 10_240, pak.length - (5 << 20));
+    System.arraycopy(GameBuilds.bytes(24, 20_480), 0, edited, 2 << 20, 20_480);
+    Map<String, byte[]> v2 = new TreeMap<>(v1);
+    v2.put("data/world.pak", edited);
+    publish(v2, "1.1");
+    JsonNode update = agent.awaitInstall(agent.install("game", "stable", dir), TIMEOUT);
+    assertThat(update.get("state").asString()).as(update.toString()).isEqualTo("COMPLETED");
+    assertThat(update.get("packKind").asString()).isEqualTo("delta");
+    // Bytes changed: 30 KiB in one file; the target allows 1.2x plus 64 KiB per changed file.
+    // Whole chunks alone would be two or three chunks of about 1 MiB.
+    assertThat(update.get("bytesTotal").asLong()).isLessThan((long) (1.2 * 30_720) + (64 << 10));
+    assertThat(GameBuilds.files(dir)).containsExactlyInAnyOrderEntriesOf(v2);
+  }
+
+  @Test
   void withDownloadConsentThePackComesFromTheOriginSeederOverBitTorrent() throws Exception {
     Map<String, byte[]> v1 = publishV1AndEnrolEntitled();
     agent.grantConsent("download");

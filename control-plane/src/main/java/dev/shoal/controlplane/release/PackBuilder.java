@@ -8,13 +8,17 @@ import dev.shoal.protocol.crypto.ChunkCipher;
 import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.PackEntry;
+import dev.shoal.protocol.manifest.PatchEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import dev.shoal.protocol.pack.PackLayout;
 import dev.shoal.protocol.pack.PackReader;
 import dev.shoal.protocol.pack.PackWriter;
 import dev.shoal.protocol.pack.PieceHashes;
+import dev.shoal.protocol.patch.ChunkPatch;
+import dev.shoal.protocol.patch.PatchBases;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.protocol.torrent.MetainfoException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,6 +32,8 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -268,7 +274,7 @@ final class PackBuilder {
       runAll(tasks);
     }
     PieceHashes hashes = new PieceHashes(pieceLength, sha1, List.of(sha256), total);
-    return built(PackEntry.FULL, null, layout, hashes, "full.pack", name, announceUrl);
+    return built(null, layout, List.of(), hashes, "full.pack", name, announceUrl);
   }
 
   private static void hashPieces(
@@ -314,18 +320,70 @@ final class PackBuilder {
     }
   }
 
-  /** The delta pack from {@code base}, or null when the base already has every chunk. */
+  /**
+   * Plaintext chunks of an earlier release, read from its full pack with its content key: what
+   * patches are computed against. Thread-safe.
+   */
+  static final class BaseChunks implements Closeable {
+    private final PackReader reader;
+    private final ChunkCipher cipher;
+
+    BaseChunks(Path fullPack, ReleaseManifest base, byte[] contentKey) throws IOException {
+      this.reader = new PackReader(fullPack, PackLayout.of(base.fullPack(), base));
+      this.cipher = new ChunkCipher(contentKey);
+    }
+
+    byte[] chunk(String id) throws IOException {
+      return cipher.decrypt(id, reader.readChunk(id));
+    }
+
+    @Override
+    public void close() throws IOException {
+      reader.close();
+    }
+  }
+
+  /** A patch computed for a delta pack: its entry and its plaintext bytes. */
+  private record Patch(PatchEntry entry, byte[] bytes) {}
+
+  /**
+   * The delta pack from {@code base}, or null when the base already has every chunk. With {@code
+   * baseChunks}, a chunk that replaces bytes of the same file in the base travels as a patch
+   * against those bytes when that is smaller (computed on the workers); otherwise whole.
+   */
   BuiltPack deltaPack(
       ReleaseManifest base,
+      BaseChunks baseChunks,
       ReleaseManifest unpacked,
       PackLayout fullLayout,
+      ChunkCipher cipher,
       String name,
       String announceUrl)
       throws IOException {
-    PackLayout layout = PackLayout.delta(base, unpacked);
-    if (layout.totalSize() == 0) {
+    PackLayout chunkLayout = PackLayout.delta(base, unpacked);
+    if (chunkLayout.totalSize() == 0) {
       return null;
     }
+    List<Patch> patches =
+        baseChunks == null || unpacked.format() < 2
+            ? List.of()
+            : patches(base, baseChunks, unpacked, chunkLayout);
+    Map<String, byte[]> patchBytes = new HashMap<>();
+    Set<String> patched = new HashSet<>();
+    for (Patch p : patches) {
+      patchBytes.put(p.entry().id(), p.bytes());
+      patched.add(p.entry().chunkId());
+    }
+    Map<String, ChunkEntry> table = new HashMap<>();
+    unpacked.chunks().forEach(c -> table.put(c.id(), c));
+    List<ChunkEntry> whole = new ArrayList<>();
+    for (String id : chunkLayout.chunkIds()) {
+      if (!patched.contains(id)) {
+        whole.add(table.get(id));
+      }
+    }
+    List<PatchEntry> entries = patches.stream().map(Patch::entry).toList();
+    PackLayout layout = PackLayout.of(whole, entries);
     String fileName = "delta-from-" + base.version() + ".pack";
     int pieceLength = PackLayout.pieceLengthFor(layout.totalSize());
     PieceHashes hashes;
@@ -334,6 +392,10 @@ final class PackBuilder {
           PackWriter.write(
               layout,
               id -> {
+                byte[] patch = patchBytes.get(id);
+                if (patch != null) {
+                  return cipher.encrypt(id, patch);
+                }
                 try {
                   return full.readChunk(id);
                 } catch (IOException e) {
@@ -345,13 +407,106 @@ final class PackBuilder {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    return built(PackEntry.DELTA, base.version(), layout, hashes, fileName, name, announceUrl);
+    return built(base.version(), layout, entries, hashes, fileName, name, announceUrl);
+  }
+
+  /** The patches worth shipping, one per patchable delta chunk, in the delta's chunk order. */
+  private List<Patch> patches(
+      ReleaseManifest base, BaseChunks baseChunks, ReleaseManifest unpacked, PackLayout delta)
+      throws IOException {
+    Set<String> needed = new HashSet<>(delta.chunkIds());
+    Map<String, Long> baseSizes = new HashMap<>();
+    base.chunks().forEach(c -> baseSizes.put(c.id(), c.size()));
+    Map<String, Long> sizes = new HashMap<>();
+    unpacked.chunks().forEach(c -> sizes.put(c.id(), c.size()));
+    Map<String, FileEntry> baseFiles = new HashMap<>();
+    base.files().forEach(f -> baseFiles.put(f.path(), f));
+    Map<String, List<String>> dictionaries = new LinkedHashMap<>();
+    for (FileEntry f : unpacked.files()) {
+      FileEntry old = baseFiles.get(f.path());
+      if (old == null || old.chunkIds().isEmpty()) {
+        continue;
+      }
+      int[][] bases =
+          PatchBases.of(old.chunkIds(), sizesOf(old, baseSizes), f.chunkIds(), sizesOf(f, sizes));
+      for (int k = 0; k < bases.length; k++) {
+        String id = f.chunkIds().get(k);
+        if (bases[k] != null && needed.contains(id) && !dictionaries.containsKey(id)) {
+          dictionaries.put(id, old.chunkIds().subList(bases[k][0], bases[k][1]));
+        }
+      }
+    }
+    List<Callable<Patch>> tasks = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e : dictionaries.entrySet()) {
+      tasks.add(() -> patch(e.getKey(), e.getValue(), baseChunks));
+    }
+    List<Future<Patch>> futures = new ArrayList<>();
+    List<Patch> out = new ArrayList<>();
+    try {
+      for (Callable<Patch> task : tasks) {
+        futures.add(workers.submit(task));
+      }
+      for (Future<Patch> future : futures) {
+        Patch p = await(future);
+        if (p != null) {
+          out.add(p);
+        }
+      }
+    } finally {
+      futures.forEach(f -> f.cancel(true));
+    }
+    return out;
+  }
+
+  /** The patch of chunk {@code id} against {@code baseIds}, or null if it is not smaller. */
+  private Patch patch(String id, List<String> baseIds, BaseChunks baseChunks) throws IOException {
+    Source source = sources.get(id);
+    byte[] target = new byte[source.size()];
+    try (FileChannel in = FileChannel.open(source.file(), StandardOpenOption.READ)) {
+      ByteBuffer buffer = ByteBuffer.wrap(target);
+      while (buffer.hasRemaining()) {
+        if (in.read(buffer, source.offset() + buffer.position()) < 0) {
+          throw new IOException(source.file() + " changed while the release was built");
+        }
+      }
+    }
+    List<byte[]> parts = new ArrayList<>();
+    int length = 0;
+    for (String baseId : baseIds) {
+      byte[] b = baseChunks.chunk(baseId);
+      parts.add(b);
+      length += b.length;
+    }
+    byte[] dictionary = new byte[length];
+    int at = 0;
+    for (byte[] b : parts) {
+      System.arraycopy(b, 0, dictionary, at, b.length);
+      at += b.length;
+    }
+    if (!ChunkPatch.worthTrying(dictionary, length, target)) {
+      return null; // rewritten: zstd would search in vain
+    }
+    byte[] patch =
+        ChunkPatch.create(dictionary, length, target, 0, target.length, ChunkPatch.DEFAULT_LEVEL);
+    if (patch.length >= target.length) {
+      return null;
+    }
+    String patchId = Hex.encode(digest("SHA-256").digest(patch));
+    return new Patch(new PatchEntry(patchId, patch.length, id, baseIds), patch);
+  }
+
+  private static long[] sizesOf(FileEntry f, Map<String, Long> sizes) {
+    long[] out = new long[f.chunkIds().size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = sizes.get(f.chunkIds().get(i));
+    }
+    return out;
   }
 
   private BuiltPack built(
-      String kind,
       Long baseVersion,
       PackLayout layout,
+      List<PatchEntry> patches,
       PieceHashes hashes,
       String fileName,
       String name,
@@ -367,15 +522,7 @@ final class PackBuilder {
       throw new IllegalStateException("Made an unparseable torrent", e);
     }
     Files.write(staging.resolve(fileName + ".torrent"), torrent);
-    PackEntry entry =
-        new PackEntry(
-            kind,
-            baseVersion,
-            infoHash,
-            hashes.pieceLength(),
-            layout.totalSize(),
-            hashes.sha256(),
-            layout.chunkIds());
+    PackEntry entry = layout.toEntry(baseVersion, infoHash, hashes, patches);
     return new BuiltPack(entry, fileName, torrent);
   }
 

@@ -182,16 +182,22 @@ public class ReleasePipeline implements DisposableBean {
     String announce = urls.genericAnnounce();
     List<PackBuilder.BuiltPack> built = new ArrayList<>();
     built.add(packs.finishFullPack(fullLayout, name + "-full.pack", announce));
+    ChunkCipher cipher = new ChunkCipher(contentKey.key());
     for (Releases.Release base : previous) {
-      PackBuilder.BuiltPack delta =
-          packs.deltaPack(
-              base.parsedManifest(),
-              unpacked,
-              fullLayout,
-              name + "-from-v" + base.version() + ".pack",
-              announce);
-      if (delta != null) {
-        built.add(delta);
+      ReleaseManifest baseManifest = base.parsedManifest();
+      try (PackBuilder.BaseChunks baseChunks = baseChunks(target, base, baseManifest)) {
+        PackBuilder.BuiltPack delta =
+            packs.deltaPack(
+                baseManifest,
+                baseChunks,
+                unpacked,
+                fullLayout,
+                cipher,
+                name + "-from-v" + base.version() + ".pack",
+                announce);
+        if (delta != null) {
+          built.add(delta);
+        }
       }
     }
 
@@ -208,6 +214,28 @@ public class ReleasePipeline implements DisposableBean {
     } catch (RuntimeException e) {
       deleteQuietly(directory);
       throw e;
+    }
+  }
+
+  /**
+   * The base's chunks for patches, or null when its full pack or content key is gone (retention, a
+   * deleted key): the delta pack then ships whole chunks.
+   */
+  private PackBuilder.BaseChunks baseChunks(
+      Releases.Channel target, Releases.Release base, ReleaseManifest manifest) {
+    Path fullPack = Path.of(base.directory()).resolve("full.pack");
+    var key = contentKeys.find(target.productId(), base.contentKeyId());
+    if (key.isEmpty() || !Files.isRegularFile(fullPack)) {
+      log.warn(
+          "release v{} has no full pack or content key left: delta pack without patches",
+          base.version());
+      return null;
+    }
+    try {
+      return new PackBuilder.BaseChunks(fullPack, manifest, key.get().key());
+    } catch (IOException e) {
+      log.warn("cannot read the full pack of v{}: delta pack without patches", base.version());
+      return null;
     }
   }
 

@@ -100,12 +100,28 @@ public class Releases {
              coalesce(r.paused, false) as paused, r.published_at, r.expires_at,
              (select sum(total_size) from packs k where k.release_id = r.id and k.kind = 'full')
                as full_pack_bytes,
-             (select sum(total_size) from packs k where k.release_id = r.id and k.kind = 'delta')
+             (select k.total_size from packs k where k.release_id = r.id and k.kind = 'delta'
+                and k.base_version = (select max(b.version) from releases b
+                                      where b.channel_id = r.channel_id and b.version < r.version))
                as delta_pack_bytes,
              s.created_at
       from release_state s join products p on p.id = s.product_id
       join channels c on c.id = s.channel_id left join releases r on r.id = s.id
       """;
+
+  /** A delta pack's size: what a device on {@code fromVersion} fetches. */
+  public record DeltaSize(long fromVersion, long bytes) {}
+
+  /** The release's delta packs, newest base first (authorised like {@link #view}). */
+  public List<DeltaSize> deltaSizes(UUID organisationId, UUID id) {
+    view(organisationId, id);
+    return jdbc.sql(
+            "select base_version as from_version, total_size as bytes from packs"
+                + " where release_id = ? and kind = 'delta' order by base_version desc")
+        .param(id)
+        .query(DeltaSize.class)
+        .list();
+  }
 
   public ReleaseView view(UUID organisationId, UUID id) {
     return jdbc.sql(VIEW + " where s.id = ? and p.organisation_id = ?")

@@ -72,6 +72,14 @@ record ReleasesController(ReleasePipeline pipeline, Publishing publishing, Relea
     return releases.view(caller.organisationId(), id);
   }
 
+  @Operation(
+      summary =
+          "Delta pack sizes, newest base first: what a device on each earlier version fetches")
+  @GetMapping("/api/v1/releases/{id}/deltas")
+  List<Releases.DeltaSize> deltas(Caller caller, @PathVariable UUID id) {
+    return releases.deltaSizes(caller.organisationId(), id);
+  }
+
   @Operation(summary = "The signed manifest (SignedEnvelope canonical JSON)")
   @GetMapping(value = "/api/v1/releases/{id}/manifest", produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<byte[]> manifest(Caller caller, @PathVariable UUID id) {

@@ -65,6 +65,21 @@ class ReleasesTest extends ApiTest {
     JsonNode second = builds.release(product, "stable", build(2), "2.0");
     assertThat(second.get("version").asLong()).isEqualTo(2);
     assertThat(second.get("deltaPackBytes").asLong()).isPositive();
+
+    // v3 differs from v2 only in its readme: deltaPackBytes is what a device one release behind
+    // fetches (the delta from v2), not the sum of the deltas from v2 and v1.
+    Map<String, byte[]> v3 = new java.util.HashMap<>(build(2));
+    v3.put("readme.txt", "v3".getBytes(StandardCharsets.UTF_8));
+    JsonNode third = builds.release(product, "stable", v3, "3.0");
+    JsonNode deltas =
+        http().get("/api/v1/releases/" + third.get("id").asString() + "/deltas", key).json();
+    assertThat(deltas.size()).isEqualTo(2);
+    assertThat(deltas.get(0).get("fromVersion").asLong()).isEqualTo(2);
+    assertThat(deltas.get(1).get("fromVersion").asLong()).isEqualTo(1);
+    assertThat(third.get("deltaPackBytes").asLong())
+        .isEqualTo(deltas.get(0).get("bytes").asLong())
+        .isEqualTo(2 + 16);
+    assertThat(deltas.get(1).get("bytes").asLong()).isGreaterThan(600_000);
   }
 
   @Test

@@ -334,7 +334,7 @@ public final class InstallJob {
     setState(State.INSTALLING);
     try (ChunkSource src =
         ChunkSource.fromPack(transferFile(chosen), PackLayout.of(chosen, m), key)) {
-      installer.install(m, src);
+      installer.install(m, src, chosen.patches());
     } catch (IOException e) {
       throw new InstallException(Code.IO, "cannot read the pack: " + e.getMessage(), e);
     }

@@ -9,7 +9,9 @@ import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.FileModes;
 import dev.shoal.protocol.manifest.ManifestCodec;
+import dev.shoal.protocol.manifest.PatchEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
+import dev.shoal.protocol.patch.ChunkPatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -97,6 +99,9 @@ public final class Installer {
   private final boolean posix;
   private final DiskSpace diskSpace;
   private int clonedFiles;
+
+  /** The patches of the delta pack being installed, by the chunk each produces. */
+  private Map<String, PatchEntry> patches = Map.of();
 
   /**
    * @param installDir the stable path of the game's files; its parent must exist
@@ -249,6 +254,29 @@ public final class Installer {
    * unchanged chunks of the current install. On failure the current install is left as it was.
    */
   public void install(ReleaseManifest release, ChunkSource source) throws InstallException {
+    install(release, source, List.of());
+  }
+
+  /**
+   * Installs {@code release} from a delta pack {@code source} that ships some chunks as {@code
+   * patches} against chunks of the installed release: each is applied while its file is written
+   * (old chunks read from the install and hashed, result checked against the chunk id), so no file
+   * is ever held in memory.
+   */
+  public void install(ReleaseManifest release, ChunkSource source, List<PatchEntry> patches)
+      throws InstallException {
+    Map<String, PatchEntry> byChunk = new HashMap<>();
+    patches.forEach(p -> byChunk.put(p.chunkId(), p));
+    this.patches = byChunk;
+    try {
+      installVerified(release, source);
+    } finally {
+      this.patches = Map.of();
+    }
+  }
+
+  private void installVerified(ReleaseManifest release, ChunkSource source)
+      throws InstallException {
     if (!release.product().equals(product) || !release.channel().equals(channel)) {
       throw new InstallException(
           Code.SIGNATURE,
@@ -653,6 +681,12 @@ public final class Installer {
       this.realRoot = r;
     }
 
+    /** The size the current release gives the chunk, or null if it has no such chunk. */
+    Long size(String id) {
+      Location loc = index.get(id);
+      return loc == null ? null : loc.size();
+    }
+
     byte[] chunk(String id) {
       Location loc = index.get(id);
       if (loc == null || realRoot == null) {
@@ -710,13 +744,17 @@ public final class Installer {
     setMode(target, f.mode());
   }
 
-  /** A chunk from the current install if it is there intact, else from the source; checked. */
-  private static byte[] chunk(
+  /**
+   * A chunk from the current install if it is there intact, else from its patch in the source
+   * applied to chunks of the current install, else from the source; checked.
+   */
+  private byte[] chunk(
       String id, Map<String, Long> sizes, OldInstall oldInstall, ChunkSource source)
       throws InstallException {
     byte[] b = oldInstall == null ? null : oldInstall.chunk(id);
     if (b == null) {
-      b = fetch(source, id);
+      PatchEntry patch = patches.get(id);
+      b = patch == null ? fetch(source, id) : patched(patch, sizes, oldInstall, source);
     }
     Long expected = sizes.get(id);
     if (expected == null || expected != b.length) {
@@ -724,6 +762,59 @@ public final class Installer {
           Code.INTEGRITY, "chunk " + id + ": size " + b.length + " not in the manifest");
     }
     return b;
+  }
+
+  /** Applies {@code patch} to its base chunks read (and hashed) from the current install. */
+  private static byte[] patched(
+      PatchEntry patch, Map<String, Long> sizes, OldInstall oldInstall, ChunkSource source)
+      throws InstallException {
+    String id = patch.chunkId();
+    Long size = sizes.get(id);
+    if (size == null) {
+      throw new InstallException(Code.INTEGRITY, "patch " + patch.id() + ": chunk not in release");
+    }
+    // One array, filled chunk by chunk: the dictionary is in memory once (the agent's heap is
+    // small), at most 16 MiB.
+    long length = 0;
+    for (String baseId : patch.baseChunkIds()) {
+      Long baseSize = oldInstall == null ? null : oldInstall.size(baseId);
+      if (baseSize == null) {
+        throw notIntact(id, baseId);
+      }
+      length += baseSize;
+    }
+    if (length < 1 || length > ChunkPatch.MAX_DICTIONARY) {
+      throw new InstallException(
+          Code.INTEGRITY, "patch " + patch.id() + ": base chunks of " + length + " bytes");
+    }
+    byte[] dictionary = ChunkPatch.newDictionary((int) length);
+    int at = ChunkPatch.DICTIONARY_START;
+    for (String baseId : patch.baseChunkIds()) {
+      byte[] part = oldInstall.chunk(baseId);
+      if (part == null) {
+        throw notIntact(id, baseId);
+      }
+      System.arraycopy(part, 0, dictionary, at, part.length);
+      at += part.length;
+    }
+    byte[] delta = fetch(source, patch.id()); // the decryption checked the patch's SHA-256
+    byte[] b;
+    try {
+      b = ChunkPatch.apply(dictionary, delta, Math.toIntExact(size));
+    } catch (ProtocolException e) {
+      throw new InstallException(Code.INTEGRITY, "chunk " + id + ": " + e.getMessage(), e);
+    }
+    if (!Hex.encode(sha256().digest(b)).equals(id)) {
+      throw new InstallException(
+          Code.INTEGRITY, "chunk " + id + ": patch result's SHA-256 does not match its id");
+    }
+    return b;
+  }
+
+  private static InstallException notIntact(String id, String baseId) {
+    return new InstallException(
+        Code.NETWORK,
+        "chunk " + id + ": base chunk " + baseId + " of its patch is not intact in the install");
   }
 
   private static byte[] fetch(ChunkSource source, String id) throws InstallException {

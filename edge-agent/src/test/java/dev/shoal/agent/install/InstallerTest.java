@@ -5,12 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.install.Installer.FileProblem;
+import dev.shoal.protocol.crypto.ChunkCipher;
+import dev.shoal.protocol.manifest.ChunkEntry;
+import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.FileModes;
+import dev.shoal.protocol.manifest.PatchEntry;
 import dev.shoal.protocol.pack.PackLayout;
+import dev.shoal.protocol.pack.PackWriter;
+import dev.shoal.protocol.patch.ChunkPatch;
+import dev.shoal.protocol.patch.PatchBases;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,6 +56,114 @@ class InstallerTest {
         to.writePack(
             tmp.resolve("delta-" + from.manifest.version() + "-" + to.manifest.version()), layout);
     return new Build.Counting(ChunkSource.fromPack(pack, layout, Build.KEY));
+  }
+
+  /**
+   * A patched delta: the changed chunks of a.pak as patches against the old ones (or, {@code
+   * wrong}, made against the new chunk itself, so that applying them to the old ones gives other
+   * bytes).
+   */
+  record Patched(Build.Counting source, List<PatchEntry> patches) {}
+
+  Patched patchedDelta(Build from, Build to, boolean wrong) throws Exception {
+    FileEntry oldA = file(from, "data/a.pak");
+    FileEntry newA = file(to, "data/a.pak");
+    int[][] bases =
+        PatchBases.of(oldA.chunkIds(), sizes(from, oldA), newA.chunkIds(), sizes(to, newA));
+    Map<String, byte[]> patchBytes = new HashMap<>();
+    List<PatchEntry> patches = new ArrayList<>();
+    for (int k = 0; k < bases.length; k++) {
+      if (bases[k] == null) {
+        continue;
+      }
+      List<String> baseIds = oldA.chunkIds().subList(bases[k][0], bases[k][1]);
+      java.io.ByteArrayOutputStream dict = new java.io.ByteArrayOutputStream();
+      for (String id : baseIds) {
+        dict.write(from.chunks.get(id));
+      }
+      byte[] target = to.chunks.get(newA.chunkIds().get(k));
+      byte[] d = wrong ? target : dict.toByteArray();
+      byte[] patch = ChunkPatch.create(d, d.length, target, 0, target.length, 3);
+      String id = Build.sha(patch);
+      patchBytes.put(id, patch);
+      patches.add(new PatchEntry(id, patch.length, newA.chunkIds().get(k), baseIds));
+    }
+    assertThat(patches).isNotEmpty();
+    Set<String> patched = new java.util.HashSet<>();
+    patches.forEach(p -> patched.add(p.chunkId()));
+    List<ChunkEntry> whole =
+        to.manifest.chunks().stream()
+            .filter(c -> PackLayout.delta(from.manifest, to.manifest).chunkIds().contains(c.id()))
+            .filter(c -> !patched.contains(c.id()))
+            .toList();
+    PackLayout layout = PackLayout.of(whole, patches);
+    ChunkCipher cipher = new ChunkCipher(Build.KEY);
+    Path pack = tmp.resolve("patched-" + to.manifest.version());
+    PackWriter.write(
+        layout,
+        id ->
+            patchBytes.containsKey(id)
+                ? cipher.encrypt(id, patchBytes.get(id))
+                : cipher.encrypt(id, to.chunks.get(id)),
+        pack,
+        PackLayout.pieceLengthFor(layout.totalSize()));
+    return new Patched(new Build.Counting(ChunkSource.fromPack(pack, layout, Build.KEY)), patches);
+  }
+
+  private static FileEntry file(Build b, String path) {
+    return b.manifest.files().stream().filter(f -> f.path().equals(path)).findFirst().orElseThrow();
+  }
+
+  private static long[] sizes(Build b, FileEntry f) {
+    return f.chunkIds().stream().mapToLong(id -> b.chunks.get(id).length).toArray();
+  }
+
+  @Test
+  void aPatchedDeltaRebuildsChangedChunksFromTheInstalledOnes() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    Patched delta = patchedDelta(V1, V2, false);
+    try (Build.Counting source = delta.source()) {
+      installer.install(V2.manifest, source, delta.patches());
+      for (PatchEntry p : delta.patches()) {
+        assertThat(source.asked).contains(p.id()).doesNotContain(p.chunkId());
+      }
+    }
+    assertThat(V2.matches(game)).isTrue();
+    assertThat(installer.verify()).isEmpty();
+    assertClean();
+  }
+
+  @Test
+  void aDamagedBaseChunkOrAWrongPatchFailsTheUpdateAndLeavesTheInstallAsItWas() throws Exception {
+    installer.install(V1.manifest, fullPack(V1));
+    // A patch made against other bytes than the base chunks it names: the result's SHA-256 fails.
+    Patched wrong = patchedDelta(V1, V2, true);
+    assertThatThrownBy(() -> installer.install(V2.manifest, wrong.source(), wrong.patches()))
+        .isInstanceOf(InstallException.class)
+        .hasMessageContaining("does not match its id")
+        .extracting(e -> ((InstallException) e).code())
+        .isEqualTo(InstallException.Code.INTEGRITY);
+    assertThat(V1.matches(game)).isTrue();
+
+    // The installed base chunk damaged: nothing to apply the patch to.
+    Patched delta = patchedDelta(V1, V2, false);
+    String base = delta.patches().get(0).baseChunkIds().get(0);
+    long offset = 0;
+    for (String id : file(V1, "data/a.pak").chunkIds()) {
+      if (id.equals(base)) {
+        break;
+      }
+      offset += V1.chunks.get(id).length;
+    }
+    Path a = game.resolve("data/a.pak");
+    byte[] bytes = Files.readAllBytes(a);
+    bytes[(int) offset + 100] ^= 0x5a;
+    Files.write(a, bytes);
+    assertThatThrownBy(() -> installer.install(V2.manifest, delta.source(), delta.patches()))
+        .isInstanceOf(InstallException.class)
+        .hasMessageContaining("of its patch is not intact in the install");
+    assertThat(installer.installed().orElseThrow().version()).isEqualTo(1);
+    assertClean();
   }
 
   void assertClean() {

@@ -1,33 +1,40 @@
 package dev.shoal.protocol.chunking;
 
 /**
- * FastCDC content-defined chunking (Xia et al., USENIX ATC 2016) with normalized chunking level 2:
- * between minSize and avgSize the cut mask has log2(avg)+2 bits (cuts are rarer), after avgSize it
- * has log2(avg)-2 bits (cuts are likelier), which pulls chunk sizes towards the average.
+ * Content-defined chunking with the Gear rolling hash of FastCDC (Xia et al., USENIX ATC 2016) and
+ * a single cut mask (format 2).
  *
- * <p>The rolling hash is the Gear hash {@code h = (h << 1) + GEAR[byte]}. Mask bits are taken from
- * the top of the 64-bit hash because with a left shift the high bits depend on the last 64 bytes
- * while low bits depend on only a few. A cut happens after the byte at which {@code (h & mask) ==
- * 0}. Hashing starts at minSize (cut-point skipping).
+ * <p>The rolling hash is {@code h = (h << 1) + GEAR[byte]}; after 64 bytes the hash depends only on
+ * the last 64 bytes. A cut happens after the byte at which {@code (h & mask) == 0}, the mask being
+ * the top {@code floor(log2(avgSize - minSize))} bits of the hash (high bits, because with a left
+ * shift they depend on all 64 bytes while low bits depend on only a few). No cut before minSize, a
+ * forced cut at maxSize.
+ *
+ * <p>Why one mask: format 1 used FastCDC's normalised chunking, a harder mask before the average
+ * size and an easier one after. Then whether a position is a cut point depends on its distance from
+ * the chunk's start, so after an edit the old and new chunkings often leapfrog each other for
+ * several chunks. With one mask, and the hash warmed up over the 64 bytes before minSize, the cut
+ * decision at a position depends only on the 64 bytes before it: the cut points of two versions are
+ * the same set away from the edit, and the chunkings realign at the first common one not skipped by
+ * minSize, usually the first cut after the edit.
  *
  * <p>The gear table is part of the format: {@code GEAR[i]} is the i-th output of SplitMix64 seeded
- * with {@link #GEAR_SEED} (the ASCII bytes "ShoalCDC"). Changing seed or generator changes every
- * chunk boundary and defeats deduplication against older releases.
+ * with {@link #GEAR_SEED} (the ASCII bytes "ShoalCDC").
  */
 public final class FastCdc {
   public static final long GEAR_SEED = 0x5368_6f61_6c43_4443L;
 
+  /** Bytes of history the Gear hash depends on. */
+  static final int WINDOW = 64;
+
   static final long[] GEAR = gearTable(GEAR_SEED);
 
   private final ChunkingParams params;
-  private final long maskSmall;
-  private final long maskLarge;
+  private final long mask;
 
   public FastCdc(ChunkingParams params) {
     this.params = params;
-    int bits = Integer.numberOfTrailingZeros(params.avgSize());
-    this.maskSmall = topBits(bits + 2);
-    this.maskLarge = topBits(bits - 2);
+    this.mask = topBits(31 - Integer.numberOfLeadingZeros(params.avgSize() - params.minSize()));
   }
 
   public ChunkingParams params() {
@@ -45,23 +52,20 @@ public final class FastCdc {
       return len;
     }
     int end = Math.min(len, params.maxSize());
-    int normal = Math.min(end, params.avgSize());
     long[] gear = GEAR;
     long hash = 0;
-    int i = off + params.minSize();
-    int stop = off + normal;
-    long mask = maskSmall;
-    for (; i < stop; i++) {
+    // Warm the hash up on the window before minSize so that the hash at a candidate position is
+    // the same whatever the chunk's start.
+    int i = off + params.minSize() - WINDOW;
+    int first = off + params.minSize();
+    for (; i < first; i++) {
       hash = (hash << 1) + gear[buf[i] & 0xff];
-      if ((hash & mask) == 0) {
-        return i + 1 - off;
-      }
     }
-    stop = off + end;
-    mask = maskLarge;
+    int stop = off + end;
+    long m = mask;
     for (; i < stop; i++) {
       hash = (hash << 1) + gear[buf[i] & 0xff];
-      if ((hash & mask) == 0) {
+      if ((hash & m) == 0) {
         return i + 1 - off;
       }
     }

@@ -18,11 +18,15 @@ public final class ManifestCodec {
   private static final String WHAT = "manifest";
 
   /**
-   * The manifest format's version, written into every manifest. Unknown fields are rejected, so a
-   * later format that adds fields bumps this number and old agents refuse it with a clear message
-   * instead of misreading it.
+   * The manifest format's version, written into every new manifest. Unknown fields are rejected, so
+   * a later format that adds fields bumps this number and old agents refuse it with a clear message
+   * instead of misreading it. Format 2: the single-mask chunker and byte-level patches in delta
+   * packs.
    */
-  public static final int FORMAT = 1;
+  public static final int FORMAT = 2;
+
+  /** The oldest format still read: format 1 releases stay installable and usable as bases. */
+  public static final int OLDEST_FORMAT = 1;
 
   private ManifestCodec() {}
 
@@ -44,10 +48,10 @@ public final class ManifestCodec {
       writeFile(w, f);
     }
     w.endArray();
-    w.field("format", FORMAT);
+    w.field("format", m.format());
     w.name("packs").beginArray();
     for (PackEntry p : m.packs()) {
-      writePack(w, p);
+      writePack(w, p, m.format());
     }
     w.endArray();
     w.field("product", m.product());
@@ -63,7 +67,7 @@ public final class ManifestCodec {
     w.field("size", f.size()).endObject();
   }
 
-  private static void writePack(CanonicalJsonWriter w, PackEntry p) {
+  private static void writePack(CanonicalJsonWriter w, PackEntry p, int format) {
     w.beginObject();
     w.name("baseVersion");
     if (p.baseVersion() == null) {
@@ -73,6 +77,16 @@ public final class ManifestCodec {
     }
     writeStrings(w.name("chunkIds"), p.chunkIds());
     w.field("infoHash", p.infoHash()).field("kind", p.kind());
+    if (format >= 2) {
+      w.name("patches").beginArray();
+      for (PatchEntry patch : p.patches()) {
+        w.beginObject();
+        writeStrings(w.name("baseChunkIds"), patch.baseChunkIds());
+        w.field("chunkId", patch.chunkId()).field("id", patch.id());
+        w.field("size", patch.size()).endObject();
+      }
+      w.endArray();
+    }
     writeStrings(w.field("pieceLength", p.pieceLength()).name("pieceSha256"), p.pieceSha256());
     w.field("totalSize", p.totalSize()).endObject();
   }
@@ -101,7 +115,7 @@ public final class ManifestCodec {
           WHAT + ": " + bytes.length + " bytes exceeds limit " + limits.maxPayloadBytes());
     }
     Obj o = StrictJson.parseObject(bytes, WHAT);
-    requireFormat(o);
+    int format = requireFormat(o);
     o.requireFields(
         "channel",
         "chunks",
@@ -128,9 +142,10 @@ public final class ManifestCodec {
                     o.instant("expiresAt"),
                     list(o.array("files", limits.maxFiles()), a -> parseFile(a, limits)),
                     list(o.array("chunks", limits.maxChunks()), ManifestCodec::parseChunk),
-                    list(o.array("packs", limits.maxPacks()), a -> parsePack(a, limits)),
+                    list(o.array("packs", limits.maxPacks()), a -> parsePack(a, limits, format)),
                     o.string("contentKeyId", ReleaseManifest.MAX_KEY_ID_LENGTH),
-                    o.string("signingKeyId", 32)));
+                    o.string("signingKeyId", 32),
+                    format));
     StrictJson.requireCanonical(bytes, encode(m), WHAT);
     return m;
   }
@@ -138,20 +153,23 @@ public final class ManifestCodec {
   /**
    * Checked before the fields, so a newer format is named as such rather than as unknown fields.
    */
-  private static void requireFormat(Obj o) {
+  private static int requireFormat(Obj o) {
     if (!o.has("format")) {
-      return; // requireFields reports it missing, together with any other problem
+      return FORMAT; // requireFields reports it missing, together with any other problem
     }
     long format = o.integer("format", 1, Long.MAX_VALUE);
-    if (format != FORMAT) {
+    if (format < OLDEST_FORMAT || format > FORMAT) {
       throw new ProtocolException(
           WHAT
               + ".format: "
               + format
-              + " is not supported (this build reads format "
+              + " is not supported (this build reads formats "
+              + OLDEST_FORMAT
+              + ".."
               + FORMAT
-              + ")");
+              + "; a newer format needs a newer agent)");
     }
+    return (int) format;
   }
 
   private static FileEntry parseFile(Obj o, ManifestLimits limits) {
@@ -178,9 +196,25 @@ public final class ManifestCodec {
                 o.integer("encryptedSize", 0, Long.MAX_VALUE)));
   }
 
-  private static PackEntry parsePack(Obj o, ManifestLimits limits) {
-    o.requireFields(
-        "baseVersion", "chunkIds", "infoHash", "kind", "pieceLength", "pieceSha256", "totalSize");
+  private static PackEntry parsePack(Obj o, ManifestLimits limits, int format) {
+    if (format < 2) {
+      o.requireFields(
+          "baseVersion", "chunkIds", "infoHash", "kind", "pieceLength", "pieceSha256", "totalSize");
+    } else {
+      o.requireFields(
+          "baseVersion",
+          "chunkIds",
+          "infoHash",
+          "kind",
+          "patches",
+          "pieceLength",
+          "pieceSha256",
+          "totalSize");
+    }
+    List<PatchEntry> patches =
+        format < 2
+            ? List.of()
+            : list(o.array("patches", limits.maxListLength()), ManifestCodec::parsePatch);
     return construct(
         o.path(),
         () ->
@@ -191,7 +225,20 @@ public final class ManifestCodec {
                 (int) o.integer("pieceLength", 1, Integer.MAX_VALUE),
                 o.integer("totalSize", 0, Long.MAX_VALUE),
                 hexList(o.array("pieceSha256", limits.maxListLength())),
-                hexList(o.array("chunkIds", limits.maxListLength()))));
+                hexList(o.array("chunkIds", limits.maxListLength())),
+                patches));
+  }
+
+  private static PatchEntry parsePatch(Obj o) {
+    o.requireFields("baseChunkIds", "chunkId", "id", "size");
+    return construct(
+        o.path(),
+        () ->
+            new PatchEntry(
+                o.string("id", 64),
+                o.integer("size", 1, PatchEntry.MAX_SIZE),
+                o.string("chunkId", 64),
+                hexList(o.array("baseChunkIds", PatchEntry.MAX_BASE_CHUNKS))));
   }
 
   private static List<String> hexList(Arr a) {

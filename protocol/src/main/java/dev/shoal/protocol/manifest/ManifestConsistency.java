@@ -96,9 +96,20 @@ public final class ManifestConsistency {
       }
       total += c.encryptedSize();
     }
+    for (int j = 0; j < p.patches().size(); j++) {
+      PatchEntry patch = p.patches().get(j);
+      if (!table.containsKey(patch.chunkId())) {
+        throw new ProtocolException(where + ".patches[" + j + "].chunkId: not in chunk table");
+      }
+      total += patch.encryptedSize();
+    }
     if (total != p.totalSize()) {
       throw new ProtocolException(
-          where + ".totalSize: " + p.totalSize() + " but its chunks add up to " + total);
+          where
+              + ".totalSize: "
+              + p.totalSize()
+              + " but its chunks and patches add up to "
+              + total);
     }
     long pieces = (total + p.pieceLength() - 1) / p.pieceLength();
     if (p.pieceSha256().size() != pieces) {

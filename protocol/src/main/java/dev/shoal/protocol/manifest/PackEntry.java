@@ -14,9 +14,10 @@ import java.util.Set;
  * @param baseVersion the release a delta applies to; null for a full pack
  * @param infoHash lowercase hex SHA-1 of the torrent's bencoded info dictionary
  * @param pieceLength torrent piece length, a power of two
- * @param totalSize pack size: the sum of its chunks' encrypted sizes
+ * @param totalSize pack size: the sum of its chunks' and patches' encrypted sizes
  * @param pieceSha256 lowercase hex SHA-256 of each piece, in order
- * @param chunkIds the pack's chunks in layout order
+ * @param chunkIds the pack's whole chunks in layout order
+ * @param patches (format 2, delta packs only) byte-level patches, laid out after the chunks
  */
 public record PackEntry(
     String kind,
@@ -25,11 +26,24 @@ public record PackEntry(
     int pieceLength,
     long totalSize,
     List<String> pieceSha256,
-    List<String> chunkIds) {
+    List<String> chunkIds,
+    List<PatchEntry> patches) {
   public static final String FULL = "full";
   public static final String DELTA = "delta";
   public static final int MIN_PIECE_LENGTH = 16 << 10;
   public static final int MAX_PIECE_LENGTH = 64 << 20;
+
+  /** A pack of whole chunks only. */
+  public PackEntry(
+      String kind,
+      Long baseVersion,
+      String infoHash,
+      int pieceLength,
+      long totalSize,
+      List<String> pieceSha256,
+      List<String> chunkIds) {
+    this(kind, baseVersion, infoHash, pieceLength, totalSize, pieceSha256, chunkIds, List.of());
+  }
 
   public PackEntry {
     Objects.requireNonNull(kind, "kind");
@@ -64,6 +78,20 @@ public record PackEntry(
       Hex.require(chunkIds.get(i), 64, "chunkIds[" + i + "]");
       if (!seen.add(chunkIds.get(i))) {
         throw new IllegalArgumentException("chunkIds[" + i + "]: duplicate chunk in pack");
+      }
+    }
+    patches = List.copyOf(patches);
+    if (kind.equals(FULL) && !patches.isEmpty()) {
+      throw new IllegalArgumentException("patches: a full pack has none");
+    }
+    Set<String> patched = new HashSet<>();
+    for (int i = 0; i < patches.size(); i++) {
+      PatchEntry patch = patches.get(i);
+      if (seen.contains(patch.chunkId()) || !patched.add(patch.chunkId())) {
+        throw new IllegalArgumentException("patches[" + i + "].chunkId: chunk already in pack");
+      }
+      if (!seen.add(patch.id())) {
+        throw new IllegalArgumentException("patches[" + i + "].id: duplicate id in pack");
       }
     }
   }

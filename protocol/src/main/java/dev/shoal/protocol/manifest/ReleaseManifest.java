@@ -18,6 +18,8 @@ import java.util.Set;
  * @param displayVersion free text shown to players, e.g. "1.4.2 hotfix"
  * @param contentKeyId names the product content key the chunks are encrypted with
  * @param signingKeyId key id of the (first) publisher key that signs this manifest
+ * @param format the format version the manifest is encoded in: {@link ManifestCodec#FORMAT} for new
+ *     manifests; {@code 1} for releases published before format 2 (other chunker, no patches)
  */
 public record ReleaseManifest(
     String product,
@@ -30,12 +32,44 @@ public record ReleaseManifest(
     List<ChunkEntry> chunks,
     List<PackEntry> packs,
     String contentKeyId,
-    String signingKeyId) {
+    String signingKeyId,
+    int format) {
   public static final int MAX_TOKEN_LENGTH = 64;
   public static final int MAX_DISPLAY_VERSION_LENGTH = 128;
   public static final int MAX_KEY_ID_LENGTH = 128;
 
+  /** A manifest in the current format. */
+  public ReleaseManifest(
+      String product,
+      String channel,
+      long version,
+      String displayVersion,
+      Instant createdAt,
+      Instant expiresAt,
+      List<FileEntry> files,
+      List<ChunkEntry> chunks,
+      List<PackEntry> packs,
+      String contentKeyId,
+      String signingKeyId) {
+    this(
+        product,
+        channel,
+        version,
+        displayVersion,
+        createdAt,
+        expiresAt,
+        files,
+        chunks,
+        packs,
+        contentKeyId,
+        signingKeyId,
+        ManifestCodec.FORMAT);
+  }
+
   public ReleaseManifest {
+    if (format < ManifestCodec.OLDEST_FORMAT || format > ManifestCodec.FORMAT) {
+      throw new IllegalArgumentException("format: " + format + " is not supported");
+    }
     Text.requireToken(product, MAX_TOKEN_LENGTH, "product");
     Text.requireToken(channel, MAX_TOKEN_LENGTH, "channel");
     if (version < 1) {
@@ -51,6 +85,9 @@ public record ReleaseManifest(
     requireUniqueChunks(chunks);
     Text.requireToken(contentKeyId, MAX_KEY_ID_LENGTH, "contentKeyId");
     Hex.require(signingKeyId, 32, "signingKeyId");
+    if (format < 2 && packs.stream().anyMatch(p -> !p.patches().isEmpty())) {
+      throw new IllegalArgumentException("packs: format " + format + " has no patches");
+    }
   }
 
   private static void requireUniquePaths(List<FileEntry> files) {
@@ -85,7 +122,8 @@ public record ReleaseManifest(
         chunks,
         packs,
         contentKeyId,
-        signingKeyId);
+        signingKeyId,
+        format);
   }
 
   /** The full pack (consistency guarantees there is exactly one). */

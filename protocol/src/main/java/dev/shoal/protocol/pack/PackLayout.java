@@ -3,6 +3,7 @@ package dev.shoal.protocol.pack;
 import dev.shoal.protocol.manifest.ChunkEntry;
 import dev.shoal.protocol.manifest.FileEntry;
 import dev.shoal.protocol.manifest.PackEntry;
+import dev.shoal.protocol.manifest.PatchEntry;
 import dev.shoal.protocol.manifest.ReleaseManifest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -71,6 +72,24 @@ public record PackLayout(List<Slot> slots, long totalSize) {
     return of(orderedChunks(to, have));
   }
 
+  /**
+   * Whole chunks in the given order, then patches (format 2 delta packs); a patch's slot is named
+   * by the patch id.
+   */
+  public static PackLayout of(List<ChunkEntry> ordered, List<PatchEntry> patches) {
+    List<Slot> slots = new ArrayList<>(ordered.size() + patches.size());
+    long offset = 0;
+    for (ChunkEntry c : ordered) {
+      slots.add(new Slot(c.id(), offset, c.encryptedSize()));
+      offset += c.encryptedSize();
+    }
+    for (PatchEntry p : patches) {
+      slots.add(new Slot(p.id(), offset, p.encryptedSize()));
+      offset += p.encryptedSize();
+    }
+    return new PackLayout(slots, offset);
+  }
+
   /** The layout a manifest's pack entry describes (for a client reading the pack). */
   public static PackLayout of(PackEntry pack, ReleaseManifest release) {
     Map<String, ChunkEntry> table = table(release);
@@ -82,7 +101,7 @@ public record PackLayout(List<Slot> slots, long totalSize) {
       }
       ordered.add(c);
     }
-    return of(ordered);
+    return of(ordered, pack.patches());
   }
 
   /**
@@ -104,6 +123,12 @@ public record PackLayout(List<Slot> slots, long totalSize) {
    * @param infoHash hex info hash of the pack's torrent (from the torrent package's Metainfo)
    */
   public PackEntry toEntry(Long baseVersion, String infoHash, PieceHashes hashes) {
+    return toEntry(baseVersion, infoHash, hashes, List.of());
+  }
+
+  /** As {@link #toEntry(Long, String, PieceHashes)} for a layout made with these patches. */
+  public PackEntry toEntry(
+      Long baseVersion, String infoHash, PieceHashes hashes, List<PatchEntry> patches) {
     if (hashes.totalSize() != totalSize) {
       throw new IllegalArgumentException("piece hashes cover " + hashes.totalSize() + " bytes");
     }
@@ -114,9 +139,11 @@ public record PackLayout(List<Slot> slots, long totalSize) {
         hashes.pieceLength(),
         totalSize,
         hashes.sha256(),
-        chunkIds());
+        slots.subList(0, slots.size() - patches.size()).stream().map(Slot::chunkId).toList(),
+        patches);
   }
 
+  /** The ids of all slots: chunk ids, then patch ids. */
   public List<String> chunkIds() {
     return slots.stream().map(Slot::chunkId).toList();
   }

@@ -72,9 +72,22 @@ class ManifestCodecTest {
   @Test
   void rejectsAFormatThisBuildDoesNotRead() {
     assertRejected(
-        sampleJson().replace("\"format\":1", "\"format\":2"),
-        "manifest.format: 2 is not supported (this build reads format 1)");
-    assertRejected(sampleJson().replace(",\"format\":1", ""), "manifest.format: missing");
+        sampleJson().replace("\"format\":2", "\"format\":3"),
+        "manifest.format: 3 is not supported (this build reads formats 1..2; a newer format needs"
+            + " a newer agent)");
+    assertRejected(sampleJson().replace(",\"format\":2", ""), "manifest.format: missing");
+  }
+
+  @Test
+  void formatOneHasNoPatchesAndFormatTwoNeedsThem() {
+    String v1 = new String(ManifestCodec.encode(Fixtures.sampleFormat1()), StandardCharsets.UTF_8);
+    assertThat(v1).contains("\"format\":1").doesNotContain("patches");
+    assertRejected(
+        v1.replace("\"kind\":\"full\",", "\"kind\":\"full\",\"patches\":[],"),
+        "unknown field \"patches\"");
+    assertRejected(v1.replace("\"format\":1", "\"format\":2"), "patches: missing");
+    assertThatThrownBy(() -> Fixtures.withFormat(Fixtures.sample(), 1))
+        .hasMessageContaining("format 1 has no patches");
   }
 
   @Test

@@ -122,6 +122,34 @@ class ManifestVerifierTest {
   }
 
   @Test
+  void aGenuinelySignedManifestOfAnUnknownFormatIsRefusedSayingSo() {
+    assertRejectedWith(
+        "\"format\":2",
+        "\"format\":3",
+        Reason.MALFORMED,
+        "manifest.format: 3 is not supported (this build reads formats 1..2; a newer format needs"
+            + " a newer agent)");
+  }
+
+  @Test
+  void aPatchOfAChunkNotInTheReleaseIsInconsistent() {
+    String chunk = Fixtures.sha256Hex("exe-b2");
+    String json = sampleJson();
+    int at = json.indexOf("\"chunkId\":\"" + chunk);
+    assertThat(at).isPositive();
+    assertRejected(
+        signed(
+            json.substring(0, at)
+                + "\"chunkId\":\""
+                + Fixtures.sha256Hex("nowhere")
+                + json.substring(at + 11 + chunk.length())),
+        ROOT,
+        0,
+        Reason.INCONSISTENT,
+        "patches[0].chunkId: not in chunk table");
+  }
+
+  @Test
   void fileSizeThatDoesNotAddUp() {
     assertRejectedWith(
         "\"size\":1358576",

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
 
@@ -133,6 +134,20 @@ class ReleasesPageTest {
             .assertSuccess()
             .json();
     assertThat(releases.toString()).contains("\"rollbackOf\":1");
+
+    // Sizes: each row says the full download and the patch from the version before; the chosen
+    // release's line lists its patch from each earlier version it serves.
+    browser.textIn(By.xpath("//tbody[@id='releases']/tr[td[1]='2']"), "patch from 1: ");
+    browser.textIn(By.xpath("//tbody[@id='releases']/tr[td[1]='2']"), "full 512.");
+    String v2 = null;
+    for (JsonNode r : releases) {
+      if (r.get("version").asLong() == 2) {
+        v2 = r.get("id").asString();
+      }
+    }
+    new Select(browser.driver().findElement(By.id("channel-health-release"))).selectByValue(v2);
+    browser.textIn(By.id("release-sizes"), "Version 2: full download 512.");
+    browser.textIn(By.id("release-sizes"), "patches from version 1: ");
 
     browser.viewport(390, 844);
     browser.screenshot("releases-390");

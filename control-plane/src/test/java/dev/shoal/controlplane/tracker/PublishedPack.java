@@ -20,6 +20,7 @@ final class PublishedPack {
   private final Publisher studio;
   private final String organisation;
   final String infoHash;
+  final String releaseId;
 
   /** Releases the pack with the studio's client (an admin's) of the organisation with this slug. */
   PublishedPack(ApiClient studio, String organisation) {
@@ -34,6 +35,7 @@ final class PublishedPack {
                 "1.0")
             .get("id")
             .asString();
+    releaseId = release;
     infoHash =
         ManifestCodec.parse(SignedEnvelope.parse(this.studio.envelope(release)).payload())
             .fullPack()
@@ -52,8 +54,19 @@ final class PublishedPack {
 
   /** A regular announce on port 6881 with what {@code headers} adds; fails unless HTTP 200. */
   AnnounceResponse announce(String passkey, UnaryOperator<HttpRequest.Builder> headers) {
+    return announceTo(studio.api().baseUrl(), passkey, headers);
+  }
+
+  /** The same announce to another node of the control plane. */
+  AnnounceResponse announceTo(
+      String baseUrl, String passkey, UnaryOperator<HttpRequest.Builder> headers) {
     AnnounceRequest request = Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.NONE);
-    String url = request.toUrl(studio.api().baseUrl() + "/" + passkey + "/announce");
+    String url = request.toUrl(baseUrl + "/" + passkey + "/announce");
     return Announces.send(headers.apply(HttpRequest.newBuilder(URI.create(url))).GET().build());
+  }
+
+  /** Publishes the release to everyone in its channel. */
+  void publish() {
+    studio.publish(releaseId, 100);
   }
 }

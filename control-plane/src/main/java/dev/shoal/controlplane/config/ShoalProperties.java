@@ -124,14 +124,17 @@ public record ShoalProperties(
    * @param intervalJitter percent by which each response's interval is spread either way
    * @param region the region of this control plane's origin seeder (peers prefer their region)
    * @param cacheTtl how long one node keeps a passkey's device, a pack's product and an entitlement
-   *     found for an announce; a revocation through another node takes effect here within it (0
-   *     turns the caches off)
+   *     found for an announce (0 turns the caches off). Revocations and entitlement changes evict
+   *     at once on every node (through Redis between nodes), so this only bounds a node that missed
+   *     those events; with it longer than the announce interval, steady announces cost no SQL
+   * @param cacheEntries at most this many entries per cache (a fleet needs one per device)
    */
   public record Tracker(
       @DefaultValue("45s") @NotNull Duration interval,
       @DefaultValue("10") @Min(0) @Max(50) int intervalJitter,
       @DefaultValue("") String region,
-      @DefaultValue("5s") @NotNull Duration cacheTtl) {
+      @DefaultValue("10m") @NotNull Duration cacheTtl,
+      @DefaultValue("1500000") @Min(1000) int cacheEntries) {
     @AssertTrue(message = "tracker.interval must be between 30 seconds and 30 minutes")
     boolean isIntervalInRange() {
       return interval != null
@@ -139,9 +142,9 @@ public record ShoalProperties(
           && interval.compareTo(Duration.ofMinutes(30)) <= 0;
     }
 
-    @AssertTrue(message = "tracker.cache-ttl must be between 0 and 60 seconds")
+    @AssertTrue(message = "tracker.cache-ttl must be between 0 and 1 hour")
     boolean isCacheTtlInRange() {
-      return cacheTtl != null && !cacheTtl.isNegative() && cacheTtl.toSeconds() <= 60;
+      return cacheTtl != null && !cacheTtl.isNegative() && cacheTtl.toSeconds() <= 3600;
     }
   }
 

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -155,12 +156,33 @@ public record ShoalProperties(
    * @param seederEnabled whether the control plane seeds published packs over BitTorrent
    * @param seederPort the seeder's listening port; 0 picks a free one
    * @param seederBindAddress the address the seeder listens on
+   * @param cacheableUrl where devices fetch packs by content address (a CDN in front of this
+   *     control plane, or the control plane itself); when set, a device's passkey URL answers with
+   *     a redirect there carrying a short-lived token; unset, it serves the pack itself
+   * @param tokenTtl how long such a token is good for (1 to 60 minutes): through a CDN, a revoked
+   *     device keeps fetching packs for at most this long
    */
   public record Origin(
       @DefaultValue("0") @NotNull DataSize uploadCap,
       @DefaultValue("true") boolean seederEnabled,
       @DefaultValue("0") @Min(0) @Max(65535) int seederPort,
-      @DefaultValue("0.0.0.0") @NotBlank String seederBindAddress) {}
+      @DefaultValue("0.0.0.0") @NotBlank String seederBindAddress,
+      URI cacheableUrl,
+      @DefaultValue("5m") @NotNull Duration tokenTtl) {
+    @AssertTrue(message = "origin.token-ttl must be between 1 and 60 minutes")
+    boolean isTokenTtlInRange() {
+      return tokenTtl != null
+          && tokenTtl.compareTo(Duration.ofMinutes(1)) >= 0
+          && tokenTtl.compareTo(Duration.ofMinutes(60)) <= 0;
+    }
+
+    @AssertTrue(message = "origin.cacheable-url must be an absolute http(s) URL")
+    boolean isCacheableUrlAbsolute() {
+      return cacheableUrl == null
+          || ("http".equals(cacheableUrl.getScheme()) || "https".equals(cacheableUrl.getScheme()))
+              && cacheableUrl.getHost() != null;
+    }
+  }
 
   /**
    * Signed device requests.

@@ -178,6 +178,22 @@ public class Tracker {
         .encode();
   }
 
+  /**
+   * The id of the device with this passkey when it may have this pack now: the announce's own
+   * checks from the same caches, so the origin's passkey route costs no SQL in the steady state.
+   */
+  public java.util.Optional<String> admittedDevice(String passkey, String infoHash) {
+    Devices.Device device = devicesByPasskey.get(passkey, k -> devices.byPasskey(k).orElse(null));
+    if (device == null) {
+      return java.util.Optional.empty();
+    }
+    UUID productId = productsByInfoHash.get(infoHash, k -> releases.packProduct(k).orElse(null));
+    if (productId == null || !entitled(device, productId)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(device.id());
+  }
+
   private boolean entitled(Devices.Device device, UUID productId) {
     Entitled key = new Entitled(device.id(), productId);
     Instant until =

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.shoal.controlplane.apikey.ApiKeys;
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisations;
+import dev.shoal.controlplane.support.PublishedPack;
 import dev.shoal.controlplane.support.RedisServer;
 import dev.shoal.controlplane.support.RunningApp;
 import dev.shoal.controlplane.support.TestOrganisations;

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the benchmarks drive for real: wrk (HTTP load generator, with LuaJIT)
-# and opentracker (the reference BitTorrent tracker for TrackerBenchmark). Idempotent: does nothing
+# and opentracker (the reference BitTorrent tracker for TrackerBenchmark), redis-server
+# (TrackerScaleBenchmark). Idempotent: does nothing
 # when both are already there.
 set -euo pipefail
 
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v opentracker >/dev/null 2>&1 || [ -x /usr/bin/opentracker ] || need+=(opentracker)
+# TrackerScaleBenchmark's Redis swarm store
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "bench dependencies: all present"

@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite drives for real: a JDK and Maven if missing, Chromium and
 # ChromeDriver (dashboard browser tests), aria2 and python3-libtorrent (BitTorrent interop tests),
 # yamllint, promtool and systemd-analyze (checks of the deploy/ files), redis-server (the tracker's
-# Redis swarm store).
+# Redis swarm store), nginx-light (the caching proxy in front of the origin).
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
@@ -19,6 +19,8 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # the control plane's Redis swarm store is tested against a real server
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# the cacheable origin is tested behind a real nginx as the CDN stand-in
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"

@@ -4,6 +4,8 @@
 # testkit/target/surefire-reports/dev.shoal.testkit.bench.<Name>-output.txt.
 #
 #   testkit/bench/run.sh PublishPipelineBenchmark | TrackerBenchmark | DeltaUpdateBenchmark
+#   testkit/bench/run.sh TrackerScaleBenchmark  # BENCH_ARGS="-Dbench.tracker.devices=100000
+#                                               # -Dbench.tracker.walk-seconds=60"
 #   testkit/bench/run.sh InstallUpdateBenchmark # BENCH_ARGS="-Dshoal.bench.installBytes=4294967296
 #                                               # -Dshoal.bench.dir=/mnt/xfs" (default 4 GiB in a
 #                                               # temporary directory)
@@ -19,9 +21,11 @@
 # SwarmScaleBenchmark installs python3-libtorrent (apt-get) when /usr/bin/python3 lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
+name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
 flags=${MVN_FLAGS--o}
-if [ "$name" = TrackerBenchmark ]; then scripts/install-bench-deps.sh; fi
+if [ "$name" = TrackerBenchmark ] || [ "$name" = TrackerScaleBenchmark ]; then
+  scripts/install-bench-deps.sh
+fi
 if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent' 2>/dev/null; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

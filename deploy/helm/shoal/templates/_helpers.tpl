@@ -63,8 +63,8 @@ Settings the chart refuses, with the reason. Included from the Deployment, so th
 {{- define "shoal.validate" -}}
 {{- $replicas := int .Values.replicaCount }}
 {{- if gt $replicas 1 }}
-{{- if eq .Values.tracker.affinity "none" }}
-{{- fail "replicaCount > 1 needs tracker.affinity (infoHash, clientIP or external): the tracker's swarm state is in memory per node, so every announce of a torrent must reach the same node. See the chart README." }}
+{{- if and (eq .Values.tracker.affinity "none") (not (include "shoal.redisUrl" .)) }}
+{{- fail "replicaCount > 1 needs Redis (redis.url, or redis.deploy=true) so that every pod answers every announce, or else tracker.affinity (infoHash, clientIP or external) so that every announce of a torrent reaches the same pod. See the chart README." }}
 {{- end }}
 {{- if not .Values.database.url }}
 {{- fail "replicaCount > 1 needs an external PostgreSQL (database.url): the embedded one belongs to a single node." }}
@@ -82,4 +82,28 @@ Settings the chart refuses, with the reason. Included from the Deployment, so th
 {{- if and (not .Values.existingSecret) .Values.database.url (not .Values.masterKey) }}
 {{- fail "database.url is set: give masterKey (32 bytes in base64: openssl rand -base64 32), or existingSecret naming a Secret with a master-key. Without it the control plane would generate one into the data volume, next to what it protects." }}
 {{- end }}
+{{- end }}
+
+{{/*
+The Redis URL the pods use: redis.url, else the chart's own Redis when redis.deploy, else empty.
+*/}}
+{{- define "shoal.redisUrl" -}}
+{{- if .Values.redis.url }}
+{{- .Values.redis.url }}
+{{- else if .Values.redis.deploy }}
+{{- printf "redis://%s-redis:6379" (include "shoal.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "shoal.redisSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "shoal.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: redis
+{{- end }}
+
+{{- define "shoal.redisLabels" -}}
+helm.sh/chart: {{ include "shoal.chart" . }}
+{{ include "shoal.redisSelectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: shoal
 {{- end }}

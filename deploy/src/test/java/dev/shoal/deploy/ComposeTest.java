@@ -25,8 +25,19 @@ class ComposeTest {
   }
 
   @Test
-  void hasTheFourServices() {
-    assertThat(services()).containsOnlyKeys("postgres", "control-plane", "prometheus", "grafana");
+  void hasTheFiveServices() {
+    assertThat(services())
+        .containsOnlyKeys("postgres", "redis", "control-plane", "prometheus", "grafana");
+  }
+
+  @Test
+  void theControlPlaneWaitsForAHealthyRedisAndUsesIt() {
+    Map<String, Object> cp = service("control-plane");
+    var dependsOn = (Map<String, Map<String, Object>>) cp.get("depends_on");
+    assertThat(dependsOn.get("redis")).containsEntry("condition", "service_healthy");
+    var env = (Map<String, Object>) cp.get("environment");
+    assertThat(env).containsEntry("SHOAL_REDIS_URL", "redis://redis:6379");
+    assertThat(service("redis")).containsKey("healthcheck");
   }
 
   @Test
@@ -119,6 +130,7 @@ class ComposeTest {
     var env = (Map<String, Object>) service("control-plane").get("environment");
     java.util.Set<String> known = new java.util.HashSet<>(HelmChartTest.placeholders().keySet());
     Sources.shoalSettings().forEach(s -> known.add(HelmChartTest.envForm(s.key())));
+    known.add("SHOAL_REDIS_URL"); // spring.data.redis.url, through config.RedisUrlAlias
     for (String name : env.keySet()) {
       if (name.startsWith("SHOAL_")) {
         assertThat(known).as("%s is a control-plane setting", name).contains(name);

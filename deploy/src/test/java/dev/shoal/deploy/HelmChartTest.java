@@ -239,7 +239,57 @@ class HelmChartTest {
   @Test
   void refusesSeveralReplicasWithoutTrackerAffinity() {
     assertThatThrownBy(() -> render(t -> HA.apply(t).set("tracker.affinity", "none")))
-        .hasMessageContaining("tracker.affinity");
+        .hasMessageContaining("tracker.affinity")
+        .hasMessageContaining("redis.url");
+  }
+
+  @Test
+  void severalReplicasNeedNoAffinityWithAnExternalRedis() {
+    List<Map<String, Object>> objects =
+        render(
+            t ->
+                HA.apply(t)
+                    .set("tracker.affinity", "none")
+                    .set("redis.url", "redis://redis.cache:6379"));
+    assertValidObjects(objects);
+    assertThat(map(only(objects, "ConfigMap"), "data"))
+        .containsEntry("SHOAL_REDIS_URL", "redis://redis.cache:6379");
+    assertThat(objects)
+        .as("no announce-routing Ingress is needed")
+        .filteredOn(o -> "Ingress".equals(o.get("kind")))
+        .hasSize(1);
+  }
+
+  @Test
+  void theChartsOwnRedisIsAMinimalDeploymentTheControlPlaneFinds() {
+    List<Map<String, Object>> objects =
+        render(t -> HA.apply(t).set("tracker.affinity", "none").set("redis.deploy", true));
+    assertValidObjects(objects);
+    List<Map<String, Object>> deployments =
+        objects.stream().filter(o -> "Deployment".equals(o.get("kind"))).toList();
+    assertThat(deployments).hasSize(2);
+    Map<String, Object> redis =
+        deployments.stream()
+            .filter(d -> String.valueOf(map(d, "metadata").get("name")).endsWith("-redis"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(map(redis, "spec", "selector", "matchLabels"))
+        .containsEntry("app.kubernetes.io/component", "redis");
+    String service =
+        objects.stream()
+            .filter(o -> "Service".equals(o.get("kind")))
+            .map(o -> String.valueOf(map(o, "metadata").get("name")))
+            .filter(n -> n.endsWith("-redis"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            map(
+                objects.stream()
+                    .filter(o -> "ConfigMap".equals(o.get("kind")))
+                    .findFirst()
+                    .orElseThrow(),
+                "data"))
+        .containsEntry("SHOAL_REDIS_URL", "redis://" + service + ":6379");
   }
 
   @Test
@@ -273,7 +323,9 @@ class HelmChartTest {
           "SPRING_DATASOURCE_USERNAME",
           "SPRING_DATASOURCE_PASSWORD",
           "SERVER_FORWARD_HEADERS_STRATEGY",
-          "JAVA_TOOL_OPTIONS");
+          "JAVA_TOOL_OPTIONS",
+          // spring.data.redis.url, through the control plane's config.RedisUrlAlias
+          "SHOAL_REDIS_URL");
 
   /** Settings the chart deliberately does not pass, with the reason. */
   private static final Map<String, String> NOT_PASSED =
@@ -323,7 +375,12 @@ class HelmChartTest {
     assertThat(settingByEnv).containsKeys("SHOAL_ORIGIN_UPLOAD_CAP", "SHOAL_MASTER_KEY");
 
     List<Map<String, Object>> objects =
-        render(t -> HA.apply(t).set("config.origin.seederEnabled", true));
+        render(
+            t ->
+                HA.apply(t)
+                    .set("config.origin.seederEnabled", true)
+                    .set("config.origin.cacheableUrl", "https://cdn.example.com/")
+                    .set("redis.url", "redis://redis.cache:6379"));
     Set<String> passed = new java.util.TreeSet<>(map(only(objects, "ConfigMap"), "data").keySet());
     ((List<Map<String, Object>>) container(objects).get("env"))
         .forEach(e -> passed.add((String) e.get("name")));

@@ -25,6 +25,12 @@ final class WebSeed {
 
   private final Torrent torrent;
   private final List<URI> urls;
+  // Where each URL last redirected to (a content-addressed URL with a short-lived token, perhaps on
+  // a CDN): used until it is refused (the token expired), then the URL is asked again.
+  private final URI[] redirected;
+  // Whether that redirect has served a piece: one refused before it ever did is not retried at
+  // once.
+  private final boolean[] redirectServed;
   private int inFlight;
   private int next;
   private long backoffUntilNanos;
@@ -43,6 +49,8 @@ final class WebSeed {
                                     .replace("+", "%20"))
                         : u)
             .toList();
+    this.redirected = new URI[this.urls.size()];
+    this.redirectServed = new boolean[this.urls.size()];
   }
 
   /** Starts origin fetches: any missing piece when {@code anyPiece}, else only unavailable ones. */
@@ -70,7 +78,8 @@ final class WebSeed {
     long start = (long) piece * torrent.meta.pieceLength();
     engine.downBucket.consume(size);
     torrent.downBucket.consume(size);
-    URI uri = urls.get(next++ % urls.size());
+    int source = next++ % urls.size();
+    URI uri = redirected[source] != null ? redirected[source] : urls.get(source);
     HttpRequest req =
         HttpRequest.newBuilder(uri)
             .timeout(Duration.ofSeconds(30))
@@ -88,8 +97,45 @@ final class WebSeed {
         .whenComplete(
             (resp, err) -> {
               byte[] body = accept(resp, err, start, size);
-              engine.execute(() -> done(piece, body));
+              engine.execute(
+                  () -> {
+                    if (body == null && resp != null && follow(source, uri, resp)) {
+                      inFlight--;
+                      torrent.onOriginPiece(piece, null); // asked again, at once, where told
+                    } else {
+                      if (body != null && redirected[source] != null) {
+                        redirectServed[source] = true;
+                      }
+                      done(piece, body);
+                    }
+                  });
             });
+  }
+
+  /**
+   * Follows one redirect of a URL (never a redirect's redirect), and forgets a redirect whose
+   * target refuses (401/403: its token expired). True when the piece should be asked again now.
+   */
+  private boolean follow(int source, URI asked, HttpResponse<?> resp) {
+    int status = resp.statusCode();
+    boolean fromOriginal = redirected[source] == null;
+    if (fromOriginal && (status == 302 || status == 303 || status == 307 || status == 308)) {
+      var location = resp.headers().firstValue("Location");
+      if (location.isPresent()) {
+        try {
+          redirected[source] = asked.resolve(location.get());
+          redirectServed[source] = false;
+          return true;
+        } catch (IllegalArgumentException e) {
+          return false;
+        }
+      }
+    }
+    if (!fromOriginal && (status == 401 || status == 403)) {
+      redirected[source] = null;
+      return redirectServed[source];
+    }
+    return false;
   }
 
   /** The piece bytes, or null. A 200 is only usable when the "range" is the whole file. */

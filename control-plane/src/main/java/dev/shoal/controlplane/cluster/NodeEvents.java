@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.SubscriptionListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -24,12 +25,13 @@ import org.springframework.transaction.event.TransactionalEventListener;
  * reaches every node's tracker cache at once rather than after {@code shoal.tracker.cache-ttl}, and
  * a release published through one node is seeded by every node's origin seeder.
  *
- * <p>Pub/sub is fire and forget: a node that is disconnected when a message goes out misses it, and
- * is then bounded by the cache TTL as before (and seeds missed releases at its next start).
+ * <p>Pub/sub is fire and forget: a node that is disconnected when a message goes out misses it. So
+ * every (re)subscription is announced here as {@link NodeEventsResumed}, on which caches built on
+ * these events start afresh; a release published meanwhile is seeded at the node's next start.
  */
 @Component
 @Conditional(RedisConfigured.class)
-class NodeEvents implements MessageListener {
+class NodeEvents implements MessageListener, SubscriptionListener {
 
   static final String CHANNEL = "shoal:node-events";
 
@@ -76,6 +78,12 @@ class NodeEvents implements MessageListener {
     } catch (DataAccessException e) {
       log.warn("Could not tell the other nodes {} {}: {}", type, value, e.toString());
     }
+  }
+
+  @Override
+  public void onChannelSubscribed(byte[] channel, long count) {
+    log.info("Listening to the other nodes' events");
+    events.publishEvent(new NodeEventsResumed());
   }
 
   @Override

@@ -9,6 +9,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -136,14 +137,17 @@ public record ShoalProperties(
    * @param intervalJitter percent by which each response's interval is spread either way
    * @param region the region of this control plane's origin seeder (peers prefer their region)
    * @param cacheTtl how long one node keeps a passkey's device, a pack's product and an entitlement
-   *     found for an announce; a revocation through another node takes effect here within it (0
-   *     turns the caches off)
+   *     found for an announce (0 turns the caches off). Revocations and entitlement changes evict
+   *     at once on every node (through Redis between nodes), so this only bounds a node that missed
+   *     those events; with it longer than the announce interval, steady announces cost no SQL
+   * @param cacheEntries at most this many entries per cache (a fleet needs one per device)
    */
   public record Tracker(
       @DefaultValue("45s") @NotNull Duration interval,
       @DefaultValue("10") @Min(0) @Max(50) int intervalJitter,
       @DefaultValue("") String region,
-      @DefaultValue("5s") @NotNull Duration cacheTtl) {
+      @DefaultValue("10m") @NotNull Duration cacheTtl,
+      @DefaultValue("1500000") @Min(1000) int cacheEntries) {
     @AssertTrue(message = "tracker.interval must be between 30 seconds and 30 minutes")
     boolean isIntervalInRange() {
       return interval != null
@@ -151,9 +155,9 @@ public record ShoalProperties(
           && interval.compareTo(Duration.ofMinutes(30)) <= 0;
     }
 
-    @AssertTrue(message = "tracker.cache-ttl must be between 0 and 60 seconds")
+    @AssertTrue(message = "tracker.cache-ttl must be between 0 and 1 hour")
     boolean isCacheTtlInRange() {
-      return cacheTtl != null && !cacheTtl.isNegative() && cacheTtl.toSeconds() <= 60;
+      return cacheTtl != null && !cacheTtl.isNegative() && cacheTtl.toSeconds() <= 3600;
     }
   }
 
@@ -165,12 +169,33 @@ public record ShoalProperties(
    * @param seederEnabled whether the control plane seeds published packs over BitTorrent
    * @param seederPort the seeder's listening port; 0 picks a free one
    * @param seederBindAddress the address the seeder listens on
+   * @param cacheableUrl where devices fetch packs by content address (a CDN in front of this
+   *     control plane, or the control plane itself); when set, a device's passkey URL answers with
+   *     a redirect there carrying a short-lived token; unset, it serves the pack itself
+   * @param tokenTtl how long such a token is good for (1 to 60 minutes): through a CDN, a revoked
+   *     device keeps fetching packs for at most this long
    */
   public record Origin(
       @DefaultValue("0") @NotNull DataSize uploadCap,
       @DefaultValue("true") boolean seederEnabled,
       @DefaultValue("0") @Min(0) @Max(65535) int seederPort,
-      @DefaultValue("0.0.0.0") @NotBlank String seederBindAddress) {}
+      @DefaultValue("0.0.0.0") @NotBlank String seederBindAddress,
+      URI cacheableUrl,
+      @DefaultValue("5m") @NotNull Duration tokenTtl) {
+    @AssertTrue(message = "origin.token-ttl must be between 1 and 60 minutes")
+    boolean isTokenTtlInRange() {
+      return tokenTtl != null
+          && tokenTtl.compareTo(Duration.ofMinutes(1)) >= 0
+          && tokenTtl.compareTo(Duration.ofMinutes(60)) <= 0;
+    }
+
+    @AssertTrue(message = "origin.cacheable-url must be an absolute http(s) URL")
+    boolean isCacheableUrlAbsolute() {
+      return cacheableUrl == null
+          || ("http".equals(cacheableUrl.getScheme()) || "https".equals(cacheableUrl.getScheme()))
+              && cacheableUrl.getHost() != null;
+    }
+  }
 
   /**
    * Signed device requests.

@@ -82,6 +82,20 @@ public class MasterKey {
     }
   }
 
+  /**
+   * A key for one purpose derived from the master key (HMAC-SHA256 of the purpose), so that every
+   * node holding the same master key derives the same key, and no purpose sees the master key.
+   */
+  public byte[] derive(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+      return mac.doFinal(purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+
   public byte[] seal(UUID rowId, byte[] plaintext) {
     byte[] nonce = new byte[NONCE_BYTES];
     RANDOM.nextBytes(nonce);

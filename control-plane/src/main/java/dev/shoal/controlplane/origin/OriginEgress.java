@@ -18,7 +18,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
 
   private static final java.util.regex.Pattern PACK_PATH =
-      java.util.regex.Pattern.compile("/origin/[^/]+/packs/([0-9A-Fa-f]{40})");
+      java.util.regex.Pattern.compile("/origin/(?:[^/]+/)?packs/([0-9A-Fa-f]{40})");
 
   private final Counter egress;
   private final OriginTraffic traffic;

@@ -34,13 +34,45 @@ final class RedisSwarms implements SwarmStore {
   // Origin seeders' passkeys, as SHA-256 hex (the passkey itself never leaves its node).
   static final String ORIGIN_PREFIX = "shoal:origin-passkey:";
 
+  /**
+   * At most this many peers are read per announce: a swarm larger than that is sampled at random
+   * (HRANDFIELD), so an announce to a hot swarm of a million devices costs what one to a swarm of
+   * 512 does. Locality is then chosen within the sample.
+   */
+  static final int SAMPLE = 512;
+
+  // Origin seeders are also kept in a small hash of their own (ORIGIN_SWARM_PREFIX), which is read
+  // whole, so that sampling never leaves them out.
+  static final String ORIGIN_SWARM_PREFIX = "shoal:swarm-origin:";
+
   @SuppressWarnings("rawtypes")
   private static final RedisScript<List> ANNOUNCE =
       RedisScript.of(
           """
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
           redis.call('PEXPIRE', KEYS[1], ARGV[3])
-          return redis.call('HVALS', KEYS[1])
+          if ARGV[5] == '1' then
+            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[3])
+          end
+          local sample = tonumber(ARGV[4])
+          if redis.call('HLEN', KEYS[1]) <= sample then
+            return redis.call('HVALS', KEYS[1])
+          end
+          local values = {}
+          local seen = {}
+          local picked = redis.call('HRANDFIELD', KEYS[1], sample, 'WITHVALUES')
+          for i = 1, #picked, 2 do
+            seen[picked[i]] = true
+            values[#values + 1] = picked[i + 1]
+          end
+          local origins = redis.call('HGETALL', KEYS[2])
+          for i = 1, #origins, 2 do
+            if not seen[origins[i]] then
+              values[#values + 1] = origins[i + 1]
+            end
+          end
+          return values
           """,
           List.class);
 
@@ -74,18 +106,24 @@ final class RedisSwarms implements SwarmStore {
   public List<InetSocketAddress> announce(
       String infoHash, String peerKey, Peer peer, boolean stopped, int numwant) {
     String key = PREFIX + infoHash;
+    String originKey = ORIGIN_SWARM_PREFIX + infoHash;
     if (stopped) {
       redis.opsForHash().delete(key, peerKey);
+      if (peer.origin()) {
+        redis.opsForHash().delete(originKey, peerKey);
+      }
       return List.of();
     }
     @SuppressWarnings("unchecked")
     List<String> values =
         redis.execute(
             ANNOUNCE,
-            List.of(key),
+            List.of(key, originKey),
             peerKey,
             encode(peer),
-            Long.toString(expiry.after().toMillis()));
+            Long.toString(expiry.after().toMillis()),
+            Integer.toString(SAMPLE),
+            peer.origin() ? "1" : "0");
     return PeerSelection.select(decode(values), peer, numwant, expiry.oldest());
   }
 

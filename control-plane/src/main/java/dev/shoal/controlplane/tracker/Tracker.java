@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.tracker;
 
+import dev.shoal.controlplane.cluster.NodeEventsResumed;
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.device.Devices;
 import dev.shoal.controlplane.entitlement.Entitlements;
@@ -24,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -44,9 +46,6 @@ public class Tracker {
   static final List<String> RESULTS =
       List.of("ok", "malformed", "unknown_passkey", "unknown_torrent", "not_entitled");
 
-  // At most this many entries per cache; beyond, the cache sheds its expired entries or restarts.
-  private static final int CACHE_ENTRIES = 100_000;
-
   private final Devices devices;
   private final Releases releases;
   private final Entitlements entitlements;
@@ -57,9 +56,10 @@ public class Tracker {
   /** A device's live entitlement to a product: the key of the entitlement cache. */
   private record Entitled(String deviceId, UUID productId) {}
 
-  // Per-node caches of what each announce looks up (shoal.tracker.cache-ttl). A revocation made
-  // through this node evicts at once (the listeners below); through another node, it is bounded
-  // by the TTL. Only positive answers are kept.
+  // Per-node caches of what each announce looks up, so that steady announces cost no SQL. Every
+  // revocation or change evicts at once (the listeners below hear this node's and, through
+  // cluster.NodeEvents, the other nodes'); shoal.tracker.cache-ttl only bounds a node that missed
+  // an event. Only positive answers are kept, so a grant or an enrolment works at once.
   private final TtlCache<String, Devices.Device> devicesByPasskey;
   private final TtlCache<String, UUID> productsByInfoHash;
   private final TtlCache<Entitled, Instant> entitledUntil;
@@ -79,9 +79,10 @@ public class Tracker {
     this.entitlements = entitlements;
     this.properties = properties;
     Duration ttl = properties.tracker().cacheTtl();
-    this.devicesByPasskey = new TtlCache<>(ttl, CACHE_ENTRIES, System::nanoTime);
-    this.productsByInfoHash = new TtlCache<>(ttl, CACHE_ENTRIES, System::nanoTime);
-    this.entitledUntil = new TtlCache<>(ttl, CACHE_ENTRIES, System::nanoTime);
+    int entries = properties.tracker().cacheEntries();
+    this.devicesByPasskey = new TtlCache<>(ttl, entries, System::nanoTime);
+    this.productsByInfoHash = new TtlCache<>(ttl, entries, System::nanoTime);
+    this.entitledUntil = new TtlCache<>(ttl, entries, System::nanoTime);
     for (String result : RESULTS) {
       announces.put(
           result,
@@ -177,6 +178,22 @@ public class Tracker {
         .encode();
   }
 
+  /**
+   * The id of the device with this passkey when it may have this pack now: the announce's own
+   * checks from the same caches, so the origin's passkey route costs no SQL in the steady state.
+   */
+  public java.util.Optional<String> admittedDevice(String passkey, String infoHash) {
+    Devices.Device device = devicesByPasskey.get(passkey, k -> devices.byPasskey(k).orElse(null));
+    if (device == null) {
+      return java.util.Optional.empty();
+    }
+    UUID productId = productsByInfoHash.get(infoHash, k -> releases.packProduct(k).orElse(null));
+    if (productId == null || !entitled(device, productId)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(device.id());
+  }
+
   private boolean entitled(Devices.Device device, UUID productId) {
     Entitled key = new Entitled(device.id(), productId);
     Instant until =
@@ -233,6 +250,13 @@ public class Tracker {
   @TransactionalEventListener(fallbackExecution = true)
   void entitlementRevoked(Entitlements.EntitlementRevoked event) {
     entitledUntil.invalidateIf((key, until) -> key.productId().equals(event.productId()));
+  }
+
+  // Node events may have been missed while this node was cut off from Redis: forget everything.
+  @EventListener
+  void nodeEventsResumed(NodeEventsResumed event) {
+    devicesByPasskey.invalidateIf((passkey, device) -> true);
+    entitledUntil.invalidateIf((key, until) -> true);
   }
 
   private void forgetCached(String deviceId) {

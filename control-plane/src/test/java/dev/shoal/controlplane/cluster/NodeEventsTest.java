@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,13 +43,19 @@ class NodeEventsTest {
   /** A node whose local events are recorded; it hears the channel like a real one. */
   private static final class Node {
     final List<Object> local = new CopyOnWriteArrayList<>();
+    final AtomicInteger resumed = new AtomicInteger();
     final NodeEvents events;
 
     Node() {
       List<Object> seen = local;
+      AtomicInteger resumed = this.resumed;
       NodeEvents[] self = new NodeEvents[1];
       ApplicationEventPublisher publisher =
           event -> {
+            if (event instanceof NodeEventsResumed) {
+              resumed.incrementAndGet();
+              return;
+            }
             seen.add(event);
             // A replayed event reaches the node's own listeners, NodeEvents among them.
             if (event instanceof Devices.DeviceRevoked revoked) {
@@ -59,6 +66,13 @@ class NodeEventsTest {
       self[0] = events;
       subscriptions.addMessageListener(events, new ChannelTopic(NodeEvents.CHANNEL));
     }
+  }
+
+  /** Pub/sub keeps nothing: a node must learn that it (re)subscribed, to drop what it cached. */
+  @Test
+  void aNodeIsToldWhenItsSubscriptionStarts() {
+    Node node = new Node();
+    await().atMost(Duration.ofSeconds(5)).until(() -> node.resumed.get() >= 1);
   }
 
   @Test

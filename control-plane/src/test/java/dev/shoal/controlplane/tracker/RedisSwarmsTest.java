@@ -51,6 +51,54 @@ class RedisSwarmsTest extends SwarmStoreContract {
             });
   }
 
+  /**
+   * A hot swarm is sampled (an announce reads at most {@link RedisSwarms#SAMPLE} peers, not the
+   * whole swarm), and the origin seeder is in every answer all the same.
+   */
+  @Test
+  void aLargeSwarmIsSampledAndTheOriginSeederIsAlwaysHandedOut() {
+    SwarmStore swarms = new RedisSwarms(redis.template(), clock, EXPIRY);
+    String hash = "56".repeat(20);
+    InetSocketAddress seeder = new InetSocketAddress("10.9.9.9", 6881);
+    swarms.announce(
+        hash,
+        "origin/1",
+        new SwarmStore.Peer("origin", seeder, "", true, true, true, clock.millis()),
+        false,
+        50);
+    java.util.Map<String, String> crowd = new java.util.HashMap<>();
+    for (int i = 0; i < 5_000; i++) {
+      SwarmStore.Peer peer =
+          new SwarmStore.Peer(
+              "d" + i,
+              new InetSocketAddress("10.2." + (i / 250) + "." + (i % 250 + 1), 6881),
+              "",
+              true,
+              false,
+              false,
+              clock.millis());
+      crowd.put("d" + i + "/1", RedisSwarms.encode(peer));
+    }
+    redis.template().opsForHash().putAll(RedisSwarms.PREFIX + hash, crowd);
+    for (int i = 0; i < 20; i++) {
+      List<InetSocketAddress> peers =
+          swarms.announce(
+              hash,
+              "asker/" + i,
+              new SwarmStore.Peer(
+                  "asker" + i,
+                  new InetSocketAddress("10.3.0." + (i + 1), 6881),
+                  "",
+                  true,
+                  false,
+                  false,
+                  clock.millis()),
+              false,
+              50);
+      assertThat(peers).hasSize(50).contains(seeder).doesNotHaveDuplicates();
+    }
+  }
+
   @Test
   void twoNodesShareOneSwarm() {
     SwarmStore nodeA = new RedisSwarms(redis.template(), clock, EXPIRY);

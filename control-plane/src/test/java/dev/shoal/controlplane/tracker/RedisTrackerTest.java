@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.controlplane.support.OrganisationTest;
+import dev.shoal.controlplane.support.PublishedPack;
 import dev.shoal.controlplane.support.RedisServer;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;

@@ -3,6 +3,7 @@ package dev.shoal.controlplane.tracker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.controlplane.support.OrganisationTest;
+import dev.shoal.controlplane.support.PublishedPack;
 import dev.shoal.testsupport.Device;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.BeforeEach;

@@ -67,6 +67,8 @@ public final class ControlPlane {
   private final DeviceIdentity identity;
   private final Clock clock;
   private final HttpClient http;
+  // Origin URL -> where it last redirected (see range).
+  private final java.util.Map<URI, URI> redirects = new java.util.concurrent.ConcurrentHashMap<>();
   private final Duration deadline;
 
   public ControlPlane(URI base, DeviceIdentity identity, Clock clock) {
@@ -224,15 +226,28 @@ public final class ControlPlane {
     return base.resolve("origin/" + encode(passkey) + "/packs/" + encode(infoHash));
   }
 
-  /** A plain GET of an absolute URL on the control plane, with a Range header (origin). */
+  /**
+   * A plain GET of an absolute URL on the control plane, with a Range header (origin). A redirect
+   * (to a content-addressed URL with a short-lived token, perhaps on a CDN) is followed and kept
+   * for the next ranges of the same URL until it is refused (its token expired).
+   */
   public byte[] range(URI url, long offset, long length) throws ControlPlaneException {
-    HttpRequest req =
-        HttpRequest.newBuilder(url)
-            .timeout(Duration.ofSeconds(60))
-            .header("Range", "bytes=" + offset + "-" + (offset + length - 1))
-            .GET()
-            .build();
-    HttpResponse<byte[]> r = send(req);
+    URI target = redirects.getOrDefault(url, url);
+    HttpResponse<byte[]> r = rangeOf(target, offset, length);
+    if (target != url && (r.statusCode() == 401 || r.statusCode() == 403)) {
+      redirects.remove(url);
+      target = url;
+      r = rangeOf(url, offset, length);
+    }
+    int status = r.statusCode();
+    if (target == url && (status == 302 || status == 303 || status == 307 || status == 308)) {
+      java.util.Optional<String> location = r.headers().firstValue("Location");
+      if (location.isPresent()) {
+        target = url.resolve(location.get());
+        redirects.put(url, target);
+        r = rangeOf(target, offset, length);
+      }
+    }
     if (r.statusCode() != 206) {
       throw new ControlPlaneException(
           502, "the origin did not answer the range request (HTTP " + r.statusCode() + ")");
@@ -243,6 +258,16 @@ public final class ControlPlane {
           502, "the origin sent " + bytes.length + " bytes for a range of " + length);
     }
     return bytes;
+  }
+
+  private HttpResponse<byte[]> rangeOf(URI url, long offset, long length)
+      throws ControlPlaneException {
+    return send(
+        HttpRequest.newBuilder(url)
+            .timeout(Duration.ofSeconds(60))
+            .header("Range", "bytes=" + offset + "-" + (offset + length - 1))
+            .GET()
+            .build());
   }
 
   private HttpRequest get(String path) {

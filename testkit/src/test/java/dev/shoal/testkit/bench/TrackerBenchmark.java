@@ -48,13 +48,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TrackerBenchmark {
   private static final int SECONDS = Integer.getInteger("bench.tracker.seconds", 20);
   private static final int WARM_UP_SECONDS = 5;
-  private static final int THREADS = 2;
-  private static final int CONNECTIONS = 50;
+  static final int THREADS = 2;
+  static final int CONNECTIONS = 50;
   private static final int PEERS = Integer.getInteger("bench.tracker.peers", 1000);
   private static final Path SCRIPT = Path.of("bench", "announce.lua").toAbsolutePath();
 
   @TempDir Path temp;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private static final HttpClient http = HttpClient.newHttpClient();
 
   /** One wrk run's figures, from the script's "WRK key=value" line. */
   record Wrk(Map<String, Long> f) {
@@ -190,7 +190,7 @@ class TrackerBenchmark {
   }
 
   /** One announce by hand: the answer must be a peer list, not a failure reason. */
-  private void assertAnswersPeers(String announceUrl, String infoHash) throws Exception {
+  static void assertAnswersPeers(String announceUrl, String infoHash) throws Exception {
     String query =
         "?info_hash=%s&peer_id=-SB0001-checkcheck00&port=9999&uploaded=0&downloaded=0&left=1"
             + "&compact=1&numwant=50";
@@ -206,7 +206,15 @@ class TrackerBenchmark {
   }
 
   private Wrk wrk(String base, String path, String infoHash, int seconds) throws Exception {
-    List<String> cmd =
+    return wrk(base, path, infoHash, seconds, PEERS, List.of());
+  }
+
+  /** A wrk run of announce.lua; {@code extra}: its optional passkey file and "walk". */
+  static Wrk wrk(
+      String base, String path, String infoHash, int seconds, int peers, List<String> extra)
+      throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.addAll(
         List.of(
             "wrk",
             "-t" + THREADS,
@@ -219,8 +227,9 @@ class TrackerBenchmark {
             "--",
             path,
             urlEncodeHex(infoHash),
-            Integer.toString(PEERS),
-            "42");
+            Integer.toString(peers),
+            "42"));
+    cmd.addAll(extra);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(out).isZero();
@@ -239,7 +248,7 @@ class TrackerBenchmark {
   }
 
   /** shoal_tracker_announces_total by result. */
-  private Map<String, Double> announceCounts(ControlPlaneFixture cp) throws Exception {
+  static Map<String, Double> announceCounts(ControlPlaneFixture cp) throws Exception {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create(cp.baseUrl() + "/actuator/prometheus"))
@@ -259,7 +268,7 @@ class TrackerBenchmark {
     return counts;
   }
 
-  private static String urlEncodeHex(String hex) {
+  static String urlEncodeHex(String hex) {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < hex.length(); i += 2) {
       s.append('%').append(hex, i, i + 2);
@@ -271,7 +280,7 @@ class TrackerBenchmark {
    * Debian's opentracker is built closed (whitelist): the info hash goes in its whitelist. It
    * chroots into {@code dir} and drops to "nobody", so the files must be world-readable.
    */
-  private static Process startOpentracker(Path dir, String infoHash, int port) throws Exception {
+  static Process startOpentracker(Path dir, String infoHash, int port) throws Exception {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path whitelist = Files.writeString(dir.resolve("whitelist.txt"), infoHash + "\n");
     Path conf =
@@ -321,7 +330,7 @@ class TrackerBenchmark {
    * tracker) and its embedded PostgreSQL. Less sensitive than announces per second to the other
    * work on the machine, which takes cores but not CPU time from the process measured.
    */
-  private static long cpuNanos(ProcessHandle process) {
+  static long cpuNanos(ProcessHandle process) {
     long nanos = process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     for (ProcessHandle p : process.descendants().toList()) {
       if (!p.info().command().orElse("").endsWith("/wrk")) {
@@ -331,13 +340,13 @@ class TrackerBenchmark {
     return nanos;
   }
 
-  private static int freeTcpPort() throws IOException {
+  static int freeTcpPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
-  private static void installDependencies() throws Exception {
+  static void installDependencies() throws Exception {
     if (onPath("wrk") && onPath("opentracker")) {
       return;
     }
@@ -357,7 +366,7 @@ class TrackerBenchmark {
     return false;
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     try (var walk = Files.walk(dir)) {
       for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

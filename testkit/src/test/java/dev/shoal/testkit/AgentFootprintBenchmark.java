@@ -2,6 +2,7 @@ package dev.shoal.testkit;
 
 import static dev.shoal.testkit.ProcessAgentApi.call;
 import static dev.shoal.testkit.ProcessAgentApi.grant;
+import static dev.shoal.testkit.ProcessAgentApi.install;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
@@ -89,26 +90,8 @@ class AgentFootprintBenchmark {
         AtomicLong peakKb = new AtomicLong();
         long started = System.nanoTime();
         long installCpuBefore = cpuTicks(agent.pid());
-        String id =
-            call(
-                    api,
-                    "POST",
-                    "/v1/installs",
-                    Map.of(
-                        "product",
-                        "game",
-                        "channel",
-                        "live",
-                        "directory",
-                        temp.resolve("game").toString()))
-                .get("id")
-                .asString();
-        String state;
-        do {
-          Thread.sleep(200);
-          peakKb.accumulateAndGet(rssKb(agent.pid()), Math::max);
-          state = call(api, "GET", "/v1/installs/" + id, null).get("state").asString();
-        } while (!state.equals("COMPLETED") && !state.equals("FAILED"));
+        String id = install(api, "game", "live", temp.resolve("game"));
+        String state = awaitEnd(api, agent.pid(), id, 200, peakKb).get("state").asString();
         double installSeconds = (System.nanoTime() - started) / 1e9;
         double installCpuSeconds = (cpuTicks(agent.pid()) - installCpuBefore) / 100.0;
         assertThat(state).isEqualTo("COMPLETED");
@@ -154,27 +137,8 @@ class AgentFootprintBenchmark {
         Publisher.of(admin)
             .publish("game", "live", Map.of("data/a.pak", a2, "data/b.pak", b2), "1.1");
         AtomicLong updatePeakKb = new AtomicLong();
-        String update =
-            call(
-                    api,
-                    "POST",
-                    "/v1/installs",
-                    Map.of(
-                        "product",
-                        "game",
-                        "channel",
-                        "live",
-                        "directory",
-                        temp.resolve("game").toString()))
-                .get("id")
-                .asString();
-        JsonNode u;
-        do {
-          Thread.sleep(100);
-          updatePeakKb.accumulateAndGet(rssKb(agent.pid()), Math::max);
-          u = call(api, "GET", "/v1/installs/" + update, null);
-        } while (!u.get("state").asString().equals("COMPLETED")
-            && !u.get("state").asString().equals("FAILED"));
+        String update = install(api, "game", "live", temp.resolve("game"));
+        JsonNode u = awaitEnd(api, agent.pid(), update, 100, updatePeakKb);
         assertThat(u.get("state").asString()).as(u.toString()).isEqualTo("COMPLETED");
         long updateFetched = u.get("bytesFromPeers").asLong() + u.get("bytesFromOrigin").asLong();
         System.out.printf(
@@ -275,6 +239,22 @@ class AgentFootprintBenchmark {
       return Base64.getDecoder()
           .decode(JSON.readTree(Files.readString(meta)).get("torrent").asString());
     }
+  }
+
+  /**
+   * Polls an install every {@code pollMillis} until it has ended, keeping the agent's largest RSS
+   * seen in {@code peakKb}; returns the last status.
+   */
+  private static JsonNode awaitEnd(
+      LocalApiFile api, long pid, String id, long pollMillis, AtomicLong peakKb) throws Exception {
+    JsonNode status;
+    do {
+      Thread.sleep(pollMillis);
+      peakKb.accumulateAndGet(rssKb(pid), Math::max);
+      status = call(api, "GET", "/v1/installs/" + id, null);
+    } while (!status.get("state").asString().equals("COMPLETED")
+        && !status.get("state").asString().equals("FAILED"));
+    return status;
   }
 
   private static long rssKb(long pid) throws IOException {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Response;
+import java.nio.file.Path;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -24,6 +26,19 @@ public final class ProcessAgentApi {
             .send(method, path, body == null ? null : JSON.writeValueAsString(body));
     assertThat(r.status() / 100).as(method + " " + path + ": " + r.body()).isEqualTo(2);
     return r.json();
+  }
+
+  /**
+   * Asks the agent to install a product's channel into {@code directory}; returns the install id.
+   */
+  public static String install(LocalApiFile api, String product, String channel, Path directory) {
+    return call(
+            api,
+            "POST",
+            "/v1/installs",
+            Map.of("product", product, "channel", channel, "directory", directory.toString()))
+        .get("id")
+        .asString();
   }
 
   /** Grants a scope ({@code download} or {@code upload}) quoting the hash of its English text. */

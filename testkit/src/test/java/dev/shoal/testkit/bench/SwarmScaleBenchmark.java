@@ -2,6 +2,7 @@ package dev.shoal.testkit.bench;
 
 import static dev.shoal.testkit.ProcessAgentApi.call;
 import static dev.shoal.testkit.ProcessAgentApi.grant;
+import static dev.shoal.testkit.ProcessAgentApi.install;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shoal.agent.localapi.LocalApiFile;
@@ -190,11 +191,7 @@ class SwarmScaleBenchmark {
 
     /** Each player's time from its own start. */
     double[] took() {
-      double[] t = new double[n];
-      for (int i = 0; i < n; i++) {
-        t[i] = doneS[i] - startS[i];
-      }
-      return t;
+      return durations(startS, doneS);
     }
   }
 
@@ -209,12 +206,17 @@ class SwarmScaleBenchmark {
     }
 
     double[] took() {
-      double[] t = new double[n];
-      for (int i = 0; i < n; i++) {
-        t[i] = doneS[i] - startS[i];
-      }
-      return t;
+      return durations(startS, doneS);
     }
+  }
+
+  /** Each player's time from its own start, by index. */
+  static double[] durations(double[] startS, double[] doneS) {
+    double[] t = new double[doneS.length];
+    for (int i = 0; i < t.length; i++) {
+      t[i] = doneS[i] - startS[i];
+    }
+    return t;
   }
 
   @Test
@@ -531,21 +533,7 @@ class SwarmScaleBenchmark {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                   }
                   startedAt[k] = System.nanoTime();
-                  ids.set(
-                      k,
-                      call(
-                              api,
-                              "POST",
-                              "/v1/installs",
-                              Map.of(
-                                  "product",
-                                  "game",
-                                  "channel",
-                                  "live",
-                                  "directory",
-                                  dir.toString()))
-                          .get("id")
-                          .asString());
+                  ids.set(k, install(api, "game", "live", dir));
                   return null;
                 }));
       }

@@ -63,10 +63,6 @@ final class ExchangeThreads implements Executor {
     }
   }
 
-  synchronized int running() {
-    return running;
-  }
-
   /** Interrupts every exchange still reading; later ones are refused. */
   synchronized void close() {
     closed = true;

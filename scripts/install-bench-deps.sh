@@ -10,6 +10,8 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v opentracker >/dev/null 2>&1 || [ -x /usr/bin/opentracker ] || need+=(opentracker)
 # TrackerScaleBenchmark's Redis swarm store
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# FleetBenchmark's load balancer
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "bench dependencies: all present"

@@ -6,6 +6,9 @@
 #   testkit/bench/run.sh PublishPipelineBenchmark | TrackerBenchmark | DeltaUpdateBenchmark
 #   testkit/bench/run.sh TrackerScaleBenchmark  # BENCH_ARGS="-Dbench.tracker.devices=100000
 #                                               # -Dbench.tracker.walk-seconds=60"
+#   testkit/bench/run.sh FleetBenchmark         # BENCH_ARGS="-Dbench.fleet.devices=1000000
+#                                               # -Dbench.fleet.seconds=60" (three replicas behind
+#                                               # HAProxy, one killed halfway)
 #   testkit/bench/run.sh InstallUpdateBenchmark # BENCH_ARGS="-Dshoal.bench.installBytes=4294967296
 #                                               # -Dshoal.bench.dir=/mnt/xfs" (default 4 GiB in a
 #                                               # temporary directory)
@@ -21,9 +24,9 @@
 # SwarmScaleBenchmark installs python3-libtorrent (apt-get) when /usr/bin/python3 lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
+name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|FleetBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
 flags=${MVN_FLAGS--o}
-if [ "$name" = TrackerBenchmark ] || [ "$name" = TrackerScaleBenchmark ]; then
+if [ "$name" = TrackerBenchmark ] || [ "$name" = TrackerScaleBenchmark ] || [ "$name" = FleetBenchmark ]; then
   scripts/install-bench-deps.sh
 fi
 if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent' 2>/dev/null; then
@@ -36,7 +39,8 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B $flags -q install -DskipTests -pl protocol,test-support,swarm,dashboard,control-plane,edge-agent
 fi
 heap=()
-if [ "$name" = SwarmScaleBenchmark ]; then heap=(-Dsurefire.argLine=-Xmx3g); fi # shoal-1jvm: 20 agents
+# shoal-1jvm: 20 agents; the fleet: one replica's admission caches for a million devices
+if [ "$name" = SwarmScaleBenchmark ] || [ "$name" = FleetBenchmark ]; then heap=(-Dsurefire.argLine=-Xmx3g); fi
 mvn -B $flags -q -pl testkit test -Dtest="dev.shoal.testkit.bench.$name" -Dsurefire.excludedGroups= \
   "${heap[@]}" ${BENCH_ARGS:-}
 tail -n 1 "testkit/target/surefire-reports/dev.shoal.testkit.bench.$name-output.txt"

@@ -52,6 +52,7 @@ class TrackerBenchmark {
   static final int CONNECTIONS = 50;
   private static final int PEERS = Integer.getInteger("bench.tracker.peers", 1000);
   private static final Path SCRIPT = Path.of("bench", "announce.lua").toAbsolutePath();
+  private static final Path PACED = Path.of("bench", "paced.lua").toAbsolutePath();
 
   @TempDir Path temp;
   private static final HttpClient http = HttpClient.newHttpClient();
@@ -113,11 +114,11 @@ class TrackerBenchmark {
       String base = "http://127.0.0.1:" + cp.port();
       assertAnswersPeers(base + path, infoHash);
       wrk(base, path, infoHash, WARM_UP_SECONDS);
-      Map<String, Double> before = announceCounts(cp);
+      Map<String, Double> before = announceCounts(cp.baseUrl());
       long cpu0 = cpuNanos(ProcessHandle.current());
       ours = wrk(base, path, infoHash, SECONDS);
       oursCpuNanos = cpuNanos(ProcessHandle.current()) - cpu0;
-      Map<String, Double> after = announceCounts(cp);
+      Map<String, Double> after = announceCounts(cp.baseUrl());
       okAnnounces = after.getOrDefault("ok", 0.0) - before.getOrDefault("ok", 0.0);
       refused =
           after.values().stream().mapToDouble(Double::doubleValue).sum()
@@ -213,23 +214,49 @@ class TrackerBenchmark {
   static Wrk wrk(
       String base, String path, String infoHash, int seconds, int peers, List<String> extra)
       throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.addAll(
-        List.of(
-            "wrk",
-            "-t" + THREADS,
-            "-c" + CONNECTIONS,
-            "-d" + seconds + "s",
-            "--latency",
-            "-s",
-            SCRIPT.toString(),
-            base,
-            "--",
-            path,
-            urlEncodeHex(infoHash),
-            Integer.toString(peers),
-            "42"));
-    cmd.addAll(extra);
+    return wrk(
+        List.of("-c" + CONNECTIONS, "-s", SCRIPT.toString()),
+        base,
+        seconds,
+        announces(path, infoHash, peers, extra));
+  }
+
+  /**
+   * A wrk run at a steady rate (paced.lua: announce.lua with a pause between a connection's
+   * requests), with as many connections as that rate needs at one request per 40 ms each.
+   */
+  static Wrk pacedWrk(
+      String base,
+      String path,
+      String infoHash,
+      int seconds,
+      int peers,
+      double perSecond,
+      List<String> extra)
+      throws Exception {
+    int connections = (int) Math.max(THREADS, Math.round(perSecond * 0.04));
+    long pauseMillis = Math.max(1, Math.round(connections * 1000.0 / perSecond));
+    List<String> args = new ArrayList<>(List.of(Long.toString(pauseMillis)));
+    args.addAll(announces(path, infoHash, peers, extra));
+    return wrk(List.of("-c" + connections, "-s", PACED.toString()), base, seconds, args);
+  }
+
+  private static List<String> announces(
+      String path, String infoHash, int peers, List<String> extra) {
+    List<String> args =
+        new ArrayList<>(List.of(path, urlEncodeHex(infoHash), Integer.toString(peers), "42"));
+    args.addAll(extra);
+    return args;
+  }
+
+  private static Wrk wrk(List<String> options, String base, int seconds, List<String> scriptArgs)
+      throws Exception {
+    List<String> cmd =
+        new ArrayList<>(List.of("wrk", "-t" + THREADS, "-d" + seconds + "s", "--latency"));
+    cmd.addAll(options);
+    cmd.add(base);
+    cmd.add("--");
+    cmd.addAll(scriptArgs);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(out).isZero();
@@ -248,10 +275,10 @@ class TrackerBenchmark {
   }
 
   /** shoal_tracker_announces_total by result. */
-  static Map<String, Double> announceCounts(ControlPlaneFixture cp) throws Exception {
+  static Map<String, Double> announceCounts(String baseUrl) throws Exception {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(URI.create(cp.baseUrl() + "/actuator/prometheus"))
+            HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/prometheus"))
                 .header("Accept", "text/plain")
                 .build(),
             HttpResponse.BodyHandlers.ofString());

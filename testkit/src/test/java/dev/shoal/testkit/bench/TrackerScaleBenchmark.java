@@ -4,11 +4,7 @@ import dev.shoal.protocol.manifest.ManifestCodec;
 import dev.shoal.protocol.signing.SignedEnvelope;
 import dev.shoal.testkit.ControlPlaneFixture;
 import dev.shoal.testsupport.GameBuilds;
-import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.Publisher;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,37 +53,13 @@ class TrackerScaleBenchmark {
     TrackerBenchmark.installDependencies();
     Path build = temp.resolve("build");
     GameBuilds.randomFile(build, "data/game.pak", 4L * GameBuilds.MIB, 7);
-    Path passkeys = temp.resolve("passkeys.txt");
-    List<String> lines = new ArrayList<>(DEVICES);
-    for (int i = 0; i < DEVICES; i++) {
-      lines.add(passkey(i));
-    }
-    Files.write(passkeys, lines);
+    Path passkeys = writePasskeys(temp.resolve("passkeys.txt"), DEVICES);
 
-    int redisPort = Loopback.freePort();
-    Process redis =
-        new ProcessBuilder(
-                "redis-server",
-                "--port",
-                Integer.toString(redisPort),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no")
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve("redis.log").toFile())
-            .start();
     Map<String, Run> runs = new LinkedHashMap<>();
     String[] infoHash = new String[1];
-    try {
-      awaitRedis(redisPort);
+    try (RedisProcess redis = RedisProcess.start(temp.resolve("redis.log"))) {
       runs.put("memory", ours(build, passkeys, null, infoHash));
-      runs.put("redis", ours(build, passkeys, "redis://127.0.0.1:" + redisPort, infoHash));
-    } finally {
-      redis.destroy();
-      redis.waitFor(5, TimeUnit.SECONDS);
+      runs.put("redis", ours(build, passkeys, redis, infoHash));
     }
     Run theirs = opentracker(infoHash[0]);
 
@@ -127,6 +99,15 @@ class TrackerScaleBenchmark {
         Bench.load1());
   }
 
+  /** Writes the passkeys of devices 0 to count - 1 to a file, one a line (for announce.lua). */
+  static Path writePasskeys(Path file, int count) throws Exception {
+    List<String> lines = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      lines.add(passkey(i));
+    }
+    return Files.write(file, lines);
+  }
+
   /** Device i's passkey: 40 hex digits from two MD5s, as {@link #load} writes it in SQL. */
   static String passkey(int i) throws Exception {
     MessageDigest md5 = MessageDigest.getInstance("MD5");
@@ -159,10 +140,11 @@ class TrackerScaleBenchmark {
     jdbc.execute("analyze entitlements");
   }
 
-  private Run ours(Path build, Path passkeys, String redisUrl, String[] infoHash) throws Exception {
+  private Run ours(Path build, Path passkeys, RedisProcess redis, String[] infoHash)
+      throws Exception {
     ControlPlaneFixture fixture = new ControlPlaneFixture();
-    if (redisUrl != null) {
-      fixture.with("spring.data.redis.url", redisUrl);
+    if (redis != null) {
+      fixture.with("spring.data.redis.url", redis.url());
     }
     try (ControlPlaneFixture cp = fixture.start()) {
       Publisher publisher = cp.publisher().product("game", "live");
@@ -208,12 +190,12 @@ class TrackerScaleBenchmark {
                 .get("requests");
       }
       long sql0 = transactions(jdbc);
-      long redis0 = redisUrl == null ? 0 : redisCommands(redisUrl);
+      long redis0 = redis == null ? 0 : redis.commands();
       long cpu0 = TrackerBenchmark.cpuNanos(ProcessHandle.current());
       TrackerBenchmark.Wrk measured =
           TrackerBenchmark.wrk(base, "/announce", infoHash[0], SECONDS, DEVICES, file);
       long cpu = TrackerBenchmark.cpuNanos(ProcessHandle.current()) - cpu0;
-      long redisOps = redisUrl == null ? 0 : redisCommands(redisUrl) - redis0;
+      long redisOps = redis == null ? 0 : redis.commands() - redis0;
       long sql = transactions(jdbc) - sql0 - 1; // less the reading query itself
       double n = measured.f().get("requests");
       return new Run(measured, walked, cpu / 1e3 / n, sql / n, redisOps / n);
@@ -244,55 +226,12 @@ class TrackerScaleBenchmark {
   }
 
   /** Transactions committed or rolled back in this database so far (each query is one here). */
-  private static long transactions(JdbcTemplate jdbc) {
+  static long transactions(JdbcTemplate jdbc) {
     Long n =
         jdbc.queryForObject(
             "select xact_commit + xact_rollback from pg_stat_database"
                 + " where datname = current_database()",
             Long.class);
     return n == null ? 0 : n;
-  }
-
-  private static long redisCommands(String url) throws Exception {
-    int port = Integer.parseInt(url.substring(url.lastIndexOf(':') + 1));
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      OutputStream out = socket.getOutputStream();
-      out.write("INFO stats\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      String header = readLine(in); // $<length>
-      byte[] body = in.readNBytes(Integer.parseInt(header.substring(1)));
-      for (String line : new String(body, StandardCharsets.US_ASCII).split("\r\n")) {
-        if (line.startsWith("total_commands_processed:")) {
-          return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-        }
-      }
-      throw new AssertionError("no total_commands_processed in INFO stats");
-    }
-  }
-
-  private static String readLine(InputStream in) throws Exception {
-    StringBuilder s = new StringBuilder();
-    int c;
-    while ((c = in.read()) != -1 && c != '\n') {
-      if (c != '\r') {
-        s.append((char) c);
-      }
-    }
-    return s.toString();
-  }
-
-  private static void awaitRedis(int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (java.io.IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("redis-server did not start", e);
-        }
-        Thread.sleep(50);
-      }
-    }
   }
 }

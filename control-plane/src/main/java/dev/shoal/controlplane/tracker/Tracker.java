@@ -44,7 +44,8 @@ public class Tracker {
 
   /** Every result an announce is counted under (meters registered up front). */
   static final List<String> RESULTS =
-      List.of("ok", "malformed", "unknown_passkey", "unknown_torrent", "not_entitled");
+      List.of(
+          "ok", "malformed", "unknown_passkey", "unknown_torrent", "not_entitled", "unavailable");
 
   private final Devices devices;
   private final Releases releases;
@@ -176,6 +177,12 @@ public class Tracker {
             peers,
             null)
         .encode();
+  }
+
+  /** The answer when the database or Redis could not be reached: the client retries later. */
+  byte[] unavailable() {
+    count("unavailable");
+    return AnnounceResponse.failure("tracker unavailable, retry later").encode();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.shoal.controlplane.web;
 
 import dev.shoal.controlplane.config.Cidr;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -15,12 +16,20 @@ import java.util.Locale;
  * client and may be made up. A hop that is not an address literal ({@code unknown}, an obfuscated
  * name) ends the walk at the last trusted hop.
  */
-final class ClientAddress {
+public final class ClientAddress {
 
   private final List<Cidr> trustedProxies;
 
-  ClientAddress(List<Cidr> trustedProxies) {
+  public ClientAddress(List<Cidr> trustedProxies) {
     this.trustedProxies = List.copyOf(trustedProxies);
+  }
+
+  /** The client's address of this request, from its connection and forwarding headers. */
+  public String of(HttpServletRequest request) {
+    return resolve(
+        request.getRemoteAddr(),
+        values(request.getHeaders("Forwarded")),
+        values(request.getHeaders("X-Forwarded-For")));
   }
 
   /**

@@ -39,11 +39,7 @@ class ClientAddressFilter extends OncePerRequestFilter {
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     String remote = request.getRemoteAddr();
-    String client =
-        clientAddress.resolve(
-            remote,
-            ClientAddress.values(request.getHeaders("Forwarded")),
-            ClientAddress.values(request.getHeaders("X-Forwarded-For")));
+    String client = clientAddress.of(request);
     if (client.equals(remote)) {
       chain.doFilter(request, response);
       return;

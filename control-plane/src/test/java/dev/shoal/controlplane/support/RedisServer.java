@@ -47,6 +47,19 @@ public final class RedisServer {
     return shared;
   }
 
+  /** A server of the caller's own, which it may {@link #stop()} (an outage); gone at JVM exit. */
+  public static RedisServer own() {
+    RedisServer server = start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server.process::destroy));
+    return server;
+  }
+
+  /** Stops this server and waits until it is gone. */
+  public void stop() throws InterruptedException {
+    process.destroy();
+    process.waitFor();
+  }
+
   public String url() {
     return "redis://127.0.0.1:" + port;
   }

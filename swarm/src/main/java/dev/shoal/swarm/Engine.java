@@ -80,6 +80,8 @@ final class Engine implements Runnable {
   private final Set<Peer> toFlush = new LinkedHashSet<>();
   private ServerSocketChannel server;
   private volatile int boundPort;
+  // The router's external port for our listening port (0: none), set by whoever mapped it.
+  private volatile int mappedPort;
   private volatile boolean uploadEnabled;
   private volatile boolean running = true;
   boolean uploadThrottled;
@@ -191,7 +193,22 @@ final class Engine implements Runnable {
   }
 
   int announcePort() {
+    if (mappedPort > 0 && server != null) {
+      return mappedPort;
+    }
     return boundPort == 0 ? 6881 : boundPort;
+  }
+
+  void setMappedPort(int port) {
+    if (port == mappedPort) {
+      return;
+    }
+    mappedPort = port;
+    for (Torrent t : torrents.values()) {
+      if (t.tracker != null) {
+        t.tracker.uploadChanged();
+      }
+    }
   }
 
   void shutdown() {

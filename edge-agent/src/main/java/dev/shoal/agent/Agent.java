@@ -154,7 +154,13 @@ public final class Agent implements AutoCloseable {
     applyRates(policy.evaluate());
     policy.addListener(this::applyRates);
     policy.addListener(l -> persistPlayerChoices());
-    transfers = Transfers.start(policy, traffic, dataDir, swarmConfig, Transfers.DEFAULT_POLL);
+    transfers =
+        Transfers.start(
+            policy,
+            traffic,
+            dataDir,
+            swarmConfig.toBuilder().holePunch(config.holePunch()).build(),
+            Transfers.DEFAULT_POLL);
     var mapper = transfers.mapPorts(config.portMapping() == AgentConfig.PortMapping.AUTO, clock);
     reporter.setPortMapping(
         () -> {

@@ -249,8 +249,10 @@ class PortMappingLabTest {
 
     @Override
     public void close() throws Exception {
+      process.descendants().forEach(ProcessHandle::destroy);
       process.destroy();
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
       }
     }

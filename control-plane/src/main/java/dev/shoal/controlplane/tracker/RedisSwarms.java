@@ -237,7 +237,8 @@ final class RedisSwarms implements SwarmStore {
       String[] a = f.length == 8 ? f[5].split(";", -1) : new String[0];
       InetAddress address = a.length == 1 || a.length == 3 ? Cidr.literal(a[0]) : null;
       InetAddress lanAddress = a.length == 3 ? Cidr.literal(a[1]) : null;
-      if (address == null || (a.length == 3 && lanAddress == null)) {
+      int lanPort = a.length == 3 && a[2].matches("\\d{1,5}") ? Integer.parseInt(a[2]) : 0;
+      if (address == null || (a.length == 3 && (lanAddress == null || lanPort > 65535))) {
         continue;
       }
       peers.add(
@@ -249,9 +250,7 @@ final class RedisSwarms implements SwarmStore {
               f[2].equals("1"),
               f[3].equals("1"),
               Long.parseLong(f[0]),
-              lanAddress == null
-                  ? null
-                  : new InetSocketAddress(lanAddress, Integer.parseInt(a[2]))));
+              lanAddress == null ? null : new InetSocketAddress(lanAddress, lanPort)));
     }
     return peers;
   }

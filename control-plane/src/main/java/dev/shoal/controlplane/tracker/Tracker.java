@@ -243,7 +243,8 @@ public class Tracker {
     if (ip == null || port == null || port.isEmpty() || port.length() > 5) {
       return null;
     }
-    InetAddress lan = dev.shoal.controlplane.config.Cidr.literal(ip.replace("%3A", ":"));
+    InetAddress lan =
+        dev.shoal.controlplane.config.Cidr.literal(ip.replace("%3A", ":").replace("%3a", ":"));
     int p;
     try {
       p = Integer.parseInt(port);

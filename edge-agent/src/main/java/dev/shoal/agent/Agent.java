@@ -154,7 +154,25 @@ public final class Agent implements AutoCloseable {
     applyRates(policy.evaluate());
     policy.addListener(this::applyRates);
     policy.addListener(l -> persistPlayerChoices());
-    transfers = Transfers.start(policy, traffic, dataDir, swarmConfig, Transfers.DEFAULT_POLL);
+    transfers =
+        Transfers.start(
+            policy,
+            traffic,
+            dataDir,
+            swarmConfig.toBuilder().holePunch(config.holePunch()).build(),
+            Transfers.DEFAULT_POLL);
+    var mapper = transfers.mapPorts(config.portMapping() == AgentConfig.PortMapping.AUTO, clock);
+    reporter.setPortMapping(
+        () -> {
+          var m = mapper.status();
+          return new AgentStatus.PortMapping(
+              m.protocol(),
+              m.externalPort(),
+              m.internalPort(),
+              m.leaseSeconds(),
+              m.expiresAt(),
+              m.whyNone());
+        });
     enrolments = new EnrolmentStore(dataDir, identity, clock);
     installs =
         new Installs(

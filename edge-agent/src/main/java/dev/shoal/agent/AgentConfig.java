@@ -25,6 +25,10 @@ import java.util.Objects;
  * @param tickInterval how often power, upload hours and counters are re-checked
  * @param cacheLimitBytes most bytes of packs kept for seeding; 0 = the default rule, the smaller of
  *     10 GiB and 10% of the data directory's disk
+ * @param portMapping whether the listening port is mapped on the home router (UPnP IGD, NAT-PMP);
+ *     even with {@link PortMapping#AUTO} only while uploads are allowed (consent given)
+ * @param holePunch whether the engine takes part in hole punching (BEP 55) for peers it cannot
+ *     dial, and asks for it
  */
 public record AgentConfig(
     Path dataDir,
@@ -35,7 +39,24 @@ public record AgentConfig(
     int maxRequestBodyBytes,
     Path powerSupplyRoot,
     Duration tickInterval,
-    long cacheLimitBytes) {
+    long cacheLimitBytes,
+    PortMapping portMapping,
+    boolean holePunch) {
+
+  /** {@code --port-mapping}: off, or auto (map while the player's upload consent allows). */
+  public enum PortMapping {
+    OFF,
+    AUTO;
+
+    /** The CLI's spelling: "off" or "auto". */
+    public static PortMapping parse(String text) {
+      return switch (text) {
+        case "off" -> OFF;
+        case "auto" -> AUTO;
+        default -> throw new IllegalArgumentException("port mapping must be off or auto: " + text);
+      };
+    }
+  }
 
   /** Reserved .invalid name: nothing is contacted until enrolment configures a real URL. */
   public static final URI UNCONFIGURED_CONTROL_PLANE = URI.create("https://control-plane.invalid/");
@@ -47,6 +68,7 @@ public record AgentConfig(
     Objects.requireNonNull(defaultLimits, "defaultLimits");
     Objects.requireNonNull(powerSupplyRoot, "powerSupplyRoot");
     Objects.requireNonNull(tickInterval, "tickInterval");
+    Objects.requireNonNull(portMapping, "portMapping");
     ControlPlane.requireSafeUrl(controlPlaneUrl);
     if (localApiPort < 0 || localApiPort > 65535) {
       throw new IllegalArgumentException("localApiPort must be 0..65535, got " + localApiPort);
@@ -78,8 +100,20 @@ public record AgentConfig(
     private Path powerSupplyRoot = PowerProbe.LINUX_POWER_SUPPLY;
     private Duration tickInterval = Duration.ofSeconds(5);
     private long cacheLimitBytes;
+    private PortMapping portMapping = PortMapping.AUTO;
+    private boolean holePunch = true;
 
     private Builder() {}
+
+    public Builder portMapping(PortMapping mapping) {
+      this.portMapping = mapping;
+      return this;
+    }
+
+    public Builder holePunch(boolean on) {
+      this.holePunch = on;
+      return this;
+    }
 
     public Builder dataDir(Path dir) {
       this.dataDir = dir;
@@ -136,7 +170,9 @@ public record AgentConfig(
           maxRequestBodyBytes,
           powerSupplyRoot,
           tickInterval,
-          cacheLimitBytes);
+          cacheLimitBytes,
+          portMapping,
+          holePunch);
     }
   }
 

@@ -53,6 +53,8 @@ class ArchitectureTest {
         .definedBy("dev.shoal.agent.install..")
         .layer("Transfer")
         .definedBy("dev.shoal.agent.transfer..")
+        .layer("PortMap")
+        .definedBy("dev.shoal.agent.portmap..")
         .layer("Consent")
         .definedBy("dev.shoal.agent.consent..")
         .layer("ControlPlane")
@@ -71,6 +73,8 @@ class ArchitectureTest {
         .mayOnlyBeAccessedByLayers("Wiring", "LocalApi", "Status")
         .whereLayer("Transfer")
         .mayOnlyBeAccessedByLayers("Wiring", "Install")
+        .whereLayer("PortMap")
+        .mayOnlyBeAccessedByLayers("Wiring", "Transfer")
         .whereLayer("Consent")
         .mayOnlyBeAccessedByLayers("Wiring", "LocalApi", "Status", "Cli")
         .whereLayer("ControlPlane")
@@ -99,6 +103,7 @@ class ArchitectureTest {
             "dev.shoal.agent.status..",
             "dev.shoal.agent.install..",
             "dev.shoal.agent.transfer..",
+            "dev.shoal.agent.portmap..",
             "dev.shoal.agent.consent..",
             "dev.shoal.agent.controlplane..",
             "dev.shoal.agent.bandwidth..")

@@ -31,7 +31,12 @@ public final class RunningAgent implements AutoCloseable {
     Files.createDirectories(noPower);
     this.agent =
         Agent.start(
-            AgentConfig.builder().dataDir(dataDir).powerSupplyRoot(noPower).build(),
+            AgentConfig.builder()
+                .dataDir(dataDir)
+                .powerSupplyRoot(noPower)
+                // Tests must not ask the machine's real router for mappings.
+                .portMapping(AgentConfig.PortMapping.OFF)
+                .build(),
             java.time.Clock.systemDefaultZone(),
             swarm);
     this.api = LocalApiFile.read(dataDir.resolve("local-api.json")).orElseThrow();

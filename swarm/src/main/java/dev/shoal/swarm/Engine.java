@@ -64,6 +64,7 @@ final class Engine implements Runnable {
   final TokenBucket upBucket;
   final TokenBucket downBucket;
   final ExecutorService workers;
+  final HolePunch holePunch = new HolePunch(this);
 
   /** fsync + resume file writes: slow on busy disks, so never on the hashing threads. */
   final ExecutorService resumeWriter;
@@ -80,6 +81,8 @@ final class Engine implements Runnable {
   private final Set<Peer> toFlush = new LinkedHashSet<>();
   private ServerSocketChannel server;
   private volatile int boundPort;
+  // The router's external port for our listening port (0: none), set by whoever mapped it.
+  private volatile int mappedPort;
   private volatile boolean uploadEnabled;
   private volatile boolean running = true;
   boolean uploadThrottled;
@@ -191,7 +194,22 @@ final class Engine implements Runnable {
   }
 
   int announcePort() {
+    if (mappedPort > 0 && server != null) {
+      return mappedPort;
+    }
     return boundPort == 0 ? 6881 : boundPort;
+  }
+
+  void setMappedPort(int port) {
+    if (port == mappedPort) {
+      return;
+    }
+    mappedPort = port;
+    for (Torrent t : torrents.values()) {
+      if (t.tracker != null) {
+        t.tracker.uploadChanged();
+      }
+    }
   }
 
   void shutdown() {
@@ -248,6 +266,11 @@ final class Engine implements Runnable {
   private void openServer() throws IOException {
     ServerSocketChannel s = ServerSocketChannel.open();
     s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+    if (config.holePunch() && s.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+      // Hole punching connects from this port while it listens: Linux allows the second bind only
+      // with SO_REUSEPORT on both sockets (of the same user).
+      s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+    }
     s.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
     try {
       s.bind(new InetSocketAddress(config.bindAddress(), boundPort), 128);
@@ -307,6 +330,37 @@ final class Engine implements Runnable {
       }
     } catch (IOException | RuntimeException e) {
       t.connectFailed(address);
+    }
+  }
+
+  /**
+   * A hole-punching connection (BEP 55): from our listening port, so that the other side's NAT,
+   * which the relay told to expect us there, and ours, which learns of the other side from this
+   * SYN, both let the crossing SYNs through.
+   */
+  void connectFromListenPort(Torrent t, InetSocketAddress address) {
+    if (server == null) {
+      return;
+    }
+    try {
+      SocketChannel ch = SocketChannel.open();
+      tune(ch);
+      ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+        ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      }
+      ch.bind(new InetSocketAddress(config.bindAddress(), boundPort));
+      ch.configureBlocking(false);
+      Peer p = new Peer(ch, address, true);
+      p.torrent = t;
+      peers.add(p);
+      boolean done = ch.connect(address);
+      p.key = ch.register(selector, done ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, p);
+      if (done) {
+        onConnectFinished(p);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "hole punch to " + address + " failed", e);
     }
   }
 
@@ -660,6 +714,10 @@ final class Engine implements Runnable {
   }
 
   private void onExtended(Peer p, WireDecoder d) {
+    if (d.index == HolePunch.OUR_ID && config.holePunch()) {
+      holePunch.onMessage(p, d.payload);
+      return;
+    }
     if (d.index != 0) {
       return; // ut_pex, ut_metadata, anything else: we advertised none, so we ignore them
     }
@@ -671,6 +729,7 @@ final class Engine implements Runnable {
     if (ext.reqq() > 0) {
       p.remoteReqq = ext.reqq();
     }
+    p.holepunchId = ext.holepunch();
     if (ext.port() > 0) {
       p.listenAddress = new InetSocketAddress(p.address.getAddress(), ext.port());
       if (isBanned(p.listenAddress)) {

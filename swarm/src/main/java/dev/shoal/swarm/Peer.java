@@ -23,6 +23,15 @@ final class Peer {
   InetSocketAddress listenAddress;
 
   final boolean outgoing;
+
+  /** The peer's extension id for ut_holepunch (BEP 55); 0: it did not advertise it. */
+  int holepunchId;
+
+  /** Holepunch messages it sent in the current second (a relay forwards only a few). */
+  int holepunchMessages;
+
+  long holepunchWindowStart;
+
   SelectionKey key;
   Torrent torrent;
   byte[] remoteId;

@@ -122,6 +122,23 @@ public final class Swarm implements AutoCloseable {
     return engine.uploadEnabled();
   }
 
+  /**
+   * The external port a router maps to our listening port (UPnP IGD, NAT-PMP), announced instead of
+   * the listening port; 0 = none (the listening port is announced). The trackers hear of a change
+   * at once. The listening port is still reported as the LAN endpoint, for peers behind the same
+   * router.
+   */
+  public void setMappedPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range");
+    }
+    call(
+        () -> {
+          engine.setMappedPort(port);
+          return null;
+        });
+  }
+
   /** Global caps in bytes/s over all torrents (0 = unlimited); take effect at once. */
   public void setGlobalCaps(long upBytesPerSecond, long downBytesPerSecond) {
     if (upBytesPerSecond < 0 || downBytesPerSecond < 0) {

@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param globalUpCap bytes/s, 0 = unlimited
  * @param globalDownCap bytes/s, 0 = unlimited (origin bytes count too)
  * @param uploadEnabled false = leech-only: no listening socket, no unchoking
+ * @param holePunch take part in hole punching (BEP 55, ut_holepunch): relay rendezvous between
+ *     connected peers, ask a relay when a dial fails, and connect from the listening port when told
+ *     (the listening socket then carries SO_REUSEPORT)
  * @param userAgent sent to trackers and web seeds, and as "v" in the extension handshake
  * @param originFallbackAfter how long a torrent may go without useful peers before the web seed is
  *     used
@@ -35,7 +38,8 @@ public record SwarmConfig(
     String userAgent,
     Duration originFallbackAfter,
     long originMinPeerRate,
-    UploadBudget uploadBudget) {
+    UploadBudget uploadBudget,
+    boolean holePunch) {
 
   /** The peer id prefix of players, Azureus style. */
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
@@ -117,7 +121,8 @@ public record SwarmConfig(
         .userAgent(userAgent)
         .originFallbackAfter(originFallbackAfter)
         .originMinPeerRate(originMinPeerRate)
-        .uploadBudget(uploadBudget);
+        .uploadBudget(uploadBudget)
+        .holePunch(holePunch);
   }
 
   /** Collects the settings; {@link #build()} checks them. Each setter's meaning is the field's. */
@@ -135,8 +140,14 @@ public record SwarmConfig(
     private Duration originFallbackAfter = Duration.ofSeconds(2);
     private long originMinPeerRate = 64 * 1024;
     private UploadBudget uploadBudget;
+    private boolean holePunch = true;
 
     private Builder() {}
+
+    public Builder holePunch(boolean on) {
+      this.holePunch = on;
+      return this;
+    }
 
     public Builder listenPort(int port) {
       this.listenPort = port;
@@ -223,7 +234,8 @@ public record SwarmConfig(
           userAgent,
           originFallbackAfter,
           originMinPeerRate,
-          uploadBudget);
+          uploadBudget,
+          holePunch);
     }
   }
 }

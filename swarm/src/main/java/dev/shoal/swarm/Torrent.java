@@ -182,7 +182,10 @@ final class Torrent {
     peers.add(p);
     if (p.extended) {
       Map<String, Object> ext = new HashMap<>();
-      ext.put("m", Map.of());
+      // ut_holepunch only here: a standard client sends us nothing it did not see advertised.
+      ext.put(
+          "m",
+          engine.config.holePunch() ? Map.of("ut_holepunch", (long) HolePunch.OUR_ID) : Map.of());
       ext.put("v", engine.config.userAgent());
       ext.put("reqq", (long) MAX_QUEUED_REQUESTS);
       if (engine.listenPort() > 0) {
@@ -219,6 +222,7 @@ final class Torrent {
 
   void connectFailed(InetSocketAddress a) {
     dialler.failed(a, System.nanoTime());
+    engine.holePunch.dialFailed(this, a);
   }
 
   void addTrackerPeers(List<InetSocketAddress> list) {

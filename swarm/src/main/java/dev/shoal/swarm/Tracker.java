@@ -3,6 +3,7 @@ package dev.shoal.swarm;
 import dev.shoal.protocol.torrent.AnnounceException;
 import dev.shoal.protocol.torrent.AnnounceRequest;
 import dev.shoal.protocol.torrent.AnnounceResponse;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,6 +31,8 @@ final class Tracker {
   private int intervalSeconds = 1800;
   private int minIntervalSeconds;
   private int failures;
+  private InetAddress lanAddress;
+  private boolean lanLooked;
   private int emptyAnnounces;
   // Drawn once per announce, so that a wait is not shortened by redrawing it at every tick.
   private double spread = 1;
@@ -41,6 +44,25 @@ final class Tracker {
 
   void announce(AnnounceRequest.Event event) {
     Engine engine = torrent.engine;
+    if (!lanLooked && event != AnnounceRequest.Event.STOPPED) {
+      // Once, before the first announce: which local address our packets to the tracker leave
+      // from. Off the engine thread, as the tracker's host name may need DNS.
+      lanLooked = true;
+      inFlight = true;
+      String bind = engine.config.bindAddress();
+      java.util.concurrent.CompletableFuture.supplyAsync(() -> routeSource(url, bind))
+          .whenComplete(
+              (found, err) ->
+                  engine.execute(
+                      () -> {
+                        lanAddress = found;
+                        inFlight = false;
+                        if (torrent.live()) {
+                          announce(event);
+                        }
+                      }));
+      return;
+    }
     AnnounceRequest req =
         new AnnounceRequest(
             torrent.infoHash,
@@ -54,7 +76,7 @@ final class Tracker {
             true);
     // Without a listening socket (uploads off: no upload consent, paused...) the port we name is
     // not served: "upload=0" tells the tracker to give us peers but never hand us out to others.
-    String target = req.toUrl(url) + (engine.listenPort() == 0 ? "&upload=0" : "");
+    String target = req.toUrl(url) + (engine.listenPort() == 0 ? "&upload=0" : lanQuery());
     HttpRequest http;
     try {
       http =
@@ -74,6 +96,49 @@ final class Tracker {
         .http()
         .sendAsync(http, HttpResponse.BodyHandlers.ofByteArray())
         .whenComplete((resp, err) -> engine.execute(() -> onResponse(event, resp, err)));
+  }
+
+  /**
+   * {@code &lanip=..&lanport=..}: where peers behind the same router reach us (the tracker hands it
+   * only to peers it sees at our public address), or "" when we are not on a private network. The
+   * address is the one our packets to the tracker leave from (a UDP "connect" only picks the route,
+   * it sends nothing), looked up once per torrent.
+   */
+  private String lanQuery() {
+    InetAddress lan = lanAddress;
+    if (lan == null || !isPrivate(lan)) {
+      return "";
+    }
+    return "&lanip="
+        + lan.getHostAddress().replace(":", "%3A")
+        + "&lanport="
+        + torrent.engine.listenPort();
+  }
+
+  /** The local address packets to the announce URL's host leave from, or null. */
+  static InetAddress routeSource(String announceUrl, String bindAddress) {
+    try {
+      InetAddress bound = InetAddress.getByName(bindAddress);
+      if (!bound.isAnyLocalAddress()) {
+        return bound;
+      }
+      URI uri = URI.create(announceUrl);
+      int port = uri.getPort() > 0 ? uri.getPort() : 80;
+      try (java.net.DatagramSocket probe = new java.net.DatagramSocket()) {
+        probe.connect(new java.net.InetSocketAddress(InetAddress.getByName(uri.getHost()), port));
+        InetAddress local = probe.getLocalAddress();
+        return local == null || local.isAnyLocalAddress() ? null : local;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Home-network ranges: RFC 1918, IPv6 unique local, and loopback (peers on one machine). */
+  static boolean isPrivate(InetAddress a) {
+    return a.isSiteLocalAddress()
+        || a.isLoopbackAddress()
+        || (a instanceof java.net.Inet6Address && (a.getAddress()[0] & 0xfe) == 0xfc);
   }
 
   private void onResponse(AnnounceRequest.Event event, HttpResponse<byte[]> resp, Throwable err) {

@@ -27,7 +27,8 @@ final class WireDecoder {
   record Handshake(byte[] infoHash, byte[] peerId, boolean extended, boolean fast) {}
 
   /** What a BEP 10 extension handshake told us; -1 = absent or out of range. */
-  record ExtHandshake(int reqq, int port) {}
+  /** {@code holepunch}: the peer's id for ut_holepunch (BEP 55), 0 when it has none. */
+  record ExtHandshake(int reqq, int port, int holepunch) {}
 
   final int pieceCount;
   final int pieceLength;
@@ -229,7 +230,14 @@ final class WireDecoder {
         if (d.get("p") instanceof Long p && p > 0 && p < 65536) {
           port = p.intValue();
         }
-        return new ExtHandshake(reqq, port);
+        int holepunch = 0;
+        if (d.get("m") instanceof Map<?, ?> m
+            && m.get("ut_holepunch") instanceof Long h
+            && h > 0
+            && h < 256) {
+          holepunch = h.intValue();
+        }
+        return new ExtHandshake(reqq, port, holepunch);
       }
       return null;
     } catch (BencodeException e) {

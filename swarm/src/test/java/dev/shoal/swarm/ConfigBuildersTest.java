@@ -29,7 +29,8 @@ class ConfigBuildersTest {
                 "Shoal/0.1",
                 Duration.ofSeconds(2),
                 64 * 1024,
-                null));
+                null,
+                true));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }

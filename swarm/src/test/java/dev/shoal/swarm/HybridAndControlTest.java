@@ -246,6 +246,37 @@ class HybridAndControlTest {
     }
   }
 
+  /**
+   * The announce names the listening endpoint as the LAN one (for peers behind the same router) and
+   * the router's mapped port, once there is one, as the port; a new mapping is announced at once.
+   */
+  @Test
+  void theAnnounceCarriesTheLanEndpointAndTheMappedPort() throws Exception {
+    Path data = GameBuilds.randomFile(dir, "m.bin", 1L << 20, 13);
+    try (TestTracker tracker = new TestTracker();
+        Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
+      tracker.interval = 1800;
+      byte[] torrent = Torrents.of(data, 128 * 1024, tracker.url("seeder"));
+      seeder.add(TorrentJob.of(torrent, data)).awaitCompletion(Duration.ofSeconds(30));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !tracker.announces.isEmpty());
+      String listen = Integer.toString(seeder.listenPort());
+      assertThat(lastAnnounce(tracker).param("port")).isEqualTo(listen);
+      assertThat(lastAnnounce(tracker).param("lanip")).isEqualTo("127.0.0.1");
+      assertThat(lastAnnounce(tracker).param("lanport")).isEqualTo(listen);
+
+      seeder.setMappedPort(40123);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> "40123".equals(lastAnnounce(tracker).param("port")));
+      assertThat(lastAnnounce(tracker).param("lanport")).isEqualTo(listen);
+
+      seeder.setMappedPort(0);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> listen.equals(lastAnnounce(tracker).param("port")));
+    }
+  }
+
   private static TestTracker.Seen lastAnnounce(TestTracker tracker) {
     return tracker.announces.get(tracker.announces.size() - 1);
   }

@@ -20,7 +20,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class TestTracker implements AutoCloseable {
   /** One announce; {@code upload} is false when the client said {@code upload=0} (leech-only). */
-  record Seen(String passkey, AnnounceRequest.Event event, long left, boolean upload) {}
+  record Seen(
+      String passkey, AnnounceRequest.Event event, long left, boolean upload, String query) {
+    /** The value of a query parameter, or null. */
+    String param(String name) {
+      for (String kv : query.split("&")) {
+        if (kv.startsWith(name + "=")) {
+          return kv.substring(name.length() + 1);
+        }
+      }
+      return null;
+    }
+  }
 
   private final HttpServer server;
   private final Map<String, Map<String, InetSocketAddress>> swarms = new ConcurrentHashMap<>();
@@ -73,7 +84,7 @@ final class TestTracker implements AutoCloseable {
       return AnnounceResponse.failure(e.getMessage());
     }
     boolean upload = !List.of(query.split("&")).contains("upload=0");
-    announces.add(new Seen(passkey, r.event(), r.left(), upload));
+    announces.add(new Seen(passkey, r.event(), r.left(), upload, query));
     var swarm =
         swarms.computeIfAbsent(
             HexFormat.of().formatHex(r.infoHash()), k -> new ConcurrentHashMap<>());

@@ -15,14 +15,16 @@ import java.util.concurrent.ThreadLocalRandom;
 /** What both swarm stores do with the peers of one swarm once they have them. */
 final class PeerSelection {
 
-  private static final int RANKS = 4;
+  private static final int RANKS = 5;
 
   private PeerSelection() {}
 
   /**
-   * Origin seeders first (every entitled device may use them), then peers in the same /24, then the
-   * same region, then the rest, shuffled within each group. Never the asking device itself, never a
-   * peer that does not upload, never one last seen before {@code oldest}, never a seed to a seed.
+   * Origin seeders first (every entitled device may use them), then peers behind the same public
+   * address (a LAN: handed out at their private address when they reported one), then peers in the
+   * same /24, then the same region, then the rest, shuffled within each group. Never the asking
+   * device itself, never a peer that does not upload, never one last seen before {@code oldest},
+   * never a seed to a seed.
    *
    * <p>One pass over the swarm with no copy of it: per group a uniform random sample (reservoir) of
    * at most {@code numwant} peers, and nothing kept of a group that earlier groups already fill.
@@ -40,7 +42,10 @@ final class PeerSelection {
           || !p.uploads()
           || (self.seed() && p.seed())
           || p.deviceId().equals(self.deviceId())
-          || p.address().equals(self.address())) {
+          // The same endpoint is the asker itself (another peer id of it); two players on one LAN
+          // announce the same public address and often the same port, told apart by their LAN ones.
+          || (p.address().equals(self.address())
+              && java.util.Objects.equals(p.lan(), self.lan()))) {
         continue;
       }
       int rank = rank(p, self);
@@ -74,7 +79,7 @@ final class PeerSelection {
         if (picked.size() == numwant) {
           return picked;
         }
-        picked.add(p.address());
+        picked.add(p.addressFor(self));
       }
     }
     return picked;
@@ -84,13 +89,16 @@ final class PeerSelection {
     if (peer.origin()) {
       return 0;
     }
-    if (sameSlash24(peer.address().getAddress(), self.address().getAddress())) {
+    if (peer.address().getAddress().equals(self.address().getAddress())) {
       return 1;
     }
-    if (!self.region().isEmpty() && self.region().equals(peer.region())) {
+    if (sameSlash24(peer.address().getAddress(), self.address().getAddress())) {
       return 2;
     }
-    return 3;
+    if (!self.region().isEmpty() && self.region().equals(peer.region())) {
+      return 3;
+    }
+    return 4;
   }
 
   static boolean sameSlash24(InetAddress a, InetAddress b) {

@@ -204,8 +204,9 @@ final class RedisSwarms implements SwarmStore {
   }
 
   /**
-   * {@code lastSeen|uploads|origin|port|address|device|region}: the region last, as it is free
-   * text.
+   * {@code lastSeen|uploads|origin|seed|port|address|device|region}: the region last, as it is free
+   * text. A reported LAN endpoint rides in the address field ({@code address;lanip;lanport}), so
+   * that the field positions, which {@code PRUNE} matches, stay those every node reads.
    */
   static String encode(Peer peer) {
     return peer.lastSeenMillis()
@@ -219,6 +220,9 @@ final class RedisSwarms implements SwarmStore {
         + peer.address().getPort()
         + "|"
         + peer.address().getAddress().getHostAddress()
+        + (peer.lan() == null
+            ? ""
+            : ";" + peer.lan().getAddress().getHostAddress() + ";" + peer.lan().getPort())
         + "|"
         + peer.deviceId()
         + "|"
@@ -230,8 +234,11 @@ final class RedisSwarms implements SwarmStore {
     List<Peer> peers = new ArrayList<>(values == null ? 0 : values.size());
     for (String value : values == null ? List.<String>of() : values) {
       String[] f = value.split("\\|", 8);
-      InetAddress address = f.length == 8 ? Cidr.literal(f[5]) : null;
-      if (address == null) {
+      String[] a = f.length == 8 ? f[5].split(";", -1) : new String[0];
+      InetAddress address = a.length == 1 || a.length == 3 ? Cidr.literal(a[0]) : null;
+      InetAddress lanAddress = a.length == 3 ? Cidr.literal(a[1]) : null;
+      int lanPort = a.length == 3 && a[2].matches("\\d{1,5}") ? Integer.parseInt(a[2]) : 0;
+      if (address == null || (a.length == 3 && (lanAddress == null || lanPort > 65535))) {
         continue;
       }
       peers.add(
@@ -242,7 +249,8 @@ final class RedisSwarms implements SwarmStore {
               f[1].equals("1"),
               f[2].equals("1"),
               f[3].equals("1"),
-              Long.parseLong(f[0])));
+              Long.parseLong(f[0]),
+              lanAddress == null ? null : new InetSocketAddress(lanAddress, lanPort)));
     }
     return peers;
   }

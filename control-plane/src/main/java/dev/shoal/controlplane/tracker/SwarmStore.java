@@ -16,6 +16,9 @@ interface SwarmStore {
    * One announcing peer.
    *
    * @param seed it has the whole pack ({@code left=0}): it is never given other seeds
+   * @param lan the private (LAN) address and listening port the peer reported ({@code lanip},
+   *     {@code lanport}), or null: handed out instead of {@code address} to peers that the tracker
+   *     sees at the same public address, who cannot reach it through their shared router otherwise
    */
   record Peer(
       String deviceId,
@@ -24,7 +27,27 @@ interface SwarmStore {
       boolean uploads,
       boolean origin,
       boolean seed,
-      long lastSeenMillis) {}
+      long lastSeenMillis,
+      InetSocketAddress lan) {
+
+    Peer(
+        String deviceId,
+        InetSocketAddress address,
+        String region,
+        boolean uploads,
+        boolean origin,
+        boolean seed,
+        long lastSeenMillis) {
+      this(deviceId, address, region, uploads, origin, seed, lastSeenMillis, null);
+    }
+
+    /** Where {@code asking} should connect to this peer. */
+    InetSocketAddress addressFor(Peer asking) {
+      return lan != null && address.getAddress().equals(asking.address().getAddress())
+          ? lan
+          : address;
+    }
+  }
 
   /** Per info hash with at least one active device: devices, and devices that offer uploads. */
   record Count(int peers, int uploadingPeers) {}

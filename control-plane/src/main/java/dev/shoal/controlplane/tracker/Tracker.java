@@ -162,7 +162,14 @@ public class Tracker {
     String region = origin ? properties.tracker().region() : device.region();
     SwarmStore.Peer peer =
         new SwarmStore.Peer(
-            deviceId, address, region, uploads, origin, request.left() == 0, swarms.now());
+            deviceId,
+            address,
+            region,
+            uploads,
+            origin,
+            request.left() == 0,
+            swarms.now(),
+            lanEndpoint(rawQuery, address));
     List<InetSocketAddress> peers =
         swarms.announce(
             infoHash,
@@ -221,6 +228,44 @@ public class Tracker {
       }
     }
     return false;
+  }
+
+  /**
+   * The private endpoint the agent reported ({@code lanip}, {@code lanport}: parameters standard
+   * trackers ignore), or null when it reported none or one that is not a private address. Only
+   * peers behind the same public address are ever given it, so it is kept to the ranges a home
+   * network uses (RFC 1918, IPv6 unique local; loopback only from loopback, i.e. one machine): a
+   * device cannot point its neighbours at public hosts.
+   */
+  static InetSocketAddress lanEndpoint(String rawQuery, InetSocketAddress publicAddress) {
+    String ip = null;
+    String port = null;
+    for (String pair : rawQuery.split("&")) {
+      if (pair.startsWith("lanip=")) {
+        ip = pair.substring("lanip=".length());
+      } else if (pair.startsWith("lanport=")) {
+        port = pair.substring("lanport=".length());
+      }
+    }
+    if (ip == null || port == null || port.isEmpty() || port.length() > 5) {
+      return null;
+    }
+    InetAddress lan =
+        dev.shoal.controlplane.config.Cidr.literal(ip.replace("%3A", ":").replace("%3a", ":"));
+    int p;
+    try {
+      p = Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (lan == null || p < 1 || p > 65535) {
+      return null;
+    }
+    boolean privateRange =
+        lan.isSiteLocalAddress()
+            || (lan instanceof java.net.Inet6Address && (lan.getAddress()[0] & 0xfe) == 0xfc)
+            || (lan.isLoopbackAddress() && publicAddress.getAddress().isLoopbackAddress());
+    return privateRange ? new InetSocketAddress(lan, p) : null;
   }
 
   private static InetSocketAddress address(String remote, int port) {

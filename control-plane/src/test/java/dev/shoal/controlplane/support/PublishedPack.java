@@ -60,9 +60,24 @@ public final class PublishedPack {
   /** The same announce to another node of the control plane. */
   public AnnounceResponse announceTo(
       String baseUrl, String passkey, UnaryOperator<HttpRequest.Builder> headers) {
+    return announceTo(baseUrl, passkey, "", headers);
+  }
+
+  /** The same with {@code extraQuery} ("&name=value...") appended to the announce's query. */
+  public AnnounceResponse announceTo(
+      String baseUrl,
+      String passkey,
+      String extraQuery,
+      UnaryOperator<HttpRequest.Builder> headers) {
     AnnounceRequest request = Announces.request(infoHash, 6881, 1000, AnnounceRequest.Event.NONE);
-    String url = request.toUrl(baseUrl + "/" + passkey + "/announce");
+    String url = request.toUrl(baseUrl + "/" + passkey + "/announce") + extraQuery;
     return Announces.send(headers.apply(HttpRequest.newBuilder(URI.create(url))).GET().build());
+  }
+
+  /** A regular announce with {@code extraQuery} appended, to this node. */
+  public AnnounceResponse announce(
+      String passkey, String extraQuery, UnaryOperator<HttpRequest.Builder> headers) {
+    return announceTo(studio.api().baseUrl(), passkey, extraQuery, headers);
   }
 
   /** Publishes the release to everyone in its channel. */

@@ -51,6 +51,30 @@ class RedisSwarmsTest extends SwarmStoreContract {
             });
   }
 
+  /** The LAN endpoint rides in the address field; a value with a broken one is skipped. */
+  @Test
+  void aLanEndpointSurvivesEncodingAndABrokenOneIsSkipped() {
+    SwarmStore.Peer peer =
+        new SwarmStore.Peer(
+            "d",
+            new InetSocketAddress("198.51.100.2", 6881),
+            "eu",
+            true,
+            false,
+            false,
+            1234,
+            new InetSocketAddress("192.168.1.10", 7001));
+    assertThat(RedisSwarms.decode(java.util.List.of(RedisSwarms.encode(peer))))
+        .containsExactly(peer);
+    assertThat(
+            RedisSwarms.decode(
+                java.util.List.of(
+                    "1|1|0|0|6881|198.51.100.2;192.168.1.10;99999|d|eu",
+                    "1|1|0|0|6881|198.51.100.2;not-an-ip;7001|d|eu",
+                    "1|1|0|0|6881|198.51.100.2;192.168.1.10|d|eu")))
+        .isEmpty();
+  }
+
   /**
    * A hot swarm is sampled (an announce reads at most {@link RedisSwarms#SAMPLE} peers, not the
    * whole swarm), and the origin seeder is in every answer all the same.

@@ -106,4 +106,23 @@ class RedisTrackerTest extends OrganisationTest {
     assertThat(health.json().get("status").asString()).isEqualTo("UP");
     assertThat(swarms.activeSwarms()).isGreaterThanOrEqualTo(0);
   }
+
+  /**
+   * The LAN endpoint a peer reports is kept in Redis and handed to a peer behind the same public
+   * address (here both on loopback) instead of the announced one.
+   */
+  @Test
+  void aLanEndpointIsKeptInRedisAndHandedToPeersBehindTheSameAddress() throws Exception {
+    PublishedPack pack = new PublishedPack(http.as(admin), org.organisation().slug());
+    Device first = pack.device();
+    Device second = pack.device();
+    pack.grant(first);
+    pack.grant(second);
+    assertThat(
+            pack.announce(first.passkey(), "&lanip=127.0.0.1&lanport=7001", r -> r).failureReason())
+        .isNull();
+    assertThat(pack.announce(second.passkey(), r -> r).peers())
+        .contains(new java.net.InetSocketAddress("127.0.0.1", 7001))
+        .doesNotContain(new java.net.InetSocketAddress("127.0.0.1", 6881));
+  }
 }

@@ -217,4 +217,38 @@ abstract class SwarmStoreContract {
     assertThat(swarms.isOriginPasskey("seeder-passkey")).isTrue();
     assertThat(swarms.isOriginPasskey("device-passkey")).isFalse();
   }
+
+  private List<InetSocketAddress> announceFromLan(String device, String publicIp, String lanIp) {
+    return swarms.announce(
+        HASH,
+        device,
+        new SwarmStore.Peer(
+            device,
+            new InetSocketAddress(publicIp, 6881),
+            "",
+            true,
+            false,
+            false,
+            swarms.now(),
+            lanIp == null ? null : new InetSocketAddress(lanIp, 6881)),
+        false,
+        50);
+  }
+
+  @Test
+  void peersBehindTheSamePublicAddressGetEachOthersLanAddressAndOthersThePublicOne() {
+    announceFromLan("outside", "198.51.100.9", "192.168.7.2");
+    announceFromLan("first", "198.51.100.2", "192.168.1.10");
+    // Same public address and port: not taken for the asker itself, told apart by the LAN ones.
+    assertThat(announceFromLan("second", "198.51.100.2", "192.168.1.11"))
+        .as("the LAN neighbour first, at its private address; the outsider at its public one")
+        .containsExactly(
+            new InetSocketAddress("192.168.1.10", 6881),
+            new InetSocketAddress("198.51.100.9", 6881));
+    assertThat(announceFromLan("elsewhere", "203.0.113.4", null))
+        .containsExactlyInAnyOrder(
+            new InetSocketAddress("198.51.100.9", 6881),
+            new InetSocketAddress("198.51.100.2", 6881),
+            new InetSocketAddress("198.51.100.2", 6881));
+  }
 }

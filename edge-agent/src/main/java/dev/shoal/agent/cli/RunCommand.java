@@ -30,6 +30,21 @@ final class RunCommand extends AgentCommand {
           "Most bytes of packs kept, e.g. 5GB (default: the smaller of 10 GiB and 10% of the disk).")
   String cacheLimit;
 
+  @Option(
+      names = "--port-mapping",
+      paramLabel = "off|auto",
+      description =
+          "Map the listening port on the home router (UPnP IGD or NAT-PMP): auto (default) does so"
+              + " only while you allow uploads to other players.")
+  String portMapping = "auto";
+
+  @Option(
+      names = "--hole-punch",
+      paramLabel = "off|on",
+      description =
+          "Let other players' connections through the router by hole punching (default on).")
+  String holePunch = "on";
+
   @Override
   public Integer call() {
     AgentConfig.Builder config = AgentConfig.builder().dataDir(root().dataDir).localApiPort(port);
@@ -38,6 +53,18 @@ final class RunCommand extends AgentCommand {
     }
     if (cacheLimit != null) {
       config.cacheLimitBytes(ByteUnits.parse(cacheLimit));
+    }
+    try {
+      config.portMapping(AgentConfig.PortMapping.parse(portMapping));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(picocli.CommandLine.ExitCode.USAGE, e.getMessage());
+    }
+    switch (holePunch) {
+      case "on" -> config.holePunch(true);
+      case "off" -> config.holePunch(false);
+      default ->
+          throw new CliException(
+              picocli.CommandLine.ExitCode.USAGE, "--hole-punch must be off or on");
     }
     Agent agent;
     try {

@@ -120,6 +120,9 @@ final class StatusCommand extends AgentCommand {
             + "/s, "
             + s.rates().peers()
             + " players");
+    if (s.portMapping() != null) {
+      out.println("Port mapping: " + s.portMapping().describe());
+    }
     limits(s, out);
     consent(s, out);
     out.println(s.cache().isEmpty() ? "Cache: nothing cached yet" : "Cache:");

@@ -23,7 +23,8 @@ public record AgentStatus(
     Rates rates,
     List<CachedItem> cache,
     long cacheLimitBytes,
-    List<InstallStatus> installs) {
+    List<InstallStatus> installs,
+    PortMapping portMapping) {
 
   public AgentStatus {
     cache = List.copyOf(cache);
@@ -64,6 +65,33 @@ public record AgentStatus(
   /** Live rates and peers; {@code listenPort} is 0 while no peer may connect (uploads off). */
   public record Rates(
       long downloadBytesPerSecond, long uploadBytesPerSecond, int peers, int listenPort) {}
+
+  /**
+   * The listening port's mapping on the home router: {@code protocol} ("UPnP IGD" or "NAT-PMP"),
+   * the external port peers are told, the lease in seconds (0 = permanent: the router knows no
+   * leases, we delete it ourselves) and when it ends; or, with {@code protocol} null, why there is
+   * none.
+   */
+  public record PortMapping(
+      String protocol,
+      int externalPort,
+      int internalPort,
+      long leaseSeconds,
+      Instant expiresAt,
+      String whyNone) {
+    /** One line for people. */
+    public String describe() {
+      if (protocol == null) {
+        return "none (" + whyNone + ")";
+      }
+      return protocol
+          + ", external port "
+          + externalPort
+          + " to "
+          + internalPort
+          + (leaseSeconds == 0 ? ", permanent until removed" : ", lease until " + expiresAt);
+    }
+  }
 
   /** One top-level entry of the cache directory. */
   public record CachedItem(String name, long bytes) {}

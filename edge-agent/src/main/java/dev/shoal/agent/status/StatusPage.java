@@ -127,7 +127,9 @@ public final class StatusPage {
         .append("/s")
         .append(", connected to ")
         .append(s.rates().peers())
-        .append(" players.</p>\n");
+        .append(" players.</p>\n<p>Port mapping on your router: ")
+        .append(esc(s.portMapping() == null ? "none" : s.portMapping().describe()))
+        .append("</p>\n");
   }
 
   private static void row(StringBuilder b, String label, long today, long month) {

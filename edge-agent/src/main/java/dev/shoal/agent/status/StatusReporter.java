@@ -42,6 +42,14 @@ public final class StatusReporter {
     this.cacheDir = cacheDir;
   }
 
+  private volatile Supplier<AgentStatus.PortMapping> portMapping =
+      () -> new AgentStatus.PortMapping(null, 0, 0, 0, null, "not started");
+
+  /** Where the port mapping's state comes from. */
+  public void setPortMapping(Supplier<AgentStatus.PortMapping> source) {
+    portMapping = java.util.Objects.requireNonNull(source);
+  }
+
   /** Where the live rates and peer count come from (the agent's swarm engine). */
   public void setLiveRates(Supplier<AgentStatus.Rates> source) {
     liveRates = java.util.Objects.requireNonNull(source);
@@ -81,7 +89,8 @@ public final class StatusReporter {
         liveRates.get(),
         cacheListing(),
         cacheLimitBytes,
-        installs.get());
+        installs.get(),
+        portMapping.get());
   }
 
   private AgentStatus.Allowance allowance(BandwidthSettings s) {

@@ -5,6 +5,7 @@ import dev.shoal.agent.bandwidth.EffectiveLimits;
 import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.json.Json;
+import dev.shoal.agent.portmap.PortMapper;
 import dev.shoal.agent.threads.DaemonThreads;
 import dev.shoal.swarm.Progress;
 import dev.shoal.swarm.Swarm;
@@ -16,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +64,7 @@ public final class Transfers implements AutoCloseable {
   private final Map<TorrentHandle, Counted> counted = new ConcurrentHashMap<>();
 
   private volatile boolean peersAllowed;
+  private volatile PortMapper portMapper;
   private volatile EffectiveLimits applied;
   private volatile boolean closed;
 
@@ -134,12 +137,28 @@ public final class Transfers implements AutoCloseable {
     return t;
   }
 
+  /**
+   * Maps the listening port on the home router while uploads are allowed, from now on (see {@link
+   * PortMapper}); the mapped port is what the engine announces. Closed with this.
+   */
+  public synchronized PortMapper mapPorts(boolean enabled, Clock clock) {
+    PortMapper mapper = new PortMapper(enabled, swarm::setMappedPort, clock);
+    portMapper = mapper;
+    mapper.want(applied.uploadAllowed(), swarm.listenPort());
+    return mapper;
+  }
+
   /** Applies the limits to the engine. Called by the policy, synchronously, on every change. */
   private synchronized void apply(EffectiveLimits limits) {
     if (closed) {
       return;
     }
     swarm.setUploadEnabled(limits.uploadAllowed());
+    PortMapper mapper = portMapper;
+    if (mapper != null) {
+      // After the listener is opened (its port) or closed: the mapping follows it.
+      mapper.want(limits.uploadAllowed(), swarm.listenPort());
+    }
     swarm.setGlobalCaps(limits.uploadCapBytesPerSecond(), limits.downloadCapBytesPerSecond());
     applied = limits;
     if (limits.downloadFromPeersAllowed() != peersAllowed) {
@@ -507,6 +526,10 @@ public final class Transfers implements AutoCloseable {
     }
     for (Map.Entry<TorrentHandle, Counted> e : counted.entrySet()) {
       count(e.getKey(), e.getValue());
+    }
+    PortMapper mapper = portMapper;
+    if (mapper != null) {
+      mapper.close(); // deletes the mapping while the engine still holds the port
     }
     swarm.close();
   }

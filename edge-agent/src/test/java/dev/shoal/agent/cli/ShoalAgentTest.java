@@ -58,7 +58,18 @@ class ShoalAgentTest extends RunningAgentTest {
             "Monthly upload allowance: 20.0 GB, 20.0 GB left",
             "Cache: nothing cached yet",
             "upload to players not asked yet",
-            "0 players");
+            "0 players",
+            "Port mapping: none (port mapping is off (--port-mapping=off))");
+  }
+
+  @Test
+  void runRefusesUnknownPortMappingAndHolePunchValues() {
+    Result mapping = cli("run", "--port-mapping", "sometimes");
+    assertThat(mapping.exit()).isEqualTo(2);
+    assertThat(mapping.err()).contains("port mapping must be off or auto");
+    Result punch = cli("run", "--hole-punch", "maybe");
+    assertThat(punch.exit()).isEqualTo(2);
+    assertThat(punch.err()).contains("--hole-punch must be off or on");
   }
 
   @Test

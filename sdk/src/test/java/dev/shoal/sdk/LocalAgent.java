@@ -16,7 +16,12 @@ final class LocalAgent implements AutoCloseable {
     Path noPower = dataDir.resolveSibling(dataDir.getFileName() + "-no-power-supply");
     Files.createDirectories(noPower);
     this.agent =
-        Agent.start(AgentConfig.builder().dataDir(dataDir).powerSupplyRoot(noPower).build());
+        Agent.start(
+            AgentConfig.builder()
+                .dataDir(dataDir)
+                .powerSupplyRoot(noPower)
+                .portMapping(AgentConfig.PortMapping.OFF) // never the machine's real router
+                .build());
   }
 
   int port() {

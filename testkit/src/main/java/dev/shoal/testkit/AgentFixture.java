@@ -67,6 +67,8 @@ public final class AgentFixture implements AutoCloseable {
                   .dataDir(dataDir)
                   .powerSupplyRoot(noPower)
                   .cacheLimitBytes(cacheLimitBytes)
+                  // Tests outside the namespace lab never ask the machine's real router.
+                  .portMapping(AgentConfig.PortMapping.OFF)
                   .build());
       return new AgentFixture(dataDir, agent);
     } catch (IOException e) {

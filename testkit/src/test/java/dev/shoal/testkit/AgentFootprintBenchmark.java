@@ -204,7 +204,7 @@ class AgentFootprintBenchmark {
     } else {
       cmd.addAll(LauncherFlags.agentCommand(FLAGS));
     }
-    cmd.addAll(List.of("--data-dir", data.toString(), "run"));
+    cmd.addAll(LauncherFlags.runArguments(data));
     return new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(temp.resolve("agent.log").toFile())

@@ -49,4 +49,12 @@ public final class LauncherFlags {
     command.add("dev.shoal.agent.cli.ShoalAgent");
     return command;
   }
+
+  /**
+   * {@code --data-dir <data> run --port-mapping=off}: an agent run by a test or benchmark outside
+   * the namespace lab must not ask the machine's real router to open a port.
+   */
+  public static List<String> runArguments(Path data) {
+    return List.of("--data-dir", data.toString(), "run", "--port-mapping=off");
+  }
 }

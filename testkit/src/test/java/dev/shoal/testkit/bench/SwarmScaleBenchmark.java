@@ -851,7 +851,7 @@ class SwarmScaleBenchmark {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.shoal.agent.cli.ShoalAgent");
-    cmd.addAll(List.of("--data-dir", data.toString(), "run"));
+    cmd.addAll(LauncherFlags.runArguments(data));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 

@@ -205,7 +205,7 @@ class AgentKillTest {
   private void start(Path data) throws IOException {
     Files.createDirectories(data);
     List<String> cmd = LauncherFlags.agentCommand(FLAGS);
-    cmd.addAll(List.of("--data-dir", data.toString(), "run"));
+    cmd.addAll(LauncherFlags.runArguments(data));
     agent =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

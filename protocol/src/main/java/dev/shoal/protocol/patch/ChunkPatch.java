@@ -81,13 +81,22 @@ public final class ChunkPatch {
    * sample.
    */
   public static boolean worthTrying(byte[] dictionary, int dictionaryLength, byte[] target) {
-    long[] wanted = samples(target, target.length);
+    java.util.Set<Long> have = new java.util.HashSet<>();
+    for (long h : samples(dictionary, 0, dictionaryLength)) {
+      have.add(h);
+    }
+    return worthTrying(have, target);
+  }
+
+  /**
+   * The same test with the dictionary's samples given, e.g. the union of {@link #samples} of each
+   * base chunk, which a publisher computes once per base chunk rather than once per patch (the few
+   * samples that would straddle two chunks are missed; the test is a heuristic).
+   */
+  public static boolean worthTrying(java.util.Set<Long> have, byte[] target) {
+    long[] wanted = samples(target, 0, target.length);
     if (wanted.length < 8) {
       return true;
-    }
-    java.util.Set<Long> have = new java.util.HashSet<>();
-    for (long h : samples(dictionary, dictionaryLength)) {
-      have.add(h);
     }
     int found = 0;
     for (long h : wanted) {
@@ -101,13 +110,16 @@ public final class ChunkPatch {
   private static final long[] GEAR = gear();
   private static final long SAMPLE_MASK = -1L << 52;
 
-  private static long[] samples(byte[] b, int length) {
+  /**
+   * The content-defined samples of {@code b[offset, offset + length)} that worthTrying compares.
+   */
+  public static long[] samples(byte[] b, int offset, int length) {
     long[] out = new long[16];
     int n = 0;
     long h = 0;
-    for (int i = 0; i < length; i++) {
+    for (int i = offset, end = offset + length; i < end; i++) {
       h = (h << 1) + GEAR[b[i] & 0xff];
-      if (i >= 63 && (h & SAMPLE_MASK) == 0) {
+      if (i - offset >= 63 && (h & SAMPLE_MASK) == 0) {
         if (n == out.length) {
           out = java.util.Arrays.copyOf(out, n * 2);
         }
@@ -137,6 +149,17 @@ public final class ChunkPatch {
     try (ZstdCompressCtx ctx = new ZstdCompressCtx()) {
       ctx.setLevel(level);
       ctx.setWindowLog(WINDOW_LOG);
+      if (level == DEFAULT_LEVEL) {
+        // Level 9's strategy with fixed tables: 2^20 entries index the last 8 MiB of a dictionary
+        // (zstd indexes at most 2^(hashLog + 3) bytes of it), all PatchBases ever picks, and one
+        // probe per position finds the long runs that patches are made of (a 1 MiB chunk with a 64
+        // KiB edit against 3 MiB: the same patch as level 9's own tables, in about two thirds of
+        // the time). Fixed values also keep patches the same whatever level table zstd has.
+        ctx.setStrategy(5); // ZSTD_lazy2
+        ctx.setHashLog(20);
+        ctx.setChainLog(20);
+        ctx.setSearchLog(1);
+      }
       ctx.setChecksum(false); // the chunk id (SHA-256) is checked instead
       ctx.setContentSize(true);
       ctx.loadDict(prefixed(dictionary, dictionaryLength));

@@ -149,17 +149,6 @@ public final class ChunkPatch {
     try (ZstdCompressCtx ctx = new ZstdCompressCtx()) {
       ctx.setLevel(level);
       ctx.setWindowLog(WINDOW_LOG);
-      if (level == DEFAULT_LEVEL) {
-        // Level 9's strategy with fixed tables: 2^20 entries index the last 8 MiB of a dictionary
-        // (zstd indexes at most 2^(hashLog + 3) bytes of it), all PatchBases ever picks, and one
-        // probe per position finds the long runs that patches are made of (a 1 MiB chunk with a 64
-        // KiB edit against 3 MiB: the same patch as level 9's own tables, in about two thirds of
-        // the time). Fixed values also keep patches the same whatever level table zstd has.
-        ctx.setStrategy(5); // ZSTD_lazy2
-        ctx.setHashLog(20);
-        ctx.setChainLog(20);
-        ctx.setSearchLog(1);
-      }
       ctx.setChecksum(false); // the chunk id (SHA-256) is checked instead
       ctx.setContentSize(true);
       ctx.loadDict(prefixed(dictionary, dictionaryLength));

@@ -28,7 +28,8 @@ class UnknownFormatTest extends HostileTest {
     KeyPair orgKey =
         controlPlane
             .bean(SigningKeys.class)
-            .current(controlPlane.bean(Organisations.class).findBySlug(world.org()).orElseThrow().id())
+            .current(
+                controlPlane.bean(Organisations.class).findBySlug(world.org()).orElseThrow().id())
             .pair();
     // v2 exactly as the control plane serves it, with only the format number raised, signed by
     // the organisation's live key: what a publisher of a later format would send.

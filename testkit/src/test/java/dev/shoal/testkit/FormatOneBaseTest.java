@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.controlplane.keys.ContentKeys;
 import dev.shoal.controlplane.keys.SigningKeys;
 import dev.shoal.controlplane.organisation.Organisations;
+import dev.shoal.controlplane.release.ManifestSigner;
 import dev.shoal.controlplane.release.Releases;
 import dev.shoal.protocol.Hex;
 import dev.shoal.protocol.crypto.ChunkCipher;
@@ -126,6 +127,21 @@ class FormatOneBaseTest {
               delta.totalSize(), m2.fullPack().totalSize())
           .isBetween(delta.totalSize(), delta.totalSize() + 64L * KIB);
     }
+
+    // A refresh (or a rollback) re-signs v1 in the format it was made in.
+    UUID org =
+        controlPlane
+            .bean(Organisations.class)
+            .findBySlug(publisher.organisation())
+            .orElseThrow()
+            .id();
+    ReleaseManifest refreshed =
+        manifestOf(
+            controlPlane
+                .bean(ManifestSigner.class)
+                .resign(org, format1, 1, format1.createdAt(), format1.expiresAt())
+                .envelope());
+    assertThat(refreshed).isEqualTo(format1);
   }
 
   private static JsonNode install(AgentFixture agent, Path dir, long version) {

@@ -97,7 +97,10 @@ public class ManifestSigner {
             m.chunks(),
             packs,
             m.contentKeyId(),
-            key.keyId());
+            key.keyId(),
+            // A refresh or rollback of a release published before format 2 stays in its format:
+            // its chunks were cut by that format's chunker (protocol/README.md).
+            m.format());
     // Never sign what a device would refuse.
     ManifestConsistency.check(manifest);
     byte[] envelope = SignedEnvelope.sign(ManifestCodec.encode(manifest), key.pair()).encode();

@@ -1,8 +1,8 @@
 package dev.shoal.controlplane.release;
 
 import dev.shoal.protocol.Hex;
-import dev.shoal.protocol.chunking.ChunkRef;
 import dev.shoal.protocol.chunking.ChunkScanner;
+import dev.shoal.protocol.chunking.ChunkingParams;
 import dev.shoal.protocol.chunking.FileChunks;
 import dev.shoal.protocol.crypto.ChunkCipher;
 import dev.shoal.protocol.manifest.ChunkEntry;
@@ -38,6 +38,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -77,49 +79,122 @@ final class PackBuilder {
     this.threads = threads;
   }
 
-  /** One file chunked: what the manifest needs of it. */
-  private record Scanned(String path, Path file, FileChunks chunks, int mode) {}
+  /** A new chunk handed from the chunking thread to the encrypting one, or an end marker. */
+  private record Item(byte[] id, byte[] plain, int length, long filesDone) {}
+
+  /** Chunks queued or being encrypted at most: bounds the pass's memory (4 MiB chunks). */
+  private static final int IN_FLIGHT = 4;
+
+  private final List<PackLayout.Slot> written = new ArrayList<>();
+  private PieceHashes streamed;
 
   /**
-   * Chunks every file, files in parallel; the results are merged in sorted path order (as the pack
-   * layout walks them), so the manifest does not depend on which file finished first. Progress
-   * 0..1.
+   * The full pack in one read of the build, on two threads: this one chunks the files in sorted
+   * path order (FastCDC, SHA-256 of each chunk and of each file) and hands each chunk not seen
+   * before to a second that encrypts it, appends it to {@code full.pack} and hashes the pack's
+   * pieces as they fill. That order is the full pack's layout (first appearance walking files
+   * sorted by path), so the pack is written sequentially, and the bytes are read once and hashed
+   * while in cache, instead of a pass each for chunking, encrypting and piece hashing. The piece
+   * length is chosen from an upper bound of the pack's size (no chunk shared); if deduplication
+   * makes the pack small enough for a smaller one, {@link #finishFullPack} hashes again. At most
+   * {@value #IN_FLIGHT} chunks are in memory besides the reader's buffer. Progress 0..1.
    */
-  void chunk(List<String> paths, DoubleConsumer progress) throws IOException {
+  void chunkAndEncrypt(List<String> paths, ChunkCipher cipher, DoubleConsumer progress)
+      throws IOException {
     List<String> sorted = paths.stream().sorted().toList();
     long total = 0;
+    long bound = 0;
+    int min = ChunkingParams.DEFAULT.minSize();
     for (String p : sorted) {
-      total += Files.size(buildDir.resolve(p));
+      long size = Files.size(buildDir.resolve(p));
+      total += size;
+      bound += size + ChunkCipher.TAG_BYTES * ((size + min - 1) / min);
     }
-    List<Future<Scanned>> scans = new ArrayList<>();
-    for (String p : sorted) {
-      scans.add(workers.submit(() -> scan(p)));
-    }
-    long done = 0;
-    try {
-      for (Future<Scanned> future : scans) {
-        Scanned scanned = await(future);
-        for (ChunkRef ref : scanned.chunks().chunks()) {
-          if (sources.putIfAbsent(ref.id(), new Source(scanned.file(), ref.offset(), ref.size()))
-              == null) {
-            chunks.add(ChunkEntry.of(ref.id(), ref.size()));
-          }
-        }
-        FileChunks c = scanned.chunks();
-        files.add(
-            new FileEntry(scanned.path(), c.size(), scanned.mode(), c.sha256(), c.chunkIds()));
-        done += c.size();
-        progress.accept(total == 0 ? 1 : (double) done / total);
+    int pieceLength = PackLayout.pieceLengthFor(bound);
+    BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(IN_FLIGHT);
+    BlockingQueue<Item> work = new ArrayBlockingQueue<>(IN_FLIGHT + 1);
+    long all = total;
+    Future<Void> reading =
+        workers.submit(
+            () -> {
+              try {
+                readChunks(sorted, free, work);
+              } finally {
+                work.put(new Item(null, null, -1, -1)); // the end, also after a failure
+              }
+              return null;
+            });
+    try (FileChannel out =
+        FileChannel.open(
+            staging.resolve("full.pack"),
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+      for (int i = 0; i < IN_FLIGHT; i++) {
+        free.add(new byte[ChunkingParams.DEFAULT.maxSize()]);
       }
+      PackWriter.PieceHasher pieces = new PackWriter.PieceHasher(pieceLength);
+      byte[] sealed = new byte[ChunkingParams.DEFAULT.maxSize() + ChunkCipher.TAG_BYTES];
+      long at = 0;
+      while (true) {
+        Item item = work.take();
+        if (item.length() < 0) {
+          break;
+        }
+        if (item.plain() == null) {
+          progress.accept(all == 0 ? 1 : (double) item.filesDone() / all);
+          continue;
+        }
+        int n = cipher.encrypt(item.id(), item.plain(), 0, item.length(), sealed, 0);
+        free.put(item.plain());
+        pieces.update(sealed, 0, n);
+        ByteBuffer buffer = ByteBuffer.wrap(sealed, 0, n);
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+        written.add(new PackLayout.Slot(Hex.encode(item.id()), at, n));
+        at += n;
+      }
+      await(reading); // the chunking thread's failure, if it had one
+      out.force(false);
+      streamed = pieces.finish();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted while building the release", e);
     } finally {
-      scans.forEach(f -> f.cancel(true));
+      reading.cancel(true);
     }
   }
 
-  private Scanned scan(String path) throws IOException {
-    Path file = buildDir.resolve(path);
-    try (InputStream in = Files.newInputStream(file)) {
-      return new Scanned(path, file, ChunkScanner.scan(in), mode(file));
+  /** The chunking side of {@link #chunkAndEncrypt}; records files, chunks and their sources. */
+  private void readChunks(List<String> sorted, BlockingQueue<byte[]> free, BlockingQueue<Item> work)
+      throws IOException, InterruptedException {
+    long done = 0;
+    for (String path : sorted) {
+      Path file = buildDir.resolve(path);
+      FileChunks c;
+      try (InputStream in = Files.newInputStream(file)) {
+        c =
+            ChunkScanner.scan(
+                in,
+                (ref, buf, off, len) -> {
+                  if (sources.putIfAbsent(ref.id(), new Source(file, ref.offset(), len)) != null) {
+                    return; // already in the pack
+                  }
+                  chunks.add(ChunkEntry.of(ref.id(), len));
+                  byte[] plain;
+                  try {
+                    plain = free.take();
+                    System.arraycopy(buf, off, plain, 0, len);
+                    work.put(new Item(Hex.decode(ref.id()), plain, len, 0));
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("release build cancelled");
+                  }
+                });
+      }
+      files.add(new FileEntry(path, c.size(), mode(file), c.sha256(), c.chunkIds()));
+      done += c.size();
+      work.put(new Item(null, null, 0, done));
     }
   }
 
@@ -183,82 +258,33 @@ final class PackBuilder {
   }
 
   /**
-   * Encrypts every chunk into {@code full.pack} at its layout offset, runs of consecutive chunks on
-   * the workers; the deterministic nonce makes the result independent of the order of work.
+   * The full pack's layout for the manifest, which must be what {@link #chunkAndEncrypt} wrote: the
+   * same chunks in the same order.
    */
-  PackLayout encryptFullPack(ReleaseManifest unpacked, ChunkCipher cipher) throws IOException {
+  PackLayout fullLayout(ReleaseManifest unpacked) {
     PackLayout layout = PackLayout.full(unpacked);
-    Path pack = staging.resolve("full.pack");
-    try (FileChannel out =
-        FileChannel.open(
-            pack,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.READ)) {
-      List<PackLayout.Slot> slots = layout.slots();
-      List<Callable<Void>> tasks = new ArrayList<>();
-      for (int[] range : ranges(slots.size())) {
-        tasks.add(
-            () -> {
-              encryptInto(out, slots.subList(range[0], range[1]), cipher);
-              return null;
-            });
-      }
-      runAll(tasks);
-      out.force(false);
+    if (!layout.slots().equals(written)) {
+      throw new IllegalStateException("the full pack was written in another order than its layout");
     }
     return layout;
   }
 
   /**
-   * Encrypts a run of slots: consecutive slots mostly come from one file, which stays open; one
-   * plaintext and one ciphertext buffer serve the whole run.
+   * The full pack's torrent, from the piece hashes taken while it was written, or hashed again
+   * (ranges of pieces on the workers) when deduplication made the pack small enough for a smaller
+   * piece length.
    */
-  private void encryptInto(FileChannel out, List<PackLayout.Slot> slots, ChunkCipher cipher)
-      throws IOException {
-    byte[] plain = new byte[0];
-    byte[] sealed = new byte[0];
-    Path open = null;
-    FileChannel in = null;
-    try {
-      for (PackLayout.Slot slot : slots) {
-        Source source = sources.get(slot.chunkId());
-        if (!source.file().equals(open)) {
-          if (in != null) {
-            in.close();
-          }
-          in = FileChannel.open(source.file(), StandardOpenOption.READ);
-          open = source.file();
-        }
-        int size = source.size();
-        if (plain.length < size) {
-          plain = new byte[size];
-          sealed = new byte[size + ChunkCipher.TAG_BYTES];
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(plain, 0, size);
-        while (buffer.hasRemaining()) {
-          if (in.read(buffer, source.offset() + buffer.position()) < 0) {
-            throw new IOException(source.file() + " changed while the release was built");
-          }
-        }
-        int n = cipher.encrypt(Hex.decode(slot.chunkId()), plain, 0, size, sealed, 0);
-        ByteBuffer encrypted = ByteBuffer.wrap(sealed, 0, n);
-        long at = slot.offset();
-        while (encrypted.hasRemaining()) {
-          at += out.write(encrypted, at);
-        }
-      }
-    } finally {
-      if (in != null) {
-        in.close();
-      }
-    }
-  }
-
-  /** Hashes the full pack's pieces (ranges of pieces on the workers) and makes its torrent. */
   BuiltPack finishFullPack(PackLayout layout, String name, String announceUrl) throws IOException {
     int pieceLength = PackLayout.pieceLengthFor(layout.totalSize());
-    long total = layout.totalSize();
+    PieceHashes hashes =
+        streamed != null && streamed.pieceLength() == pieceLength
+            ? streamed
+            : hashFullPack(layout.totalSize(), pieceLength);
+    return built(null, layout, List.of(), hashes, "full.pack", name, announceUrl);
+  }
+
+  /** Piece hashes of {@code full.pack} as written, read back (ranges of pieces on the workers). */
+  PieceHashes hashFullPack(long total, int pieceLength) throws IOException {
     int pieces = (int) ((total + pieceLength - 1) / pieceLength);
     byte[] sha1 = new byte[20 * pieces];
     String[] sha256 = new String[pieces];
@@ -273,8 +299,12 @@ final class PackBuilder {
       }
       runAll(tasks);
     }
-    PieceHashes hashes = new PieceHashes(pieceLength, sha1, List.of(sha256), total);
-    return built(null, layout, List.of(), hashes, "full.pack", name, announceUrl);
+    return new PieceHashes(pieceLength, sha1, List.of(sha256), total);
+  }
+
+  /** The piece hashes taken while {@link #chunkAndEncrypt} wrote the full pack. */
+  PieceHashes streamedHashes() {
+    return streamed;
   }
 
   private static void hashPieces(
@@ -322,19 +352,94 @@ final class PackBuilder {
 
   /**
    * Plaintext chunks of an earlier release, read from its full pack with its content key: what
-   * patches are computed against. Thread-safe.
+   * patches are computed against, with their resemblance samples. The last few are kept (neighbour
+   * patches share base chunks, and a rewritten region's candidates share them all), so each is read
+   * and decrypted about once. Thread-safe.
    */
   static final class BaseChunks implements Closeable {
+    /** Plaintext kept for later patches: a few of the largest dictionaries. */
+    private static final long CACHE_BYTES = 48L << 20;
+
+    private static final int SLICE = 64 << 10;
+
+    /** A base chunk's bytes and {@link ChunkPatch#samples}. */
+    record Plain(byte[] bytes, long[] samples) {}
+
     private final PackReader reader;
     private final ChunkCipher cipher;
+    private final javax.crypto.spec.SecretKeySpec key;
+    private final ThreadLocal<javax.crypto.Cipher> ctr =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                return javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+              } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("JDK lacks AES-CTR", e);
+              }
+            });
+    private final LinkedHashMap<String, Plain> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cached;
 
     BaseChunks(Path fullPack, ReleaseManifest base, byte[] contentKey) throws IOException {
       this.reader = new PackReader(fullPack, PackLayout.of(base.fullPack(), base));
       this.cipher = new ChunkCipher(contentKey);
+      this.key = new javax.crypto.spec.SecretKeySpec(contentKey, "AES");
     }
 
-    byte[] chunk(String id) throws IOException {
-      return cipher.decrypt(id, reader.readChunk(id));
+    Plain chunk(String id) throws IOException {
+      synchronized (cache) {
+        Plain hit = cache.get(id);
+        if (hit != null) {
+          return hit;
+        }
+      }
+      byte[] plain = decrypt(id, reader.readChunk(id));
+      Plain p = new Plain(plain, ChunkPatch.samples(plain, 0, plain.length));
+      synchronized (cache) {
+        if (cache.put(id, p) == null) {
+          cached += plain.length;
+        }
+        var it = cache.values().iterator();
+        while (cached > CACHE_BYTES && it.hasNext()) {
+          cached -= it.next().bytes().length;
+          it.remove();
+        }
+      }
+      return p;
+    }
+
+    /**
+     * GCM's keystream (AES-CTR from the nonce's counter block 2) without GCM's tag: our own pack,
+     * and the plaintext's SHA-256 must be the chunk id, which is the check that matters for a
+     * patch's dictionary. In slices, so the JIT reaches the AES-CTR intrinsic; GCM decryption would
+     * hash the whole chunk in one GHASH call, which a fresh JVM runs interpreted.
+     */
+    private byte[] decrypt(String id, byte[] sealed) throws IOException {
+      byte[] chunkId = Hex.decode(id);
+      byte[] counter = new byte[16];
+      System.arraycopy(cipher.nonce(chunkId), 0, counter, 0, ChunkCipher.NONCE_BYTES);
+      counter[15] = 2; // GCM: J0 = nonce || 1, the first block of data uses J0 + 1
+      int length = sealed.length - ChunkCipher.TAG_BYTES;
+      if (length < 0) {
+        throw new IOException("base chunk " + id + " is shorter than its tag");
+      }
+      byte[] plain = new byte[length];
+      try {
+        javax.crypto.Cipher c = ctr.get();
+        c.init(
+            javax.crypto.Cipher.DECRYPT_MODE, key, new javax.crypto.spec.IvParameterSpec(counter));
+        int at = 0;
+        while (at < length) {
+          int n = Math.min(SLICE, length - at);
+          at += c.update(sealed, at, n, plain, at);
+        }
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("AES-CTR failed", e);
+      }
+      if (!MessageDigest.isEqual(digest("SHA-256").digest(plain), chunkId)) {
+        throw new IOException("base chunk " + id + " does not decrypt to its id");
+      }
+      return plain;
     }
 
     @Override
@@ -470,21 +575,29 @@ final class PackBuilder {
         }
       }
     }
-    List<byte[]> parts = new ArrayList<>();
+    // Read back after the pass: a patch must rebuild exactly the chunk the manifest names.
+    if (!Hex.encode(digest("SHA-256").digest(target)).equals(id)) {
+      throw new IOException(source.file() + " changed while the release was built");
+    }
+    List<BaseChunks.Plain> parts = new ArrayList<>();
+    Set<Long> samples = new HashSet<>();
     int length = 0;
     for (String baseId : baseIds) {
-      byte[] b = baseChunks.chunk(baseId);
+      BaseChunks.Plain b = baseChunks.chunk(baseId);
       parts.add(b);
-      length += b.length;
+      length += b.bytes().length;
+      for (long h : b.samples()) {
+        samples.add(h);
+      }
+    }
+    if (!ChunkPatch.worthTrying(samples, target)) {
+      return null; // rewritten: zstd would search in vain
     }
     byte[] dictionary = new byte[length];
     int at = 0;
-    for (byte[] b : parts) {
-      System.arraycopy(b, 0, dictionary, at, b.length);
-      at += b.length;
-    }
-    if (!ChunkPatch.worthTrying(dictionary, length, target)) {
-      return null; // rewritten: zstd would search in vain
+    for (BaseChunks.Plain b : parts) {
+      System.arraycopy(b.bytes(), 0, dictionary, at, b.bytes().length);
+      at += b.bytes().length;
     }
     byte[] patch =
         ChunkPatch.create(dictionary, length, target, 0, target.length, ChunkPatch.DEFAULT_LEVEL);

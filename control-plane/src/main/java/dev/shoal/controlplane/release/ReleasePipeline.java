@@ -162,11 +162,16 @@ public class ReleasePipeline implements DisposableBean {
     Uploads.SealedFiles build = run.files();
     ContentKeys.ContentKey contentKey = contentKeys.current(target.productId());
     PackBuilder packs = new PackBuilder(build.directory(), staging, workers, threads);
+    ChunkCipher cipher = new ChunkCipher(contentKey.key());
+    // Chunking and encrypting are one pass over the build (PackBuilder.chunkAndEncrypt); the
+    // states stay as the API and the dashboard know them, ENCRYPTING for what follows it.
     releases.progress(id, Releases.State.CHUNKING, 0);
-    packs.chunk(
-        build.paths(), done -> releases.progress(id, Releases.State.CHUNKING, (int) (done * 40)));
+    packs.chunkAndEncrypt(
+        build.paths(),
+        cipher,
+        done -> releases.progress(id, Releases.State.CHUNKING, (int) (done * 70)));
 
-    releases.progress(id, Releases.State.ENCRYPTING, 40);
+    releases.progress(id, Releases.State.ENCRYPTING, 70);
     List<Releases.Release> previous =
         releases.latest(target.channelId(), properties.release().deltaFrom());
     long version = previous.isEmpty() ? 1 : previous.get(0).version() + 1;
@@ -175,14 +180,13 @@ public class ReleasePipeline implements DisposableBean {
     ReleaseManifest unpacked =
         ManifestSigner.draft(
             target, version, displayVersion, now, expires, packs, contentKey.keyId());
-    PackLayout fullLayout = packs.encryptFullPack(unpacked, new ChunkCipher(contentKey.key()));
+    PackLayout fullLayout = packs.fullLayout(unpacked);
 
-    releases.progress(id, Releases.State.PACKING, 70);
+    releases.progress(id, Releases.State.PACKING, 75);
     String name = target.product() + "-" + target.channel() + "-v" + version;
     String announce = urls.genericAnnounce();
     List<PackBuilder.BuiltPack> built = new ArrayList<>();
     built.add(packs.finishFullPack(fullLayout, name + "-full.pack", announce));
-    ChunkCipher cipher = new ChunkCipher(contentKey.key());
     for (Releases.Release base : previous) {
       ReleaseManifest baseManifest = base.parsedManifest();
       try (PackBuilder.BaseChunks baseChunks = baseChunks(target, base, baseManifest)) {

@@ -81,13 +81,22 @@ public final class ChunkPatch {
    * sample.
    */
   public static boolean worthTrying(byte[] dictionary, int dictionaryLength, byte[] target) {
-    long[] wanted = samples(target, target.length);
+    java.util.Set<Long> have = new java.util.HashSet<>();
+    for (long h : samples(dictionary, 0, dictionaryLength)) {
+      have.add(h);
+    }
+    return worthTrying(have, target);
+  }
+
+  /**
+   * The same test with the dictionary's samples given, e.g. the union of {@link #samples} of each
+   * base chunk, which a publisher computes once per base chunk rather than once per patch (the few
+   * samples that would straddle two chunks are missed; the test is a heuristic).
+   */
+  public static boolean worthTrying(java.util.Set<Long> have, byte[] target) {
+    long[] wanted = samples(target, 0, target.length);
     if (wanted.length < 8) {
       return true;
-    }
-    java.util.Set<Long> have = new java.util.HashSet<>();
-    for (long h : samples(dictionary, dictionaryLength)) {
-      have.add(h);
     }
     int found = 0;
     for (long h : wanted) {
@@ -101,13 +110,16 @@ public final class ChunkPatch {
   private static final long[] GEAR = gear();
   private static final long SAMPLE_MASK = -1L << 52;
 
-  private static long[] samples(byte[] b, int length) {
+  /**
+   * The content-defined samples of {@code b[offset, offset + length)} that worthTrying compares.
+   */
+  public static long[] samples(byte[] b, int offset, int length) {
     long[] out = new long[16];
     int n = 0;
     long h = 0;
-    for (int i = 0; i < length; i++) {
+    for (int i = offset, end = offset + length; i < end; i++) {
       h = (h << 1) + GEAR[b[i] & 0xff];
-      if (i >= 63 && (h & SAMPLE_MASK) == 0) {
+      if (i - offset >= 63 && (h & SAMPLE_MASK) == 0) {
         if (n == out.length) {
           out = java.util.Arrays.copyOf(out, n * 2);
         }

@@ -25,13 +25,14 @@ import tools.jackson.databind.JsonNode;
 /**
  * Publish pipeline throughput through the control plane's real API: a 1 GiB build (16 files of 64
  * MiB of random bytes, written to disk and streamed up), then the time from the release request to
- * READY (chunking, SHA-256 chunk ids, AES-256-GCM of every chunk into the full pack on as many
- * threads as cores, SHA-1 piece hashes, torrent, signed manifest, database rows). The cold release
- * is the first; the warm one changes 5 % of it (three 16 MiB regions and 48 scattered 64 KiB
- * overwrites), so it also builds a delta pack with byte-level patches. Baseline in the same run,
- * same bytes, one thread: SHA-256, SHA-1 and AES-256-GCM (a fresh IV per 1 MiB buffer, as chunks
- * are encrypted), timing only the digest/cipher calls. Prints {@code key=value} figures on its last
- * line; speeds are MB/s of build bytes (10^6).
+ * READY (one read of the build on two threads: chunking with SHA-256 chunk and file hashes on one,
+ * AES-256-GCM into the full pack with SHA-1 and SHA-256 piece hashes on the other; then torrent,
+ * delta pack with patches, signed manifest, database rows). The cold release is the first; the warm
+ * one changes 5 % of it (three 16 MiB regions and 48 scattered 64 KiB overwrites), so it also
+ * builds a delta pack with byte-level patches. Baseline in the same run, same bytes, one thread:
+ * SHA-256, SHA-1 and AES-256-GCM (a fresh IV per 1 MiB buffer, as chunks are encrypted), timing
+ * only the digest/cipher calls. Prints {@code key=value} figures on its last line; speeds are MB/s
+ * of build bytes (10^6).
  */
 @Tag("benchmark")
 class PublishPipelineBenchmark {

@@ -29,6 +29,7 @@ class ConfigBuildersTest {
                 "Shoal/0.1",
                 Duration.ofSeconds(2),
                 64 * 1024,
+                null,
                 null));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);

@@ -17,6 +17,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -49,13 +51,14 @@ class TenantIsolationTest {
   private static Publisher.Release theirs;
   private static Device own;
   private static ApiClient us;
+  private static ApiClient them;
   private static final Map<String, Device> strangers = new LinkedHashMap<>();
 
   @BeforeAll
   static void twoOrganisationsWithTheSameProductAndPlayerNames() throws Exception {
     agents = Files.createTempDirectory("shoal-tenants");
     us = admin("studio-a");
-    ApiClient them = admin("studio-b");
+    them = admin("studio-b");
     ours = publish(us, 1);
     theirs = publish(them, 2);
     us.post("/api/v1/products/game/entitlements", Map.of("player", PLAYER)).assertSuccess();
@@ -182,6 +185,48 @@ class TenantIsolationTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Per-release figures only on the authenticated API, each organisation its own; the public
+   * Prometheus endpoint names no release, product or organisation.
+   */
+  @Test
+  void metrics() {
+    Map<String, Object> report =
+        Map.of(
+            "releaseId", ours.id(),
+            "bytesFromPeers", 1000,
+            "bytesFromOrigin", 0,
+            "bytesUploaded", 0,
+            "durationMs", 10,
+            "result", "ok");
+    assertThat(own.post("/api/v1/device/telemetry", report).status()).isEqualTo(200);
+
+    Response mine = us.get("/api/v1/metrics").assertSuccess();
+    assertThat(mine.body()).contains(ours.id()).doesNotContain(theirs.id());
+    assertThat(mine.json().get("releases").get(0).get("figures").get("bytesFromPeers").asLong())
+        .isGreaterThanOrEqualTo(1000);
+    Response other = them.get("/api/v1/metrics?product=game").assertSuccess();
+    assertThat(other.body()).contains(theirs.id()).doesNotContain(ours.id());
+    assertThat(other.json().get("releases").get(0).get("figures").get("bytesFromPeers").asLong())
+        .isZero();
+    Response unknown = them.get("/api/v1/metrics?product=no-such-game");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.contentType()).startsWith("application/problem+json");
+    assertThat(controlPlane.anonymous().get("/api/v1/metrics").status()).isEqualTo(401);
+
+    String scraped =
+        ApiClient.exchange(
+                HttpRequest.newBuilder(URI.create(controlPlane.baseUrl() + "/actuator/prometheus"))
+                    .header("Accept", "text/plain")
+                    .build())
+            .assertSuccess()
+            .body();
+    assertThat(scraped)
+        .containsPattern("shoal_telemetry_peer_bytes_total [1-9]")
+        .doesNotContain(ours.id(), theirs.id(), "studio-a", "studio-b")
+        .doesNotContainPattern("[{,](release|product|organisation|device|player)=");
   }
 
   @Test

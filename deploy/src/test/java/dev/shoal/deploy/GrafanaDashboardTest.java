@@ -24,7 +24,7 @@ class GrafanaDashboardTest {
     dashboard().get("panels").forEach(p -> titles.add(p.get("title").asString()));
     assertThat(titles)
         .containsExactlyInAnyOrder(
-            "Offload ratio per release",
+            "Offload ratio (all organisations)",
             "Origin egress",
             "Active peers",
             "Announces per second",

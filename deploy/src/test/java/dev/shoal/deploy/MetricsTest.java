@@ -18,7 +18,10 @@ class MetricsTest {
     // If the source scan broke, these would disappear and every dashboard check would be vacuous.
     assertThat(Metrics.known().samples())
         .contains(
-            "shoal_offload_ratio",
+            "shoal_telemetry_peer_bytes_total",
+            "shoal_telemetry_downloads_total",
+            "shoal_telemetry_cache_installs_total",
+            "shoal_origin_seeder_egress_bytes_total",
             "shoal_origin_egress_bytes_total",
             "shoal_tracker_active_peers",
             "shoal_tracker_announces_total",
@@ -28,6 +31,20 @@ class MetricsTest {
             "shoal_errors_total",
             "http_server_requests_seconds_count",
             "up");
+  }
+
+  /**
+   * The Prometheus endpoint may be public (shoal.ops.prometheus-public): no meter is labelled by
+   * anything of one tenant. Per-tenant figures are served by GET /api/v1/metrics.
+   */
+  @Test
+  void noMeterCarriesATenantLabel() {
+    Set<String> tenantLabels =
+        Set.of("release", "product", "organisation", "organization", "org", "device", "player");
+    assertThat(Metrics.declaredInControlPlane())
+        .isNotEmpty()
+        .allSatisfy(
+            m -> assertThat(m.tagKeys()).as(m.name()).doesNotContainAnyElementsOf(tenantLabels));
   }
 
   @Test

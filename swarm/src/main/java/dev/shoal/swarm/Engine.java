@@ -670,6 +670,11 @@ final class Engine implements Runnable {
         return false;
       }
     }
+    // Before our handshake or anything of the torrent goes out to it.
+    if (!admitted(t, p)) {
+      close(p, "not admitted");
+      return false;
+    }
     p.torrent = t;
     p.remoteId = remoteId;
     p.origin = startsWith(remoteId, ORIGIN_PREFIX);
@@ -684,6 +689,29 @@ final class Engine implements Runnable {
     t.onConnected(p);
     flushLater(p);
     return true;
+  }
+
+  private boolean admitted(Torrent t, Peer p) {
+    return config.admission() == null
+        || config.admission().test(Torrent.hex(t.infoHash), p.address.getAddress());
+  }
+
+  /** Drops every connected peer that {@link SwarmConfig#admission()} no longer admits. */
+  void recheckAdmission() {
+    if (config.admission() == null) {
+      return;
+    }
+    // Asked once per torrent and address: many connections may come from one.
+    Map<String, Boolean> answers = new HashMap<>();
+    for (Peer p : new ArrayList<>(peers)) {
+      if (p.torrent != null
+          && p.handshakeReceived
+          && !answers.computeIfAbsent(
+              Torrent.hex(p.torrent.infoHash) + " " + p.address.getAddress().getHostAddress(),
+              k -> admitted(p.torrent, p))) {
+        close(p, "no longer admitted");
+      }
+    }
   }
 
   /** Acts on one decoded message; the decoder has already checked every index and length. */

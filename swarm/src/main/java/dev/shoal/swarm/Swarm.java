@@ -152,6 +152,14 @@ public final class Swarm implements AutoCloseable {
         });
   }
 
+  /**
+   * Asks {@link SwarmConfig#admission()} again about every connected peer and drops those it
+   * refuses now (a device was revoked); done when this returns.
+   */
+  public void recheckAdmission() {
+    call(engine::recheckAdmission);
+  }
+
   @Override
   public void close() {
     engine.shutdown();

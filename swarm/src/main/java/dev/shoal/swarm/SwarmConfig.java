@@ -1,7 +1,9 @@
 package dev.shoal.swarm;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.BiPredicate;
 
 /**
  * Engine-wide settings, made with {@link #builder()} (or {@link #toBuilder()} to derive one).
@@ -24,6 +26,12 @@ import java.util.Objects;
  * @param originMinPeerRate peer download rate (bytes/s) below which the web seed helps out
  * @param uploadBudget an upload budget shared with others (the origin's HTTP side), used instead of
  *     {@code globalUpCap} when set; null = the engine's own
+ * @param admission which peers may take part in a torrent, asked with the info hash (40 lowercase
+ *     hex digits) and the peer's address once its handshake names the torrent, before anything of
+ *     the torrent is sent (on an incoming connection, before our own handshake), and again for
+ *     every connected peer by {@link Swarm#recheckAdmission()}; a refused peer is dropped. It runs
+ *     on the engine thread, so it must answer quickly. null = every peer (players: whoever knows
+ *     the info hash); the origin seeder asks its tracker, which knows who announced from where
  */
 public record SwarmConfig(
     int listenPort,
@@ -39,7 +47,8 @@ public record SwarmConfig(
     Duration originFallbackAfter,
     long originMinPeerRate,
     UploadBudget uploadBudget,
-    boolean holePunch) {
+    boolean holePunch,
+    BiPredicate<String, InetAddress> admission) {
 
   /** The peer id prefix of players, Azureus style. */
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
@@ -122,7 +131,8 @@ public record SwarmConfig(
         .originFallbackAfter(originFallbackAfter)
         .originMinPeerRate(originMinPeerRate)
         .uploadBudget(uploadBudget)
-        .holePunch(holePunch);
+        .holePunch(holePunch)
+        .admission(admission);
   }
 
   /** Collects the settings; {@link #build()} checks them. Each setter's meaning is the field's. */
@@ -141,6 +151,7 @@ public record SwarmConfig(
     private long originMinPeerRate = 64 * 1024;
     private UploadBudget uploadBudget;
     private boolean holePunch = true;
+    private BiPredicate<String, InetAddress> admission;
 
     private Builder() {}
 
@@ -214,6 +225,11 @@ public record SwarmConfig(
       return this;
     }
 
+    public Builder admission(BiPredicate<String, InetAddress> admits) {
+      this.admission = admits;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -235,7 +251,8 @@ public record SwarmConfig(
           originFallbackAfter,
           originMinPeerRate,
           uploadBudget,
-          holePunch);
+          holePunch,
+          admission);
     }
   }
 }

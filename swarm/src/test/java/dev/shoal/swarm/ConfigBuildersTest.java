@@ -30,7 +30,8 @@ class ConfigBuildersTest {
                 Duration.ofSeconds(2),
                 64 * 1024,
                 null,
-                true));
+                true,
+                null));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }

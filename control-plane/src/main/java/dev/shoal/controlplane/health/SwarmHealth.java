@@ -139,7 +139,9 @@ class SwarmHealth {
         jdbc.sql(
                 "select "
                     + Window.bucketSql("received_at")
-                    + " as bucket, count(*) filter (where result = 'ok') as downloads,"
+                    + " as bucket,"
+                    // An install from an agent's cache fetched nothing: not a download.
+                    + " count(*) filter (where result = 'ok' and not cache_install) as downloads,"
                     + " count(*) filter (where result <> 'ok') as failures,"
                     + " coalesce(sum(bytes_from_peers), 0) as peers,"
                     + " coalesce(sum(bytes_from_origin), 0) as origin"

@@ -25,8 +25,9 @@ import org.springframework.stereotype.Component;
 /**
  * Seeds every published pack over BitTorrent with the swarm engine, under {@code
  * shoal.origin.upload-cap} (one budget with the HTTP origin, {@link OriginBudget}), announcing to
- * our own tracker with the origin passkey: the tracker lists it first to every entitled device.
- * Packs are rechecked from disk when added.
+ * our own tracker with the origin passkey: the tracker lists it first to every entitled device. It
+ * serves only peers the tracker admits ({@link Tracker#admitsPeer}). Packs are rechecked from disk
+ * when added.
  */
 @Component
 class OriginSeeder implements SmartLifecycle {
@@ -73,6 +74,9 @@ class OriginSeeder implements SmartLifecycle {
                   .role(SwarmConfig.Role.ORIGIN_SEEDER)
                   // One budget with the HTTP origin: shoal.origin.upload-cap covers both.
                   .uploadBudget(budget.budget())
+                  // Only peers the tracker admitted: a live, entitled device announced this pack
+                  // from the peer's address recently. Knowing an info hash is not enough.
+                  .admission(tracker::admitsPeer)
                   .build());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot start the origin seeder", e);
@@ -115,6 +119,16 @@ class OriginSeeder implements SmartLifecycle {
     } catch (IOException | RuntimeException e) {
       seeding.remove(pack.infoHash());
       log.error("Cannot seed pack {}", pack.infoHash(), e);
+    }
+  }
+
+  // A device or an entitlement was revoked (here or on another node, after the tracker forgot
+  // it): connections from addresses no longer admitted are closed before this returns.
+  @EventListener
+  void admissionsNarrowed(Tracker.AdmissionsNarrowed event) {
+    Swarm running = swarm;
+    if (running != null) {
+      running.recheckAdmission();
     }
   }
 

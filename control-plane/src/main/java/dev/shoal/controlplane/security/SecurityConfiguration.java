@@ -134,7 +134,8 @@ class SecurityConfiguration {
         .hasRole("ADMIN")
         .requestMatchers(HttpMethod.POST, "/api/v1/devices/revocations")
         .hasRole("ADMIN")
-        .requestMatchers(HttpMethod.GET, "/api/v1/devices/**", "/api/v1/releases/**")
+        .requestMatchers(
+            HttpMethod.GET, "/api/v1/devices/**", "/api/v1/releases/**", "/api/v1/metrics")
         .hasRole("VIEWER")
         .requestMatchers("/api/v1/uploads/**", "/api/v1/releases/**")
         .hasRole("RELEASE_MANAGER")

@@ -26,9 +26,14 @@ record TelemetryController(Telemetry telemetry) {
       @NotNull @PositiveOrZero @Max(MAX_BYTES) Long bytesUploaded,
       @NotNull @PositiveOrZero @Max(31_536_000_000L) Long durationMs,
       @NotNull @Pattern(regexp = "[a-z][a-z0-9_]{0,31}", message = "must be 'ok' or an error kind")
-          String result) {}
+          String result,
+      // Older agents do not send it: a download then.
+      Boolean cacheInstall) {}
 
-  @Operation(summary = "Report one download: release, bytes by source, duration, result")
+  @Operation(
+      summary =
+          "Report one download (or an install from the agent's cache, cacheInstall: true):"
+              + " release, bytes by source, duration, result")
   @PostMapping("/api/v1/device/telemetry")
   Telemetry.Totals report(@Valid @RequestBody DownloadReport body, HttpServletRequest request) {
     return telemetry.record(
@@ -39,6 +44,7 @@ record TelemetryController(Telemetry telemetry) {
             body.bytesFromOrigin(),
             body.bytesUploaded(),
             body.durationMs(),
-            body.result()));
+            body.result(),
+            Boolean.TRUE.equals(body.cacheInstall())));
   }
 }

@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.tracker;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,6 +88,15 @@ final class InMemorySwarms implements SwarmStore {
           }
         });
     return counts;
+  }
+
+  @Override
+  public Set<String> devicesAt(String infoHash, InetAddress address) {
+    Map<String, Peer> swarm = swarms.get(infoHash);
+    if (swarm == null) {
+      return Set.of();
+    }
+    return PeerSelection.devicesAt(swarm.values(), address, expiry.oldest());
   }
 
   @Override

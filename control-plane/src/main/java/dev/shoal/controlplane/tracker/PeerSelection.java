@@ -8,8 +8,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** What both swarm stores do with the peers of one swarm once they have them. */
@@ -134,5 +136,16 @@ final class PeerSelection {
     }
     int uploading = (int) devices.values().stream().filter(u -> u).count();
     return new Count(devices.size(), uploading);
+  }
+
+  /** The active devices (not origin seeders) of one swarm that announced from {@code address}. */
+  static Set<String> devicesAt(Iterable<Peer> swarm, InetAddress address, long oldest) {
+    Set<String> devices = new HashSet<>();
+    for (Peer p : swarm) {
+      if (p.lastSeenMillis() >= oldest && !p.origin() && p.address().getAddress().equals(address)) {
+        devices.add(p.deviceId());
+      }
+    }
+    return devices;
   }
 }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
@@ -51,6 +52,10 @@ final class RedisSwarms implements SwarmStore {
           """
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
           redis.call('PEXPIRE', KEYS[1], ARGV[3])
+          if ARGV[5] == '0' then
+            redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+            redis.call('PEXPIRE', KEYS[3], ARGV[3])
+          end
           if ARGV[5] == '1' then
             redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
             redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -94,6 +99,11 @@ final class RedisSwarms implements SwarmStore {
           """,
           Long.class);
 
+  // The devices' peers of one swarm per address ({@code shoal:swarm-at:<info hash>:<address>}),
+  // written with the swarm's hash, so that the origin seeder's admission reads a few fields, not a
+  // whole swarm; expires as a whole like it.
+  static final String AT_PREFIX = "shoal:swarm-at:";
+
   private final StringRedisTemplate redis;
   private final PeerExpiry expiry;
 
@@ -107,8 +117,10 @@ final class RedisSwarms implements SwarmStore {
       String infoHash, String peerKey, Peer peer, boolean stopped, int numwant) {
     String key = PREFIX + infoHash;
     String originKey = ORIGIN_SWARM_PREFIX + infoHash;
+    String atKey = atKey(infoHash, peer.address().getAddress());
     if (stopped) {
       redis.opsForHash().delete(key, peerKey);
+      redis.opsForHash().delete(atKey, peerKey);
       if (peer.origin()) {
         redis.opsForHash().delete(originKey, peerKey);
       }
@@ -118,7 +130,7 @@ final class RedisSwarms implements SwarmStore {
     List<String> values =
         redis.execute(
             ANNOUNCE,
-            List.of(key, originKey),
+            List.of(key, originKey, atKey),
             peerKey,
             encode(peer),
             Long.toString(expiry.after().toMillis()),
@@ -135,6 +147,16 @@ final class RedisSwarms implements SwarmStore {
   @Override
   public int purge() {
     return prune("");
+  }
+
+  @Override
+  public Set<String> devicesAt(String infoHash, InetAddress address) {
+    List<String> values = redis.<String, String>opsForHash().values(atKey(infoHash, address));
+    return PeerSelection.devicesAt(decode(values), address, expiry.oldest());
+  }
+
+  private static String atKey(String infoHash, InetAddress address) {
+    return AT_PREFIX + infoHash + ":" + address.getHostAddress();
   }
 
   @Override

@@ -1,8 +1,10 @@
 package dev.shoal.controlplane.tracker;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The tracker's swarm state: per info hash, the peers that announced recently. The only state the
@@ -78,6 +80,12 @@ interface SwarmStore {
    * peer ids (an agent restarted); the origin seeder not counted.
    */
   Map<String, Count> counts();
+
+  /**
+   * The devices (not origin seeders) that announced this info hash from this address within the
+   * expiry time: whom the origin seeder may admit from there.
+   */
+  Set<String> devicesAt(String infoHash, InetAddress address);
 
   /** Removes every peer of the device from every swarm (it was revoked). */
   void forgetDevice(String deviceId);

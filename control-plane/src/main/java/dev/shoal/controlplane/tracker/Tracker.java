@@ -21,10 +21,12 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
@@ -53,6 +55,13 @@ public class Tracker {
   private final ShoalProperties properties;
   private final SwarmStore swarms;
   private final Map<String, Counter> announces = new HashMap<>();
+  private final ApplicationEventPublisher events;
+
+  /**
+   * Published after a revocation (of a device or an entitlement, here or on another node) has
+   * reached this tracker's caches and swarms: who was admitted may not be any more.
+   */
+  public record AdmissionsNarrowed() {}
 
   /** A device's live entitlement to a product: the key of the entitlement cache. */
   private record Entitled(String deviceId, UUID productId) {}
@@ -62,6 +71,7 @@ public class Tracker {
   // cluster.NodeEvents, the other nodes'); shoal.tracker.cache-ttl only bounds a node that missed
   // an event. Only positive answers are kept, so a grant or an enrolment works at once.
   private final TtlCache<String, Devices.Device> devicesByPasskey;
+  private final TtlCache<String, Devices.Device> liveDevicesById;
   private final TtlCache<String, UUID> productsByInfoHash;
   private final TtlCache<Entitled, Instant> entitledUntil;
   private final AnnounceInterval interval;
@@ -74,7 +84,9 @@ public class Tracker {
       Entitlements entitlements,
       ShoalProperties properties,
       SwarmStore swarms,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      ApplicationEventPublisher events) {
+    this.events = events;
     this.devices = devices;
     this.releases = releases;
     this.entitlements = entitlements;
@@ -82,6 +94,7 @@ public class Tracker {
     Duration ttl = properties.tracker().cacheTtl();
     int entries = properties.tracker().cacheEntries();
     this.devicesByPasskey = new TtlCache<>(ttl, entries, System::nanoTime);
+    this.liveDevicesById = new TtlCache<>(ttl, entries, System::nanoTime);
     this.productsByInfoHash = new TtlCache<>(ttl, entries, System::nanoTime);
     this.entitledUntil = new TtlCache<>(ttl, entries, System::nanoTime);
     for (String result : RESULTS) {
@@ -208,6 +221,35 @@ public class Tracker {
     return java.util.Optional.of(device.id());
   }
 
+  /**
+   * Whether a peer connecting from {@code address} for this pack may be served by the origin
+   * seeder: a live device entitled to the pack's product announced it from that address within the
+   * peer expiry time. The address is the tracker's view of it (the client's, behind trusted
+   * proxies), and the swarm store is every node's when shared, so an announce through any node
+   * admits the peer at every node's seeder. Peers behind one NAT share an address: one admitted
+   * device there admits them all (the content stays encrypted with keys only entitled devices get).
+   * From the caches, as the announce, so the steady state costs no SQL.
+   */
+  public boolean admitsPeer(String infoHash, InetAddress address) {
+    Set<String> candidates = swarms.devicesAt(infoHash, address);
+    if (candidates.isEmpty()) {
+      return false;
+    }
+    UUID productId = productsByInfoHash.get(infoHash, k -> releases.packProduct(k).orElse(null));
+    if (productId == null) {
+      return false;
+    }
+    for (String id : candidates) {
+      Devices.Device device =
+          liveDevicesById.get(
+              id, k -> devices.find(k).filter(d -> d.revokedAt() == null).orElse(null));
+      if (device != null && entitled(device, productId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private boolean entitled(Devices.Device device, UUID productId) {
     Entitled key = new Entitled(device.id(), productId);
     Instant until =
@@ -292,27 +334,33 @@ public class Tracker {
   void deviceRevoked(Devices.DeviceRevoked event) {
     forgetCached(event.deviceId());
     swarms.forgetDevice(event.deviceId());
+    events.publishEvent(new AdmissionsNarrowed());
   }
 
   @TransactionalEventListener(fallbackExecution = true)
   void deviceChanged(Devices.DeviceChanged event) {
     forgetCached(event.deviceId());
+    events.publishEvent(new AdmissionsNarrowed());
   }
 
   @TransactionalEventListener(fallbackExecution = true)
   void entitlementRevoked(Entitlements.EntitlementRevoked event) {
     entitledUntil.invalidateIf((key, until) -> key.productId().equals(event.productId()));
+    events.publishEvent(new AdmissionsNarrowed());
   }
 
   // Node events may have been missed while this node was cut off from Redis: forget everything.
   @EventListener
   void nodeEventsResumed(NodeEventsResumed event) {
     devicesByPasskey.invalidateIf((passkey, device) -> true);
+    liveDevicesById.invalidateIf((id, device) -> true);
     entitledUntil.invalidateIf((key, until) -> true);
+    events.publishEvent(new AdmissionsNarrowed());
   }
 
   private void forgetCached(String deviceId) {
     devicesByPasskey.invalidateIf((passkey, device) -> device.id().equals(deviceId));
+    liveDevicesById.invalidateIf((id, device) -> id.equals(deviceId));
     entitledUntil.invalidateIf((key, until) -> key.deviceId().equals(deviceId));
   }
 

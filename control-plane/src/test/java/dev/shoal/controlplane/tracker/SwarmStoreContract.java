@@ -2,6 +2,7 @@ package dev.shoal.controlplane.tracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +90,21 @@ abstract class SwarmStoreContract {
     assertThat(peers)
         .extracting(p -> p.getAddress().getHostAddress())
         .containsExactly("10.5.5.5", "10.1.1.7", "10.8.8.8", "10.9.9.9");
+  }
+
+  @Test
+  void devicesAtAnAddressAreThoseThatAnnouncedFromItRecently() throws Exception {
+    InetAddress here = InetAddress.getByName("10.1.1.2");
+    announce("a", "10.1.1.2", "", false, false);
+    announce("b", "10.1.1.2", "", true, false);
+    announce("elsewhere", "10.1.1.3", "", true, false);
+    announce("origin", "10.1.1.2", "", true, true);
+    assertThat(swarms.devicesAt(HASH, here)).containsExactlyInAnyOrder("a", "b");
+    assertThat(swarms.devicesAt("cd".repeat(20), here)).isEmpty();
+    announce(HASH, "b", "10.1.1.2", Peering.STOPPED);
+    assertThat(swarms.devicesAt(HASH, here)).containsExactly("a");
+    clock.now = clock.now.plusSeconds(61);
+    assertThat(swarms.devicesAt(HASH, here)).isEmpty();
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.SharedPostgres;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,6 +125,24 @@ class TwoNodesTest {
             () ->
                 assertThat(pack.announceTo(nodeB(), device.passkey(), r -> r).failureReason())
                     .isEqualTo("not entitled to this torrent"));
+  }
+
+  @Test
+  void aDeviceAnnouncedThroughOneNodeIsAdmittedByTheOthersSeederUntilRevoked() throws Exception {
+    PublishedPack pack = new PublishedPack(studio, slug);
+    Device device = pack.device();
+    pack.grant(device);
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    Tracker trackerOfA = a.bean(Tracker.class);
+    assertThat(trackerOfA.admitsPeer(pack.infoHash, loopback)).isFalse();
+    assertThat(pack.announceTo(nodeB(), device.passkey(), r -> r).failureReason()).isNull();
+    assertThat(trackerOfA.admitsPeer(pack.infoHash, loopback)).isTrue();
+
+    studio.delete("/api/v1/devices/" + device.deviceId()).assertSuccess();
+
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(() -> assertThat(trackerOfA.admitsPeer(pack.infoHash, loopback)).isFalse());
   }
 
   @Test

@@ -61,7 +61,8 @@ public final class ControlPlane {
       long bytesFromOrigin,
       long bytesUploaded,
       long durationMs,
-      String result) {}
+      String result,
+      boolean cacheInstall) {}
 
   private final URI base;
   private final DeviceIdentity identity;

@@ -87,6 +87,11 @@ public final class InstallJob {
   private volatile long lastBytesDone = -1;
   private volatile long fromPeers;
   private volatile long fromOrigin;
+  // What the current transfer had counted when this job took it: a pack already in the cache (a
+  // rollback to a release the agent still seeds) shares its transfer with the install that
+  // fetched it, whose bytes are not this install's.
+  private volatile long peersBase;
+  private volatile long originBase;
 
   InstallJob(
       String id,
@@ -187,8 +192,8 @@ public final class InstallJob {
       doneBytes = pr.bytesDone();
       rate = pr.downRate();
       peers = pr.peers();
-      peersBytes += t.bytesFromPeers();
-      originBytes += t.bytesFromOrigin();
+      peersBytes += (t.bytesFromPeers() - peersBase);
+      originBytes += (t.bytesFromOrigin() - originBase);
       noteProgress(doneBytes);
     } else if (state == State.INSTALLING || state == State.COMPLETED) {
       doneBytes = total;
@@ -487,7 +492,10 @@ public final class InstallJob {
           continue;
         }
         setState(State.DOWNLOADING);
+        with.transfers().flushCounts();
         t = with.transfers().download(source);
+        peersBase = t.bytesFromPeers();
+        originBase = t.bytesFromOrigin();
         transfer = t;
       }
       lastProgressAt = System.nanoTime();
@@ -496,8 +504,8 @@ public final class InstallJob {
           try {
             t.awaitCompletion(Duration.ofMillis(500));
             with.transfers().flushCounts();
-            fromPeers += t.bytesFromPeers();
-            fromOrigin += t.bytesFromOrigin();
+            fromPeers += (t.bytesFromPeers() - peersBase);
+            fromOrigin += (t.bytesFromOrigin() - originBase);
             // The pack stays in the cache and is seeded while uploads are allowed, also after a
             // restart, until the cache's limit evicts it.
             with.transfers().remember(source);
@@ -508,13 +516,13 @@ public final class InstallJob {
             if (!t.isClosed()) {
               throw new InstallException(Code.NETWORK, "the download failed: " + e.getMessage(), e);
             }
-            fromPeers += t.bytesFromPeers();
-            fromOrigin += t.bytesFromOrigin();
+            fromPeers += (t.bytesFromPeers() - peersBase);
+            fromOrigin += (t.bytesFromOrigin() - originBase);
             break; // paused or cancelled: closed by pause()/cancel()
           }
           if (t.isClosed()) {
-            fromPeers += t.bytesFromPeers();
-            fromOrigin += t.bytesFromOrigin();
+            fromPeers += (t.bytesFromPeers() - peersBase);
+            fromOrigin += (t.bytesFromOrigin() - originBase);
             break;
           }
         }
@@ -555,6 +563,8 @@ public final class InstallJob {
     if (releaseId == null) {
       return;
     }
+    // Installed without fetching a byte: the pack was complete in the cache. Not a download.
+    boolean cacheInstall = result.equals("ok") && fromPeers + fromOrigin == 0;
     try {
       cp.telemetry(
           new ControlPlane.DownloadReport(
@@ -563,7 +573,8 @@ public final class InstallJob {
               fromOrigin,
               0,
               Duration.ofNanos(System.nanoTime() - startedNanos).toMillis(),
-              result));
+              result,
+              cacheInstall));
     } catch (ControlPlaneException e) {
       log("telemetry for " + releaseId + " not sent: " + e.getMessage());
     }

@@ -23,7 +23,7 @@ public final class Home {
 
   private final Lab lab;
   private final int index;
-  private final Nat nat;
+  private volatile Nat nat;
   private final int players;
   private Process miniupnpd;
 
@@ -148,9 +148,37 @@ public final class Home {
     // (player-to-player traffic on the LAN is bridged past that qdisc, as in a real home).
     shape("wan", uplinkKbit);
     shape("lan", downlinkKbit);
+    applyRuleset();
+  }
+
+  private void applyRuleset() {
     Path rules = lab.runDir().resolve(name() + ".nft");
-    write(rules, ruleset());
-    Shell.ok("ip", "netns", "exec", r, "nft", "-f", rules.toString());
+    write(rules, "flush ruleset\n" + ruleset());
+    Shell.ok("ip", "netns", "exec", routerNamespace(), "nft", "-f", rules.toString());
+  }
+
+  /**
+   * Changes this home's NAT (e.g. to compare the same homes with and without NAT in one run): the
+   * router's rules are replaced (its counters start again from zero, a running miniupnpd is
+   * restarted), and an open home's LAN is routed from the cloud and the other routers.
+   */
+  public synchronized void nat(Nat type) {
+    if (type == nat) {
+      return;
+    }
+    boolean upnp = miniupnpdRunning();
+    miniupnpd(false);
+    Nat before = nat;
+    nat = type;
+    applyRuleset();
+    if (before == Nat.NONE) {
+      lab.routesTo(this, false);
+    } else if (type == Nat.NONE) {
+      lab.routesTo(this, true);
+    }
+    if (upnp) {
+      miniupnpd(true);
+    }
   }
 
   private void shape(String dev, int kbit) {
@@ -253,8 +281,12 @@ public final class Home {
   }
 
   /** Routes this home's LAN via its WAN address, for a namespace of the internet (open homes). */
-  void routeFrom(String namespace) {
-    Shell.ok("ip", "-n", namespace, "route", "add", lanNetwork(), "via", wanAddress());
+  void route(String namespace, boolean add) {
+    if (add) {
+      Shell.ok("ip", "-n", namespace, "route", "replace", lanNetwork(), "via", wanAddress());
+    } else {
+      Shell.run(List.of("ip", "-n", namespace, "route", "del", lanNetwork()));
+    }
   }
 
   // --- counters

@@ -52,6 +52,7 @@ public final class Lab implements AutoCloseable {
 
   static final String ROOT_ADDRESS = "198.51.100.254";
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
+  private static final AtomicInteger AGENTS = new AtomicInteger();
   private static volatile Optional<String> unavailable;
 
   private final String id;
@@ -223,12 +224,7 @@ public final class Lab implements AutoCloseable {
       // Open homes are routed: the cloud and every router know the way to their LANs.
       for (Home open : homes) {
         if (open.nat() == Nat.NONE) {
-          open.routeFrom(cloudNamespace());
-          for (Home h : homes) {
-            if (h != open) {
-              open.routeFrom(h.routerNamespace());
-            }
-          }
+          routesTo(open, true);
         }
       }
       for (Home h : homes) {
@@ -244,6 +240,15 @@ public final class Lab implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       close();
       throw e;
+    }
+  }
+
+  void routesTo(Home open, boolean add) {
+    open.route(cloudNamespace(), add);
+    for (Home h : homes) {
+      if (h != open) {
+        open.route(h.routerNamespace(), add);
+      }
     }
   }
 
@@ -430,7 +435,7 @@ public final class Lab implements AutoCloseable {
 
   LabAgent startAgent(Home home, int player, List<String> runArguments) {
     String ns = home.hostNamespace(player);
-    Path base = runDir.resolve(home.name() + "p" + player);
+    Path base = runDir.resolve(home.name() + "p" + player + "-" + AGENTS.incrementAndGet());
     Path data = base.resolve("data");
     try {
       Files.createDirectories(data);
@@ -538,31 +543,35 @@ public final class Lab implements AutoCloseable {
    */
   @Override
   public void close() {
+    // Synchronized as a whole: a second caller (the shutdown hook while the deadline tears down)
+    // waits until the first has finished, so the JVM never exits halfway through.
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
+      if (Thread.currentThread() != deadline) {
+        deadline.interrupt();
+      }
+      for (Process p : processes) {
+        p.destroy();
+      }
+      for (Process p : processes) {
+        Processes.stop(p, Duration.ofSeconds(5));
+      }
+      for (String ns : namespaces) {
+        removeNamespace(ns);
+      }
+      if (!config.keepRunDir) {
+        deleteRecursively(runDir);
+      }
     }
-    deadline.interrupt();
     if (Thread.currentThread() != hook) {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
-        // already shutting down: the hook is what is running this
+        // already shutting down: the hook will find the lab closed
       }
-    }
-    for (Process p : processes) {
-      p.destroy();
-    }
-    for (Process p : processes) {
-      Processes.stop(p, Duration.ofSeconds(5));
-    }
-    for (String ns : namespaces) {
-      removeNamespace(ns);
-    }
-    if (!config.keepRunDir) {
-      deleteRecursively(runDir);
     }
   }
 
@@ -586,11 +595,11 @@ public final class Lab implements AutoCloseable {
     private int cloudUplinkKbit;
     private boolean controlPlane = true;
     private final Map<String, Object> controlPlaneSettings = new LinkedHashMap<>();
-    private Duration timeout = Duration.ofMinutes(10);
+    private Duration timeout = Duration.parse(System.getProperty("shoal.lab.timeout", "PT4M"));
     private Duration controlPlaneStartTimeout = Duration.ofMinutes(4);
     private List<String> agentJvmFlags =
         List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
-    private boolean keepRunDir;
+    private boolean keepRunDir = Boolean.getBoolean("shoal.lab.keep");
 
     private Builder() {}
 
@@ -661,7 +670,10 @@ public final class Lab implements AutoCloseable {
       return this;
     }
 
-    /** The whole run's bound: past it, the lab tears itself down (default 10 minutes). */
+    /**
+     * The whole run's bound: past it, the lab tears itself down (default 4 minutes, or {@code
+     * -Dshoal.lab.timeout=PT6M} on a loaded machine).
+     */
     public Builder timeout(Duration timeout) {
       this.timeout = timeout;
       return this;
@@ -672,7 +684,10 @@ public final class Lab implements AutoCloseable {
       return this;
     }
 
-    /** Keeps the run directory (logs, configs) after close, to read a failure. */
+    /**
+     * Keeps the run directory (logs, configs) after close, to read a failure (also with {@code
+     * -Dshoal.lab.keep=true}).
+     */
     public Builder keepRunDir(boolean keep) {
       this.keepRunDir = keep;
       return this;

@@ -62,14 +62,16 @@ public final class Lab implements AutoCloseable {
   private final List<Home> homes = new ArrayList<>();
   private final List<String> namespaces = new CopyOnWriteArrayList<>();
   private final List<Process> processes = new CopyOnWriteArrayList<>();
+  private final MachineLock lock;
   private final Thread hook;
   private final Thread deadline;
   private volatile boolean closed;
   private volatile boolean timedOut;
   private LabControlPlane controlPlane;
 
-  private Lab(Builder config) {
+  private Lab(Builder config, MachineLock lock) {
     this.config = config;
+    this.lock = lock;
     this.sequence = SEQUENCE.incrementAndGet();
     this.id = PREFIX + ProcessHandle.current().pid() + "-" + sequence;
     try {
@@ -132,9 +134,23 @@ public final class Lab implements AutoCloseable {
       return "the lab needs root (network namespaces, veths, nftables, tc): run as root, as CI"
           + " does";
     }
-    for (String tool : List.of("ip", "nft", "tc", "nginx", "openssl", "keytool")) {
+    for (String tool :
+        List.of(
+            "ip",
+            "nft",
+            "tc",
+            "nginx",
+            "openssl",
+            "keytool",
+            "python3",
+            "miniupnpd",
+            "upnpc",
+            "iperf3")) {
       if (Shell.run(List.of("sh", "-c", "command -v " + tool)).exit() != 0) {
-        return "the lab needs '" + tool + "' (apt-get install iproute2 nftables nginx openssl)";
+        return "the lab needs '"
+            + tool
+            + "' (scripts/install-test-deps.sh installs it: iproute2"
+            + " nftables nginx-light openssl python3 miniupnpd-nftables miniupnpc iperf3)";
       }
     }
     String ns = PREFIX + "probe-" + ProcessHandle.current().pid();
@@ -565,6 +581,7 @@ public final class Lab implements AutoCloseable {
       if (!config.keepRunDir) {
         deleteRecursively(runDir);
       }
+      lock.close();
     }
     if (Thread.currentThread() != hook) {
       try {
@@ -600,6 +617,7 @@ public final class Lab implements AutoCloseable {
     private List<String> agentJvmFlags =
         List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
     private boolean keepRunDir = Boolean.getBoolean("shoal.lab.keep");
+    private Duration lockWait = Duration.ofMinutes(15);
 
     private Builder() {}
 
@@ -693,14 +711,32 @@ public final class Lab implements AutoCloseable {
       return this;
     }
 
-    /** Builds the lab and starts its control plane; on failure, removes what it built. */
+    /**
+     * How long to wait for another lab run on this machine to end (default 15 minutes): labs share
+     * their addresses, so one runs at a time, in whatever JVM.
+     */
+    public Builder lockWait(Duration wait) {
+      this.lockWait = wait;
+      return this;
+    }
+
+    /**
+     * Builds the lab (after any other run on this machine has ended) and starts its control plane;
+     * on failure, removes what it built.
+     */
     public Lab build() {
       unavailableReason()
           .ifPresent(
               r -> {
                 throw new LabException("the lab cannot run here: " + r);
               });
-      return new Lab(this).start();
+      MachineLock lock = MachineLock.acquire(lockWait);
+      try {
+        return new Lab(this, lock).start();
+      } catch (RuntimeException | Error e) {
+        lock.close();
+        throw e;
+      }
     }
   }
 }

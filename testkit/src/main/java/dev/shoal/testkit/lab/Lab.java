@@ -501,6 +501,7 @@ public final class Lab implements AutoCloseable {
                 + "/"
                 + player
                 + ": the agent exited "
+                + (timedOut ? "(the lab ran out of time) " : "")
                 + agent.exitValue()
                 + "; its output: "
                 + tail(base.resolve("data.log")));
@@ -612,7 +613,7 @@ public final class Lab implements AutoCloseable {
     private int cloudUplinkKbit;
     private boolean controlPlane = true;
     private final Map<String, Object> controlPlaneSettings = new LinkedHashMap<>();
-    private Duration timeout = Duration.parse(System.getProperty("shoal.lab.timeout", "PT4M"));
+    private Duration timeout = Duration.parse(System.getProperty("shoal.lab.timeout", "PT5M"));
     private Duration controlPlaneStartTimeout = Duration.ofMinutes(4);
     private List<String> agentJvmFlags =
         List.of("-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
@@ -689,7 +690,7 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
-     * The whole run's bound: past it, the lab tears itself down (default 4 minutes, or {@code
+     * The whole run's bound: past it, the lab tears itself down (default 5 minutes, or {@code
      * -Dshoal.lab.timeout=PT6M} on a loaded machine).
      */
     public Builder timeout(Duration timeout) {

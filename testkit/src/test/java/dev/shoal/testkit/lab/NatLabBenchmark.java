@@ -277,7 +277,12 @@ class NatLabBenchmark {
             "dev.shoal.agent.cli.ShoalAgent",
             "run",
             "--help"));
-    String help = Shell.run(cmd).out();
+    // picocli prints the usage (with every option) to stderr: "run" has no --help of its own.
+    Shell.Result r = Shell.run(cmd);
+    String help = r.out() + r.err();
+    if (!help.contains("--control-plane")) {
+      throw new IllegalStateException("no usage from shoal-agent run: " + help);
+    }
     Map<String, String> known = new LinkedHashMap<>();
     for (String flag : List.of("port-mapping", "hole-punch")) {
       known.put(flag, help.contains("--" + flag) ? "known" : "absent");

@@ -21,6 +21,13 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # the cacheable origin is tested behind a real nginx as the CDN stand-in
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+# the lab (testkit dev.shoal.testkit.lab): namespaces, NAT, shaping, UPnP/NAT-PMP routers
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nft >/dev/null 2>&1 || need+=(nftables)
+command -v miniupnpd >/dev/null 2>&1 || need+=(miniupnpd-nftables)
+command -v upnpc >/dev/null 2>&1 || need+=(miniupnpc)
+command -v iperf3 >/dev/null 2>&1 || need+=(iperf3)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"

@@ -366,7 +366,7 @@ class AgentInstallTest {
     assertThat(cache.out()).contains(".pack").contains("limit");
 
     assertThat(cli("--data-dir", data, "uninstall", "--yes").exit())
-        .as("refused while the agent runs")
+        .as("refused while this very process runs the agent (it cannot stop itself)")
         .isEqualTo(4);
     agent.close();
     Cli uninstall = cli("--data-dir", data, "uninstall", "--yes");

@@ -9,6 +9,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Enrols the running agent with a studio's control plane. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "enrol",
     description = "Enrol this computer with a game publisher's Shoal control plane.")
 final class EnrolCommand extends AgentCommand {

@@ -16,6 +16,7 @@ import tools.jackson.databind.JsonNode;
  * a terminal, one JSON line per second otherwise (or with {@code --json}).
  */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "install",
     description = "Install or update a game into a directory, and show its progress.")
 final class InstallCommand extends AgentCommand {

@@ -6,6 +6,7 @@ import picocli.CommandLine.Parameters;
 
 /** What a launcher does when a game starts and stops. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "quiet",
     description = "Quiet mode on or off (no uploads, slow downloads while " + "a game runs).")
 final class QuietCommand extends AgentCommand {

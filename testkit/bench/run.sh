@@ -9,6 +9,8 @@
 #   testkit/bench/run.sh InstallUpdateBenchmark # BENCH_ARGS="-Dshoal.bench.installBytes=4294967296
 #                                               # -Dshoal.bench.dir=/mnt/xfs" (default 4 GiB in a
 #                                               # temporary directory)
+#   testkit/bench/run.sh CliLatencyBenchmark    # shoal-agent status vs java -version (builds the
+#                                               # app image first; BENCH_ARGS=-Dbench.cli.runs=15)
 #   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_SCENARIOS=all (or names/prefixes:
 #                                               # t-20to1,a-20to1-n5,d-) SWARM_SEED_CAP=10000000
 #                                               # SWARM_MIB=64 SWARM_ENGINES=shoal,shoal-1jvm,lt
@@ -21,7 +23,7 @@
 # SwarmScaleBenchmark installs python3-libtorrent (apt-get) when /usr/bin/python3 lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
+name=${1:?usage: testkit/bench/run.sh CliLatencyBenchmark|PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
 flags=${MVN_FLAGS--o}
 if [ "$name" = TrackerBenchmark ] || [ "$name" = TrackerScaleBenchmark ]; then
   scripts/install-bench-deps.sh
@@ -34,6 +36,9 @@ if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent
 fi
 if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B $flags -q install -DskipTests -pl protocol,test-support,swarm,dashboard,control-plane,edge-agent
+fi
+if [ "$name" = CliLatencyBenchmark ]; then
+  SKIP_BUILD=1 MVN_ARGS="$flags" deploy/agent/build-runtime.sh >/dev/null
 fi
 heap=()
 if [ "$name" = SwarmScaleBenchmark ]; then heap=(-Dsurefire.argLine=-Xmx3g); fi # shoal-1jvm: 20 agents

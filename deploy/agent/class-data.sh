@@ -15,12 +15,13 @@
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 <archive> | --launcher" >&2; exit 2; }
-app="$(cd "$(dirname "$0")" && pwd -P)"
+app="$(cd "$(dirname "$0")" && pwd)"
 java="$app/../runtime/bin/java"
 main=dev.shoal.agent.cli.ShoalAgent
 if [ "$1" = --launcher ]; then
   # The CLI starts faster when its classes are mapped, not parsed: `status` is a JVM start, and
   # players and scripts call it often. Class path and flags: those of bin/shoal-agent (build-runtime.sh).
+  app="$(cd "$app" && pwd -P)" # bin/shoal-agent resolves symbolic links (readlink -f)
   archive="$app/cli.jsa"
   classlist="$app/shoal-agent-cli.classlist"
   classpath="$app/*:$app/lib/*"

@@ -14,8 +14,8 @@ import tools.jackson.databind.JsonNode;
 
 /** {@code consent show|grant|withdraw}. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "consent",
+    mixinStandardHelpOptions = true,
     description = "Show, give or withdraw your consent to peer-to-peer downloading and sharing.",
     subcommands = {
       ConsentCommand.Show.class,
@@ -24,8 +24,8 @@ import tools.jackson.databind.JsonNode;
     })
 final class ConsentCommand {
   @Command(
-      mixinStandardHelpOptions = true,
       name = "show",
+      mixinStandardHelpOptions = true,
       description = "Show your current answers.")
   static final class Show extends AgentCommand {
     @Override
@@ -54,8 +54,8 @@ final class ConsentCommand {
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "grant",
+      mixinStandardHelpOptions = true,
       description = "Read the consent text and say yes.")
   static final class Grant extends ScopeCommand {
     @Option(names = "--locale", description = "Language of the text (default: your system's).")
@@ -109,8 +109,8 @@ final class ConsentCommand {
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "withdraw",
+      mixinStandardHelpOptions = true,
       description = "Say no; takes effect within a second.")
   static final class Withdraw extends ScopeCommand {
     @Override

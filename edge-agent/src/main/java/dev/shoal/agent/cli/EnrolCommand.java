@@ -9,8 +9,8 @@ import tools.jackson.databind.JsonNode;
 
 /** Enrols the running agent with a studio's control plane. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "enrol",
+    mixinStandardHelpOptions = true,
     description = "Enrol this computer with a game publisher's Shoal control plane.")
 final class EnrolCommand extends AgentCommand {
 

@@ -16,8 +16,8 @@ import tools.jackson.databind.JsonNode;
  * a terminal, one JSON line per second otherwise (or with {@code --json}).
  */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "install",
+    mixinStandardHelpOptions = true,
     description = "Install or update a game into a directory, and show its progress.")
 final class InstallCommand extends AgentCommand {
   /** Exit code when the install failed (the agent's error code is printed). */

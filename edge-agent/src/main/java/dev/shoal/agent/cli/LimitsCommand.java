@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 
 /** {@code limits show|set}. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "limits",
+    mixinStandardHelpOptions = true,
     description = "Show or change bandwidth limits.",
     subcommands = {LimitsCommand.Show.class, LimitsCommand.Set.class})
 final class LimitsCommand {
@@ -27,7 +27,7 @@ final class LimitsCommand {
     out.println("metered:           " + (s.metered() ? "yes (no uploading)" : "no"));
   }
 
-  @Command(mixinStandardHelpOptions = true, name = "show", description = "Show the current limits.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show the current limits.")
   static final class Show extends AgentCommand {
 
     @Override
@@ -38,8 +38,8 @@ final class LimitsCommand {
   }
 
   @Command(
-      mixinStandardHelpOptions = true,
       name = "set",
+      mixinStandardHelpOptions = true,
       description = "Change some limits; others stay as they are.")
   static final class Set extends AgentCommand {
 

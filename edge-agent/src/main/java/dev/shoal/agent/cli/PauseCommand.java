@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** Pauses uploading without withdrawing consent (kept across restarts). */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "pause",
+    mixinStandardHelpOptions = true,
     description = "Pause sharing (uploads) until you resume.")
 final class PauseCommand extends AgentCommand {
 

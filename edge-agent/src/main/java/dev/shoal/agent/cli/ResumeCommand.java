@@ -6,8 +6,8 @@ import tools.jackson.databind.JsonNode;
 
 /** Lifts a pause; other reasons (no consent, battery, hours...) still apply and are shown. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "resume",
+    mixinStandardHelpOptions = true,
     description = "Resume sharing after a pause.")
 final class ResumeCommand extends AgentCommand {
 

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /** Runs the agent in the foreground until interrupted (Ctrl+C, service stop). */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "run",
+    mixinStandardHelpOptions = true,
     description = "Run the agent: local API and status page on 127.0.0.1.")
 final class RunCommand extends AgentCommand {
 

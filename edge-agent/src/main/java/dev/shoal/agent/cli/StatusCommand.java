@@ -15,8 +15,8 @@ import tools.jackson.databind.JsonNode;
 
 /** Prints what the agent is doing: the same facts as the status page. */
 @Command(
-    mixinStandardHelpOptions = true,
     name = "status",
+    mixinStandardHelpOptions = true,
     description = "Show what the agent is doing, or open the status page.")
 final class StatusCommand extends AgentCommand {
 

@@ -41,8 +41,15 @@ cp "edge-agent/target/$main_jar" "$input/"
 #    Today: java.base, java.desktop (only JNA's Native$AWT helpers, which the agent never calls),
 #    java.net.http, java.sql (Jackson's java.sql.* handlers), jdk.httpserver (local API);
 #    java.logging and java.xml come in through java.sql.
+#    zstd-jni is left out of the analysis: JDK 17's jdeps cannot read its multi-release module
+#    descriptor (META-INF/versions/22), and it needs java.base alone (its classes load a native
+#    library and use nothing else of the JDK).
+analysed=()
+for jar in "$input"/lib/*.jar; do
+  case "$(basename "$jar")" in zstd-jni-*) ;; *) analysed+=("$jar") ;; esac
+done
 detected="$("$jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps \
-  "$input/$main_jar" "$input"/lib/*.jar | grep -v '^Warning' | tail -1)"
+  "$input/$main_jar" "${analysed[@]}" | grep -v '^Warning' | tail -1)"
 [[ "$detected" =~ ^[a-z.,]+$ ]] || { echo "unexpected jdeps output: $detected" >&2; exit 1; }
 echo "jdeps: $detected"
 # java.desktop is 10 MiB for classes the agent never loads: JNA refers to AWT only in helpers for
@@ -76,6 +83,16 @@ for _ in $(seq 150); do
   if [ -f "$training/data/local-api.json" ]; then started=1; break; fi
   sleep 0.2
 done
+# The CLI's own classes (picocli, the local API client) for the launcher's archive (step 5): `status`
+# against this running agent, and against none.
+if [ "$started" = 1 ]; then
+  for data in "$training/data" "$training/none"; do
+    "$dist/runtime/bin/java" -Xshare:off -XX:DumpLoadedClassList="$training/cli-$(basename "$data")" \
+      -cp "$input/*:$input/lib/*" dev.shoal.agent.cli.ShoalAgent --data-dir "$data" status \
+      >/dev/null 2>&1 || true
+  done
+  sort -u "$input/shoal-agent.classlist" "$training"/cli-* >"$input/shoal-agent-cli.classlist"
+fi
 kill "$agent_pid"
 wait "$agent_pid" || true
 [ "$started" = 1 ] || { cat "$training/log" >&2; echo "the training run did not start" >&2; exit 1; }
@@ -84,16 +101,20 @@ echo "class list: $(wc -l <"$input/shoal-agent.classlist") classes"
 cp deploy/agent/class-data.sh "$input/"
 
 # 4. The app image: launcher + runtime + jars. Flags: a light guest on the player's machine
-#    (idle RSS with these flags: docs/benchmarks.md).
+#    (idle RSS with these flags: docs/benchmarks.md). Unlike the service (shoal-agent.service), the
+#    launcher keeps tiered compilation: its commands live a fraction of a second, and C1 compiles
+#    their code at once where C2 alone would interpret it (the service's C2-only, one-thread setting
+#    is about idle memory); `run` from the launcher still reaches C2 and its crypto intrinsics.
+#    On Linux, bin/shoal-agent is then replaced by a shell script (step 5).
 "$jpackage" --type app-image --name shoal-agent --app-version "$app_version" \
   --input "$input" --main-jar "$main_jar" --main-class dev.shoal.agent.cli.ShoalAgent \
   --runtime-image "$dist/runtime" \
   --java-options '-Xmx32m' --java-options '-XX:+UseSerialGC' \
-  --java-options '-XX:-TieredCompilation' --java-options '-Xss512k' \
+  --java-options '-Xss512k' \
   --java-options '-XX:+ExitOnOutOfMemoryError' \
   --java-options '-Xms8m' --java-options '-XX:MinHeapFreeRatio=10' \
   --java-options '-XX:MaxHeapFreeRatio=30' --java-options '-XX:ReservedCodeCacheSize=16m' \
-  --java-options '-XX:CICompilerCount=1' --java-options '-XX:-UsePerfData' \
+  --java-options '-XX:-UsePerfData' \
   --java-options '-XX:TrimNativeHeapInterval=5000' \
   --java-options '-XX:CompileCommand=quiet' \
   --java-options '-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01' \
@@ -101,7 +122,31 @@ cp deploy/agent/class-data.sh "$input/"
 
 chmod +x "$dist/shoal-agent/lib/app/class-data.sh"
 
-# 5. Smoke test: the trimmed runtime starts the CLI.
+# 5. Linux: the CLI starts the JVM from a shell script, not jpackage's native launcher, which runs
+#    `rpm -qf` and `dpkg -S` (twice) on every start to find the package it came from: ~0.45 s of
+#    CPU per command, more than the JVM itself. The script uses the flags above and the class-data
+#    archive lib/app/cli.jsa, made here for the image where it is now (JDK 17 archives name the
+#    exact jars); a copy of the image elsewhere runs lib/app/class-data.sh --launcher once there
+#    (-Xshare:auto ignores an archive that does not fit: slower, never broken).
+if [ "$(uname -s)" = Linux ]; then
+  launcher="$dist/shoal-agent/bin/shoal-agent"
+  # Each flag single-quoted: CompileCommand's pattern has '*', which the shell would expand.
+  flags="$(sed -n "s/^java-options=\(.*\)$/'\1'/p" "$dist/shoal-agent/lib/app/shoal-agent.cfg" |
+    paste -sd' ' -)"
+  cat >"$launcher" <<EOF_LAUNCHER
+#!/bin/sh
+# shoal-agent: the edge agent's command line (made by deploy/agent/build-runtime.sh).
+image="\$(dirname "\$(dirname "\$(readlink -f "\$0")")")"
+app="\$image/lib/app"
+exec "\$image/lib/runtime/bin/java" $flags \\
+  -XX:SharedArchiveFile="\$app/cli.jsa" -Xshare:auto \\
+  -cp "\$app/*:\$app/lib/*" dev.shoal.agent.cli.ShoalAgent "\$@"
+EOF_LAUNCHER
+  chmod 755 "$launcher"
+  "$dist/shoal-agent/lib/app/class-data.sh" --launcher
+fi
+
+# 6. Smoke test: the trimmed runtime starts the CLI.
 "$dist/shoal-agent/bin/shoal-agent" --help >/dev/null
 
 runtime_kb="$(du -sk "$dist/runtime" | cut -f1)"

@@ -12,6 +12,8 @@
 #   testkit/bench/run.sh InstallUpdateBenchmark # BENCH_ARGS="-Dshoal.bench.installBytes=4294967296
 #                                               # -Dshoal.bench.dir=/mnt/xfs" (default 4 GiB in a
 #                                               # temporary directory)
+#   testkit/bench/run.sh CliLatencyBenchmark    # shoal-agent status vs java -version (builds the
+#                                               # app image first; BENCH_ARGS=-Dbench.cli.runs=15)
 #   testkit/bench/run.sh SwarmScaleBenchmark    # SWARM_SCENARIOS=all (or names/prefixes:
 #                                               # t-20to1,a-20to1-n5,d-) SWARM_SEED_CAP=10000000
 #                                               # SWARM_MIB=64 SWARM_ENGINES=shoal,shoal-1jvm,lt
@@ -24,7 +26,7 @@
 # SwarmScaleBenchmark installs python3-libtorrent (apt-get) when /usr/bin/python3 lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: testkit/bench/run.sh PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|FleetBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
+name=${1:?usage: testkit/bench/run.sh CliLatencyBenchmark|PublishPipelineBenchmark|TrackerBenchmark|TrackerScaleBenchmark|FleetBenchmark|DeltaUpdateBenchmark|InstallUpdateBenchmark|SwarmScaleBenchmark}
 flags=${MVN_FLAGS--o}
 if [ "$name" = TrackerBenchmark ] || [ "$name" = TrackerScaleBenchmark ] || [ "$name" = FleetBenchmark ]; then
   scripts/install-bench-deps.sh
@@ -37,6 +39,9 @@ if [ "$name" = SwarmScaleBenchmark ] && ! /usr/bin/python3 -c 'import libtorrent
 fi
 if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B $flags -q install -DskipTests -pl protocol,test-support,swarm,dashboard,control-plane,edge-agent
+fi
+if [ "$name" = CliLatencyBenchmark ]; then
+  SKIP_BUILD=1 MVN_ARGS="$flags" deploy/agent/build-runtime.sh >/dev/null
 fi
 heap=()
 # shoal-1jvm: 20 agents; the fleet: one replica's admission caches for a million devices

@@ -144,7 +144,7 @@ const actions = (r, newestPublished) => {
   if (r.rollout < 100) {
     cell.append(
       button('Widen…', name, async () => {
-        const rollout = await askRollout(`Widen the rollout of version ${r.version}`, `It reaches ${r.rollout}% of devices now. A rollout only widens; to stop it, pause it.`, 'Widen rollout', Math.min(100, r.rollout * 2 || 10));
+        const rollout = await askRollout(`Widen the rollout of version ${r.version}`, `It reaches ${r.rollout}% of devices now. A rollout only widens; to stop it, pause it.`, 'Widen rollout', 100);
         if (rollout === null) return;
         await act(`Version ${r.version} now goes to ${rollout}% of devices.`, () =>
           api(`/api/v1/releases/${id}/rollout`, { method: 'PATCH', body: { rollout } }));

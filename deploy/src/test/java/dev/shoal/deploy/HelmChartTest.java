@@ -162,6 +162,7 @@ class HelmChartTest {
             "SPRING_DATASOURCE_USERNAME",
             "SPRING_DATASOURCE_PASSWORD",
             "SHOAL_ADMIN_PASSWORD",
+            "SHOAL_BOOTSTRAP_API_KEY",
             "SHOAL_MASTER_KEY")) {
       Map<String, Object> variable =
           env.stream().filter(e -> name.equals(e.get("name"))).findFirst().orElseThrow();

@@ -148,13 +148,22 @@ class SystemdUnitTest {
   @Test
   void theRuntimeScriptBakesTheSameFlagsIntoTheLauncher() {
     String script = Deploy.read("agent/build-runtime.sh");
-    for (String flag :
-        new String[] {"-Xmx32m", "-XX:+UseSerialGC", "-XX:-TieredCompilation", "-Xss512k"}) {
+    for (String flag : new String[] {"-Xmx32m", "-XX:+UseSerialGC", "-Xss512k"}) {
       assertThat(script).contains("--java-options '" + flag + "'");
     }
     for (String flag : LIGHT_FLAGS) {
-      assertThat(script).contains("--java-options '" + flag + "'");
+      if (!flag.equals("-XX:CICompilerCount=1")) {
+        assertThat(script).contains("--java-options '" + flag + "'");
+      }
     }
+    // The CLI keeps tiered compilation (C1 at once for short commands; tiered needs 2 threads).
+    assertThat(script)
+        .doesNotContain("--java-options '-XX:-TieredCompilation'")
+        .doesNotContain("--java-options '-XX:CICompilerCount=1'");
+    // On Linux the launcher is a script with the CLI's class-data archive, made for the image.
+    assertThat(script)
+        .contains("-XX:SharedArchiveFile=\"\\$app/cli.jsa\" -Xshare:auto")
+        .contains("\"$dist/shoal-agent/lib/app/class-data.sh\" --launcher");
     // "quiet" first, or the JVM prints the command on stdout, into the CLI's --json output.
     assertThat(script)
         .contains(

@@ -366,7 +366,7 @@ class AgentInstallTest {
     assertThat(cache.out()).contains(".pack").contains("limit");
 
     assertThat(cli("--data-dir", data, "uninstall", "--yes").exit())
-        .as("refused while the agent runs")
+        .as("refused while this very process runs the agent (it cannot stop itself)")
         .isEqualTo(4);
     agent.close();
     Cli uninstall = cli("--data-dir", data, "uninstall", "--yes");
@@ -446,7 +446,7 @@ class AgentInstallTest {
     return new Cli(exit, out.toString(), err.toString());
   }
 
-  /** The control plane's HTTP origin bytes so far (shoal_origin_egress_bytes_total). */
+  /** The control plane's HTTP origin bytes so far (shoal_origin_http_egress_bytes_total). */
   private static double httpOriginEgress() {
     String metrics =
         ApiClient.exchange(
@@ -458,7 +458,7 @@ class AgentInstallTest {
             .body();
     return metrics
         .lines()
-        .filter(l -> l.startsWith("shoal_origin_egress_bytes_total"))
+        .filter(l -> l.startsWith("shoal_origin_http_egress_bytes_total"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .sum();
   }

@@ -70,6 +70,29 @@ public class ApiKeys {
     return new IssuedKey(key, "shoal_" + prefix + "_" + secret);
   }
 
+  /**
+   * Stores a token made outside (the bootstrap key of the configuration) as if issued here: only
+   * its secret's hash. Does nothing when its prefix exists already, revoked or not, so that a
+   * restart neither duplicates nor revives it.
+   *
+   * @return whether it was stored now
+   */
+  public boolean adopt(UUID organisationId, Role role, String name, String token) {
+    Matcher m = TOKEN.matcher(token);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("Not an API key: shoal_<12 hex>_<43 base64url>");
+    }
+    return jdbc.sql(
+                """
+                insert into api_keys (organisation_id, role, name, prefix, secret_sha256)
+                values (?, ?, ?, ?, ?)
+                on conflict (prefix) do nothing
+                """)
+            .params(organisationId, role.name(), name, m.group(1), sha256(m.group(2)))
+            .update()
+        == 1;
+  }
+
   public List<ApiKey> list(UUID organisationId) {
     return jdbc.sql(
             """

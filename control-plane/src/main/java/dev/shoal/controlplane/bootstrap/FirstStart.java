@@ -1,5 +1,6 @@
 package dev.shoal.controlplane.bootstrap;
 
+import dev.shoal.controlplane.apikey.ApiKeys;
 import dev.shoal.controlplane.config.ShoalProperties;
 import dev.shoal.controlplane.identity.Role;
 import dev.shoal.controlplane.organisation.Organisation;
@@ -31,6 +32,7 @@ class FirstStart implements SmartInitializingSingleton {
   private final ShoalProperties properties;
   private final Organisations organisations;
   private final Users users;
+  private final ApiKeys apiKeys;
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private String generatedPassword;
@@ -40,11 +42,13 @@ class FirstStart implements SmartInitializingSingleton {
       ShoalProperties properties,
       Organisations organisations,
       Users users,
+      ApiKeys apiKeys,
       JdbcClient jdbc,
       TransactionTemplate transaction) {
     this.properties = properties;
     this.organisations = organisations;
     this.users = users;
+    this.apiKeys = apiKeys;
     this.jdbc = jdbc;
     this.transaction = transaction;
   }
@@ -57,16 +61,32 @@ class FirstStart implements SmartInitializingSingleton {
           if (!users.anyExists()) {
             createAdmin();
           }
+          adoptApiKey();
         });
+  }
+
+  // Under the same lock as the admin, so that two replicas starting together store it once.
+  private void adoptApiKey() {
+    ShoalProperties.Bootstrap bootstrap = properties.bootstrap();
+    if (bootstrap.apiKey().isEmpty()) {
+      return;
+    }
+    Organisation organisation = bootstrapOrganisation();
+    if (apiKeys.adopt(organisation.id(), Role.ADMIN, "bootstrap", bootstrap.apiKey())) {
+      log.info(
+          "Stored the bootstrap API key (shoal.bootstrap.api-key) as an ADMIN key of '{}'",
+          organisation.slug());
+    }
+  }
+
+  private Organisation bootstrapOrganisation() {
+    String slug = properties.bootstrap().organisation();
+    return organisations.findBySlug(slug).orElseGet(() -> organisations.create(slug, slug));
   }
 
   private void createAdmin() {
     ShoalProperties.Bootstrap bootstrap = properties.bootstrap();
-    Organisation organisation =
-        organisations
-            .findBySlug(bootstrap.organisation())
-            .orElseGet(
-                () -> organisations.create(bootstrap.organisation(), bootstrap.organisation()));
+    Organisation organisation = bootstrapOrganisation();
     String password = bootstrap.adminPassword();
     if (password.isEmpty()) {
       password = randomPassword();
@@ -108,6 +128,10 @@ class FirstStart implements SmartInitializingSingleton {
         text.append(
             "    password: the one set in SHOAL_ADMIN_PASSWORD / shoal.bootstrap.admin-password\n");
       }
+    }
+    if (!properties.bootstrap().apiKey().isEmpty()) {
+      text.append(
+          "  API key (ADMIN): the one set in SHOAL_BOOTSTRAP_API_KEY / shoal.bootstrap.api-key\n");
     }
     return text.append(line).append('\n').toString();
   }

@@ -59,6 +59,10 @@ public record ShoalProperties(
    * The organisation and admin created on the first start (when no user exists yet).
    *
    * @param adminPassword empty means: generate one and print it once
+   * @param apiKey an ADMIN API key of that organisation, in the form {@code shoal_<12 hex>_<43
+   *     base64url>}, made at start when its prefix is unknown: lets automation (Helm, Terraform, a
+   *     CI job) publish without ever signing in. Only its SHA-256 is stored; revoking it sticks (a
+   *     restart does not bring it back). Empty: none
    */
   public record Bootstrap(
       @DefaultValue("default")
@@ -70,7 +74,12 @@ public record ShoalProperties(
           @Pattern(
               regexp = "|.{12,128}",
               message = "must be empty (generate one) or 12 to 128 characters")
-          String adminPassword) {}
+          String adminPassword,
+      @DefaultValue("")
+          @Pattern(
+              regexp = "|shoal_[0-9a-f]{12}_[A-Za-z0-9_-]{43}",
+              message = "must be empty or shoal_<12 hex digits>_<43 base64url characters>")
+          String apiKey) {}
 
   /**
    * The PostgreSQL started in-process when {@code spring.datasource.url} is not set.

@@ -10,9 +10,11 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Counts origin bytes into {@code shoal_origin_egress_bytes_total}, and per pack into {@link
- * OriginTraffic}: the Content-Length of each successful GET (a single range or the whole pack).
- * Multi-range responses have no length and are not counted; agents ask for one piece at a time.
+ * Counts HTTP origin bytes into {@code shoal_origin_http_egress_bytes_total} and {@code
+ * shoal_origin_egress_bytes_total} (which {@link OriginTraffic} adds the seeder's bytes to), and
+ * per pack into {@link OriginTraffic}: the Content-Length of each successful GET (a single range or
+ * the whole pack). Multi-range responses have no length and are not counted; agents ask for one
+ * piece at a time.
  */
 @Configuration(proxyBeanMethods = false)
 class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
@@ -21,6 +23,7 @@ class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
       java.util.regex.Pattern.compile("/origin/(?:[^/]+/)?packs/([0-9A-Fa-f]{40})");
 
   private final Counter egress;
+  private final Counter httpEgress;
   private final OriginTraffic traffic;
 
   OriginEgress(MeterRegistry meters, OriginTraffic traffic) {
@@ -28,8 +31,17 @@ class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
     this.egress =
         Counter.builder("shoal.origin.egress")
             .baseUnit("bytes")
+            .description(
+                "Pack bytes the origin sent: HTTP responses and the seeder's BitTorrent uploads")
+            .register(meters);
+    // The total alone read 0 while the seeder sent everything: operators want one figure for
+    // what the origin costs, and the split stays visible through the two parts.
+    this.httpEgress =
+        Counter.builder("shoal.origin.http.egress")
+            .baseUnit("bytes")
             .description("Pack bytes served over HTTP by the origin")
             .register(meters);
+    traffic.countSeederBytesInto(egress);
   }
 
   @Override
@@ -48,6 +60,7 @@ class OriginEgress implements WebMvcConfigurer, HandlerInterceptor {
         && length.matches("\\d{1,18}")) {
       long bytes = Long.parseLong(length);
       egress.increment(bytes);
+      httpEgress.increment(bytes);
       java.util.regex.Matcher pack = PACK_PATH.matcher(request.getRequestURI());
       if (pack.matches()) {
         traffic.served(pack.group(1).toLowerCase(java.util.Locale.ROOT), bytes);

@@ -28,6 +28,7 @@ public class OriginTraffic {
   private final Map<String, LongSupplier> seeded = new ConcurrentHashMap<>();
   private final Map<String, Long> seededBefore = new HashMap<>();
   private final Counter seederEgress;
+  private volatile Counter totalEgress;
 
   OriginTraffic(MeterRegistry meters) {
     this.seederEgress =
@@ -35,6 +36,11 @@ public class OriginTraffic {
             .baseUnit("bytes")
             .description("Pack bytes uploaded over BitTorrent by the origin seeder")
             .register(meters);
+  }
+
+  /** The origin's total egress counter, which the seeder's bytes are added to at each drain. */
+  void countSeederBytesInto(Counter total) {
+    this.totalEgress = total;
   }
 
   void served(String infoHash, long bytes) {
@@ -65,6 +71,10 @@ public class OriginTraffic {
           if (now > before) {
             seederBytes.put(hash, now - before);
             seederEgress.increment(now - before);
+            Counter total = totalEgress;
+            if (total != null) {
+              total.increment(now - before);
+            }
           }
         });
     Map<String, Egress> out = new HashMap<>();

@@ -80,4 +80,57 @@ class FirstStartTest {
           .doesNotContain(password);
     }
   }
+
+  @Test
+  void anApiKeyFromTheConfigurationPublishesWithoutABrowserAndIsStoredAsAHash(
+      CapturedOutput output) {
+    String database = SharedPostgres.newDatabaseUrl();
+    String key = "shoal_0123456789ab_" + "a".repeat(20) + "-B_c" + "9".repeat(19);
+    Map<String, String> settings =
+        Map.of("spring.datasource.url", database, "shoal.bootstrap.api-key", key);
+    String issued;
+    try (RunningApp app = RunningApp.start(settings)) {
+      ApiClient ci = ApiClient.withApiKey("http://localhost:" + app.port(), key);
+      JsonNode me = ci.get("/api/v1/me").json();
+      assertThat(me.get("role").asString()).isEqualTo("ADMIN");
+      assertThat(me.get("organisation").get("slug").asString()).isEqualTo("default");
+      // What a CI bootstrap job does next: a product, and a narrower key for the pipeline.
+      ci.post("/api/v1/products", Map.of("slug", "demo", "name", "Demo")).assertSuccess();
+      issued =
+          ci.post("/api/v1/api-keys", Map.of("name", "ci", "role", "RELEASE_MANAGER"))
+              .assertSuccess()
+              .json()
+              .get("token")
+              .asString();
+      assertThat(output.getOut()).contains("SHOAL_BOOTSTRAP_API_KEY").doesNotContain(key);
+      byte[] stored =
+          app.bean(JdbcClient.class)
+              .sql("select secret_sha256 from api_keys where prefix = '0123456789ab'")
+              .query(byte[].class)
+              .single();
+      assertThat(stored).hasSize(32);
+      ci.delete("/api/v1/api-keys/" + keyId(ci, "bootstrap")).assertSuccess();
+    }
+    // A restart neither duplicates the key nor brings a revoked one back.
+    try (RunningApp app = RunningApp.start(settings)) {
+      String url = "http://localhost:" + app.port();
+      assertThat(ApiClient.withApiKey(url, key).get("/api/v1/me").status()).isEqualTo(401);
+      assertThat(ApiClient.withApiKey(url, issued).get("/api/v1/me").status()).isEqualTo(200);
+      assertThat(
+              app.bean(JdbcClient.class)
+                  .sql("select count(*) from api_keys where name = 'bootstrap'")
+                  .query(Long.class)
+                  .single())
+          .isEqualTo(1);
+    }
+  }
+
+  private static String keyId(ApiClient client, String name) {
+    for (JsonNode key : client.get("/api/v1/api-keys").json()) {
+      if (key.get("name").asString().equals(name)) {
+        return key.get("id").asString();
+      }
+    }
+    throw new AssertionError("no key " + name);
+  }
 }

@@ -8,6 +8,7 @@ import tools.jackson.databind.JsonNode;
 /** Lists the packs the agent keeps (and may share while you allow uploads). */
 @Command(
     name = "cache",
+    mixinStandardHelpOptions = true,
     description = "List the game update packs kept on this computer, and the cache limit.")
 final class CacheCommand extends AgentCommand {
 

@@ -15,6 +15,7 @@ import tools.jackson.databind.JsonNode;
 /** {@code consent show|grant|withdraw}. */
 @Command(
     name = "consent",
+    mixinStandardHelpOptions = true,
     description = "Show, give or withdraw your consent to peer-to-peer downloading and sharing.",
     subcommands = {
       ConsentCommand.Show.class,
@@ -22,7 +23,10 @@ import tools.jackson.databind.JsonNode;
       ConsentCommand.Withdraw.class
     })
 final class ConsentCommand {
-  @Command(name = "show", description = "Show your current answers.")
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Show your current answers.")
   static final class Show extends AgentCommand {
     @Override
     public Integer call() {
@@ -49,7 +53,10 @@ final class ConsentCommand {
     }
   }
 
-  @Command(name = "grant", description = "Read the consent text and say yes.")
+  @Command(
+      name = "grant",
+      mixinStandardHelpOptions = true,
+      description = "Read the consent text and say yes.")
   static final class Grant extends ScopeCommand {
     @Option(names = "--locale", description = "Language of the text (default: your system's).")
     String locale = Locale.getDefault().toLanguageTag();
@@ -101,7 +108,10 @@ final class ConsentCommand {
     }
   }
 
-  @Command(name = "withdraw", description = "Say no; takes effect within a second.")
+  @Command(
+      name = "withdraw",
+      mixinStandardHelpOptions = true,
+      description = "Say no; takes effect within a second.")
   static final class Withdraw extends ScopeCommand {
     @Override
     public Integer call() {

@@ -10,6 +10,7 @@ import tools.jackson.databind.JsonNode;
 /** Enrols the running agent with a studio's control plane. */
 @Command(
     name = "enrol",
+    mixinStandardHelpOptions = true,
     description = "Enrol this computer with a game publisher's Shoal control plane.")
 final class EnrolCommand extends AgentCommand {
 

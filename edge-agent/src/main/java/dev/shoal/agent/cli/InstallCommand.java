@@ -17,6 +17,7 @@ import tools.jackson.databind.JsonNode;
  */
 @Command(
     name = "install",
+    mixinStandardHelpOptions = true,
     description = "Install or update a game into a directory, and show its progress.")
 final class InstallCommand extends AgentCommand {
   /** Exit code when the install failed (the agent's error code is printed). */
@@ -52,8 +53,9 @@ final class InstallCommand extends AgentCommand {
     String id = status.path("id").asString();
     PrintWriter out = out();
     boolean bar = !json && System.console() != null;
+    Speed speed = new Speed();
     while (!noWait && !isFinal(status.path("state").asString())) {
-      show(status, out, bar);
+      show(status, out, bar, speed);
       Thread.sleep(bar ? 250 : 1000);
       status = client.get("/v1/installs/" + id);
     }
@@ -68,17 +70,42 @@ final class InstallCommand extends AgentCommand {
     return status.path("state").asString().equals("FAILED") ? FAILED : 0;
   }
 
-  private void show(JsonNode s, PrintWriter out, boolean bar) {
+  private void show(JsonNode s, PrintWriter out, boolean bar, Speed speed) {
     if (!bar) {
       out.println(Json.MAPPER.writeValueAsString(s));
       return;
     }
-    out.print("\r" + progressLine(s));
+    long rate =
+        speed.rate(
+            s.path("bytesPerSecond").asLong(), s.path("bytesDone").asLong(), System.nanoTime());
+    out.print("\r" + progressLine(s, rate));
     out.flush();
   }
 
+  /**
+   * The rate the bar shows. The swarm engine samples its rate once a second and smooths it, so a
+   * download of a few seconds showed 0 B/s throughout; until the agent reports a rate, the bar
+   * shows the average since it started.
+   */
+  static final class Speed {
+    private long firstNanos = -1;
+    private long firstBytes;
+
+    long rate(long reported, long bytesDone, long nowNanos) {
+      if (firstNanos < 0) {
+        firstNanos = nowNanos;
+        firstBytes = bytesDone;
+      }
+      if (reported > 0) {
+        return reported;
+      }
+      double seconds = (nowNanos - firstNanos) / 1e9;
+      return seconds < 0.2 ? 0 : (long) (Math.max(0, bytesDone - firstBytes) / seconds);
+    }
+  }
+
   /** {@code DOWNLOADING [#########-----------] 45% 12.3 MB/s ETA 1m05s peers 3 from peers 80%}. */
-  static String progressLine(JsonNode s) {
+  static String progressLine(JsonNode s, long rate) {
     long done = s.path("bytesDone").asLong();
     long total = s.path("bytesTotal").asLong();
     int pct = total == 0 ? 0 : (int) (100 * done / total);
@@ -92,7 +119,7 @@ final class InstallCommand extends AgentCommand {
         "#".repeat(filled),
         "-".repeat(20 - filled),
         pct,
-        ByteUnits.format(s.path("bytesPerSecond").asLong()),
+        ByteUnits.format(rate),
         eta,
         s.path("peers").asInt(),
         Math.round(100 * s.path("fromPeersShare").asDouble()));

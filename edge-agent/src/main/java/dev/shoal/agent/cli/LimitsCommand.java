@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code limits show|set}. */
 @Command(
     name = "limits",
+    mixinStandardHelpOptions = true,
     description = "Show or change bandwidth limits.",
     subcommands = {LimitsCommand.Show.class, LimitsCommand.Set.class})
 final class LimitsCommand {
@@ -26,7 +27,7 @@ final class LimitsCommand {
     out.println("metered:           " + (s.metered() ? "yes (no uploading)" : "no"));
   }
 
-  @Command(name = "show", description = "Show the current limits.")
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show the current limits.")
   static final class Show extends AgentCommand {
 
     @Override
@@ -36,7 +37,10 @@ final class LimitsCommand {
     }
   }
 
-  @Command(name = "set", description = "Change some limits; others stay as they are.")
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description = "Change some limits; others stay as they are.")
   static final class Set extends AgentCommand {
 
     @Option(names = "--up", description = "Upload cap, e.g. 1MB (per second); 0 = no limit.")

@@ -3,21 +3,18 @@ package dev.shoal.agent.cli;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.LocalApiFile;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 
 /** Talks to the running agent with the token from its owner-only local-api.json. */
 final class LocalApiClient {
   private final LocalApiFile api;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
   private LocalApiClient(LocalApiFile api) {
     this.api = api;
@@ -65,41 +62,51 @@ final class LocalApiClient {
         .readValue(node);
   }
 
+  /**
+   * One request over HttpURLConnection, not java.net.http: every CLI command is a fresh JVM, and
+   * HttpClient starts a selector thread and loads hundreds more classes for one short request.
+   */
   private JsonNode send(String method, String path, Object body) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.baseUrl() + path))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + api.token());
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json")
-          .method(
-              method, HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)));
-    }
-    HttpResponse<byte[]> resp;
     try {
-      resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpURLConnection c =
+          (HttpURLConnection) URI.create(api.baseUrl() + path).toURL().openConnection();
+      c.setConnectTimeout(3_000);
+      c.setReadTimeout(10_000);
+      c.setRequestMethod(method);
+      c.setRequestProperty("Authorization", "Bearer " + api.token());
+      if (body != null) {
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        c.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      int status = c.getResponseCode();
+      InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+      byte[] response = in == null ? new byte[0] : readAll(in);
+      return parse(status, response);
     } catch (ConnectException e) {
       throw new CliException(
           CliException.NOT_RUNNING,
           "the Shoal agent is not running (nothing listens on " + api.baseUrl() + ")");
     } catch (IOException e) {
       throw new CliException(CliException.OTHER, "cannot talk to the agent: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(CliException.OTHER, "interrupted");
     }
-    return parse(resp);
   }
 
-  private static JsonNode parse(HttpResponse<byte[]> resp) {
-    JsonNode node =
-        resp.body().length == 0 ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(resp.body());
-    if (resp.statusCode() >= 400) {
-      String detail =
-          node.path("detail").asString(node.path("title").asString("HTTP " + resp.statusCode()));
-      int exit = resp.statusCode() < 500 ? CliException.REFUSED : CliException.OTHER;
+  private static byte[] readAll(InputStream in) throws IOException {
+    try (in) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static JsonNode parse(int status, byte[] body) {
+    JsonNode node = body.length == 0 ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(body);
+    if (status >= 400) {
+      String detail = node.path("detail").asString(node.path("title").asString("HTTP " + status));
+      int exit = status < 500 ? CliException.REFUSED : CliException.OTHER;
       throw new CliException(exit, "the agent refused: " + detail);
     }
     return node;

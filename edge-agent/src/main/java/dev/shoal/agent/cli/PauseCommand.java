@@ -4,7 +4,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 
 /** Pauses uploading without withdrawing consent (kept across restarts). */
-@Command(name = "pause", description = "Pause sharing (uploads) until you resume.")
+@Command(
+    name = "pause",
+    mixinStandardHelpOptions = true,
+    description = "Pause sharing (uploads) until you resume.")
 final class PauseCommand extends AgentCommand {
 
   @Override

@@ -7,6 +7,7 @@ import picocli.CommandLine.Parameters;
 /** What a launcher does when a game starts and stops. */
 @Command(
     name = "quiet",
+    mixinStandardHelpOptions = true,
     description = "Quiet mode on or off (no uploads, slow downloads while " + "a game runs).")
 final class QuietCommand extends AgentCommand {
 

@@ -5,7 +5,10 @@ import picocli.CommandLine.Command;
 import tools.jackson.databind.JsonNode;
 
 /** Lifts a pause; other reasons (no consent, battery, hours...) still apply and are shown. */
-@Command(name = "resume", description = "Resume sharing after a pause.")
+@Command(
+    name = "resume",
+    mixinStandardHelpOptions = true,
+    description = "Resume sharing after a pause.")
 final class ResumeCommand extends AgentCommand {
 
   @Override

@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Runs the agent in the foreground until interrupted (Ctrl+C, service stop). */
-@Command(name = "run", description = "Run the agent: local API and status page on 127.0.0.1.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the agent: local API and status page on 127.0.0.1.")
 final class RunCommand extends AgentCommand {
 
   @Option(names = "--port", description = "Local API port; 0 picks a free one (default).")

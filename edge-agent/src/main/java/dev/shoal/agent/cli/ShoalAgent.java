@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       EnrolCommand.class,
       InstallCommand.class,
       CacheCommand.class,
+      StopCommand.class,
       UninstallCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

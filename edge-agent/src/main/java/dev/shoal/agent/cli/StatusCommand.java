@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
 /** Prints what the agent is doing: the same facts as the status page. */
-@Command(name = "status", description = "Show what the agent is doing, or open the status page.")
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = "Show what the agent is doing, or open the status page.")
 final class StatusCommand extends AgentCommand {
 
   @Option(names = "--json", description = "Machine-readable output (the /v1/status JSON).")

@@ -6,11 +6,8 @@ import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.identity.DeviceIdentity;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -23,8 +20,9 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "uninstall",
+    mixinStandardHelpOptions = true,
     description =
-        "Remove Shoal: deregister this computer, remove autostart, delete all Shoal data and"
+        "Remove Shoal: stop the agent, deregister this computer, remove autostart, delete all Shoal data and"
             + " cached packs (your installed games stay).")
 final class UninstallCommand extends AgentCommand {
 
@@ -40,9 +38,14 @@ final class UninstallCommand extends AgentCommand {
       removeAutostart(out);
       return 0;
     }
-    requireStopped(dir);
+    boolean running = StopCommand.isRunning(dir);
     if (!yes) {
-      out.println("This removes " + dir + " (keys, settings, consent log, cached packs).");
+      out.println(
+          "This "
+              + (running ? "stops the running agent and " : "")
+              + "removes "
+              + dir
+              + " (keys, settings, consent log, cached packs).");
       out.print("Type 'yes' to continue: ");
       out.flush();
       String answer = root().in().readLine();
@@ -51,34 +54,13 @@ final class UninstallCommand extends AgentCommand {
         return CliException.REFUSED;
       }
     }
+    // Removing the directory under a running agent would leave it sharing from a deleted cache.
+    StopCommand.stop(dir, out);
     deregister(dir, out);
     removeAutostart(out);
     DataDir.deleteTree(dir, () -> {});
     out.println("Removed " + dir + ". Shoal is uninstalled; your games were not touched.");
     return 0;
-  }
-
-  /** The data directory must not be in use: the agent holds agent.lock while it runs. */
-  private static void requireStopped(Path dir) throws IOException {
-    Path lockFile = dir.resolve("agent.lock");
-    if (!Files.exists(lockFile)) {
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-      FileLock lock = ch.tryLock();
-      if (lock == null) {
-        throw running();
-      }
-      lock.release();
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      throw running();
-    }
-  }
-
-  private static CliException running() {
-    return new CliException(
-        CliException.REFUSED,
-        "the agent is running; stop it first (systemctl --user stop shoal-agent, or quit it)");
   }
 
   private static void deregister(Path dir, PrintWriter out) {

@@ -425,7 +425,11 @@ public final class Transfers implements AutoCloseable {
     int peers = 0;
     for (Transfer t : transfers) {
       Progress p = t.progress();
-      down += p.downRate();
+      // A finished download's smoothed rate decays for seconds after its last byte: the player
+      // would read a download that is not happening. Only what still downloads counts.
+      if (p.state() == Progress.State.DOWNLOADING || p.state() == Progress.State.CHECKING) {
+        down += p.downRate();
+      }
       up += p.upRate();
       peers += p.peers();
     }

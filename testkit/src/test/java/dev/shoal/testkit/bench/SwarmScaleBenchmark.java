@@ -813,7 +813,7 @@ class SwarmScaleBenchmark {
 
   /** Pack bytes the HTTP origin has served. */
   private static long httpCounter(MeterRegistry meters) {
-    return (long) meters.get("shoal.origin.egress").counter().count();
+    return (long) meters.get("shoal.origin.http.egress").counter().count();
   }
 
   /** Agent and libtorrent logs, kept after the run (the data directories are not). */

@@ -99,8 +99,15 @@ class ReleasesPageTest {
     browser.textIn(By.id("releases-status"), "Published version 1 to 10% of devices.");
     browser.textIn(By.xpath("//tbody[@id='releases']/tr[td[1]='1']"), "10% of devices");
 
+    // The widen dialog offers what most people type: every device (it offered twice the share).
+    row(1).findElement(By.cssSelector("button[aria-label='Widen… version 1']")).click();
+    WebElement share = browser.visible("rollout-percent");
+    assertThat(share.getAttribute("value")).isEqualTo("100");
+    browser.screenshot("releases-widen-dialog");
     // Narrowing is refused by the API; the page says why in its words.
-    rollout(1, "Widen…", 5);
+    share.clear();
+    share.sendKeys("5");
+    browser.driver().findElement(By.id("rollout-yes")).click();
     browser.textIn(By.id("releases-status"), "A rollout only widens");
     assertThat(browser.driver().findElement(By.id("releases-status")).getAttribute("class"))
         .contains("error");

@@ -63,12 +63,15 @@ class AnnounceFilter implements Filter {
     byte[] body;
     try {
       body = tracker.announce(passkey == null ? passkeyParameter(query) : passkey, query, client);
+      response.setStatus(HttpServletResponse.SC_OK);
     } catch (DataAccessException e) {
-      // The database or Redis is away: a tracker error the client retries, not a 500 page.
+      // The database or Redis is away: 503 with Retry-After, as the rest of the API answers then,
+      // and a bencoded failure reason for clients that read only the body; not a 500 page.
       log.warn("Announce from {} not answered: {}", client, e.getMessage());
       body = tracker.unavailable();
+      response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+      response.setHeader("Retry-After", "5");
     }
-    response.setStatus(HttpServletResponse.SC_OK);
     response.setContentType("text/plain");
     response.setContentLength(body.length);
     response.getOutputStream().write(body);

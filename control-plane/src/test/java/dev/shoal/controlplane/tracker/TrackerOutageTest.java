@@ -5,7 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.controlplane.support.OrganisationTest;
 import dev.shoal.controlplane.support.PublishedPack;
 import dev.shoal.controlplane.support.RedisServer;
+import dev.shoal.protocol.torrent.AnnounceRequest;
+import dev.shoal.protocol.torrent.AnnounceRequest.Event;
+import dev.shoal.protocol.torrent.AnnounceResponse;
+import dev.shoal.testsupport.Announces;
+import dev.shoal.testsupport.ApiClient;
 import dev.shoal.testsupport.Device;
+import dev.shoal.testsupport.Response;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.annotation.DirtiesContext;
@@ -13,8 +21,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * With the swarm store's Redis gone, an announce is answered as a tracker answers a failure (HTTP
- * 200, a bencoded {@code failure reason} the client retries after), not with a 500 page.
+ * With the swarm store's Redis gone, an announce is answered 503 with Retry-After and a bencoded
+ * {@code failure reason} (what a BitTorrent client reads), not with a 500 page.
  */
 @DirtiesContext
 class TrackerOutageTest extends OrganisationTest {
@@ -41,7 +49,17 @@ class TrackerOutageTest extends OrganisationTest {
 
     redis.stop();
 
-    assertThat(pack.announce(device.passkey(), r -> r).failureReason())
+    AnnounceRequest request = Announces.request(pack.infoHash, 6881, 1000, Event.NONE);
+    Response answer =
+        ApiClient.exchange(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        request.toUrl(
+                            "http://localhost:" + port + "/" + device.passkey() + "/announce")))
+                .build());
+    assertThat(answer.status()).isEqualTo(503);
+    assertThat(answer.headers().firstValue("Retry-After")).hasValue("5");
+    assertThat(AnnounceResponse.decode(answer.bytes()).failureReason())
         .isEqualTo("tracker unavailable, retry later");
   }
 }

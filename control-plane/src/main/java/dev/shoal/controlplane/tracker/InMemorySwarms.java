@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class InMemorySwarms implements SwarmStore {
 
-  private final Map<String, Map<String, Peer>> swarms = new ConcurrentHashMap<>();
+  private final Map<String, MemorySwarm> swarms = new ConcurrentHashMap<>();
   private final PeerExpiry expiry;
   private final Set<String> originPasskeys = ConcurrentHashMap.newKeySet();
 
@@ -28,13 +28,14 @@ final class InMemorySwarms implements SwarmStore {
   @Override
   public List<InetSocketAddress> announce(
       String infoHash, String peerKey, Peer peer, boolean stopped, int numwant) {
-    Map<String, Peer> swarm = swarms.computeIfAbsent(infoHash, k -> new ConcurrentHashMap<>());
+    MemorySwarm swarm = swarms.computeIfAbsent(infoHash, k -> new MemorySwarm());
     if (stopped) {
       swarm.remove(peerKey);
       return List.of();
     }
     swarm.put(peerKey, peer);
-    return PeerSelection.select(swarm.values(), peer, numwant, expiry.oldest());
+    return PeerSelection.select(
+        swarm.candidates(peer, PeerSelection.sample(numwant)), peer, numwant, expiry.oldest());
   }
 
   @Override
@@ -46,11 +47,10 @@ final class InMemorySwarms implements SwarmStore {
   public int purge() {
     long oldest = expiry.oldest();
     int left = 0;
-    for (Map<String, Peer> swarm : swarms.values()) {
-      swarm.values().removeIf(p -> p.lastSeenMillis() < oldest);
-      left += swarm.size();
+    for (MemorySwarm swarm : swarms.values()) {
+      left += swarm.removeIf(p -> p.lastSeenMillis() < oldest);
     }
-    swarms.values().removeIf(Map::isEmpty);
+    swarms.values().removeIf(MemorySwarm::isEmpty);
     return left;
   }
 
@@ -58,8 +58,8 @@ final class InMemorySwarms implements SwarmStore {
   public int activePeers() {
     long oldest = expiry.oldest();
     int n = 0;
-    for (Map<String, Peer> swarm : swarms.values()) {
-      n += PeerSelection.active(swarm.values(), oldest);
+    for (MemorySwarm swarm : swarms.values()) {
+      n += PeerSelection.active(swarm.all(), oldest);
     }
     return n;
   }
@@ -68,8 +68,8 @@ final class InMemorySwarms implements SwarmStore {
   public int activeSwarms() {
     long oldest = expiry.oldest();
     int n = 0;
-    for (Map<String, Peer> swarm : swarms.values()) {
-      if (PeerSelection.active(swarm.values(), oldest) > 0) {
+    for (MemorySwarm swarm : swarms.values()) {
+      if (PeerSelection.active(swarm.all(), oldest) > 0) {
         n++;
       }
     }
@@ -82,7 +82,7 @@ final class InMemorySwarms implements SwarmStore {
     Map<String, Count> counts = new HashMap<>();
     swarms.forEach(
         (infoHash, swarm) -> {
-          Count count = PeerSelection.count(swarm.values(), oldest);
+          Count count = PeerSelection.count(swarm.all(), oldest);
           if (count != null) {
             counts.put(infoHash, count);
           }
@@ -92,16 +92,16 @@ final class InMemorySwarms implements SwarmStore {
 
   @Override
   public Set<String> devicesAt(String infoHash, InetAddress address) {
-    Map<String, Peer> swarm = swarms.get(infoHash);
+    MemorySwarm swarm = swarms.get(infoHash);
     if (swarm == null) {
       return Set.of();
     }
-    return PeerSelection.devicesAt(swarm.values(), address, expiry.oldest());
+    return PeerSelection.devicesAt(swarm.at(address), address, expiry.oldest());
   }
 
   @Override
   public void forgetDevice(String deviceId) {
-    swarms.values().forEach(s -> s.values().removeIf(p -> p.deviceId().equals(deviceId)));
+    swarms.values().forEach(s -> s.removeIf(p -> p.deviceId().equals(deviceId)));
   }
 
   @Override

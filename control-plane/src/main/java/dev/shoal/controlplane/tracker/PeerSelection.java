@@ -19,7 +19,20 @@ final class PeerSelection {
 
   private static final int RANKS = 5;
 
+  /** The most peers a swarm store reads for one announce (both stores sample larger swarms). */
+  static final int MAX_SAMPLE = 512;
+
   private PeerSelection() {}
+
+  /**
+   * How many peers a store samples for an announce wanting {@code numwant}: twice that, so that
+   * locality (same /24, same region) has some to choose from, and few enough that an announce to a
+   * swarm of a million costs what one to a swarm of a few hundred does (reading a random sample is
+   * most of an announce's cost in Redis).
+   */
+  static int sample(int numwant) {
+    return Math.min(MAX_SAMPLE, Math.max(128, 2 * numwant));
+  }
 
   /**
    * Origin seeders first (every entitled device may use them), then peers behind the same public

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
@@ -26,8 +27,10 @@ import org.springframework.data.redis.core.script.RedisScript;
  * it was last seen and how to hand it out. Redis 7.0 has no per-field expiry, so: the hash expires
  * as a whole once nobody announced to it for the expiry time, peers last seen before that are never
  * handed out, and {@link #purge} deletes them (in a script, so that a peer announcing meanwhile is
- * not lost). An announce is one round trip (a script: record, refresh the expiry, read the swarm).
- * Clocks of the nodes stamp the peers, so they must agree to well within the expiry (NTP).
+ * not lost). An announce is one round trip (a script: record, refresh the expiry, read the swarm if
+ * it is small, else the asker's LAN neighbours); a hot swarm's random sample is read by each node
+ * at most once a second ({@link #SAMPLE_REUSE}). Clocks of the nodes stamp the peers, so they must
+ * agree to well within the expiry (NTP).
  */
 final class RedisSwarms implements SwarmStore {
 
@@ -36,11 +39,13 @@ final class RedisSwarms implements SwarmStore {
   static final String ORIGIN_PREFIX = "shoal:origin-passkey:";
 
   /**
-   * At most this many peers are read per announce: a swarm larger than that is sampled at random
-   * (HRANDFIELD), so an announce to a hot swarm of a million devices costs what one to a swarm of
-   * 512 does. Locality is then chosen within the sample.
+   * A hot swarm's sample: a swarm larger than twice what an announce reads ({@link
+   * PeerSelection#sample}) is sampled at random (HRANDFIELD), so an announce to a swarm of a
+   * million devices costs what one to a swarm of a few hundred does. The origin seeders and the
+   * peers behind the asker's own address (its LAN; more than a sample of them is a carrier's NAT,
+   * sampled like the rest) are added to every answer; other locality is chosen within the sample.
    */
-  static final int SAMPLE = 512;
+  static final int SAMPLE = PeerSelection.MAX_SAMPLE;
 
   // Origin seeders are also kept in a small hash of their own (ORIGIN_SWARM_PREFIX), which is read
   // whole, so that sampling never leaves them out.
@@ -61,22 +66,37 @@ final class RedisSwarms implements SwarmStore {
             redis.call('PEXPIRE', KEYS[2], ARGV[3])
           end
           local sample = tonumber(ARGV[4])
-          if redis.call('HLEN', KEYS[1]) <= sample then
-            return redis.call('HVALS', KEYS[1])
+          if redis.call('HLEN', KEYS[1]) <= 2 * sample then
+            local all = redis.call('HVALS', KEYS[1])
+            table.insert(all, 1, '=')
+            return all
           end
+          if redis.call('HLEN', KEYS[3]) <= sample then
+            local here = redis.call('HVALS', KEYS[3])
+            table.insert(here, 1, '~')
+            return here
+          end
+          return {'*'}
+          """,
+          List.class);
+
+  // A random sample of ARGV[1] peers of a hot swarm, and its origin seeders.
+  @SuppressWarnings("rawtypes")
+  private static final RedisScript<List> SAMPLE_SCRIPT =
+      RedisScript.of(
+          """
           local values = {}
           local seen = {}
-          local picked = redis.call('HRANDFIELD', KEYS[1], sample, 'WITHVALUES')
-          for i = 1, #picked, 2 do
-            seen[picked[i]] = true
-            values[#values + 1] = picked[i + 1]
-          end
-          local origins = redis.call('HGETALL', KEYS[2])
-          for i = 1, #origins, 2 do
-            if not seen[origins[i]] then
-              values[#values + 1] = origins[i + 1]
+          local function add(pairs)
+            for i = 1, #pairs, 2 do
+              if not seen[pairs[i]] then
+                seen[pairs[i]] = true
+                values[#values + 1] = pairs[i + 1]
+              end
             end
           end
+          add(redis.call('HGETALL', KEYS[2]))
+          add(redis.call('HRANDFIELD', KEYS[1], ARGV[1], 'WITHVALUES'))
           return values
           """,
           List.class);
@@ -104,8 +124,19 @@ final class RedisSwarms implements SwarmStore {
   // whole swarm; expires as a whole like it.
   static final String AT_PREFIX = "shoal:swarm-at:";
 
+  /**
+   * How long this node reuses its random sample of a hot swarm. Reading a sample costs Redis and
+   * this node more than the rest of an announce; a swarm of a million announces hundreds of times a
+   * second, and a sample a second old is as good a draw for each of them (the asker's LAN
+   * neighbours and the origin seeders are added fresh).
+   */
+  static final Duration SAMPLE_REUSE = Duration.ofSeconds(1);
+
+  private record Sample(long takenMillis, List<Peer> origins, List<Peer> others) {}
+
   private final StringRedisTemplate redis;
   private final PeerExpiry expiry;
+  private final Map<String, Sample> samples = new ConcurrentHashMap<>();
 
   RedisSwarms(StringRedisTemplate redis, Clock clock, Duration expiry) {
     this.redis = redis;
@@ -126,6 +157,7 @@ final class RedisSwarms implements SwarmStore {
       }
       return List.of();
     }
+    int sample = PeerSelection.sample(numwant);
     @SuppressWarnings("unchecked")
     List<String> values =
         redis.execute(
@@ -134,9 +166,62 @@ final class RedisSwarms implements SwarmStore {
             peerKey,
             encode(peer),
             Long.toString(expiry.after().toMillis()),
-            Integer.toString(SAMPLE),
+            Integer.toString(sample),
             peer.origin() ? "1" : "0");
-    return PeerSelection.select(decode(values), peer, numwant, expiry.oldest());
+    if (values == null || values.isEmpty()) {
+      return List.of();
+    }
+    // "=": the whole swarm; "~": a hot swarm, and the asker's LAN neighbours; "*": a hot swarm, and
+    // too many behind the asker's address to be a LAN (they come with the sample like the rest).
+    String read = values.get(0);
+    List<Peer> candidates = decode(values.subList(1, values.size()));
+    if (!read.equals("=")) {
+      Sample hot = sampleOf(infoHash);
+      candidates.addAll(hot.origins());
+      InetAddress own = peer.address().getAddress();
+      for (Peer p : window(hot.others(), sample)) {
+        if (read.equals("*") || !p.address().getAddress().equals(own)) {
+          candidates.add(p);
+        }
+      }
+    }
+    return PeerSelection.select(candidates, peer, numwant, expiry.oldest());
+  }
+
+  /** This node's sample of a hot swarm, taken again once it is {@link #SAMPLE_REUSE} old. */
+  private Sample sampleOf(String infoHash) {
+    long now = expiry.now();
+    Sample s = samples.get(infoHash);
+    if (s != null && now - s.takenMillis() < SAMPLE_REUSE.toMillis()) {
+      return s;
+    }
+    @SuppressWarnings("unchecked")
+    List<String> values =
+        redis.execute(
+            SAMPLE_SCRIPT,
+            List.of(PREFIX + infoHash, ORIGIN_SWARM_PREFIX + infoHash),
+            Integer.toString(SAMPLE));
+    List<Peer> origins = new ArrayList<>();
+    List<Peer> others = new ArrayList<>();
+    for (Peer p : decode(values)) {
+      (p.origin() ? origins : others).add(p);
+    }
+    Sample taken = new Sample(now, origins, others);
+    samples.put(infoHash, taken);
+    return taken;
+  }
+
+  /** {@code size} consecutive peers of {@code sample} from a random start, wrapping around. */
+  private static List<Peer> window(List<Peer> sample, int size) {
+    if (sample.size() <= size) {
+      return sample;
+    }
+    int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(sample.size());
+    List<Peer> out = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      out.add(sample.get((start + i) % sample.size()));
+    }
+    return out;
   }
 
   @Override
@@ -146,6 +231,7 @@ final class RedisSwarms implements SwarmStore {
 
   @Override
   public int purge() {
+    samples.clear();
     return prune("");
   }
 
@@ -162,6 +248,7 @@ final class RedisSwarms implements SwarmStore {
   @Override
   public void forgetDevice(String deviceId) {
     prune(deviceId);
+    samples.clear(); // a revoked device is handed out by no sample of this node from now on
   }
 
   private int prune(String deviceId) {
@@ -255,26 +342,72 @@ final class RedisSwarms implements SwarmStore {
   static List<Peer> decode(List<String> values) {
     List<Peer> peers = new ArrayList<>(values == null ? 0 : values.size());
     for (String value : values == null ? List.<String>of() : values) {
-      String[] f = value.split("\\|", 8);
-      String[] a = f.length == 8 ? f[5].split(";", -1) : new String[0];
-      InetAddress address = a.length == 1 || a.length == 3 ? Cidr.literal(a[0]) : null;
-      InetAddress lanAddress = a.length == 3 ? Cidr.literal(a[1]) : null;
-      int lanPort = a.length == 3 && a[2].matches("\\d{1,5}") ? Integer.parseInt(a[2]) : 0;
-      if (address == null || (a.length == 3 && (lanAddress == null || lanPort > 65535))) {
-        continue;
+      Peer peer = decode(value);
+      if (peer != null) {
+        peers.add(peer);
       }
-      peers.add(
-          new Peer(
-              f[6],
-              new InetSocketAddress(address, Integer.parseInt(f[4])),
-              f[7],
-              f[1].equals("1"),
-              f[2].equals("1"),
-              f[3].equals("1"),
-              Long.parseLong(f[0]),
-              lanAddress == null ? null : new InetSocketAddress(lanAddress, lanPort)));
     }
     return peers;
+  }
+
+  /**
+   * One value (see {@link #encode}), or null. By index rather than by splitting: every announce
+   * decodes a few hundred, and the split's arrays and strings were most of an announce's cost.
+   */
+  private static Peer decode(String value) {
+    int[] bar = new int[7];
+    int from = 0;
+    for (int i = 0; i < bar.length; i++) {
+      bar[i] = value.indexOf('|', from);
+      if (bar[i] < 0) {
+        return null;
+      }
+      from = bar[i] + 1;
+    }
+    try {
+      InetSocketAddress[] endpoints =
+          endpoints(
+              value.substring(bar[4] + 1, bar[5]), Integer.parseInt(value, bar[3] + 1, bar[4], 10));
+      if (endpoints == null) {
+        return null;
+      }
+      return new Peer(
+          value.substring(bar[5] + 1, bar[6]),
+          endpoints[0],
+          value.substring(bar[6] + 1),
+          flag(value, bar[0]),
+          flag(value, bar[1]),
+          flag(value, bar[2]),
+          Long.parseLong(value, 0, bar[0], 10),
+          endpoints[1]);
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      return null;
+    }
+  }
+
+  /** The flag between the bar at {@code bar} and the next: "1" is true. */
+  private static boolean flag(String value, int bar) {
+    return value.charAt(bar + 1) == '1';
+  }
+
+  /** The public endpoint and the LAN one (or null) of {@code address[;lanip;lanport]}, or null. */
+  private static InetSocketAddress[] endpoints(String field, int port) {
+    String[] a = field.split(";", -1);
+    InetAddress address = a.length == 1 || a.length == 3 ? Cidr.literal(a[0]) : null;
+    if (address == null || port < 0 || port > 65535) {
+      return null;
+    }
+    if (a.length == 1) {
+      return new InetSocketAddress[] {new InetSocketAddress(address, port), null};
+    }
+    InetAddress lan = Cidr.literal(a[1]);
+    int lanPort = a[2].matches("\\d{1,5}") ? Integer.parseInt(a[2]) : 65536;
+    if (lan == null || lanPort > 65535) {
+      return null;
+    }
+    return new InetSocketAddress[] {
+      new InetSocketAddress(address, port), new InetSocketAddress(lan, lanPort)
+    };
   }
 
   @Override

@@ -267,4 +267,31 @@ abstract class SwarmStoreContract {
             new InetSocketAddress("198.51.100.2", 6881),
             new InetSocketAddress("198.51.100.2", 6881));
   }
+
+  /**
+   * A swarm far larger than one announce reads: the store samples it, and still every answer holds
+   * the origin seeder and the asker's LAN neighbour (at its private address), ahead of the rest.
+   */
+  @Test
+  void aHotSwarmIsSampledButTheOriginAndTheLanNeighbourAreInEveryAnswer() {
+    announce("origin", "10.200.0.1", "", true, true);
+    for (int i = 0; i < 3_000; i++) {
+      announce("crowd" + i, "10.2." + (i / 250) + "." + (i % 250 + 1), "", true, false);
+    }
+    announceFromLan("neighbour", "198.51.100.2", "192.168.1.10");
+    java.util.Set<InetSocketAddress> crowdSeen = new java.util.HashSet<>();
+    for (int round = 0; round < 20; round++) {
+      // A second apart: a node may reuse its sample of a hot swarm for a second (RedisSwarms).
+      clock.now = clock.now.plusSeconds(1);
+      List<InetSocketAddress> picked = announceFromLan("me", "198.51.100.2", "192.168.1.11");
+      assertThat(picked).hasSize(50).doesNotHaveDuplicates();
+      assertThat(picked.subList(0, 2))
+          .containsExactly(
+              new InetSocketAddress("10.200.0.1", 6881),
+              new InetSocketAddress("192.168.1.10", 6881));
+      crowdSeen.addAll(picked.subList(2, 50));
+    }
+    // 20 rounds of 48 out of 3,000: a fixed choice would show 48; a uniform one about 860.
+    assertThat(crowdSeen.size()).isGreaterThan(400);
+  }
 }

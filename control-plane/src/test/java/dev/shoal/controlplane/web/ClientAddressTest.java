@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.controlplane.config.Cidr;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,30 @@ class ClientAddressTest {
     assertThat(Cidr.of("0.0.0.0/0").contains(Cidr.literal("8.8.8.8"))).isTrue();
     for (String bad : List.of("localhost", "10.0.0.0/33", "10.0.0.0/x", "10.0.0.0/8/8", "")) {
       assertThatThrownBy(() -> Cidr.of(bad)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void literalsAreDottedQuadsOrIpv6AndNothingElse() throws Exception {
+    assertThat(Cidr.literal("203.0.113.9")).isEqualTo(InetAddress.getByName("203.0.113.9"));
+    assertThat(Cidr.literal(" 0.0.0.0 ")).isEqualTo(InetAddress.getByName("0.0.0.0"));
+    assertThat(Cidr.literal("255.255.255.255").getAddress()).containsOnly((byte) 255);
+    assertThat(Cidr.literal("::1")).isEqualTo(InetAddress.getByName("::1"));
+    for (String bad :
+        List.of(
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.",
+            ".1.2.3",
+            "1.2.3.1000",
+            "a.b.c.d",
+            "1.2.3.4a",
+            "example.com",
+            "",
+            "1.2.3.-4")) {
+      assertThat(Cidr.literal(bad)).as(bad).isNull();
     }
   }
 

@@ -205,8 +205,10 @@ class DeviceAggregates {
         buckets,
         jdbc.sql("select min(created_at) from devices where organisation_id = ?")
             .param(organisationId)
-            // min() of no rows is one null row
-            .query(rs -> rs.next() ? instant(rs.getObject(1, OffsetDateTime.class)) : null));
+            // min() gives one row, null when there is nothing to take the minimum of
+            .query((rs, row) -> instant(rs.getObject(1, OffsetDateTime.class)))
+            .list()
+            .get(0));
   }
 
   private static Instant instant(OffsetDateTime at) {

@@ -112,8 +112,10 @@ class SwarmHealth {
                 "select min(r.published_at) from releases r join channels c on c.id = r.channel_id"
                     + " where c.product_id = ?")
             .param(product.id())
-            // min() of no rows is one null row
-            .query(rs -> rs.next() ? instant(rs.getObject(1, OffsetDateTime.class)) : null);
+            // min() gives one row, null when there is nothing to take the minimum of
+            .query((rs, row) -> instant(rs.getObject(1, OffsetDateTime.class)))
+            .list()
+            .get(0);
     return series(subject, window, PRODUCT_HASHES, PRODUCT_REPORTS, product.id(), since);
   }
 

@@ -77,7 +77,7 @@ class SecurityConfiguration {
     // Only pages are worth returning to after sign-in; an API call must not create a session.
     requestCache.setRequestMatcher(BROWSER_PAGE);
     http.authorizeHttpRequests(rules -> pathRules(rules, properties.ops().prometheusPublic()))
-        // Our own page (SignInPage) at /login; Spring still checks the POST.
+        // Our own page (SignInPageController) at /login; Spring still checks the POST.
         .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/dashboard/").permitAll())
         .logout(logout -> logout.logoutSuccessUrl("/login?logout"))
         // spa(): the token sits in a JavaScript-readable XSRF-TOKEN cookie, set on every response.

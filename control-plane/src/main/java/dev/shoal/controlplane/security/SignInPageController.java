@@ -17,7 +17,7 @@ import org.springframework.web.util.HtmlUtils;
  * static file with two holes, the CSRF token and the message line, so no template engine is needed.
  */
 @RestController
-class SignInPage {
+class SignInPageController {
 
   private static final String PAGE = read("sign-in.html");
 
@@ -40,7 +40,7 @@ class SignInPage {
   }
 
   private static String read(String name) {
-    try (InputStream in = SignInPage.class.getResourceAsStream(name)) {
+    try (InputStream in = SignInPageController.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + name);
       }

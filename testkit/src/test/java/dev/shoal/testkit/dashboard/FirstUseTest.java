@@ -7,6 +7,7 @@ import dev.shoal.testsupport.Device;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Publisher;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * What a new user met on first use (issue 24): which release devices get now, what is known about
@@ -206,7 +209,13 @@ class FirstUseTest {
   void theApiDescriptionShowsTheKeysFormat() {
     browser.viewport(1280, 900);
     browser.open("/swagger-ui.html");
-    WebElement info = browser.textIn(By.cssSelector(".info"), "Publisher API");
+    // Swagger UI's scripts and the first generation of the description take a while on a busy
+    // machine (13 s seen): more than the usual wait.
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(60))
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector(".info"), "Publisher API"));
+    WebElement info = browser.driver().findElement(By.cssSelector(".info"));
     assertThat(info.getText()).contains("Authorization: Bearer shoal_<prefix>_<secret>");
     browser.screenshot("api-description-1280");
   }

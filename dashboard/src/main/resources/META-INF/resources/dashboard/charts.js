@@ -4,12 +4,19 @@
 import uPlot from '/webjars/uplot/dist/uPlot.esm.js';
 import { el } from './ui.js';
 
+// Each later series is drawn thinner, on top of the earlier ones: where lines coincide (every
+// device consenting, no failure among the downloads) the thick line stays visible around the
+// thinner dashed and dotted ones instead of being hidden by them.
 const STYLES = [
-  { stroke: '#0b5394', dash: [], css: 'solid' },
-  { stroke: '#8a4b00', dash: [8, 4], css: 'dashed' },
-  { stroke: '#1e5e20', dash: [2, 3], css: 'dotted' },
-  { stroke: '#5b2a86', dash: [12, 3, 2, 3], css: 'dashed' },
+  { stroke: '#0b5394', dash: [], css: 'solid', width: 6 },
+  { stroke: '#8a4b00', dash: [8, 4], css: 'dashed', width: 3.5 },
+  { stroke: '#1e5e20', dash: [2, 3], css: 'dotted', width: 2 },
+  { stroke: '#5b2a86', dash: [12, 3, 2, 3], css: 'dashed', width: 1.5 },
 ];
+
+const WHOLE_STEPS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
+const same = (a, b) => a.length === b.length && a.every((v, i) => (v ?? null) === (b[i] ?? null));
 
 const COUNT = new Intl.NumberFormat('en');
 
@@ -62,9 +69,21 @@ export const drawChart = (parent, spec) => {
   const legend = el(
     'ul',
     { className: 'legend' },
-    ...spec.series.map((s, i) =>
-      el('li', {}, el('span', { className: `swatch ${STYLES[i].css}`, style: `border-top-color: ${STYLES[i].stroke}` }), s.label),
-    ),
+    ...spec.series.map((s, i) => {
+      // Said in words too: a line that coincides with an earlier one all along is not missing.
+      const drawn = s.values.some((v) => v !== null && v !== undefined);
+      const twin = drawn ? spec.series.findIndex((o, j) => j < i && same(o.values, s.values)) : -1;
+      return el(
+        'li',
+        {},
+        el('span', {
+          className: `swatch ${STYLES[i].css}`,
+          style: `border-top-color: ${STYLES[i].stroke}; border-top-width: ${Math.max(2, Math.round(STYLES[i].width))}px`,
+        }),
+        s.label,
+        twin >= 0 ? el('span', { className: 'hint', 'data-same-as': spec.series[twin].label }, ` (the same line as ${spec.series[twin].label})`) : null,
+      );
+    }),
   );
   const canvasBox = el('div', { className: 'chart', 'aria-label': `${spec.title}. ${spec.summary}` });
   canvasBox.setAttribute('role', 'img');
@@ -96,7 +115,8 @@ export const drawChart = (parent, spec) => {
           grid: { stroke: '#e0e0e0' },
           ticks: { stroke: '#c8c8c8' },
           size: 72,
-          incrs: spec.unit === 'count' ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5, 1e6, 1e7] : undefined,
+          // Whole counts and whole bytes only: a chart of zeros must not label its axis 0.2 B.
+          incrs: spec.unit === 'percent' ? undefined : WHOLE_STEPS,
           values: (u, splits) => splits.map((v) => format(v)),
         },
       ],
@@ -106,9 +126,9 @@ export const drawChart = (parent, spec) => {
           label: s.label,
           stroke: STYLES[i].stroke,
           dash: STYLES[i].dash,
-          width: 2,
+          width: STYLES[i].width,
           spanGaps: false,
-          points: { show: true, size: 5 },
+          points: { show: true, size: STYLES[i].width + 3 },
           value: (u, v) => (v === null || v === undefined ? 'no data' : format(v)),
         })),
       ],
@@ -177,26 +197,53 @@ const dataTable = (spec, format) => {
   );
 };
 
-/** The time ranges offered by the range selects: span and bucket size, in seconds. */
+/**
+ * The time ranges offered by the range selects: span and bucket size, in seconds. "since" spans
+ * the subject's life (from the first publish, or the first enrolment), so that a swarm a few
+ * minutes old fills the chart instead of the last pixel of a day; the API picks its bucket size.
+ */
 export const RANGES = {
+  since: { label: 'Since the start' },
   hour: { label: 'Last hour', span: 3600, step: 60, interval: 'per minute' },
   day: { label: 'Last 24 hours', span: 86400, step: 900, interval: 'per 15 minutes' },
   week: { label: 'Last 7 days', span: 7 * 86400, step: 3600, interval: 'per hour' },
   month: { label: 'Last 30 days', span: 30 * 86400, step: 6 * 3600, interval: 'per 6 hours' },
 };
 
-/** Offers the RANGES in a time-range <select>, the last 24 hours chosen. */
-export const fillRangeSelect = (select) =>
+/** Offers the RANGES in a time-range <select>; `sinceLabel` names the start, chosen first. */
+export const fillRangeSelect = (select, sinceLabel) =>
   select.replaceChildren(
     ...Object.entries(RANGES).map(([value, range]) =>
-      el('option', { value, selected: value === 'day' }, `${range.label} (${range.interval})`),
+      el(
+        'option',
+        { value, selected: value === 'since' },
+        value === 'since' ? `Since ${sinceLabel}` : `${range.label} (${range.interval})`,
+      ),
     ),
   );
 
-/** The query string for a range: from, to (now) and step. */
-export const rangeQuery = (name) => {
-  const range = RANGES[name] || RANGES.day;
+const MIN_SINCE_SPAN = 5 * 60 * 1000; // a swarm a minute old still gets a few buckets
+const MAX_SINCE_SPAN = 365 * 86400 * 1000; // the API serves at most 366 days
+
+/**
+ * The query string for a range: from, to (now) and step. For "since", `since` is the start (an
+ * ISO instant; null when unknown or nothing started: the last 24 hours then), and the API chooses
+ * the step (at most 360 buckets).
+ */
+export const rangeQuery = (name, since = null) => {
   const to = new Date();
+  if (name === 'since') {
+    if (!since) return rangeQuery('day');
+    const start = Math.min(Math.max(Date.parse(since), to.getTime() - MAX_SINCE_SPAN), to.getTime() - MIN_SINCE_SPAN);
+    return `from=${encodeURIComponent(new Date(start).toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
+  }
+  const range = RANGES[name] || RANGES.day;
   const from = new Date(to.getTime() - range.span * 1000);
   return `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&step=${range.step}`;
+};
+
+/** "per minute", "per 15 minutes", "per 6 hours", "per day": a bucket size in words. */
+export const intervalName = (stepSeconds) => {
+  const [n, unit] = stepSeconds % 86400 === 0 ? [stepSeconds / 86400, 'day'] : stepSeconds % 3600 === 0 ? [stepSeconds / 3600, 'hour'] : [stepSeconds / 60, 'minute'];
+  return n === 1 ? `per ${unit}` : `per ${n} ${unit}s`;
 };

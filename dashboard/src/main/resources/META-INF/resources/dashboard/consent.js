@@ -2,11 +2,12 @@
 // answers, now and over time, from GET /api/v1/devices/aggregates. Numbers only: the API names no
 // device and no player.
 import { api } from './api.js';
-import { RANGES, clearCharts, drawChart, fillRangeSelect, formats, rangeQuery } from './charts.js';
+import { clearCharts, drawChart, fillRangeSelect, formats, intervalName, rangeQuery } from './charts.js';
 import { el, say } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let request = 0;
+let since; // the first enrolment, as the API said (undefined: not asked yet)
 
 const counts = (c) => {
   const item = (name, value, key) => [el('dt', {}, name), el('dd', { 'data-total': key }, formats.count(value))];
@@ -21,7 +22,7 @@ const counts = (c) => {
   );
 };
 
-const render = (body, a, rangeName) => {
+const render = (body, a) => {
   clearCharts(body);
   body.replaceChildren();
   body.append(el('h2', { id: 'consent-now-heading' }, 'Now'), counts(a.current));
@@ -39,7 +40,7 @@ const render = (body, a, rangeName) => {
   const common = {
     times: a.buckets.map((b) => Date.parse(b.start)),
     stepSeconds: a.stepSeconds,
-    intervalName: RANGES[rangeName]?.interval || `per ${a.stepSeconds / 60} minutes`,
+    intervalName: intervalName(a.stepSeconds),
   };
   const last = a.buckets[a.buckets.length - 1];
   drawChart(body, {
@@ -83,7 +84,7 @@ const render = (body, a, rangeName) => {
 
 export const consent = {
   init() {
-    fillRangeSelect($('consent-range'));
+    fillRangeSelect($('consent-range'), 'the first enrolment');
     $('consent-range').addEventListener('change', () => this.show());
     $('consent-refresh').addEventListener('click', () => this.show());
   },
@@ -95,9 +96,18 @@ export const consent = {
     say(status, 'Loading the counts…', 'ok');
     body.setAttribute('aria-busy', 'true');
     try {
-      const aggregates = await api(`/api/v1/devices/aggregates?${rangeQuery(range)}`);
+      let aggregates;
+      if (range === 'since' && since === undefined) {
+        // The first look learns when the first device enrolled, then asks for that span.
+        aggregates = await api(`/api/v1/devices/aggregates?${rangeQuery('day')}`);
+        since = aggregates.since ?? null;
+        if (since) aggregates = await api(`/api/v1/devices/aggregates?${rangeQuery('since', since)}`);
+      } else {
+        aggregates = await api(`/api/v1/devices/aggregates?${rangeQuery(range, since)}`);
+        since = aggregates.since ?? null;
+      }
       if (mine !== request) return;
-      render(body, aggregates, range);
+      render(body, aggregates);
       say(status, '');
       body.dataset.loaded = 'true';
     } catch (e) {

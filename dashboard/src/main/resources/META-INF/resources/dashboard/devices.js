@@ -5,6 +5,19 @@ import { allows, confirmAction, el, fillTable, loadList, onSubmit, say, when } f
 
 const $ = (id) => document.getElementById(id);
 
+/** What the device last reported installing: product, version and the players' name for it. */
+const installed = (d) =>
+  d.installedVersion == null ? 'nothing reported' : `${d.installedProduct} version ${d.installedVersion} (“${d.installedDisplayVersion}”)`;
+
+/** "3 minutes ago", with the exact time in a tooltip: people scan recency, not timestamps. */
+const ago = (iso) => {
+  if (!iso) return '—';
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const [value, unit] =
+    seconds < 60 ? [seconds, 'second'] : seconds < 3600 ? [Math.floor(seconds / 60), 'minute'] : seconds < 86400 ? [Math.floor(seconds / 3600), 'hour'] : [Math.floor(seconds / 86400), 'day'];
+  return el('time', { dateTime: iso, title: when(iso) }, seconds < 10 ? 'just now' : `${value} ${unit}${value === 1 ? '' : 's'} ago`);
+};
+
 export const devices = {
   init() {
     onSubmit($('revoke-since'), async ({ since }) => {
@@ -27,8 +40,10 @@ export const devices = {
     const admin = allows(document.body.dataset.role, 'ADMIN');
     const rows = list.map((d) => [
       el('code', {}, d.id),
-      d.region || '—',
       d.player || '—',
+      installed(d),
+      ago(d.lastSeenAt),
+      d.region || 'unknown',
       when(d.createdAt),
       d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active',
       admin && !d.revokedAt

@@ -3,7 +3,7 @@
 // devices in the swarm, downloads, where the bytes came from, the offload ratio and the origin's
 // egress. Nothing is drawn when nothing happened: the page says so instead.
 import { api } from './api.js';
-import { RANGES, clearCharts, drawChart, fillRangeSelect, formats, rangeQuery } from './charts.js';
+import { clearCharts, drawChart, fillRangeSelect, formats, intervalName, rangeQuery } from './charts.js';
 import { el, say } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,12 +29,12 @@ const totalsList = (t) => {
 };
 
 /** Draws a health series into `body` (emptied first); `what` names it in sentences. */
-export const renderHealth = (body, series, what, idPrefix, rangeName) => {
+export const renderHealth = (body, series, what, idPrefix) => {
   clearCharts(body);
   body.replaceChildren();
   const t = series.totals;
   const buckets = series.buckets;
-  const interval = RANGES[rangeName]?.interval || `per ${series.stepSeconds / 60} minutes`;
+  const interval = intervalName(series.stepSeconds);
   const nothing =
     t.downloads + t.failures === 0 &&
     t.bytesFromPeers + t.bytesFromOrigin === 0 &&
@@ -127,11 +127,29 @@ export const renderHealth = (body, series, what, idPrefix, rangeName) => {
 };
 
 /**
+ * The series for a range. For "since" the start comes from the caller (a release's publish time)
+ * or, the first time, from the API's `since` in a first answer for the last 24 hours.
+ */
+const fetchSeries = async (target, range, starts) => {
+  let since = 'since' in target ? target.since : starts.get(target.path);
+  if (range === 'since' && since === undefined) {
+    const first = await api(`${target.path}?${rangeQuery('day')}`);
+    since = first.since ?? null;
+    starts.set(target.path, since);
+    if (!since) return first;
+  }
+  const series = await api(`${target.path}?${rangeQuery(range, since)}`);
+  if (series.since !== undefined) starts.set(target.path, series.since);
+  return series;
+};
+
+/**
  * A health panel: `prefix` names its elements (#{prefix}-range, -refresh, -status, -body);
- * `source()` gives { path, what } or null when there is nothing to show.
+ * `source()` gives { path, what, since? } or null when there is nothing to show.
  */
 export const healthPanel = (prefix, source) => {
   let request = 0;
+  const starts = new Map(); // path -> when its subject was first published, as the API said
   const panel = {
     async load() {
       const body = $(`${prefix}-body`);
@@ -147,9 +165,9 @@ export const healthPanel = (prefix, source) => {
       say(status, `Loading the swarm health of ${target.what}…`, 'ok');
       body.setAttribute('aria-busy', 'true');
       try {
-        const series = await api(`${target.path}?${rangeQuery(range)}`);
+        const series = await fetchSeries(target, range, starts);
         if (mine !== request) return;
-        renderHealth(body, series, target.what, prefix, range);
+        renderHealth(body, series, target.what, prefix);
         say(status, '');
         body.dataset.loaded = target.path;
       } catch (e) {
@@ -169,7 +187,7 @@ export const healthPanel = (prefix, source) => {
       say($(`${prefix}-status`), '');
     },
     init() {
-      fillRangeSelect($(`${prefix}-range`));
+      fillRangeSelect($(`${prefix}-range`), 'the first publish');
       $(`${prefix}-range`).addEventListener('change', () => panel.load());
       $(`${prefix}-refresh`).addEventListener('click', () => panel.load());
     },

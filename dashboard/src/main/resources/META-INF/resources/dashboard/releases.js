@@ -23,11 +23,11 @@ const health = healthPanel('channel-health', () => {
   const id = releaseSelect().value;
   if (!id) return null;
   const option = releaseSelect().selectedOptions[0];
-  return { path: `/api/v1/releases/${enc(id)}/health`, what: option.dataset.what };
+  return { path: `/api/v1/releases/${enc(id)}/health`, what: option.dataset.what, since: option.dataset.since || null };
 });
 
 /** Offers the built releases, newest first; keeps the choice, else the newest published one. */
-const offerReleases = (list) => {
+const offerReleases = (list, reached) => {
   const select = releaseSelect();
   const built = list.filter((r) => r.version);
   const before = select.value;
@@ -37,8 +37,8 @@ const offerReleases = (list) => {
     ...built.map((r) =>
       el(
         'option',
-        { value: r.id, selected: r.id === chosen, 'data-what': `version ${r.version} (“${r.displayVersion}”)` },
-        `Version ${r.version} (“${r.displayVersion}”), ${r.publishedAt ? `${r.rollout}% of devices` : 'not published'}`,
+        { value: r.id, selected: r.id === chosen, 'data-what': `version ${r.version} (“${r.displayVersion}”)`, 'data-since': r.publishedAt || '' },
+        `Version ${r.version} (“${r.displayVersion}”), ${rolloutText(r, reached)}`,
       ),
     ),
   );
@@ -60,9 +60,50 @@ const stateText = (r) => {
   return 'ready';
 };
 
-const rolloutText = (r) => {
+/**
+ * Who gets each release now, by the control plane's rule (Publishing): a device's bucket (0 to 99)
+ * takes the newest published, unpaused release whose rollout is above it. Once a newer release
+ * covers a bucket, an older release set to "100 %" no longer reaches it, so the share a release is
+ * set to is not the share it reaches. Returns, per release id, the buckets it reaches and, for
+ * the buckets it would reach but does not, the versions that took them.
+ */
+const reach = (list) => {
+  const live = list.filter((r) => r.publishedAt && !r.paused).sort((a, b) => b.version - a.version);
+  const holder = Array.from({ length: 100 }, (_, bucket) => live.find((r) => bucket < r.rollout) || null);
+  const result = new Map();
+  for (const r of list.filter((x) => x.publishedAt)) {
+    const takenBy = new Set();
+    let share = 0;
+    for (let bucket = 0; bucket < r.rollout; bucket += 1) {
+      if (holder[bucket] === r) share += 1;
+      else if (holder[bucket] && holder[bucket].version > r.version) takenBy.add(holder[bucket].version);
+    }
+    result.set(r.id, { share, takenBy: [...takenBy].sort((a, b) => b - a) });
+  }
+  return result;
+};
+
+/** The release most devices get now (the newer one on a tie), or null if none is offered. */
+const currentOf = (list, reached) => {
+  let best = null;
+  for (const r of list) {
+    const share = reached.get(r.id)?.share || 0;
+    if (share > 0 && (!best || share > best.share || (share === best.share && r.version > best.version))) {
+      best = { id: r.id, share, version: r.version };
+    }
+  }
+  return best?.id || null;
+};
+
+const versions = (list) => (list.length === 1 ? `version ${list[0]}` : `versions ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`);
+
+const rolloutText = (r, reached) => {
   if (!r.publishedAt) return r.state === 'READY' ? 'not published' : '—';
-  return `${r.rollout}% of devices${r.paused ? ', paused' : ''}`;
+  if (r.paused) return `${r.rollout}% of devices, paused`;
+  const { share, takenBy } = reached.get(r.id);
+  if (share === 0 && takenBy.length > 0) return `replaced by ${versions(takenBy)}`;
+  if (share === r.rollout) return `${r.rollout}% of devices`;
+  return `${share}% of devices (set to ${r.rollout}%; ${versions(takenBy)} reached the other ${r.rollout - share}%)`;
 };
 
 /** A byte count for people: B, KiB, MiB or GiB. */
@@ -125,7 +166,7 @@ const act = async (done, fn) => {
   await channel.load();
 };
 
-const actions = (r, newestPublished) => {
+const actions = (r, newestPublished, reached) => {
   if (!mayPublish() || r.state !== 'READY') return '';
   const name = `version ${r.version}`;
   const id = enc(r.id);
@@ -141,7 +182,9 @@ const actions = (r, newestPublished) => {
     );
     return cell;
   }
-  if (r.rollout < 100) {
+  // A replaced release reaches no device: widening or pausing it would change nothing.
+  const replaced = !r.paused && reached.get(r.id).share === 0 && reached.get(r.id).takenBy.length > 0;
+  if (r.rollout < 100 && !replaced) {
     cell.append(
       button('Widen…', name, async () => {
         const rollout = await askRollout(`Widen the rollout of version ${r.version}`, `It reaches ${r.rollout}% of devices now. A rollout only widens; to stop it, pause it.`, 'Widen rollout', 100);
@@ -151,11 +194,13 @@ const actions = (r, newestPublished) => {
       }),
     );
   }
-  cell.append(
+  if (r.paused || !replaced) {
+    cell.append(
     r.paused
       ? button('Resume', name, () => act(`Resumed the rollout of version ${r.version}.`, () => api(`/api/v1/releases/${id}/resume`, { method: 'POST' })))
       : button('Pause', name, () => act(`Paused the rollout of version ${r.version}: devices not on it yet are no longer offered it.`, () => api(`/api/v1/releases/${id}/pause`, { method: 'POST' }))),
-  );
+    );
+  }
   if (newestPublished && r.version < newestPublished) {
     cell.append(
       button('Roll back to this…', name, async () => {
@@ -281,17 +326,24 @@ export const channel = {
     }
     if (shownFor !== current) return;
     const newestPublished = Math.max(0, ...list.filter((r) => r.publishedAt).map((r) => r.version));
+    const reached = reach(list);
+    const currentId = currentOf(list, reached);
     const rows = list.map((r) => [
       r.version ? String(r.version) : '—',
-      r.displayVersion || '—',
+      r.id === currentId
+        ? el('span', {}, r.displayVersion || '—', ' ', el('strong', { className: 'badge' }, 'current'))
+        : r.displayVersion || '—',
       stateText(r),
-      rolloutText(r),
+      rolloutText(r, reached),
       downloadText(r),
       when(r.publishedAt),
-      actions(r, newestPublished),
+      actions(r, newestPublished, reached),
     ]);
     fillTable($('releases'), rows, $('no-releases'));
-    const choiceChanged = offerReleases(list);
+    // The row of the release most devices get now stands out (its "current" badge says it in words).
+    const currentRow = [...$('releases').rows].find((_, i) => list[i].id === currentId);
+    if (currentRow) currentRow.classList.add('current');
+    const choiceChanged = offerReleases(list, reached);
     lastList = list;
     await showSizes(list);
     if (choiceChanged || healthShownFor !== shownFor) {

@@ -29,10 +29,12 @@ class ApiDocsConfiguration {
                 .title("Shoal control plane API")
                 .version("v1")
                 .description(
-                    "Publisher API. Authenticate with an API key (Authorization: Bearer"
-                        + " shoal_<prefix>_<secret>) or a dashboard session (plus the XSRF-TOKEN"
-                        + " cookie's value in X-XSRF-TOKEN for unsafe methods). Errors are RFC 9457"
-                        + " application/problem+json."))
+                    // Markdown: in code spans the angle brackets are shown, not taken for HTML
+                    // tags and dropped (which showed "Bearer shoal__").
+                    "Publisher API. Authenticate with an API key (`Authorization: Bearer"
+                        + " shoal_<prefix>_<secret>`) or a dashboard session (plus the XSRF-TOKEN"
+                        + " cookie's value in `X-XSRF-TOKEN` for unsafe methods). Errors are RFC"
+                        + " 9457 `application/problem+json`."))
         .components(
             new Components()
                 .addSecuritySchemes(

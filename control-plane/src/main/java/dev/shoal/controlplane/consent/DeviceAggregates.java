@@ -57,13 +57,18 @@ class DeviceAggregates {
       long downloadWithdrawals,
       long uploadWithdrawals) {}
 
+  /**
+   * @param since when the organisation's first device enrolled (null: none yet), for a chart of the
+   *     whole history
+   */
   record DeviceConsentAggregates(
       DeviceCounts current,
       Instant from,
       Instant to,
       long stepSeconds,
       DeviceTotals totals,
-      List<DeviceBucket> buckets) {}
+      List<DeviceBucket> buckets,
+      Instant since) {}
 
   private static final String LIVE_AT =
       "d.organisation_id = ? and d.created_at < b.e and (d.revoked_at is null or d.revoked_at >= b.e)";
@@ -197,6 +202,16 @@ class DeviceAggregates {
         window.end(),
         step,
         new DeviceTotals(sums[0], sums[1], sums[2], sums[3], sums[4]),
-        buckets);
+        buckets,
+        jdbc.sql("select min(created_at) from devices where organisation_id = ?")
+            .param(organisationId)
+            // min() gives one row, null when there is nothing to take the minimum of
+            .query((rs, row) -> instant(rs.getObject(1, OffsetDateTime.class)))
+            .list()
+            .get(0));
+  }
+
+  private static Instant instant(OffsetDateTime at) {
+    return at == null ? null : at.toInstant();
   }
 }

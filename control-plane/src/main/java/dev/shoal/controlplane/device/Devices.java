@@ -58,13 +58,21 @@ public class Devices {
       OffsetDateTime createdAt,
       OffsetDateTime revokedAt) {}
 
-  /** What the admin API lists. */
+  /**
+   * What the admin API lists: only what the control plane already records about a device. Last seen
+   * is its latest signed contact (enrolment, a content key, a download report, a consent answer);
+   * the installed version is that of its latest successful download report (null: none).
+   */
   public record DeviceSummary(
       String id,
       String region,
       String player,
       OffsetDateTime createdAt,
-      OffsetDateTime revokedAt) {}
+      OffsetDateTime revokedAt,
+      OffsetDateTime lastSeenAt,
+      String installedProduct,
+      Long installedVersion,
+      String installedDisplayVersion) {}
 
   /** Raised when a device is revoked, so that the tracker forgets it at once. */
   public record DeviceRevoked(String deviceId) {}
@@ -179,10 +187,31 @@ public class Devices {
   }
 
   List<DeviceSummary> list(UUID organisationId) {
+    // One pass over each table (grouped by device), not a subquery per device.
     return jdbc.sql(
-            "select id, region, player, created_at, revoked_at from devices"
-                + " where organisation_id = ? order by created_at, id")
-        .param(organisationId)
+            """
+            select d.id, d.region, d.player, d.created_at, d.revoked_at,
+                   greatest(d.created_at, t.at, k.at, c.at) as last_seen_at,
+                   i.product as installed_product, i.version as installed_version,
+                   i.display_version as installed_display_version
+            from devices d
+            left join (select device_id, max(received_at) as at from telemetry_reports
+                       group by device_id) t on t.device_id = d.id
+            left join (select device_id, max(granted_at) as at from key_grants
+                       group by device_id) k on k.device_id = d.id
+            left join (select device_id, max(received_at) as at from consent_records
+                       where organisation_id = ? group by device_id) c on c.device_id = d.id
+            left join (select distinct on (t.device_id) t.device_id, p.slug as product,
+                              r.version, r.display_version
+                       from telemetry_reports t join releases r on r.id = t.release_id
+                       join channels ch on ch.id = r.channel_id
+                       join products p on p.id = ch.product_id
+                       where t.result = 'ok' and p.organisation_id = ?
+                       order by t.device_id, t.received_at desc, t.id desc) i
+              on i.device_id = d.id
+            where d.organisation_id = ? order by d.created_at, d.id
+            """)
+        .params(organisationId, organisationId, organisationId)
         .query(DeviceSummary.class)
         .list();
   }

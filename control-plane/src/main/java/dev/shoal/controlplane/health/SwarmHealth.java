@@ -68,6 +68,10 @@ class SwarmHealth {
   record HealthSubject(
       String product, String channel, UUID releaseId, Long version, String displayVersion) {}
 
+  /**
+   * @param since when the subject was first published (the release, or the product's first release;
+   *     null: never), for a chart of its whole life
+   */
   record SwarmHealthSeries(
       HealthSubject subject,
       Instant from,
@@ -75,7 +79,8 @@ class SwarmHealth {
       long stepSeconds,
       long sampleIntervalSeconds,
       HealthTotals totals,
-      List<HealthBucket> buckets) {}
+      List<HealthBucket> buckets,
+      Instant since) {}
 
   private static final String RELEASE_HASHES =
       "info_hash in (select info_hash from packs where release_id = ?)";
@@ -95,13 +100,23 @@ class SwarmHealth {
             release.id(),
             release.version(),
             release.displayVersion());
-    return series(subject, window, RELEASE_HASHES, RELEASE_REPORTS, releaseId);
+    Instant since = release.publishedAt() == null ? null : release.publishedAt().toInstant();
+    return series(subject, window, RELEASE_HASHES, RELEASE_REPORTS, releaseId, since);
   }
 
   SwarmHealthSeries ofProduct(UUID organisationId, String slug, Window window) {
     Products.Product product = products.get(organisationId, slug);
     HealthSubject subject = new HealthSubject(product.slug(), null, null, null, null);
-    return series(subject, window, PRODUCT_HASHES, PRODUCT_REPORTS, product.id());
+    Instant since =
+        jdbc.sql(
+                "select min(r.published_at) from releases r join channels c on c.id = r.channel_id"
+                    + " where c.product_id = ?")
+            .param(product.id())
+            // min() gives one row, null when there is nothing to take the minimum of
+            .query((rs, row) -> instant(rs.getObject(1, OffsetDateTime.class)))
+            .list()
+            .get(0);
+    return series(subject, window, PRODUCT_HASHES, PRODUCT_REPORTS, product.id(), since);
   }
 
   private record Sampled(int bucket, int peers, int uploading, long http, long seeder) {}
@@ -109,7 +124,12 @@ class SwarmHealth {
   private record Reported(int bucket, long downloads, long failures, long peers, long origin) {}
 
   private SwarmHealthSeries series(
-      HealthSubject subject, Window window, String hashes, String reports, UUID subjectId) {
+      HealthSubject subject,
+      Window window,
+      String hashes,
+      String reports,
+      UUID subjectId,
+      Instant since) {
     OffsetDateTime start = utc(window.start());
     OffsetDateTime end = utc(window.end());
     long step = window.stepSeconds();
@@ -180,7 +200,8 @@ class SwarmHealth {
         step,
         sampleIntervalSeconds,
         totals(buckets, sampled.size()),
-        buckets);
+        buckets,
+        since);
   }
 
   private static HealthTotals totals(List<HealthBucket> buckets, int sampledBuckets) {
@@ -228,5 +249,9 @@ class SwarmHealth {
 
   static OffsetDateTime utc(Instant instant) {
     return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(OffsetDateTime at) {
+    return at == null ? null : at.toInstant();
   }
 }

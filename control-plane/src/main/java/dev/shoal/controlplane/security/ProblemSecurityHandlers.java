@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
@@ -33,11 +34,21 @@ final class ProblemSecurityHandlers implements AuthenticationEntryPoint, AccessD
   public void commence(
       HttpServletRequest request, HttpServletResponse response, AuthenticationException ex)
       throws IOException {
-    String detail =
-        ex instanceof BadCredentialsException
-            ? ex.getMessage()
-            : "Authentication required: sign in, or send Authorization: Bearer <API key>";
-    write(request, response, HttpStatus.UNAUTHORIZED, detail);
+    if (ex instanceof BadCredentialsException) {
+      // A key or session that was presented and refused: worth an operator's eye.
+      write(request, response, HttpStatus.UNAUTHORIZED, ex.getMessage());
+      return;
+    }
+    // No credentials at all: a dashboard checking whether someone is signed in, a curl without
+    // its key. Expected many times a day, so not a warning.
+    Problems.refuse(
+        request,
+        response,
+        HttpStatus.UNAUTHORIZED,
+        "Authentication required: sign in, or send Authorization: Bearer <API key>",
+        json,
+        log,
+        Level.DEBUG);
   }
 
   @Override

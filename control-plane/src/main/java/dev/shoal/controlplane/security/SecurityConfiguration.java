@@ -77,7 +77,8 @@ class SecurityConfiguration {
     // Only pages are worth returning to after sign-in; an API call must not create a session.
     requestCache.setRequestMatcher(BROWSER_PAGE);
     http.authorizeHttpRequests(rules -> pathRules(rules, properties.ops().prometheusPublic()))
-        .formLogin(form -> form.defaultSuccessUrl("/dashboard/").permitAll())
+        // Our own page (SignInPageController) at /login; Spring still checks the POST.
+        .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/dashboard/").permitAll())
         .logout(logout -> logout.logoutSuccessUrl("/login?logout"))
         // spa(): the token sits in a JavaScript-readable XSRF-TOKEN cookie, set on every response.
         // A bearer request needs no token: its key alone authenticates it (a bad key is refused,

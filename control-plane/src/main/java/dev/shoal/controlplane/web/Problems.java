@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -47,8 +48,26 @@ public final class Problems {
       JsonMapper json,
       Logger log)
       throws IOException {
-    log.warn(
-        "{} {} -> {}: {}", request.getMethod(), request.getRequestURI(), status.value(), detail);
+    refuse(request, response, status, detail, json, log, Level.WARN);
+  }
+
+  /** As above, logged at {@code level}: DEBUG for what happens every day by design. */
+  public static void refuse(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      HttpStatus status,
+      String detail,
+      JsonMapper json,
+      Logger log,
+      Level level)
+      throws IOException {
+    log.atLevel(level)
+        .log(
+            "{} {} -> {}: {}",
+            request.getMethod(),
+            request.getRequestURI(),
+            status.value(),
+            detail);
     write(response, of(status, detail, request), json);
   }
 

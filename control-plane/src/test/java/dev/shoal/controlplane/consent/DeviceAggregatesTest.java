@@ -147,6 +147,8 @@ class DeviceAggregatesTest extends ApiTest {
                 ApiClient.Credentials.apiKey(organisations.create().keys().get(Role.VIEWER)))
             .json();
     assertThat(other.get("current").get("enrolledDevices").asLong()).isZero();
+    // No device enrolled: no first enrolment to chart from.
+    assertThat(other.get("since").isNull()).isTrue();
     assertThat(other.get("totals").get("downloadGrants").asLong()).isZero();
   }
 

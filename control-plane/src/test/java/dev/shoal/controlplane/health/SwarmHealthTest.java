@@ -195,6 +195,22 @@ class SwarmHealthTest extends OrganisationTest {
   }
 
   @Test
+  void theSeriesSayWhenTheReleaseAndTheProductWereFirstPublished() {
+    assertThat(health("/api/v1/products/game/health").get("since").isNull()).isTrue();
+    String release = publishedRelease("stable", "first build ");
+    String published =
+        http().get("/api/v1/releases/" + release, viewer).json().get("publishedAt").asString();
+    publishedRelease("stable", "second build ");
+
+    // The dashboard charts a young swarm from this instant, not over a whole day.
+    Instant since =
+        Instant.parse(health("/api/v1/releases/" + release + "/health").get("since").asString());
+    assertThat(since).isEqualTo(java.time.OffsetDateTime.parse(published).toInstant());
+    assertThat(Instant.parse(health("/api/v1/products/game/health").get("since").asString()))
+        .isEqualTo(since);
+  }
+
+  @Test
   void aReleaseWithNoActivityHasZerosAndNoRatio() {
     String release = publishedRelease("stable", "quiet build ");
     sampler.sample();

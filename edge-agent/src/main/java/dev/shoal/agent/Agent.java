@@ -190,6 +190,7 @@ public final class Agent implements AutoCloseable {
     consentOutbox = new ConsentOutbox(consent, enrolments);
     consentOutbox.sendEvery(config.tickInterval());
     reporter.setInstalls(() -> installs.jobs().stream().map(InstallJob::status).toList());
+    reporter.setCacheLabels(transfers::label);
     reporter.setLiveRates(
         () -> {
           LiveStats st = transfers.stats();

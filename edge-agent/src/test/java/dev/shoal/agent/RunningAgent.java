@@ -1,5 +1,6 @@
 package dev.shoal.agent;
 
+import dev.shoal.agent.install.InstallStatus;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.LocalApiFile;
 import dev.shoal.swarm.SwarmConfig;
@@ -11,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import tools.jackson.databind.JsonNode;
 
 /** A real agent on a temp data dir and a random loopback port, plus an HTTP client for tests. */
@@ -76,5 +78,39 @@ public final class RunningAgent implements AutoCloseable {
   @Override
   public void close() {
     agent.close();
+  }
+
+  /** An install's status as the agent reports it: a finished run of "demo" on "live". */
+  public static InstallStatus installStatus(
+      String id,
+      String dir,
+      InstallStatus.State state,
+      Long version,
+      String display,
+      Instant finishedAt) {
+    return new InstallStatus(
+        id,
+        "demo",
+        "live",
+        dir,
+        "FOREGROUND",
+        state,
+        version,
+        version,
+        display,
+        version == null ? null : "full",
+        0,
+        0,
+        0,
+        null,
+        0,
+        0,
+        0,
+        0,
+        "OK",
+        state == InstallStatus.State.FAILED
+            ? new InstallStatus.Error("ENTITLEMENT", "this device is not entitled to demo", false)
+            : null,
+        finishedAt);
   }
 }

@@ -33,6 +33,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An example game launcher in a terminal, built on the Shoal SDK only: finds (or starts) the agent,
@@ -69,6 +71,11 @@ public final class TerminalLauncher {
   private final Map<String, String> options;
   private final BufferedReader in;
   private final PrintStream out;
+
+  /** The agent this launcher started, and its data directory; null if it found one running. */
+  private Path startedAgent;
+
+  private Path startedAgentDataDir;
 
   TerminalLauncher(Map<String, String> options, BufferedReader in, PrintStream out) {
     this.options = options;
@@ -123,21 +130,17 @@ public final class TerminalLauncher {
     try (ShoalClient shoal = connect()) {
       askConsentTheFirstTime(shoal);
       Enrolment enrolment = enrolIfNeeded(shoal, controlPlane, organisation);
-      boolean granted = false;
+      if (options.containsKey("grant-with-api-key")) {
+        // Before the first install, not after it failed: a failed install would print FAILED
+        // to a player who did nothing wrong, and stay listed on the agent's status page.
+        grantAsThePublisher(controlPlane, product, enrolment.deviceId());
+      }
       InstallRequest request = InstallRequest.of(product, channel, dir);
       if (options.containsKey("entitlement-token")) {
         request = request.withEntitlementToken(options.get("entitlement-token"));
       }
       while (true) {
         ErrorCode failure = installOrUpdate(shoal, request, enrolment);
-        if (failure == ErrorCode.ENTITLEMENT
-            && options.containsKey("grant-with-api-key")
-            && !granted) {
-          granted = grantAsThePublisher(controlPlane, product, enrolment.deviceId());
-          if (granted) {
-            continue;
-          }
-        }
         if (failure != null) {
           if (once || !prompt("Press Enter to try again, or q then Enter to quit: ")) {
             return FAILED;
@@ -161,7 +164,26 @@ public final class TerminalLauncher {
       out.println(
           "Error " + e.code() + (e.retryable() ? " (retryable)" : "") + ": " + e.getMessage());
       return FAILED;
+    } finally {
+      sayTheAgentKeepsRunning();
     }
+  }
+
+  /**
+   * The agent is left running on purpose: it is the player's background service, not a part of this
+   * launcher. It finishes updates and, while the player allows uploads, shares them with other
+   * players; other launchers on this computer may be using it too. Stopping it on exit would cut
+   * all of that short, so the launcher says what it leaves behind and how to stop it.
+   */
+  private void sayTheAgentKeepsRunning() {
+    if (startedAgent == null) {
+      return; // it was running before this launcher: the player knows about it
+    }
+    out.println();
+    out.println(
+        "The Shoal agent this launcher started keeps running in the background: it finishes"
+            + " updates and, if you allowed uploads, shares them with other players.");
+    out.println("To stop it: " + startedAgent + " --data-dir " + startedAgentDataDir + " stop");
   }
 
   /** The running agent, or the one {@code --agent} (or $SHOAL_AGENT) starts. */
@@ -174,8 +196,20 @@ public final class TerminalLauncher {
     if (agent == null || agent.isBlank()) {
       return ShoalClient.connect(dataDir);
     }
-    out.println("Looking for the Shoal agent (starting " + agent + " if it is not running)...");
-    return ShoalClient.start(Path.of(agent), dataDir, Duration.ofSeconds(60));
+    try {
+      return ShoalClient.connect(dataDir);
+    } catch (ShoalException e) {
+      if (e.code() != ErrorCode.AGENT_NOT_RUNNING && e.code() != ErrorCode.AGENT_NOT_INSTALLED) {
+        throw e;
+      }
+    }
+    out.println("Starting the Shoal agent (" + agent + ")...");
+    ShoalClient started = ShoalClient.start(Path.of(agent), dataDir, Duration.ofSeconds(60));
+    // Another launcher may have started one at the same moment; then the one found is its, but
+    // the stop command printed at exit is right either way.
+    startedAgent = Path.of(agent);
+    startedAgentDataDir = dataDir;
+    return started;
   }
 
   /** Asks each consent question once, with the agent's standard text, shown verbatim. */
@@ -236,22 +270,31 @@ public final class TerminalLauncher {
 
   /**
    * Demo only: what the publisher does on the control plane (a real launcher gets an entitlement
-   * token from its own backend instead, and never holds a publisher's API key).
+   * token from its own backend instead, and never holds a publisher's API key). Grants once: a
+   * device that holds an entitlement already is not granted another one at every start.
    */
-  private boolean grantAsThePublisher(URI controlPlane, String product, String deviceId) {
+  private void grantAsThePublisher(URI controlPlane, String product, String deviceId) {
+    URI entitlements = controlPlane.resolve("/api/v1/products/" + product + "/entitlements");
+    String authorization = "Bearer " + options.get("grant-with-api-key");
     HttpRequest request =
-        HttpRequest.newBuilder(
-                controlPlane.resolve("/api/v1/products/" + product + "/entitlements"))
-            .header("Authorization", "Bearer " + options.get("grant-with-api-key"))
+        HttpRequest.newBuilder(entitlements)
+            .header("Authorization", authorization)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"deviceId\":\"" + deviceId + "\"}"))
             .build();
     try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> list =
+          http.send(
+              HttpRequest.newBuilder(entitlements).header("Authorization", authorization).build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (list.statusCode() == 200 && holdsEntitlement(list.body(), deviceId)) {
+        return;
+      }
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() / 100 == 2) {
         out.println("(demo) The publisher granted " + product + " to this device.");
-        return true;
+        return;
       }
       out.println(
           "(demo) Granting " + product + " failed: HTTP " + r.statusCode() + " " + r.body());
@@ -259,6 +302,23 @@ public final class TerminalLauncher {
       out.println("(demo) Granting " + product + " failed: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Whether the control plane's list of a product's entitlements (a JSON array of flat objects)
+   * holds one for this device that is neither revoked nor limited in time. A plain text match keeps
+   * the example free of a JSON library; a miss only grants once more.
+   */
+  static boolean holdsEntitlement(String listJson, String deviceId) {
+    Matcher objects = Pattern.compile("\\{[^{}]*}").matcher(listJson);
+    while (objects.find()) {
+      String e = objects.group().replace(" ", "");
+      if (e.contains("\"deviceId\":\"" + deviceId + "\"")
+          && e.contains("\"revokedAt\":null")
+          && e.contains("\"expiresAt\":null")) {
+        return true;
+      }
     }
     return false;
   }

@@ -13,12 +13,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +89,9 @@ class ExampleLauncherTest {
           .contains(download.text(), upload.text())
           .contains("Enrolled with")
           .contains("granted demo")
+          // Granted before the first install: no failure shown to a player who did nothing wrong
+          .doesNotContain("not entitled", "FAILED", "ENTITLEMENT")
+          .doesNotContain("keeps running") // it did not start the agent
           .contains("] 100% 2.0 MB / 2.0 MB full  COMPLETED") // the bar (DOWNLOADING is brief)
           .contains("Installed demo 1.0.0 (version 1)", "full pack")
           .contains("Quiet mode is on", "Game over. Quiet mode is off.");
@@ -92,6 +100,10 @@ class ExampleLauncherTest {
       assertThat(observer.consent().uploadToPeers().granted()).isFalse();
       assertThat(observer.consent().uploadToPeers().asked()).isTrue();
       assertThat(observer.enrolment().organisation()).isEqualTo(studio.organisation());
+      // ... nor left on the agent's status page.
+      assertThat(observer.status().installs())
+          .isNotEmpty()
+          .noneMatch(i -> i.state() == InstallState.FAILED);
       // The game ran in quiet mode, and only then.
       assertThat(statuses).anyMatch(AgentStatus::quietMode);
       assertThat(observer.status().quietMode()).isFalse();
@@ -110,8 +122,102 @@ class ExampleLauncherTest {
 
       // Up to date: says so.
       assertThat(run("", args)).contains("Up to date: demo 1.0.1 (version 2)");
+      // Granted once, not once per start.
+      assertThat(
+              studio
+                  .api()
+                  .get("/api/v1/products/demo/entitlements")
+                  .json()
+                  .valueStream()
+                  .filter(e -> e.path("deviceId").asString().equals(agent.deviceId())))
+          .hasSize(1);
       sub.close();
     }
+  }
+
+  /**
+   * When the launcher started the agent, quitting leaves it running (it is the player's background
+   * service) and says so, with a stop command that works.
+   */
+  @Test
+  void quittingSaysTheAgentItStartedKeepsRunningAndHowToStopIt() throws Exception {
+    String apiKey =
+        controlPlane.createApiKey(controlPlane.createOrganisation("quitter"), Role.ADMIN);
+    Publisher studio = Publisher.of(controlPlane.baseUrl(), apiKey).product("demo", "live");
+    Path dataDir = temp.resolve("player");
+    Path agentScript = agentLauncher();
+    try {
+      // Nothing published yet: the install fails with NO_RELEASE, the player types q.
+      String out =
+          runWithExit(
+              4,
+              "no\nno\nq\n",
+              "--control-plane",
+              controlPlane.baseUrl(),
+              "--organisation",
+              studio.organisation(),
+              "--dir",
+              temp.resolve("Games/demo").toString(),
+              "--data-dir",
+              dataDir.toString(),
+              "--agent",
+              agentScript.toString(),
+              "--grant-with-api-key",
+              apiKey);
+      String stop = agentScript + " --data-dir " + dataDir + " stop";
+      assertThat(out)
+          .contains("No release is published")
+          .contains("keeps running in the background")
+          .contains("To stop it: " + stop);
+      assertThat(agentPid(dataDir)).as("still running after q").isPresent();
+
+      // The printed command does what it says.
+      Process p =
+          new ProcessBuilder("/bin/sh", "-c", stop)
+              .redirectErrorStream(true)
+              .redirectOutput(temp.resolve("stop.log").toFile())
+              .start();
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(Files.readString(temp.resolve("stop.log"))).isZero();
+      assertThat(Files.exists(dataDir.resolve("local-api.json"))).isFalse();
+    } finally {
+      agentPid(dataDir).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** An installed shoal-agent stand-in: a script running the agent's main class. */
+  private Path agentLauncher() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Path exe = Files.createDirectories(temp.resolve("opt/bin")).resolve("shoal-agent");
+    Files.writeString(
+        exe,
+        "#!/bin/sh\nexec '"
+            + java
+            + "' -Xmx64m -cp '"
+            + System.getProperty("java.class.path")
+            + "' dev.shoal.agent.cli.ShoalAgent \"$@\"\n");
+    assertThat(exe.toFile().setExecutable(true)).isTrue();
+    return exe;
+  }
+
+  private static Optional<ProcessHandle> agentPid(Path dataDir) {
+    try {
+      String json = Files.readString(dataDir.resolve("local-api.json"));
+      Matcher m = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)").matcher(json);
+      return m.find() ? ProcessHandle.of(Long.parseLong(m.group(1))) : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String runWithExit(int expected, String stdin, String... args) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int code = TerminalLauncher.run(args, new BufferedReader(new StringReader(stdin)), out);
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    System.out.println(text);
+    assertThat(code).as(text).isEqualTo(expected);
+    return text;
   }
 
   @Test

@@ -80,7 +80,10 @@ class AgentInstallTest {
     assertThat(
             dev.shoal.agent.status.StatusPage.render(
                 agent.agent().status().status(), "nonce", agent.dataDir().toString()))
-        .contains("Installs and updates", "game (stable): completed", "shoal-agent uninstall");
+        .contains(
+            "Installs and updates",
+            "game 1.0 (version 1) on stable: completed",
+            "shoal-agent uninstall");
 
     Map<String, byte[]> v2 = new TreeMap<>(v1);
     v2.put("config/settings.ini", "volume=3\nfullscreen=0\n".getBytes());
@@ -363,7 +366,11 @@ class AgentInstallTest {
 
     Cli cache = cli("--data-dir", data, "cache");
     assertThat(cache.exit()).as(cache.err()).isZero();
-    assertThat(cache.out()).contains(".pack").contains("limit");
+    // Named by game and version, not by the pack file's info hash.
+    assertThat(cache.out())
+        .contains("game 1.0 (version 1), full game")
+        .doesNotContain(".pack")
+        .contains("limit");
 
     assertThat(cli("--data-dir", data, "uninstall", "--yes").exit())
         .as("refused while this very process runs the agent (it cannot stop itself)")

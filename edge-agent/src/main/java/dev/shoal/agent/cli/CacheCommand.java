@@ -20,7 +20,12 @@ final class CacheCommand extends AgentCommand {
     for (JsonNode item : status.path("cache")) {
       long bytes = item.path("bytes").asLong();
       total += bytes;
-      out.printf("%12s  %s%n", ByteUnits.format(bytes), item.path("name").asString());
+      // Pack files are named by their info hash; the label says which game and version it is.
+      JsonNode label = item.path("label");
+      out.printf(
+          "%12s  %s%n",
+          ByteUnits.format(bytes),
+          label.isString() ? label.asString() : item.path("name").asString());
     }
     out.printf(
         "%12s  in all; limit %s (least recently used packs are removed first and stop being"

@@ -119,8 +119,20 @@ final class ConsentCommand {
           .post(
               "/v1/consent",
               Map.of("scope", scope.name(), "decision", "WITHDRAWN", "askedWhere", "CLI"));
-      out().println("Withdrawn: " + scope.shortName() + " from other players is now off.");
+      out().println(withdrawn(scope));
       return 0;
+    }
+
+    /** What stops, in the direction the player sees it: "upload" is to other players. */
+    static String withdrawn(ConsentScope scope) {
+      return switch (scope) {
+        case DOWNLOAD_FROM_PEERS ->
+            "Withdrawn: downloading from other players is now off (updates come from the"
+                + " publisher's servers only).";
+        case UPLOAD_TO_PEERS ->
+            "Withdrawn: uploading to other players is now off (this computer no longer shares"
+                + " game updates).";
+      };
     }
   }
 

@@ -5,6 +5,7 @@ import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.status.AgentStatus;
 import java.io.PrintWriter;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -128,8 +129,13 @@ final class StatusCommand extends AgentCommand {
     }
     limits(s, out);
     consent(s, out);
+    if (!s.latestInstalls().isEmpty()) {
+      out.println("Installs and updates:");
+      s.latestInstalls().forEach(i -> out.println("  " + i.describe(ZoneId.systemDefault())));
+    }
     out.println(s.cache().isEmpty() ? "Cache: nothing cached yet" : "Cache:");
-    s.cache().forEach(c -> out.println("  " + c.name() + " (" + ByteUnits.format(c.bytes()) + ")"));
+    s.cache()
+        .forEach(c -> out.println("  " + c.describe() + " (" + ByteUnits.format(c.bytes()) + ")"));
   }
 
   private static void limits(AgentStatus s, PrintWriter out) {

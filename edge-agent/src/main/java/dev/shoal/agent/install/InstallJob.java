@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -82,6 +83,7 @@ public final class InstallJob {
   private volatile Long installedVersion;
   private volatile PackEntry pack;
   private volatile InstallStatus.Error error;
+  private volatile Instant finishedAt;
   private volatile String releaseId; // the control plane's id of the target release, for telemetry
   private volatile long lastProgressAt = System.nanoTime();
   private volatile long lastBytesDone = -1;
@@ -222,7 +224,8 @@ public final class InstallJob {
         peersBytes,
         originBytes,
         health(peers),
-        error);
+        error,
+        finishedAt);
   }
 
   private void noteProgress(long bytesDone) {
@@ -508,7 +511,7 @@ public final class InstallJob {
             fromOrigin += (t.bytesFromOrigin() - originBase);
             // The pack stays in the cache and is seeded while uploads are allowed, also after a
             // restart, until the cache's limit evicts it.
-            with.transfers().remember(source);
+            with.transfers().remember(source, packLabel(p));
             return;
           } catch (TimeoutException e) {
             status(); // refresh the stall clock
@@ -598,6 +601,24 @@ public final class InstallJob {
     return with.cacheDir().resolve(packFileName(p));
   }
 
+  /** What the pack is, for the cache listing: "demo 1.0.1 (version 2), update from version 1". */
+  private String packLabel(PackEntry p) {
+    ReleaseManifest m = target;
+    StringBuilder b = new StringBuilder(request.product());
+    if (m != null) {
+      if (m.displayVersion() != null) {
+        b.append(' ').append(m.displayVersion());
+      }
+      b.append(" (version ").append(m.version()).append(')');
+    }
+    if (PackEntry.DELTA.equals(p.kind()) && p.baseVersion() != null) {
+      b.append(", update from version ").append(p.baseVersion());
+    } else {
+      b.append(", full game");
+    }
+    return b.toString();
+  }
+
   static String packFileName(PackEntry p) {
     return p.infoHash() + ".pack";
   }
@@ -621,6 +642,7 @@ public final class InstallJob {
 
   private void finish(State s) {
     synchronized (this) {
+      finishedAt = with.clock().instant();
       state = s;
       transfer = null;
     }

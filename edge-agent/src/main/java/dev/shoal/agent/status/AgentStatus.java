@@ -7,7 +7,9 @@ import dev.shoal.agent.consent.AskedWhere;
 import dev.shoal.agent.install.InstallStatus;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Everything the status page, {@code shoal-agent status} and {@code GET /v1/status} show. */
 public record AgentStatus(
@@ -93,6 +95,30 @@ public record AgentStatus(
     }
   }
 
-  /** One top-level entry of the cache directory. */
-  public record CachedItem(String name, long bytes) {}
+  /**
+   * One top-level entry of the cache directory: {@code name} is the file's (an info hash for a
+   * pack), {@code label} what it is for people ("demo 1.0.1 (version 2), full game"), null if
+   * unknown.
+   */
+  public record CachedItem(String name, long bytes, String label) {
+    /** The label when known, else the file name. */
+    public String describe() {
+      return label != null ? label : name;
+    }
+  }
+
+  /**
+   * The latest install of each game directory (product, channel, directory), oldest first: a check
+   * that finds the game up to date, or a retry that succeeds, replaces the line of the run before
+   * it instead of adding one, so an old failure does not linger next to a success.
+   */
+  public List<InstallStatus> latestInstalls() {
+    Map<List<String>, InstallStatus> latest = new LinkedHashMap<>();
+    for (InstallStatus i : installs) {
+      List<String> key = List.of(i.product(), i.channel(), i.directory());
+      latest.remove(key); // re-inserted last: the order is that of the latest runs
+      latest.put(key, i);
+    }
+    return List.copyOf(latest.values());
+  }
 }

@@ -3,6 +3,8 @@ package dev.shoal.agent.status;
 import dev.shoal.agent.bandwidth.ByteUnits;
 import dev.shoal.agent.bandwidth.TrafficMeter.Totals;
 import dev.shoal.agent.install.InstallStatus;
+import java.time.ZoneId;
+import java.util.List;
 
 /**
  * The local status page: one self-contained HTML document, no external assets, plain English (other
@@ -54,7 +56,16 @@ public final class StatusPage {
             "padding:0 1em;line-height:1.5}table{border-collapse:collapse}td,th{padding:.2em .8em;")
         .append(
             "text-align:left;border-bottom:1px solid #ddd}.on{color:#0a6b2d}.off{color:#9a3b00}")
-        .append("button{margin:.2em .4em .2em 0;padding:.4em 1em}</style>\n</head><body>\n");
+        // The browser's default grey buttons read as disabled controls next to the page's text:
+        // the page's one action colour, the same size and spacing for every button, and a quieter
+        // outlined look for withdrawing consent (it cannot be undone from this page).
+        .append("button{font:inherit;margin:.2em .5em .2em 0;padding:.45em 1.1em;")
+        .append("border:1px solid #1d5fbf;border-radius:6px;background:#1d6fdc;color:#fff;")
+        .append("cursor:pointer}button:hover{background:#1858b0}")
+        .append("button:focus-visible{outline:3px solid #9cc3ff;outline-offset:2px}")
+        .append("button.withdraw{background:#fff;color:#9a3b00;border-color:#c96a2b}")
+        .append("button.withdraw:hover{background:#fff4ec}")
+        .append("</style>\n</head><body>\n");
   }
 
   private static void sharing(StringBuilder b, AgentStatus s) {
@@ -101,7 +112,9 @@ public final class StatusPage {
   }
 
   private static void button(StringBuilder b, String id, String label, String path, String body) {
-    b.append("<button type=\"button\" id=\"")
+    b.append("<button type=\"button\"")
+        .append(id.startsWith("withdraw-") ? " class=\"withdraw\"" : "")
+        .append(" id=\"")
         .append(id)
         .append("\" data-path=\"")
         .append(esc(path))
@@ -178,7 +191,7 @@ public final class StatusPage {
     b.append("<ul id=\"cache\">\n");
     for (AgentStatus.CachedItem item : s.cache()) {
       b.append("<li>")
-          .append(esc(item.name()))
+          .append(esc(item.describe()))
           .append(" (")
           .append(ByteUnits.format(item.bytes()))
           .append(")</li>\n");
@@ -187,15 +200,13 @@ public final class StatusPage {
   }
 
   private static void installs(StringBuilder b, AgentStatus s) {
-    if (s.installs().isEmpty()) {
+    List<InstallStatus> latest = s.latestInstalls();
+    if (latest.isEmpty()) {
       return;
     }
     b.append("<h2>Installs and updates</h2>\n<ul id=\"installs\">\n");
-    for (InstallStatus i : s.installs()) {
-      b.append("<li>")
-          .append(esc(i.product() + " (" + i.channel() + ")"))
-          .append(": ")
-          .append(esc(i.state().name().toLowerCase(java.util.Locale.ROOT)));
+    for (InstallStatus i : latest) {
+      b.append("<li>").append(esc(i.describe(ZoneId.systemDefault())));
       if (i.bytesTotal() > 0 && !i.state().isFinal()) {
         b.append(", ")
             .append(ByteUnits.format(i.bytesDone()))
@@ -205,23 +216,23 @@ public final class StatusPage {
             .append(Math.round(100 * i.fromPeersShare()))
             .append("% from other players");
       }
-      if (i.error() != null) {
-        b.append(": ").append(esc(i.error().message()));
-      }
       b.append("</li>\n");
     }
     b.append("</ul>\n");
   }
 
   private static void uninstall(StringBuilder b, String dataDir) {
-    b.append("<h2>How to uninstall</h2>\n<p>On Windows: Settings, Apps, Shoal, Uninstall. ")
-        .append("Elsewhere: stop the agent, then run <code>shoal-agent uninstall</code>: it tells ")
-        .append(
-            "the publisher this computer leaves, removes autostart and deletes the data folder ")
-        .append("<code>")
+    // There is no Windows or macOS installer (deploy/agent builds an app image and a Linux user
+    // service only), so Settings, Apps has no Shoal entry: the command is the one way everywhere.
+    b.append(
+            "<h2 id=\"uninstall\">How to uninstall</h2>\n<p>Run <code>shoal-agent uninstall</code>")
+        .append(" in a terminal, on any system (Shoal has no Windows or macOS installer yet, so it")
+        .append(" is not listed under Settings, Apps). It stops the agent if it runs, tells the")
+        .append(" publisher this computer leaves, removes the Linux user service if it was set up,")
+        .append(" and deletes the data folder <code>")
         .append(esc(dataDir))
-        .append(
-            "</code>. Your games stay installed; only Shoal's data and cache are removed.</p>\n");
+        .append("</code>. Then delete the folder the <code>shoal-agent</code> program is in.")
+        .append(" Your games stay installed; only Shoal's data and cache are removed.</p>\n");
   }
 
   private static void script(StringBuilder b, String nonce) {

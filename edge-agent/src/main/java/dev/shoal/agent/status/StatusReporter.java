@@ -57,6 +57,13 @@ public final class StatusReporter {
 
   private volatile long cacheLimitBytes;
 
+  private volatile java.util.function.Function<String, String> cacheLabels = name -> null;
+
+  /** What each cached file is, for people (the swarm engine's pack labels); null if unknown. */
+  public void setCacheLabels(java.util.function.Function<String, String> source) {
+    cacheLabels = java.util.Objects.requireNonNull(source);
+  }
+
   /** The cache's size limit, shown with the cache listing. */
   public void setCacheLimit(long bytes) {
     cacheLimitBytes = bytes;
@@ -120,7 +127,11 @@ public final class StatusReporter {
       return entries
           .sorted(Comparator.comparing(Path::getFileName))
           .limit(MAX_CACHE_ITEMS)
-          .map(p -> new AgentStatus.CachedItem(p.getFileName().toString(), size(p)))
+          .map(
+              p -> {
+                String name = p.getFileName().toString();
+                return new AgentStatus.CachedItem(name, size(p), cacheLabels.apply(name));
+              })
           .toList();
     } catch (IOException e) {
       return List.of();

@@ -60,6 +60,9 @@ public final class Transfers implements AutoCloseable {
   private final ScheduledExecutorService poller;
   private final List<Transfer> transfers = new CopyOnWriteArrayList<>();
 
+  /** What each cached pack is, for people (pack files are named by their info hash). */
+  private final Map<String, String> labels = new ConcurrentHashMap<>();
+
   /** Every engine job still to be counted, with the counts already recorded. */
   private final Map<TorrentHandle, Counted> counted = new ConcurrentHashMap<>();
 
@@ -96,6 +99,7 @@ public final class Transfers implements AutoCloseable {
     dataDir.ensureDir(packsDir);
     dataDir.ensureDir(cacheDir);
     dataDir.ensureDir(resumeDir);
+    loadLabels();
     EffectiveLimits limits = policy.evaluate();
     this.peersAllowed = limits.downloadFromPeersAllowed();
     this.swarm =
@@ -202,6 +206,7 @@ public final class Transfers implements AutoCloseable {
     }
     try {
       Files.deleteIfExists(resumeDir.resolve(fileName + ".shoal-resume"));
+      labels.remove(fileName);
       Files.deleteIfExists(packsDir.resolve(fileName + ".json"));
       Files.deleteIfExists(cacheDir.resolve(fileName));
     } catch (IOException e) {
@@ -211,9 +216,15 @@ public final class Transfers implements AutoCloseable {
 
   /**
    * What is kept to seed a cached pack again after a restart (owner-only: it holds the passkey).
+   * {@code label} says what the pack is for people; null in files written before it existed.
    */
   record CachedPack(
-      String fileName, byte[] torrent, List<byte[]> pieceSha256, String announceUrl, URI webSeed) {
+      String fileName,
+      byte[] torrent,
+      List<byte[]> pieceSha256,
+      String announceUrl,
+      URI webSeed,
+      String label) {
     PackSource source() {
       return new PackSource(fileName, torrent, pieceSha256, announceUrl, List.of(), webSeed);
     }
@@ -222,12 +233,36 @@ public final class Transfers implements AutoCloseable {
   /**
    * Remembers a complete pack so that it is seeded again after a restart ({@link #reseedCache}),
    * and marks it as just used for the cache's least-recently-used order.
+   *
+   * @param label what the pack is, for people, e.g. "demo 1.0.1 (version 2), update from version 1"
    */
-  public void remember(PackSource p) {
+  public void remember(PackSource p, String label) {
     CachedPack c =
-        new CachedPack(p.fileName(), p.torrent(), p.pieceSha256(), p.announceUrl(), p.webSeed());
+        new CachedPack(
+            p.fileName(), p.torrent(), p.pieceSha256(), p.announceUrl(), p.webSeed(), label);
     dataDir.writeAtomically(
         packsDir.resolve(p.fileName() + ".json"), Json.MAPPER.writeValueAsString(c));
+    if (label != null) {
+      labels.put(p.fileName(), label);
+    }
+  }
+
+  /** What the cached pack file {@code fileName} is, for people; null if not known. */
+  public String label(String fileName) {
+    return labels.get(fileName);
+  }
+
+  private void loadLabels() {
+    for (Path meta : packMetadata()) {
+      try {
+        CachedPack c = Json.MAPPER.readValue(Files.readString(meta), CachedPack.class);
+        if (c.label() != null) {
+          labels.put(c.fileName(), c.label());
+        }
+      } catch (IOException | RuntimeException e) {
+        // reseedCache reports unreadable files; without a label the file name is shown
+      }
+    }
   }
 
   /** Seeds every remembered pack still in the cache (at start). Returns how many. */

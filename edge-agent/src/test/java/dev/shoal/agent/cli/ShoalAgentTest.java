@@ -7,8 +7,10 @@ import dev.shoal.agent.RunningAgent;
 import dev.shoal.agent.RunningAgentTest;
 import dev.shoal.agent.bandwidth.BandwidthSettings;
 import dev.shoal.agent.consent.ConsentScope;
+import dev.shoal.agent.install.InstallStatus.State;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.localapi.LocalApiFile;
+import dev.shoal.agent.transfer.PackSource;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -63,6 +70,61 @@ class ShoalAgentTest extends RunningAgentTest {
   }
 
   @Test
+  void cacheAndStatusNameCachedPacksByGameAndVersionAlsoAfterARestart() throws Exception {
+    String hex = "5f".repeat(20) + ".pack";
+    Files.writeString(a.dataDir.resolve("cache").resolve(hex), "x".repeat(3_000));
+    a.agent
+        .transfers()
+        .remember(
+            new PackSource(hex, new byte[] {1}, List.of(), "http://tracker/announce", null, null),
+            "demo 1.0.1 (version 2), update from version 1");
+    for (int run = 1; run <= 2; run++) {
+      Result cache = cli("cache");
+      assertThat(cache.exit()).as(cache.err()).isZero();
+      assertThat(cache.out())
+          .contains("3.0 kB  demo 1.0.1 (version 2), update from version 1")
+          .doesNotContain(hex);
+      assertThat(cli("status").out())
+          .contains("  demo 1.0.1 (version 2), update from version 1 (3.0 kB)")
+          .doesNotContain(hex);
+      if (run == 1) {
+        a.close(); // the label is kept with the pack's seeding state, not only in memory
+        a = new RunningAgent(a.dataDir);
+      }
+    }
+  }
+
+  @Test
+  void statusShowsTheLatestRunOfEachInstallWithVersionAndTime() {
+    Instant at = Instant.parse("2026-12-07T15:20:00Z");
+    a.agent
+        .status()
+        .setInstalls(
+            () ->
+                List.of(
+                    RunningAgent.installStatus(
+                        "1", "/games/demo", State.FAILED, null, null, at.minusSeconds(60)),
+                    RunningAgent.installStatus(
+                        "2", "/games/demo", State.COMPLETED, 1L, "1.0.0", at),
+                    RunningAgent.installStatus(
+                        "3", "/games/demo", State.COMPLETED, 1L, "1.0.0", at.plusSeconds(60)),
+                    RunningAgent.installStatus(
+                        "4", "/games/other", State.COMPLETED, 1L, "1.0.0", at)));
+    String out = cli("status").out();
+    assertThat(out)
+        .contains("Installs and updates:")
+        .contains("demo 1.0.0 (version 1) on live: completed ")
+        .contains(", in /games/demo", ", in /games/other")
+        .doesNotContain("failed", "not entitled");
+    // One line per game directory: the latest run, with its time.
+    assertThat(out.lines().filter(l -> l.contains("in /games/demo"))).hasSize(1);
+    assertThat(out)
+        .contains(
+            DateTimeFormatter.ofPattern("d MMM yyyy HH:mm", Locale.ENGLISH)
+                .format(at.plusSeconds(60).atZone(ZoneId.systemDefault())));
+  }
+
+  @Test
   void runRefusesUnknownPortMappingAndHolePunchValues() {
     Result mapping = cli("run", "--port-mapping", "sometimes");
     assertThat(mapping.exit()).isEqualTo(2);
@@ -100,6 +162,10 @@ class ShoalAgentTest extends RunningAgentTest {
 
     Result withdraw = cli("consent", "withdraw", "--scope", "upload");
     assertThat(withdraw.exit()).isZero();
+    // Withdrawing "upload" stops sending to other players, not receiving from them.
+    assertThat(withdraw.out())
+        .contains("uploading to other players is now off")
+        .doesNotContain("from other players");
     assertThat(a.agent.consent().isGranted(ConsentScope.UPLOAD_TO_PEERS)).isFalse();
     assertThat(cli("consent", "show").out()).contains("upload: no");
   }
@@ -114,6 +180,10 @@ class ShoalAgentTest extends RunningAgentTest {
     Result yes = cliWithInput("yes\n", "consent", "grant", "--scope", "download", "--locale", "en");
     assertThat(yes.exit()).isZero();
     assertThat(a.agent.consent().isGranted(ConsentScope.DOWNLOAD_FROM_PEERS)).isTrue();
+
+    Result withdraw = cli("consent", "withdraw", "--scope", "download");
+    assertThat(withdraw.out()).contains("downloading from other players is now off");
+    assertThat(a.agent.consent().isGranted(ConsentScope.DOWNLOAD_FROM_PEERS)).isFalse();
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.shoal.agent.localapi;
 
+import static dev.shoal.agent.install.InstallStatus.State.COMPLETED;
+import static dev.shoal.agent.install.InstallStatus.State.FAILED;
 import static dev.shoal.agent.localapi.LocalApiServerTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,6 +80,33 @@ class StatusPageTest extends RunningAgentTest {
     assertThat(page.body())
         .contains("space-game-1.2.pack (2.0 kB)")
         .doesNotContain("Nothing cached");
+  }
+
+  @Test
+  void uninstallSaysWhatIsTrueOnEverySystem() throws Exception {
+    String page = withCookie(HttpRequest.newBuilder(a.uri("/")), signIn()).body();
+    // There is no Windows installer, hence no entry under Settings, Apps to point players to.
+    assertThat(page)
+        .doesNotContain("Settings, Apps, Shoal")
+        .contains("Run <code>shoal-agent uninstall</code>", "no Windows or macOS installer yet")
+        .contains(tmp.resolve("data").toString());
+  }
+
+  @Test
+  void installsShowTheLatestRunOfEachGameWithVersionAndTime() throws Exception {
+    java.time.Instant at = java.time.Instant.parse("2026-12-07T15:20:00Z");
+    a.agent
+        .status()
+        .setInstalls(
+            () ->
+                java.util.List.of(
+                    RunningAgent.installStatus("1", "/g/demo", FAILED, null, null, at),
+                    RunningAgent.installStatus("2", "/g/demo", COMPLETED, 1L, "1.0.0", at),
+                    RunningAgent.installStatus("3", "/g/demo", COMPLETED, 2L, "1.0.1", at)));
+    String page = withCookie(HttpRequest.newBuilder(a.uri("/")), signIn()).body();
+    assertThat(page)
+        .contains("demo 1.0.1 (version 2) on live: completed 7 Dec 2026")
+        .doesNotContain("not entitled", "failed", "1.0.0");
   }
 
   @Test

@@ -67,9 +67,27 @@ fi
 # ---- inside the namespaces ------------------------------------------------------------------------
 ip link set lo up
 mount --make-rprivate /
-mount -t overlay shoal-tour \
-  -o "lowerdir=$repo,upperdir=$TOUR_DIR/upper,workdir=$TOUR_DIR/overlay-work" "$repo"
+overlay() { # upper dir, work dir
+  mount -t overlay shoal-tour -o "lowerdir=$repo,upperdir=$1,workdir=$2" "$repo" 2>/dev/null
+}
+if ! overlay "$TOUR_DIR/upper" "$TOUR_DIR/overlay-work"; then
+  # The work dir's file system cannot be an overlay's upper layer (an overlay itself, as in many
+  # containers): a tmpfs can, at the price of memory (the image, the database, the packs).
+  mkdir -p "$TOUR_DIR/upper-tmpfs"
+  mount -t tmpfs shoal-tour "$TOUR_DIR/upper-tmpfs"
+  mkdir -p "$TOUR_DIR/upper-tmpfs/upper" "$TOUR_DIR/upper-tmpfs/work"
+  overlay "$TOUR_DIR/upper-tmpfs/upper" "$TOUR_DIR/upper-tmpfs/work" ||
+    { echo "tour skipped: cannot mount an overlay on $repo" >&2; exit 77; }
+fi
+exec 3<"$repo"
 mount --bind "$TOUR_DIR/tmp" /tmp
+if [[ "$repo/" == /tmp/* ]]; then
+  # The private /tmp hides a repository under /tmp: put the overlay back at its path, through the
+  # descriptor opened before (mount would otherwise resolve the path in the new /tmp).
+  mkdir -p "$repo"
+  mount --no-canonicalize --bind /proc/self/fd/3 "$repo"
+fi
+exec 3<&-
 t=/tmp/tour
 cd "$repo"
 
@@ -196,16 +214,21 @@ bash -euo pipefail "$players_block" >"$t/step6.log" 2>&1 ||
   { tail -60 "$t/step6.log" >&2; fail "step 6 failed (log: $t/step6.log)"; }
 
 # ---- Checks ---------------------------------------------------------------------------------------
-for p in 1 2; do
-  diff -r build "/tmp/games$p/demo" >&2 || fail "player $p's install differs from the build"
+# Which data dir installed where, in order, from the block's install lines (player 1 first).
+A="$(sed -n 's/^A=//p' "$players_block")"
+mapfile -t installs < <(sed -nE 's/.*--data-dir ([^ ]+) install .*--dir ([^ ]+).*/\1 \2/p' "$players_block")
+[ -n "$A" ] && [ "${#installs[@]}" = 2 ] || fail "step 6 no longer installs with \$A for two players"
+read -r data1 dir1 <<<"${installs[0]}"
+read -r data2 dir2 <<<"${installs[1]}"
+for dir in "$dir1" "$dir2"; do
+  diff -r build "$dir" >&2 || fail "the install in $dir differs from the build"
 done
-A=edge-agent/target/dist/shoal-agent/bin/shoal-agent
-today() { # player, field of activity.today
-  "$A" --data-dir "/tmp/player$1" status --json |
+today() { # data dir, field of activity.today
+  "$A" --data-dir "$1" status --json |
     python3 -c "import json,sys; print(json.load(sys.stdin)['activity']['today']['$2'])"
 }
-p2_from_peers="$(today 2 fromPeers)"
-p1_uploaded="$(today 1 uploaded)"
+p2_from_peers="$(today "$data2" fromPeers)"
+p1_uploaded="$(today "$data1" uploaded)"
 log "player 2 from peers: $p2_from_peers B; player 1 uploaded: $p1_uploaded B"
 # The control plane's seeder is a peer too: only player 1's upload shows bytes from the other player.
 [ "$p1_uploaded" -gt 0 ] || fail "player 2 got nothing from player 1 (player 1 uploaded 0 bytes)"

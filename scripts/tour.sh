@@ -21,8 +21,10 @@
 # SHOAL_TOUR_SKIP_INSTALL=1 skips the `mvn ... install` before `java -jar` of the start command
 # (the suite has built the modules): then the agent image of step 6 is made from the dev.shoal jars
 # already in the local Maven repository, so only runs that stop before step 6 should skip it.
-# MAVEN_OPTS is passed on (e.g. -Dmaven.repo.local=...); Maven runs offline in there anyway.
+# MAVEN_OPTS is passed on (e.g. -Dmaven.repo.local=...): Maven has no network in there, the local
+# repository must hold what the build needs (after the suite's own build, it does).
 # TOUR_DIR: the work dir (logs under TOUR_DIR/tmp/tour), made and removed on success if unset.
+# TOUR_TIMEOUT: the time bound in seconds (1800); at the bound every process of the tour is killed.
 set -euo pipefail
 
 skip() {
@@ -52,10 +54,11 @@ if [ "${SHOAL_TOUR_INSIDE:-}" != 1 ]; then
   cp "$readme" "$TOUR_DIR/tmp/tour/README.md"
   echo "tour: $readme, work dir $TOUR_DIR (its tmp/ is the tour's /tmp)"
   status=0
-  # --kill-child: if this script is killed, the namespace's first process is too, and with it
-  # every process of the PID namespace.
-  SHOAL_TOUR_INSIDE=1 TOUR_DIR="$TOUR_DIR" \
+  # --kill-child: when unshare ends (killed, or by the time bound), the namespace's first process
+  # is killed too, and with it every process of the PID namespace.
+  SHOAL_TOUR_INSIDE=1 TOUR_DIR="$TOUR_DIR" timeout --kill-after=10 "${TOUR_TIMEOUT:-1800}" \
     unshare --net --mount --pid --fork --kill-child --mount-proc "$0" || status=$?
+  [ "$status" != 124 ] || echo "tour: over the time bound of ${TOUR_TIMEOUT:-1800} s" >&2
   if [ "$status" = 0 ] && [ "$made_work" = 1 ]; then
     rm -rf "$TOUR_DIR"
   elif [ "$status" != 0 ]; then

@@ -255,6 +255,18 @@ public final class Home {
           .append(" counter comment \"from-")
           .append(other.index)
           .append("\"\n");
+      // A SYN-ACK either way: a TCP connection between the two homes was accepted (dialled,
+      // mapped or punched; a refused dial gets a RST, a dropped one nothing).
+      s.append("    oifname \"wan\" ip daddr ")
+          .append(set)
+          .append(" tcp flags & (syn | ack) == syn | ack counter comment \"synack-to-")
+          .append(other.index)
+          .append("\"\n");
+      s.append("    iifname \"wan\" ip saddr ")
+          .append(set)
+          .append(" tcp flags & (syn | ack) == syn | ack counter comment \"synack-from-")
+          .append(other.index)
+          .append("\"\n");
     }
     s.append("  }\n}\n");
     if (players > 1) {
@@ -328,7 +340,10 @@ public final class Home {
     return counters("inet", "labcount").getOrDefault("from-cloud", 0L);
   }
 
-  /** All of this router's WAN counters: {@code to-N}, {@code from-N}, {@code to-cloud}, ... */
+  /**
+   * All of this router's WAN counters, in bytes: {@code to-N}, {@code from-N}, {@code to-cloud},
+   * {@code synack-to-N} and {@code synack-from-N} (SYN-ACKs: connections accepted either way), ...
+   */
   public Map<String, Long> wanCounters() {
     return counters("inet", "labcount");
   }

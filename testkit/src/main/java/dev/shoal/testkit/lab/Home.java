@@ -217,6 +217,13 @@ public final class Home {
       s.append("    iifname \"wan\" drop\n");
     }
     s.append("  }\n  chain miniupnpd { }\n");
+    if (nat != Nat.NONE) {
+      // Unsolicited connections to the router itself are dropped, as most home routers do: one
+      // answered with a RST kills the other side's hole punch (its SYN reached us first and was
+      // refused), so behind such routers TCP punching never connected a pair in NatLabBenchmark.
+      s.append("  chain input { type filter hook input priority 0; policy accept;\n");
+      s.append("    iifname \"wan\" ct state new drop\n  }\n");
+    }
     s.append(
         "  chain prerouting { type nat hook prerouting priority -100; policy accept;"
             + " jump prerouting_miniupnpd; }\n");

@@ -800,7 +800,9 @@ final class Engine implements Runnable {
         if (!all || !p.pendingOutput() && p.peerRequests.isEmpty()) {
           break;
         }
-        if (!p.pendingOutput() && uploadThrottled && !p.torrent.uploadUncapped(p)) {
+        if (!p.pendingOutput()
+            && uploadThrottled
+            && (p.torrent == null || !p.torrent.uploadUncapped(p))) {
           break;
         }
       }

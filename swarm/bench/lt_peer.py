@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """libtorrent peer for Shoal interop tests and benchmarks (loopback only, TCP only).
 
-usage: lt_peer.py seed|download TORRENT SAVE_DIR [--peer HOST:PORT ...] [--port N]
+usage: lt_peer.py seed|download TORRENT SAVE_DIR [--peer HOST:PORT ...] [--port N] [--listen ADDR]
                   [--up-cap BPS] [--down-cap BPS] [--timeout S] [--stay]
                   [--no-tracker] [--start-at EPOCH_MS] [--drop-at FRACTION --drop-for S]
 Prints "PORT <n>" once listening, "DONE <seconds> <start_ms> <end_ms>" when the download
@@ -19,6 +19,8 @@ ap.add_argument("torrent")
 ap.add_argument("save")
 ap.add_argument("--peer", action="append", default=[])
 ap.add_argument("--port", type=int, default=0)
+ap.add_argument("--listen", default="127.0.0.1",
+                help="address to listen on (the lab runs it in a namespace: 0.0.0.0)")
 ap.add_argument("--up-cap", type=int, default=0)
 ap.add_argument("--down-cap", type=int, default=0)
 ap.add_argument("--timeout", type=float, default=120)
@@ -37,7 +39,7 @@ def now_ms():
     return int(time.time() * 1000)
 
 s = lt.session({
-    "listen_interfaces": "127.0.0.1:%d" % a.port,
+    "listen_interfaces": "%s:%d" % (a.listen, a.port),
     "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
     "enable_outgoing_utp": False, "enable_incoming_utp": False,
     "allow_multiple_connections_per_ip": True,

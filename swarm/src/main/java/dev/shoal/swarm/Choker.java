@@ -27,13 +27,20 @@ final class Choker {
     this.t = t;
   }
 
-  boolean canUnchokeMore() {
+  /**
+   * Whether {@code candidate}, newly interested, may be unchoked now: uploads on, and a LAN peer
+   * (which takes no slot) or a free slot.
+   */
+  boolean canUnchoke(Peer candidate) {
     if (!t.engine.uploadEnabled()) {
       return false;
     }
+    if (t.uploadUncapped(candidate)) {
+      return true;
+    }
     int unchoked = 0;
     for (Peer p : t.peers) {
-      if (!p.amChoking && !p.optimistic) {
+      if (!p.amChoking && !p.optimistic && !t.uploadUncapped(p)) {
         unchoked++;
       }
     }
@@ -75,7 +82,11 @@ final class Choker {
     adaptUploadSlots(uploadBusy);
     List<Peer> interested = new ArrayList<>();
     for (Peer p : t.peers) {
-      if (p.peerInterested && p.handshakeReceived) {
+      if (p.peerInterested && p.handshakeReceived && t.uploadUncapped(p)) {
+        // A LAN peer's traffic stays in the home: it takes no slot of the uplink's.
+        p.setOptimistic(false);
+        p.choke(false);
+      } else if (p.peerInterested && p.handshakeReceived) {
         interested.add(p);
       } else {
         p.setOptimistic(false);

@@ -62,6 +62,10 @@ final class Engine implements Runnable {
   final SwarmConfig config;
   final byte[] peerId;
   final TokenBucket upBucket;
+
+  /** Which peers are on our LAN (their connection's address, see {@link LanNetworks}). */
+  final LanNetworks lan;
+
   final TokenBucket downBucket;
   final ExecutorService workers;
   final HolePunch holePunch = new HolePunch(this);
@@ -104,6 +108,7 @@ final class Engine implements Runnable {
   Engine(SwarmConfig config) throws IOException {
     this.config = config;
     this.peerId = newPeerId(config.role().peerIdPrefix());
+    this.lan = new LanNetworks(config.lanNetworks());
     this.upBucket =
         config.uploadBudget() != null
             ? config.uploadBudget().bucket
@@ -321,6 +326,7 @@ final class Engine implements Runnable {
       tune(ch);
       ch.configureBlocking(false);
       Peer p = new Peer(ch, address, true);
+      p.lan = lan.contains(address.getAddress());
       p.torrent = t;
       peers.add(p);
       boolean done = ch.connect(address);
@@ -352,6 +358,7 @@ final class Engine implements Runnable {
       ch.bind(new InetSocketAddress(config.bindAddress(), boundPort));
       ch.configureBlocking(false);
       Peer p = new Peer(ch, address, true);
+      p.lan = lan.contains(address.getAddress());
       p.torrent = t;
       peers.add(p);
       boolean done = ch.connect(address);
@@ -570,6 +577,7 @@ final class Engine implements Runnable {
         tune(ch);
         ch.configureBlocking(false);
         Peer p = new Peer(ch, remote, false);
+        p.lan = lan.contains(remote.getAddress());
         p.connected = true;
         peers.add(p);
         p.key = ch.register(selector, SelectionKey.OP_READ, p);
@@ -792,7 +800,9 @@ final class Engine implements Runnable {
         if (!all || !p.pendingOutput() && p.peerRequests.isEmpty()) {
           break;
         }
-        if (!p.pendingOutput() && uploadThrottled) {
+        if (!p.pendingOutput()
+            && uploadThrottled
+            && (p.torrent == null || !p.torrent.uploadUncapped(p))) {
           break;
         }
       }

@@ -39,6 +39,12 @@ final class Peer {
   /** The publisher's origin seeder (its peer id says so): its bytes count as origin bytes. */
   boolean origin;
 
+  /**
+   * The connection comes from our LAN ({@link LanNetworks}, from the kernel's address, never from
+   * anything the peer says). See {@link #lanPeer()}.
+   */
+  boolean lan;
+
   boolean handshakeSent;
   boolean handshakeReceived;
   boolean connected;
@@ -113,6 +119,14 @@ final class Peer {
       bigger.put(in).flip(); // in is in read mode here; so is the copy
       in = bigger;
     }
+  }
+
+  /**
+   * A player on our LAN: asked first, and a player's uploads to it are not held to the upload caps
+   * (its traffic stays in the home). The origin seeder is never one: its bytes are the publisher's.
+   */
+  boolean lanPeer() {
+    return lan && !origin;
   }
 
   boolean isSeed(int pieceCount) {

@@ -55,16 +55,25 @@ final class Picker {
     // queued 5 s at a capped player serving ten others, so a 20-player swarm's pieces sat half
     // done at busy peers, filled the in-memory budget, and left idle peers unasked at the end.
     long rate = p.down.perSecond();
+    // A LAN peer gets the deepest pipeline at once: the LAN's round trip is short and its
+    // bandwidth the home's, so a deep queue costs nothing there, and ramping up from 8 blocks gave
+    // the first megabytes to the slower internet peers.
     int depth =
-        (int)
-            Math.min(
-                t.engine.config.maxRequestsPerPeer(),
-                Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
+        p.lanPeer()
+            ? t.engine.config.maxRequestsPerPeer()
+            : (int)
+                Math.min(
+                    t.engine.config.maxRequestsPerPeer(),
+                    Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
     p.setRequestDepth(Math.min(depth, Math.max(4, p.remoteReqq)));
+    BitSet lanTakes = p.lanPeer() ? null : lanPeersTake(System.nanoTime());
     BitSet elsewhere = p.origin ? t.origin.withDeclined(t.origin.elsewhere()) : null;
+    if (elsewhere != null && lanTakes != null) {
+      elsewhere.or(lanTakes);
+    }
     int sent = 0;
     while (sent < most && p.requested.size() < p.requestDepth && downloadTokens() >= Wire.BLOCK) {
-      long key = p.origin ? pickForOriginSeeder(p, elsewhere) : pick(p, null);
+      long key = p.origin ? pickForOriginSeeder(p, elsewhere, lanTakes) : pick(p, lanTakes);
       if (key < 0) {
         break;
       }
@@ -140,7 +149,7 @@ final class Picker {
    * OriginPolicy#peersHaveRoomFor}), and last a second request for a block another peer still holds
    * (end game), so nothing waits on a slow peer while the origin could send it.
    */
-  private long pickForOriginSeeder(Peer p, BitSet elsewhere) {
+  private long pickForOriginSeeder(Peer p, BitSet elsewhere, BitSet lanTakes) {
     PieceBuf partial = rarestPartial(p, elsewhere);
     if (partial == null) {
       int piece =
@@ -150,19 +159,72 @@ final class Picker {
       if (piece >= 0) {
         return t.pieces.startPiece(piece);
       }
-      partial = rarestPartial(p, t.origin.withDeclined(t.origin.peersHaveRoomFor()));
+      partial = rarestPartial(p, othersTake(lanTakes));
     }
     if (partial != null) {
       return (long) partial.index << 32 | (long) partial.claimFree() * Wire.BLOCK;
     }
     if (t.pieces.active.size() + t.pieces.verifying < t.pieces.maxPiecesInMemory) {
-      int piece =
-          pickNewPiece(p, t.origin.withDeclined(t.origin.peersHaveRoomFor()), Integer.MAX_VALUE);
+      int piece = pickNewPiece(p, othersTake(lanTakes), Integer.MAX_VALUE);
       if (piece >= 0) {
         return t.pieces.startPiece(piece);
       }
     }
-    return endGamePick(p, t.origin.withDeclined(t.origin.peersHaveRoomFor()));
+    return endGamePick(p, othersTake(lanTakes));
+  }
+
+  /** What the origin seeder is not asked for: what peers with room, or LAN peers, can take. */
+  private BitSet othersTake(BitSet lanTakes) {
+    BitSet skip = t.origin.withDeclined(t.origin.peersHaveRoomFor());
+    if (lanTakes != null) {
+      skip.or(lanTakes);
+    }
+    return skip;
+  }
+
+  /**
+   * The pieces LAN peers keeping up can be asked for: no one else, the origin seeder included, is
+   * asked for them (null: none). A LAN peer's traffic stays in the home and is usually far faster
+   * than the uplinks of other players or the origin's share; asked by rarity like everyone else, a
+   * LAN neighbour that had the whole pack delivered only 21% of a player's bytes in the lab. A LAN
+   * peer keeps up while its outstanding requests are delivered within about a second at its
+   * measured rate (or, before a rate is measured, for {@link #LAN_GRACE} after it connected); a
+   * slow one (Wi-Fi at a distance, a busy machine) does not, and then the others and the origin
+   * fill in what it cannot take, as for any peer: peers only ever add.
+   */
+  private BitSet lanPeersTake(long now) {
+    BitSet out = null;
+    for (Peer o : t.peers) {
+      if (!o.lanPeer()
+          || !o.handshakeReceived
+          || !o.amInterested
+          || o.peerChoking
+          || o.snubbed
+          || !keepsUp(o, now)) {
+        continue;
+      }
+      if (out == null) {
+        out = new BitSet(t.pieceCount);
+      }
+      if (o.hasAll) {
+        out.set(0, t.pieceCount);
+        return out;
+      }
+      out.or(o.has);
+      out.andNot(o.refused);
+    }
+    return out;
+  }
+
+  /** How long a LAN peer is taken to keep up before its rate is first measured (every second). */
+  private static final long LAN_GRACE = 3 * Torrent.SECOND;
+
+  private static boolean keepsUp(Peer o, long now) {
+    long rate = o.down.perSecond();
+    if (rate == 0) {
+      return now - o.createdNanos < LAN_GRACE;
+    }
+    return o.requested.size() < o.requestDepth || (long) o.requested.size() * Wire.BLOCK <= rate;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.shoal.swarm;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.BiPredicate;
 
@@ -32,6 +33,12 @@ import java.util.function.BiPredicate;
  *     every connected peer by {@link Swarm#recheckAdmission()}; a refused peer is dropped. It runs
  *     on the engine thread, so it must answer quickly. null = every peer (players: whoever knows
  *     the info hash); the origin seeder asks its tracker, which knows who announced from where
+ * @param lanNetworks the networks of our LAN ("192.168.1.0/24", "fd00::/8", or one address): peers
+ *     whose connection comes from there are LAN peers, whose traffic stays in the home. A player's
+ *     uploads to them are not held to the upload caps (consent still applies: with uploads off
+ *     nobody gets a byte) and it asks them first. null (the default) = the private subnets of this
+ *     host's own interfaces, found again every 30 s; empty = no LAN peers. The origin seeder keeps
+ *     its budget for every peer
  */
 public record SwarmConfig(
     int listenPort,
@@ -48,7 +55,8 @@ public record SwarmConfig(
     long originMinPeerRate,
     UploadBudget uploadBudget,
     boolean holePunch,
-    BiPredicate<String, InetAddress> admission) {
+    BiPredicate<String, InetAddress> admission,
+    List<String> lanNetworks) {
 
   /** The peer id prefix of players, Azureus style. */
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
@@ -98,6 +106,10 @@ public record SwarmConfig(
     if (globalUpCap < 0 || globalDownCap < 0 || originMinPeerRate < 0) {
       throw new IllegalArgumentException("caps must be >= 0");
     }
+    if (lanNetworks != null) {
+      lanNetworks = List.copyOf(lanNetworks);
+      lanNetworks.forEach(LanNetworks.Cidr::parse); // IllegalArgumentException if malformed
+    }
   }
 
   /** Whether this engine is the publisher's origin seeder. */
@@ -132,7 +144,8 @@ public record SwarmConfig(
         .originMinPeerRate(originMinPeerRate)
         .uploadBudget(uploadBudget)
         .holePunch(holePunch)
-        .admission(admission);
+        .admission(admission)
+        .lanNetworks(lanNetworks);
   }
 
   /** Collects the settings; {@link #build()} checks them. Each setter's meaning is the field's. */
@@ -152,6 +165,7 @@ public record SwarmConfig(
     private UploadBudget uploadBudget;
     private boolean holePunch = true;
     private BiPredicate<String, InetAddress> admission;
+    private List<String> lanNetworks;
 
     private Builder() {}
 
@@ -230,6 +244,11 @@ public record SwarmConfig(
       return this;
     }
 
+    public Builder lanNetworks(List<String> networks) {
+      this.lanNetworks = networks;
+      return this;
+    }
+
     /**
      * The config.
      *
@@ -252,7 +271,8 @@ public record SwarmConfig(
           originMinPeerRate,
           uploadBudget,
           holePunch,
-          admission);
+          admission,
+          lanNetworks);
     }
   }
 }

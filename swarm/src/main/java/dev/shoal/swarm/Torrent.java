@@ -329,7 +329,7 @@ final class Torrent {
   }
 
   void onInterestChanged(Peer p) {
-    if (p.peerInterested && p.amChoking && choker.canUnchokeMore()) {
+    if (p.peerInterested && p.amChoking && choker.canUnchoke(p)) {
       p.choke(false);
     }
   }
@@ -464,13 +464,26 @@ final class Torrent {
 
   // ---------------------------------------------------------------- upload
 
+  /**
+   * Whether uploads to {@code p} skip the upload caps: a player's uploads to a LAN peer stay in the
+   * home, and the caps are there for the player's uplink (as Delivery Optimization does). Whether
+   * to upload at all is still consent's: with uploads off everyone is choked and every request
+   * refused. The origin seeder's budget is the publisher's egress, shared with its HTTP side: it
+   * holds for every peer.
+   */
+  boolean uploadUncapped(Peer p) {
+    return p.lanPeer() && !engine.config.isOrigin();
+  }
+
   /** Serves queued requests into the peer's socket buffer while caps and buffer allow. */
   void fillUpload(Peer p) throws IOException {
+    boolean uncapped = uploadUncapped(p);
     while (!p.peerRequests.isEmpty() && !p.amChoking) {
       Peer.Request r = p.peerRequests.iterator().next();
       int need = 13 + r.length();
       p.makeRoom(need);
-      long tokens = Math.min(engine.upBucket.available(), upBucket.available());
+      long tokens =
+          uncapped ? Long.MAX_VALUE : Math.min(engine.upBucket.available(), upBucket.available());
       if (p.out.remaining() < need || tokens < r.length()) {
         if (tokens < r.length()) {
           engine.uploadThrottled = true;
@@ -483,8 +496,10 @@ final class Torrent {
       p.out.limit(p.out.position() + r.length());
       storage.read((long) r.piece() * meta.pieceLength() + r.begin(), p.out);
       p.out.limit(limit);
-      engine.upBucket.consume(r.length());
-      upBucket.consume(r.length());
+      if (!uncapped) {
+        engine.upBucket.consume(r.length());
+        upBucket.consume(r.length());
+      }
       uploaded.add(r.length());
       p.up.add(r.length());
     }

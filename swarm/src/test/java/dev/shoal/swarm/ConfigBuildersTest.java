@@ -31,6 +31,7 @@ class ConfigBuildersTest {
                 64 * 1024,
                 null,
                 true,
+                null,
                 null));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
@@ -57,6 +58,12 @@ class ConfigBuildersTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> SwarmConfig.builder().role(null).build())
         .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> SwarmConfig.builder().lanNetworks(List.of("lan.example")).build())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SwarmConfig.builder().lanNetworks(List.of("10.0.0.0/33")).build())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(SwarmConfig.builder().lanNetworks(List.of("192.168.1.0/24", "fd00::/8")).build())
+        .isNotNull();
   }
 
   @Test

@@ -217,6 +217,13 @@ public final class Home {
       s.append("    iifname \"wan\" drop\n");
     }
     s.append("  }\n  chain miniupnpd { }\n");
+    if (nat != Nat.NONE) {
+      // Unsolicited connections to the router itself are dropped, as most home routers do: one
+      // answered with a RST kills the other side's hole punch (its SYN reached us first and was
+      // refused), so behind such routers TCP punching never connected a pair in NatLabBenchmark.
+      s.append("  chain input { type filter hook input priority 0; policy accept;\n");
+      s.append("    iifname \"wan\" ct state new drop\n  }\n");
+    }
     s.append(
         "  chain prerouting { type nat hook prerouting priority -100; policy accept;"
             + " jump prerouting_miniupnpd; }\n");
@@ -253,6 +260,18 @@ public final class Home {
       s.append("    iifname \"wan\" ip saddr ")
           .append(set)
           .append(" counter comment \"from-")
+          .append(other.index)
+          .append("\"\n");
+      // A SYN-ACK either way: a TCP connection between the two homes was accepted (dialled,
+      // mapped or punched; a refused dial gets a RST, a dropped one nothing).
+      s.append("    oifname \"wan\" ip daddr ")
+          .append(set)
+          .append(" tcp flags & (syn | ack) == syn | ack counter comment \"synack-to-")
+          .append(other.index)
+          .append("\"\n");
+      s.append("    iifname \"wan\" ip saddr ")
+          .append(set)
+          .append(" tcp flags & (syn | ack) == syn | ack counter comment \"synack-from-")
           .append(other.index)
           .append("\"\n");
     }
@@ -328,7 +347,10 @@ public final class Home {
     return counters("inet", "labcount").getOrDefault("from-cloud", 0L);
   }
 
-  /** All of this router's WAN counters: {@code to-N}, {@code from-N}, {@code to-cloud}, ... */
+  /**
+   * All of this router's WAN counters, in bytes: {@code to-N}, {@code from-N}, {@code to-cloud},
+   * {@code synack-to-N} and {@code synack-from-N} (SYN-ACKs: connections accepted either way), ...
+   */
   public Map<String, Long> wanCounters() {
     return counters("inet", "labcount");
   }

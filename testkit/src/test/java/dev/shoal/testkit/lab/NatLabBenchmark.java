@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,11 +30,15 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code open}: the same homes, agents and flags as {@code punched}, without NAT.
  * </ol>
  *
- * <p>A pair of homes "exchanged pieces" when at least {@link #PAIR_BYTES} crossed between them
- * (either way), counted by nftables on their routers' WAN (handshakes and refused connection
- * attempts are a few hundred bytes; a piece is far more). Offload: bytes from peers over all bytes
- * the phase's installs downloaded, as the agents report them. The lab has no propagation delay or
- * loss: only the queueing delay of its shaped links.
+ * <p>A pair of homes "exchanged pieces" ({@code pairs_*}) when at least {@link #PAIR_BYTES} crossed
+ * between them (either way) during the phase, counted by nftables on their routers' WAN (handshakes
+ * and refused connection attempts are a few hundred bytes; a piece is far more). The counters run
+ * on across phases, so each phase takes the difference from its start (summed from the lab's start,
+ * "punched" counted the pairs "mapped" had connected). A pair "connected" ({@code conn_*}) when a
+ * SYN-ACK crossed between them during the phase: a TCP connection was accepted, whether or not the
+ * swarm then used it for pieces (two players may both fetch from the origin and others). Offload:
+ * bytes from peers over all bytes the phase's installs downloaded, as the agents report them. The
+ * lab has no propagation delay or loss: only the queueing delay of its shaped links.
  */
 @Tag("benchmark")
 class NatLabBenchmark {
@@ -43,13 +48,18 @@ class NatLabBenchmark {
   private static final int MIB = Integer.getInteger("lab.mib", 12);
   private static final Duration PHASE = Duration.ofSeconds(Integer.getInteger("lab.phase", 240));
 
-  /** Home layout: the last home has two players; two homes are symmetric, one cone has no IGD. */
+  /**
+   * Home layout: the last home has two players; two homes are symmetric; of the cone homes, two run
+   * miniupnpd and the others (the LAN home among them) have no IGD. With one cone home without IGD
+   * (the layout before), no cone-cone pair needed punching, so "punched" could not add anything
+   * over "mapped" by construction; three such homes make three pairs that only punching connects.
+   */
   private static Nat natOf(int home) {
     return home == 4 || home == 5 ? Nat.SYMMETRIC : Nat.CONE;
   }
 
   private static boolean igd(int home) {
-    return natOf(home) == Nat.CONE && home != 3;
+    return natOf(home) == Nat.CONE && home < 2;
   }
 
   @Test
@@ -90,6 +100,12 @@ class NatLabBenchmark {
       out.put("pairs_symmetric_mapped", mapped.share(true));
       out.put("pairs_symmetric_punched", punched.share(true));
       out.put("pairs_open", open.share(false));
+      out.put("conn_cone_none", none.connected(false));
+      out.put("conn_cone_mapped", mapped.connected(false));
+      out.put("conn_cone_punched", punched.connected(false));
+      out.put("conn_symmetric_none", none.connected(true));
+      out.put("conn_symmetric_mapped", mapped.connected(true));
+      out.put("conn_symmetric_punched", punched.connected(true));
       out.put("offload_open", open.offload());
       out.put("offload_nat", punched.offload());
       out.put("offload_nat_none", none.offload());
@@ -130,6 +146,9 @@ class NatLabBenchmark {
     int coneConnected;
     int symmetricPairs;
     int symmetricConnected;
+    int coneReached;
+    int symmetricReached;
+    final List<String> apart = new ArrayList<>();
     double lanShare = Double.NaN;
     long lanBytes;
 
@@ -137,6 +156,12 @@ class NatLabBenchmark {
       return symmetric
           ? symmetricPairs == 0 ? Double.NaN : (double) symmetricConnected / symmetricPairs
           : conePairs == 0 ? Double.NaN : (double) coneConnected / conePairs;
+    }
+
+    double connected(boolean symmetric) {
+      return symmetric
+          ? symmetricPairs == 0 ? Double.NaN : (double) symmetricReached / symmetricPairs
+          : conePairs == 0 ? Double.NaN : (double) coneReached / conePairs;
     }
 
     double offload() {
@@ -164,6 +189,10 @@ class NatLabBenchmark {
     ExecutorService pool = Executors.newFixedThreadPool(homes.size() + 1);
     List<LabAgent> agents = new ArrayList<>();
     Phase p = new Phase();
+    Map<Home, Map<String, Long>> atStart = new HashMap<>();
+    for (Home h : homes) {
+      atStart.put(h, h.wanCounters());
+    }
     try {
       List<Future<LabAgent>> starting = new ArrayList<>();
       for (Home h : homes) {
@@ -201,13 +230,26 @@ class NatLabBenchmark {
         for (int j = i + 1; j < homes.size(); j++) {
           Home a = homes.get(i);
           Home c = homes.get(j);
-          boolean exchanged = a.bytesSentTo(c) + a.bytesReceivedFrom(c) >= PAIR_BYTES;
+          Map<String, Long> now = a.wanCounters();
+          Map<String, Long> before = atStart.get(a);
+          boolean exchanged =
+              since(now, before, "to-" + c.index()) + since(now, before, "from-" + c.index())
+                  >= PAIR_BYTES;
+          boolean reached =
+              since(now, before, "synack-to-" + c.index())
+                      + since(now, before, "synack-from-" + c.index())
+                  > 0;
+          if (!reached) {
+            p.apart.add(a.index() + "-" + c.index());
+          }
           if (a.nat() == Nat.SYMMETRIC || c.nat() == Nat.SYMMETRIC) {
             p.symmetricPairs++;
             p.symmetricConnected += exchanged ? 1 : 0;
+            p.symmetricReached += reached ? 1 : 0;
           } else {
             p.conePairs++;
             p.coneConnected += exchanged ? 1 : 0;
+            p.coneReached += reached ? 1 : 0;
           }
         }
       }
@@ -225,15 +267,21 @@ class NatLabBenchmark {
                 : 0;
       }
       System.out.printf(
-          "phase %s: cone %d/%d symmetric %d/%d offload %.3f max %.1f s failed %d%n",
+          "phase %s: exchanged cone %d/%d symmetric %d/%d; connected cone %d/%d symmetric %d/%d;"
+              + " offload %.3f max %.1f s failed %d; never connected: %s%n",
           name,
           p.coneConnected,
           p.conePairs,
           p.symmetricConnected,
           p.symmetricPairs,
+          p.coneReached,
+          p.conePairs,
+          p.symmetricReached,
+          p.symmetricPairs,
           p.offload(),
           p.max(),
-          p.failed);
+          p.failed,
+          p.apart.isEmpty() ? "none" : String.join(" ", p.apart));
       return p;
     } finally {
       for (LabAgent a : agents) {
@@ -241,6 +289,11 @@ class NatLabBenchmark {
       }
       pool.shutdownNow();
     }
+  }
+
+  /** A counter's growth since {@code before} (the counters run on across phases). */
+  private static long since(Map<String, Long> now, Map<String, Long> before, String key) {
+    return now.getOrDefault(key, 0L) - before.getOrDefault(key, 0L);
   }
 
   private static LabAgent ready(Publisher studio, String product, LabAgent agent) {

@@ -8,6 +8,7 @@ import dev.shoal.agent.bandwidth.RateLimiter;
 import dev.shoal.agent.bandwidth.TrafficMeter;
 import dev.shoal.agent.consent.ConsentLedger;
 import dev.shoal.agent.consent.ConsentOutbox;
+import dev.shoal.agent.consent.ConsentRecord;
 import dev.shoal.agent.consent.ConsentScope;
 import dev.shoal.agent.consent.ConsentTexts;
 import dev.shoal.agent.controlplane.EnrolmentStore;
@@ -139,14 +140,19 @@ public final class Agent implements AutoCloseable {
   }
 
   private void wire(SwarmConfig swarmConfig) {
-    policy.setUploadConsent(consent.isGranted(ConsentScope.UPLOAD_TO_PEERS));
+    policy.setUploadConsent(
+        consent.isGranted(ConsentScope.UPLOAD_TO_PEERS),
+        consent
+            .current(ConsentScope.UPLOAD_TO_PEERS)
+            .map(ConsentRecord::coversUncappedLan)
+            .orElse(false));
     policy.setDownloadConsent(consent.isGranted(ConsentScope.DOWNLOAD_FROM_PEERS));
     // Synchronous: a withdrawal reaches the policy, and through it the swarm, before the call
     // returns.
     consent.addListener(
         r -> {
           switch (r.scope()) {
-            case UPLOAD_TO_PEERS -> policy.setUploadConsent(r.granted());
+            case UPLOAD_TO_PEERS -> policy.setUploadConsent(r.granted(), r.coversUncappedLan());
             case DOWNLOAD_FROM_PEERS -> policy.setDownloadConsent(r.granted());
           }
         });

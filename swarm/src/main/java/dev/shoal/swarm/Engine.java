@@ -88,6 +88,13 @@ final class Engine implements Runnable {
   // The router's external port for our listening port (0: none), set by whoever mapped it.
   private volatile int mappedPort;
   private volatile boolean uploadEnabled;
+
+  /**
+   * Whether uploads to LAN peers skip the upload caps: only when the player agreed to it (the
+   * agent's upload consent text says so from its version 2 on); off until told.
+   */
+  volatile boolean lanUploadsUncapped;
+
   private volatile boolean running = true;
   boolean uploadThrottled;
 

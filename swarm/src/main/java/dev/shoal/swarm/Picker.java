@@ -66,7 +66,7 @@ final class Picker {
                     t.engine.config.maxRequestsPerPeer(),
                     Math.max(MIN_REQUEST_DEPTH, rate / Wire.BLOCK));
     p.setRequestDepth(Math.min(depth, Math.max(4, p.remoteReqq)));
-    BitSet lanTakes = p.lanPeer() ? null : lanPeersTake(System.nanoTime());
+    BitSet lanTakes = p.lanPeer() ? null : lanPeersTake();
     BitSet elsewhere = p.origin ? t.origin.withDeclined(t.origin.elsewhere()) : null;
     if (elsewhere != null && lanTakes != null) {
       elsewhere.or(lanTakes);
@@ -188,11 +188,19 @@ final class Picker {
    * than the uplinks of other players or the origin's share; asked by rarity like everyone else, a
    * LAN neighbour that had the whole pack delivered only 21% of a player's bytes in the lab. A LAN
    * peer keeps up while its outstanding requests are delivered within about a second at its
-   * measured rate (or, before a rate is measured, for {@link #LAN_GRACE} after it connected); a
-   * slow one (Wi-Fi at a distance, a busy machine) does not, and then the others and the origin
-   * fill in what it cannot take, as for any peer: peers only ever add.
+   * measured rate, and it leaves the origin seeder out only while it is faster than the origin
+   * seeder has been for us ({@link #originPeak}): a slow one (Wi-Fi at a distance, a busy machine,
+   * a neighbour whose uploads keep their cap) does not, and then the others and the origin fill in
+   * what it cannot take, as for any peer: peers only ever add.
    */
-  private BitSet lanPeersTake(long now) {
+  private BitSet lanPeersTake() {
+    Peer origin = null;
+    for (Peer o : t.peers) {
+      if (o.origin && o.handshakeReceived) {
+        origin = o;
+        originPeak = Math.max(originPeak, o.down.perSecond());
+      }
+    }
     BitSet out = null;
     for (Peer o : t.peers) {
       if (!o.lanPeer()
@@ -200,7 +208,8 @@ final class Picker {
           || !o.amInterested
           || o.peerChoking
           || o.snubbed
-          || !keepsUp(o, now)) {
+          || !keepsUp(o)
+          || (origin != null && (originPeak == 0 || o.down.perSecond() <= originPeak))) {
         continue;
       }
       if (out == null) {
@@ -216,15 +225,18 @@ final class Picker {
     return out;
   }
 
-  /** How long a LAN peer is taken to keep up before its rate is first measured (every second). */
-  private static final long LAN_GRACE = 3 * Torrent.SECOND;
+  /**
+   * The fastest the origin seeder has delivered to us in a second, bytes/s: what a LAN peer must
+   * beat before the origin is left out of what it can take (0: not measured yet, and then it is not
+   * left out). The origin seeder's share of the publisher's budget is what this player would get
+   * from the origin alone.
+   */
+  private long originPeak;
 
-  private static boolean keepsUp(Peer o, long now) {
+  private static boolean keepsUp(Peer o) {
     long rate = o.down.perSecond();
-    if (rate == 0) {
-      return now - o.createdNanos < LAN_GRACE;
-    }
-    return o.requested.size() < o.requestDepth || (long) o.requested.size() * Wire.BLOCK <= rate;
+    return rate > 0
+        && (o.requested.size() < o.requestDepth || (long) o.requested.size() * Wire.BLOCK <= rate);
   }
 
   /**

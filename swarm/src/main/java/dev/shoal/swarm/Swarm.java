@@ -118,6 +118,14 @@ public final class Swarm implements AutoCloseable {
         });
   }
 
+  /**
+   * Whether uploads to peers on our LAN skip the upload caps (off at start): their traffic stays in
+   * the home, but a player who was promised "never faster than the cap" must have agreed to it.
+   */
+  public void setLanUploadsUncapped(boolean uncapped) {
+    engine.lanUploadsUncapped = uncapped;
+  }
+
   public boolean isUploadEnabled() {
     return engine.uploadEnabled();
   }

@@ -466,13 +466,13 @@ final class Torrent {
 
   /**
    * Whether uploads to {@code p} skip the upload caps: a player's uploads to a LAN peer stay in the
-   * home, and the caps are there for the player's uplink (as Delivery Optimization does). Whether
-   * to upload at all is still consent's: with uploads off everyone is choked and every request
-   * refused. The origin seeder's budget is the publisher's egress, shared with its HTTP side: it
-   * holds for every peer.
+   * home, and the caps are there for the player's uplink (as Delivery Optimization does), once the
+   * player agreed to it ({@link Swarm#setLanUploadsUncapped}). Whether to upload at all is still
+   * consent's: with uploads off everyone is choked and every request refused. The origin seeder's
+   * budget is the publisher's egress, shared with its HTTP side: it holds for every peer.
    */
   boolean uploadUncapped(Peer p) {
-    return p.lanPeer() && !engine.config.isOrigin();
+    return p.lanPeer() && !engine.config.isOrigin() && engine.lanUploadsUncapped;
   }
 
   /** Serves queued requests into the peer's socket buffer while caps and buffer allow. */

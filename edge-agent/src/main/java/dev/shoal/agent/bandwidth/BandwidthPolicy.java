@@ -30,6 +30,7 @@ public final class BandwidthPolicy {
 
   private volatile BandwidthSettings settings;
   private volatile boolean uploadConsent;
+  private volatile boolean lanUploadConsent;
   private volatile boolean downloadConsent;
   private volatile boolean quietMode;
   private volatile boolean paused;
@@ -49,7 +50,12 @@ public final class BandwidthPolicy {
     BandwidthSettings s = settings;
     List<String> reasons = uploadOffReasons(s);
     return new EffectiveLimits(
-        reasons.isEmpty(), reasons, s.uploadCapBytesPerSecond(), downloadCap(s), downloadConsent);
+        reasons.isEmpty(),
+        reasons,
+        s.uploadCapBytesPerSecond(),
+        downloadCap(s),
+        downloadConsent,
+        reasons.isEmpty() && lanUploadConsent);
   }
 
   private List<String> uploadOffReasons(BandwidthSettings s) {
@@ -119,7 +125,16 @@ public final class BandwidthPolicy {
   }
 
   public void setUploadConsent(boolean granted) {
+    setUploadConsent(granted, false);
+  }
+
+  /**
+   * {@code coversLan}: the text the player agreed to lets uploads to LAN peers skip the upload cap
+   * ({@link dev.shoal.agent.consent.ConsentRecord#coversUncappedLan}).
+   */
+  public void setUploadConsent(boolean granted, boolean coversLan) {
     uploadConsent = granted;
+    lanUploadConsent = granted && coversLan;
     changed(true);
   }
 

@@ -38,4 +38,19 @@ public record ConsentRecord(
   public boolean granted() {
     return decision == Decision.GRANTED;
   }
+
+  /** The upload text version from which uploads to LAN peers are not held to the upload cap. */
+  public static final int UNCAPPED_LAN_FROM_VERSION = 2;
+
+  /**
+   * A grant of uploads whose text told the player that peers on their own LAN may get pieces faster
+   * than the upload cap (an older grant keeps the promise of its text: capped for all).
+   */
+  public boolean coversUncappedLan() {
+    return granted()
+        && scope == ConsentScope.UPLOAD_TO_PEERS
+        && "upload-to-peers".equals(textId)
+        && textVersion != null
+        && textVersion >= UNCAPPED_LAN_FROM_VERSION;
+  }
 }

@@ -109,6 +109,7 @@ public final class Transfers implements AutoCloseable {
                 .globalUpCap(limits.uploadCapBytesPerSecond())
                 .globalDownCap(limits.downloadCapBytesPerSecond())
                 .build());
+    swarm.setLanUploadsUncapped(limits.lanUploadsUncapped());
     this.applied = limits;
     this.poller =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shoal-agent-transfers"));
@@ -164,6 +165,7 @@ public final class Transfers implements AutoCloseable {
       mapper.want(limits.uploadAllowed(), swarm.listenPort());
     }
     swarm.setGlobalCaps(limits.uploadCapBytesPerSecond(), limits.downloadCapBytesPerSecond());
+    swarm.setLanUploadsUncapped(limits.lanUploadsUncapped());
     applied = limits;
     if (limits.downloadFromPeersAllowed() != peersAllowed) {
       peersAllowed = limits.downloadFromPeersAllowed();

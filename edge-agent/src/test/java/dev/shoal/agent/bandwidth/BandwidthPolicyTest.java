@@ -40,6 +40,22 @@ class BandwidthPolicyTest {
     assertThat(e.downloadCapBytesPerSecond()).isZero();
   }
 
+  /**
+   * Uploads to LAN peers skip the cap only under a grant whose text said so, and only while uploads
+   * are on at all.
+   */
+  @Test
+  void lanUploadsSkipTheCapOnlyUnderATextThatSaysSoAndWhileUploadsAreOn() {
+    assertThat(policy.evaluate().lanUploadsUncapped()).as("granted under v1").isFalse();
+    policy.setUploadConsent(true, true);
+    assertThat(policy.evaluate().lanUploadsUncapped()).isTrue();
+    policy.setPaused(true);
+    assertThat(policy.evaluate().lanUploadsUncapped()).as("paused").isFalse();
+    policy.setPaused(false);
+    policy.setUploadConsent(false, true);
+    assertThat(policy.evaluate().lanUploadsUncapped()).as("withdrawn").isFalse();
+  }
+
   @Test
   void noConsentNoUpload() {
     policy.setUploadConsent(false);

@@ -58,10 +58,28 @@ class ConsentLedgerTest {
     assertThat(r.granted()).isTrue();
     assertThat(r.textId()).isEqualTo("upload-to-peers");
     assertThat(r.textLocale()).isEqualTo("fr");
-    assertThat(r.textVersion()).isEqualTo(1);
+    assertThat(r.textVersion()).isEqualTo(2);
+    assertThat(r.coversUncappedLan()).as("v2 tells of LAN peers beyond the cap").isTrue();
     assertThat(r.askedWhere()).isEqualTo(AskedWhere.LAUNCHER);
     assertThat(r.deviceId()).isEqualTo("d-test");
     assertThat(r.at()).isEqualTo(clock.instant());
+  }
+
+  /** A grant of the first upload text keeps its promise: never faster than the cap, LAN or not. */
+  @Test
+  void aGrantOfTheFirstUploadTextDoesNotCoverUncappedLanUploads() {
+    ConsentRecord v1 =
+        new ConsentRecord(
+            "d-test",
+            ConsentScope.UPLOAD_TO_PEERS,
+            ConsentRecord.Decision.GRANTED,
+            clock.instant(),
+            AskedWhere.CLI,
+            "upload-to-peers",
+            1,
+            "en",
+            "ab".repeat(32));
+    assertThat(v1.coversUncappedLan()).isFalse();
   }
 
   @Test

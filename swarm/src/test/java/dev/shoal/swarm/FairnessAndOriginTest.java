@@ -55,7 +55,7 @@ class FairnessAndOriginTest {
   }
 
   private static SwarmConfig originSeeder(long upCap) {
-    return Fixtures.loopback().role(SwarmConfig.Role.ORIGIN_SEEDER).globalUpCap(upCap).build();
+    return Fixtures.originSeeder(upCap);
   }
 
   /** A player on {@code swarm} that knows only {@code seeder} and has {@code http} as web seed. */

@@ -23,6 +23,11 @@ public final class Fixtures {
     return SwarmConfig.builder().bindAddress("127.0.0.1");
   }
 
+  /** The publisher's origin seeder on loopback, its budget {@code upCap} bytes/s. */
+  static SwarmConfig originSeeder(long upCap) {
+    return loopback().role(SwarmConfig.Role.ORIGIN_SEEDER).globalUpCap(upCap).build();
+  }
+
   /** A job that never announces: its peers are given, to adjust and build. */
   static TorrentJob.Builder trackerless(byte[] torrent, Path file) {
     return TorrentJob.builder(torrent, file).announceUrl("");

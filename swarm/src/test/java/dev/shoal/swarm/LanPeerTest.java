@@ -65,13 +65,7 @@ class LanPeerTest {
     long size = Files.size(data);
     List<Swarm> swarms = new ArrayList<>();
     try {
-      Swarm origin =
-          start(
-              swarms,
-              Fixtures.loopback()
-                  .role(SwarmConfig.Role.ORIGIN_SEEDER)
-                  .globalUpCap(ORIGIN_RATE)
-                  .build());
+      Swarm origin = start(swarms, Fixtures.originSeeder(ORIGIN_RATE));
       seed(origin, trackerless(torrent, data));
       Swarm wan = start(swarms, player("127.0.0.3", List.of()));
       seed(wan, trackerless(torrent, data));
@@ -115,13 +109,7 @@ class LanPeerTest {
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     List<Swarm> swarms = new ArrayList<>();
     try {
-      Swarm origin =
-          start(
-              swarms,
-              Fixtures.loopback()
-                  .role(SwarmConfig.Role.ORIGIN_SEEDER)
-                  .globalUpCap(ORIGIN_RATE)
-                  .build());
+      Swarm origin = start(swarms, Fixtures.originSeeder(ORIGIN_RATE));
       seed(origin, trackerless(torrent, data));
       Swarm neighbour = start(swarms, player("127.0.0.2", List.of("127.0.0.1/32")));
       neighbour.setLanUploadsUncapped(true); // agreed to it: consent still decides

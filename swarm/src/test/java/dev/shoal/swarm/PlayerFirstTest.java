@@ -43,13 +43,7 @@ class PlayerFirstTest {
     int n = arrivals.length;
     List<Swarm> swarms = new ArrayList<>();
     try {
-      Swarm origin =
-          start(
-              swarms,
-              Fixtures.loopback()
-                  .role(SwarmConfig.Role.ORIGIN_SEEDER)
-                  .globalUpCap(ORIGIN_RATE)
-                  .build());
+      Swarm origin = start(swarms, Fixtures.originSeeder(ORIGIN_RATE));
       TorrentHandle seed = seed(origin, trackerless(torrent, data));
       List<Swarm> players = new ArrayList<>();
       for (int i = 0; i < n; i++) {

@@ -129,9 +129,10 @@ final class StatusCommand extends AgentCommand {
     }
     limits(s, out);
     consent(s, out);
-    if (!s.latestInstalls().isEmpty()) {
+    List<String> installs = s.latestInstallLines(ZoneId.systemDefault());
+    if (!installs.isEmpty()) {
       out.println("Installs and updates:");
-      s.latestInstalls().forEach(i -> out.println("  " + i.describe(ZoneId.systemDefault())));
+      installs.forEach(line -> out.println("  " + line));
     }
     out.println(s.cache().isEmpty() ? "Cache: nothing cached yet" : "Cache:");
     s.cache()

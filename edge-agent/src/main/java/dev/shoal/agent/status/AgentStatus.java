@@ -121,4 +121,9 @@ public record AgentStatus(
     }
     return List.copyOf(latest.values());
   }
+
+  /** {@link #latestInstalls}, a line each in words, times in {@code zone}. */
+  public List<String> latestInstallLines(java.time.ZoneId zone) {
+    return latestInstalls().stream().map(i -> i.describe(zone)).toList();
+  }
 }

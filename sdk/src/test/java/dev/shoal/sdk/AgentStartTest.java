@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * "Find the running agent, or start it if it is installed but not running": a real agent process,
@@ -22,34 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
 @EnabledOnOs({OS.LINUX, OS.MAC})
 class AgentStartTest {
   @TempDir Path temp;
-
-  private Path installedAgent() throws IOException {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Path exe = Files.createDirectories(temp.resolve("opt/shoal-agent/bin")).resolve("shoal-agent");
-    Files.writeString(
-        exe,
-        "#!/bin/sh\nexec '"
-            + java
-            + "' -Xmx64m -cp '"
-            + System.getProperty("java.class.path")
-            + "' dev.shoal.agent.cli.ShoalAgent \"$@\"\n");
-    assertThat(exe.toFile().setExecutable(true)).isTrue();
-    return exe;
-  }
-
-  private static Optional<ProcessHandle> agentProcess(Path dataDir) {
-    try {
-      long pid =
-          JsonMapper.builder()
-              .build()
-              .readTree(Files.readString(dataDir.resolve("local-api.json")))
-              .get("pid")
-              .asLong();
-      return ProcessHandle.of(pid);
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
-  }
 
   /** The session id of a process (Linux), from /proc/<pid>/stat. */
   private static Optional<Long> session(long pid) {
@@ -64,7 +35,7 @@ class AgentStartTest {
 
   @Test
   void startsTheInstalledAgentDetachedThenFindsItRunning() throws Exception {
-    Path exe = installedAgent();
+    Path exe = AgentStandIn.install(temp.resolve("opt/shoal-agent/bin"));
     Path data = temp.resolve("data");
     assertThat(ShoalClientTest.failure(() -> ShoalClient.connect(data)).code())
         .isEqualTo(ErrorCode.AGENT_NOT_INSTALLED);
@@ -73,7 +44,7 @@ class AgentStartTest {
     try {
       String device;
       try (ShoalClient shoal = ShoalClient.start(exe, data, Duration.ofSeconds(90))) {
-        started = agentProcess(data).orElseThrow();
+        started = AgentStandIn.running(data).orElseThrow();
         device = shoal.status().deviceId();
         assertThat(device).startsWith("d-");
         assertThat(started.isAlive()).isTrue();
@@ -88,10 +59,10 @@ class AgentStartTest {
       try (ShoalClient again =
           ShoalClient.start(temp.resolve("not-there"), data, Duration.ofSeconds(5))) {
         assertThat(again.status().deviceId()).isEqualTo(device);
-        assertThat(agentProcess(data)).map(ProcessHandle::pid).contains(started.pid());
+        assertThat(AgentStandIn.running(data)).map(ProcessHandle::pid).contains(started.pid());
       }
     } finally {
-      ProcessHandle p = started != null ? started : agentProcess(data).orElse(null);
+      ProcessHandle p = started != null ? started : AgentStandIn.running(data).orElse(null);
       if (p != null) {
         p.destroy(); // SIGTERM: the agent's shutdown hook stops it cleanly
         ProcessHandle exited =

@@ -18,12 +18,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,7 +142,7 @@ class ExampleLauncherTest {
         controlPlane.createApiKey(controlPlane.createOrganisation("quitter"), Role.ADMIN);
     Publisher studio = Publisher.of(controlPlane.baseUrl(), apiKey).product("demo", "live");
     Path dataDir = temp.resolve("player");
-    Path agentScript = agentLauncher();
+    Path agentScript = AgentStandIn.install(temp.resolve("opt/bin"));
     try {
       // Nothing published yet: the install fails with NO_RELEASE, the player types q.
       String out =
@@ -169,7 +166,7 @@ class ExampleLauncherTest {
           .contains("No release is published")
           .contains("keeps running in the background")
           .contains("To stop it: " + stop);
-      assertThat(agentPid(dataDir)).as("still running after q").isPresent();
+      assertThat(AgentStandIn.running(dataDir)).as("still running after q").isPresent();
 
       // The printed command does what it says.
       Process p =
@@ -181,32 +178,7 @@ class ExampleLauncherTest {
       assertThat(p.exitValue()).as(Files.readString(temp.resolve("stop.log"))).isZero();
       assertThat(Files.exists(dataDir.resolve("local-api.json"))).isFalse();
     } finally {
-      agentPid(dataDir).ifPresent(ProcessHandle::destroyForcibly);
-    }
-  }
-
-  /** An installed shoal-agent stand-in: a script running the agent's main class. */
-  private Path agentLauncher() throws Exception {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Path exe = Files.createDirectories(temp.resolve("opt/bin")).resolve("shoal-agent");
-    Files.writeString(
-        exe,
-        "#!/bin/sh\nexec '"
-            + java
-            + "' -Xmx64m -cp '"
-            + System.getProperty("java.class.path")
-            + "' dev.shoal.agent.cli.ShoalAgent \"$@\"\n");
-    assertThat(exe.toFile().setExecutable(true)).isTrue();
-    return exe;
-  }
-
-  private static Optional<ProcessHandle> agentPid(Path dataDir) {
-    try {
-      String json = Files.readString(dataDir.resolve("local-api.json"));
-      Matcher m = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)").matcher(json);
-      return m.find() ? ProcessHandle.of(Long.parseLong(m.group(1))) : Optional.empty();
-    } catch (Exception e) {
-      return Optional.empty();
+      AgentStandIn.running(dataDir).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
 

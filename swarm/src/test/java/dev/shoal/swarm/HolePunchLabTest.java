@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the reason otherwise; everything made is removed on success, failure and interrupt.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Tag("lab") // network namespaces, as root: scripts/test-lab.sh
 class HolePunchLabTest {
 
   private static final String PREFIX = "hp" + (ProcessHandle.current().pid() % 100000);

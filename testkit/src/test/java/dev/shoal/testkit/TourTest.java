@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * private /tmp, the repository under an overlay): it skips (exit 77) elsewhere, except under {@code
  * CI=true}, where a tour that cannot run is a failure, as for the lab.
  */
-@Tag("slow") // about 5 minutes on 2 loaded cores: a Maven install, the agent image, two installs
+@Tag("lab") // about 5 minutes on 2 loaded cores: a Maven install, the agent image, two installs
 class TourTest {
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   private static final int SKIPPED = 77;

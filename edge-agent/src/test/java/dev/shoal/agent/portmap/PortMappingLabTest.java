@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * the reason otherwise. Everything the test made is removed on success, failure and interrupt.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("lab") // network namespaces, as root: scripts/test-lab.sh
 class PortMappingLabTest {
 
   private static final String PREFIX = "pm" + (ProcessHandle.current().pid() % 100000);

@@ -17,9 +17,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +57,13 @@ class FleetBenchmark {
   @TempDir Path temp;
 
   /** The figures of one paced run (or of its part before the kill). */
-  record Window(double announces, double cpuUs, double sql, double redisOps) {}
+  record Window(
+      double announces,
+      double cpuUs,
+      Map<String, Double> cpuUsByPart,
+      double sql,
+      Map<String, Long> tableReads,
+      double redisOps) {}
 
   @Test
   void announcesFromAMillionDevicesThroughThreeReplicasWhileOneIsKilled() throws Exception {
@@ -103,7 +111,8 @@ class FleetBenchmark {
 
       double rate = (double) DEVICES / INTERVAL_SECONDS;
       Tracker tracker = a.bean(Tracker.class);
-      Probe probe = new Probe(jdbc, redis, replicas);
+      Probe probe =
+          new Probe(jdbc, redis, replicas, database, List.copyOf(processes.subList(0, 2)));
       Probe.Snapshot start = probe.snapshot();
       CompletableFuture<TrackerBenchmark.Wrk> paced =
           CompletableFuture.supplyAsync(() -> pacedWrk(lb, infoHash, SECONDS, rate, file));
@@ -132,7 +141,8 @@ class FleetBenchmark {
       System.out.printf(
           Locale.ROOT,
           "devices=%d replicas=3 bulk_load_s=%.1f walked=%d target_rps=%.0f rps=%.0f p99_ms=%.2f"
-              + " errors=%d refused=%.0f cpu_us_per_announce=%.0f sql_per_announce=%.4f"
+              + " errors=%d refused=%.0f cpu_us_per_announce=%.0f cpu_us_replicas=%.0f"
+              + " cpu_us_postgres=%.0f cpu_us_redis=%.0f sql_per_announce=%.4f"
               + " redis_ops_per_announce=%.2f killed_replica_at_s=%d swarm_peers_before_kill=%d"
               + " swarm_peers_after=%d swarm_lost=%d tenx_target_rps=%.0f tenx_rps=%.0f"
               + " tenx_p99_ms=%.2f tenx_errors=%d load1=%s%n",
@@ -145,6 +155,9 @@ class FleetBenchmark {
           run.errors(),
           refusedAfter.values().stream().mapToDouble(Double::doubleValue).sum(),
           firstHalf.cpuUs(),
+          firstHalf.cpuUsByPart().get("jvm") + firstHalf.cpuUsByPart().get("replicas"),
+          firstHalf.cpuUsByPart().get("postgres"),
+          firstHalf.cpuUsByPart().get("redis"),
           firstHalf.sql(),
           firstHalf.redisOps(),
           SECONDS / 2,
@@ -349,8 +362,18 @@ class FleetBenchmark {
   }
 
   /** Reads, at a moment, what the fleet has done so far: CPU, SQL, Redis commands, announces. */
-  private record Probe(JdbcTemplate jdbc, RedisProcess redis, List<String> replicas) {
-    record Snapshot(long cpuNanos, long sql, long redisOps, double announces) {}
+  private record Probe(
+      JdbcTemplate jdbc,
+      RedisProcess redis,
+      List<String> replicas,
+      String database,
+      List<Process> replicaProcesses) {
+    record Snapshot(
+        Map<String, Long> cpuNanos,
+        long sql,
+        Map<String, Long> tableReads,
+        long redisOps,
+        double announces) {}
 
     Snapshot snapshot() throws Exception {
       double announces = 0;
@@ -358,7 +381,21 @@ class FleetBenchmark {
         announces += TrackerBenchmark.announceCounts(replica).getOrDefault("ok", 0.0);
       }
       long sql = TrackerScaleBenchmark.transactions(jdbc);
-      return new Snapshot(fleetCpuNanos(), sql, redis.commands(), announces);
+      return new Snapshot(fleetCpuNanos(), sql, tableReads(), redis.commands(), announces);
+    }
+
+    /**
+     * Scans (sequential and by index) per table so far: which tables the SQL per announce reads.
+     */
+    private Map<String, Long> tableReads() {
+      Map<String, Long> reads = new TreeMap<>();
+      jdbc.query(
+          "select relname, coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as n"
+              + " from pg_stat_user_tables",
+          row -> {
+            reads.put(row.getString("relname"), row.getLong("n"));
+          });
+      return reads;
     }
 
     /** Announces answered with a failure reason, by result, summed over these replicas. */
@@ -378,29 +415,65 @@ class FleetBenchmark {
 
     static Window window(Snapshot from, Snapshot to) {
       double n = to.announces() - from.announces();
+      Map<String, Double> cpuUs = new LinkedHashMap<>();
+      to.cpuNanos()
+          .forEach((part, nanos) -> cpuUs.put(part, (nanos - from.cpuNanos().get(part)) / 1e3 / n));
+      Map<String, Long> reads = new TreeMap<>();
+      to.tableReads()
+          .forEach(
+              (table, count) -> {
+                long d = count - from.tableReads().getOrDefault(table, 0L);
+                if (d > 0) {
+                  reads.put(table, d);
+                }
+              });
       // Less the two reading queries of the snapshots themselves.
       return new Window(
           n,
-          (to.cpuNanos() - from.cpuNanos()) / 1e3 / n,
+          cpuUs.values().stream().mapToDouble(Double::doubleValue).sum(),
+          cpuUs,
           (to.sql() - from.sql() - 1) / n,
+          reads,
           (to.redisOps() - from.redisOps()) / n);
     }
 
     /**
-     * CPU of this JVM (one replica) and of its other children: the two replica processes, the
-     * embedded PostgreSQL, redis-server; not wrk and HAProxy, which stand for the devices and the
-     * load balancer.
+     * CPU of the fleet, by part: this JVM (one replica), the two replica processes, the embedded
+     * PostgreSQL (the postmaster listening on the database URL's port and its backends: not this
+     * JVM's descendants, pg_ctl hands them to init) and redis-server; not wrk and HAProxy, which
+     * stand for the devices and the load balancer.
      */
-    private static long fleetCpuNanos() {
-      long nanos =
-          ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
-      for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
-        String command = p.info().command().orElse("");
-        if (!command.endsWith("/wrk") && !command.endsWith("/haproxy")) {
-          nanos += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    private Map<String, Long> fleetCpuNanos() {
+      Map<String, Long> parts = new LinkedHashMap<>();
+      parts.put("jvm", cpu(ProcessHandle.current()));
+      long replicaNanos = 0;
+      for (Process p : replicaProcesses) {
+        replicaNanos += cpu(p.toHandle());
+      }
+      parts.put("replicas", replicaNanos);
+      long postgres = 0;
+      String port = Integer.toString(URI.create(database.substring("jdbc:".length())).getPort());
+      for (ProcessHandle p : ProcessHandle.allProcesses().toList()) {
+        if (isPostmaster(p, port)) {
+          postgres += cpu(p);
+          for (ProcessHandle backend : p.descendants().toList()) {
+            postgres += cpu(backend);
+          }
         }
       }
-      return nanos;
+      parts.put("postgres", postgres);
+      parts.put("redis", ProcessHandle.of(redis.pid()).map(Probe::cpu).orElse(0L));
+      return parts;
+    }
+
+    private static boolean isPostmaster(ProcessHandle p, String port) {
+      ProcessHandle.Info info = p.info();
+      return info.command().orElse("").endsWith("/postgres")
+          && java.util.Arrays.asList(info.arguments().orElse(new String[0])).contains(port);
+    }
+
+    private static long cpu(ProcessHandle p) {
+      return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
   }
 }

@@ -23,6 +23,11 @@ final class RedisProcess implements AutoCloseable {
     this.port = port;
   }
 
+  /** The server's process id (its CPU counts in the fleet's). */
+  long pid() {
+    return process.pid();
+  }
+
   /** Starts one and waits until it accepts connections; its output goes to {@code log}. */
   static RedisProcess start(Path log) throws Exception {
     int port = Loopback.freePort();

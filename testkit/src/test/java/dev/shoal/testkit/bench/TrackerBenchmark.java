@@ -222,8 +222,9 @@ class TrackerBenchmark {
   }
 
   /**
-   * A wrk run at a steady rate (paced.lua: announce.lua with a pause between a connection's
-   * requests), with as many connections as that rate needs at one request per 40 ms each.
+   * A wrk run at a steady rate, open loop (paced.lua: announce.lua's requests on a schedule of send
+   * times that answers do not slow down), with enough connections that a quarter of a second of
+   * latency still leaves one free for each slot.
    */
   static Wrk pacedWrk(
       String base,
@@ -234,9 +235,10 @@ class TrackerBenchmark {
       double perSecond,
       List<String> extra)
       throws Exception {
-    int connections = (int) Math.max(THREADS, Math.round(perSecond * 0.04));
-    long pauseMillis = Math.max(1, Math.round(connections * 1000.0 / perSecond));
-    List<String> args = new ArrayList<>(List.of(Long.toString(pauseMillis)));
+    int connections = (int) Math.max(THREADS * 4, Math.round(perSecond * 0.25));
+    List<String> args =
+        new ArrayList<>(
+            List.of(String.format(Locale.ROOT, "%.3f", perSecond), Integer.toString(THREADS)));
     args.addAll(announces(path, infoHash, peers, extra));
     return wrk(List.of("-c" + connections, "-s", PACED.toString()), base, seconds, args);
   }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * The lab itself, without a control plane: NAT (who can reach whom, which address the internet
  * sees), miniupnpd mapping a port, shaping, and cleanup.
  */
-@Tag("slow") // about 20 s: namespaces, nft, miniupnpd, an iperf3 transfer
+@Tag("lab") // about 20 s: namespaces, nft, miniupnpd, an iperf3 transfer
 class LabTest {
   @Test
   void homesBehindNatReachOutButNotIn_mappedPortsAndOpenHomesAreReachable_linksAreShaped()

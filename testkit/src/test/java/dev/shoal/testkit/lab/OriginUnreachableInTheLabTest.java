@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  * from another home's player as soon as that one shares: not one byte from the origin, and the
  * pack's bytes counted on the routers between the two homes.
  */
-@Tag("slow") // about 2 minutes: the control plane and two agents as processes in namespaces
+@Tag("lab") // about 2 minutes: the control plane and two agents as processes in namespaces
 class OriginUnreachableInTheLabTest {
   @Test
   void aNatedPlayerFinishesFromAnotherHomeWhenTheOriginIsGone() {

@@ -29,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  * and the rest are only ever sent to peers that advertise them). Bit-exact against the agent's
  * copy. The lab has no propagation delay or loss.
  */
-@Tag("slow") // about 2 minutes: the control plane and an agent as processes in namespaces
+@Tag("lab") // about 2 minutes: the control plane and an agent as processes in namespaces
 class StandardClientInTheLabTest {
   private static final Path LT_PEER = Path.of("../swarm/bench/lt_peer.py").toAbsolutePath();
   private static final JsonMapper JSON = JsonMapper.builder().build();

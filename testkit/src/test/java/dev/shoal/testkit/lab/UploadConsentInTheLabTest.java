@@ -16,7 +16,7 @@ import tools.jackson.databind.JsonNode;
  * reachable (no NAT) and holds the whole pack. Control: a sharing home's router carries the pack to
  * the downloader.
  */
-@Tag("slow") // about 2 minutes: the control plane and three agents as processes in namespaces
+@Tag("lab") // about 2 minutes: the control plane and three agents as processes in namespaces
 class UploadConsentInTheLabTest {
   private static final long BLOCK = 16 * 1024;
 

@@ -54,6 +54,14 @@ final class LanNetworks {
       return (b[full] & mask) == (network[full] & mask);
     }
 
+    InetAddress address() {
+      try {
+        return InetAddress.getByAddress(network);
+      } catch (UnknownHostException e) {
+        throw new IllegalStateException("a Cidr holds 4 or 16 bytes", e);
+      }
+    }
+
     /** Parses "192.168.1.0/24", "fd00::/8" or a single address (a /32 or /128). */
     static Cidr parse(String s) {
       int slash = s.indexOf('/');
@@ -120,22 +128,44 @@ final class LanNetworks {
     return found;
   }
 
+  /** What {@link #privateSubnets} needs to know of one network interface: its flags and subnets. */
+  record Interface(boolean up, boolean loopback, boolean pointToPoint, List<Cidr> subnets) {}
+
   private static List<Cidr> ownPrivateSubnets() {
-    List<Cidr> out = new ArrayList<>();
+    List<Interface> interfaces = new ArrayList<>();
     try {
       for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-        if (!nic.isUp() || nic.isLoopback()) {
-          continue;
-        }
+        List<Cidr> subnets = new ArrayList<>();
         for (InterfaceAddress ia : nic.getInterfaceAddresses()) {
-          InetAddress a = ia.getAddress();
-          if (a != null && isPrivate(a) && ia.getNetworkPrefixLength() > 0) {
-            out.add(new Cidr(a.getAddress(), ia.getNetworkPrefixLength()));
+          if (ia.getAddress() != null && ia.getNetworkPrefixLength() > 0) {
+            subnets.add(new Cidr(ia.getAddress().getAddress(), ia.getNetworkPrefixLength()));
           }
         }
+        interfaces.add(new Interface(nic.isUp(), nic.isLoopback(), nic.isPointToPoint(), subnets));
       }
     } catch (SocketException e) {
       LOG.log(Level.FINE, "cannot list the network interfaces: no LAN peers", e);
+      return List.of();
+    }
+    return privateSubnets(interfaces);
+  }
+
+  /**
+   * The private subnets of these interfaces. Point-to-point links are left out: a VPN's tunnel
+   * (WireGuard, OpenVPN's tun) carries private addresses, but a peer at the far end is across the
+   * internet, on the player's uplink, and its traffic must stay under the upload cap.
+   */
+  static List<Cidr> privateSubnets(List<Interface> interfaces) {
+    List<Cidr> out = new ArrayList<>();
+    for (Interface nic : interfaces) {
+      if (!nic.up() || nic.loopback() || nic.pointToPoint()) {
+        continue;
+      }
+      for (Cidr subnet : nic.subnets()) {
+        if (isPrivate(subnet.address())) {
+          out.add(subnet);
+        }
+      }
     }
     return List.copyOf(out);
   }

@@ -50,4 +50,26 @@ class LanNetworksTest {
       assertThat(LanNetworks.isPrivate(InetAddress.getByName(no))).as(no).isFalse();
     }
   }
+
+  @Test
+  void aVpnTunnelIsNotTheLanThoughItsAddressesArePrivate() throws Exception {
+    LanNetworks.Interface home =
+        new LanNetworks.Interface(
+            true, false, false, List.of(LanNetworks.Cidr.parse("192.168.1.10/24")));
+    LanNetworks.Interface vpn =
+        new LanNetworks.Interface(
+            true, false, true, List.of(LanNetworks.Cidr.parse("10.8.0.2/24")));
+    LanNetworks.Interface down =
+        new LanNetworks.Interface(
+            false, false, false, List.of(LanNetworks.Cidr.parse("10.9.0.2/24")));
+    LanNetworks.Interface wan =
+        new LanNetworks.Interface(
+            true, false, false, List.of(LanNetworks.Cidr.parse("203.0.113.7/24")));
+
+    List<LanNetworks.Cidr> lan = LanNetworks.privateSubnets(List.of(home, vpn, down, wan));
+
+    assertThat(lan).hasSize(1);
+    assertThat(lan.get(0).contains(InetAddress.getByName("192.168.1.77"))).isTrue();
+    assertThat(lan.get(0).contains(InetAddress.getByName("10.8.0.1"))).isFalse();
+  }
 }

@@ -1,12 +1,12 @@
 -- wrk script for TrackerBenchmark: valid BitTorrent announces (BEP 3, compact per BEP 23) for one
--- real info hash, from a swarm of peers with random 20-byte peer ids (each with its own port), each
+-- real info hash, from a swarm of peers with fixed 20-byte peer ids (each with its own port), each
 -- request a regular re-announce by a peer picked at random.
 --
 --   wrk -t2 -c50 -d20s --latency -s announce.lua http://127.0.0.1:PORT -- \
 --       <path> <url-encoded info hash> <peers in the swarm> <seed>
 --
 -- <path> is /<passkey>/announce for Shoal's tracker (what its torrents carry), /announce for
--- opentracker. The requests are built once per thread, so Lua costs the same for every server.
+-- opentracker. Each request is built once per thread, so Lua costs the same for every server.
 -- Two optional arguments more: a file of passkeys, one a line (peer i then announces to
 -- /<passkey i>/announce: one device per peer), and "walk" (each thread announces its share of the
 -- peers once each, in order, then starts over: the warm-up that gets every device announced), and
@@ -21,13 +21,14 @@ function setup(thread)
 end
 
 local requests = {}
+local passkeys = {}
+local path, info_hash, pool = nil, nil, 0
 local walk = false
 local next_index = 0
 
 function init(args)
-  local path, info_hash = args[1], args[2]
-  local pool, seed = tonumber(args[3]), tonumber(args[4])
-  local passkeys = {}
+  path, info_hash, pool = args[1], args[2], tonumber(args[3])
+  local seed = tonumber(args[4])
   if args[5] ~= nil and args[5] ~= "" then
     for line in io.lines(args[5]) do
       passkeys[#passkeys + 1] = line
@@ -35,37 +36,37 @@ function init(args)
   end
   walk = args[6] == "walk"
   local offset = tonumber(args[7] or "0")
-  -- The same swarm (peer ids and ports) in every thread: seed the generator identically first.
-  math.randomseed(seed)
-  local alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-  for i = 1, pool do
-    local id = { "-SB0001-" }
-    for _ = 1, 12 do
-      local k = math.random(#alphabet)
-      id[#id + 1] = alphabet:sub(k, k)
-    end
-    local query = "?info_hash=" .. info_hash .. "&peer_id=" .. table.concat(id)
-      .. "&port=" .. (10000 + i % 50000) .. "&uploaded=0&downloaded=0&left=1048576&compact=1&numwant=50"
-    local target = path
-    if #passkeys > 0 then
-      target = "/" .. passkeys[(i - 1) % #passkeys + 1] .. "/announce"
-    end
-    requests[i] = wrk.format("GET", target .. query)
-  end
-  -- Then each thread picks peers in its own order.
+  -- Each thread picks peers in its own order.
   local tid = wrk.thread:get("tid")
   math.randomseed(seed + 7919 * tid)
   next_index = offset + tid - 1
 end
 
+-- Peer i's announce: the same peer id and port in every thread and every run, built at its first
+-- use (a million of them would take the threads seconds to build up front).
+local function announce(i)
+  local r = requests[i]
+  if r == nil then
+    local query = "?info_hash=" .. info_hash .. "&peer_id=-SB0001-" .. string.format("%012d", i)
+      .. "&port=" .. (10000 + i % 50000) .. "&uploaded=0&downloaded=0&left=1048576&compact=1&numwant=50"
+    local target = path
+    if #passkeys > 0 then
+      target = "/" .. passkeys[(i - 1) % #passkeys + 1] .. "/announce"
+    end
+    r = wrk.format("GET", target .. query)
+    requests[i] = r
+  end
+  return r
+end
+
 function request()
   if walk then
     -- Threads interleave: thread t takes t, t + 2, t + 4... (two threads).
-    local r = requests[next_index % #requests + 1]
+    local i = next_index % pool + 1
     next_index = next_index + 2
-    return r
+    return announce(i)
   end
-  return requests[math.random(#requests)]
+  return announce(math.random(pool))
 end
 
 function done(summary, latency, _)

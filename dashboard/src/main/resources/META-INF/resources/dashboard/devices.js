@@ -5,6 +5,15 @@ import { allows, confirmAction, el, fillTable, loadList, onSubmit, say, when } f
 
 const $ = (id) => document.getElementById(id);
 
+/** Devices per page: an organisation may have a million; the API pages them newest first. */
+const PAGE = 100;
+
+/** Active, revoked by an admin, or left: its player uninstalled the agent. */
+const status = (d) => {
+  if (!d.revokedAt) return 'active';
+  return d.revokedBy === 'PLAYER' ? `left ${when(d.revokedAt)} (agent uninstalled)` : `revoked ${when(d.revokedAt)}`;
+};
+
 /** What the device last reported installing: product, version and the players' name for it. */
 const installed = (d) =>
   d.installedVersion == null ? 'nothing reported' : `${d.installedProduct} version ${d.installedVersion} (“${d.installedDisplayVersion}”)`;
@@ -19,7 +28,9 @@ const ago = (iso) => {
 };
 
 export const devices = {
+  shown: [],
   init() {
+    $('devices-more').addEventListener('click', () => this.more());
     onSubmit($('revoke-since'), async ({ since }) => {
       const at = new Date(since);
       if (Number.isNaN(at.getTime())) throw new Error('Choose a date and a time.');
@@ -35,17 +46,25 @@ export const devices = {
     });
   },
   async show() {
-    const list = await loadList(() => api('/api/v1/devices'), $('devices'), $('devices-error'), 'devices');
-    if (!list) return;
+    this.shown = [];
+    await this.more();
+  },
+  /** Adds the next page of devices (the first when none is shown) below those shown. */
+  async more() {
+    const after = this.shown.length ? `&after=${encodeURIComponent(this.shown[this.shown.length - 1].id)}` : '';
+    const page = await loadList(() => api(`/api/v1/devices?limit=${PAGE}${after}`), $('devices'), $('devices-error'), 'devices');
+    if (!page) return;
+    this.shown = this.shown.concat(page);
+    $('devices-more').hidden = page.length < PAGE;
     const admin = allows(document.body.dataset.role, 'ADMIN');
-    const rows = list.map((d) => [
+    const rows = this.shown.map((d) => [
       el('code', {}, d.id),
       d.player || '—',
       installed(d),
       ago(d.lastSeenAt),
       d.region || 'unknown',
       when(d.createdAt),
-      d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active',
+      status(d),
       admin && !d.revokedAt
         ? el('button', { type: 'button', className: 'danger small', onclick: () => this.revoke(d), 'aria-label': `Revoke device ${d.id}` }, 'Revoke')
         : '',

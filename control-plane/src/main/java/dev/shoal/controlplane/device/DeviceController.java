@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.List;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -18,7 +19,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.util.UriComponentsBuilder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -31,6 +34,7 @@ record DeviceController(
     JsonMapper json) {
 
   private static final int MAX_BULK_REVOCATIONS = 10_000;
+  private static final int MAX_PAGE = 1000;
 
   @Operation(
       summary =
@@ -74,14 +78,39 @@ record DeviceController(
   @DeleteMapping("/api/v1/device/enrolment")
   ResponseEntity<Void> leave(HttpServletRequest request) {
     Devices.Device device = DeviceAttribute.of(request);
-    devices.revoke(device.organisationId(), device.id());
+    devices.revoke(device.organisationId(), device.id(), Devices.RevokedBy.PLAYER);
     return ResponseEntity.noContent().build();
   }
 
-  @Operation(summary = "Devices enrolled in the caller's organisation (VIEWER)")
+  @Operation(
+      summary =
+          "Devices enrolled in the caller's organisation, newest first, a page at a time: ?limit="
+              + " (1–1000, default 100), ?after= the previous page's last device id; a Link"
+              + " header (rel=\"next\") names the next page while there is one (VIEWER)")
   @GetMapping("/api/v1/devices")
-  List<Devices.DeviceSummary> list(Caller caller) {
-    return devices.list(caller.organisationId());
+  ResponseEntity<List<Devices.DeviceSummary>> list(
+      Caller caller,
+      @RequestParam(defaultValue = "100") int limit,
+      @RequestParam(required = false) String after) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw bad("'limit' must be between 1 and " + MAX_PAGE);
+    }
+    Devices.Page page;
+    try {
+      page = devices.list(caller.organisationId(), limit, after);
+    } catch (IllegalArgumentException e) {
+      throw bad("'after' names no device of this organisation");
+    }
+    ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+    if (page.next() != null) {
+      String next =
+          UriComponentsBuilder.fromPath("/api/v1/devices")
+              .queryParam("limit", limit)
+              .queryParam("after", page.next())
+              .toUriString();
+      ok.header(HttpHeaders.LINK, "<" + next + ">; rel=\"next\"");
+    }
+    return ok.body(page.devices());
   }
 
   @Operation(summary = "Revoke a device: no more keys, peer lists or origin downloads (ADMIN)")

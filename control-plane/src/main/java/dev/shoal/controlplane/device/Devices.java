@@ -69,6 +69,7 @@ public class Devices {
       String player,
       OffsetDateTime createdAt,
       OffsetDateTime revokedAt,
+      RevokedBy revokedBy,
       OffsetDateTime lastSeenAt,
       String installedProduct,
       Long installedVersion,
@@ -186,42 +187,81 @@ public class Devices {
     events.publishEvent(new DeviceChanged(deviceId));
   }
 
-  List<DeviceSummary> list(UUID organisationId) {
-    // One pass over each table (grouped by device), not a subquery per device.
-    return jdbc.sql(
-            """
-            select d.id, d.region, d.player, d.created_at, d.revoked_at,
-                   greatest(d.created_at, t.at, k.at, c.at) as last_seen_at,
-                   i.product as installed_product, i.version as installed_version,
-                   i.display_version as installed_display_version
-            from devices d
-            left join (select device_id, max(received_at) as at from telemetry_reports
-                       group by device_id) t on t.device_id = d.id
-            left join (select device_id, max(granted_at) as at from key_grants
-                       group by device_id) k on k.device_id = d.id
-            left join (select device_id, max(received_at) as at from consent_records
-                       where organisation_id = ? group by device_id) c on c.device_id = d.id
-            left join (select distinct on (t.device_id) t.device_id, p.slug as product,
-                              r.version, r.display_version
-                       from telemetry_reports t join releases r on r.id = t.release_id
-                       join channels ch on ch.id = r.channel_id
-                       join products p on p.id = ch.product_id
-                       where t.result = 'ok' and p.organisation_id = ?
-                       order by t.device_id, t.received_at desc, t.id desc) i
-              on i.device_id = d.id
-            where d.organisation_id = ? order by d.created_at, d.id
-            """)
-        .params(organisationId, organisationId, organisationId)
-        .query(DeviceSummary.class)
-        .list();
+  /** One page of an organisation's devices, newest first; {@code next} is null on the last. */
+  record Page(List<DeviceSummary> devices, String next) {}
+
+  /**
+   * Up to {@code limit} devices enrolled before the device {@code after} (the previous page's last;
+   * null for the first page), newest first. Each device's latest contact and install are read by
+   * its own index rows, so a page costs the same whatever the size of the fleet.
+   *
+   * @throws IllegalArgumentException when {@code after} names no device of the organisation
+   */
+  Page list(UUID organisationId, int limit, String after) {
+    OffsetDateTime afterCreated = null;
+    if (after != null) {
+      afterCreated =
+          jdbc.sql("select created_at from devices where id = ? and organisation_id = ?")
+              .params(after, organisationId)
+              .query(OffsetDateTime.class)
+              .optional()
+              .orElseThrow(() -> new IllegalArgumentException("No device " + after));
+    }
+    List<DeviceSummary> rows =
+        jdbc.sql(
+                """
+                select d.id, d.region, d.player, d.created_at, d.revoked_at, d.revoked_by,
+                       greatest(d.created_at, t.at, k.at, c.at) as last_seen_at,
+                       i.product as installed_product, i.version as installed_version,
+                       i.display_version as installed_display_version
+                from (select * from devices
+                      where organisation_id = ?
+                        and (cast(? as timestamptz) is null
+                             or (created_at, id) < (cast(? as timestamptz), ?))
+                      order by created_at desc, id desc limit ?) d
+                left join lateral (select max(received_at) as at from telemetry_reports
+                                   where device_id = d.id) t on true
+                left join lateral (select max(granted_at) as at from key_grants
+                                   where device_id = d.id) k on true
+                left join lateral (select max(received_at) as at from consent_records
+                                   where device_id = d.id and organisation_id = d.organisation_id)
+                  c on true
+                left join lateral (select p.slug as product, r.version, r.display_version
+                                   from telemetry_reports t join releases r on r.id = t.release_id
+                                   join channels ch on ch.id = r.channel_id
+                                   join products p on p.id = ch.product_id
+                                   where t.device_id = d.id and t.result = 'ok'
+                                     and p.organisation_id = d.organisation_id
+                                   order by t.received_at desc, t.id desc limit 1) i on true
+                order by d.created_at desc, d.id desc
+                """)
+            .params(organisationId, afterCreated, afterCreated, after, limit + 1)
+            .query(DeviceSummary.class)
+            .list();
+    if (rows.size() <= limit) {
+      return new Page(rows, null);
+    }
+    List<DeviceSummary> page = rows.subList(0, limit);
+    return new Page(List.copyOf(page), page.get(limit - 1).id());
+  }
+
+  /** Who ended a device: an admin, or its player by uninstalling the agent. */
+  public enum RevokedBy {
+    ADMIN,
+    PLAYER
   }
 
   boolean revoke(UUID organisationId, String id) {
+    return revoke(organisationId, id, RevokedBy.ADMIN);
+  }
+
+  boolean revoke(UUID organisationId, String id, RevokedBy by) {
     boolean found =
         jdbc.sql(
-                    "update devices set revoked_at = coalesce(revoked_at, now())"
+                    "update devices set revoked_by = case when revoked_at is null then ?"
+                        + " else revoked_by end, revoked_at = coalesce(revoked_at, now())"
                         + " where id = ? and organisation_id = ?")
-                .params(id, organisationId)
+                .params(by.name(), id, organisationId)
                 .update()
             == 1;
     if (found) {
@@ -234,7 +274,7 @@ public class Devices {
   int revoke(UUID organisationId, List<String> ids) {
     return revoked(
         jdbc.sql(
-                "update devices set revoked_at = now() where organisation_id = ?"
+                "update devices set revoked_at = now(), revoked_by = 'ADMIN' where organisation_id = ?"
                     + " and revoked_at is null and id = any(?) returning id")
             .params(organisationId, ids.toArray(String[]::new))
             .query(String.class)
@@ -245,7 +285,7 @@ public class Devices {
   int revokeEnrolledSince(UUID organisationId, Instant since) {
     return revoked(
         jdbc.sql(
-                "update devices set revoked_at = now() where organisation_id = ?"
+                "update devices set revoked_at = now(), revoked_by = 'ADMIN' where organisation_id = ?"
                     + " and revoked_at is null and created_at >= ? returning id")
             .params(organisationId, Timestamp.from(since))
             .query(String.class)

@@ -39,8 +39,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * {@code bench.fleet.interval-seconds} (1800) interval, and one replica is killed (SIGKILL)
  * halfway: announces must carry on through the others and the swarm (in Redis) must keep its peers.
  * Then 10× that rate, reported without a target. HAProxy balances on the announce path (the
- * passkey), so each device keeps to one replica and its caches while that replica lives. Prints
- * {@code key=value} last.
+ * passkey), so each device keeps to one replica and its caches while that replica lives. The
+ * generator is open loop (paced.lua: send times on a schedule, whatever the answers' latency); the
+ * rates reported are the replicas' own counts of answered announces over wall time ({@code rps}
+ * before the kill, {@code rps_after_kill} from the two left), wrk's beside them. Prints {@code
+ * key=value} last.
  */
 @Tag("benchmark")
 class FleetBenchmark {
@@ -59,6 +62,7 @@ class FleetBenchmark {
   /** The figures of one paced run (or of its part before the kill). */
   record Window(
       double announces,
+      double seconds,
       double cpuUs,
       Map<String, Double> cpuUsByPart,
       double sql,
@@ -108,21 +112,32 @@ class FleetBenchmark {
 
       List<String> file = List.of(passkeys.toString());
       long walked = walk(lb, infoHash, passkeys);
+      double devicesPageMs = devicesPageMillis(publisher);
 
       double rate = (double) DEVICES / INTERVAL_SECONDS;
       Tracker tracker = a.bean(Tracker.class);
       Probe probe =
           new Probe(jdbc, redis, replicas, database, List.copyOf(processes.subList(0, 2)));
-      Probe.Snapshot start = probe.snapshot();
+      double announcedBefore = Probe.announces(replicas);
       CompletableFuture<TrackerBenchmark.Wrk> paced =
           CompletableFuture.supplyAsync(() -> pacedWrk(lb, infoHash, SECONDS, rate, file));
-      Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS) / 2);
+      // The window starts once wrk sends (its threads first read the passkey file).
+      while (Probe.announces(replicas) < announcedBefore + rate / 10) {
+        Thread.sleep(50);
+      }
+      Probe.Snapshot start = probe.snapshot();
+      Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS) / 2 - 1000);
       Probe.Snapshot beforeKill = probe.snapshot();
+      double aliveAtKill = Probe.announces(replicas.subList(0, 2));
+      long killedAt = System.nanoTime();
       int peersBeforeKill = peers(tracker, infoHash);
       Process killed = processes.get(1);
       killed.destroyForcibly();
       killed.waitFor(10, TimeUnit.SECONDS);
       TrackerBenchmark.Wrk run = paced.get();
+      double rpsAfterKill =
+          (Probe.announces(replicas.subList(0, 2)) - aliveAtKill)
+              / ((System.nanoTime() - killedAt) / 1e9);
       Map<String, Double> refusedAfter = probe.refusals(replicas.subList(0, 2));
       int peersAfter = peers(tracker, infoHash);
       Window firstHalf = Probe.window(start, beforeKill);
@@ -140,16 +155,19 @@ class FleetBenchmark {
           tenX.f());
       System.out.printf(
           Locale.ROOT,
-          "devices=%d replicas=3 bulk_load_s=%.1f walked=%d target_rps=%.0f rps=%.0f p99_ms=%.2f"
+          "devices=%d replicas=3 bulk_load_s=%.1f walked=%d target_rps=%.0f rps=%.0f"
+              + " rps_after_kill=%.0f wrk_rps=%.0f p99_ms=%.2f"
               + " errors=%d refused=%.0f cpu_us_per_announce=%.0f cpu_us_replicas=%.0f"
               + " cpu_us_postgres=%.0f cpu_us_redis=%.0f sql_per_announce=%.4f"
               + " redis_ops_per_announce=%.2f killed_replica_at_s=%d swarm_peers_before_kill=%d"
               + " swarm_peers_after=%d swarm_lost=%d tenx_target_rps=%.0f tenx_rps=%.0f"
-              + " tenx_p99_ms=%.2f tenx_errors=%d load1=%s%n",
+              + " tenx_p99_ms=%.2f tenx_errors=%d devices_page_ms=%.1f load1=%s%n",
           DEVICES,
           loadSeconds,
           walked,
           rate,
+          firstHalf.announces() / firstHalf.seconds(),
+          rpsAfterKill,
           run.rps(),
           run.p99Millis(),
           run.errors(),
@@ -168,6 +186,7 @@ class FleetBenchmark {
           tenX.rps(),
           tenX.p99Millis(),
           tenX.errors(),
+          devicesPageMs,
           Bench.load1());
     } finally {
       for (Process p : processes) {
@@ -299,6 +318,27 @@ class FleetBenchmark {
     }
   }
 
+  /**
+   * The dashboard's devices page with the fleet enrolled: the median time of five reads of the
+   * first page and of the page after it (the API's 100 newest devices, each with its last contact
+   * and install).
+   */
+  private static double devicesPageMillis(Publisher publisher) {
+    List<Long> nanos = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      long t = System.nanoTime();
+      var first = publisher.api().get("/api/v1/devices?limit=100").assertSuccess();
+      nanos.add(System.nanoTime() - t);
+      String next =
+          first.headers().firstValue("Link").orElseThrow().replaceAll("^<([^>]+)>.*$", "$1");
+      t = System.nanoTime();
+      publisher.api().get(next).assertSuccess();
+      nanos.add(System.nanoTime() - t);
+    }
+    nanos.sort(null);
+    return nanos.get(nanos.size() / 2) / 1e6;
+  }
+
   private static List<String> tail(Path file, int lines) throws Exception {
     List<String> all = Files.readAllLines(file);
     return all.subList(Math.max(0, all.size() - lines), all.size());
@@ -369,6 +409,7 @@ class FleetBenchmark {
       String database,
       List<Process> replicaProcesses) {
     record Snapshot(
+        long nanoTime,
         Map<String, Long> cpuNanos,
         long sql,
         Map<String, Long> tableReads,
@@ -376,12 +417,19 @@ class FleetBenchmark {
         double announces) {}
 
     Snapshot snapshot() throws Exception {
+      long at = System.nanoTime();
+      double announces = announces(replicas);
+      long sql = TrackerScaleBenchmark.transactions(jdbc);
+      return new Snapshot(at, fleetCpuNanos(), sql, tableReads(), redis.commands(), announces);
+    }
+
+    /** Announces answered (result "ok") so far by these replicas, as their metrics count them. */
+    static double announces(List<String> replicas) throws Exception {
       double announces = 0;
       for (String replica : replicas) {
         announces += TrackerBenchmark.announceCounts(replica).getOrDefault("ok", 0.0);
       }
-      long sql = TrackerScaleBenchmark.transactions(jdbc);
-      return new Snapshot(fleetCpuNanos(), sql, tableReads(), redis.commands(), announces);
+      return announces;
     }
 
     /**
@@ -430,6 +478,7 @@ class FleetBenchmark {
       // Less the two reading queries of the snapshots themselves.
       return new Window(
           n,
+          (to.nanoTime() - from.nanoTime()) / 1e9,
           cpuUs.values().stream().mapToDouble(Double::doubleValue).sum(),
           cpuUs,
           (to.sql() - from.sql() - 1) / n,

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -26,15 +25,21 @@ import org.springframework.data.redis.core.script.RedisScript;
  * info hash ({@code shoal:swarm:<info hash>}), one field per peer (device and peer id) holding when
  * it was last seen and how to hand it out. Redis 7.0 has no per-field expiry, so: the hash expires
  * as a whole once nobody announced to it for the expiry time, peers last seen before that are never
- * handed out, and {@link #purge} deletes them (in a script, so that a peer announcing meanwhile is
- * not lost). An announce is one round trip (a script: record, refresh the expiry, read the swarm if
- * it is small, else the asker's LAN neighbours); a hot swarm's random sample is read by each node
- * at most once a second ({@link #SAMPLE_REUSE}). Clocks of the nodes stamp the peers, so they must
- * agree to well within the expiry (NTP).
+ * handed out, and {@link #purge} deletes them (one node per round; a small swarm in a script, a hot
+ * one in HSCAN batches that never stop Redis for long). Counts of hot swarms are estimated from a
+ * random sample ({@link #census}). An announce is one round trip (a script: record, refresh the
+ * expiry, read the swarm if it is small, else the asker's LAN neighbours); a hot swarm's random
+ * sample is read by each node at most once a second ({@link #SAMPLE_REUSE}). Clocks of the nodes
+ * stamp the peers, so they must agree to well within the expiry (NTP).
  */
 final class RedisSwarms implements SwarmStore {
 
   static final String PREFIX = "shoal:swarm:";
+  // The swarms' keys, so that counting and pruning read them, not a SCAN of the whole keyspace (a
+  // fleet has a key per address: AT_PREFIX). A member whose hash expired is dropped when met.
+  static final String SWARMS = "shoal:swarms";
+  // Held by the node pruning expired peers, so that one node, not every node, reads each swarm.
+  static final String PURGE_LOCK = "shoal:purge-lock";
   // Origin seeders' passkeys, as SHA-256 hex (the passkey itself never leaves its node).
   static final String ORIGIN_PREFIX = "shoal:origin-passkey:";
 
@@ -57,6 +62,7 @@ final class RedisSwarms implements SwarmStore {
           """
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
           redis.call('PEXPIRE', KEYS[1], ARGV[3])
+          redis.call('SADD', KEYS[4], KEYS[1])
           if ARGV[5] == '0' then
             redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
             redis.call('PEXPIRE', KEYS[3], ARGV[3])
@@ -134,9 +140,16 @@ final class RedisSwarms implements SwarmStore {
 
   private record Sample(long takenMillis, List<Peer> origins, List<Peer> others) {}
 
+  /** Figures of every swarm at a moment: see {@link #census}. */
+  private record Census(long takenMillis, int activePeers, Map<String, Count> counts) {}
+
+  // Fields read and deleted per round trip when pruning a hot swarm.
+  private static final int PRUNE_BATCH = 1000;
+
   private final StringRedisTemplate redis;
   private final PeerExpiry expiry;
   private final Map<String, Sample> samples = new ConcurrentHashMap<>();
+  private volatile Census census;
 
   RedisSwarms(StringRedisTemplate redis, Clock clock, Duration expiry) {
     this.redis = redis;
@@ -162,7 +175,7 @@ final class RedisSwarms implements SwarmStore {
     List<String> values =
         redis.execute(
             ANNOUNCE,
-            List.of(key, originKey, atKey),
+            List.of(key, originKey, atKey, SWARMS),
             peerKey,
             encode(peer),
             Long.toString(expiry.after().toMillis()),
@@ -195,6 +208,11 @@ final class RedisSwarms implements SwarmStore {
     if (s != null && now - s.takenMillis() < SAMPLE_REUSE.toMillis()) {
       return s;
     }
+    return freshSample(infoHash, now);
+  }
+
+  /** A new sample of a hot swarm, kept for the announces of the next {@link #SAMPLE_REUSE}. */
+  private Sample freshSample(String infoHash, long now) {
     @SuppressWarnings("unchecked")
     List<String> values =
         redis.execute(
@@ -232,7 +250,22 @@ final class RedisSwarms implements SwarmStore {
   @Override
   public int purge() {
     samples.clear();
+    census = null;
+    // Every node purges each interval; one pass is enough, so a node that finds another's lock
+    // leaves the swarms to it.
+    Boolean mine = redis.opsForValue().setIfAbsent(PURGE_LOCK, "1", expiry.after().dividedBy(4));
+    if (!Boolean.TRUE.equals(mine)) {
+      return peersStored();
+    }
     return prune("");
+  }
+
+  private int peersStored() {
+    int n = 0;
+    for (String key : swarmKeys()) {
+      n += (int) (long) redis.opsForHash().size(key);
+    }
+    return n;
   }
 
   @Override
@@ -249,65 +282,125 @@ final class RedisSwarms implements SwarmStore {
   public void forgetDevice(String deviceId) {
     prune(deviceId);
     samples.clear(); // a revoked device is handed out by no sample of this node from now on
+    census = null;
   }
 
   private int prune(String deviceId) {
-    String oldest = Long.toString(expiry.oldest());
+    long oldest = expiry.oldest();
     int left = 0;
     for (String key : swarmKeys()) {
-      Long n = redis.execute(PRUNE, List.of(key), oldest, deviceId);
-      left += n == null ? 0 : n.intValue();
+      left += prune(key, oldest, deviceId);
     }
     return left;
   }
 
+  /**
+   * Deletes one swarm's expired peers and those of {@code deviceId}. A small swarm in one script
+   * (atomic: a peer announcing meanwhile is not lost); a hot one in batches read with HSCAN, as one
+   * script over a million fields would stop Redis, and every announce with it, for seconds. A peer
+   * that announces between a batch's read and its delete loses one announce's worth of presence.
+   */
+  private int prune(String key, long oldest, String deviceId) {
+    if (redis.opsForHash().size(key) <= 2L * SAMPLE) {
+      Long n = redis.execute(PRUNE, List.of(key), Long.toString(oldest), deviceId);
+      return n == null ? 0 : n.intValue();
+    }
+    List<Object> stale = new ArrayList<>();
+    try (Cursor<Map.Entry<Object, Object>> fields =
+        redis.opsForHash().scan(key, ScanOptions.scanOptions().count(PRUNE_BATCH).build())) {
+      while (fields.hasNext()) {
+        Map.Entry<Object, Object> field = fields.next();
+        Peer peer = decode((String) field.getValue());
+        if (peer == null || peer.lastSeenMillis() < oldest || peer.deviceId().equals(deviceId)) {
+          stale.add(field.getKey());
+          if (stale.size() == PRUNE_BATCH) {
+            redis.opsForHash().delete(key, stale.toArray());
+            stale.clear();
+          }
+        }
+      }
+    }
+    if (!stale.isEmpty()) {
+      redis.opsForHash().delete(key, stale.toArray());
+    }
+    return (int) (long) redis.opsForHash().size(key);
+  }
+
   @Override
   public int activePeers() {
-    long oldest = expiry.oldest();
-    int[] n = {0};
-    forEachSwarm((infoHash, peers) -> n[0] += PeerSelection.active(peers, oldest));
-    return n[0];
+    return census().activePeers();
   }
 
   @Override
   public int activeSwarms() {
-    long oldest = expiry.oldest();
-    int[] n = {0};
-    forEachSwarm(
-        (infoHash, peers) -> {
-          if (PeerSelection.active(peers, oldest) > 0) {
-            n[0]++;
-          }
-        });
-    return n[0];
+    return census().counts().size();
   }
 
   @Override
   public Map<String, Count> counts() {
-    long oldest = expiry.oldest();
-    Map<String, Count> counts = new HashMap<>();
-    forEachSwarm(
-        (infoHash, peers) -> {
-          Count count = PeerSelection.count(peers, oldest);
-          if (count != null) {
-            counts.put(infoHash, count);
-          }
-        });
-    return counts;
+    return census().counts();
   }
 
-  private void forEachSwarm(BiConsumer<String, List<Peer>> action) {
-    for (String key : swarmKeys()) {
-      List<String> values = redis.<String, String>opsForHash().values(key);
-      action.accept(key.substring(PREFIX.length()), decode(values));
+  /**
+   * What the gauges and the health sampler read, taken at most once per {@link #SAMPLE_REUSE}: each
+   * scrape reads several figures, and each node is scraped. A swarm of up to twice {@link #SAMPLE}
+   * peers is read whole and counted exactly; a hot one is counted from its size and this node's
+   * random sample of it (the share of its peers that are active, and of those the share that
+   * upload), within a few per cent, instead of moving every peer of a million-peer swarm to every
+   * node at every scrape.
+   */
+  private Census census() {
+    long now = expiry.now();
+    Census c = census;
+    if (c != null && now - c.takenMillis() < SAMPLE_REUSE.toMillis()) {
+      return c;
     }
+    long oldest = expiry.oldest();
+    int activePeers = 0;
+    Map<String, Count> counts = new HashMap<>();
+    for (String key : swarmKeys()) {
+      String infoHash = key.substring(PREFIX.length());
+      long size = redis.opsForHash().size(key);
+      if (size <= 2L * SAMPLE) {
+        List<Peer> peers = decode(redis.<String, String>opsForHash().values(key));
+        activePeers += PeerSelection.active(peers, oldest);
+        Count count = PeerSelection.count(peers, oldest);
+        if (count != null) {
+          counts.put(infoHash, count);
+        }
+        continue;
+      }
+      Sample hot = freshSample(infoHash, now);
+      int origins = PeerSelection.active(hot.origins(), oldest);
+      long others = size - hot.origins().size();
+      int sampled = Math.max(1, hot.others().size());
+      double active = (double) PeerSelection.active(hot.others(), oldest) / sampled;
+      long uploading =
+          hot.others().stream().filter(p -> p.lastSeenMillis() >= oldest && p.uploads()).count();
+      int peers = (int) Math.round(others * active);
+      activePeers += origins + peers;
+      if (peers > 0) {
+        counts.put(
+            infoHash, new Count(peers, (int) Math.round(others * (double) uploading / sampled)));
+      }
+    }
+    Census taken = new Census(now, activePeers, Map.copyOf(counts));
+    census = taken;
+    return taken;
   }
 
+  /**
+   * The swarms stored: members of {@link #SWARMS} whose hash has not expired (the rest dropped).
+   */
   private List<String> swarmKeys() {
     List<String> keys = new ArrayList<>();
-    try (Cursor<String> cursor =
-        redis.scan(ScanOptions.scanOptions().match(PREFIX + "*").count(1000).build())) {
-      cursor.forEachRemaining(keys::add);
+    Set<String> members = redis.opsForSet().members(SWARMS);
+    for (String key : members == null ? Set.<String>of() : members) {
+      if (Boolean.TRUE.equals(redis.hasKey(key))) {
+        keys.add(key);
+      } else {
+        redis.opsForSet().remove(SWARMS, key);
+      }
     }
     return keys;
   }

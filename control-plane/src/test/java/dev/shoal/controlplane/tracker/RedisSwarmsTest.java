@@ -157,4 +157,68 @@ class RedisSwarmsTest extends SwarmStoreContract {
         .singleElement()
         .satisfies(k -> assertThat(k).doesNotContain("node-a-seeder"));
   }
+
+  /**
+   * Counting and pruning a hot swarm never read it whole: a million-peer hash moved to every node
+   * at every metrics scrape, or scanned in one script that stops Redis for seconds, held up every
+   * announce of the fleet. Redis's own command statistics say which commands ran.
+   */
+  @Test
+  void aHotSwarmIsCountedAndPrunedWithoutReadingItWhole() {
+    SwarmStore swarms = store(clock);
+    for (int i = 0; i < 3_000; i++) {
+      swarms.announce(
+          HASH_HOT,
+          "d" + i + "/1",
+          new SwarmStore.Peer(
+              "d" + i,
+              new InetSocketAddress("10.2." + (i / 250) + "." + (i % 250 + 1), 6881),
+              "",
+              true,
+              false,
+              false,
+              swarms.now()),
+          false,
+          50);
+    }
+    resetCommandStats();
+    assertThat(swarms.counts()).containsKey(HASH_HOT);
+    swarms.activePeers();
+    swarms.activeSwarms();
+    clock.now = clock.now.plusSeconds(61);
+    assertThat(swarms.purge()).isZero();
+    swarms.forgetDevice("d1");
+
+    java.util.Properties stats = commandStats();
+    assertThat(stats).doesNotContainKeys("cmdstat_hvals", "cmdstat_scan");
+    assertThat(stats).containsKey("cmdstat_hscan");
+    // The one HGETALL is of the origin seeders' small hash, read with the census's sample.
+    assertThat(calls(stats, "cmdstat_hgetall")).isLessThanOrEqualTo(1);
+  }
+
+  private static int calls(java.util.Properties stats, String command) {
+    String line = stats.getProperty(command, "calls=0,");
+    return Integer.parseInt(line.substring("calls=".length(), line.indexOf(',')));
+  }
+
+  private static final String HASH_HOT = "9a".repeat(20);
+
+  private static void resetCommandStats() {
+    redis
+        .template()
+        .execute(
+            (org.springframework.data.redis.core.RedisCallback<Void>)
+                connection -> {
+                  connection.serverCommands().resetConfigStats();
+                  return null;
+                });
+  }
+
+  private static java.util.Properties commandStats() {
+    return redis
+        .template()
+        .execute(
+            (org.springframework.data.redis.core.RedisCallback<java.util.Properties>)
+                connection -> connection.serverCommands().info("commandstats"));
+  }
 }

@@ -20,7 +20,7 @@ abstract class SwarmStoreContract {
   private static final String HASH = "ab".repeat(20);
 
   static final class TestClock extends Clock {
-    private Instant now = Instant.parse("2030-01-01T00:00:00Z");
+    Instant now = Instant.parse("2030-01-01T00:00:00Z");
 
     @Override
     public ZoneOffset getZone() {
@@ -293,5 +293,30 @@ abstract class SwarmStoreContract {
     }
     // 20 rounds of 48 out of 3,000: a fixed choice would show 48; a uniform one about 860.
     assertThat(crowdSeen.size()).isGreaterThan(400);
+  }
+
+  /**
+   * A hot swarm's figures: counted within a few per cent (a Redis store counts from a random sample
+   * of it), and its expired peers pruned like a small swarm's.
+   */
+  @Test
+  void aHotSwarmIsCountedWithinAFewPerCentAndItsExpiredPeersArePruned() {
+    for (int i = 0; i < 1_500; i++) {
+      announce("gone" + i, "10.3." + (i / 250) + "." + (i % 250 + 1), "", true, false);
+    }
+    clock.now = clock.now.plusSeconds(61);
+    for (int i = 0; i < 3_000; i++) {
+      announce("crowd" + i, "10.2." + (i / 250) + "." + (i % 250 + 1), "", i % 3 != 0, false);
+    }
+    SwarmStore.Count count = swarms.counts().get(HASH);
+    assertThat(count.peers()).isCloseTo(3_000, org.assertj.core.data.Percentage.withPercentage(15));
+    assertThat(count.uploadingPeers())
+        .isCloseTo(2_000, org.assertj.core.data.Percentage.withPercentage(20));
+    assertThat(swarms.activePeers())
+        .isCloseTo(3_000, org.assertj.core.data.Percentage.withPercentage(15));
+
+    assertThat(swarms.purge()).isEqualTo(3_000);
+    clock.now = clock.now.plusSeconds(1);
+    assertThat(swarms.counts().get(HASH).peers()).as("every peer left is active").isEqualTo(3_000);
   }
 }

@@ -123,7 +123,7 @@ class FleetBenchmark {
           CompletableFuture.supplyAsync(() -> pacedWrk(lb, infoHash, SECONDS, rate, file));
       // The window starts once wrk sends (its threads first read the passkey file).
       while (Probe.announces(replicas) < announcedBefore + rate / 10) {
-        Thread.sleep(50);
+        Thread.sleep(200);
       }
       Probe.Snapshot start = probe.snapshot();
       Thread.sleep(TimeUnit.SECONDS.toMillis(SECONDS) / 2 - 1000);

@@ -156,18 +156,18 @@ class BackgroundLabBenchmark {
 
       Lab.sleep(3_500); // the probe calls a datagram lost 3 s after it was sent
       DelayProbe.Window idleWindow = window(probe, idle);
-      describe("idle", window(probe, idle));
-      describe("foreground solo", window(probe, solo.span()));
-      describe("tcp alone", window(probe, tcp.alone()));
-      describe("tcp + foreground", window(probe, tcp.withForeground().span()));
-      describe("lt alone", window(probe, lt.alone()));
-      describe("lt + foreground", window(probe, lt.withForeground().span()));
+      describe(probe, "idle", idle);
+      describe(probe, "foreground solo", solo.span());
+      describe(probe, "tcp alone", tcp.alone());
+      describe(probe, "tcp + foreground", tcp.withForeground().span());
+      describe(probe, "lt alone", lt.alone());
+      describe(probe, "lt + foreground", lt.withForeground().span());
       utp.ifPresent(
           u -> {
-            describe("utp alone", window(probe, u.alone()));
-            describe("utp + foreground", window(probe, u.withForeground().span()));
+            describe(probe, "utp alone", u.alone());
+            describe(probe, "utp + foreground", u.withForeground().span());
           });
-      describe("foreground solo at the end", window(probe, soloEnd.span()));
+      describe(probe, "foreground solo at the end", soloEnd.span());
       double soloBps = (solo.bitsPerSecond() + soloEnd.bitsPerSecond()) / 2;
       Map<String, Optional<Seeding>> seeders = new LinkedHashMap<>();
       seeders.put("utp", utp);
@@ -433,11 +433,22 @@ class BackgroundLabBenchmark {
     throw new LabException("no " + prefix + " after " + timeout + ": " + Lab.tail(log));
   }
 
-  /** The probe's round trips in a window, for the output (the last line has the figures). */
-  private static void describe(String name, DelayProbe.Window w) {
+  /**
+   * The probe's round trips over a span, for the output (the last line has the figures), with the
+   * median of every 2 s: how the queue moved (a LEDBAT flow that came late, for instance, takes the
+   * queue it found for its base delay and settles a target above it).
+   */
+  private static void describe(Path probe, String name, Span span) {
+    DelayProbe.Window w = window(probe, span);
+    StringBuilder series = new StringBuilder();
+    for (double t = span.from(); t < span.to(); t += 2_000) {
+      double median = window(probe, new Span(t, Math.min(span.to(), t + 2_000))).median();
+      series.append(String.format(Locale.ROOT, " %.0f", median));
+    }
     System.out.printf(
         Locale.ROOT,
-        "probe %s: %d answered, loss %.3f; rtt ms p50 %.1f p90 %.1f p95 %.1f p99 %.1f max %.1f%n",
+        "probe %s: %d answered, loss %.3f; rtt ms p50 %.1f p90 %.1f p95 %.1f p99 %.1f max %.1f;"
+            + " p50 per 2 s:%s%n",
         name,
         w.rttMs().size(),
         w.loss(),
@@ -445,7 +456,8 @@ class BackgroundLabBenchmark {
         w.percentile(0.90),
         w.percentile(0.95),
         w.percentile(0.99),
-        w.percentile(1.0));
+        w.percentile(1.0),
+        series);
   }
 
   private static DelayProbe.Window window(Path probe, Span span) {

@@ -84,6 +84,9 @@ class BackgroundLabBenchmark {
   private static final int LEECH_BASE_PORT = 6900;
   private static final int PROBE_INTERVAL_MS = 50;
 
+  /** Below this share of the link, a seeder did not seed, and its phase measures nothing. */
+  private static final double MIN_LINK_USE = 0.25;
+
   /** A span of the run, in ms since the epoch (the probe's clock). */
   private record Span(double from, double to) {}
 
@@ -325,6 +328,21 @@ class BackgroundLabBenchmark {
       }
       // tbf's rate counts what the veth sends (Ethernet frames), as the interface's counter does.
       double linkUse = (tx1 - tx0) / ((to - from) / 1000) / (UPLINK_KBIT * 1000 / 8.0);
+      if (linkUse < MIN_LINK_USE) {
+        // A seeder its leechers cannot reach (an agent without uTP, say) leaves the foreground
+        // alone and the queue empty: "kept 1.0, no delay" would read as a pass.
+        throw new LabException(
+            String.format(
+                Locale.ROOT,
+                "%s: the seeder alone used %.3f of the link (< %.2f): its %s leechers did not get"
+                    + " pieces from %s; their output: %s",
+                name,
+                linkUse,
+                MIN_LINK_USE,
+                transport,
+                seederEndpoint,
+                Lab.tail(log)));
+      }
       Foreground fg = foreground(lab, home, name);
       long copies;
       try (Stream<String> lines = Files.lines(log)) {

@@ -6,17 +6,24 @@
 #   testkit/lab/run.sh nat   # NatLabBenchmark: connectivity matrix (none / mapped / punched, cone
 #                            # and symmetric pairs), offload and completion times NATed vs open, the
 #                            # LAN share. LAB_ARGS="-Dlab.homes=7 -Dlab.mib=12 -Dlab.phase=240"
+#   testkit/lab/run.sh background  # BackgroundLabBenchmark: a foreground upload and a small UDP
+#                            # probe's delay through a bufferbloated uplink (tbf, 300 ms queue)
+#                            # while the home seeds: our agent over TCP, libtorrent over uTP, our
+#                            # agent over uTP (with -Dlab.utp-args=..., else "na"). ~8 minutes.
+#                            # LAB_ARGS="-Dlab.uplink-kbit=8000 -Dlab.queue-ms=300 -Dlab.phase=20"
 #
-# Needs root (namespaces, nftables, tc) and nginx, openssl, python3, miniupnpd, upnpc (apt-get:
-# nginx-light openssl python3 miniupnpd-nftables miniupnpc nftables iproute2). The lab removes its
+# Needs root (namespaces, nftables, tc) and nginx, openssl, python3, miniupnpd, upnpc, iperf3
+# (apt-get: nginx-light openssl python3 miniupnpd-nftables miniupnpc nftables iproute2 iperf3;
+# background also python3-libtorrent). The lab removes its
 # namespaces on exit; this script also removes those of runs whose JVM died (kill -9).
 # SKIP_BUILD=1 skips installing the modules first; MVN_FLAGS (default -o) are added to every mvn.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-scenario=${1:?usage: testkit/lab/run.sh nat}
+scenario=${1:?usage: testkit/lab/run.sh nat|background}
 case "$scenario" in
   nat) name=NatLabBenchmark ;;
-  *) echo "unknown scenario: $scenario (known: nat)" >&2; exit 2 ;;
+  background) name=BackgroundLabBenchmark ;;
+  *) echo "unknown scenario: $scenario (known: nat, background)" >&2; exit 2 ;;
 esac
 if [ "$(id -u)" -ne 0 ]; then
   echo "the lab needs root (network namespaces, veths, nftables, tc): run as root, as CI does" >&2

@@ -96,7 +96,7 @@ public final class Home {
     return Shell.ok(Shell.in(hostNamespace(player), List.of(command)));
   }
 
-  void build(int uplinkKbit, int downlinkKbit) {
+  void build(int uplinkKbit, int uplinkQueueMs, int downlinkKbit) {
     String r = routerNamespace();
     lab.addNamespace(r);
     Shell.ok("ip", "-n", r, "link", "set", "dev", "lo", "up");
@@ -146,8 +146,8 @@ public final class Home {
     }
     // Upload: what leaves by the WAN; download: what the router sends into the LAN bridge
     // (player-to-player traffic on the LAN is bridged past that qdisc, as in a real home).
-    shape("wan", uplinkKbit);
-    shape("lan", downlinkKbit);
+    shape("wan", uplinkKbit, uplinkQueueMs);
+    shape("lan", downlinkKbit, 0);
     applyRuleset();
   }
 
@@ -181,27 +181,35 @@ public final class Home {
     }
   }
 
-  private void shape(String dev, int kbit) {
+  private void shape(String dev, int kbit, int queueMs) {
+    List<String> cmd =
+        new ArrayList<>(List.of("tc", "qdisc", "replace", "dev", dev, "root", "tbf"));
+    cmd.addAll(tbf(kbit, queueMs));
+    Shell.ok(Shell.in(routerNamespace(), cmd));
+  }
+
+  /**
+   * tbf's arguments for a link of {@code kbit}: with {@code queueMs} 0, tbf's {@code latency 50ms}
+   * (a queue of 50 ms at the rate plus the burst), what every lab had before queues could be sized;
+   * otherwise a queue ({@code limit}, bytes) that holds {@code queueMs} at the rate, as a
+   * bufferbloated home router does, never smaller than the burst.
+   */
+  static List<String> tbf(int kbit, int queueMs) {
+    if (kbit <= 0 || queueMs < 0) {
+      throw new IllegalArgumentException("tbf: rate > 0 kbit and queue >= 0 ms");
+    }
     // The burst must hold a whole GSO super-packet of the veth (64 KiB), or tbf drops it.
     long burst = Math.max(64 * 1024, kbit * 1000L / 8 / 50);
-    Shell.ok(
-        "ip",
-        "netns",
-        "exec",
-        routerNamespace(),
-        "tc",
-        "qdisc",
-        "replace",
-        "dev",
-        dev,
-        "root",
-        "tbf",
-        "rate",
-        kbit + "kbit",
-        "burst",
-        String.valueOf(burst),
-        "latency",
-        "50ms");
+    List<String> args =
+        new ArrayList<>(List.of("rate", kbit + "kbit", "burst", String.valueOf(burst)));
+    if (queueMs == 0) {
+      args.addAll(List.of("latency", "50ms"));
+    } else {
+      // A queue smaller than the burst would drop a super-packet the bucket lets through whole.
+      long limit = Math.max(burst, kbit * 1000L / 8 * queueMs / 1000);
+      args.addAll(List.of("limit", String.valueOf(limit)));
+    }
+    return args;
   }
 
   private String ruleset() {

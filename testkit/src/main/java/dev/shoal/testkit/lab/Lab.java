@@ -235,7 +235,7 @@ public final class Lab implements AutoCloseable {
                 config.players.getOrDefault(i, 1)));
       }
       for (Home h : homes) {
-        h.build(config.uplinkKbit, config.downlinkKbit);
+        h.build(config.uplinkKbit, config.uplinkQueueMs, config.downlinkKbit);
       }
       // Open homes are routed: the cloud and every router know the way to their LANs.
       for (Home open : homes) {
@@ -609,6 +609,7 @@ public final class Lab implements AutoCloseable {
     private final Map<Integer, Integer> players = new LinkedHashMap<>();
     private final List<Integer> miniupnpd = new ArrayList<>();
     private int uplinkKbit = 8_000;
+    private int uplinkQueueMs;
     private int downlinkKbit = 80_000;
     private int cloudUplinkKbit;
     private boolean controlPlane = true;
@@ -663,6 +664,19 @@ public final class Lab implements AutoCloseable {
     public Builder uplinkKbit(int kbit) {
       this.uplinkKbit = kbit;
       this.downlinkKbit = kbit * 10;
+      return this;
+    }
+
+    /**
+     * How long a queue every home's uplink holds at its rate, e.g. 300 (a bufferbloated home
+     * router, where background uploads add that much delay to everything else); 0 (default): tbf's
+     * {@code latency 50ms}.
+     */
+    public Builder uplinkQueueMs(int ms) {
+      if (ms < 0 || ms > 5_000) {
+        throw new IllegalArgumentException("uplink queue: 0 to 5000 ms");
+      }
+      this.uplinkQueueMs = ms;
       return this;
     }
 

@@ -615,6 +615,11 @@ final class UtpConnection extends Transport {
     }
   }
 
+  /** Bytes received out of order, waiting for a hole to fill. */
+  long outOfOrderBytes() {
+    return outOfOrderBytes;
+  }
+
   /** The round trip time estimate in microseconds (0 before the first sample). */
   long rttMicros() {
     return rttMicros;

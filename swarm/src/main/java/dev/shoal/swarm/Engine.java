@@ -371,9 +371,13 @@ final class Engine implements Runnable {
     return !self;
   }
 
-  /** Dials over uTP when it is on (TCP if the SYN goes unanswered), else over TCP. */
+  /**
+   * Dials over uTP when it is on (TCP if the SYN goes unanswered), else over TCP. LAN peers are
+   * dialled over TCP: LEDBAT exists to keep the home uplink's queue short, which LAN traffic never
+   * enters, and the kernel's TCP moves a LAN's bytes with far less CPU than our user-space uTP.
+   */
   void connect(Torrent t, InetSocketAddress address) {
-    if (utp == null) {
+    if (utp == null || lan.contains(address.getAddress())) {
       connectTcp(t, address);
       return;
     }

@@ -221,7 +221,7 @@ final class UtpConnection extends Transport {
         wantWrite = false;
         socket.ready(this);
       }
-    } else if (p.type() == UtpPacket.ST_STATE && unacked > 0) {
+    } else if (p.type() == UtpPacket.ST_STATE && unacked > 0 && peerWindow >= mss) {
       dupAcks++;
       if (dupAcks == 3) {
         Out oldest = ring[(ackedUpTo + 1) & (RING - 1)];
@@ -341,7 +341,8 @@ final class UtpConnection extends Transport {
     }
     int len = p.payload().remaining();
     if (receivedBytes + outOfOrderBytes + len > RECV_BUFFER) {
-      return; // past the window we advertised: it will come again
+      sendState(now); // past the window we advertised: say how much room is left; it comes again
+      return;
     }
     if (p.type() == UtpPacket.ST_FIN) {
       finSeq = p.seq();
@@ -592,13 +593,17 @@ final class UtpConnection extends Transport {
       return;
     }
     if (unacked > 0 && now - timerStart >= rto) {
-      timeouts++;
       timeoutCount++;
-      if (timeouts > MAX_TIMEOUTS) {
+      // A closed window is the reader being slow, not the path being gone: the packet sent anyway
+      // is a probe, resent with back-off for as long as the peer keeps answering with acks.
+      boolean probe = peerWindow < mss;
+      if (!probe && ++timeouts > MAX_TIMEOUTS) {
         fail("timed out");
         return;
       }
-      ledbat.onTimeout();
+      if (!probe) {
+        ledbat.onTimeout();
+      }
       rto = Math.min(MAX_RTO, rto * 2);
       for (int i = 1; i <= seqDiff((seqNr - 1) & 0xFFFF, ackedUpTo); i++) {
         Out o = ring[(ackedUpTo + i) & (RING - 1)];
@@ -613,6 +618,11 @@ final class UtpConnection extends Transport {
     if (ackDue) {
       sendState(now);
     }
+  }
+
+  /** Bytes received in order that the reader has not taken yet. */
+  long receivedBytes() {
+    return receivedBytes;
   }
 
   /** Bytes received out of order, waiting for a hole to fill. */

@@ -33,7 +33,7 @@ class ConfigBuildersTest {
                 true,
                 null,
                 null,
-                false));
+                true));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }

@@ -54,6 +54,32 @@ class SwarmUtpTest {
     }
   }
 
+  /** A LAN peer is dialled over TCP at once, though it speaks uTP. */
+  @Test
+  void lanPeersAreDialledOverTcp() throws Exception {
+    Path data = GameBuilds.randomFile(dir, "game.bin", 1 << 20, 9);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().utp(true).build());
+        Swarm leecher =
+            Swarm.start(
+                Fixtures.loopback()
+                    .utp(true)
+                    .lanNetworks(java.util.List.of("127.0.0.1/32"))
+                    .build())) {
+      // capped, so the connection lasts long enough to be seen (peers part once both are seeds)
+      seed(seeder, trackerless(torrent, data).upCap(2 << 20));
+      Path out = dir.resolve("out/game.bin");
+      TorrentHandle h = fetch(leecher, torrent, out, Fixtures.addressOf(seeder));
+      Set<String> transports = new HashSet<>();
+      while (!h.progress().isComplete()) {
+        transports.addAll(leecher.peerTransports());
+        Thread.sleep(5);
+      }
+      assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
+      assertThat(transports).containsExactly("tcp");
+    }
+  }
+
   /** A peer without uTP answers no SYN: after 2 s the dial goes over TCP. */
   @Test
   void fallsBackToTcpWhenTheSynGoesUnanswered() throws Exception {
@@ -61,7 +87,8 @@ class SwarmUtpTest {
     byte[] torrent = Torrents.of(data, 256 * 1024, null);
     try (Swarm seeder = Swarm.start(Fixtures.loopback().utp(false).build());
         Swarm leecher = Swarm.start(Fixtures.loopback().utp(true).build())) {
-      seed(seeder, trackerless(torrent, data));
+      // capped, so the connection lasts long enough to be seen (peers part once both are seeds)
+      seed(seeder, trackerless(torrent, data).upCap(2 << 20));
       Path out = dir.resolve("out/game.bin");
       long start = System.nanoTime();
       TorrentHandle h = fetch(leecher, torrent, out, Fixtures.addressOf(seeder));

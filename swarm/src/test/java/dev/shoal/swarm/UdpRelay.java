@@ -18,7 +18,10 @@ final class UdpRelay implements AutoCloseable {
   private final DatagramSocket front;
   private final DatagramSocket back;
   private final InetSocketAddress server;
-  private final double drop;
+
+  /** Can be raised mid-test (1.0: a black hole). */
+  volatile double drop;
+
   private final double reorder;
   private final double duplicate;
   private volatile SocketAddress client;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** uTP connections over real loopback UDP sockets, each side on its own selector thread. */
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class UtpConnectionTest {
 
   private static byte[] random(int size, long seed) {
@@ -77,6 +77,60 @@ class UtpConnectionTest {
           resent,
           fast,
           client.call(() -> pair[0].timeoutCount) + server.call(() -> pair[1].timeoutCount));
+    }
+  }
+
+  /**
+   * The reader stops for 3 s: the sender stops at the window the reader advertises (its buffer)
+   * instead of sending into a full buffer, and goes on once the reader does.
+   */
+  @Test
+  void aStalledReaderHoldsTheSenderAtItsWindow() throws Exception {
+    byte[] up = random(6 << 20, 21);
+    try (UtpEndpoint server = new UtpEndpoint(1);
+        UtpEndpoint client = new UtpEndpoint(0)) {
+      UtpConnection c = client.dial(server.address(), new byte[0]);
+      Awaitility.await().until(() -> server.call(() -> server.accepted.size()) == 1);
+      UtpConnection s = server.call(() -> server.accepted.get(0));
+      server.call(() -> server.streams.get(s).paused = true);
+      client.call(() -> client.streams.get(c).toSend = up);
+      Thread.sleep(3000);
+      assertThat(server.call(s::receivedBytes))
+          .as("the reader's buffer filled")
+          .isGreaterThan(UtpConnection.RECV_BUFFER - 2 * c.mss)
+          .isLessThanOrEqualTo(UtpConnection.RECV_BUFFER);
+      assertThat(client.call(() -> c.retransmits))
+          .as("nothing sent past the advertised window (only window probes)")
+          .isLessThan(8);
+      server.call(() -> server.streams.get(s).paused = false);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> server.call(() -> server.streams.get(s).got.size()) == up.length);
+      assertThat(server.call(() -> server.streams.get(s).got.toByteArray())).isEqualTo(up);
+      assertThat(client.call(() -> c.error)).isNull();
+    }
+  }
+
+  /** A path that drops everything: the connection is given up after 6 timeouts in a row. */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void aDeadPathEndsTheConnectionAfterRepeatedTimeouts() throws Exception {
+    try (UtpEndpoint server = new UtpEndpoint(1);
+        UtpEndpoint client = new UtpEndpoint(0);
+        UdpRelay relay = new UdpRelay(server.address(), 0, 0, 0, 5)) {
+      UtpConnection c = client.dial(Loopback.address(relay.port()), new byte[0]);
+      Awaitility.await().until(() -> client.call(() -> c.state) == UtpConnection.State.CONNECTED);
+      relay.drop = 1.0;
+      long start = System.nanoTime();
+      client.call(() -> client.streams.get(c).toSend = random(100_000, 1));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(80))
+          .until(() -> client.call(() -> c.error) != null);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(client.call(() -> c.error)).isEqualTo("timed out");
+      // 0.5 + 1 + 2 + 4 + 8 + 16 + 32 s: the seventh timeout ends it
+      assertThat(seconds).isBetween(50.0, 75.0);
+      assertThat(client.call(() -> c.timeoutCount)).isEqualTo(UtpConnection.MAX_TIMEOUTS + 1);
     }
   }
 

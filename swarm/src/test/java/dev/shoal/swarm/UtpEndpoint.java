@@ -28,6 +28,9 @@ final class UtpEndpoint implements AutoCloseable {
     final ByteArrayOutputStream got = new ByteArrayOutputStream();
     boolean eof;
     String error;
+
+    /** While set, nothing is read: the connection's receive buffer fills. */
+    volatile boolean paused;
   }
 
   final UtpSocket socket;
@@ -97,6 +100,9 @@ final class UtpEndpoint implements AutoCloseable {
       if (s.sent < s.toSend.length && c.state == UtpConnection.State.CONNECTED) {
         ByteBuffer b = ByteBuffer.wrap(s.toSend, s.sent, s.toSend.length - s.sent);
         s.sent += c.write(b);
+      }
+      if (s.paused) {
+        return;
       }
       ByteBuffer in = ByteBuffer.allocate(64 * 1024);
       int n;

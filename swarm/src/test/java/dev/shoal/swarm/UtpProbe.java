@@ -43,7 +43,8 @@ public final class UtpProbe {
             .bindAddress(args[3])
             .listenPort(Integer.parseInt(args[4]))
             .holePunch(false)
-            .utp(true)
+            // -Dshoal.utp=false: the same run over TCP, to compare (by hand, see the report)
+            .utp(!"false".equals(System.getProperty("shoal.utp")))
             // the veth pair is a private subnet of this host: as a LAN it would be dialled over TCP
             .lanNetworks(List.of())
             .build();

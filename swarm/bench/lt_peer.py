@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""libtorrent peer for Shoal interop tests and benchmarks (loopback only, TCP only).
+"""libtorrent peer for Shoal interop tests and benchmarks (loopback or the tests' own namespaces;
+TCP only unless --utp-only, which turns TCP off and uTP on both ways).
 
 usage: lt_peer.py seed|download TORRENT SAVE_DIR [--peer HOST:PORT ...] [--port N] [--listen ADDR]
                   [--up-cap BPS] [--down-cap BPS] [--timeout S] [--stay]
                   [--no-tracker] [--start-at EPOCH_MS] [--drop-at FRACTION --drop-for S]
+                  [--utp-only]
 Prints "PORT <n>" once listening, "DONE <seconds> <start_ms> <end_ms>" when the download
 completes, and "UP <bytes>" (payload uploaded so far) every second. Events for the engine tests,
 each with the time in ms since the epoch: "CONNECTED <ms>" when the peer count goes from 0 to more,
@@ -32,20 +34,26 @@ ap.add_argument("--start-at", type=int, default=0,
 ap.add_argument("--drop-at", type=float, default=0,
                 help="at this download progress (0..1) drop and forget every peer for --drop-for s")
 ap.add_argument("--drop-for", type=float, default=1.0)
+ap.add_argument("--utp-only", action="store_true",
+                help="uTP (BEP 29) only: no TCP connections in or out")
 a = ap.parse_args()
 
 
 def now_ms():
     return int(time.time() * 1000)
 
-s = lt.session({
+settings = {
     "listen_interfaces": "%s:%d" % (a.listen, a.port),
     "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
     "enable_outgoing_utp": False, "enable_incoming_utp": False,
     "allow_multiple_connections_per_ip": True,
     "upload_rate_limit": a.up_cap, "download_rate_limit": a.down_cap,
     "alert_mask": 0,
-})
+}
+if a.utp_only:
+    settings.update({"enable_outgoing_tcp": False, "enable_incoming_tcp": False,
+                     "enable_outgoing_utp": True, "enable_incoming_utp": True})
+s = lt.session(settings)
 # Rate limits do not apply to local peers by default; put every peer in the global class.
 if a.up_cap or a.down_cap:
     f = lt.ip_filter()

@@ -59,6 +59,15 @@ final class Engine implements Runnable {
    */
   private static final int UNREQUESTED_ALLOWANCE = 4 * Wire.BLOCK;
 
+  /**
+   * How long a dial waits for the answer to its uTP SYN before it tries TCP instead (libtorrent
+   * does the same): a peer without uTP, or behind a firewall that drops UDP, costs 2 s.
+   */
+  static final long UTP_FALLBACK = 2 * SECOND;
+
+  /** Reads of one uTP connection per event: its buffered data may exceed one read buffer. */
+  private static final int UTP_READS_PER_EVENT = 16;
+
   final SwarmConfig config;
   final byte[] peerId;
   final TokenBucket upBucket;
@@ -84,6 +93,10 @@ final class Engine implements Runnable {
   private final Map<String, Integer> strikes = boundedMap();
   private final Set<Peer> toFlush = new LinkedHashSet<>();
   private ServerSocketChannel server;
+
+  /** uTP's UDP socket, on the TCP listening port's number; null when uTP is off. */
+  private UtpSocket utp;
+
   private volatile int boundPort;
   // The router's external port for our listening port (0: none), set by whoever mapped it.
   private volatile int mappedPort;
@@ -129,6 +142,9 @@ final class Engine implements Runnable {
     this.boundPort = config.listenPort();
     if (uploadEnabled) {
       openServer();
+    } else if (config.utp()) {
+      // Leech-only still dials over uTP; nobody is accepted (onUtpSyn) until uploads are on.
+      openUtp(new InetSocketAddress(config.bindAddress(), 0));
     }
     this.thread = daemon("shoal-swarm-engine").newThread(this);
     thread.start();
@@ -276,6 +292,32 @@ final class Engine implements Runnable {
   }
 
   private void openServer() throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      ServerSocketChannel s = bindServer(utp != null ? utp.port() : boundPort);
+      int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+      if (config.utp() && utp == null) {
+        try {
+          openUtp(new InetSocketAddress(config.bindAddress(), port));
+        } catch (IOException e) {
+          // The UDP port of that number is taken: peers expect uTP where TCP listens, so both
+          // move to a new number unless the number was configured.
+          s.close();
+          if (config.listenPort() != 0 || attempt >= 8) {
+            throw e;
+          }
+          boundPort = 0;
+          continue;
+        }
+      }
+      s.configureBlocking(false);
+      boundPort = port;
+      server = s;
+      s.register(selector, SelectionKey.OP_ACCEPT);
+      return;
+    }
+  }
+
+  private ServerSocketChannel bindServer(int port) throws IOException {
     ServerSocketChannel s = ServerSocketChannel.open();
     s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
     if (config.holePunch() && s.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
@@ -285,18 +327,20 @@ final class Engine implements Runnable {
     }
     s.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
     try {
-      s.bind(new InetSocketAddress(config.bindAddress(), boundPort), 128);
+      s.bind(new InetSocketAddress(config.bindAddress(), port), 128);
     } catch (IOException e) {
-      if (boundPort == config.listenPort() && config.listenPort() != 0) {
+      if (port == config.listenPort() && config.listenPort() != 0) {
         s.close();
         throw e;
       }
       s.bind(new InetSocketAddress(config.bindAddress(), 0), 128); // old port got taken
     }
-    s.configureBlocking(false);
-    boundPort = ((InetSocketAddress) s.getLocalAddress()).getPort();
-    server = s;
-    s.register(selector, SelectionKey.OP_ACCEPT);
+    return s;
+  }
+
+  private void openUtp(InetSocketAddress bind) throws IOException {
+    utp = UtpSocket.open(bind, this::onUtpSyn);
+    utp.channel.register(selector, SelectionKey.OP_READ);
   }
 
   private void closeServer() {
@@ -327,12 +371,40 @@ final class Engine implements Runnable {
     return !self;
   }
 
+  /**
+   * Dials over uTP when it is on (TCP if the SYN goes unanswered), else over TCP. LAN peers are
+   * dialled over TCP: LEDBAT exists to keep the home uplink's queue short, which LAN traffic never
+   * enters, and the kernel's TCP moves a LAN's bytes with far less CPU than our user-space uTP.
+   */
   void connect(Torrent t, InetSocketAddress address) {
+    if (utp == null || lan.contains(address.getAddress())) {
+      connectTcp(t, address);
+      return;
+    }
+    UtpConnection c = utp.connect(address, System.nanoTime());
+    Peer p = new Peer(c, address, true);
+    c.attachment = p;
+    p.lan = lan.contains(address.getAddress());
+    p.torrent = t;
+    peers.add(p);
+  }
+
+  /** The uTP dial of {@code p} got no answer (or a RESET): the same peer over TCP instead. */
+  private void fallBackToTcp(Peer p, UtpConnection c) {
+    p.closed = true;
+    peers.remove(p);
+    toFlush.remove(p);
+    c.abort();
+    LOG.fine(() -> "no uTP answer from " + p.address + ", dialling TCP");
+    connectTcp(p.torrent, p.address);
+  }
+
+  private void connectTcp(Torrent t, InetSocketAddress address) {
     try {
       SocketChannel ch = SocketChannel.open();
       tune(ch);
       ch.configureBlocking(false);
-      Peer p = new Peer(ch, address, true);
+      Peer p = new Peer(new Transport.Tcp(ch), address, true);
       p.lan = lan.contains(address.getAddress());
       p.torrent = t;
       peers.add(p);
@@ -364,7 +436,7 @@ final class Engine implements Runnable {
       }
       ch.bind(new InetSocketAddress(config.bindAddress(), boundPort));
       ch.configureBlocking(false);
-      Peer p = new Peer(ch, address, true);
+      Peer p = new Peer(new Transport.Tcp(ch), address, true);
       p.lan = lan.contains(address.getAddress());
       p.torrent = t;
       peers.add(p);
@@ -454,11 +526,7 @@ final class Engine implements Runnable {
     if (p.key != null) {
       p.key.cancel();
     }
-    try {
-      p.channel.close();
-    } catch (IOException e) {
-      LOG.log(Level.FINE, "close", e);
-    }
+    p.transport.close();
     peers.remove(p);
     toFlush.remove(p);
     if (p.torrent != null) {
@@ -505,6 +573,9 @@ final class Engine implements Runnable {
       close(p, "engine closed");
     }
     closeServer();
+    if (utp != null) {
+      utp.close();
+    }
     runTasks();
     try {
       selector.close();
@@ -536,10 +607,19 @@ final class Engine implements Runnable {
         accept();
         continue;
       }
+      if (utp != null && key.channel() == utp.channel) {
+        try {
+          utp.receive(System.nanoTime());
+        } catch (IOException e) {
+          LOG.log(Level.WARNING, "uTP receive", e);
+        }
+        utpEvents();
+        continue;
+      }
       Peer p = (Peer) key.attachment();
       try {
         if (key.isConnectable()) {
-          p.channel.finishConnect();
+          ((Transport.Tcp) p.transport).channel.finishConnect();
           onConnectFinished(p);
         }
         if (key.isValid() && key.isReadable()) {
@@ -548,15 +628,63 @@ final class Engine implements Runnable {
         if (key.isValid() && key.isWritable()) {
           flushLater(p);
         }
-      } catch (ProtocolException e) {
-        if (e.ban) {
-          ban(p, e.getMessage());
-        } else {
-          close(p, e.getMessage());
-        }
       } catch (IOException | RuntimeException e) {
-        // Whatever a peer does wrong only ever costs that one connection.
-        close(p, e.toString());
+        failed(p, e);
+      }
+    }
+  }
+
+  /** Whatever a peer does wrong only ever costs that one connection. */
+  private void failed(Peer p, Exception e) {
+    if (e instanceof ProtocolException pe && pe.ban) {
+      ban(p, pe.getMessage());
+    } else {
+      close(p, e instanceof ProtocolException ? e.getMessage() : e.toString());
+    }
+  }
+
+  /**
+   * A uTP peer wants to connect. Taken on the same terms as a TCP connection in {@link #accept}:
+   * only while we listen, within the connection cap, not banned, not too many half-open ones.
+   */
+  private boolean onUtpSyn(UtpConnection c) {
+    InetSocketAddress remote = c.remote;
+    if (server == null
+        || peers.size() >= config.maxConnections()
+        || isBanned(remote)
+        || halfOpenFrom(remote.getAddress()) >= HALF_OPEN_PER_ADDRESS) {
+      return false;
+    }
+    Peer p = new Peer(c, remote, false);
+    c.attachment = p;
+    p.lan = lan.contains(remote.getAddress());
+    p.connected = true;
+    peers.add(p);
+    return true;
+  }
+
+  /** The uTP connections that connected, received, got room to write or failed. */
+  private void utpEvents() {
+    for (UtpConnection c : utp.drainReady()) {
+      if (!(c.attachment instanceof Peer p) || p.closed) {
+        continue;
+      }
+      try {
+        if (c.error != null && !p.connected && p.outgoing) {
+          fallBackToTcp(p, c);
+          continue;
+        }
+        if (!p.connected && c.state == UtpConnection.State.CONNECTED) {
+          onConnectFinished(p);
+        }
+        for (int i = 0; i < UTP_READS_PER_EVENT && !p.closed && c.readable(); i++) {
+          if (read(p) == 0) {
+            break;
+          }
+        }
+        flushLater(p);
+      } catch (IOException | RuntimeException e) {
+        failed(p, e);
       }
     }
   }
@@ -583,7 +711,7 @@ final class Engine implements Runnable {
         }
         tune(ch);
         ch.configureBlocking(false);
-        Peer p = new Peer(ch, remote, false);
+        Peer p = new Peer(new Transport.Tcp(ch), remote, false);
         p.lan = lan.contains(remote.getAddress());
         p.connected = true;
         peers.add(p);
@@ -612,7 +740,9 @@ final class Engine implements Runnable {
 
   private void onConnectFinished(Peer p) {
     p.connected = true;
-    p.key.interestOps(SelectionKey.OP_READ);
+    if (p.key != null) {
+      p.key.interestOps(SelectionKey.OP_READ);
+    }
     p.sendHandshake(p.torrent.infoHash, peerId);
     flushLater(p);
   }
@@ -624,17 +754,19 @@ final class Engine implements Runnable {
    * Torrent#topUpRequests}), so reading is not throttled: control messages never wait for tokens.
    * Only a peer that sends piece data we did not ask for is paused while a cap is in debt.
    */
-  private void read(Peer p) throws IOException {
+  private int read(Peer p) throws IOException {
     if (p.unrequestedBytes > UNREQUESTED_ALLOWANCE
         && p.torrent != null
         && p.torrent.downloadInDebt()) {
-      p.key.interestOps(p.key.interestOps() & ~SelectionKey.OP_READ); // tick resumes it
-      return;
+      if (p.key != null) {
+        p.key.interestOps(p.key.interestOps() & ~SelectionKey.OP_READ); // tick resumes it
+      } // uTP: the data waits in the connection, whose window closes; tick resumes it
+      return 0;
     }
-    int n = p.channel.read(p.in);
+    int n = p.transport.read(p.in);
     if (n < 0) {
       close(p, "EOF");
-      return;
+      return 0;
     }
     if (n > 0) {
       p.lastReceiveNanos = System.nanoTime();
@@ -649,6 +781,7 @@ final class Engine implements Runnable {
       p.torrent.fillRequests(p);
       flushLater(p);
     }
+    return n;
   }
 
   private void parse(Peer p) throws IOException {
@@ -843,6 +976,10 @@ final class Engine implements Runnable {
         t.topUpRequests();
       }
     }
+    if (utp != null) {
+      utp.tick(now);
+      utpEvents();
+    }
     ticks++;
     if (uploadThrottled) {
       throttledTicks++;
@@ -865,6 +1002,7 @@ final class Engine implements Runnable {
     }
     if (now - lastHousekeeping >= 100 * MS) {
       lastHousekeeping = now;
+      utpFallbacks(now);
       for (Torrent t : new ArrayList<>(torrents.values())) {
         t.tick(now);
         t.publish();
@@ -876,12 +1014,43 @@ final class Engine implements Runnable {
   }
 
   private void resumeReading(Peer p) {
+    if (!p.closed && p.connected && p.transport instanceof UtpConnection c && c.readable()) {
+      try {
+        read(p);
+      } catch (IOException | RuntimeException e) {
+        failed(p, e);
+      }
+      return;
+    }
     if (p.closed || p.key == null || !p.key.isValid() || !p.connected) {
       return;
     }
     if ((p.key.interestOps() & SelectionKey.OP_READ) == 0) {
       p.key.interestOps(p.key.interestOps() | SelectionKey.OP_READ);
     }
+  }
+
+  /** uTP dials whose SYN went unanswered for {@link #UTP_FALLBACK} go over TCP instead. */
+  private void utpFallbacks(long now) {
+    for (Peer p : new ArrayList<>(peers)) {
+      if (!p.connected
+          && !p.closed
+          && p.transport instanceof UtpConnection c
+          && now - p.createdNanos >= UTP_FALLBACK) {
+        fallBackToTcp(p, c);
+      }
+    }
+  }
+
+  /** How each handshaken peer is connected ("tcp" or "utp"), for tests and diagnostics. */
+  List<String> peerTransports() {
+    List<String> list = new ArrayList<>();
+    for (Peer p : peers) {
+      if (p.handshakeReceived) {
+        list.add(p.transport.toString());
+      }
+    }
+    return list;
   }
 
   private void secondTick(long now) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.BitSet;
 import java.util.LinkedHashSet;
 
@@ -16,7 +15,9 @@ final class Peer {
   /** A block request from the remote peer. */
   record Request(int piece, int begin, int length) {}
 
-  final SocketChannel channel;
+  /** TCP or uTP: nothing above the byte stream differs. */
+  final Transport transport;
+
   final InetSocketAddress address;
 
   /** Where the peer listens (its "p" in the extension handshake); avoids dialling it twice. */
@@ -32,7 +33,9 @@ final class Peer {
 
   long holepunchWindowStart;
 
+  /** The TCP socket's registration; null on uTP, whose socket the engine polls as a whole. */
   SelectionKey key;
+
   Torrent torrent;
   byte[] remoteId;
 
@@ -105,8 +108,8 @@ final class Peer {
   long lastSendNanos = System.nanoTime();
   final long createdNanos = System.nanoTime();
 
-  Peer(SocketChannel channel, InetSocketAddress address, boolean outgoing) {
-    this.channel = channel;
+  Peer(Transport transport, InetSocketAddress address, boolean outgoing) {
+    this.transport = transport;
     this.address = address;
     this.outgoing = outgoing;
     this.in = ByteBuffer.allocateDirect(128 * 1024);
@@ -311,7 +314,7 @@ final class Peer {
     }
     ByteBuffer view = out.duplicate();
     view.flip().position(outStart);
-    channel.write(view);
+    transport.write(view);
     lastSendNanos = System.nanoTime();
     outStart = view.position();
     if (outStart == out.position()) {

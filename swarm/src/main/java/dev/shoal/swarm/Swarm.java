@@ -187,6 +187,11 @@ public final class Swarm implements AutoCloseable {
   }
 
   /** Runs on the engine thread and waits, so callers see the effect when this returns. */
+  /** How each connected peer is connected ("tcp" or "utp"), for tests and diagnostics. */
+  java.util.List<String> peerTransports() {
+    return call(engine::peerTransports);
+  }
+
   private <T> T call(java.util.function.Supplier<T> s) {
     CompletableFuture<T> f = new CompletableFuture<>();
     engine.execute(

@@ -39,6 +39,10 @@ import java.util.function.BiPredicate;
  *     nobody gets a byte) and it asks them first. null (the default) = the private subnets of this
  *     host's own interfaces, found again every 30 s; empty = no LAN peers. The origin seeder keeps
  *     its budget for every peer
+ * @param utp speak uTP (BEP 29) beside TCP (default on): a UDP socket on the listening port number
+ *     accepts uTP peers, and dialling tries uTP first, falling back to TCP when the uTP SYN goes
+ *     unanswered for 2 s; LAN peers are dialled over TCP. uTP's LEDBAT congestion control yields to
+ *     the player's other traffic on the uplink
  */
 public record SwarmConfig(
     int listenPort,
@@ -56,7 +60,8 @@ public record SwarmConfig(
     UploadBudget uploadBudget,
     boolean holePunch,
     BiPredicate<String, InetAddress> admission,
-    List<String> lanNetworks) {
+    List<String> lanNetworks,
+    boolean utp) {
 
   /** The peer id prefix of players, Azureus style. */
   public static final String DEFAULT_PEER_ID_PREFIX = "-SH0100-";
@@ -145,7 +150,8 @@ public record SwarmConfig(
         .uploadBudget(uploadBudget)
         .holePunch(holePunch)
         .admission(admission)
-        .lanNetworks(lanNetworks);
+        .lanNetworks(lanNetworks)
+        .utp(utp);
   }
 
   /** Collects the settings; {@link #build()} checks them. Each setter's meaning is the field's. */
@@ -166,8 +172,14 @@ public record SwarmConfig(
     private boolean holePunch = true;
     private BiPredicate<String, InetAddress> admission;
     private List<String> lanNetworks;
+    private boolean utp = true;
 
     private Builder() {}
+
+    public Builder utp(boolean on) {
+      this.utp = on;
+      return this;
+    }
 
     public Builder holePunch(boolean on) {
       this.holePunch = on;
@@ -272,7 +284,8 @@ public record SwarmConfig(
           uploadBudget,
           holePunch,
           admission,
-          lanNetworks);
+          lanNetworks,
+          utp);
     }
   }
 }

@@ -32,7 +32,8 @@ class ConfigBuildersTest {
                 null,
                 true,
                 null,
-                null));
+                null,
+                true));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }

@@ -45,7 +45,8 @@ class SeedDiallingTest {
   void seedDialsItsDirectPeerWithinASecond() throws Exception {
     payload(null);
     try (ExternalPeer lt = ExternalPeer.libtorrent("download", torrentFile, ltDir);
-        Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
+        // TCP: lt_peer.py runs libtorrent without uTP, which a uTP dial would wait 2 s for
+        Swarm seeder = Swarm.start(Fixtures.loopback().utp(false).build())) {
       int port = Integer.parseInt(lt.await("PORT", Duration.ofSeconds(30)).split(" ")[1]);
       TorrentHandle seed =
           seeder.add(trackerless(torrent, data).peers(List.of(Loopback.address(port))).build());
@@ -68,7 +69,9 @@ class SeedDiallingTest {
         Awaitility.await()
             .atMost(Duration.ofSeconds(30))
             .until(() -> tracker.announces.stream().anyMatch(a -> a.passkey().equals("playerkey")));
-        SwarmConfig origin = Fixtures.loopback().role(SwarmConfig.Role.ORIGIN_SEEDER).build();
+        // TCP: lt_peer.py runs libtorrent without uTP, which a uTP dial would wait 2 s for
+        SwarmConfig origin =
+            Fixtures.loopback().role(SwarmConfig.Role.ORIGIN_SEEDER).utp(false).build();
         try (Swarm seeder = Swarm.start(origin)) {
           TorrentHandle seed =
               seeder.add(
@@ -95,7 +98,8 @@ class SeedDiallingTest {
   @Test
   void seedRedialsAPeerThatDroppedItWhileLackingPieces() throws Exception {
     payload(null);
-    try (Swarm seeder = Swarm.start(Fixtures.loopback().build())) {
+    // TCP: lt_peer.py runs libtorrent without uTP, which a uTP dial would wait 2 s for
+    try (Swarm seeder = Swarm.start(Fixtures.loopback().utp(false).build())) {
       seed(seeder, trackerless(torrent, data));
       try (ExternalPeer lt =
           ExternalPeer.libtorrent(

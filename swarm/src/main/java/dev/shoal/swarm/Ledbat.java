@@ -1,0 +1,118 @@
+package dev.shoal.swarm;
+
+/**
+ * LEDBAT congestion control (RFC 6817) for one uTP connection: the window grows while the one-way
+ * queueing delay the peer measures for our packets stays under {@link #TARGET_MICROS}, and shrinks
+ * in proportion when it is above, so uploads give way to the player's own traffic (a game, a call)
+ * before the home router's queue fills. Times are passed in, so it can be driven with synthetic
+ * clocks.
+ */
+final class Ledbat {
+  /** Target queueing delay: BEP 29 and RFC 6817 allow at most 100 and 60 ms; we stay below. */
+  static final long TARGET_MICROS = 50_000;
+
+  /** The base delay is the smallest delay seen over this many one-minute buckets. */
+  static final int BASE_HISTORY_MINUTES = 2;
+
+  private static final long MINUTE_NANOS = 60_000_000_000L;
+
+  /** Recent samples whose minimum is the current delay: one late packet is not a queue. */
+  private static final int CURRENT_FILTER = 4;
+
+  /** How far past the bytes in flight the window may grow (RFC 6817 ALLOWED_INCREASE). */
+  private static final int ALLOWED_INCREASE = 1;
+
+  private static final int MIN_PACKETS = 2;
+
+  private static final int INIT_PACKETS = 4;
+
+  final int mss;
+  final int maxWindow;
+  private double cwnd;
+
+  /** Per minute bucket: the minimum delay sample (as unsigned 32-bit micros), or -1 if none. */
+  private final long[] baseBuckets = new long[BASE_HISTORY_MINUTES];
+
+  private long bucketStart = Long.MIN_VALUE;
+  private final long[] current = new long[CURRENT_FILTER];
+  private int currentCount;
+  private long lastQueueingMicros;
+
+  Ledbat(int mss, int maxWindow) {
+    this.mss = mss;
+    this.maxWindow = maxWindow;
+    this.cwnd = INIT_PACKETS * mss;
+    java.util.Arrays.fill(baseBuckets, -1);
+  }
+
+  /** The congestion window in bytes. */
+  int window() {
+    return (int) cwnd;
+  }
+
+  /** The queueing delay measured at the last ack, in microseconds. */
+  long queueingMicros() {
+    return lastQueueingMicros;
+  }
+
+  /**
+   * {@code acked} bytes were acknowledged by a packet whose timestamp_difference was {@code
+   * delayMicros} (one-way delay plus the clocks' offset, 32 bits unsigned); {@code inFlight} bytes
+   * were in flight before it.
+   */
+  void onAck(int acked, long delayMicros, long inFlight, long nowNanos) {
+    long delay = delayMicros & 0xFFFFFFFFL;
+    long base = updateBase(delay, nowNanos);
+    current[currentCount++ % CURRENT_FILTER] = delay;
+    long now = Long.MAX_VALUE;
+    for (int i = 0; i < Math.min(currentCount, CURRENT_FILTER); i++) {
+      now = Math.min(now, current[i]);
+    }
+    // Unsigned 32-bit difference: the peer's clock is not ours, only differences mean anything.
+    long queueing = (int) (now - base);
+    queueing = Math.max(0, queueing);
+    lastQueueingMicros = queueing;
+    double offTarget = (TARGET_MICROS - queueing) / (double) TARGET_MICROS;
+    // At most one packet per round trip: over a window's worth of acks the gains add up to mss.
+    offTarget = Math.max(-1.0, Math.min(1.0, offTarget));
+    cwnd += offTarget * acked * mss / cwnd;
+    cwnd = Math.min(cwnd, inFlight + (double) ALLOWED_INCREASE * mss);
+    cwnd = Math.max(MIN_PACKETS * mss, Math.min(cwnd, maxWindow));
+  }
+
+  /** A packet was lost (duplicate acks or a hole in the selective acks): half the window. */
+  void onLoss() {
+    cwnd = Math.max(MIN_PACKETS * mss, cwnd / 2);
+  }
+
+  /** The retransmission timer fired: one packet, as TCP does. */
+  void onTimeout() {
+    cwnd = mss;
+  }
+
+  private long updateBase(long delay, long nowNanos) {
+    if (bucketStart == Long.MIN_VALUE) {
+      bucketStart = nowNanos;
+    }
+    while (nowNanos - bucketStart >= MINUTE_NANOS) {
+      // A new minute: the oldest bucket is forgotten, so a route change upwards is learned
+      // within two minutes instead of reading as a standing queue forever.
+      System.arraycopy(baseBuckets, 0, baseBuckets, 1, BASE_HISTORY_MINUTES - 1);
+      baseBuckets[0] = -1;
+      bucketStart += MINUTE_NANOS;
+      if (nowNanos - bucketStart >= BASE_HISTORY_MINUTES * MINUTE_NANOS) {
+        bucketStart = nowNanos;
+      }
+    }
+    if (baseBuckets[0] < 0 || (int) (delay - baseBuckets[0]) < 0) {
+      baseBuckets[0] = delay;
+    }
+    long base = -1;
+    for (long b : baseBuckets) {
+      if (b >= 0 && (base < 0 || (int) (b - base) < 0)) {
+        base = b;
+      }
+    }
+    return base;
+  }
+}

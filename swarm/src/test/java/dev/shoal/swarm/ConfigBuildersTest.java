@@ -33,7 +33,7 @@ class ConfigBuildersTest {
                 true,
                 null,
                 null,
-                true));
+                false));
     assertThat(c.isOrigin()).isFalse();
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }

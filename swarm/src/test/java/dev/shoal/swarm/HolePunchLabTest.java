@@ -49,7 +49,7 @@ class HolePunchLabTest {
         "hole-punch lab test skipped: needs root for network namespaces");
     for (String tool : List.of("ip", "nft", "bash")) {
       Assumptions.assumeTrue(
-          run(5, "sh", "-c", "command -v " + tool).startsWith("/"),
+          LabCommands.run(5, "sh", "-c", "command -v " + tool).startsWith("/"),
           "hole-punch lab test skipped: " + tool + " not installed");
     }
     Path script = dir.resolve("two-homes.sh");
@@ -70,7 +70,7 @@ class HolePunchLabTest {
   @AfterAll
   static void cleanup() {
     for (String ns : NAMESPACES) {
-      run(5, "ip", "netns", "del", ns);
+      LabCommands.run(5, "ip", "netns", "del", ns);
     }
     if (cleanupHook != null && Thread.currentThread() != cleanupHook) {
       try {
@@ -191,21 +191,5 @@ class HolePunchLabTest {
     reader.setDaemon(true);
     reader.start();
     return p;
-  }
-
-  private static String run(int seconds, String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return "timed out";
-      }
-      return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return e.toString();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
-    }
   }
 }

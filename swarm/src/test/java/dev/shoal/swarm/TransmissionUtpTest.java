@@ -65,7 +65,7 @@ class TransmissionUtpTest {
                 config.toString(),
                 "--log-error"));
     try (daemon;
-        Swarm swarm = Swarm.start(Fixtures.loopback().build())) {
+        Swarm swarm = Swarm.start(Fixtures.loopback().utp(true).build())) {
       String rpc = "127.0.0.1:" + rpcPort;
       waitFor(() -> remote(rpc, "-l").contains("Sum:"), 20, "Transmission's RPC");
       assertThat(remote(rpc, "-a", torrentFile.toString(), "-w", seedDir.toString()))

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Torrents;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * otherwise; the namespaces (and the veth pair with them) are removed on success, failure and
  * interrupt.
  */
-@Tag("slow")
+@Tag("lab") // two network namespaces on a veth pair, as root: scripts/test-lab.sh
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class UtpInteropLabTest {
   private static final long PID = ProcessHandle.current().pid();
@@ -49,7 +48,8 @@ class UtpInteropLabTest {
         "root".equals(System.getProperty("user.name")),
         "uTP interop lab skipped: needs root for network namespaces");
     Assumptions.assumeTrue(
-        run(5, "sh", "-c", "command -v ip").startsWith("/"), "uTP interop lab: no ip tool");
+        LabCommands.run(5, "sh", "-c", "command -v ip").startsWith("/"),
+        "uTP interop lab: no ip tool");
     cleanupHook = new Thread(UtpInteropLabTest::cleanup, "utp-lab-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanupHook);
     String vethA = "su" + PID % 1_000_000 + "a";
@@ -68,7 +68,7 @@ class UtpInteropLabTest {
             "ip -n " + NS_B + " link set lo up",
             "ip -n " + NS_A + " link set " + vethA + " up",
             "ip -n " + NS_B + " link set " + vethB + " up");
-    String output = run(20, "sh", "-c", script + " && echo LAB-OK");
+    String output = LabCommands.run(20, "sh", "-c", script + " && echo LAB-OK");
     Assumptions.assumeTrue(
         output.contains("LAB-OK"), "uTP interop lab skipped: namespaces not allowed: " + output);
     data = GameBuilds.randomFile(dir, "game.bin", SIZE, 29);
@@ -78,8 +78,8 @@ class UtpInteropLabTest {
 
   @AfterAll
   static void cleanup() {
-    run(5, "ip", "netns", "del", NS_A);
-    run(5, "ip", "netns", "del", NS_B);
+    LabCommands.run(5, "ip", "netns", "del", NS_A);
+    LabCommands.run(5, "ip", "netns", "del", NS_B);
     if (cleanupHook != null && Thread.currentThread() != cleanupHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(cleanupHook);
@@ -99,7 +99,7 @@ class UtpInteropLabTest {
       String done = ours.await("complete", Duration.ofSeconds(150));
       System.out.printf(
           "uTP veth: libtorrent -> us %.1f MB/s (%s), load %s%n",
-          SIZE / Double.parseDouble(done.split(" ")[1]) / 1e6, done, loadAverage());
+          SIZE / Double.parseDouble(done.split(" ")[1]) / 1e6, done, LabCommands.loadAverage());
       assertThat(ours.log.toString()).contains("transports [utp]").doesNotContain("tcp");
     }
     assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
@@ -116,7 +116,7 @@ class UtpInteropLabTest {
         String done = lt.await("DONE", Duration.ofSeconds(170));
         System.out.printf(
             "uTP veth: us -> libtorrent %.1f MB/s (%s), load %s%n",
-            SIZE / Double.parseDouble(done.split(" ")[1]) / 1e6, done, loadAverage());
+            SIZE / Double.parseDouble(done.split(" ")[1]) / 1e6, done, LabCommands.loadAverage());
       }
       assertThat(ours.log.toString()).contains("transports [utp]").doesNotContain("tcp");
     }
@@ -164,29 +164,5 @@ class UtpInteropLabTest {
       cmd.add(peer);
     }
     return new ExternalPeer(cmd);
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "?";
-    }
-  }
-
-  private static String run(int seconds, String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return "timed out";
-      }
-      return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return e.toString();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
-    }
   }
 }

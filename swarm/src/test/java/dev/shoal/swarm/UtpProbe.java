@@ -19,18 +19,7 @@ public final class UtpProbe {
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     // Bounded even if the test that started it dies.
-    Thread limit =
-        new Thread(
-            () -> {
-              try {
-                Thread.sleep(180_000);
-              } catch (InterruptedException e) {
-                return;
-              }
-              Runtime.getRuntime().halt(3);
-            });
-    limit.setDaemon(true);
-    limit.start();
+    LabCommands.haltAfter(180_000);
     byte[] torrent = Files.readAllBytes(Path.of(args[1]));
     Path file = Path.of(args[2]);
     List<InetSocketAddress> peers = new ArrayList<>();

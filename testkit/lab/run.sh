@@ -9,7 +9,7 @@
 #   testkit/lab/run.sh background  # BackgroundLabBenchmark: a foreground upload and a small UDP
 #                            # probe's delay through a bufferbloated uplink (tbf, 300 ms queue)
 #                            # while the home seeds: our agent over TCP, libtorrent over uTP, our
-#                            # agent over uTP (with -Dlab.utp-args=..., else "na"). ~8 minutes.
+#                            # agent over uTP (--utp=on; -Dlab.utp-args= empty: "na"). ~8 minutes.
 #                            # LAB_ARGS="-Dlab.uplink-kbit=8000 -Dlab.queue-ms=300 -Dlab.phase=20"
 #
 # Needs root (namespaces, nftables, tc) and nginx, openssl, python3, miniupnpd, upnpc, iperf3

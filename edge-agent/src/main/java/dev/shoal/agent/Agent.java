@@ -165,7 +165,7 @@ public final class Agent implements AutoCloseable {
             policy,
             traffic,
             dataDir,
-            swarmConfig.toBuilder().holePunch(config.holePunch()).build(),
+            swarmConfig.toBuilder().holePunch(config.holePunch()).utp(config.utp()).build(),
             Transfers.DEFAULT_POLL);
     var mapper = transfers.mapPorts(config.portMapping() == AgentConfig.PortMapping.AUTO, clock);
     reporter.setPortMapping(

@@ -29,6 +29,8 @@ import java.util.Objects;
  *     even with {@link PortMapping#AUTO} only while uploads are allowed (consent given)
  * @param holePunch whether the engine takes part in hole punching (BEP 55) for peers it cannot
  *     dial, and asks for it
+ * @param utp whether the engine speaks uTP with LEDBAT beside TCP (off by default: swarm/README.md,
+ *     "uTP")
  */
 public record AgentConfig(
     Path dataDir,
@@ -41,7 +43,8 @@ public record AgentConfig(
     Duration tickInterval,
     long cacheLimitBytes,
     PortMapping portMapping,
-    boolean holePunch) {
+    boolean holePunch,
+    boolean utp) {
 
   /** {@code --port-mapping}: off, or auto (map while the player's upload consent allows). */
   public enum PortMapping {
@@ -102,11 +105,17 @@ public record AgentConfig(
     private long cacheLimitBytes;
     private PortMapping portMapping = PortMapping.AUTO;
     private boolean holePunch = true;
+    private boolean utp;
 
     private Builder() {}
 
     public Builder portMapping(PortMapping mapping) {
       this.portMapping = mapping;
+      return this;
+    }
+
+    public Builder utp(boolean on) {
+      this.utp = on;
       return this;
     }
 
@@ -172,7 +181,8 @@ public record AgentConfig(
           tickInterval,
           cacheLimitBytes,
           portMapping,
-          holePunch);
+          holePunch,
+          utp);
     }
   }
 

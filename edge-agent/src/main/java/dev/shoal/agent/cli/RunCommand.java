@@ -48,6 +48,14 @@ final class RunCommand extends AgentCommand {
           "Let other players' connections through the router by hole punching (default on).")
   String holePunch = "on";
 
+  @Option(
+      names = "--utp",
+      paramLabel = "off|on",
+      description =
+          "Also speak uTP with LEDBAT, whose uploads give way to your other traffic (default off:"
+              + " still being tried).")
+  String utp = "off";
+
   @Override
   public Integer call() {
     AgentConfig.Builder config = AgentConfig.builder().dataDir(root().dataDir).localApiPort(port);
@@ -68,6 +76,12 @@ final class RunCommand extends AgentCommand {
       default ->
           throw new CliException(
               picocli.CommandLine.ExitCode.USAGE, "--hole-punch must be off or on");
+    }
+    switch (utp) {
+      case "on" -> config.utp(true);
+      case "off" -> config.utp(false);
+      default ->
+          throw new CliException(picocli.CommandLine.ExitCode.USAGE, "--utp must be off or on");
     }
     Agent agent;
     try {

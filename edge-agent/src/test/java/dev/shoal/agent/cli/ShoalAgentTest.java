@@ -132,6 +132,9 @@ class ShoalAgentTest extends RunningAgentTest {
     Result punch = cli("run", "--hole-punch", "maybe");
     assertThat(punch.exit()).isEqualTo(2);
     assertThat(punch.err()).contains("--hole-punch must be off or on");
+    Result utp = cli("run", "--utp", "maybe");
+    assertThat(utp.exit()).isEqualTo(2);
+    assertThat(utp.err()).contains("--utp must be off or on");
   }
 
   @Test

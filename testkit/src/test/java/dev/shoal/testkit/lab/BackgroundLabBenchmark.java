@@ -41,8 +41,9 @@ import tools.jackson.databind.node.ObjectNode;
  * foreground fills the 300 ms queue by itself ({@code delay_ms_fg_solo}); {@code delay_fg_ms_*} is
  * the delay with both. Seeders: our agent over TCP with no upload cap ({@code tcp}); libtorrent
  * 2.0.8 over uTP only, LEDBAT, the anchor ({@code lt}); our agent over uTP ({@code utp}), only when
- * {@code -Dlab.utp-args} gives the agent's arguments for it: until the engine has uTP, {@code na}.
- * The lab has no propagation delay or loss (no netem): the only delay is the shaped queue's.
+ * {@code -Dlab.utp-args} (default {@code --utp=on}) gives the agent's arguments for it; empty: not
+ * run, {@code na}. The lab has no propagation delay or loss (no netem): the only delay is the
+ * shaped queue's.
  */
 @Tag("benchmark")
 class BackgroundLabBenchmark {
@@ -71,12 +72,12 @@ class BackgroundLabBenchmark {
 
   /**
    * {@code shoal-agent run} arguments that make our agent seed over uTP (its leechers then speak
-   * uTP only); absent: the phase is not run and prints {@code na}. When the engine has uTP, its
-   * flag becomes this property's default.
+   * uTP only); empty: the phase is not run and prints {@code na}.
    */
   private static final Optional<List<String>> UTP_AGENT_ARGS =
-      Optional.ofNullable(System.getProperty("lab.utp-args"))
-          .map(s -> Arrays.stream(s.trim().split("\\s+")).filter(a -> !a.isEmpty()).toList());
+      Optional.of(System.getProperty("lab.utp-args", "--utp=on"))
+          .map(s -> Arrays.stream(s.trim().split("\\s+")).filter(a -> !a.isEmpty()).toList())
+          .filter(args -> !args.isEmpty());
 
   private static final int IPERF_PORT = 5201;
   private static final int ECHO_PORT = 7001;

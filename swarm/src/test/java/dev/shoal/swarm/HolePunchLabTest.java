@@ -69,16 +69,7 @@ class HolePunchLabTest {
 
   @AfterAll
   static void cleanup() {
-    for (String ns : NAMESPACES) {
-      LabCommands.run(5, "ip", "netns", "del", ns);
-    }
-    if (cleanupHook != null && Thread.currentThread() != cleanupHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(cleanupHook);
-      } catch (IllegalStateException e) {
-        // shutting down already
-      }
-    }
+    LabCommands.deleteNamespaces(NAMESPACES, cleanupHook);
   }
 
   @Test

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +28,24 @@ final class LabCommands {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";
+    }
+  }
+
+  /**
+   * Deletes these namespaces (their veths go with them). Called from the test's {@code @AfterAll}
+   * and from {@code shutdownHook}, the same cleanup registered for an interrupted run, which is
+   * unregistered here unless it is the one running.
+   */
+  static void deleteNamespaces(List<String> namespaces, Thread shutdownHook) {
+    for (String ns : namespaces) {
+      run(5, "ip", "netns", "del", ns);
+    }
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // shutting down already
+      }
     }
   }
 

@@ -78,15 +78,7 @@ class UtpInteropLabTest {
 
   @AfterAll
   static void cleanup() {
-    LabCommands.run(5, "ip", "netns", "del", NS_A);
-    LabCommands.run(5, "ip", "netns", "del", NS_B);
-    if (cleanupHook != null && Thread.currentThread() != cleanupHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(cleanupHook);
-      } catch (IllegalStateException e) {
-        // shutting down already
-      }
-    }
+    LabCommands.deleteNamespaces(List.of(NS_A, NS_B), cleanupHook);
   }
 
   @Test

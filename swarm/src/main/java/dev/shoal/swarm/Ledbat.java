@@ -1,11 +1,15 @@
 package dev.shoal.swarm;
 
 /**
- * LEDBAT congestion control (RFC 6817) for one uTP connection: the window grows while the one-way
- * queueing delay the peer measures for our packets stays under {@link #TARGET_MICROS}, and shrinks
- * in proportion when it is above, so uploads give way to the player's own traffic (a game, a call)
- * before the home router's queue fills. Times are passed in, so it can be driven with synthetic
- * clocks.
+ * LEDBAT congestion control (RFC 6817) with the changes of LEDBAT++ (draft-irtf-iccrg-ledbat-plus-
+ * plus) for one uTP connection: the window grows while the one-way queueing delay the peer measures
+ * for our packets stays under {@link #TARGET_MICROS}, and shrinks when it is above, so uploads give
+ * way to the player's own traffic (a game, a call) before the home router's queue fills. From
+ * LEDBAT++: a slow start that ends once the queue reaches 3/4 of the target (plain LEDBAT grows a
+ * packet per round trip, over a minute to fill a fast path), a gain that slows growth on short
+ * paths (where round trips come fast), and a multiplicative decrease (plain LEDBAT sheds at most a
+ * packet per round trip, so behind a foreground flow that has filled a 300 ms queue it takes tens
+ * of seconds to give way). Times are passed in, so it can be driven with synthetic clocks.
  */
 final class Ledbat {
   /** Target queueing delay: BEP 29 and RFC 6817 allow at most 100 and 60 ms; we stay below. */
@@ -26,6 +30,9 @@ final class Ledbat {
 
   private static final int INIT_PACKETS = 4;
 
+  /** LEDBAT++'s gain is 1 / min(this, ceil(2 * target / base delay)). */
+  private static final int MAX_GAIN_DIVISOR = 16;
+
   final int mss;
   final int maxWindow;
   private double cwnd;
@@ -37,6 +44,10 @@ final class Ledbat {
   private final long[] current = new long[CURRENT_FILTER];
   private int currentCount;
   private long lastQueueingMicros;
+  private boolean slowStart = true;
+
+  /** Smallest round trip seen: LEDBAT's one-way base delay is offset by the clocks, this is not. */
+  private long minRttMicros = Long.MAX_VALUE;
 
   Ledbat(int mss, int maxWindow) {
     this.mss = mss;
@@ -72,22 +83,61 @@ final class Ledbat {
     long queueing = (int) (now - base);
     queueing = Math.max(0, queueing);
     lastQueueingMicros = queueing;
-    double offTarget = (TARGET_MICROS - queueing) / (double) TARGET_MICROS;
-    // At most one packet per round trip: over a window's worth of acks the gains add up to mss.
-    offTarget = Math.max(-1.0, Math.min(1.0, offTarget));
-    cwnd += offTarget * acked * mss / cwnd;
+    double gain = gain();
+    if (slowStart && queueing > TARGET_MICROS * 3 / 4) {
+      slowStart = false;
+    }
+    if (slowStart) {
+      cwnd += gain * acked;
+    } else if (queueing <= TARGET_MICROS) {
+      // Over a window's worth of acks the gains add up to gain * mss: at most a packet per RTT.
+      cwnd += gain * mss * acked / cwnd;
+    } else {
+      // Over a window of acks: gain packets less the window times how far the queue is over the
+      // target, never more than half the window.
+      double over = (queueing - TARGET_MICROS) / (double) TARGET_MICROS;
+      double perWindow = Math.max(gain * mss - cwnd * over, -cwnd / 2);
+      cwnd += perWindow * acked / cwnd;
+    }
     cwnd = Math.min(cwnd, inFlight + (double) ALLOWED_INCREASE * mss);
     cwnd = Math.max(MIN_PACKETS * mss, Math.min(cwnd, maxWindow));
   }
 
+  /** A round trip measured on a packet sent once. */
+  void onRtt(long micros) {
+    if (micros > 0) {
+      minRttMicros = Math.min(minRttMicros, micros);
+    }
+  }
+
+  /** Still in slow start: no queue of 3/4 the target, no loss, no timeout yet. */
+  boolean inSlowStart() {
+    return slowStart;
+  }
+
   /** A packet was lost (duplicate acks or a hole in the selective acks): half the window. */
   void onLoss() {
+    slowStart = false;
     cwnd = Math.max(MIN_PACKETS * mss, cwnd / 2);
   }
 
   /** The retransmission timer fired: one packet, as TCP does. */
   void onTimeout() {
+    slowStart = false;
     cwnd = mss;
+  }
+
+  /**
+   * 1 on paths of twice the target or longer, down to 1/16 on short ones: on a LAN-like path round
+   * trips come so fast that a packet per round trip would overrun the target before the queue
+   * shows.
+   */
+  private double gain() {
+    if (minRttMicros == Long.MAX_VALUE) {
+      return 1.0 / MAX_GAIN_DIVISOR;
+    }
+    long divisor = (2 * TARGET_MICROS + minRttMicros - 1) / minRttMicros;
+    return 1.0 / Math.max(1, Math.min(MAX_GAIN_DIVISOR, divisor));
   }
 
   private long updateBase(long delay, long nowNanos) {

@@ -17,11 +17,22 @@ final class UtpConnection extends Transport {
     CLOSED
   }
 
-  /** What we buffer of the peer's data (in order and out of order): our advertised window. */
-  static final int RECV_BUFFER = 1 << 20;
+  /**
+   * What we buffer of the peer's data (in order and out of order): our advertised window. 512 KiB
+   * carries 5 MB/s at 100 ms of RTT from one peer; a reader held back by the download cap leaves at
+   * most this much per connection on the heap.
+   */
+  static final int RECV_BUFFER = 512 * 1024;
 
-  /** Bytes the writer may queue before they become packets. */
+  /** Most bytes the writer may queue before they become packets. */
   static final int SEND_BUFFER = 256 * 1024;
+
+  /**
+   * The queue starts this small and doubles while the congestion window needs more: most peers of a
+   * swarm never carry more than a few packets at a time, and 256 KiB each up front for 200 of them
+   * is 50 MiB of heap.
+   */
+  static final int FIRST_SEND_BUFFER = 16 * 1024;
 
   /** Largest congestion window: a 1 MiB window fills a 100 Mbit/s path with 80 ms of RTT. */
   static final int MAX_WINDOW = 1 << 20;
@@ -57,7 +68,7 @@ final class UtpConnection extends Transport {
   private final Out[] ring = new Out[RING];
   private int unacked;
   private long inFlightBytes;
-  private final ByteBuffer sendBuf = ByteBuffer.allocate(SEND_BUFFER);
+  private ByteBuffer sendBuf = ByteBuffer.allocate(FIRST_SEND_BUFFER);
   private int peerWindow = MAX_WINDOW;
   private int dupAcks;
   private int lossSeq;
@@ -217,7 +228,7 @@ final class UtpConnection extends Transport {
       if (acked > 0 && p.timestampDiff() != 0) {
         ledbat.onAck((int) acked, p.timestampDiff(), before, now);
       }
-      if (wantWrite && sendBuf.remaining() > SEND_BUFFER / 2) {
+      if (wantWrite && sendBuf.remaining() > sendBuf.capacity() / 2) {
         wantWrite = false;
         socket.ready(this);
       }
@@ -242,7 +253,9 @@ final class UtpConnection extends Transport {
       bytes = o.payload.length; // the original made it after all
     }
     if (o.transmissions == 1 && !o.sacked) {
-      rttSample((now - o.sentAt) / 1000);
+      long sample = (now - o.sentAt) / 1000;
+      rttSample(sample);
+      ledbat.onRtt(sample);
     }
     return bytes;
   }
@@ -431,6 +444,9 @@ final class UtpConnection extends Transport {
     if (state != State.CONNECTED) {
       return 0;
     }
+    if (src.remaining() > sendBuf.remaining()) {
+      growSendBuffer();
+    }
     int n = Math.min(src.remaining(), sendBuf.remaining());
     ByteBuffer slice = src.slice();
     slice.limit(n);
@@ -441,6 +457,23 @@ final class UtpConnection extends Transport {
     }
     pump(System.nanoTime());
     return n;
+  }
+
+  /** Doubles the writer's queue, up to {@link #SEND_BUFFER}, while it is under two windows. */
+  private void growSendBuffer() {
+    int capacity = sendBuf.capacity();
+    if (capacity >= SEND_BUFFER || capacity >= 2L * ledbat.window()) {
+      return;
+    }
+    ByteBuffer bigger = ByteBuffer.allocate(Math.min(SEND_BUFFER, capacity * 2));
+    sendBuf.flip();
+    bigger.put(sendBuf);
+    sendBuf = bigger;
+  }
+
+  /** The writer's queue's size now, for tests. */
+  int sendBufferCapacity() {
+    return sendBuf.capacity();
   }
 
   /** Bytes written but not yet acknowledged (queued or in flight). */

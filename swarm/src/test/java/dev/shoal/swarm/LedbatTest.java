@@ -9,36 +9,85 @@ class LedbatTest {
   private static final int MSS = 1352;
   private static final long MS = 1_000_000L;
 
-  /** Acks a whole window {@code rounds} times with the given one-way delay (micros). */
+  private static final long CLOCKS_APART = 7_000_000L; // the peer's clock is 7 s off ours
+
+  /**
+   * Acks a whole window {@code rounds} times with the given one-way delay (micros), the sender
+   * keeping its window full.
+   */
   private static void rounds(Ledbat l, int rounds, long delayMicros, long[] clock) {
     for (int r = 0; r < rounds; r++) {
       int w = l.window();
       for (int acked = 0; acked < w; acked += MSS) {
         clock[0] += MS;
-        l.onAck(MSS, delayMicros, w, clock[0]);
+        l.onAck(MSS, delayMicros, l.window(), clock[0]);
       }
     }
   }
 
+  /** A controller on a path of {@code rttMicros}, out of slow start, with a window of ~64 KiB. */
+  private static Ledbat afterSlowStart(long rttMicros, long[] clock) {
+    Ledbat l = new Ledbat(MSS, 1 << 20);
+    l.onRtt(rttMicros);
+    rounds(l, 1, CLOCKS_APART, clock);
+    while (l.window() < 64 * 1024) {
+      rounds(l, 1, CLOCKS_APART, clock);
+    }
+    rounds(l, 1, CLOCKS_APART + Ledbat.TARGET_MICROS * 4 / 5, clock);
+    assertThat(l.inSlowStart()).isFalse();
+    return l;
+  }
+
   @Test
-  void growsAtMostOnePacketPerRoundTripBelowTarget() {
+  void slowStartDoublesPerRoundTripUntilTheQueueReachesThreeQuartersOfTheTarget() {
     Ledbat l = new Ledbat(MSS, 1 << 20);
     long[] clock = {0};
-    rounds(l, 1, 7_000_000L, clock); // base delay: clocks differ by 7 s, no queue
+    l.onRtt(100_000); // a 100 ms path: LEDBAT++'s full gain
+    rounds(l, 1, CLOCKS_APART, clock);
     int before = l.window();
-    rounds(l, 10, 7_000_000L, clock);
+    rounds(l, 5, CLOCKS_APART, clock);
+    assertThat(l.inSlowStart()).isTrue();
+    assertThat(l.window()).isGreaterThanOrEqualTo(16 * before);
+    rounds(l, 1, CLOCKS_APART + Ledbat.TARGET_MICROS * 4 / 5, clock);
+    assertThat(l.inSlowStart()).isFalse();
+  }
+
+  @Test
+  void afterSlowStartGrowsAtMostOnePacketPerRoundTripBelowTarget() {
+    long[] clock = {0};
+    Ledbat l = afterSlowStart(100_000, clock);
+    int before = l.window();
+    rounds(l, 10, CLOCKS_APART, clock);
     assertThat(l.window()).isGreaterThan(before).isLessThanOrEqualTo(before + 10 * MSS);
   }
 
   @Test
-  void shrinksWhenQueueingDelayExceedsTarget() {
-    Ledbat l = new Ledbat(MSS, 1 << 20);
+  void onAShortPathGrowsBySixteenthsOfAPacket() {
     long[] clock = {0};
-    rounds(l, 40, 7_000_000L, clock);
+    Ledbat l = afterSlowStart(1_000, clock);
+    int before = l.window();
+    rounds(l, 16, CLOCKS_APART, clock);
+    assertThat(l.window()).isGreaterThan(before).isLessThan(before + 2 * MSS);
+  }
+
+  @Test
+  void aQueueOfTwiceTheTargetHalvesTheWindowEachRoundTrip() {
+    long[] clock = {0};
+    Ledbat l = afterSlowStart(100_000, clock);
     int grown = l.window();
-    rounds(l, 5, 7_000_000L + 2 * Ledbat.TARGET_MICROS, clock);
+    rounds(l, 3, CLOCKS_APART + 2 * Ledbat.TARGET_MICROS, clock);
     assertThat(l.queueingMicros()).isEqualTo(2 * Ledbat.TARGET_MICROS);
-    assertThat(l.window()).isLessThan(grown);
+    // Plain LEDBAT would have shed three packets; LEDBAT++ gives way within round trips.
+    assertThat(l.window()).isLessThanOrEqualTo(grown / 4);
+  }
+
+  @Test
+  void aQueueJustOverTheTargetShrinksTheWindowGently() {
+    long[] clock = {0};
+    Ledbat l = afterSlowStart(100_000, clock);
+    int grown = l.window();
+    rounds(l, 1, CLOCKS_APART + Ledbat.TARGET_MICROS * 11 / 10, clock);
+    assertThat(l.window()).isLessThan(grown).isGreaterThan(grown * 8 / 10);
   }
 
   @Test
@@ -58,6 +107,7 @@ class LedbatTest {
     rounds(l, 40, 5_000, clock);
     int w = l.window();
     l.onLoss();
+    assertThat(l.inSlowStart()).isFalse();
     assertThat(l.window()).isEqualTo(w / 2);
     l.onTimeout();
     assertThat(l.window()).isEqualTo(MSS);

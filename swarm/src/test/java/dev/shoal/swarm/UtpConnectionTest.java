@@ -50,8 +50,11 @@ class UtpConnectionTest {
     try (UtpEndpoint server = new UtpEndpoint(1);
         UtpEndpoint client = new UtpEndpoint(0)) {
       long start = System.nanoTime();
-      exchange(client, server, server.address(), up, down);
+      UtpConnection[] pair = exchange(client, server, server.address(), up, down);
       double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(client.call(pair[0]::sendBufferCapacity))
+          .as("the writer's queue grew with the window")
+          .isGreaterThan(UtpConnection.FIRST_SEND_BUFFER);
       System.out.printf(
           "uTP loopback: %.1f MB both ways in %.2f s%n", (up.length + down.length) / 1e6, seconds);
     }
@@ -78,6 +81,22 @@ class UtpConnectionTest {
           fast,
           client.call(() -> pair[0].timeoutCount) + server.call(() -> pair[1].timeoutCount));
     }
+  }
+
+  /** A connection that carries little keeps a small queue: 200 idle peers are not 50 MiB. */
+  @Test
+  void anIdleConnectionKeepsItsWriteQueueSmall() throws Exception {
+    try (UtpEndpoint server = new UtpEndpoint(1);
+        UtpEndpoint client = new UtpEndpoint(0)) {
+      UtpConnection c = client.dial(server.address(), random(600, 5));
+      Awaitility.await()
+          .until(() -> server.call(() -> server.accepted.size() == 1 && gotAll(server, 600)));
+      assertThat(client.call(c::sendBufferCapacity)).isEqualTo(UtpConnection.FIRST_SEND_BUFFER);
+    }
+  }
+
+  private static boolean gotAll(UtpEndpoint server, int bytes) {
+    return server.streams.get(server.accepted.get(0)).got.size() == bytes;
   }
 
   /**

@@ -60,9 +60,14 @@ final class Engine implements Runnable {
   private static final int UNREQUESTED_ALLOWANCE = 4 * Wire.BLOCK;
 
   /**
-   * How long a dial waits for the answer to its uTP SYN before it tries TCP instead (libtorrent
-   * does the same): a peer without uTP, or behind a firewall that drops UDP, costs 2 s.
+   * How long a dial waits for the answer to its uTP SYN before it also dials TCP. The first of the
+   * two to connect is kept, the other dropped: a peer without uTP (aria2, an origin seeder whose
+   * UDP port is not published) or behind a firewall that drops UDP costs half a second, and a peer
+   * that answers over uTP within that time (any round trip under 500 ms) uploads to us over uTP.
    */
+  static final long UTP_HEAD_START = 500 * MS;
+
+  /** A uTP dial still unanswered after this is given up; its TCP rival, if any, carries on. */
   static final long UTP_FALLBACK = 2 * SECOND;
 
   /** Reads of one uTP connection per event: its buffered data may exceed one read buffer. */
@@ -372,13 +377,14 @@ final class Engine implements Runnable {
   }
 
   /**
-   * Dials over uTP when it is on (TCP if the SYN goes unanswered), else over TCP. LAN peers are
-   * dialled over TCP: LEDBAT exists to keep the home uplink's queue short, which LAN traffic never
-   * enters, and the kernel's TCP moves a LAN's bytes with far less CPU than our user-space uTP.
+   * Dials over uTP when it is on (TCP beside it if the SYN goes unanswered, see {@link
+   * #UTP_HEAD_START}), else over TCP. LAN peers are dialled over TCP: LEDBAT exists to keep the
+   * home uplink's queue short, which LAN traffic never enters, and the kernel's TCP moves a LAN's
+   * bytes with far less CPU than our user-space uTP.
    */
   void connect(Torrent t, InetSocketAddress address) {
     if (utp == null || lan.contains(address.getAddress())) {
-      connectTcp(t, address);
+      dialTcp(t, address);
       return;
     }
     UtpConnection c = utp.connect(address, System.nanoTime());
@@ -389,22 +395,75 @@ final class Engine implements Runnable {
     peers.add(p);
   }
 
-  /** The uTP dial of {@code p} got no answer (or a RESET): the same peer over TCP instead. */
+  /**
+   * The uTP dial of {@code p} got no answer (or a RESET): TCP carries on if it is already racing,
+   * else is dialled now; if TCP was tried and failed, the dial failed.
+   */
   private void fallBackToTcp(Peer p, UtpConnection c) {
+    if (p.tcpRaced && p.rival == null) {
+      c.abort();
+      close(p, "no answer over uTP nor TCP");
+      return;
+    }
+    Peer tcp = p.rival;
+    discard(p);
+    if (tcp == null) {
+      LOG.fine(() -> "no uTP answer from " + p.address + ", dialling TCP");
+      dialTcp(p.torrent, p.address);
+    }
+  }
+
+  /**
+   * Drops one half of a dial race without a word to its torrent: the other half is still dialling
+   * the same peer, or has connected to it.
+   */
+  private void discard(Peer p) {
+    if (p.rival != null) {
+      p.rival.rival = null;
+      p.rival = null;
+    }
     p.closed = true;
     peers.remove(p);
     toFlush.remove(p);
-    c.abort();
-    LOG.fine(() -> "no uTP answer from " + p.address + ", dialling TCP");
-    connectTcp(p.torrent, p.address);
+    if (p.key != null) {
+      p.key.cancel();
+    }
+    if (p.transport instanceof UtpConnection c) {
+      c.abort();
+    } else {
+      p.transport.close();
+    }
   }
 
-  private void connectTcp(Torrent t, InetSocketAddress address) {
+  /** The uTP dial {@code p} went unanswered for the head start: TCP races it. */
+  private void raceTcp(Peer p) {
+    p.tcpRaced = true;
+    Peer tcp = connectTcp(p.torrent, p.address);
+    if (tcp != null && !tcp.closed && !tcp.connected) {
+      tcp.rival = p;
+      p.rival = tcp;
+    } else if (tcp != null && tcp.connected) {
+      discard(p); // connected at once (a local peer): the uTP dial is not needed
+    }
+  }
+
+  private void dialTcp(Torrent t, InetSocketAddress address) {
+    if (connectTcp(t, address) == null) {
+      t.connectFailed(address);
+    }
+  }
+
+  /**
+   * Dials over TCP; returns the new peer, or null if the dial failed at once (the caller tells the
+   * torrent, unless the dial was a race's second half).
+   */
+  private Peer connectTcp(Torrent t, InetSocketAddress address) {
+    Peer p = null;
     try {
       SocketChannel ch = SocketChannel.open();
+      p = new Peer(new Transport.Tcp(ch), address, true);
       tune(ch);
       ch.configureBlocking(false);
-      Peer p = new Peer(new Transport.Tcp(ch), address, true);
       p.lan = lan.contains(address.getAddress());
       p.torrent = t;
       peers.add(p);
@@ -413,8 +472,15 @@ final class Engine implements Runnable {
       if (done) {
         onConnectFinished(p);
       }
+      return p;
     } catch (IOException | RuntimeException e) {
-      t.connectFailed(address);
+      LOG.log(Level.FINE, "TCP dial to " + address + " failed", e);
+      if (p != null) {
+        p.closed = true;
+        peers.remove(p);
+        p.transport.close();
+      }
+      return null;
     }
   }
 
@@ -519,6 +585,11 @@ final class Engine implements Runnable {
 
   void close(Peer p, String why) {
     if (p.closed) {
+      return;
+    }
+    if (p.rival != null && !p.connected) {
+      LOG.fine(() -> "dial race: " + p + " lost: " + why);
+      discard(p); // the other half of the race is still dialling
       return;
     }
     p.closed = true;
@@ -739,6 +810,9 @@ final class Engine implements Runnable {
   }
 
   private void onConnectFinished(Peer p) {
+    if (p.rival != null) {
+      discard(p.rival); // first to connect wins the race
+    }
     p.connected = true;
     if (p.key != null) {
       p.key.interestOps(SelectionKey.OP_READ);
@@ -1030,14 +1104,19 @@ final class Engine implements Runnable {
     }
   }
 
-  /** uTP dials whose SYN went unanswered for {@link #UTP_FALLBACK} go over TCP instead. */
+  /**
+   * uTP dials unanswered for {@link #UTP_HEAD_START} get a TCP rival; those unanswered for {@link
+   * #UTP_FALLBACK} are given up.
+   */
   private void utpFallbacks(long now) {
     for (Peer p : new ArrayList<>(peers)) {
-      if (!p.connected
-          && !p.closed
-          && p.transport instanceof UtpConnection c
-          && now - p.createdNanos >= UTP_FALLBACK) {
+      if (p.connected || p.closed || !(p.transport instanceof UtpConnection c)) {
+        continue;
+      }
+      if (now - p.createdNanos >= UTP_FALLBACK) {
         fallBackToTcp(p, c);
+      } else if (!p.tcpRaced && p.outgoing && now - p.createdNanos >= UTP_HEAD_START) {
+        raceTcp(p);
       }
     }
   }

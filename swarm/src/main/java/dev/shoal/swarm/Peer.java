@@ -48,6 +48,15 @@ final class Peer {
    */
   boolean lan;
 
+  /**
+   * The other half of a dial race (a uTP dial and the TCP dial started beside it when the SYN went
+   * unanswered for {@link Engine#UTP_HEAD_START}); null once one of them connected or failed.
+   */
+  Peer rival;
+
+  /** A uTP dial whose TCP rival was started (and may have failed already). */
+  boolean tcpRaced;
+
   boolean handshakeSent;
   boolean handshakeReceived;
   boolean connected;

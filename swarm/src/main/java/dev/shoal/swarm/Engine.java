@@ -95,6 +95,14 @@ final class Engine implements Runnable {
   private final Set<InetSocketAddress> bannedEndpoints = boundedSet();
   private final Set<String> bannedIds = boundedSet();
   private final Set<String> bannedHosts = boundedSet();
+
+  /**
+   * Peers that did not answer a uTP SYN (no uTP, or its UDP port is not reachable: an origin seeder
+   * behind a load balancer that publishes only TCP) and connected over TCP: dialled over TCP next
+   * time, without the head start.
+   */
+  private final Set<InetSocketAddress> tcpOnly = boundedSet();
+
   private final Map<String, Integer> strikes = boundedMap();
   private final Set<Peer> toFlush = new LinkedHashSet<>();
   private ServerSocketChannel server;
@@ -383,7 +391,7 @@ final class Engine implements Runnable {
    * bytes with far less CPU than our user-space uTP.
    */
   void connect(Torrent t, InetSocketAddress address) {
-    if (utp == null || lan.contains(address.getAddress())) {
+    if (utp == null || lan.contains(address.getAddress()) || tcpOnly.contains(address)) {
       dialTcp(t, address);
       return;
     }
@@ -407,6 +415,7 @@ final class Engine implements Runnable {
     }
     Peer tcp = p.rival;
     discard(p);
+    tcpOnly.add(p.address);
     if (tcp == null) {
       LOG.fine(() -> "no uTP answer from " + p.address + ", dialling TCP");
       dialTcp(p.torrent, p.address);
@@ -811,6 +820,9 @@ final class Engine implements Runnable {
 
   private void onConnectFinished(Peer p) {
     if (p.rival != null) {
+      if (p.transport instanceof Transport.Tcp) {
+        tcpOnly.add(p.address);
+      }
       discard(p.rival); // first to connect wins the race
     }
     p.connected = true;

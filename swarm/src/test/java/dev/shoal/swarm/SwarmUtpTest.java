@@ -110,6 +110,18 @@ class SwarmUtpTest {
           .isGreaterThanOrEqualTo(Engine.UTP_HEAD_START)
           .isLessThan(Engine.UTP_HEAD_START + Engine.UTP_FALLBACK / 2);
       assertThat(leecher.peerTransports()).hasSizeLessThanOrEqualTo(1);
+
+      // The engine remembers: the next dial to that peer goes over TCP at once.
+      Path data2 = GameBuilds.randomFile(dir, "patch.bin", 1 << 20, 18);
+      byte[] torrent2 = Torrents.of(data2, 256 * 1024, null);
+      seed(seeder, trackerless(torrent2, data2).upCap(2 << 20));
+      long again = System.nanoTime();
+      TorrentHandle h2 =
+          fetch(leecher, torrent2, dir.resolve("out2/patch.bin"), Fixtures.addressOf(seeder));
+      while (h2.progress().peers() == 0 && !h2.progress().isComplete()) {
+        Thread.sleep(5);
+      }
+      assertThat(System.nanoTime() - again).isLessThan(Engine.UTP_HEAD_START);
     }
   }
 }

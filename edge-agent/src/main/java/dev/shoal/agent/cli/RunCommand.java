@@ -52,9 +52,9 @@ final class RunCommand extends AgentCommand {
       names = "--utp",
       paramLabel = "off|on",
       description =
-          "Also speak uTP with LEDBAT, whose uploads give way to your other traffic (default off:"
-              + " still being tried).")
-  String utp = "off";
+          "Also speak uTP with LEDBAT, whose uploads give way to your other traffic (default on;"
+              + " off: TCP only).")
+  String utp = "on";
 
   @Override
   public Integer call() {

@@ -150,7 +150,7 @@ class BackgroundLabBenchmark {
       Publisher studio = lab.controlPlane().publisher().product("game", "live");
       studio.publish("game", "live", GameBuilds.build(29, MIB * GameBuilds.MIB), "1.0");
       Path packDir = lab.runDir().resolve("pack");
-      Seeding tcp = agentPhase(lab, studio, List.of(), "tcp", packDir);
+      Seeding tcp = agentPhase(lab, studio, List.of("--utp=off"), "tcp", packDir);
       Seeding lt = libtorrentPhase(lab, packDir);
       Optional<Seeding> utp = Optional.empty();
       if (UTP_AGENT_ARGS.isPresent()) {

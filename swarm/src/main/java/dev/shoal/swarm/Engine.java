@@ -156,8 +156,13 @@ final class Engine implements Runnable {
     if (uploadEnabled) {
       openServer();
     } else if (config.utp()) {
-      // Leech-only still dials over uTP; nobody is accepted (onUtpSyn) until uploads are on.
-      openUtp(new InetSocketAddress(config.bindAddress(), 0));
+      // Leech-only still dials over uTP; nobody is accepted (onUtpSyn) until uploads are on. On
+      // the listening port's number, where TCP will listen once they are.
+      try {
+        openUtp(new InetSocketAddress(config.bindAddress(), config.listenPort()));
+      } catch (IOException e) {
+        openUtp(new InetSocketAddress(config.bindAddress(), 0));
+      }
     }
     this.thread = daemon("shoal-swarm-engine").newThread(this);
     thread.start();
@@ -305,6 +310,9 @@ final class Engine implements Runnable {
   }
 
   private void openServer() throws IOException {
+    if (utp != null && config.listenPort() != 0 && utp.port() != config.listenPort()) {
+      closeUtp("uTP moves to the listening port"); // leech-only, the configured port was taken
+    }
     for (int attempt = 0; ; attempt++) {
       ServerSocketChannel s = bindServer(utp != null ? utp.port() : boundPort);
       int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
@@ -349,6 +357,18 @@ final class Engine implements Runnable {
       s.bind(new InetSocketAddress(config.bindAddress(), 0), 128); // old port got taken
     }
     return s;
+  }
+
+  /** Closes the uTP socket and every connection on it (their torrents redial them). */
+  private void closeUtp(String why) {
+    for (Peer p : new ArrayList<>(peers)) {
+      if (p.transport instanceof UtpConnection) {
+        close(p, why);
+      }
+    }
+    utp.channel.keyFor(selector).cancel();
+    utp.close();
+    utp = null;
   }
 
   private void openUtp(InetSocketAddress bind) throws IOException {

@@ -39,10 +39,11 @@ import java.util.function.BiPredicate;
  *     nobody gets a byte) and it asks them first. null (the default) = the private subnets of this
  *     host's own interfaces, found again every 30 s; empty = no LAN peers. The origin seeder keeps
  *     its budget for every peer
- * @param utp speak uTP (BEP 29) beside TCP (default off; the agent turns it on, see swarm/README.md,
- *     "uTP"): a UDP socket on the listening port number accepts uTP peers, and dialling tries uTP
- *     first, racing TCP beside it when the uTP SYN goes unanswered for 500 ms; LAN peers are dialled
- *     over TCP. uTP's LEDBAT congestion control yields to the player's other traffic on the uplink
+ * @param utp speak uTP (BEP 29) beside TCP (default off; the agent turns it on, see
+ *     swarm/README.md, "uTP"): a UDP socket on the listening port number accepts uTP peers, and
+ *     dialling tries uTP first, racing TCP beside it when the uTP SYN goes unanswered for 500 ms;
+ *     LAN peers are dialled over TCP. uTP's LEDBAT congestion control yields to the player's other
+ *     traffic on the uplink
  */
 public record SwarmConfig(
     int listenPort,

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Loopback;
 import dev.shoal.testsupport.Torrents;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -122,6 +124,40 @@ class SwarmUtpTest {
         Thread.sleep(5);
       }
       assertThat(System.nanoTime() - again).isLessThan(Engine.UTP_HEAD_START);
+    }
+  }
+
+  /**
+   * Leech-only, an engine still dials over uTP; once uploads are on, TCP and uTP listen on the
+   * configured port, even when that port's UDP number was taken while leeching.
+   */
+  @Test
+  void uploadsSwitchedOnListenOnTheConfiguredPortOverBoth() throws Exception {
+    int port = Loopback.freePort();
+    try (Swarm s =
+        Swarm.start(Fixtures.loopback().utp(true).uploadEnabled(false).listenPort(port).build())) {
+      assertThat(s.listenPort()).isZero();
+      s.setUploadEnabled(true);
+      assertThat(s.listenPort()).isEqualTo(port);
+      assertThat(udpTaken(port)).isTrue();
+    }
+    int other = Loopback.freePort();
+    try (DatagramSocket squatter = new DatagramSocket(new InetSocketAddress("127.0.0.1", other));
+        Swarm s =
+            Swarm.start(
+                Fixtures.loopback().utp(true).uploadEnabled(false).listenPort(other).build())) {
+      squatter.close();
+      s.setUploadEnabled(true);
+      assertThat(s.listenPort()).isEqualTo(other);
+      assertThat(udpTaken(other)).isTrue();
+    }
+  }
+
+  private static boolean udpTaken(int port) {
+    try (DatagramSocket d = new DatagramSocket(new InetSocketAddress("127.0.0.1", port))) {
+      return false;
+    } catch (java.net.SocketException e) {
+      return true;
     }
   }
 }

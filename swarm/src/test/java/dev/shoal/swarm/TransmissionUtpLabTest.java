@@ -143,12 +143,15 @@ class TransmissionUtpLabTest {
       tr.awaitPercentDone("100%", 60);
       tcpIsRefused(NS_US, IP_TR, TR_PORT);
       try (ExternalPeer ours = probe("leech", out, IP_TR + ":" + TR_PORT)) {
+        tr.awaitUs(30);
         String done = ours.await("complete", Duration.ofSeconds(150));
         System.out.printf(
             "Transmission uTP veth: Transmission -> us %.1f MB/s (%s), load %s%n",
             SIZE / Double.parseDouble(done.split(" ")[1]) / 1e6, done, LabCommands.loadAverage());
         assertThat(ours.log.toString()).contains("transports [utp]").doesNotContain("tcp");
       }
+      System.out.println("Transmission's flags for us: " + tr.ourFlags);
+      assertThat(tr.ourFlags).isNotEmpty().allMatch(f -> f.contains("T"));
     }
     assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
   }
@@ -167,6 +170,8 @@ class TransmissionUtpLabTest {
         System.out.printf(
             "Transmission uTP veth: us -> Transmission %.1f MB/s (%.1f s), load %s%n",
             SIZE / seconds / 1e6, seconds, LabCommands.loadAverage());
+        System.out.println("Transmission's flags for us: " + tr.ourFlags);
+        assertThat(tr.ourFlags).isNotEmpty().allMatch(f -> f.contains("T"));
       }
       assertThat(ours.log.toString()).contains("transports [utp]").doesNotContain("tcp");
     }
@@ -274,11 +279,13 @@ class TransmissionUtpLabTest {
       assertThat(r).as("torrent-add").contains("success");
     }
 
+    /** Waits, noting meanwhile how Transmission sees our engine ({@link #ourFlags}). */
     void awaitPercentDone(String percent, int seconds) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       String info = "";
       while (System.nanoTime() < deadline) {
         info = remote("-t", "1", "-i");
+        notePeers();
         if (info.contains("Percent Done: " + percent)) {
           return;
         }
@@ -286,6 +293,33 @@ class TransmissionUtpLabTest {
       }
       throw new AssertionError(
           "Transmission not at " + percent + " within " + seconds + " s:\n" + info + daemon.log);
+    }
+
+    /** Waits until our engine is in Transmission's peer list. */
+    void awaitUs(int seconds) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (ourFlags.isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("Transmission did not list us within " + seconds + " s");
+        }
+        notePeers();
+        Thread.sleep(200);
+      }
+    }
+
+    /**
+     * The flags column of our engine's rows in Transmission's peer list: "T" is a uTP connection,
+     * "I" one we opened.
+     */
+    final java.util.Set<String> ourFlags = new java.util.TreeSet<>();
+
+    private void notePeers() {
+      for (String line : remote("-t", "1", "-pi").split("\n")) {
+        String[] cols = line.trim().split("\\s+");
+        if (cols.length > 1 && cols[0].equals(IP_US)) {
+          ourFlags.add(cols[1]);
+        }
+      }
     }
 
     private String remote(String... args) {

@@ -833,6 +833,10 @@ final class Engine implements Runnable {
     p.handshakeReceived = true;
     if (!p.handshakeSent) {
       p.sendHandshake(t.infoHash, peerId);
+      // On its own, before the extension handshake and HAVE_ALL: Transmission 3.00, having dialled
+      // us, leaves what arrives together with our handshake unread until more comes, and so sat
+      // not interested in our seed until our keep-alive 60 s later (TransmissionUtpLabTest).
+      flush(p);
     }
     t.onConnected(p);
     flushLater(p);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: a JDK and Maven if missing, Chromium and
-# ChromeDriver (dashboard browser tests), aria2 and python3-libtorrent (BitTorrent interop tests),
-# yamllint, promtool and systemd-analyze (checks of the deploy/ files), redis-server (the tracker's
-# Redis swarm store), nginx-light (the caching proxy in front of the origin).
+# ChromeDriver (dashboard browser tests), aria2, python3-libtorrent and Transmission (BitTorrent
+# interop tests), yamllint, promtool and systemd-analyze (checks of the deploy/ files), redis-server
+# (the tracker's Redis swarm store), nginx-light (the caching proxy in front of the origin).
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
@@ -13,6 +13,10 @@ command -v aria2c >/dev/null 2>&1 || need+=(aria2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1 || need+=(python3-libtorrent)
+# uTP interop with Transmission 3.00 (swarm TransmissionUtpLabTest); the package also starts a system
+# daemon, which the test does not use: it runs its own in a network namespace
+command -v transmission-daemon >/dev/null 2>&1 || need+=(transmission-daemon)
+command -v transmission-remote >/dev/null 2>&1 || need+=(transmission-cli)
 # deploy/ checks: YAML lint, Prometheus config and rules (promtool ships in "prometheus"), systemd unit
 command -v yamllint >/dev/null 2>&1 || need+=(yamllint)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)

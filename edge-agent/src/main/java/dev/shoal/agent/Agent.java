@@ -203,6 +203,19 @@ public final class Agent implements AutoCloseable {
           return new AgentStatus.Rates(
               st.downloadBytesPerSecond(), st.uploadBytesPerSecond(), st.peers(), st.listenPort());
         });
+    reporter.setConnections(
+        () ->
+            transfers.peers().stream()
+                .map(
+                    p ->
+                        new AgentStatus.Connection(
+                            p.address(),
+                            p.transport(),
+                            p.outgoing(),
+                            p.lan(),
+                            p.downloadBytesPerSecond(),
+                            p.uploadBytesPerSecond()))
+                .toList());
     localApi =
         LocalApiServer.start(
             config.localApiPort(),

@@ -28,6 +28,11 @@ public final class RunningAgent implements AutoCloseable {
 
   /** With the agent's swarm engine configured by the test (loopback, known port). */
   public RunningAgent(Path dataDir, SwarmConfig swarm) throws IOException {
+    this(dataDir, swarm, false);
+  }
+
+  /** {@code utp}: the agent's own setting ({@code --utp=on}), which overrides the swarm's. */
+  public RunningAgent(Path dataDir, SwarmConfig swarm, boolean utp) throws IOException {
     this.dataDir = dataDir;
     Path noPower = dataDir.resolveSibling(dataDir.getFileName() + "-no-power-supply");
     Files.createDirectories(noPower);
@@ -38,6 +43,7 @@ public final class RunningAgent implements AutoCloseable {
                 .powerSupplyRoot(noPower)
                 // Tests must not ask the machine's real router for mappings.
                 .portMapping(AgentConfig.PortMapping.OFF)
+                .utp(utp)
                 .build(),
             java.time.Clock.systemDefaultZone(),
             swarm);

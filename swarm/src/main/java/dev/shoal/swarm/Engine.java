@@ -939,6 +939,10 @@ final class Engine implements Runnable {
     p.handshakeReceived = true;
     if (!p.handshakeSent) {
       p.sendHandshake(t.infoHash, peerId);
+      // On its own, before the extension handshake and HAVE_ALL: Transmission 3.00, having dialled
+      // us, leaves what arrives together with our handshake unread until more comes, and so sat
+      // not interested in our seed until our keep-alive 60 s later (TransmissionUtpLabTest).
+      flush(p);
     }
     t.onConnected(p);
     flushLater(p);
@@ -1153,15 +1157,28 @@ final class Engine implements Runnable {
     }
   }
 
-  /** How each handshaken peer is connected ("tcp" or "utp"), for tests and diagnostics. */
-  List<String> peerTransports() {
-    List<String> list = new ArrayList<>();
+  /** The handshaken peers, for {@link Swarm#peers()}. */
+  List<PeerSnapshot> peerSnapshots() {
+    List<PeerSnapshot> list = new ArrayList<>();
     for (Peer p : peers) {
       if (p.handshakeReceived) {
-        list.add(p.transport.toString());
+        list.add(
+            new PeerSnapshot(
+                hostPort(p.address),
+                p.transport.toString(),
+                p.outgoing,
+                p.lan,
+                p.down.perSecond(),
+                p.up.perSecond()));
       }
     }
     return list;
+  }
+
+  /** "192.0.2.1:6881", "[2001:db8::1]:6881": no reverse lookup, brackets around IPv6. */
+  private static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 
   private void secondTick(long now) {

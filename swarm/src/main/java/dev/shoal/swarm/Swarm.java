@@ -186,12 +186,17 @@ public final class Swarm implements AutoCloseable {
         });
   }
 
-  /** Runs on the engine thread and waits, so callers see the effect when this returns. */
-  /** How each connected peer is connected ("tcp" or "utp"), for tests and diagnostics. */
-  java.util.List<String> peerTransports() {
-    return call(engine::peerTransports);
+  /** The connected peers of all torrents (handshake done), as the engine sees them now. */
+  public java.util.List<PeerSnapshot> peers() {
+    return java.util.List.copyOf(call(engine::peerSnapshots));
   }
 
+  /** How each connected peer is connected ("tcp" or "utp"), for tests. */
+  java.util.List<String> peerTransports() {
+    return peers().stream().map(PeerSnapshot::transport).toList();
+  }
+
+  /** Runs on the engine thread and waits, so callers see the effect when this returns. */
   private <T> T call(java.util.function.Supplier<T> s) {
     CompletableFuture<T> f = new CompletableFuture<>();
     engine.execute(

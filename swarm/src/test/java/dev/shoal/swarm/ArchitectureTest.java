@@ -26,7 +26,7 @@ class ArchitectureTest {
         .areTopLevelClasses()
         .should()
         .haveNameMatching(
-            "dev[.]shoal[.]swarm[.](Swarm|SwarmConfig|TorrentJob|TorrentHandle|Progress|UploadBudget)")
+            "dev[.]shoal[.]swarm[.](Swarm|SwarmConfig|TorrentJob|TorrentHandle|Progress|PeerSnapshot|UploadBudget)")
         .check(CLASSES);
   }
 

@@ -39,13 +39,23 @@ final class TestTracker implements AutoCloseable {
   volatile int interval = 30;
 
   TestTracker() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    this(new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /** On {@code bind}: a namespace's address, for a client in another namespace. */
+  TestTracker(InetSocketAddress bind) throws IOException {
+    server = HttpServer.create(bind, 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
   String url(String passkey) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/announce?passkey=" + passkey;
+    return "http://"
+        + server.getAddress().getHostString()
+        + ":"
+        + server.getAddress().getPort()
+        + "/announce?passkey="
+        + passkey;
   }
 
   String pathUrl(String passkey) {

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Our engine in a namespace of {@link UtpInteropLabTest}, uTP on: {@code seed|leech TORRENT FILE
- * BIND PORT [HOST:PORT...]}. Prints "listening PORT", then each half second "progress
- * VERIFIED/COUNT" and "transports [..]" (how its peers are connected, once any is), and "complete
- * SECONDS" once done.
+ * Our engine in a namespace of {@link UtpInteropLabTest} or {@link TransmissionUtpLabTest}, uTP on:
+ * {@code seed|leech TORRENT FILE BIND PORT [HOST:PORT...]}. Prints "listening PORT", then each half
+ * second "progress VERIFIED/COUNT" and "transports [..]" (how its peers are connected, once any
+ * is), and "complete SECONDS" once done.
  */
 public final class UtpProbe {
   public static void main(String[] args) throws Exception {
@@ -37,11 +37,19 @@ public final class UtpProbe {
             // the veth pair is a private subnet of this host: as a LAN it would be dialled over TCP
             .lanNetworks(List.of())
             .build();
-    try (Swarm swarm = Swarm.start(config)) {
+    // -Dshoal.tracker=PORT: a tracker on BIND:PORT, announced to, for a peer that learns of us
+    // only that way (Transmission cannot be told a peer over RPC)
+    int trackerPort = Integer.getInteger("shoal.tracker", 0);
+    try (Swarm swarm = Swarm.start(config);
+        TestTracker tracker =
+            trackerPort == 0
+                ? null
+                : new TestTracker(new InetSocketAddress(args[3], trackerPort))) {
       out.println("listening " + swarm.listenPort());
       long start = System.nanoTime();
+      String announce = tracker == null ? "" : tracker.url("lab");
       TorrentHandle h =
-          swarm.add(TorrentJob.builder(torrent, file).announceUrl("").peers(peers).build());
+          swarm.add(TorrentJob.builder(torrent, file).announceUrl(announce).peers(peers).build());
       boolean said = false;
       TreeSet<String> seen = new TreeSet<>();
       while (true) {

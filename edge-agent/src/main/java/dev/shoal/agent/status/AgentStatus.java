@@ -23,6 +23,7 @@ public record AgentStatus(
     Consent consent,
     Activity activity,
     Rates rates,
+    Connections connections,
     List<CachedItem> cache,
     long cacheLimitBytes,
     List<InstallStatus> installs,
@@ -67,6 +68,39 @@ public record AgentStatus(
   /** Live rates and peers; {@code listenPort} is 0 while no peer may connect (uploads off). */
   public record Rates(
       long downloadBytesPerSecond, long uploadBytesPerSecond, int peers, int listenPort) {}
+
+  /**
+   * The connected peers: {@code total} of them, the busiest ({@link Connection#bytesPerSecond})
+   * first in {@code busiest}, at most {@link StatusReporter#MAX_CONNECTIONS}.
+   */
+  public record Connections(int total, List<Connection> busiest) {
+    public Connections {
+      busiest = List.copyOf(busiest);
+    }
+
+    /** Connected but not in {@code busiest}. */
+    public int notListed() {
+      return total - busiest.size();
+    }
+  }
+
+  /**
+   * One connected peer: {@code address} "host:port" as the kernel reports it; {@code transport}
+   * "tcp" or "utp"; {@code outgoing} when this agent dialled it; {@code lan} when it is on the
+   * player's own network (its traffic stays in the home).
+   */
+  public record Connection(
+      String address,
+      String transport,
+      boolean outgoing,
+      boolean lan,
+      long downloadBytesPerSecond,
+      long uploadBytesPerSecond) {
+    /** Both directions: what "busiest" sorts by. */
+    long bytesPerSecond() {
+      return downloadBytesPerSecond + uploadBytesPerSecond;
+    }
+  }
 
   /**
    * The listening port's mapping on the home router: {@code protocol} ("UPnP IGD" or "NAT-PMP"),

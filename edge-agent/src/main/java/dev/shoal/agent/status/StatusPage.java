@@ -23,6 +23,7 @@ public final class StatusPage {
     b.append("<p id=\"msg\" role=\"status\"></p>\n");
     buttons(b, s);
     activity(b, s);
+    connections(b, s.connections());
     installs(b, s);
     limits(b, s);
     cache(b, s);
@@ -143,6 +144,46 @@ public final class StatusPage {
         .append(" players.</p>\n<p>Port mapping on your router: ")
         .append(esc(s.portMapping() == null ? "none" : s.portMapping().describe()))
         .append("</p>\n");
+  }
+
+  /** The busiest peers, one row each: how they are connected is what the player can act on. */
+  private static void connections(StringBuilder b, AgentStatus.Connections c) {
+    if (c.total() == 0) {
+      return;
+    }
+    b.append("<h2>Connected players</h2>\n<table id=\"peers\"><tr><th>Address</th>")
+        .append("<th>Transport</th><th>Who connected</th><th>Network</th>")
+        .append("<th>Downloading</th><th>Uploading</th></tr>\n");
+    for (AgentStatus.Connection p : c.busiest()) {
+      b.append("<tr><td>")
+          .append(esc(p.address()))
+          .append("</td><td>")
+          .append(esc(transport(p.transport())))
+          .append("</td><td>")
+          .append(p.outgoing() ? "this computer" : "the other player")
+          .append("</td><td>")
+          .append(p.lan() ? "LAN" : "internet")
+          .append("</td><td>")
+          .append(ByteUnits.format(p.downloadBytesPerSecond()))
+          .append("/s</td><td>")
+          .append(ByteUnits.format(p.uploadBytesPerSecond()))
+          .append("/s</td></tr>\n");
+    }
+    b.append("</table>\n");
+    if (c.notListed() > 0) {
+      b.append("<p>and ").append(c.notListed()).append(" more, less busy.</p>\n");
+    }
+  }
+
+  /**
+   * uTP (BitTorrent over UDP, yields to other traffic) or TCP; anything else as the engine says.
+   */
+  static String transport(String engineName) {
+    return switch (engineName) {
+      case "utp" -> "uTP";
+      case "tcp" -> "TCP";
+      default -> engineName;
+    };
   }
 
   private static void row(StringBuilder b, String label, long today, long month) {

@@ -20,6 +20,9 @@ import java.util.stream.Stream;
 public final class StatusReporter {
   private static final int MAX_CACHE_ITEMS = 200;
 
+  /** Peers listed one by one; a busy seeder has hundreds, the page says how many more. */
+  public static final int MAX_CONNECTIONS = 50;
+
   private final String deviceId;
   private final BandwidthPolicy policy;
   private final TrafficMeter meter;
@@ -28,6 +31,8 @@ public final class StatusReporter {
   private volatile Supplier<AgentStatus.Rates> liveRates = () -> new AgentStatus.Rates(0, 0, 0, 0);
 
   private volatile Supplier<List<InstallStatus>> installs = List::of;
+
+  private volatile Supplier<List<AgentStatus.Connection>> connections = List::of;
 
   public StatusReporter(
       String deviceId,
@@ -53,6 +58,11 @@ public final class StatusReporter {
   /** Where the live rates and peer count come from (the agent's swarm engine). */
   public void setLiveRates(Supplier<AgentStatus.Rates> source) {
     liveRates = java.util.Objects.requireNonNull(source);
+  }
+
+  /** Where the connected peers come from (the agent's swarm engine). */
+  public void setConnections(Supplier<List<AgentStatus.Connection>> source) {
+    connections = java.util.Objects.requireNonNull(source);
   }
 
   private volatile long cacheLimitBytes;
@@ -94,10 +104,24 @@ public final class StatusReporter {
             scope(ConsentScope.DOWNLOAD_FROM_PEERS), scope(ConsentScope.UPLOAD_TO_PEERS)),
         new AgentStatus.Activity(meter.today(), meter.thisMonth()),
         liveRates.get(),
+        connections(),
         cacheListing(),
         cacheLimitBytes,
         installs.get(),
         portMapping.get());
+  }
+
+  private AgentStatus.Connections connections() {
+    List<AgentStatus.Connection> all = connections.get();
+    List<AgentStatus.Connection> busiest =
+        all.stream()
+            .sorted(
+                Comparator.comparingLong(AgentStatus.Connection::bytesPerSecond)
+                    .reversed()
+                    .thenComparing(AgentStatus.Connection::address))
+            .limit(MAX_CONNECTIONS)
+            .toList();
+    return new AgentStatus.Connections(all.size(), busiest);
   }
 
   private AgentStatus.Allowance allowance(BandwidthSettings s) {

@@ -7,6 +7,7 @@ import dev.shoal.agent.fs.DataDir;
 import dev.shoal.agent.json.Json;
 import dev.shoal.agent.portmap.PortMapper;
 import dev.shoal.agent.threads.DaemonThreads;
+import dev.shoal.swarm.PeerSnapshot;
 import dev.shoal.swarm.Progress;
 import dev.shoal.swarm.Swarm;
 import dev.shoal.swarm.SwarmConfig;
@@ -471,6 +472,11 @@ public final class Transfers implements AutoCloseable {
       peers += p.peers();
     }
     return new LiveStats(down, up, peers, closed ? 0 : swarm.listenPort());
+  }
+
+  /** The connected peers of all transfers; none once closed. */
+  public List<PeerSnapshot> peers() {
+    return closed ? List.of() : swarm.peers();
   }
 
   /** The port peers can reach this agent on; 0 while uploads are off (no listening socket). */

@@ -4,18 +4,34 @@ import static dev.shoal.agent.install.InstallStatus.State.COMPLETED;
 import static dev.shoal.agent.install.InstallStatus.State.FAILED;
 import static dev.shoal.agent.localapi.LocalApiServerTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.shoal.agent.RunningAgent;
 import dev.shoal.agent.RunningAgentTest;
 import dev.shoal.agent.consent.AskedWhere;
 import dev.shoal.agent.consent.ConsentScope;
+import dev.shoal.agent.status.AgentStatus;
+import dev.shoal.agent.status.StatusReporter;
+import dev.shoal.agent.transfer.PackSource;
+import dev.shoal.swarm.Swarm;
+import dev.shoal.swarm.SwarmConfig;
+import dev.shoal.swarm.TorrentJob;
+import dev.shoal.testsupport.GameBuilds;
+import dev.shoal.testsupport.Loopback;
+import dev.shoal.testsupport.Torrents;
+import java.net.InetSocketAddress;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /** The status page and its session-cookie sign-in, driven the way a browser would. */
 class StatusPageTest extends RunningAgentTest {
@@ -107,6 +123,104 @@ class StatusPageTest extends RunningAgentTest {
     assertThat(page)
         .contains("demo 1.0.1 (version 2) on live: completed 7 Dec 2026")
         .doesNotContain("not entitled", "failed", "1.0.0");
+  }
+
+  /**
+   * The agent (uTP on) seeds to two real engines that dial it: one speaks uTP, one only TCP. The
+   * page and {@code /v1/status} name each one's transport. The leechers are capped so that both are
+   * still connected when the test looks (peers part once both sides are seeds).
+   */
+  @Test
+  void connectedPlayersAreListedWithTheirTransport() throws Exception {
+    a.close();
+    a =
+        new RunningAgent(
+            tmp.resolve("data"), loopback().listenPort(Loopback.freePort()).build(), true);
+    origin();
+    grantUpload();
+    Path pack = GameBuilds.randomFile(tmp.resolve("publisher"), "pack-1.pak", 4 << 20, 5);
+    byte[] torrent = Torrents.of(pack, 256 * 1024, null);
+    Files.copy(pack, a.agent.dataDir().cacheDir().resolve("pack-1.pak"));
+    a.agent
+        .transfers()
+        .seed(new PackSource("pack-1.pak", torrent, null, null, List.of(), null))
+        .awaitCompletion(Duration.ofSeconds(30));
+    InetSocketAddress agent = Loopback.address(a.agent.transfers().listenPort());
+    try (Swarm overUtp = Swarm.start(loopback().utp(true).uploadEnabled(false).build());
+        Swarm overTcp = Swarm.start(loopback().utp(false).uploadEnabled(false).build())) {
+      leech(overUtp, torrent, tmp.resolve("utp/pack-1.pak"), agent);
+      leech(overTcp, torrent, tmp.resolve("tcp/pack-1.pak"), agent);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> transports(RunningAgent.json(a.get("/v1/status"))).size() == 2);
+      JsonNode status = RunningAgent.json(a.get("/v1/status"));
+      assertThat(status.path("connections").path("total").asInt()).isEqualTo(2);
+      assertThat(transports(status)).containsExactlyInAnyOrder("utp", "tcp");
+      String page = withCookie(HttpRequest.newBuilder(a.uri("/")), signIn()).body();
+      String row =
+          "<tr><td>127\\.0\\.0\\.1:\\d+</td><td>%s</td><td>the other player</td><td>internet</td>";
+      assertThat(page)
+          .containsPattern(String.format(row, "uTP"))
+          .containsPattern(String.format(row, "TCP"));
+      assertThat(page).doesNotContain("more, less busy");
+    }
+  }
+
+  /**
+   * A busy seeder's hundreds of peers: the 50 busiest are listed, escaped, and the rest counted.
+   */
+  @Test
+  void thePeerTableIsCappedAndEscaped() throws Exception {
+    List<AgentStatus.Connection> many = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      many.add(
+          new AgentStatus.Connection(
+              "192.0.2." + i + ":6881", "tcp", i % 2 == 0, false, i * 1000L, 0));
+    }
+    many.add(new AgentStatus.Connection("<b>x</b>:1", "<i>quic</i>", true, true, 1 << 20, 0));
+    a.agent.status().setConnections(() -> many);
+    String page = withCookie(HttpRequest.newBuilder(a.uri("/")), signIn()).body();
+    assertThat(page)
+        .contains(
+            "&lt;b&gt;x&lt;/b&gt;:1</td><td>&lt;i&gt;quic&lt;/i&gt;</td><td>this computer</td><td>LAN</td>")
+        .contains("192.0.2.59:6881", "192.0.2.11:6881", "and 11 more, less busy.")
+        .doesNotContain("<b>x", "192.0.2.10:6881");
+    assertThat(page.indexOf("192.0.2.59:")).isLessThan(page.indexOf("192.0.2.58:"));
+    JsonNode connections = RunningAgent.json(a.get("/v1/status")).path("connections");
+    assertThat(connections.path("total").asInt()).isEqualTo(61);
+    assertThat(connections.path("busiest").size()).isEqualTo(StatusReporter.MAX_CONNECTIONS);
+  }
+
+  private static SwarmConfig.Builder loopback() {
+    return SwarmConfig.builder().bindAddress("127.0.0.1");
+  }
+
+  private void grantUpload() {
+    var ledger = a.agent.consent();
+    String sha =
+        ledger
+            .texts()
+            .render(ConsentScope.UPLOAD_TO_PEERS, "en", a.agent.policy().settings())
+            .sha256();
+    ledger.grant(ConsentScope.UPLOAD_TO_PEERS, sha, AskedWhere.INSTALLER);
+  }
+
+  private static void leech(Swarm s, byte[] torrent, Path out, InetSocketAddress agent)
+      throws Exception {
+    s.add(
+        TorrentJob.builder(torrent, out)
+            .announceUrl("")
+            .peers(List.of(agent))
+            .downCap(200_000)
+            .build());
+  }
+
+  private static List<String> transports(JsonNode status) {
+    List<String> list = new ArrayList<>();
+    for (JsonNode c : status.path("connections").path("busiest").values()) {
+      list.add(c.path("transport").asString());
+    }
+    return list;
   }
 
   @Test

@@ -396,7 +396,11 @@ final class Engine implements Runnable {
     toFlush.remove(p);
     c.abort();
     LOG.fine(() -> "no uTP answer from " + p.address + ", dialling TCP");
-    connectTcp(p.torrent, p.address);
+    if (p.punch) {
+      connectFromListenPort(p.torrent, p.address);
+    } else {
+      connectTcp(p.torrent, p.address);
+    }
   }
 
   private void connectTcp(Torrent t, InetSocketAddress address) {
@@ -448,6 +452,26 @@ final class Engine implements Runnable {
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.FINE, "hole punch to " + address + " failed", e);
     }
+  }
+
+  /** The uTP socket, on the listening port's number; null while uTP is off. */
+  UtpSocket utpSocket() {
+    return utp;
+  }
+
+  /**
+   * A hole-punching uTP dial ({@link HolePunch}), from the uTP socket: its SYN opens our NAT for
+   * the other side, whose own packets opened its NAT for us. Unanswered, it falls back to TCP from
+   * the listening port ({@link #fallBackToTcp}), for a side that punches over TCP only.
+   */
+  void connectUtpFromListenPort(Torrent t, InetSocketAddress address) {
+    UtpConnection c = utp.connect(address, System.nanoTime());
+    Peer p = new Peer(c, address, true);
+    c.attachment = p;
+    p.lan = lan.contains(address.getAddress());
+    p.torrent = t;
+    p.punch = true;
+    peers.add(p);
   }
 
   private static void tune(SocketChannel ch) throws IOException {

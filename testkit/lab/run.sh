@@ -6,6 +6,8 @@
 #   testkit/lab/run.sh nat   # NatLabBenchmark: connectivity matrix (none / mapped / punched, cone
 #                            # and symmetric pairs), offload and completion times NATed vs open, the
 #                            # LAN share. LAB_ARGS="-Dlab.homes=7 -Dlab.mib=12 -Dlab.phase=240"
+#                            # (-Dlab.agent-args=--utp=on: every agent over uTP as well;
+#                            # -Dlab.router-reset=true: NAT routers answer unsolicited TCP with a RST)
 #   testkit/lab/run.sh background  # BackgroundLabBenchmark: a foreground upload and a small UDP
 #                            # probe's delay through a bufferbloated uplink (tbf, 300 ms queue)
 #                            # while the home seeds: our agent over TCP, libtorrent over uTP, our

@@ -425,9 +425,16 @@ final class Engine implements Runnable {
 
   /**
    * The uTP dial of {@code p} got no answer (or a RESET): TCP carries on if it is already racing,
-   * else is dialled now; if TCP was tried and failed, the dial failed.
+   * else is dialled now (a hole punch's from the listening port); if TCP was tried and failed, the
+   * dial failed.
    */
   private void fallBackToTcp(Peer p, UtpConnection c) {
+    if (p.punch) {
+      discard(p);
+      LOG.fine(() -> "no uTP answer to the punch to " + p.address + ", punching over TCP");
+      connectFromListenPort(p.torrent, p.address);
+      return;
+    }
     if (p.tcpRaced && p.rival == null) {
       c.abort();
       close(p, "no answer over uTP nor TCP");
@@ -543,6 +550,26 @@ final class Engine implements Runnable {
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.FINE, "hole punch to " + address + " failed", e);
     }
+  }
+
+  /** The uTP socket, on the listening port's number; null while uTP is off. */
+  UtpSocket utpSocket() {
+    return utp;
+  }
+
+  /**
+   * A hole-punching uTP dial ({@link HolePunch}), from the uTP socket: its SYN opens our NAT for
+   * the other side, whose own packets opened its NAT for us. Unanswered, it falls back to TCP from
+   * the listening port ({@link #fallBackToTcp}), for a side that punches over TCP only.
+   */
+  void connectUtpFromListenPort(Torrent t, InetSocketAddress address) {
+    UtpConnection c = utp.connect(address, System.nanoTime());
+    Peer p = new Peer(c, address, true);
+    c.attachment = p;
+    p.lan = lan.contains(address.getAddress());
+    p.torrent = t;
+    p.punch = true;
+    peers.add(p);
   }
 
   private static void tune(SocketChannel ch) throws IOException {
@@ -1151,7 +1178,10 @@ final class Engine implements Runnable {
       }
       if (now - p.createdNanos >= UTP_FALLBACK) {
         fallBackToTcp(p, c);
-      } else if (!p.tcpRaced && p.outgoing && now - p.createdNanos >= UTP_HEAD_START) {
+      } else if (!p.tcpRaced
+          && p.outgoing
+          && !p.punch // its TCP fallback goes from the listening port, see fallBackToTcp
+          && now - p.createdNanos >= UTP_HEAD_START) {
         raceTcp(p);
       }
     }

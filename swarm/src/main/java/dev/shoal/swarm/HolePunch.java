@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  * <p>Three roles: an <b>initiator</b> whose dial failed asks a relay ({@link #dialFailed}); the
  * <b>relay</b>, connected to both, tells each side the other's endpoint; each side then opens a
  * connection from its listening port ({@link Engine#connectFromListenPort}), so that the two SYNs
- * cross and each opens its own NAT for the other.
+ * cross and each opens its own NAT for the other. With uTP on, the initiator dials uTP instead and
+ * the other side opens its NAT with empty datagrams ({@link #punchUdp}).
  */
 final class HolePunch {
   private static final Logger LOG = Logger.getLogger(HolePunch.class.getName());
@@ -41,17 +42,28 @@ final class HolePunch {
   /** One decoded message; {@code error} is 0 unless the type is {@link #ERROR}. */
   record Message(int type, InetSocketAddress address, int error) {}
 
+  /** Empty datagrams a uTP punch's target sends to open its NAT (three: one may be lost). */
+  private static final int POKES = 3;
+
   private final Engine engine;
-  private final Map<InetSocketAddress, Long> asked =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, Long> eldest) {
-          return size() > MAX_TARGETS;
-        }
-      };
+
+  /** Targets we asked a relay for (we are the initiator of their punch), and when. */
+  private final Map<InetSocketAddress, Long> asked = bounded();
+
+  /** Initiators a relay told us about over uTP, and when: we do not ask for them ourselves. */
+  private final Map<InetSocketAddress, Long> answered = bounded();
 
   HolePunch(Engine engine) {
     this.engine = engine;
+  }
+
+  private static Map<InetSocketAddress, Long> bounded() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<InetSocketAddress, Long> eldest) {
+        return size() > MAX_TARGETS;
+      }
+    };
   }
 
   static byte[] encode(int type, InetSocketAddress address, int error) {
@@ -96,8 +108,7 @@ final class HolePunch {
       return; // without a listening port there is nothing to connect from
     }
     long now = System.nanoTime();
-    Long last = asked.get(target);
-    if (last != null && now - last < RETRY_NANOS) {
+    if (recent(asked, target, now) || recent(answered, target, now)) {
       return;
     }
     Peer relay = null;
@@ -134,18 +145,65 @@ final class HolePunch {
     Torrent t = from.torrent;
     switch (m.type()) {
       case RENDEZVOUS -> relay(t, from, m.address());
-      case CONNECT -> {
-        for (Peer q : t.peers) {
-          if (m.address().equals(endpoint(q)) || m.address().equals(q.address)) {
-            return; // already connected
-          }
-        }
-        if (t.acceptsPeers() && engine.canConnect(m.address())) {
-          engine.connectFromListenPort(t, m.address());
-        }
-      }
+      case CONNECT -> connect(t, m.address());
       default -> LOG.fine(() -> "hole punch to " + m.address() + " refused: error " + m.error());
     }
+  }
+
+  private static boolean recent(Map<InetSocketAddress, Long> times, InetSocketAddress a, long now) {
+    Long last = times.get(a);
+    return last != null && now - last < RETRY_NANOS;
+  }
+
+  /** The relay says: connect to {@code x}, which is told to connect to us. */
+  private void connect(Torrent t, InetSocketAddress x) {
+    for (Peer q : t.peers) {
+      if (x.equals(endpoint(q)) || x.equals(q.address)) {
+        return; // already connected
+      }
+    }
+    if (!t.acceptsPeers() || !engine.canConnect(x)) {
+      return;
+    }
+    UtpSocket utp = engine.utpSocket();
+    if (utp == null) {
+      engine.connectFromListenPort(t, x);
+    } else if (!dialling(x)) {
+      punchUdp(t, x, utp);
+    }
+  }
+
+  /**
+   * Over UDP, one uTP connection, never two crossing ones (uTP has no simultaneous open: each side
+   * would accept the other's SYN, and the duplicate check could close both). The side that asked
+   * dials; the other sends a few empty datagrams from its uTP socket, which open its NAT for the
+   * dial's SYN (retried after 1 s, should the first arrive before them) and which every uTP stack
+   * drops as malformed, without an answer. The target punches over TCP as well, for an initiator
+   * without uTP (or whose uTP dial fails: it falls back to TCP from its listening port, whose SYN
+   * crosses this one's retries); it does not ask a relay for the initiator itself meanwhile.
+   */
+  private void punchUdp(Torrent t, InetSocketAddress x, UtpSocket utp) {
+    long now = System.nanoTime();
+    if (recent(asked, x, now)) {
+      LOG.fine(() -> "hole punch to " + x + " over uTP");
+      engine.connectUtpFromListenPort(t, x);
+      return;
+    }
+    answered.put(x, now);
+    for (int i = 0; i < POKES; i++) {
+      utp.send(ByteBuffer.allocate(0), x);
+    }
+    engine.connectFromListenPort(t, x);
+  }
+
+  /** A connection to {@code x} is under way already (a punch's dial, or a uTP SYN from it). */
+  private boolean dialling(InetSocketAddress x) {
+    for (Peer q : engine.peers()) {
+      if (!q.closed && x.equals(q.address)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void relay(Torrent t, Peer from, InetSocketAddress target) {

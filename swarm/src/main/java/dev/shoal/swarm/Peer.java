@@ -33,6 +33,12 @@ final class Peer {
 
   long holepunchWindowStart;
 
+  /**
+   * A hole-punching uTP dial ({@link HolePunch}): an unanswered SYN falls back to TCP from the
+   * listening port, not to a plain dial.
+   */
+  boolean punch;
+
   /** The TCP socket's registration; null on uTP, whose socket the engine polls as a whole. */
   SelectionKey key;
 

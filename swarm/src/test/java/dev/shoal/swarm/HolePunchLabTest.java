@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * mapping, in network namespaces: a relay in the "cloud" is connected to both (they dial it); the
  * players cannot dial each other. With punching on, the leecher gets every piece from the seed
  * behind the other NAT; with it off, none. The relay takes one block per 16 s, so it never has a
- * piece to pass on. No propagation delay or loss in the lab (no netem here). Needs root; skipped
- * with the reason otherwise; everything made is removed on success, failure and interrupt.
+ * piece to pass on. Then the routers answer unsolicited TCP with a RST: TCP punching connects
+ * nothing, punching over UDP (uTP) every piece. No propagation delay or loss in the lab (no netem
+ * here). Needs root; skipped with the reason otherwise; everything made is removed on success,
+ * failure and interrupt.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 @Tag("lab") // network namespaces, as root: scripts/test-lab.sh
@@ -78,36 +82,96 @@ class HolePunchLabTest {
     Path torrent = dir.resolve("game.torrent");
     Files.write(torrent, Torrents.of(data, 256 * 1024, null));
 
-    String without = exchange(torrent, data, "off", 25);
-    assertThat(without).as("without punching the leecher gets nothing").startsWith("progress 0 0/");
+    // TCP only: over uTP the crossing SYNs of both dials punch the cone NATs by themselves, so
+    // this lab would not show what BEP 55 adds.
+    Run without = exchange(torrent, data, "off", "off", true, 25);
+    assertThat(without.last())
+        .as("without punching the leecher gets nothing")
+        .startsWith("progress 0 0/");
 
-    String with = exchange(torrent, data, "on", 60);
-    assertThat(with).as("with punching, every piece from the seed").isEqualTo("complete");
+    Run with = exchange(torrent, data, "on", "off", true, 60);
+    assertThat(with.last()).as("with punching, every piece from the seed").isEqualTo("complete");
   }
 
   /**
-   * Runs relay, seed (home 1) and leecher (home 2) with punching on or off for at most {@code
-   * seconds}; returns "complete" or the leecher's last progress line.
+   * Routers that answer unsolicited TCP from their WAN with a RST, as many do: the first punching
+   * SYN to arrive is refused and the RST kills the other side's attempt, so TCP punching connects
+   * nothing; over UDP (uTP on both sides) the same rendezvous connects. Only the leecher knows the
+   * seed's address: the seed never dials it, so nothing but the punch can connect them.
    */
-  private static String exchange(Path torrent, Path data, String punch, int seconds)
+  @Test
+  void udpPunchingConnectsWhereRoutersAnswerTcpWithReset() throws Exception {
+    Path data = GameBuilds.randomFile(dir, "game-rst.bin", 4L << 20, 56);
+    Path torrent = dir.resolve("game-rst.torrent");
+    Files.write(torrent, Torrents.of(data, 256 * 1024, null));
+    resetUnsolicitedTcp(true);
+    try {
+      Run tcp = exchange(torrent, data, "on", "off", false, 20);
+      assertThat(tcp.last())
+          .as("TCP punching through routers that reset: nothing")
+          .startsWith("progress 0 0/");
+
+      Run udp = exchange(torrent, data, "on", "on", false, 40);
+      assertThat(udp.last()).as("uTP punching: every piece from the seed").isEqualTo("complete");
+      // No TCP peer ever: the relay never has a piece, so the seed's pieces came over uTP.
+      assertThat(udp.transports()).contains("transports utp,utp").noneMatch(t -> t.contains("tcp"));
+    } finally {
+      resetUnsolicitedTcp(false);
+    }
+  }
+
+  /** Adds (or removes) a RST for new TCP connections from the WAN on both routers. */
+  private static void resetUnsolicitedTcp(boolean on) throws IOException {
+    for (int i = 1; i <= 2; i++) {
+      String router = PREFIX + "r" + i;
+      if (!on) {
+        LabCommands.run(5, "ip", "netns", "exec", router, "nft", "delete", "table", "inet", "rst");
+        continue;
+      }
+      String rule =
+          "iifname \""
+              + PREFIX
+              + "w"
+              + i
+              + "\" ct state new meta l4proto tcp reject with tcp reset";
+      Path rules = dir.resolve("rst-" + i + ".nft");
+      Files.writeString(
+          rules,
+          "table inet rst {\n"
+              + "  chain input { type filter hook input priority -10; policy accept; "
+              + rule
+              + "; }\n"
+              + "  chain forward { type filter hook forward priority -10; policy accept; "
+              + rule
+              + "; }\n"
+              + "}\n");
+      String out = LabCommands.run(5, "ip", "netns", "exec", router, "nft", "-f", rules.toString());
+      assertThat(out).as("nft on " + router).isEmpty();
+    }
+  }
+
+  /** The leecher's last progress line ("complete" once done) and every "transports" line. */
+  private record Run(String last, List<String> transports) {}
+
+  /**
+   * Runs relay, seed (home 1) and leecher (home 2) with punching and uTP on or off for at most
+   * {@code seconds}; the leecher dials the relay and the seed, the seed the relay and, if {@code
+   * seedDials}, the leecher.
+   */
+  private static Run exchange(
+      Path torrent, Path data, String punch, String utp, boolean seedDials, int seconds)
       throws Exception {
-    Path out = dir.resolve("out-" + punch + ".bin");
-    Path relayOut = dir.resolve("relay-" + punch + ".bin");
+    String run = punch + "-" + utp + "-" + seedDials;
+    Path out = dir.resolve("out-" + run + ".bin");
+    Path relayOut = dir.resolve("relay-" + run + ".bin");
     List<Process> started = new ArrayList<>();
     try {
-      started.add(probe(PREFIX + "c", "relay", torrent, relayOut, punch, List.of(), null));
+      started.add(probe(PREFIX + "c", "relay", torrent, relayOut, punch, utp, List.of(), null));
       Thread.sleep(1000);
       String relay = "198.51.100.1:6881";
-      started.add(
-          probe(
-              PREFIX + "h1",
-              "seed",
-              torrent,
-              data,
-              punch,
-              List.of(relay, "198.51.100.3:6881"),
-              null));
-      AtomicReference<String> last = new AtomicReference<>("nothing");
+      List<String> seedPeers = seedDials ? List.of(relay, "198.51.100.3:6881") : List.of(relay);
+      started.add(probe(PREFIX + "h1", "seed", torrent, data, punch, utp, seedPeers, null));
+      Leecher leecher = new Leecher();
       started.add(
           probe(
               PREFIX + "h2",
@@ -115,16 +179,17 @@ class HolePunchLabTest {
               torrent,
               out,
               punch,
+              utp,
               List.of(relay, "198.51.100.2:6881"),
-              last));
+              leecher));
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      while (System.nanoTime() < end && !last.get().equals("complete")) {
+      while (System.nanoTime() < end && !leecher.last.get().equals("complete")) {
         Thread.sleep(250);
       }
-      if (last.get().equals("complete")) {
+      if (leecher.last.get().equals("complete")) {
         assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       }
-      return last.get();
+      return new Run(leecher.last.get(), List.copyOf(leecher.transports));
     } finally {
       for (Process p : started) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -140,8 +205,9 @@ class HolePunchLabTest {
       Path torrent,
       Path file,
       String punch,
+      String utp,
       List<String> peers,
-      AtomicReference<String> last)
+      Leecher leecher)
       throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
@@ -158,7 +224,8 @@ class HolePunchLabTest {
                 role,
                 torrent.toString(),
                 file.toString(),
-                punch));
+                punch,
+                utp));
     cmd.addAll(peers);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Thread reader =
@@ -169,10 +236,8 @@ class HolePunchLabTest {
                       new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                  if (last != null && !"complete".equals(last.get())) {
-                    if (line.startsWith("progress ") || line.equals("complete")) {
-                      last.set(line);
-                    }
+                  if (leecher != null) {
+                    leecher.read(line);
                   }
                 }
               } catch (IOException e) {
@@ -182,5 +247,20 @@ class HolePunchLabTest {
     reader.setDaemon(true);
     reader.start();
     return p;
+  }
+
+  /** What the leecher's probe printed so far. */
+  private static final class Leecher {
+    final AtomicReference<String> last = new AtomicReference<>("nothing");
+    final Set<String> transports = ConcurrentHashMap.newKeySet();
+
+    void read(String line) {
+      if (line.startsWith("transports ")) {
+        transports.add(line);
+      } else if (!"complete".equals(last.get())
+          && (line.startsWith("progress ") || line.equals("complete"))) {
+        last.set(line);
+      }
+    }
   }
 }

@@ -3,13 +3,19 @@ package dev.shoal.swarm;
 import static dev.shoal.swarm.Fixtures.seed;
 import static dev.shoal.swarm.Fixtures.trackerless;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shoal.protocol.torrent.Bencode;
 import dev.shoal.protocol.torrent.Metainfo;
 import dev.shoal.testsupport.GameBuilds;
 import dev.shoal.testsupport.Torrents;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -78,6 +84,50 @@ class HolePunchTest {
         a.send(extended(relayId, HolePunch.encode(HolePunch.RENDEZVOUS, aAt, 0)));
         assertThat(holepunch(a, 9))
             .isEqualTo(new HolePunch.Message(HolePunch.ERROR, aAt, HolePunch.NO_SELF));
+      }
+    }
+  }
+
+  /**
+   * With uTP on, an engine told to meet a peer it did not ask for (the punch's target) opens its
+   * NAT from its uTP socket with empty datagrams, which a uTP socket drops without an answer, and
+   * punches over TCP from its listening port as well. (The initiator's uTP dial, and what crosses a
+   * NAT, are HolePunchLabTest's.)
+   */
+  @Test
+  void overUtpTheTargetSendsEmptyDatagramsFromItsListeningPort() throws Exception {
+    Path data = GameBuilds.randomFile(dir, "u.bin", 1L << 20, 32);
+    byte[] torrent = Torrents.of(data, 256 * 1024, null);
+    byte[] ih = Metainfo.parse(torrent).infoHash();
+    try (Swarm target = Swarm.start(Fixtures.loopback().utp(true).build());
+        DatagramSocket udp = new DatagramSocket(new InetSocketAddress("127.0.0.6", 0));
+        ServerSocket tcp = new ServerSocket()) {
+      seed(target, trackerless(torrent, data));
+      int port = target.listenPort();
+      udp.setSoTimeout(5000);
+      tcp.setReuseAddress(true);
+      tcp.bind(new InetSocketAddress("127.0.0.6", udp.getLocalPort()));
+      tcp.setSoTimeout(5000);
+      try (RawPeer relay = new RawPeer("127.0.0.2", port)) {
+        int relayId = join(relay, ih, "-XA0001-holepunch--r", 7002, 9);
+        InetSocketAddress initiator = (InetSocketAddress) udp.getLocalSocketAddress();
+        relay.send(extended(relayId, HolePunch.encode(HolePunch.CONNECT, initiator, 0)));
+
+        DatagramPacket poke = new DatagramPacket(new byte[64], 64);
+        udp.receive(poke);
+        assertThat(poke.getLength()).as("an empty datagram").isZero();
+        assertThat(poke.getPort()).as("from the uTP socket, on the listening port").isEqualTo(port);
+        try (Socket punch = tcp.accept()) {
+          assertThat(punch.getPort()).as("TCP from the listening port").isEqualTo(port);
+        }
+        // The same to the engine's uTP socket: dropped, never answered (no RESET to loop on).
+        for (int i = 0; i < 2; i++) {
+          udp.receive(new DatagramPacket(new byte[64], 64)); // the other pokes
+        }
+        udp.send(new DatagramPacket(new byte[0], 0, new InetSocketAddress("127.0.0.1", port)));
+        udp.setSoTimeout(500);
+        assertThatThrownBy(() -> udp.receive(new DatagramPacket(new byte[64], 64)))
+            .isInstanceOf(SocketTimeoutException.class);
       }
     }
   }

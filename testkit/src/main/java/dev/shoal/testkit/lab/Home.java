@@ -24,6 +24,7 @@ public final class Home {
   private final Lab lab;
   private final int index;
   private volatile Nat nat;
+  private volatile boolean resetTcp;
   private final int players;
   private Process miniupnpd;
 
@@ -181,6 +182,24 @@ public final class Home {
     }
   }
 
+  /**
+   * Makes the NAT router answer unsolicited TCP on its WAN with a RST instead of dropping it, as
+   * many home routers do (this defeats TCP hole punching; UDP is still dropped). Replaces the rules
+   * as {@link #nat(Nat)} does, counters included.
+   */
+  public synchronized void resetUnsolicitedTcp(boolean reset) {
+    if (reset == resetTcp) {
+      return;
+    }
+    boolean upnp = miniupnpdRunning();
+    miniupnpd(false);
+    resetTcp = reset;
+    applyRuleset();
+    if (upnp) {
+      miniupnpd(true);
+    }
+  }
+
   private void shape(String dev, int kbit, int queueMs) {
     List<String> cmd =
         new ArrayList<>(List.of("tc", "qdisc", "replace", "dev", dev, "root", "tbf"));
@@ -230,6 +249,9 @@ public final class Home {
       // answered with a RST kills the other side's hole punch (its SYN reached us first and was
       // refused), so behind such routers TCP punching never connected a pair in NatLabBenchmark.
       s.append("  chain input { type filter hook input priority 0; policy accept;\n");
+      if (resetTcp) {
+        s.append("    iifname \"wan\" ct state new meta l4proto tcp reject with tcp reset\n");
+      }
       s.append("    iifname \"wan\" ct state new drop\n  }\n");
     }
     s.append(
@@ -280,6 +302,18 @@ public final class Home {
       s.append("    iifname \"wan\" ip saddr ")
           .append(set)
           .append(" tcp flags & (syn | ack) == syn | ack counter comment \"synack-from-")
+          .append(other.index)
+          .append("\"\n");
+      // uTP's SYN-ACK: an ST_STATE packet (first byte 0x21: type 2, version 1) either way; an
+      // unanswered SYN gets none, a refused one an ST_RESET (0x31).
+      s.append("    oifname \"wan\" ip daddr ")
+          .append(set)
+          .append(" meta l4proto udp @th,64,8 0x21 counter comment \"utpstate-to-")
+          .append(other.index)
+          .append("\"\n");
+      s.append("    iifname \"wan\" ip saddr ")
+          .append(set)
+          .append(" meta l4proto udp @th,64,8 0x21 counter comment \"utpstate-from-")
           .append(other.index)
           .append("\"\n");
     }
@@ -357,7 +391,9 @@ public final class Home {
 
   /**
    * All of this router's WAN counters, in bytes: {@code to-N}, {@code from-N}, {@code to-cloud},
-   * {@code synack-to-N} and {@code synack-from-N} (SYN-ACKs: connections accepted either way), ...
+   * {@code synack-to-N} and {@code synack-from-N} (SYN-ACKs: connections accepted either way),
+   * {@code utpstate-to-N} and {@code utpstate-from-N} (uTP ST_STATE packets, the same over UDP),
+   * ...
    */
   public Map<String, Long> wanCounters() {
     return counters("inet", "labcount");

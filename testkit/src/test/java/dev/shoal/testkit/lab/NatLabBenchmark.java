@@ -35,10 +35,12 @@ import tools.jackson.databind.JsonNode;
  * and refused connection attempts are a few hundred bytes; a piece is far more). The counters run
  * on across phases, so each phase takes the difference from its start (summed from the lab's start,
  * "punched" counted the pairs "mapped" had connected). A pair "connected" ({@code conn_*}) when a
- * SYN-ACK crossed between them during the phase: a TCP connection was accepted, whether or not the
- * swarm then used it for pieces (two players may both fetch from the origin and others). Offload:
- * bytes from peers over all bytes the phase's installs downloaded, as the agents report them. The
- * lab has no propagation delay or loss: only the queueing delay of its shaped links.
+ * SYN-ACK (or a uTP ST_STATE) crossed between them during the phase: a connection was accepted,
+ * whether or not the swarm then used it for pieces (two players may both fetch from the origin and
+ * others). Offload: bytes from peers over all bytes the phase's installs downloaded, as the agents
+ * report them. The lab has no propagation delay or loss: only the queueing delay of its shaped
+ * links. {@code -Dlab.agent-args} adds arguments to every agent (e.g. {@code --utp=on}); {@code
+ * -Dlab.router-reset=true} makes the NAT routers answer unsolicited TCP with a RST.
  */
 @Tag("benchmark")
 class NatLabBenchmark {
@@ -47,6 +49,12 @@ class NatLabBenchmark {
   private static final int HOMES = Integer.getInteger("lab.homes", 7);
   private static final int MIB = Integer.getInteger("lab.mib", 12);
   private static final Duration PHASE = Duration.ofSeconds(Integer.getInteger("lab.phase", 240));
+
+  /** Arguments every phase's agents get as well, e.g. {@code -Dlab.agent-args=--utp=on}. */
+  private static final String AGENT_ARGS = System.getProperty("lab.agent-args", "").strip();
+
+  /** {@code -Dlab.router-reset=true}: NAT routers answer unsolicited TCP with a RST, not a drop. */
+  private static final boolean ROUTER_RESET = Boolean.getBoolean("lab.router-reset");
 
   /**
    * Home layout: the last home has two players; two homes are symmetric; of the cone homes, two run
@@ -85,6 +93,9 @@ class NatLabBenchmark {
     Map<String, Object> out = new LinkedHashMap<>();
     long begin = System.nanoTime();
     try (Lab lab = b.build()) {
+      for (Home h : lab.homes()) {
+        h.resetUnsolicitedTcp(ROUTER_RESET);
+      }
       Publisher studio = lab.controlPlane().publisher();
       Phase none = phase(lab, studio, "none", args(flags, "off", "off"), false);
       Phase mapped = phase(lab, studio, "mapped", args(flags, "auto", "off"), false);
@@ -124,6 +135,8 @@ class NatLabBenchmark {
     out.put("mib", MIB);
     out.put("flag_port_mapping", flags.get("port-mapping"));
     out.put("flag_hole_punch", flags.get("hole-punch"));
+    out.put("router_reset", ROUTER_RESET);
+    out.put("agent_args", AGENT_ARGS.isEmpty() ? "none" : AGENT_ARGS.replace(' ', ','));
     out.put("seconds", (System.nanoTime() - begin) / 1_000_000_000);
     out.put("load", load());
     StringBuilder line = new StringBuilder();
@@ -238,6 +251,8 @@ class NatLabBenchmark {
           boolean reached =
               since(now, before, "synack-to-" + c.index())
                       + since(now, before, "synack-from-" + c.index())
+                      + since(now, before, "utpstate-to-" + c.index())
+                      + since(now, before, "utpstate-from-" + c.index())
                   > 0;
           if (!reached) {
             p.apart.add(a.index() + "-" + c.index());
@@ -350,6 +365,9 @@ class NatLabBenchmark {
     }
     if (flags.get("hole-punch").equals("known")) {
       a.add("--hole-punch=" + punch);
+    }
+    if (!AGENT_ARGS.isEmpty()) {
+      a.addAll(List.of(AGENT_ARGS.split("\\s+")));
     }
     return a;
   }

@@ -290,10 +290,23 @@ public final class StatusPage {
         .append(
             "    document.getElementById('msg').textContent = 'Failed: ' + (p.detail || r.status);\n")
         .append("  });\n}\n")
+        // A change the player acts on (consent, sharing, installs, cache) reloads the page at once;
+        // figures that move every second while bytes flow (rates, connections, bytes moved) at
+        // most every 10 s, so that the page stays still long enough to read and click.
+        .append("const LIVE = ['rates', 'connections', 'activity', 'allowance'];\n")
+        .append(
+            "const settled = s => JSON.stringify(s, (k, v) => LIVE.includes(k) ? undefined : v);\n")
+        .append("const loadedAt = Date.now();\n")
+        .append("let first = null;\n")
         .append("const events = new EventSource('/v1/events');\n")
-        .append("let first = true;\n")
-        .append("events.addEventListener('status', () => { if (first) { first = false; return; } ")
-        .append("location.reload(); });\n")
+        .append("events.addEventListener('status', e => {\n")
+        .append("  const s = JSON.parse(e.data);\n")
+        .append("  if (first === null) { first = s; return; }\n")
+        .append("  if (settled(s) !== settled(first)) { location.reload(); return; }\n")
+        .append(
+            "  if (JSON.stringify(s) !== JSON.stringify(first) && Date.now() - loadedAt > 10000) ")
+        .append("location.reload();\n")
+        .append("});\n")
         .append("</script>\n");
   }
 

@@ -94,6 +94,9 @@ final class UtpConnection extends Transport {
   private int replyMicros;
   boolean ackDue;
 
+  /** Its buffers were given back to the socket's budgets (closed, aborted or failed). */
+  private boolean released;
+
   /** Statistics, for tests and logs. */
   long retransmits;
 
@@ -215,6 +218,7 @@ final class UtpConnection extends Transport {
       Out o = take((ackedUpTo + i) & 0xFFFF);
       if (o != null) {
         acked += settle(o, now);
+        socket.sendFreed(o.payload.length);
       }
     }
     ackedUpTo = p.ack();
@@ -353,7 +357,7 @@ final class UtpConnection extends Transport {
       return; // out of the window: dropped without a word
     }
     int len = p.payload().remaining();
-    if (receivedBytes + outOfOrderBytes + len > RECV_BUFFER) {
+    if (receivedBytes + outOfOrderBytes + len > RECV_BUFFER || len > socket.receiveRoom()) {
       sendState(now); // past the window we advertised: say how much room is left; it comes again
       return;
     }
@@ -361,7 +365,9 @@ final class UtpConnection extends Transport {
       finSeq = p.seq();
     }
     if (d == 1) {
-      deliver(p.payloadBytes());
+      byte[] payload = p.payloadBytes();
+      socket.receiveTaken(payload.length);
+      deliver(payload);
       ackNr = p.seq();
       while (outOfOrderCount > 0) {
         int next = (ackNr + 1) & 0xFFFF;
@@ -388,6 +394,7 @@ final class UtpConnection extends Transport {
         outOfOrder[i] = b;
         outOfOrderCount++;
         outOfOrderBytes += b.length;
+        socket.receiveTaken(b.length);
       }
       sendState(now); // at once, with the selective ack: the sender learns of the hole
     }
@@ -422,6 +429,7 @@ final class UtpConnection extends Transport {
       }
     }
     receivedBytes -= n;
+    socket.receiveFreed(n);
     if (n == 0 && eof) {
       return -1;
     }
@@ -447,7 +455,11 @@ final class UtpConnection extends Transport {
     if (src.remaining() > sendBuf.remaining()) {
       growSendBuffer();
     }
-    int n = Math.min(src.remaining(), sendBuf.remaining());
+    int n = (int) Math.min(Math.min(src.remaining(), sendBuf.remaining()), socket.sendRoom());
+    if (n < src.remaining() && socket.sendRoom() == 0) {
+      socket.waitForRoom(this);
+    }
+    socket.sendTaken(n);
     ByteBuffer slice = src.slice();
     slice.limit(n);
     sendBuf.put(slice);
@@ -457,6 +469,24 @@ final class UtpConnection extends Transport {
     }
     pump(System.nanoTime());
     return n;
+  }
+
+  /** Gives back to the socket's budgets what this connection holds; once. */
+  private void release() {
+    if (released) {
+      return;
+    }
+    released = true;
+    long sent = sendBuf.position();
+    for (int i = 0; i < RING; i++) {
+      if (ring[i] != null) {
+        sent += ring[i].payload.length;
+        ring[i] = null;
+      }
+    }
+    unacked = 0;
+    socket.sendFreed(sent);
+    socket.receiveFreed(receivedBytes + outOfOrderBytes);
   }
 
   /** Doubles the writer's queue, up to {@link #SEND_BUFFER}, while it is under two windows. */
@@ -483,6 +513,7 @@ final class UtpConnection extends Transport {
 
   @Override
   void close() {
+    release();
     if (state == State.CONNECTED) {
       // One FIN, not retransmitted: the peer also ends the connection on its own timeouts.
       sendControl(UtpPacket.ST_FIN, sendId, seqNr, System.nanoTime(), null);
@@ -494,11 +525,13 @@ final class UtpConnection extends Transport {
 
   /** Forgets the connection without a packet (a SYN nobody answered). */
   void abort() {
+    release();
     state = State.CLOSED;
     socket.remove(this);
   }
 
   private void fail(String why) {
+    release();
     if (error == null) {
       error = why;
     }
@@ -567,7 +600,8 @@ final class UtpConnection extends Transport {
   }
 
   private int ourWindow() {
-    return (int) Math.max(0, RECV_BUFFER - receivedBytes - outOfOrderBytes);
+    long own = RECV_BUFFER - receivedBytes - outOfOrderBytes;
+    return (int) Math.max(0, Math.min(own, socket.receiveRoom()));
   }
 
   void sendState(long now) {

@@ -39,6 +39,20 @@ final class UtpSocket {
 
   private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
 
+  /**
+   * Heap all connections together may hold for data written and not yet acknowledged (queued or in
+   * flight), and for data received and not yet read. TCP keeps these in the kernel; here they are
+   * on the agent's heap (32 MiB), and 200 connections at their own maxima would hold hundreds of
+   * MiB. 4 MiB in flight carries 16 MB/s at 250 ms of RTT.
+   */
+  static final long SEND_BUDGET = 4L << 20;
+
+  static final long RECEIVE_BUDGET = 4L << 20;
+
+  private long sendHeld;
+  private long receiveHeld;
+  private final LinkedHashSet<UtpConnection> waitingForRoom = new LinkedHashSet<>();
+
   record Key(SocketAddress remote, int connectionId) {}
 
   final DatagramChannel channel;
@@ -204,6 +218,50 @@ final class UtpSocket {
     return list;
   }
 
+  /** Bytes a writer may still queue, all connections together. */
+  long sendRoom() {
+    return Math.max(0, SEND_BUDGET - sendHeld);
+  }
+
+  /** Bytes the connections may still buffer of what they receive, all together. */
+  long receiveRoom() {
+    return Math.max(0, RECEIVE_BUDGET - receiveHeld);
+  }
+
+  void sendTaken(long bytes) {
+    sendHeld += bytes;
+  }
+
+  /** Acknowledged or dropped: writers that waited for room are told once a quarter is free. */
+  void sendFreed(long bytes) {
+    sendHeld -= bytes;
+    if (!waitingForRoom.isEmpty() && sendHeld <= SEND_BUDGET * 3 / 4) {
+      ready.addAll(waitingForRoom);
+      waitingForRoom.clear();
+    }
+  }
+
+  /** {@code c} could not take all it was given for want of room: told when there is some. */
+  void waitForRoom(UtpConnection c) {
+    waitingForRoom.add(c);
+  }
+
+  void receiveTaken(long bytes) {
+    receiveHeld += bytes;
+  }
+
+  void receiveFreed(long bytes) {
+    receiveHeld -= bytes;
+  }
+
+  long sendHeld() {
+    return sendHeld;
+  }
+
+  long receiveHeld() {
+    return receiveHeld;
+  }
+
   void ready(UtpConnection c) {
     ready.add(c);
   }
@@ -215,6 +273,7 @@ final class UtpSocket {
   void remove(UtpConnection c) {
     connections.remove(new Key(c.remote, c.recvId), c);
     acking.remove(c);
+    waitingForRoom.remove(c);
   }
 
   /** The one send buffer, cleared: filled and sent before anything else uses it. */

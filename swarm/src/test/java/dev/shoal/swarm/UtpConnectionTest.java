@@ -130,6 +130,59 @@ class UtpConnectionTest {
     }
   }
 
+  /**
+   * Twelve senders to one reader that stops: what the reader's socket holds stays within its budget
+   * for all connections together (twelve 512 KiB windows would be 6 MiB), and every byte still
+   * arrives once it reads again.
+   */
+  @Test
+  void manyConnectionsShareOneReceiveBudget() throws Exception {
+    int senders = 12;
+    byte[] up = random(1 << 20, 31);
+    try (UtpEndpoint server = new UtpEndpoint(senders)) {
+      java.util.List<UtpEndpoint> clients = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < senders; i++) {
+          UtpEndpoint client = new UtpEndpoint(0);
+          clients.add(client);
+          UtpConnection c = client.dial(server.address(), new byte[0]);
+          Awaitility.await()
+              .until(() -> server.call(() -> server.accepted.size()) == clients.size());
+          server.call(
+              () -> server.streams.get(server.accepted.get(clients.size() - 1)).paused = true);
+          client.call(() -> client.streams.get(c).toSend = up);
+        }
+        Thread.sleep(3000);
+        long held = server.call(server.socket::receiveHeld);
+        assertThat(held)
+            .as("held by the stalled reader's socket")
+            .isGreaterThan(UtpSocket.RECEIVE_BUDGET / 2)
+            .isLessThanOrEqualTo(UtpSocket.RECEIVE_BUDGET);
+        server.call(
+            () -> {
+              server.accepted.forEach(a -> server.streams.get(a).paused = false);
+              return null;
+            });
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    server.call(
+                        () ->
+                            server.accepted.stream()
+                                .allMatch(a -> server.streams.get(a).got.size() == up.length)));
+        for (UtpConnection a : server.call(() -> new java.util.ArrayList<>(server.accepted))) {
+          assertThat(server.call(() -> server.streams.get(a).got.toByteArray())).isEqualTo(up);
+        }
+        assertThat(server.call(server.socket::receiveHeld)).isZero();
+      } finally {
+        for (UtpEndpoint c : clients) {
+          c.close();
+        }
+      }
+    }
+  }
+
   /** A path that drops everything: the connection is given up after 6 timeouts in a row. */
   @Test
   @org.junit.jupiter.api.Tag("slow")

@@ -41,13 +41,18 @@ final class UtpSocket {
 
   /**
    * Heap all connections together may hold for data written and not yet acknowledged (queued or in
-   * flight), and for data received and not yet read. TCP keeps these in the kernel; here they are
-   * on the agent's heap (32 MiB), and 200 connections at their own maxima would hold hundreds of
-   * MiB. 4 MiB in flight carries 16 MB/s at 250 ms of RTT.
+   * flight). TCP keeps it in the kernel; here it is on the agent's heap (32 MiB, of which a 20-peer
+   * swarm already uses ~25), and 200 connections at their own maxima would hold hundreds of MiB. 1
+   * MiB in flight carries 4 MB/s (32 Mbit/s, more than most home uplinks) at 250 ms of RTT.
    */
-  static final long SEND_BUDGET = 4L << 20;
+  static final long SEND_BUDGET = 1L << 20;
 
-  static final long RECEIVE_BUDGET = 4L << 20;
+  /**
+   * Heap all connections together may hold for data received and not yet read; also the most all
+   * peers together are told they may send ahead. 2 MiB carries 20 MB/s at 100 ms from peers over
+   * uTP; the origin, over TCP and HTTP, fills the rest.
+   */
+  static final long RECEIVE_BUDGET = 2L << 20;
 
   private long sendHeld;
   private long receiveHeld;

@@ -132,8 +132,8 @@ class UtpConnectionTest {
 
   /**
    * Twelve senders to one reader that stops: what the reader's socket holds stays within its budget
-   * for all connections together (twelve 512 KiB windows would be 6 MiB), and every byte still
-   * arrives once it reads again.
+   * for all connections together (twelve 512 KiB windows would be three times that), and every byte
+   * still arrives once it reads again.
    */
   @Test
   void manyConnectionsShareOneReceiveBudget() throws Exception {

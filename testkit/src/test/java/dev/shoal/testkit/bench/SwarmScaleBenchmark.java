@@ -66,7 +66,8 @@ import tools.jackson.databind.node.ObjectNode;
  * (SWARM_ENGINES, default "shoal,lt"; any of shoal, shoal-1jvm, lt), {@code swarm.bench.step}
  * (SWARM_STEP_S, the timeline's step, default 10), SWARM_TRACE=1 (each agent process logs its
  * torrent's state every 10 s), SWARM_JFR=1 (a CPU profile of agent 0), SWARM_AGENT_FLAGS (JVM
- * options added to the launcher's, to try one out).
+ * options added to the launcher's, to try one out), SWARM_AGENT_ARGS (arguments added to {@code
+ * shoal-agent run}, e.g. {@code --utp=off}).
  */
 @Tag("benchmark")
 class SwarmScaleBenchmark {
@@ -852,6 +853,10 @@ class SwarmScaleBenchmark {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.shoal.agent.cli.ShoalAgent");
     cmd.addAll(LauncherFlags.runArguments(data));
+    String args = setting("swarm.bench.agent-args", "SWARM_AGENT_ARGS", "");
+    if (!args.isBlank()) {
+      cmd.addAll(List.of(args.trim().split("\\s+")));
+    }
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 

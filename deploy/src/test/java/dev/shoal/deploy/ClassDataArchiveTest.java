@@ -71,7 +71,7 @@ class ClassDataArchiveTest {
         Deploy.run(
             image,
             java(),
-            "-Xmx32m",
+            "-Xmx64m",
             "-XX:+UseSerialGC",
             "-Xshare:on",
             "-XX:SharedArchiveFile=" + archive,

@@ -29,7 +29,7 @@ import java.util.Objects;
  *     even with {@link PortMapping#AUTO} only while uploads are allowed (consent given)
  * @param holePunch whether the engine takes part in hole punching (BEP 55) for peers it cannot
  *     dial, and asks for it
- * @param utp whether the engine speaks uTP with LEDBAT beside TCP (on by default; swarm/README.md,
+ * @param utp whether the engine speaks uTP with LEDBAT beside TCP (off by default: swarm/README.md,
  *     "uTP")
  */
 public record AgentConfig(
@@ -105,7 +105,7 @@ public record AgentConfig(
     private long cacheLimitBytes;
     private PortMapping portMapping = PortMapping.AUTO;
     private boolean holePunch = true;
-    private boolean utp = true;
+    private boolean utp;
 
     private Builder() {}
 

@@ -52,9 +52,9 @@ final class RunCommand extends AgentCommand {
       names = "--utp",
       paramLabel = "off|on",
       description =
-          "Also speak uTP with LEDBAT, whose uploads give way to your other traffic (default on;"
-              + " off: TCP only).")
-  String utp = "on";
+          "Also speak uTP with LEDBAT, whose uploads give way to your other traffic (default off:"
+              + " in a dense swarm it is still slower than TCP).")
+  String utp = "off";
 
   @Override
   public Integer call() {

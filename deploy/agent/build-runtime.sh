@@ -76,7 +76,7 @@ echo "jlink modules: $modules"
 #    only, no paths, so it ships in the image; class-data.sh turns it into an archive on the machine
 #    where the image is installed (JDK 17 archives are bound to the exact class path).
 training="$(mktemp -d)"
-"$dist/runtime/bin/java" -Xmx64m -XX:+UseSerialGC -Xshare:off \
+"$dist/runtime/bin/java" -Xmx32m -XX:+UseSerialGC -Xshare:off \
   -XX:DumpLoadedClassList="$input/shoal-agent.classlist" \
   -cp "$input/*:$input/lib/*" dev.shoal.agent.cli.ShoalAgent --data-dir "$training/data" run \
   >"$training/log" 2>&1 &
@@ -112,7 +112,7 @@ cp deploy/agent/class-data.sh "$input/"
 "$jpackage" --type app-image --name shoal-agent --app-version "$app_version" \
   --input "$input" --main-jar "$main_jar" --main-class dev.shoal.agent.cli.ShoalAgent \
   --runtime-image "$dist/runtime" \
-  --java-options '-Xmx64m' --java-options '-XX:+UseSerialGC' \
+  --java-options '-Xmx32m' --java-options '-XX:+UseSerialGC' \
   --java-options '-Xss512k' \
   --java-options '-XX:+ExitOnOutOfMemoryError' \
   --java-options '-Xms8m' --java-options '-XX:MinHeapFreeRatio=10' \

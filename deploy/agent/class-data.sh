@@ -25,12 +25,12 @@ if [ "$1" = --launcher ]; then
   archive="$app/cli.jsa"
   classlist="$app/shoal-agent-cli.classlist"
   classpath="$app/*:$app/lib/*"
-  set -- -Xmx64m -XX:+UseSerialGC -Xss512k -Xms8m -XX:-UsePerfData
+  set -- -Xmx32m -XX:+UseSerialGC -Xss512k -Xms8m -XX:-UsePerfData
 else
   archive="$1"
   classlist="$app/shoal-agent.classlist"
   classpath="$app/*:$app/lib/*"
-  set -- -Xmx64m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k -Xms8m -XX:-UsePerfData
+  set -- -Xmx32m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k -Xms8m -XX:-UsePerfData
 fi
 
 # Usable as it is? -Xshare:on makes the JVM refuse an archive made for other jars or another runtime.

@@ -71,7 +71,7 @@ class ClassDataArchiveTest {
         Deploy.run(
             image,
             java(),
-            "-Xmx64m",
+            "-Xmx32m",
             "-XX:+UseSerialGC",
             "-Xshare:on",
             "-XX:SharedArchiveFile=" + archive,

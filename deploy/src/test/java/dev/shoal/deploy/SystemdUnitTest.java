@@ -87,7 +87,7 @@ class SystemdUnitTest {
     assertThat(unit.lines().map(String::strip))
         .noneMatch(l -> l.startsWith("MemoryDenyWriteExecute=yes"));
     // The light-agent JVM flags (idle RSS in docs/benchmarks.md).
-    assertThat(unit).contains("-Xmx64m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k");
+    assertThat(unit).contains("-Xmx32m -XX:+UseSerialGC -XX:-TieredCompilation -Xss512k");
     assertThat(unit).contains("-XX:TrimNativeHeapInterval=5000");
     assertThat(unit).contains("-XX:CompileCommand=quiet " + CRYPTO_COMPILE);
     for (String flag : LIGHT_FLAGS) {
@@ -148,7 +148,7 @@ class SystemdUnitTest {
   @Test
   void theRuntimeScriptBakesTheSameFlagsIntoTheLauncher() {
     String script = Deploy.read("agent/build-runtime.sh");
-    for (String flag : new String[] {"-Xmx64m", "-XX:+UseSerialGC", "-Xss512k"}) {
+    for (String flag : new String[] {"-Xmx32m", "-XX:+UseSerialGC", "-Xss512k"}) {
       assertThat(script).contains("--java-options '" + flag + "'");
     }
     for (String flag : LIGHT_FLAGS) {

@@ -32,6 +32,27 @@ final class LabCommands {
   }
 
   /**
+   * The shell commands (joined by {@code &&}) that make namespaces {@code a} and {@code b}, joined
+   * by a veth pair {@code vethA}–{@code vethB} with addresses {@code ipA} and {@code ipB} (/24),
+   * everything up.
+   */
+  static String vethPair(String a, String b, String vethA, String vethB, String ipA, String ipB) {
+    return String.join(
+        " && ",
+        "ip netns add " + a,
+        "ip netns add " + b,
+        "ip link add " + vethA + " type veth peer name " + vethB,
+        "ip link set " + vethA + " netns " + a,
+        "ip link set " + vethB + " netns " + b,
+        "ip -n " + a + " addr add " + ipA + "/24 dev " + vethA,
+        "ip -n " + b + " addr add " + ipB + "/24 dev " + vethB,
+        "ip -n " + a + " link set lo up",
+        "ip -n " + b + " link set lo up",
+        "ip -n " + a + " link set " + vethA + " up",
+        "ip -n " + b + " link set " + vethB + " up");
+  }
+
+  /**
    * Deletes these namespaces (their veths go with them). Called from the test's {@code @AfterAll}
    * and from {@code shutdownHook}, the same cleanup registered for an interrupted run, which is
    * unregistered here unless it is the one running.

@@ -76,17 +76,7 @@ class TransmissionUtpLabTest {
     String vethUs = "st" + PID % 1_000_000 + "u";
     return String.join(
         " && ",
-        "ip netns add " + NS_TR,
-        "ip netns add " + NS_US,
-        "ip link add " + vethTr + " type veth peer name " + vethUs,
-        "ip link set " + vethTr + " netns " + NS_TR,
-        "ip link set " + vethUs + " netns " + NS_US,
-        "ip -n " + NS_TR + " addr add " + IP_TR + "/24 dev " + vethTr,
-        "ip -n " + NS_US + " addr add " + IP_US + "/24 dev " + vethUs,
-        "ip -n " + NS_TR + " link set lo up",
-        "ip -n " + NS_US + " link set lo up",
-        "ip -n " + NS_TR + " link set " + vethTr + " up",
-        "ip -n " + NS_US + " link set " + vethUs + " up",
+        LabCommands.vethPair(NS_TR, NS_US, vethTr, vethUs, IP_TR, IP_US),
         "ip netns exec " + NS_TR + " nft -f " + rules("sport", "dport"),
         "ip netns exec " + NS_US + " nft -f " + rules("dport", "sport"));
   }

@@ -54,20 +54,7 @@ class UtpInteropLabTest {
     Runtime.getRuntime().addShutdownHook(cleanupHook);
     String vethA = "su" + PID % 1_000_000 + "a";
     String vethB = "su" + PID % 1_000_000 + "b";
-    String script =
-        String.join(
-            " && ",
-            "ip netns add " + NS_A,
-            "ip netns add " + NS_B,
-            "ip link add " + vethA + " type veth peer name " + vethB,
-            "ip link set " + vethA + " netns " + NS_A,
-            "ip link set " + vethB + " netns " + NS_B,
-            "ip -n " + NS_A + " addr add " + IP_A + "/24 dev " + vethA,
-            "ip -n " + NS_B + " addr add " + IP_B + "/24 dev " + vethB,
-            "ip -n " + NS_A + " link set lo up",
-            "ip -n " + NS_B + " link set lo up",
-            "ip -n " + NS_A + " link set " + vethA + " up",
-            "ip -n " + NS_B + " link set " + vethB + " up");
+    String script = LabCommands.vethPair(NS_A, NS_B, vethA, vethB, IP_A, IP_B);
     String output = LabCommands.run(20, "sh", "-c", script + " && echo LAB-OK");
     Assumptions.assumeTrue(
         output.contains("LAB-OK"), "uTP interop lab skipped: namespaces not allowed: " + output);

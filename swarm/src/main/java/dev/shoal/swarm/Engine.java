@@ -415,12 +415,18 @@ final class Engine implements Runnable {
       dialTcp(t, address);
       return;
     }
+    dialUtp(t, address);
+  }
+
+  /** A uTP peer dialling {@code address}: its SYN goes out now. */
+  private Peer dialUtp(Torrent t, InetSocketAddress address) {
     UtpConnection c = utp.connect(address, System.nanoTime());
     Peer p = new Peer(c, address, true);
     c.attachment = p;
     p.lan = lan.contains(address.getAddress());
     p.torrent = t;
     peers.add(p);
+    return p;
   }
 
   /**
@@ -494,12 +500,28 @@ final class Engine implements Runnable {
    * torrent, unless the dial was a race's second half).
    */
   private Peer connectTcp(Torrent t, InetSocketAddress address) {
+    return openTcp(t, address, false);
+  }
+
+  /**
+   * A TCP peer dialling {@code address}, from our listening port if {@code fromListenPort} (hole
+   * punching); null if the dial failed at once (logged, nothing left open or listed).
+   */
+  private Peer openTcp(Torrent t, InetSocketAddress address, boolean fromListenPort) {
+    SocketChannel ch = null;
     Peer p = null;
     try {
-      SocketChannel ch = SocketChannel.open();
-      p = new Peer(new Transport.Tcp(ch), address, true);
+      ch = SocketChannel.open();
       tune(ch);
+      if (fromListenPort) {
+        ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+          ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        ch.bind(new InetSocketAddress(config.bindAddress(), boundPort));
+      }
       ch.configureBlocking(false);
+      p = new Peer(new Transport.Tcp(ch), address, true);
       p.lan = lan.contains(address.getAddress());
       p.torrent = t;
       peers.add(p);
@@ -510,11 +532,17 @@ final class Engine implements Runnable {
       }
       return p;
     } catch (IOException | RuntimeException e) {
-      LOG.log(Level.FINE, "TCP dial to " + address + " failed", e);
+      LOG.log(Level.FINE, (fromListenPort ? "hole punch" : "TCP dial") + " to " + address, e);
       if (p != null) {
         p.closed = true;
         peers.remove(p);
-        p.transport.close();
+      }
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException closing) {
+          // failed already: nothing left to tell
+        }
       }
       return null;
     }
@@ -526,29 +554,8 @@ final class Engine implements Runnable {
    * SYN, both let the crossing SYNs through.
    */
   void connectFromListenPort(Torrent t, InetSocketAddress address) {
-    if (server == null) {
-      return;
-    }
-    try {
-      SocketChannel ch = SocketChannel.open();
-      tune(ch);
-      ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-        ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-      }
-      ch.bind(new InetSocketAddress(config.bindAddress(), boundPort));
-      ch.configureBlocking(false);
-      Peer p = new Peer(new Transport.Tcp(ch), address, true);
-      p.lan = lan.contains(address.getAddress());
-      p.torrent = t;
-      peers.add(p);
-      boolean done = ch.connect(address);
-      p.key = ch.register(selector, done ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, p);
-      if (done) {
-        onConnectFinished(p);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.FINE, "hole punch to " + address + " failed", e);
+    if (server != null) {
+      openTcp(t, address, true);
     }
   }
 
@@ -563,13 +570,7 @@ final class Engine implements Runnable {
    * the listening port ({@link #fallBackToTcp}), for a side that punches over TCP only.
    */
   void connectUtpFromListenPort(Torrent t, InetSocketAddress address) {
-    UtpConnection c = utp.connect(address, System.nanoTime());
-    Peer p = new Peer(c, address, true);
-    c.attachment = p;
-    p.lan = lan.contains(address.getAddress());
-    p.torrent = t;
-    p.punch = true;
-    peers.add(p);
+    dialUtp(t, address).punch = true;
   }
 
   private static void tune(SocketChannel ch) throws IOException {

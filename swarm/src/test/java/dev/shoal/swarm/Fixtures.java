@@ -48,6 +48,20 @@ public final class Fixtures {
   }
 
   /** Where {@code swarm} listens on the loopback. */
+  /**
+   * How {@code swarm}'s peers were connected ("tcp", "utp") while {@code h} downloaded: looked at
+   * until it completes, as peers part once both are seeds.
+   */
+  static java.util.Set<String> transportsWhileDownloading(Swarm swarm, TorrentHandle h)
+      throws InterruptedException {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (!h.progress().isComplete()) {
+      seen.addAll(swarm.peerTransports());
+      Thread.sleep(5);
+    }
+    return seen;
+  }
+
   static InetSocketAddress addressOf(Swarm swarm) {
     return Loopback.address(swarm.listenPort());
   }

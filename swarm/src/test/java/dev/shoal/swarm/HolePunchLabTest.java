@@ -209,23 +209,16 @@ class HolePunchLabTest {
       List<String> peers,
       Leecher leecher)
       throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                HolePunchProbe.class.getName(),
-                role,
-                torrent.toString(),
-                file.toString(),
-                punch,
-                utp));
+        LabCommands.javaIn(
+            ns,
+            List.of(),
+            HolePunchProbe.class,
+            role,
+            torrent.toString(),
+            file.toString(),
+            punch,
+            utp);
     cmd.addAll(peers);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Thread reader =

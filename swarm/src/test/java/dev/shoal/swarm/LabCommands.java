@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,19 @@ final class LabCommands {
         "ip -n " + b + " link set lo up",
         "ip -n " + a + " link set " + vethA + " up",
         "ip -n " + b + " link set " + vethB + " up");
+  }
+
+  /**
+   * The command that runs {@code main} in a JVM of its own inside namespace {@code ns}, with this
+   * JVM's class path, {@code jvmOptions} and {@code args}.
+   */
+  static List<String> javaIn(String ns, List<String> jvmOptions, Class<?> main, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    cmd.addAll(List.of(args));
+    return cmd;
   }
 
   /**

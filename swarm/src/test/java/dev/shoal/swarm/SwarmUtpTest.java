@@ -72,11 +72,7 @@ class SwarmUtpTest {
       seed(seeder, trackerless(torrent, data).upCap(2 << 20));
       Path out = dir.resolve("out/game.bin");
       TorrentHandle h = fetch(leecher, torrent, out, Fixtures.addressOf(seeder));
-      Set<String> transports = new HashSet<>();
-      while (!h.progress().isComplete()) {
-        transports.addAll(leecher.peerTransports());
-        Thread.sleep(5);
-      }
+      Set<String> transports = Fixtures.transportsWhileDownloading(leecher, h);
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(transports).containsExactly("tcp");
     }

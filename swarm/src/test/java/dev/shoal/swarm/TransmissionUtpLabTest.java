@@ -188,24 +188,16 @@ class TransmissionUtpLabTest {
   }
 
   private static ExternalPeer probe(String role, Path file, String peer) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                NS_US,
-                java,
-                "-Dshoal.tracker=" + TRACKER_PORT,
-                "-cp",
-                System.getProperty("java.class.path"),
-                UtpProbe.class.getName(),
-                role,
-                torrentFile.toString(),
-                file.toString(),
-                IP_US,
-                String.valueOf(OUR_PORT)));
+        LabCommands.javaIn(
+            NS_US,
+            List.of("-Dshoal.tracker=" + TRACKER_PORT),
+            UtpProbe.class,
+            role,
+            torrentFile.toString(),
+            file.toString(),
+            IP_US,
+            String.valueOf(OUR_PORT));
     if (peer != null) {
       cmd.add(peer);
     }

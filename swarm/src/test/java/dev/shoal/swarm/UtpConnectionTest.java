@@ -31,15 +31,7 @@ class UtpConnectionTest {
         .until(() -> server.call(() -> server.accepted.size()) == 1);
     UtpConnection s = server.call(() -> server.accepted.get(0));
     server.call(() -> server.streams.get(s).toSend = down);
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(50))
-        .until(
-            () ->
-                client.call(() -> client.streams.get(c).got.size()) == down.length
-                    && server.call(() -> server.streams.get(s).got.size()) == up.length);
-    assertThat(client.call(() -> client.streams.get(c).got.toByteArray())).isEqualTo(down);
-    assertThat(server.call(() -> server.streams.get(s).got.toByteArray())).isEqualTo(up);
+    UtpEndpoint.awaitExchanged(client, c, server, s, up, down, Duration.ofSeconds(60));
     return new UtpConnection[] {c, s};
   }
 

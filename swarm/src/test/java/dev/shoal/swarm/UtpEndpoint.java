@@ -1,5 +1,7 @@
 package dev.shoal.swarm;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 
 /**
  * A {@link UtpSocket} on loopback driven by its own selector thread, as the engine drives its own:
@@ -154,5 +158,29 @@ final class UtpEndpoint implements AutoCloseable {
     running = false;
     selector.wakeup();
     thread.join(5000);
+  }
+
+  /**
+   * Waits up to {@code within} until {@code c} (on {@code client}) has received {@code down} and
+   * {@code s} (on {@code server}) has received {@code up}, and checks both byte for byte.
+   */
+  static void awaitExchanged(
+      UtpEndpoint client,
+      UtpConnection c,
+      UtpEndpoint server,
+      UtpConnection s,
+      byte[] up,
+      byte[] down,
+      Duration within)
+      throws Exception {
+    Awaitility.await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () ->
+                client.call(() -> client.streams.get(c).got.size()) == down.length
+                    && server.call(() -> server.streams.get(s).got.size()) == up.length);
+    assertThat(client.call(() -> client.streams.get(c).got.toByteArray())).isEqualTo(down);
+    assertThat(server.call(() -> server.streams.get(s).got.toByteArray())).isEqualTo(up);
   }
 }

@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -126,14 +125,7 @@ class UtpHostileTest {
       // the legitimate pair still carries megabytes both ways, byte for byte
       client.call(() -> client.streams.get(c).toSend = up);
       server.call(() -> server.streams.get(s).toSend = down);
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () ->
-                  client.call(() -> client.streams.get(c).got.size()) == down.length
-                      && server.call(() -> server.streams.get(s).got.size()) == up.length);
-      assertThat(client.call(() -> client.streams.get(c).got.toByteArray())).isEqualTo(down);
-      assertThat(server.call(() -> server.streams.get(s).got.toByteArray())).isEqualTo(up);
+      UtpEndpoint.awaitExchanged(client, c, server, s, up, down, Duration.ofSeconds(30));
       assertThat(client.call(() -> c.error)).isNull();
       assertThat(server.call(() -> s.error)).isNull();
       assertThat(server.call(() -> server.socket.malformed)).isPositive();
@@ -179,11 +171,7 @@ class UtpHostileTest {
 
       Path out = dir.resolve("out/game.bin");
       TorrentHandle h = fetch(leecher, torrent, out, Fixtures.addressOf(seeder));
-      Set<String> transports = new HashSet<>();
-      while (!h.progress().isComplete()) {
-        transports.addAll(leecher.peerTransports());
-        Thread.sleep(5);
-      }
+      Set<String> transports = Fixtures.transportsWhileDownloading(leecher, h);
       assertThat(Torrents.sha256(out)).isEqualTo(Torrents.sha256(data));
       assertThat(transports).containsExactly("utp");
     }

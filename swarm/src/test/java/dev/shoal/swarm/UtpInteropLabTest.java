@@ -122,23 +122,16 @@ class UtpInteropLabTest {
   }
 
   private static ExternalPeer probe(String role, Path file, String peer) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                NS_B,
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                UtpProbe.class.getName(),
-                role,
-                torrentFile.toString(),
-                file.toString(),
-                IP_B,
-                "6881"));
+        LabCommands.javaIn(
+            NS_B,
+            List.of(),
+            UtpProbe.class,
+            role,
+            torrentFile.toString(),
+            file.toString(),
+            IP_B,
+            "6881");
     if (peer != null) {
       cmd.add(peer);
     }

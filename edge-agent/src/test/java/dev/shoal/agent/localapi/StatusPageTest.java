@@ -242,22 +242,16 @@ class StatusPageTest extends RunningAgentTest {
 
   @Test
   void withdrawButtonWithdrawsUploadConsent() throws Exception {
-    var ledger = a.agent.consent();
-    String sha =
-        ledger
-            .texts()
-            .render(ConsentScope.UPLOAD_TO_PEERS, "en", a.agent.policy().settings())
-            .sha256();
-    ledger.grant(ConsentScope.UPLOAD_TO_PEERS, sha, AskedWhere.INSTALLER);
+    grantUpload();
     String cookie = signIn();
     String page = withCookie(HttpRequest.newBuilder(a.uri("/")), cookie).body();
     assertThat(page).contains("Sharing is on");
     String[] button = button(page, "withdraw-upload");
 
     assertThat(press(button, null, origin).statusCode()).isEqualTo(401);
-    assertThat(ledger.isGranted(ConsentScope.UPLOAD_TO_PEERS)).isTrue();
+    assertThat(a.agent.consent().isGranted(ConsentScope.UPLOAD_TO_PEERS)).isTrue();
     assertThat(press(button, cookie, origin).statusCode()).isEqualTo(200);
-    assertThat(ledger.isGranted(ConsentScope.UPLOAD_TO_PEERS)).isFalse();
+    assertThat(a.agent.consent().isGranted(ConsentScope.UPLOAD_TO_PEERS)).isFalse();
     assertThat(a.agent.policy().evaluate().uploadAllowed()).isFalse();
   }
 

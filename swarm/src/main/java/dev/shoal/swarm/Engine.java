@@ -110,6 +110,12 @@ final class Engine implements Runnable {
   /** uTP's UDP socket, on the TCP listening port's number; null when uTP is off. */
   private UtpSocket utp;
 
+  // The longest pause between two turns of the loop since the last uTP log line: a loaded machine
+  // or a GC pause, which uTP's timers see as a path that went quiet (TCP's acks come from the
+  // kernel and do not wait for us).
+  private long lastTurn;
+  private long longestPause;
+
   private volatile int boundPort;
   // The router's external port for our listening port (0: none), set by whoever mapped it.
   private volatile int mappedPort;
@@ -679,6 +685,9 @@ final class Engine implements Runnable {
     while (running) {
       try {
         selector.select(10);
+        long turn = System.nanoTime();
+        longestPause = lastTurn == 0 ? 0 : Math.max(longestPause, turn - lastTurn);
+        lastTurn = turn;
         runTasks();
         handleKeys();
         long now = System.nanoTime();
@@ -1218,6 +1227,10 @@ final class Engine implements Runnable {
     boolean rechoke = now - lastRechoke >= 10 * SECOND;
     double uploadBusy = ticks == 0 ? -1 : throttledTicks / (double) ticks;
     if (rechoke) {
+      if (utp != null && LOG.isLoggable(Level.FINE)) {
+        LOG.fine(utp.counters() + " longest_pause_ms=" + longestPause / MS);
+        longestPause = 0;
+      }
       lastRechoke = now;
       ticks = 0;
       throttledTicks = 0;

@@ -46,6 +46,19 @@ final class Ledbat {
   private long lastQueueingMicros;
   private boolean slowStart = true;
 
+  /**
+   * After a timeout, the window doubles per round trip back up to this, half what the path held
+   * before, as TCP does (RFC 5681); 0 when not recovering. Grown at LEDBAT's rate instead, a window
+   * on a short path took minutes to come back from one packet (a sixteenth of a packet per round
+   * trip), and a peer stalled by its scheduler for half a second times out all its senders.
+   */
+  private double recoverTo;
+
+  /** The window before the timeout being recovered from, restored if it proves spurious. */
+  private double windowBeforeTimeout;
+
+  private boolean slowStartBeforeTimeout;
+
   /** Smallest round trip seen: LEDBAT's one-way base delay is offset by the clocks, this is not. */
   private long minRttMicros = Long.MAX_VALUE;
 
@@ -87,7 +100,15 @@ final class Ledbat {
     if (slowStart && queueing > TARGET_MICROS * 3 / 4) {
       slowStart = false;
     }
-    if (slowStart) {
+    if (recoverTo > 0 && queueing > TARGET_MICROS * 3 / 4) {
+      recoverTo = 0; // the queue shows: LEDBAT's rules from here
+    }
+    if (recoverTo > 0) {
+      cwnd = Math.min(recoverTo, cwnd + acked);
+      if (cwnd >= recoverTo) {
+        recoverTo = 0;
+      }
+    } else if (slowStart) {
       cwnd += gain * acked;
     } else if (queueing <= TARGET_MICROS) {
       // Over a window's worth of acks the gains add up to gain * mss: at most a packet per RTT.
@@ -118,13 +139,40 @@ final class Ledbat {
   /** A packet was lost (duplicate acks or a hole in the selective acks): half the window. */
   void onLoss() {
     slowStart = false;
+    recoverTo = 0;
     cwnd = Math.max(MIN_PACKETS * mss, cwnd / 2);
   }
 
-  /** The retransmission timer fired: one packet, as TCP does. */
+  /**
+   * The retransmission timer fired: one packet, as TCP does, then doubling back up to half the
+   * window before. Timeouts in a row keep the window of the first.
+   */
   void onTimeout() {
+    if (recoverTo == 0) {
+      windowBeforeTimeout = cwnd;
+      slowStartBeforeTimeout = slowStart;
+      recoverTo = Math.max(MIN_PACKETS * mss, cwnd / 2);
+    }
     slowStart = false;
     cwnd = mss;
+  }
+
+  /**
+   * What the last timeout gave up for lost arrived after all (a first copy was acknowledged): the
+   * path was fine, the peer or we were not scheduled in time. The window goes back to what it was.
+   */
+  void undoTimeout() {
+    if (recoverTo == 0) {
+      return;
+    }
+    cwnd = Math.max(cwnd, windowBeforeTimeout);
+    slowStart = slowStartBeforeTimeout;
+    recoverTo = 0;
+  }
+
+  /** Doubling back up after a timeout. */
+  boolean recovering() {
+    return recoverTo > 0;
   }
 
   /**

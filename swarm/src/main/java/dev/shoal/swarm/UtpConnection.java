@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * One uTP connection (BEP 29) as a byte stream: packetising, acks and selective acks, timeouts and
@@ -68,7 +69,16 @@ final class UtpConnection extends Transport {
   private final Out[] ring = new Out[RING];
   private int unacked;
   private long inFlightBytes;
-  private ByteBuffer sendBuf = ByteBuffer.allocate(FIRST_SEND_BUFFER);
+
+  /**
+   * What the writer queued and is not yet in packets: {@code queue[queueHead..queueTail)}. Packets
+   * are cut from the head without moving the rest; the bytes move down only when the writer needs
+   * the room (a ByteBuffer compacted on every ack moved up to 256 KiB per packet sent).
+   */
+  private byte[] queue = new byte[FIRST_SEND_BUFFER];
+
+  private int queueHead;
+  private int queueTail;
   private int peerWindow = MAX_WINDOW;
   private int dupAcks;
   private int lossSeq;
@@ -81,6 +91,9 @@ final class UtpConnection extends Transport {
   private long synSentAt;
   private int synTries;
   private boolean wantWrite;
+
+  /** An ack covered a packet the timer gave up for lost before it was sent again. */
+  private boolean spuriousTimeout;
 
   // ---- receiving
   private int ackNr;
@@ -225,6 +238,10 @@ final class UtpConnection extends Transport {
     if (p.sack() != null) {
       acked += selectiveAcks(p.ack(), p.sack(), now);
     }
+    if (spuriousTimeout) {
+      undoTimeout();
+      before = inFlightBytes + acked; // what was in flight, counting what the timer gave up
+    }
     if (acked > 0 || newly > 0) {
       timeouts = 0;
       timerStart = now;
@@ -232,7 +249,7 @@ final class UtpConnection extends Transport {
       if (acked > 0 && p.timestampDiff() != 0) {
         ledbat.onAck((int) acked, p.timestampDiff(), before, now);
       }
-      if (wantWrite && sendBuf.remaining() > sendBuf.capacity() / 2) {
+      if (wantWrite && queued() < queue.length / 2) {
         wantWrite = false;
         socket.ready(this);
       }
@@ -255,6 +272,9 @@ final class UtpConnection extends Transport {
       bytes = o.payload.length;
     } else if (o.lost) {
       bytes = o.payload.length; // the original made it after all
+      if (o.transmissions == 1 && !o.fastResent) {
+        spuriousTimeout = true; // given up by the timer, never resent, and acknowledged
+      }
     }
     if (o.transmissions == 1 && !o.sacked) {
       long sample = (now - o.sentAt) / 1000;
@@ -317,6 +337,24 @@ final class UtpConnection extends Transport {
     return acked;
   }
 
+  /**
+   * The timer fired because acks were late, not lost (a peer's JVM paused, a loaded machine): what
+   * it gave up and has not sent again is back in flight, the window back to what it was (as TCP's
+   * Eifel response, RFC 4015).
+   */
+  private void undoTimeout() {
+    spuriousTimeout = false;
+    socket.spuriousTimeouts++;
+    ledbat.undoTimeout();
+    for (int i = 1; unacked > 0 && i <= seqDiff((seqNr - 1) & 0xFFFF, ackedUpTo); i++) {
+      Out o = ring[(ackedUpTo + i) & (RING - 1)];
+      if (o != null && o.lost && o.transmissions == 1 && !o.fastResent) {
+        o.lost = false;
+        inFlightBytes += o.payload.length;
+      }
+    }
+  }
+
   private void markLost(Out o, boolean fast) {
     if (!o.lost && !o.sacked) {
       inFlightBytes -= o.payload.length;
@@ -349,6 +387,7 @@ final class UtpConnection extends Transport {
   private void processData(UtpPacket p, long now) {
     int d = seqDiff(p.seq(), ackNr);
     if (d <= 0) {
+      socket.duplicates++;
       ackDue = true; // a duplicate: our ack was lost, say it again
       socket.ackLater(this);
       return;
@@ -358,6 +397,7 @@ final class UtpConnection extends Transport {
     }
     int len = p.payload().remaining();
     if (receivedBytes + outOfOrderBytes + len > RECV_BUFFER || len > socket.receiveRoom()) {
+      socket.overWindow++;
       sendState(now); // past the window we advertised: say how much room is left; it comes again
       return;
     }
@@ -389,6 +429,7 @@ final class UtpConnection extends Transport {
       socket.ready(this);
     } else {
       int i = p.seq() & (RING - 1);
+      socket.outOfOrder++;
       if (outOfOrder[i] == null) {
         byte[] b = p.payloadBytes();
         outOfOrder[i] = b;
@@ -452,18 +493,16 @@ final class UtpConnection extends Transport {
     if (state != State.CONNECTED) {
       return 0;
     }
-    if (src.remaining() > sendBuf.remaining()) {
-      growSendBuffer();
+    if (src.remaining() > queue.length - queueTail) {
+      makeRoom(src.remaining());
     }
-    int n = (int) Math.min(Math.min(src.remaining(), sendBuf.remaining()), socket.sendRoom());
+    int n = (int) Math.min(Math.min(src.remaining(), queue.length - queueTail), socket.sendRoom());
     if (n < src.remaining() && socket.sendRoom() == 0) {
       socket.waitForRoom(this);
     }
     socket.sendTaken(n);
-    ByteBuffer slice = src.slice();
-    slice.limit(n);
-    sendBuf.put(slice);
-    src.position(src.position() + n);
+    src.get(queue, queueTail, n);
+    queueTail += n;
     if (src.hasRemaining()) {
       wantWrite = true;
     }
@@ -477,7 +516,7 @@ final class UtpConnection extends Transport {
       return;
     }
     released = true;
-    long sent = sendBuf.position();
+    long sent = queued();
     for (int i = 0; i < RING; i++) {
       if (ring[i] != null) {
         sent += ring[i].payload.length;
@@ -489,26 +528,33 @@ final class UtpConnection extends Transport {
     socket.receiveFreed(receivedBytes + outOfOrderBytes);
   }
 
-  /** Doubles the writer's queue, up to {@link #SEND_BUFFER}, while it is under two windows. */
-  private void growSendBuffer() {
-    int capacity = sendBuf.capacity();
-    if (capacity >= SEND_BUFFER || capacity >= 2L * ledbat.window()) {
-      return;
-    }
-    ByteBuffer bigger = ByteBuffer.allocate(Math.min(SEND_BUFFER, capacity * 2));
-    sendBuf.flip();
-    bigger.put(sendBuf);
-    sendBuf = bigger;
+  private int queued() {
+    return queueTail - queueHead;
+  }
+
+  /**
+   * Room at the queue's tail for {@code wanted} bytes: the queued bytes move to the front, and the
+   * queue doubles, up to {@link #SEND_BUFFER}, while it is under two windows.
+   */
+  private void makeRoom(int wanted) {
+    int capacity = queue.length;
+    boolean grow =
+        queued() + wanted > capacity && capacity < SEND_BUFFER && capacity < 2L * ledbat.window();
+    byte[] to = grow ? new byte[Math.min(SEND_BUFFER, capacity * 2)] : queue;
+    System.arraycopy(queue, queueHead, to, 0, queued());
+    queue = to;
+    queueTail = queued();
+    queueHead = 0;
   }
 
   /** The writer's queue's size now, for tests. */
   int sendBufferCapacity() {
-    return sendBuf.capacity();
+    return queue.length;
   }
 
   /** Bytes written but not yet acknowledged (queued or in flight). */
   long unsentOrUnacked() {
-    return sendBuf.position() + (long) unacked * mss;
+    return queued() + (long) unacked * mss;
   }
 
   @Override
@@ -560,26 +606,22 @@ final class UtpConnection extends Transport {
       retransmits++;
       transmit(o, now);
     }
-    if (sendBuf.position() == 0) {
-      return;
-    }
-    sendBuf.flip();
-    try {
-      while (sendBuf.hasRemaining() && unacked < MAX_AHEAD) {
-        int len = Math.min(mss, sendBuf.remaining());
-        if (inFlightBytes > 0 && inFlightBytes + len > window) {
-          break;
-        }
-        byte[] payload = new byte[len];
-        sendBuf.get(payload);
-        Out o = new Out(seqNr, payload);
-        ring[seqNr & (RING - 1)] = o;
-        unacked++;
-        seqNr = (seqNr + 1) & 0xFFFF;
-        transmit(o, now);
+    while (queued() > 0 && unacked < MAX_AHEAD) {
+      int len = Math.min(mss, queued());
+      if (inFlightBytes > 0 && inFlightBytes + len > window) {
+        break;
       }
-    } finally {
-      sendBuf.compact();
+      byte[] payload = Arrays.copyOfRange(queue, queueHead, queueHead + len);
+      queueHead += len;
+      Out o = new Out(seqNr, payload);
+      ring[seqNr & (RING - 1)] = o;
+      unacked++;
+      seqNr = (seqNr + 1) & 0xFFFF;
+      transmit(o, now);
+    }
+    if (queueHead == queueTail) {
+      queueHead = 0;
+      queueTail = 0;
     }
   }
 
@@ -589,6 +631,10 @@ final class UtpConnection extends Transport {
     }
     o.sentAt = now;
     o.transmissions++;
+    if (o.transmissions > 1) {
+      socket.resent++;
+    }
+    socket.dataSent++;
     inFlightBytes += o.payload.length;
     ByteBuffer b = socket.txBuffer();
     UtpPacket.encodeHeader(
@@ -661,6 +707,7 @@ final class UtpConnection extends Transport {
     }
     if (unacked > 0 && now - timerStart >= rto) {
       timeoutCount++;
+      socket.timeouts++;
       // A closed window is the reader being slow, not the path being gone: the packet sent anyway
       // is a probe, resent with back-off for as long as the peer keeps answering with acks.
       boolean probe = peerWindow < mss;

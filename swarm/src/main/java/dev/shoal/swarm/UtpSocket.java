@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Predicate;
@@ -75,6 +76,39 @@ final class UtpSocket {
   long malformed;
 
   /**
+   * Counts since the socket opened, logged by the engine at FINE every 10 s (SWARM_TRACE=1 in the
+   * swarm benchmark): where a slow uTP swarm loses its time. Resent packets the peer already had
+   * show up as its duplicates.
+   */
+  long dataSent;
+
+  long resent;
+  long timeouts;
+  long spuriousTimeouts;
+  long duplicates;
+  long outOfOrder;
+  long overWindow;
+  long datagramsIn;
+
+  String counters() {
+    return String.format(
+        Locale.ROOT,
+        "utp conns=%d in=%d data_out=%d resent=%d timeouts=%d spurious=%d dup=%d ooo=%d over_window=%d malformed=%d send_held=%d recv_held=%d",
+        connections.size(),
+        datagramsIn,
+        dataSent,
+        resent,
+        timeouts,
+        spuriousTimeouts,
+        duplicates,
+        outOfOrder,
+        overWindow,
+        malformed,
+        sendHeld,
+        receiveHeld);
+  }
+
+  /**
    * @param onSyn asked about each new incoming connection (before anything is sent to it): true
    *     takes it (the callee keeps it), false answers with a RESET
    */
@@ -136,6 +170,7 @@ final class UtpSocket {
         break;
       }
       rx.flip();
+      datagramsIn++;
       UtpPacket p;
       try {
         p = UtpPacket.decode(rx);

@@ -113,6 +113,49 @@ class LedbatTest {
     assertThat(l.window()).isEqualTo(MSS);
   }
 
+  /**
+   * On a short path LEDBAT grows a sixteenth of a packet per round trip: from one packet after a
+   * timeout that took minutes. It doubles back to half the window instead, then LEDBAT rules.
+   */
+  @Test
+  void afterATimeoutDoublesBackUpToHalfTheWindow() {
+    long[] clock = {0};
+    Ledbat l = afterSlowStart(1_000, clock);
+    int before = l.window();
+    l.onTimeout();
+    assertThat(l.window()).isEqualTo(MSS);
+    assertThat(l.recovering()).isTrue();
+    rounds(l, 7, CLOCKS_APART, clock);
+    assertThat(l.recovering()).isFalse();
+    assertThat(l.window()).isBetween(before / 2, before / 2 + 2 * MSS);
+  }
+
+  @Test
+  void aQueueEndsTheRecoveryAfterATimeout() {
+    long[] clock = {0};
+    Ledbat l = afterSlowStart(1_000, clock);
+    int before = l.window();
+    l.onTimeout();
+    rounds(l, 1, CLOCKS_APART, clock);
+    rounds(l, 7, CLOCKS_APART + Ledbat.TARGET_MICROS, clock);
+    assertThat(l.recovering()).isFalse();
+    // The recovery aimed at half the window; the queue (seen through the 4-sample filter) ended it.
+    assertThat(l.window()).isLessThan(before / 4);
+  }
+
+  @Test
+  void aSpuriousTimeoutIsUndone() {
+    long[] clock = {0};
+    Ledbat l = afterSlowStart(1_000, clock);
+    int before = l.window();
+    l.onTimeout();
+    l.onTimeout(); // twice in a row: the window to go back to is the first one's
+    l.undoTimeout();
+    assertThat(l.window()).isEqualTo(before);
+    assertThat(l.recovering()).isFalse();
+    assertThat(l.inSlowStart()).isFalse();
+  }
+
   @Test
   void delaysAcrossTheClockWrapAreStillDifferences() {
     Ledbat l = new Ledbat(MSS, 1 << 20);

@@ -22,6 +22,9 @@ final class UdpRelay implements AutoCloseable {
   /** Can be raised mid-test (1.0: a black hole). */
   volatile double drop;
 
+  /** While set, what the server sends is held back; all of it goes out once cleared. */
+  volatile boolean holdReplies;
+
   private final double reorder;
   private final double duplicate;
   private volatile SocketAddress client;
@@ -57,8 +60,12 @@ final class UdpRelay implements AutoCloseable {
   private void forward(DatagramSocket from, DatagramSocket to, boolean toServer, Random r) {
     byte[] buf = new byte[65536];
     DatagramPacket held = null;
+    java.util.ArrayDeque<DatagramPacket> heldBack = new java.util.ArrayDeque<>();
     while (running) {
       try {
+        while (!toServer && !holdReplies && !heldBack.isEmpty()) {
+          to.send(heldBack.poll());
+        }
         DatagramPacket p = new DatagramPacket(buf, buf.length);
         try {
           from.receive(p);
@@ -79,6 +86,10 @@ final class UdpRelay implements AutoCloseable {
         DatagramPacket out =
             new DatagramPacket(
                 java.util.Arrays.copyOf(p.getData(), p.getLength()), p.getLength(), dest);
+        if (!toServer && holdReplies) {
+          heldBack.add(out);
+          continue;
+        }
         double x = r.nextDouble();
         if (x < drop) {
           dropped++;

@@ -175,6 +175,41 @@ class UtpConnectionTest {
     }
   }
 
+  /**
+   * The receiver's acks are held for 1.5 s (its JVM paused, its machine loaded), then all arrive:
+   * the timer fired on a path that lost nothing. The sender sees acks for packets it gave up and
+   * never sent again, and takes its window back instead of starting over from one packet.
+   */
+  @Test
+  void aTimeoutOnLateAcksIsUndone() throws Exception {
+    byte[] up = random(16 << 20, 31);
+    try (UtpEndpoint server = new UtpEndpoint(1);
+        UtpEndpoint client = new UtpEndpoint(0);
+        UdpRelay relay = new UdpRelay(server.address(), 0, 0, 0, 7)) {
+      UtpConnection c = client.dial(Loopback.address(relay.port()), new byte[0]);
+      Awaitility.await().until(() -> client.call(() -> c.state) == UtpConnection.State.CONNECTED);
+      client.call(() -> client.streams.get(c).toSend = up);
+      Awaitility.await().until(() -> client.call(() -> c.ledbat.window()) >= 16 * c.mss);
+      relay.holdReplies = true;
+      int before = client.call(() -> c.ledbat.window());
+      Awaitility.await().until(() -> client.call(() -> c.timeoutCount) > 0);
+      Thread.sleep(1000);
+      relay.holdReplies = false;
+      Awaitility.await().until(() -> client.call(() -> client.socket.spuriousTimeouts) > 0);
+      assertThat(client.call(() -> c.ledbat.window()))
+          .as("the window from before the stall")
+          .isGreaterThanOrEqualTo(before * 3 / 4);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  server.call(() -> server.streams.get(server.accepted.get(0)).got.size())
+                      == up.length);
+      assertThat(server.call(() -> server.streams.get(server.accepted.get(0)).got.toByteArray()))
+          .isEqualTo(up);
+    }
+  }
+
   /** A path that drops everything: the connection is given up after 6 timeouts in a row. */
   @Test
   @org.junit.jupiter.api.Tag("slow")

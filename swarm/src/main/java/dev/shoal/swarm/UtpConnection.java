@@ -540,6 +540,9 @@ final class UtpConnection extends Transport {
     int capacity = queue.length;
     boolean grow =
         queued() + wanted > capacity && capacity < SEND_BUFFER && capacity < 2L * ledbat.window();
+    if (!grow && queueHead == 0) {
+      return; // full, and may not grow: nothing to move
+    }
     byte[] to = grow ? new byte[Math.min(SEND_BUFFER, capacity * 2)] : queue;
     System.arraycopy(queue, queueHead, to, 0, queued());
     queue = to;

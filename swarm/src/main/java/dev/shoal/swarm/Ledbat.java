@@ -59,6 +59,12 @@ final class Ledbat {
 
   private boolean slowStartBeforeTimeout;
 
+  /**
+   * A timeout's window is saved and not yet restored, recovered or lost to a real loss. It outlives
+   * a recovery that a queue ended: the proof that the timeout was spurious can come after that.
+   */
+  private boolean undoable;
+
   /** Smallest round trip seen: LEDBAT's one-way base delay is offset by the clocks, this is not. */
   private long minRttMicros = Long.MAX_VALUE;
 
@@ -107,6 +113,7 @@ final class Ledbat {
       cwnd = Math.min(recoverTo, cwnd + acked);
       if (cwnd >= recoverTo) {
         recoverTo = 0;
+        undoable = false;
       }
     } else if (slowStart) {
       cwnd += gain * acked;
@@ -140,6 +147,7 @@ final class Ledbat {
   void onLoss() {
     slowStart = false;
     recoverTo = 0;
+    undoable = false;
     cwnd = Math.max(MIN_PACKETS * mss, cwnd / 2);
   }
 
@@ -148,11 +156,12 @@ final class Ledbat {
    * window before. Timeouts in a row keep the window of the first.
    */
   void onTimeout() {
-    if (recoverTo == 0) {
+    if (!undoable) {
       windowBeforeTimeout = cwnd;
       slowStartBeforeTimeout = slowStart;
-      recoverTo = Math.max(MIN_PACKETS * mss, cwnd / 2);
+      undoable = true;
     }
+    recoverTo = Math.max(MIN_PACKETS * mss, windowBeforeTimeout / 2);
     slowStart = false;
     cwnd = mss;
   }
@@ -162,9 +171,10 @@ final class Ledbat {
    * path was fine, the peer or we were not scheduled in time. The window goes back to what it was.
    */
   void undoTimeout() {
-    if (recoverTo == 0) {
+    if (!undoable) {
       return;
     }
+    undoable = false;
     cwnd = Math.max(cwnd, windowBeforeTimeout);
     slowStart = slowStartBeforeTimeout;
     recoverTo = 0;

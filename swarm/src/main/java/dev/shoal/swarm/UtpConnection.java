@@ -116,6 +116,9 @@ final class UtpConnection extends Transport {
   long fastRetransmits;
   long timeoutCount;
 
+  /** The window the last undone timeout gave back (0: none undone yet). */
+  int windowRestored;
+
   private static final class Out {
     final int seq;
     final byte[] payload;
@@ -346,6 +349,7 @@ final class UtpConnection extends Transport {
     spuriousTimeout = false;
     socket.spuriousTimeouts++;
     ledbat.undoTimeout();
+    windowRestored = ledbat.window();
     for (int i = 1; unacked > 0 && i <= seqDiff((seqNr - 1) & 0xFFFF, ackedUpTo); i++) {
       Out o = ring[(ackedUpTo + i) & (RING - 1)];
       if (o != null && o.lost && o.transmissions == 1 && !o.fastResent) {

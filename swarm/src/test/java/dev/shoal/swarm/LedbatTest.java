@@ -141,6 +141,8 @@ class LedbatTest {
     assertThat(l.recovering()).isFalse();
     // The recovery aimed at half the window; the queue (seen through the 4-sample filter) ended it.
     assertThat(l.window()).isLessThan(before / 4);
+    l.undoTimeout(); // proof of a spurious timeout, later still: the window is given back
+    assertThat(l.window()).isEqualTo(before);
   }
 
   @Test

@@ -176,9 +176,10 @@ class UtpConnectionTest {
   }
 
   /**
-   * The receiver's acks are held for 1.5 s (its JVM paused, its machine loaded), then all arrive:
-   * the timer fired on a path that lost nothing. The sender sees acks for packets it gave up and
-   * never sent again, and takes its window back instead of starting over from one packet.
+   * The receiver's acks are held until the sender's timer fires and a second longer (its JVM
+   * paused, its machine loaded), then all arrive: the timer fired on a path that lost nothing. The
+   * sender sees acks for packets it gave up and never sent again, and takes its window back instead
+   * of starting over from one packet.
    */
   @Test
   void aTimeoutOnLateAcksIsUndone() throws Exception {
@@ -196,7 +197,8 @@ class UtpConnectionTest {
       Thread.sleep(1000);
       relay.holdReplies = false;
       Awaitility.await().until(() -> client.call(() -> client.socket.spuriousTimeouts) > 0);
-      assertThat(client.call(() -> c.ledbat.window()))
+      // Read as restored: by now LEDBAT may have moved it, on delays a loaded machine adds.
+      assertThat(client.call(() -> c.windowRestored))
           .as("the window from before the stall")
           .isGreaterThanOrEqualTo(before * 3 / 4);
       Awaitility.await()

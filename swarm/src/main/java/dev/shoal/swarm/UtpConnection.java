@@ -128,6 +128,9 @@ final class UtpConnection extends Transport {
     boolean lost;
     boolean fastResent;
 
+    /** The retransmission timer gave it up at least once. */
+    boolean timedOut;
+
     Out(int seq, byte[] payload) {
       this.seq = seq;
       this.payload = payload;
@@ -230,16 +233,18 @@ final class UtpConnection extends Transport {
     }
     long before = inFlightBytes;
     long acked = 0;
+    int echo = p.timestamp() - p.timestampDiff();
+    boolean echoes = p.timestampDiff() != 0; // 0: the peer has received nothing from us yet
     for (int i = 1; i <= newly; i++) {
       Out o = take((ackedUpTo + i) & 0xFFFF);
       if (o != null) {
-        acked += settle(o, now);
+        acked += settle(o, echoes, echo, now);
         socket.sendFreed(o.payload.length);
       }
     }
     ackedUpTo = p.ack();
     if (p.sack() != null) {
-      acked += selectiveAcks(p.ack(), p.sack(), now);
+      acked += selectiveAcks(p.ack(), p.sack(), echoes, echo, now);
     }
     if (spuriousTimeout) {
       undoTimeout();
@@ -267,17 +272,23 @@ final class UtpConnection extends Transport {
     }
   }
 
-  /** Counts one acknowledged packet; returns its bytes if they were still counted in flight. */
-  private long settle(Out o, long now) {
+  /**
+   * Counts one acknowledged packet; returns its bytes if they were still counted in flight. {@code
+   * echo} is our timestamp of the last packet the peer had received when it sent the ack (its
+   * timestamp minus its timestamp_difference, so in our clock, BEP 29), if {@code echoes}.
+   */
+  private long settle(Out o, boolean echoes, int echo, long now) {
     long bytes = 0;
     if (!o.sacked && !o.lost) {
       inFlightBytes -= o.payload.length;
       bytes = o.payload.length;
     } else if (o.lost) {
       bytes = o.payload.length; // the original made it after all
-      if (o.transmissions == 1 && !o.fastResent) {
-        spuriousTimeout = true; // given up by the timer, never resent, and acknowledged
-      }
+    }
+    if (o.timedOut
+        && !o.fastResent
+        && (o.transmissions == 1 || firstCopyArrived(o, echoes, echo))) {
+      spuriousTimeout = true; // given up by the timer, and its first copy was acknowledged
     }
     if (o.transmissions == 1 && !o.sacked) {
       long sample = (now - o.sentAt) / 1000;
@@ -285,6 +296,16 @@ final class UtpConnection extends Transport {
       ledbat.onRtt(sample);
     }
     return bytes;
+  }
+
+  /**
+   * Sent twice, and the last packet the peer had seen when it acknowledged left before the copy
+   * did: the first arrived (TCP's Eifel detection with timestamps, RFC 3522). With one or two
+   * packets in flight, as on a slow or short path, this is the only way to tell. A peer that lies
+   * here only makes its own connection send faster, as a lying ack always can.
+   */
+  private static boolean firstCopyArrived(Out o, boolean echoes, int echo) {
+    return o.transmissions == 2 && echoes && echo - micros(o.sentAt) < 0;
   }
 
   private Out take(int seq) {
@@ -298,7 +319,7 @@ final class UtpConnection extends Transport {
     return null;
   }
 
-  private long selectiveAcks(int ack, byte[] sack, long now) {
+  private long selectiveAcks(int ack, byte[] sack, boolean echoes, int echo, long now) {
     long acked = 0;
     int last = (seqNr - 1) & 0xFFFF;
     int highestSacked = -1;
@@ -312,7 +333,7 @@ final class UtpConnection extends Transport {
       }
       Out o = ring[seq & (RING - 1)];
       if (o != null && o.seq == seq && !o.sacked) {
-        acked += settle(o, now);
+        acked += settle(o, echoes, echo, now);
         if (o.lost) {
           o.lost = false; // no need to send it again
         }
@@ -352,10 +373,14 @@ final class UtpConnection extends Transport {
     windowRestored = ledbat.window();
     for (int i = 1; unacked > 0 && i <= seqDiff((seqNr - 1) & 0xFFFF, ackedUpTo); i++) {
       Out o = ring[(ackedUpTo + i) & (RING - 1)];
-      if (o != null && o.lost && o.transmissions == 1 && !o.fastResent) {
+      if (o == null) {
+        continue;
+      }
+      if (o.lost && o.transmissions == 1 && !o.fastResent) {
         o.lost = false;
         inFlightBytes += o.payload.length;
       }
+      o.timedOut = false; // undone once: its other packets' acks prove nothing new
     }
   }
 
@@ -730,6 +755,7 @@ final class UtpConnection extends Transport {
         Out o = ring[(ackedUpTo + i) & (RING - 1)];
         if (o != null && !o.sacked) {
           markLost(o, false);
+          o.timedOut = true;
         }
       }
       lossSeq = (seqNr - 1) & 0xFFFF;

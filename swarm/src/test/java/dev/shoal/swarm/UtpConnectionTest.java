@@ -212,6 +212,35 @@ class UtpConnectionTest {
     }
   }
 
+  /**
+   * One packet in flight, its ack late, the timer resends it: the ack that finally comes says (by
+   * the timestamp it echoes) that the first copy arrived, so the window comes back. Without
+   * timestamps the two copies' acks look alike, and a slow peer left windows of one packet.
+   */
+  @Test
+  void aLateAckOfTheFirstCopyUndoesTheTimeout() throws Exception {
+    try (UtpEndpoint server = new UtpEndpoint(1);
+        UtpEndpoint client = new UtpEndpoint(0);
+        UdpRelay relay = new UdpRelay(server.address(), 0, 0, 0, 11)) {
+      UtpConnection c = client.dial(Loopback.address(relay.port()), new byte[0]);
+      Awaitility.await().until(() -> client.call(() -> c.state) == UtpConnection.State.CONNECTED);
+      relay.holdReplies = true;
+      client.call(() -> client.streams.get(c).toSend = random(500, 3));
+      Awaitility.await().until(() -> client.call(() -> c.retransmits) > 0);
+      relay.holdReplies = false;
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  server.call(() -> server.streams.get(server.accepted.get(0)).got.size()) == 500);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> client.call(() -> c.unsentOrUnacked()) == 0L);
+      assertThat(client.call(() -> client.socket.spuriousTimeouts)).isEqualTo(1);
+      assertThat(client.call(() -> c.windowRestored)).isGreaterThan(client.call(() -> c.mss));
+    }
+  }
+
   /** A path that drops everything: the connection is given up after 6 timeouts in a row. */
   @Test
   @org.junit.jupiter.api.Tag("slow")

@@ -177,7 +177,8 @@ public final class Agent implements AutoCloseable {
               m.internalPort(),
               m.leaseSeconds(),
               m.expiresAt(),
-              m.whyNone());
+              m.whyNone(),
+              m.udp());
         });
     enrolments = new EnrolmentStore(dataDir, identity, clock);
     installs =

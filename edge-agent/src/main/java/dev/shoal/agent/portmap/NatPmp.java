@@ -12,15 +12,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A NAT-PMP client (RFC 6886) for one TCP port: a 12-byte UDP request to the default gateway's port
- * 5351, a 16-byte answer. PCP routers (RFC 6887) answer version-0 requests too. Only the mapped
- * external port is used; the external address the router reports is not (behind double NAT or CGNAT
- * it is wrong: the tracker's view of our address is the one that counts).
+ * A NAT-PMP client (RFC 6886) for one port, TCP or UDP: a 12-byte UDP request to the default
+ * gateway's port 5351, a 16-byte answer. PCP routers (RFC 6887) answer version-0 requests too. Only
+ * the mapped external port is used; the external address the router reports is not (behind double
+ * NAT or CGNAT it is wrong: the tracker's view of our address is the one that counts).
  */
 final class NatPmp {
 
   static final int PORT = 5351;
-  private static final int OP_MAP_TCP = 2;
   // RFC 6886 3.1: 250 ms, doubling; we stop after three tries (1.75 s) instead of nine (64 s), so
   // that a router without NAT-PMP costs little at start.
   private static final int FIRST_WAIT_MILLIS = 250;
@@ -40,12 +39,14 @@ final class NatPmp {
   record Granted(int externalPort, long lifetimeSeconds) {}
 
   /**
-   * Maps {@code internalPort} (TCP), asking for the same external port, for {@code lifetime}
-   * seconds; 0 deletes the mapping. Throws when the router does not answer or refuses.
+   * Maps {@code internalPort} for {@code protocol}, asking for {@code suggestedExternal} as the
+   * external port, for {@code lifetime} seconds; 0 deletes the mapping. Throws when the router does
+   * not answer or refuses.
    */
-  Granted map(int internalPort, int suggestedExternal, long lifetimeSeconds) throws IOException {
+  Granted map(IpProtocol protocol, int internalPort, int suggestedExternal, long lifetimeSeconds)
+      throws IOException {
     ByteBuffer req = ByteBuffer.allocate(12);
-    req.put((byte) 0).put((byte) OP_MAP_TCP).putShort((short) 0);
+    req.put((byte) 0).put((byte) protocol.natPmpOpcode).putShort((short) 0);
     req.putShort((short) internalPort).putShort((short) suggestedExternal);
     req.putInt((int) lifetimeSeconds);
     ByteBuffer answer = exchange(req.array(), 16);
@@ -56,7 +57,7 @@ final class NatPmp {
     int internal = answer.getShort() & 0xffff;
     int external = answer.getShort() & 0xffff;
     long lifetime = answer.getInt() & 0xffffffffL;
-    if (version != 0 || op != 128 + OP_MAP_TCP || internal != internalPort) {
+    if (version != 0 || op != 128 + protocol.natPmpOpcode || internal != internalPort) {
       throw new IOException("NAT-PMP: unexpected answer (op " + op + ")");
     }
     if (result != 0) {

@@ -22,7 +22,8 @@ import java.util.logging.Logger;
 /**
  * Keeps the engine's listening port mapped on the home router while uploads are allowed (which
  * needs the player's upload consent), and unmapped otherwise: NAT-PMP to the default gateway first
- * (one UDP exchange), then UPnP IGD (SSDP discovery, SOAP). A mapping has a lease, renewed at half
+ * (one UDP exchange), then UPnP IGD (SSDP discovery, SOAP). TCP always; with uTP on, UDP too, at
+ * the same external port (peers are told one port for both). A mapping has a lease, renewed at half
  * of it, and is deleted when uploads stop (consent withdrawn, paused...) and when the agent exits.
  * The mapped external port is handed to the engine to announce; the external address is never taken
  * from the router.
@@ -38,7 +39,8 @@ public final class PortMapper implements AutoCloseable {
   /**
    * The mapping now: {@code protocol} ({@link #UPNP} or {@link #NAT_PMP}), the external port peers
    * are told, the lease in seconds (0 = permanent: the router knows no leases, we delete it
-   * ourselves) and when it ends; or, with {@code protocol} null, why there is none.
+   * ourselves) and when it ends, whether UDP (uTP) is mapped there beside TCP; or, with {@code
+   * protocol} null, why there is none.
    */
   public record Mapping(
       String protocol,
@@ -46,18 +48,29 @@ public final class PortMapper implements AutoCloseable {
       int internalPort,
       long leaseSeconds,
       Instant expiresAt,
-      String whyNone) {}
+      String whyNone,
+      boolean udp) {}
 
   private static final Logger LOG = Logger.getLogger(PortMapper.class.getName());
   static final Duration DEFAULT_LEASE = Duration.ofHours(1);
   private static final Duration RETRY = Duration.ofMinutes(5);
   private static final Duration DISCOVERY = Duration.ofSeconds(2);
 
-  /** One mapping held on the router. */
+  /** One mapping held on the router; {@code udp}: UDP is forwarded at the same external port. */
   private record Held(
-      String protocol, int internalPort, int externalPort, long leaseSeconds, Instant at) {}
+      String protocol,
+      int internalPort,
+      int externalPort,
+      long leaseSeconds,
+      Instant at,
+      boolean udp) {
+    Held withUdp(boolean on) {
+      return new Held(protocol, internalPort, externalPort, leaseSeconds, at, on);
+    }
+  }
 
   private final boolean enabled;
+  private final boolean udp;
   private final IntConsumer announcePort;
   private final Clock clock;
   private final Duration lease;
@@ -76,14 +89,23 @@ public final class PortMapper implements AutoCloseable {
   private UpnpIgd igd;
   private ScheduledFuture<?> next;
 
-  /** {@code enabled} false: never maps (the player turned it off); status says so. */
-  public PortMapper(boolean enabled, IntConsumer announcePort, Clock clock) {
-    this(enabled, announcePort, clock, DEFAULT_LEASE, Path.of("/proc/net/route"));
+  /**
+   * {@code enabled} false: never maps (the player turned it off); status says so. {@code udp}: map
+   * UDP too (the engine speaks uTP).
+   */
+  public PortMapper(boolean enabled, boolean udp, IntConsumer announcePort, Clock clock) {
+    this(enabled, udp, announcePort, clock, DEFAULT_LEASE, Path.of("/proc/net/route"));
   }
 
   PortMapper(
-      boolean enabled, IntConsumer announcePort, Clock clock, Duration lease, Path routeTable) {
+      boolean enabled,
+      boolean udp,
+      IntConsumer announcePort,
+      Clock clock,
+      Duration lease,
+      Path routeTable) {
     this.enabled = enabled;
+    this.udp = udp;
     this.announcePort = announcePort;
     this.clock = clock;
     this.lease = lease;
@@ -117,11 +139,11 @@ public final class PortMapper implements AutoCloseable {
   public Mapping status() {
     Held h = held;
     if (h == null) {
-      return new Mapping(null, 0, 0, 0, null, reason);
+      return new Mapping(null, 0, 0, 0, null, reason, false);
     }
     Instant expires = h.leaseSeconds() == 0 ? null : h.at().plusSeconds(h.leaseSeconds());
     return new Mapping(
-        h.protocol(), h.externalPort(), h.internalPort(), h.leaseSeconds(), expires, null);
+        h.protocol(), h.externalPort(), h.internalPort(), h.leaseSeconds(), expires, null, h.udp());
   }
 
   /** Deletes the mapping (waits up to 3 s for the router) and stops the thread. */
@@ -196,6 +218,9 @@ public final class PortMapper implements AutoCloseable {
       schedule(this::reconcile, RETRY.toSeconds());
       return;
     }
+    if (udp) {
+      h = alsoUdp(h);
+    }
     held = h;
     reason = null;
     if (!wanted || closed) {
@@ -204,7 +229,14 @@ public final class PortMapper implements AutoCloseable {
     }
     announcePort.accept(h.externalPort());
     LOG.info(
-        "mapped TCP port " + port + " as external " + h.externalPort() + " by " + h.protocol());
+        "mapped "
+            + (h.udp() ? "TCP and UDP" : "TCP")
+            + " port "
+            + port
+            + " as external "
+            + h.externalPort()
+            + " by "
+            + h.protocol());
     if (h.leaseSeconds() > 0) {
       schedule(this::renew, Math.max(h.leaseSeconds() / 2, 1));
     }
@@ -221,6 +253,12 @@ public final class PortMapper implements AutoCloseable {
               ? mapNatPmp(h.internalPort(), h.externalPort())
               : mapUpnp(h.internalPort(), h.externalPort());
       if (renewed != null) {
+        if (h.udp() && renewed.externalPort() != h.externalPort()) {
+          delete(h, IpProtocol.UDP);
+        }
+        if (udp) {
+          renewed = alsoUdp(renewed);
+        }
         held = renewed;
         if (renewed.externalPort() != h.externalPort()) {
           announcePort.accept(renewed.externalPort());
@@ -253,8 +291,9 @@ public final class PortMapper implements AutoCloseable {
       }
       natPmp = new NatPmp(gateway);
     }
-    NatPmp.Granted g = natPmp.map(internalPort, external, lease.toSeconds());
-    return new Held(NAT_PMP, internalPort, g.externalPort(), g.lifetimeSeconds(), clock.instant());
+    NatPmp.Granted g = natPmp.map(IpProtocol.TCP, internalPort, external, lease.toSeconds());
+    return new Held(
+        NAT_PMP, internalPort, g.externalPort(), g.lifetimeSeconds(), clock.instant(), false);
   }
 
   private Held mapUpnp(int internalPort, int external) throws IOException {
@@ -269,8 +308,8 @@ public final class PortMapper implements AutoCloseable {
     int port = external;
     for (int attempt = 0; ; attempt++) {
       try {
-        igd.addPortMapping(port, self, internalPort, leaseSeconds);
-        return new Held(UPNP, internalPort, port, leaseSeconds, clock.instant());
+        igd.addPortMapping(IpProtocol.TCP, port, self, internalPort, leaseSeconds);
+        return new Held(UPNP, internalPort, port, leaseSeconds, clock.instant(), false);
       } catch (UpnpIgd.UpnpError e) {
         if (e.code == 725 && leaseSeconds != 0) {
           leaseSeconds = 0; // OnlyPermanentLeasesSupported: deleted by us on exit instead
@@ -283,17 +322,68 @@ public final class PortMapper implements AutoCloseable {
     }
   }
 
+  /**
+   * Maps UDP at the external port TCP got: the engine's uTP socket has the TCP listener's port
+   * number, and peers are told one port. A router that refuses, or gives UDP another external port,
+   * leaves the TCP mapping as it is; uTP then reaches us by hole punching only.
+   */
+  private Held alsoUdp(Held h) {
+    try {
+      if (h.protocol().equals(NAT_PMP) ? natPmpUdp(h) : upnpUdp(h)) {
+        return h.withUdp(true);
+      }
+      LOG.info("UDP not mapped: the router had another external port for it than TCP's");
+    } catch (IOException e) {
+      LOG.info("UDP not mapped: " + e.getMessage());
+    }
+    return h.withUdp(false);
+  }
+
+  private boolean natPmpUdp(Held h) throws IOException {
+    NatPmp.Granted g =
+        natPmp.map(IpProtocol.UDP, h.internalPort(), h.externalPort(), lease.toSeconds());
+    if (g.externalPort() == h.externalPort()) {
+      return true;
+    }
+    natPmp.map(IpProtocol.UDP, h.internalPort(), 0, 0);
+    return false;
+  }
+
+  private boolean upnpUdp(Held h) throws IOException {
+    try {
+      igd.addPortMapping(
+          IpProtocol.UDP,
+          h.externalPort(),
+          localAddressTowards(igd.router()),
+          h.internalPort(),
+          h.leaseSeconds());
+      return true;
+    } catch (UpnpIgd.UpnpError e) {
+      if (e.code == 718) {
+        return false; // that external port's UDP is another host's
+      }
+      throw e;
+    }
+  }
+
   private void delete(Held h) {
+    delete(h, IpProtocol.TCP);
+    if (h.udp()) {
+      delete(h, IpProtocol.UDP);
+    }
+  }
+
+  private void delete(Held h, IpProtocol what) {
     try {
       if (h.protocol().equals(NAT_PMP) && natPmp != null) {
-        natPmp.map(h.internalPort(), 0, 0);
+        natPmp.map(what, h.internalPort(), 0, 0);
       } else if (igd != null) {
-        igd.deletePortMapping(h.externalPort());
+        igd.deletePortMapping(what, h.externalPort());
       }
-      LOG.info("deleted the port mapping of external port " + h.externalPort());
+      LOG.info("deleted the " + what + " port mapping of external port " + h.externalPort());
     } catch (IOException e) {
       // It lapses with its lease; a permanent UPnP one stays until the router restarts.
-      LOG.log(Level.INFO, "deleting the port mapping failed: " + e.getMessage());
+      LOG.log(Level.INFO, "deleting the " + what + " port mapping failed: " + e.getMessage());
     }
   }
 

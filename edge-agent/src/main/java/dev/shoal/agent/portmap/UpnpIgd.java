@@ -169,9 +169,13 @@ final class UpnpIgd {
     }
   }
 
-  /** Maps external {@code externalPort} (TCP) to {@code internalClient:internalPort}. */
+  /** Maps external {@code externalPort} to {@code internalClient:internalPort}. */
   void addPortMapping(
-      int externalPort, InetAddress internalClient, int internalPort, long leaseSeconds)
+      IpProtocol protocol,
+      int externalPort,
+      InetAddress internalClient,
+      int internalPort,
+      long leaseSeconds)
       throws IOException {
     soap(
         "AddPortMapping",
@@ -179,7 +183,9 @@ final class UpnpIgd {
             + "<NewExternalPort>"
             + externalPort
             + "</NewExternalPort>"
-            + "<NewProtocol>TCP</NewProtocol>"
+            + "<NewProtocol>"
+            + protocol
+            + "</NewProtocol>"
             + "<NewInternalPort>"
             + internalPort
             + "</NewInternalPort>"
@@ -193,14 +199,16 @@ final class UpnpIgd {
             + "</NewLeaseDuration>");
   }
 
-  void deletePortMapping(int externalPort) throws IOException {
+  void deletePortMapping(IpProtocol protocol, int externalPort) throws IOException {
     soap(
         "DeletePortMapping",
         "<NewRemoteHost></NewRemoteHost>"
             + "<NewExternalPort>"
             + externalPort
             + "</NewExternalPort>"
-            + "<NewProtocol>TCP</NewProtocol>");
+            + "<NewProtocol>"
+            + protocol
+            + "</NewProtocol>");
   }
 
   /** A refusal by the router, with the UPnP error code (718: port taken; 725: leases unknown). */

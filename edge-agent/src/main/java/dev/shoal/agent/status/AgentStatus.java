@@ -114,7 +114,8 @@ public record AgentStatus(
       int internalPort,
       long leaseSeconds,
       Instant expiresAt,
-      String whyNone) {
+      String whyNone,
+      boolean udp) {
     /** One line for people. */
     public String describe() {
       if (protocol == null) {
@@ -125,6 +126,7 @@ public record AgentStatus(
           + externalPort
           + " to "
           + internalPort
+          + (udp ? " (TCP and UDP)" : " (TCP)")
           + (leaseSeconds == 0 ? ", permanent until removed" : ", lease until " + expiresAt);
     }
   }

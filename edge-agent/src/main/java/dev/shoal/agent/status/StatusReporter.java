@@ -48,7 +48,7 @@ public final class StatusReporter {
   }
 
   private volatile Supplier<AgentStatus.PortMapping> portMapping =
-      () -> new AgentStatus.PortMapping(null, 0, 0, 0, null, "not started");
+      () -> new AgentStatus.PortMapping(null, 0, 0, 0, null, "not started", false);
 
   /** Where the port mapping's state comes from. */
   public void setPortMapping(Supplier<AgentStatus.PortMapping> source) {

@@ -58,6 +58,10 @@ public final class Transfers implements AutoCloseable {
   private final Path packsDir;
   private final DataDir dataDir;
   private final Swarm swarm;
+
+  /** The engine speaks uTP: its UDP port is mapped beside the TCP one. */
+  private final boolean utp;
+
   private final ScheduledExecutorService poller;
   private final List<Transfer> transfers = new CopyOnWriteArrayList<>();
 
@@ -103,6 +107,7 @@ public final class Transfers implements AutoCloseable {
     loadLabels();
     EffectiveLimits limits = policy.evaluate();
     this.peersAllowed = limits.downloadFromPeersAllowed();
+    this.utp = base.utp();
     this.swarm =
         Swarm.start(
             base.toBuilder()
@@ -148,7 +153,7 @@ public final class Transfers implements AutoCloseable {
    * PortMapper}); the mapped port is what the engine announces. Closed with this.
    */
   public synchronized PortMapper mapPorts(boolean enabled, Clock clock) {
-    PortMapper mapper = new PortMapper(enabled, swarm::setMappedPort, clock);
+    PortMapper mapper = new PortMapper(enabled, utp, swarm::setMappedPort, clock);
     portMapper = mapper;
     mapper.want(applied.uploadAllowed(), swarm.listenPort());
     return mapper;

@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +15,10 @@ import java.time.Duration;
 
 /**
  * Run inside a home namespace by {@link PortMappingLabTest}: listens on a TCP port (answering
- * "shoal" to whoever connects), maps it with a {@link PortMapper} and prints what the engine would
- * announce ("announce PORT") and the status; on stdin "withdraw" stops wanting the mapping (as a
- * consent withdrawal does), "exit" closes the mapper and exits.
+ * "shoal" to whoever connects) and on the same UDP port (answering "shoal" to any datagram), maps
+ * them with a {@link PortMapper} (UDP too) and prints what the engine would announce ("announce
+ * PORT") and the status; on stdin "withdraw" stops wanting the mapping (as a consent withdrawal
+ * does), "exit" closes the mapper and exits.
  *
  * <p>Arguments: lease seconds, and "upnp" to skip NAT-PMP (no routing table given to it).
  */
@@ -29,6 +32,24 @@ public final class PortMapperProbe {
             : Path.of("/proc/net/route");
     ServerSocket server = new ServerSocket(0);
     int port = server.getLocalPort();
+    DatagramSocket udp = new DatagramSocket(port);
+    Thread udpAnswers =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[64];
+              byte[] answer = "shoal\n".getBytes(StandardCharsets.US_ASCII);
+              while (true) {
+                try {
+                  DatagramPacket p = new DatagramPacket(buf, buf.length);
+                  udp.receive(p);
+                  udp.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
+                } catch (Exception e) {
+                  return;
+                }
+              }
+            });
+    udpAnswers.setDaemon(true);
+    udpAnswers.start();
     Thread acceptor =
         new Thread(
             () -> {
@@ -46,6 +67,7 @@ public final class PortMapperProbe {
     acceptor.start();
     PortMapper mapper =
         new PortMapper(
+            true,
             true,
             p -> out.println("announce " + p),
             Clock.systemUTC(),
@@ -78,6 +100,11 @@ public final class PortMapperProbe {
   private static String describe(PortMapper.Mapping m) {
     return m.protocol() == null
         ? "none (" + m.whyNone() + ")"
-        : m.protocol() + ", external port " + m.externalPort() + ", lease " + m.leaseSeconds();
+        : m.protocol()
+            + ", external port "
+            + m.externalPort()
+            + ", lease "
+            + m.leaseSeconds()
+            + (m.udp() ? ", udp" : ", tcp only");
   }
 }

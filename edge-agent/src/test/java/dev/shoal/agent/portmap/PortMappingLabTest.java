@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The port mapper against a real miniupnpd in a router namespace: a home behind NAT maps its
- * listening port (NAT-PMP, then UPnP IGD), a host outside connects through the mapping, a short
- * NAT-PMP lease is renewed, and the mapping is gone (checked in the router's nftables) within 1 s
- * of the consent withdrawal, and at exit. Needs root (namespaces), nft and miniupnpd; skipped with
- * the reason otherwise. Everything the test made is removed on success, failure and interrupt.
+ * listening port, TCP and UDP (NAT-PMP, then UPnP IGD), a host outside connects through the mapping
+ * and gets a datagram through it, a short NAT-PMP lease is renewed, and the mapping is gone
+ * (checked in the router's nftables) within 1 s of the consent withdrawal, and at exit. Needs root
+ * (namespaces), nft and miniupnpd; skipped with the reason otherwise. Everything the test made is
+ * removed on success, failure and interrupt.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @Tag("lab") // network namespaces, as root: scripts/test-lab.sh
@@ -110,10 +111,13 @@ class PortMappingLabTest {
       int port = probe.mappedPort();
       assertThat(probe.ask("status")).startsWith("status NAT-PMP, external port " + port);
       assertThat(outsideConnects(port)).isEqualTo("shoal");
+      assertThat(outsideDatagram(port)).as("a datagram through the UDP mapping").isEqualTo("shoal");
       assertThat(routerMaps(port)).isTrue();
+      assertThat(routerMaps(port, "udp")).isTrue();
       // The router granted the 3 s lease asked for: it stays only if renewed.
       Thread.sleep(4500);
       assertThat(routerMaps(port)).as("still mapped after the first lease ran out").isTrue();
+      assertThat(routerMaps(port, "udp")).as("UDP renewed too").isTrue();
 
       long start = System.nanoTime();
       probe.send("withdraw");
@@ -123,6 +127,7 @@ class PortMappingLabTest {
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertThat(routerMaps(port)).isFalse();
       assertThat(millis).as("ms from the withdrawal to the mapping gone").isLessThan(1000);
+      assertThat(routerMaps(port, "udp")).as("UDP gone with it").isFalse();
       assertThat(probe.ask("status")).startsWith("status none (uploads are off)");
     }
   }
@@ -131,13 +136,18 @@ class PortMappingLabTest {
   void upnpIgdMapsAndTheMappingIsDeletedAtExit() throws Exception {
     try (Probe probe = new Probe("600", "upnp")) {
       int port = probe.mappedPort();
-      assertThat(probe.ask("status")).startsWith("status UPnP IGD, external port " + port);
+      assertThat(probe.ask("status"))
+          .startsWith("status UPnP IGD, external port " + port)
+          .endsWith(", udp");
       assertThat(outsideConnects(port)).isEqualTo("shoal");
+      assertThat(outsideDatagram(port)).as("a datagram through the UDP mapping").isEqualTo("shoal");
       assertThat(routerMaps(port)).isTrue();
+      assertThat(routerMaps(port, "udp")).isTrue();
       probe.send("exit");
       assertThat(probe.next()).as("the engine is told first").isEqualTo("announce 0");
       assertThat(probe.next()).isEqualTo("closed");
       assertThat(routerMaps(port)).isFalse();
+      assertThat(routerMaps(port, "udp")).isFalse();
     }
   }
 
@@ -158,8 +168,32 @@ class PortMappingLabTest {
         .trim();
   }
 
-  /** Whether the router's nftables forward that external port (miniupnpd's chain). */
+  /** What a host outside reads back after sending a datagram to the router's WAN address. */
+  private static String outsideDatagram(int port) {
+    return run(
+            5,
+            "ip",
+            "netns",
+            "exec",
+            PREFIX + "c",
+            "timeout",
+            "3",
+            "bash",
+            "-c",
+            "exec 3<>/dev/udp/198.51.100.2/" + port + "; echo hi >&3; head -1 <&3")
+        .output
+        .trim();
+  }
+
   private static boolean routerMaps(int port) {
+    return routerMaps(port, "tcp");
+  }
+
+  /**
+   * Whether the router's nftables forward that external port for {@code protocol} (miniupnpd's
+   * chain; it matches the protocol by number, as "@nh,72,8 0x6", or by name).
+   */
+  private static boolean routerMaps(int port, String protocol) {
     Result r =
         run(
             5,
@@ -173,7 +207,13 @@ class PortMappingLabTest {
             "inet",
             "filter",
             "prerouting_miniupnpd");
-    return r.output.contains("dport " + port + " ");
+    String number = protocol.equals("tcp") ? " 0x6 " : " 0x11 ";
+    return r.output
+        .lines()
+        .anyMatch(
+            line ->
+                line.contains("dport " + port + " ")
+                    && (line.contains(number) || line.contains(protocol + " dport")));
   }
 
   /** {@link PortMapperProbe} running in the home namespace. */

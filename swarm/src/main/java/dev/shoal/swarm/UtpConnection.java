@@ -3,7 +3,6 @@ package dev.shoal.swarm;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
@@ -100,8 +99,7 @@ final class UtpConnection extends Transport {
   private final byte[][] outOfOrder = new byte[RING][];
   private int outOfOrderCount;
   private long outOfOrderBytes;
-  private final ArrayDeque<ByteBuffer> received = new ArrayDeque<>();
-  private long receivedBytes;
+  private final ByteRing received = new ByteRing(FIRST_SEND_BUFFER, RECV_BUFFER);
   private int finSeq = -1;
   private boolean eof;
   private int replyMicros;
@@ -425,7 +423,7 @@ final class UtpConnection extends Transport {
       return; // out of the window: dropped without a word
     }
     int len = p.payload().remaining();
-    if (receivedBytes + outOfOrderBytes + len > RECV_BUFFER || len > socket.receiveRoom()) {
+    if (received.size() + outOfOrderBytes + len > RECV_BUFFER || len > socket.receiveRoom()) {
       socket.overWindow++;
       sendState(now); // past the window we advertised: say how much room is left; it comes again
       return;
@@ -434,9 +432,8 @@ final class UtpConnection extends Transport {
       finSeq = p.seq();
     }
     if (d == 1) {
-      byte[] payload = p.payloadBytes();
-      socket.receiveTaken(payload.length);
-      deliver(payload);
+      socket.receiveTaken(len);
+      deliver(p.payload().duplicate());
       ackNr = p.seq();
       while (outOfOrderCount > 0) {
         int next = (ackNr + 1) & 0xFFFF;
@@ -447,7 +444,7 @@ final class UtpConnection extends Transport {
         outOfOrder[next & (RING - 1)] = null;
         outOfOrderCount--;
         outOfOrderBytes -= b.length;
-        deliver(b);
+        deliver(ByteBuffer.wrap(b));
         ackNr = next;
       }
       if (finSeq >= 0 && ackNr == finSeq) {
@@ -470,11 +467,8 @@ final class UtpConnection extends Transport {
     }
   }
 
-  private void deliver(byte[] b) {
-    if (b.length > 0) {
-      received.add(ByteBuffer.wrap(b));
-      receivedBytes += b.length;
-    }
+  private void deliver(ByteBuffer payload) {
+    received.put(payload);
   }
 
   // ---------------------------------------------------------------- the stream
@@ -484,21 +478,8 @@ final class UtpConnection extends Transport {
     if (error != null) {
       throw new IOException("uTP: " + error);
     }
-    long before = RECV_BUFFER - receivedBytes - outOfOrderBytes;
-    int n = 0;
-    while (dst.hasRemaining() && !received.isEmpty()) {
-      ByteBuffer head = received.peek();
-      int k = Math.min(head.remaining(), dst.remaining());
-      ByteBuffer slice = head.slice();
-      slice.limit(k);
-      dst.put(slice);
-      head.position(head.position() + k);
-      n += k;
-      if (!head.hasRemaining()) {
-        received.poll();
-      }
-    }
-    receivedBytes -= n;
+    long before = RECV_BUFFER - received.size() - outOfOrderBytes;
+    int n = received.get(dst);
     socket.receiveFreed(n);
     if (n == 0 && eof) {
       return -1;
@@ -511,7 +492,7 @@ final class UtpConnection extends Transport {
 
   /** Whether {@link #read} has something to return (bytes or the end of the stream). */
   boolean readable() {
-    return !received.isEmpty() || eof || error != null;
+    return received.size() > 0 || eof || error != null;
   }
 
   @Override
@@ -554,7 +535,7 @@ final class UtpConnection extends Transport {
     }
     unacked = 0;
     socket.sendFreed(sent);
-    socket.receiveFreed(receivedBytes + outOfOrderBytes);
+    socket.receiveFreed(received.size() + outOfOrderBytes);
   }
 
   private int queued() {
@@ -678,7 +659,7 @@ final class UtpConnection extends Transport {
   }
 
   private int ourWindow() {
-    long own = RECV_BUFFER - receivedBytes - outOfOrderBytes;
+    long own = RECV_BUFFER - received.size() - outOfOrderBytes;
     return (int) Math.max(0, Math.min(own, socket.receiveRoom()));
   }
 
@@ -769,7 +750,7 @@ final class UtpConnection extends Transport {
 
   /** Bytes received in order that the reader has not taken yet. */
   long receivedBytes() {
-    return receivedBytes;
+    return received.size();
   }
 
   /** Bytes received out of order, waiting for a hole to fill. */

@@ -37,13 +37,6 @@ import java.util.logging.Logger;
 final class Engine implements Runnable {
   private static final Logger LOG = Logger.getLogger(Engine.class.getName());
   private static final long MS = 1_000_000L;
-
-  /**
-   * Two peers dialling each other this close together are racing, not reconnecting: as long as a
-   * hole punch's rendezvous may take (a peer asks a relay again after 30 s).
-   */
-  private static final long SIMULTANEOUS_OPEN = 30_000 * MS;
-
   private static final long SECOND = 1_000_000_000L;
   private static final int SOCKET_BUFFER = 2 * 1024 * 1024;
 
@@ -962,18 +955,16 @@ final class Engine implements Runnable {
       close(p, "self or banned peer id");
       return false;
     }
+    for (Peer o : t.peers) {
+      if (Arrays.equals(o.remoteId, remoteId)) {
+        close(p, "duplicate connection");
+        return false;
+      }
+    }
     // Before our handshake or anything of the torrent goes out to it.
     if (!admitted(t, p)) {
       close(p, "not admitted");
       return false;
-    }
-    Peer twin = connectedTwin(t, remoteId);
-    if (twin != null) {
-      if (!keepsNewer(p, twin, remoteId, System.nanoTime())) {
-        close(p, "duplicate connection");
-        return false;
-      }
-      close(twin, "duplicate connection, the one the lower peer id dialled is kept");
     }
     p.torrent = t;
     p.remoteId = remoteId;
@@ -983,7 +974,6 @@ final class Engine implements Runnable {
     p.decoder = new WireDecoder(t.pieceCount, t.meta.pieceLength(), t.meta.length());
     p.ensureReadCapacity(p.decoder.maxMessage + 4);
     p.handshakeReceived = true;
-    p.handshakeAt = System.nanoTime();
     if (!p.handshakeSent) {
       p.sendHandshake(t.infoHash, peerId);
       // On its own, before the extension handshake and HAVE_ALL: Transmission 3.00, having dialled
@@ -994,29 +984,6 @@ final class Engine implements Runnable {
     t.onConnected(p);
     flushLater(p);
     return true;
-  }
-
-  private static Peer connectedTwin(Torrent t, byte[] remoteId) {
-    for (Peer o : t.peers) {
-      if (Arrays.equals(o.remoteId, remoteId)) {
-        return o;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Two connections to one peer: kept is the older, unless they dialled each other at about the
-   * same time (one connection each way, the older one young). Then both ends keep the one the lower
-   * peer id dialled: each keeping its older one closed both when the handshakes crossed (as two
-   * peers that learn of each other from the tracker, or punch through NAT, at the same moment).
-   */
-  private boolean keepsNewer(Peer newer, Peer older, byte[] remoteId, long now) {
-    if (newer.outgoing == older.outgoing || now - older.handshakeAt > SIMULTANEOUS_OPEN) {
-      return false;
-    }
-    boolean weDialLower = Arrays.compareUnsigned(peerId, remoteId) < 0;
-    return newer.outgoing == weDialLower;
   }
 
   private boolean admitted(Torrent t, Peer p) {

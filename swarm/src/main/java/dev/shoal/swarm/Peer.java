@@ -65,12 +65,6 @@ final class Peer {
 
   boolean handshakeSent;
   boolean handshakeReceived;
-
-  /**
-   * When its handshake came ({@link System#nanoTime()}): a twin dialled within seconds is a race.
-   */
-  long handshakeAt;
-
   boolean connected;
   boolean closed;
   boolean banned;

@@ -153,34 +153,17 @@ class PortMappingLabTest {
 
   /** What a host outside reads after connecting to the router's WAN address at that port. */
   private static String outsideConnects(int port) {
-    return run(
-            5,
-            "ip",
-            "netns",
-            "exec",
-            PREFIX + "c",
-            "timeout",
-            "3",
-            "bash",
-            "-c",
-            "exec 3<>/dev/tcp/198.51.100.2/" + port + "; head -1 <&3")
-        .output
-        .trim();
+    return outside("exec 3<>/dev/tcp/198.51.100.2/" + port + "; head -1 <&3");
   }
 
   /** What a host outside reads back after sending a datagram to the router's WAN address. */
   private static String outsideDatagram(int port) {
-    return run(
-            5,
-            "ip",
-            "netns",
-            "exec",
-            PREFIX + "c",
-            "timeout",
-            "3",
-            "bash",
-            "-c",
-            "exec 3<>/dev/udp/198.51.100.2/" + port + "; echo hi >&3; head -1 <&3")
+    return outside("exec 3<>/dev/udp/198.51.100.2/" + port + "; echo hi >&3; head -1 <&3");
+  }
+
+  /** The first line a bash script run on the host outside prints, within 3 s. */
+  private static String outside(String script) {
+    return run(5, "ip", "netns", "exec", PREFIX + "c", "timeout", "3", "bash", "-c", script)
         .output
         .trim();
   }
